@@ -1,0 +1,40 @@
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { DatabaseProvider } from '../config.js';
+import type { FlagRepository } from './flag-repository.js';
+import { PrismaClient as PostgresClient } from './generated/postgresql/client.js';
+import { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
+import { migrate, type MigrationReport } from './migrate.js';
+import { type FlagTable, PrismaFlagRepository } from './prisma-flag-repository.js';
+import { sqliteFilePath } from './sqlite-url.js';
+
+export interface Database {
+  readonly provider: DatabaseProvider;
+  readonly flags: FlagRepository;
+  readonly migrations: MigrationReport;
+  /** One real round trip; rejects when the database cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Migrates the database, then connects Prisma through the driver adapter for its provider. */
+export async function openDatabase(provider: DatabaseProvider, url: string): Promise<Database> {
+  const migrations = await migrate(provider, url);
+
+  // A generated client only accepts the adapter of its own provider, hence one client per provider.
+  const client =
+    provider === 'sqlite'
+      ? new SqliteClient({ adapter: new PrismaBetterSqlite3({ url: sqliteFilePath(url), timeout: 5000 }) })
+      : new PostgresClient({ adapter: new PrismaPg({ connectionString: url }) });
+  const flagTable: FlagTable = client.flag;
+
+  return {
+    provider,
+    migrations,
+    flags: new PrismaFlagRepository(flagTable),
+    async ping() {
+      await (client as SqliteClient).$queryRaw`SELECT 1`;
+    },
+    close: () => client.$disconnect(),
+  };
+}

@@ -1,0 +1,66 @@
+import { ConflictError, NotFoundError, ServiceUnavailableError } from '../errors.js';
+import type { Flag, FlagChanges, FlagRepository, NewFlag } from './flag-repository.js';
+
+/**
+ * The part of a generated client's `flag` model this repository uses. Both generated clients
+ * (SQLite and PostgreSQL, from identical models) satisfy it, which the compiler checks in database.ts.
+ */
+export interface FlagTable {
+  findMany(): Promise<Flag[]>;
+  findUnique(args: { where: { name: string } }): Promise<Flag | null>;
+  create(args: { data: NewFlag }): Promise<Flag>;
+  update(args: { where: { name: string }; data: FlagChanges }): Promise<Flag>;
+  delete(args: { where: { name: string } }): Promise<Flag>;
+}
+
+const byCodePoint = (a: Flag, b: Flag) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+// Prisma error codes: https://www.prisma.io/docs/orm/reference/error-reference
+const UNIQUE_VIOLATION = 'P2002';
+const RECORD_NOT_FOUND = 'P2025';
+
+function prismaCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Errors that mean "the database cannot be reached", as opposed to a bug in a query. */
+export function isConnectivityError(error: unknown): boolean {
+  const code = prismaCode(error);
+  if (code && /^P10(0[0-2]|1[0-7])$|^P2024$/.test(code)) return true;
+  const text = `${(error as Error)?.message ?? ''} ${(error as { cause?: Error })?.cause?.message ?? ''}`;
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|terminating connection|Connection terminated|database .* does not exist|SQLITE_CANTOPEN|SQLITE_IOERR|SQLITE_BUSY|database is locked|not open/i.test(text);
+}
+
+function translate(error: unknown, name: string): never {
+  const code = prismaCode(error);
+  if (code === UNIQUE_VIOLATION) throw new ConflictError(`A flag named "${name}" already exists`);
+  if (code === RECORD_NOT_FOUND) throw new NotFoundError(`Flag "${name}" not found`);
+  if (isConnectivityError(error)) throw new ServiceUnavailableError('The database is unavailable; try again shortly');
+  throw error;
+}
+
+export class PrismaFlagRepository implements FlagRepository {
+  constructor(private readonly flags: FlagTable) {}
+
+  async list(): Promise<Flag[]> {
+    const rows = await this.flags.findMany().catch((e) => translate(e, ''));
+    return rows.sort(byCodePoint);
+  }
+
+  find(name: string): Promise<Flag | null> {
+    return this.flags.findUnique({ where: { name } }).catch((e) => translate(e, name));
+  }
+
+  create(flag: NewFlag): Promise<Flag> {
+    return this.flags.create({ data: flag }).catch((e) => translate(e, flag.name));
+  }
+
+  update(name: string, changes: FlagChanges): Promise<Flag> {
+    return this.flags.update({ where: { name }, data: changes }).catch((e) => translate(e, name));
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.flags.delete({ where: { name } }).catch((e) => translate(e, name));
+  }
+}

@@ -1,0 +1,34 @@
+/** Errors the services throw on purpose; the error handler turns each into problem details. */
+export class DomainError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    detail: string,
+  ) {
+    super(detail);
+    this.name = new.target.name;
+  }
+
+  /** A stable URI per error class, relative so it resolves against the service's own docs. */
+  get type(): string {
+    return `/problems/${this.title.toLowerCase().replace(/\s+/g, '-')}`;
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(detail: string) {
+    super(404, 'Not Found', detail);
+  }
+}
+
+export class ConflictError extends DomainError {
+  constructor(detail: string) {
+    super(409, 'Conflict', detail);
+  }
+}
+
+export class ServiceUnavailableError extends DomainError {
+  constructor(detail: string) {
+    super(503, 'Service Unavailable', detail);
+  }
+}

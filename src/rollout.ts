@@ -1,0 +1,69 @@
+/**
+ * Deterministic percentage rollout. Pure: no I/O, no clock, no randomness.
+ *
+ * X      = SHA-256(utf8(`${userId}:${flagName}`)) read as one big-endian unsigned integer
+ * bucket = (X mod 100) * 100 + (X div 100) mod 100          (basis points, 0..9999)
+ * on     = status && bucket < threshold,  threshold = round(rollout_percentage * 100)
+ *
+ * The whole-percent part of the bucket is `X mod 100`, so for whole percentages this is exactly
+ * the original MVP's `int(sha256_hex, 16) % 100 < pct` and keeps its assignments; the next two
+ * decimal digits of X refine it to 0.01 %. Comparing integers avoids float surprises such as
+ * `0.07 * 100 === 7.000000000000001`. Raising a percentage only raises the threshold, so nobody
+ * who was on is turned off; the flag name in the hash keeps flags independent of each other.
+ */
+import { createHash, hash as oneShotHash } from 'node:crypto';
+
+export const BASIS_POINTS_PER_PERCENT = 100;
+export const MAX_BASIS_POINTS = 100 * BASIS_POINTS_PER_PERCENT;
+
+export type RolloutReason = 'FLAG_DISABLED' | 'IN_ROLLOUT' | 'OUT_OF_ROLLOUT';
+
+export interface RolloutRule {
+  readonly status: boolean;
+  readonly rolloutBasisPoints: number;
+}
+
+export interface RolloutResult {
+  readonly enabled: boolean;
+  readonly reason: RolloutReason;
+  readonly bucketBasisPoints: number;
+}
+
+// crypto.hash (Node >= 20.12) skips the Hash object; createHash is the fallback for older runtimes.
+const sha256: (input: string) => Buffer =
+  typeof oneShotHash === 'function'
+    ? (input) => oneShotHash('sha256', input, 'buffer') as unknown as Buffer
+    : (input) => createHash('sha256').update(input, 'utf8').digest();
+
+/** X mod 10000 without BigInt: Horner's rule over 32-bit words stays below 2^53, so it is exact. */
+function digestModTenThousand(digest: Buffer): number {
+  let remainder = 0;
+  for (let offset = 0; offset < 32; offset += 4) {
+    remainder = (remainder * 0x1_0000_0000 + digest.readUInt32BE(offset)) % 10_000;
+  }
+  return remainder;
+}
+
+/** The user's position for this flag, in basis points (0..9999). */
+export function bucketBasisPoints(userId: string, flagName: string): number {
+  const lowDigits = digestModTenThousand(sha256(`${userId}:${flagName}`));
+  const wholePercent = lowDigits % 100;
+  const hundredths = Math.floor(lowDigits / 100);
+  return wholePercent * BASIS_POINTS_PER_PERCENT + hundredths;
+}
+
+/** Percentages carry at most two decimals, so rounding recovers the exact basis points. */
+export function percentageToBasisPoints(percentage: number): number {
+  return Math.round(percentage * BASIS_POINTS_PER_PERCENT);
+}
+
+export function basisPointsToPercentage(basisPoints: number): number {
+  return basisPoints / BASIS_POINTS_PER_PERCENT;
+}
+
+export function evaluateRollout(rule: RolloutRule, userId: string, flagName: string): RolloutResult {
+  const bucket = bucketBasisPoints(userId, flagName);
+  if (!rule.status) return { enabled: false, reason: 'FLAG_DISABLED', bucketBasisPoints: bucket };
+  const enabled = bucket < rule.rolloutBasisPoints;
+  return { enabled, reason: enabled ? 'IN_ROLLOUT' : 'OUT_OF_ROLLOUT', bucketBasisPoints: bucket };
+}
