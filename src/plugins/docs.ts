@@ -1,0 +1,52 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+
+// Served from the installed redoc package, never a CDN: many deployments sit behind firewalls.
+const redocBundlePath = createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js');
+
+const redocPage = `<!DOCTYPE html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>Feature Flags Service – API reference</title>
+  </head>
+  <body>
+    <redoc spec-url="/docs/json"></redoc>
+    <script src="/redoc/redoc.standalone.js"></script>
+  </body>
+</html>
+`;
+
+/** The OpenAPI document (built from the routes' zod schemas), Swagger UI at /docs and ReDoc at /redoc. */
+export async function registerDocs(app: FastifyInstance, version: string): Promise<void> {
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Feature Flags Service',
+        description: 'Feature flags with deterministic percentage rollouts. Errors are RFC 9457 problem details.',
+        version,
+      },
+      tags: [
+        { name: 'flags', description: 'Manage flags' },
+        { name: 'evaluation', description: 'Which flags are on for a user' },
+        { name: 'health', description: 'For load balancers and platforms' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  let redocBundle: Buffer | undefined;
+  app.get('/redoc', { schema: { hide: true } }, (_request, reply) => reply.type('text/html; charset=utf-8').send(redocPage));
+  app.get('/redoc/redoc.standalone.js', { schema: { hide: true } }, async (_request, reply) => {
+    redocBundle ??= await readFile(redocBundlePath);
+    return reply.type('application/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(redocBundle);
+  });
+}

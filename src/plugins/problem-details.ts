@@ -1,0 +1,71 @@
+import { STATUS_CODES } from 'node:http';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { DomainError } from '../errors.js';
+import type { Problem } from '../schemas/problem.js';
+
+type ValidationLocation = NonNullable<Problem['errors']>[number]['location'];
+
+function titleOf(status: number): string {
+  return STATUS_CODES[status] ?? 'Error';
+}
+
+function typeOf(title: string): string {
+  return `/problems/${title.toLowerCase().replace(/\s+/g, '-')}`;
+}
+
+function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Omit<Problem, 'instance' | 'request_id'>) {
+  return reply
+    .code(problem.status)
+    .type('application/problem+json')
+    .send({ ...problem, instance: request.url, request_id: request.id });
+}
+
+function validationProblem(error: FastifyError): Omit<Problem, 'instance' | 'request_id'> {
+  const location = (error.validationContext ?? 'body') as ValidationLocation;
+  const errors = (error.validation ?? []).flatMap((issue) => {
+    const keys = (issue.params as { keys?: unknown }).keys;
+    // One entry per unknown field, so a client can point at each.
+    if (issue.keyword === 'unrecognized_keys' && Array.isArray(keys)) {
+      return keys.map((key) => ({ location, pointer: `#/${key}`, detail: `unknown field "${key}"` }));
+    }
+    return [{ location, pointer: `#${issue.instancePath}`, detail: issue.message ?? 'is invalid' }];
+  });
+  const summary = errors.map((e) => `${e.pointer.slice(2) || location}: ${e.detail}`).join('; ');
+  return { type: typeOf('Validation Error'), title: 'Validation Error', status: 400, detail: `The request is invalid: ${summary}`, errors };
+}
+
+/** One error handler for the whole app: every error leaves as RFC 9457 problem details. */
+export function registerProblemDetails(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof DomainError) {
+      if (error.status >= 500) request.log.warn({ err: error }, error.message);
+      return sendProblem(request, reply, { type: error.type, title: error.title, status: error.status, detail: error.message });
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      return sendProblem(request, reply, validationProblem(error));
+    }
+    // Fastify's own client errors: malformed JSON, body too large, unsupported media type…
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const title = titleOf(status);
+      return sendProblem(request, reply, { type: typeOf(title), title, status, detail: error.message });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(request, reply, {
+      type: typeOf('Internal Server Error'),
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'An unexpected error occurred; it has been logged.',
+    });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, {
+      type: typeOf('Not Found'),
+      title: 'Not Found',
+      status: 404,
+      detail: `No route for ${request.method} ${request.url.split('?')[0]}`,
+    }),
+  );
+}

@@ -1,0 +1,42 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { basisPointsToPercentage } from '../rollout.js';
+import { flagEvaluationSchema, userFlagParamsSchema, userFlagsSchema, userParamsSchema } from '../schemas/evaluation.js';
+import { problemResponses } from '../schemas/problem.js';
+import type { EvaluationService } from '../services/evaluation-service.js';
+
+export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: EvaluationService }> = async (
+  app,
+  { evaluationService },
+) => {
+  app.get('/users/:user_id/flags', {
+    schema: {
+      tags: ['evaluation'],
+      summary: 'Evaluate every flag for a user',
+      params: userParamsSchema,
+      response: { 200: userFlagsSchema, ...problemResponses(400) },
+    },
+    handler: async (request) => ({
+      user_id: request.params.user_id,
+      flags: await evaluationService.evaluateAll(request.params.user_id),
+    }),
+  });
+
+  app.get('/users/:user_id/flags/:flag_name', {
+    schema: {
+      tags: ['evaluation'],
+      summary: 'Evaluate one flag for a user, with the reason',
+      params: userFlagParamsSchema,
+      response: { 200: flagEvaluationSchema, ...problemResponses(400, 404) },
+    },
+    handler: async (request) => {
+      const result = await evaluationService.evaluate(request.params.user_id, request.params.flag_name);
+      return {
+        user_id: result.userId,
+        flag_name: result.flagName,
+        enabled: result.enabled,
+        reason: result.reason,
+        bucket: basisPointsToPercentage(result.bucketBasisPoints),
+      };
+    },
+  });
+};

@@ -1,0 +1,79 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  createFlagBodySchema,
+  flagParamsSchema,
+  flagSchema,
+  toFlagResponse,
+  updateFlagBodySchema,
+} from '../schemas/flags.js';
+import { problemResponses } from '../schemas/problem.js';
+import type { FlagService } from '../services/flag-service.js';
+
+export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = async (app, { flagService }) => {
+  app.post('/flags', {
+    schema: {
+      tags: ['flags'],
+      summary: 'Create a flag',
+      body: createFlagBodySchema,
+      response: { 201: flagSchema, ...problemResponses(400, 409, 413, 415) },
+    },
+    handler: async (request, reply) => {
+      const { flag_name, status, rollout_percentage, description } = request.body;
+      const flag = await flagService.create({ name: flag_name, status, rolloutPercentage: rollout_percentage, description });
+      return reply.code(201).header('location', `/flags/${encodeURIComponent(flag.name)}`).send(toFlagResponse(flag));
+    },
+  });
+
+  app.get('/flags', {
+    schema: {
+      tags: ['flags'],
+      summary: 'List all flags, sorted by name',
+      response: { 200: z.array(flagSchema) },
+    },
+    handler: async () => (await flagService.list()).map(toFlagResponse),
+  });
+
+  app.get('/flags/:flag_name', {
+    schema: {
+      tags: ['flags'],
+      summary: 'Read a flag',
+      params: flagParamsSchema,
+      response: { 200: flagSchema, ...problemResponses(400, 404) },
+    },
+    handler: async (request) => toFlagResponse(await flagService.get(request.params.flag_name)),
+  });
+
+  app.put('/flags/:flag_name', {
+    schema: {
+      tags: ['flags'],
+      summary: 'Change some fields of a flag',
+      description: 'Partial update: only the fields sent change. Renaming is not allowed; unknown fields are rejected.',
+      params: flagParamsSchema,
+      body: updateFlagBodySchema,
+      response: { 200: flagSchema, ...problemResponses(400, 404, 413, 415) },
+    },
+    handler: async (request) => {
+      const { status, rollout_percentage, description } = request.body;
+      const flag = await flagService.update(request.params.flag_name, {
+        status,
+        rolloutPercentage: rollout_percentage,
+        description,
+      });
+      return toFlagResponse(flag);
+    },
+  });
+
+  app.delete('/flags/:flag_name', {
+    schema: {
+      tags: ['flags'],
+      summary: 'Delete a flag',
+      params: flagParamsSchema,
+      response: { 204: z.null().describe('Deleted'), ...problemResponses(400, 404) },
+    },
+    handler: async (request, reply) => {
+      await flagService.delete(request.params.flag_name);
+      return reply.code(204).send(null);
+    },
+  });
+};

@@ -1,0 +1,25 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { healthSchema } from '../schemas/health.js';
+import type { HealthService } from '../services/health-service.js';
+
+export const healthRoutes: FastifyPluginAsyncZod<{ healthService: HealthService }> = async (app, { healthService }) => {
+  app.get('/health', {
+    // Platforms poll this every few seconds; keep it out of the info log.
+    logLevel: 'warn',
+    schema: {
+      tags: ['health'],
+      summary: 'Readiness: 200 after a real database round trip, 503 when the database cannot be reached',
+      response: { 200: healthSchema, 503: healthSchema },
+    },
+    handler: async (_request, reply) => {
+      const report = await healthService.check();
+      const state = report.healthy ? 'ok' : 'unavailable';
+      return reply.code(report.healthy ? 200 : 503).send({
+        status: state,
+        database: report.databaseReachable ? 'ok' : 'unavailable',
+        version: report.version,
+        uptime_seconds: report.uptimeSeconds,
+      });
+    },
+  });
+};

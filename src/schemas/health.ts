@@ -1,0 +1,10 @@
+import { z } from 'zod';
+
+export const healthSchema = z
+  .object({
+    status: z.enum(['ok', 'unavailable']),
+    database: z.enum(['ok', 'unavailable']),
+    version: z.string(),
+    uptime_seconds: z.number(),
+  })
+  .meta({ id: 'Health', example: { status: 'ok', database: 'ok', version: '1.0.0', uptime_seconds: 42 } });

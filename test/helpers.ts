@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { buildApp } from '../src/app.js';
+import { type DatabaseProvider, loadConfig } from '../src/config.js';
+
+/** Set by .ci/run; without it the PostgreSQL suites are reported as skipped, never as passed. */
+export const postgresAdminUrl = process.env.TEST_POSTGRES_URL;
+
+export interface TestDatabase {
+  provider: DatabaseProvider;
+  url: string;
+  drop(): Promise<void>;
+}
+
+export async function createSqliteDatabase(): Promise<TestDatabase> {
+  const dir = mkdtempSync(join(tmpdir(), 'flags-test-'));
+  return {
+    provider: 'sqlite',
+    url: `file:${join(dir, 'flags.db')}`,
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A fresh, empty PostgreSQL database per test file, so files run in parallel without sharing state. */
+export async function createPostgresDatabase(): Promise<TestDatabase> {
+  if (!postgresAdminUrl) throw new Error('TEST_POSTGRES_URL is not set');
+  const name = `flags_test_${randomUUID().replaceAll('-', '')}`;
+  const admin = new pg.Client({ connectionString: postgresAdminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = new URL(postgresAdminUrl);
+  url.pathname = `/${name}`;
+  return {
+    provider: 'postgresql',
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: postgresAdminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+export const backends = [
+  { name: 'sqlite', create: createSqliteDatabase, available: true },
+  { name: 'postgresql', create: createPostgresDatabase, available: Boolean(postgresAdminUrl) },
+] as const;
+
+export async function buildTestApp(database: TestDatabase, env: Record<string, string> = {}): Promise<FastifyInstance> {
+  return buildApp(loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...env }));
+}
