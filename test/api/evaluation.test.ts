@@ -1,0 +1,84 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bucketBasisPoints } from '../../src/rollout.js';
+import { backends, buildTestApp, type TestDatabase } from '../helpers.js';
+
+describe.each(backends)('evaluation API on $name', ({ create, available }) => {
+  let database: TestDatabase;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    if (!available) return;
+    database = await create();
+    app = await buildTestApp(database);
+    const flags = [
+      { flag_name: 'beta_search', status: true, rollout_percentage: 25 },
+      { flag_name: 'new_feature', status: true, rollout_percentage: 50 },
+      { flag_name: 'dark_mode', status: true, rollout_percentage: 100 },
+      { flag_name: 'killed', status: false, rollout_percentage: 100 },
+    ];
+    for (const payload of flags) expect((await app.inject({ method: 'POST', url: '/flags', payload })).statusCode).toBe(201);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  const evaluate = (user: string, flag: string) => app.inject({ method: 'GET', url: `/users/${encodeURIComponent(user)}/flags/${flag}` });
+
+  describe.skipIf(!available)('', () => {
+    it.each([
+      ['alice123', 'beta_search', 75.21, false, 'OUT_OF_ROLLOUT'],
+      ['bob456', 'beta_search', 80.26, false, 'OUT_OF_ROLLOUT'],
+      ['user1', 'new_feature', 46.51, true, 'IN_ROLLOUT'],
+      ['user2', 'new_feature', 86.34, false, 'OUT_OF_ROLLOUT'],
+      ['ünïcødé-用户', 'dark_mode', 51.63, true, 'IN_ROLLOUT'],
+      ['alice123', 'killed', bucketBasisPoints('alice123', 'killed') / 100, false, 'FLAG_DISABLED'],
+    ])('%s / %s: bucket %d, enabled %s (%s)', async (user, flag, bucket, enabled, reason) => {
+      const res = await evaluate(user, flag);
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ user_id: user, flag_name: flag, enabled, reason, bucket });
+    });
+
+    it('gives the same answer every time', async () => {
+      const answers = await Promise.all(Array.from({ length: 5 }, () => evaluate('repeat-user', 'new_feature')));
+      expect(new Set(answers.map((a) => a.body)).size).toBe(1);
+    });
+
+    it('evaluates every flag for a user', async () => {
+      const res = await app.inject({ method: 'GET', url: '/users/user1/flags' });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({
+        user_id: 'user1',
+        flags: { beta_search: bucketBasisPoints('user1', 'beta_search') < 2500, dark_mode: true, killed: false, new_feature: true },
+      });
+    });
+
+    it('accepts user ids with spaces, slashes and 256 characters; refuses 257', async () => {
+      for (const user of ['a b/c?d#e', 'x'.repeat(256), '用'.repeat(256)]) {
+        const res = await app.inject({ method: 'GET', url: `/users/${encodeURIComponent(user)}/flags` });
+        expect(res.statusCode, user).toBe(200);
+        expect(res.json().user_id).toBe(user);
+      }
+      const tooLong = await app.inject({ method: 'GET', url: `/users/${'x'.repeat(257)}/flags/dark_mode` });
+      expect(tooLong.statusCode).toBe(400);
+      expect(tooLong.json().errors[0]).toMatchObject({ location: 'params', pointer: '#/user_id' });
+    });
+
+    it('answers 404 for an unknown flag', async () => {
+      const res = await evaluate('alice123', 'missing_flag');
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toMatchObject({ status: 404, detail: 'Flag "missing_flag" not found' });
+    });
+
+    it('follows changes: raising the percentage never turns a user off', async () => {
+      const users = Array.from({ length: 300 }, (_, i) => `mono-${i}`);
+      const before = await Promise.all(users.map(async (u) => (await evaluate(u, 'beta_search')).json().enabled));
+      await app.inject({ method: 'PUT', url: '/flags/beta_search', payload: { rollout_percentage: 60 } });
+      const after = await Promise.all(users.map(async (u) => (await evaluate(u, 'beta_search')).json().enabled));
+      users.forEach((_, i) => before[i] && expect(after[i]).toBe(true));
+      expect(after.filter(Boolean).length).toBeGreaterThan(before.filter(Boolean).length);
+      await app.inject({ method: 'PUT', url: '/flags/beta_search', payload: { rollout_percentage: 25 } });
+    });
+  });
+});

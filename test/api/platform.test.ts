@@ -1,0 +1,76 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { version } from '../../src/app.js';
+import { buildTestApp, createSqliteDatabase, type TestDatabase } from '../helpers.js';
+
+describe('health, docs and CORS', () => {
+  let database: TestDatabase;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    database = await createSqliteDatabase();
+    app = await buildTestApp(database, { CORS_ORIGINS: 'https://app.example.com, https://admin.example.com' });
+  });
+  afterAll(async () => {
+    await app.close();
+    await database.drop();
+  });
+
+  it('reports health after a database round trip', async () => {
+    const res = await app.inject({ method: 'GET', url: '/health' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({ status: 'ok', database: 'ok', version });
+    expect(body.uptime_seconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it('publishes an OpenAPI 3 document describing every route with schemas', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/flags', '/flags/{flag_name}', '/health', '/users/{user_id}/flags', '/users/{user_id}/flags/{flag_name}']);
+    expect(Object.keys(doc.paths['/flags/{flag_name}']).sort()).toEqual(['delete', 'get', 'put']);
+    const create = doc.paths['/flags'].post;
+    const bodyRef: string = create.requestBody.content['application/json'].schema.$ref;
+    const bodySchema = doc.components.schemas[bodyRef.split('/').pop()!];
+    expect(Object.keys(bodySchema.properties).sort()).toEqual(['description', 'flag_name', 'rollout_percentage', 'status']);
+    expect(bodySchema.properties.rollout_percentage).toMatchObject({ minimum: 0, maximum: 100 });
+    expect(Object.keys(create.responses).sort()).toEqual(['201', '400', '409', '413', '415']);
+    expect(doc.components.schemas.Problem).toBeDefined();
+    expect(doc.components.schemas.Flag.example).toBeDefined();
+  });
+
+  it('serves Swagger UI and ReDoc from the installed packages, with no CDN', async () => {
+    const swagger = await app.inject({ method: 'GET', url: '/docs/' });
+    expect(swagger.statusCode).toBe(200);
+    expect(swagger.body).toContain('swagger-ui');
+    const redoc = await app.inject({ method: 'GET', url: '/redoc' });
+    expect(redoc.statusCode).toBe(200);
+    expect(redoc.body).toContain('spec-url="/docs/json"');
+    for (const page of [swagger.body, redoc.body]) expect(page).not.toMatch(/(src|href)="https?:\/\//);
+    const bundle = await app.inject({ method: 'GET', url: '/redoc/redoc.standalone.js' });
+    expect(bundle.statusCode).toBe(200);
+    expect(bundle.headers['content-type']).toMatch(/javascript/);
+    expect(bundle.body.length).toBeGreaterThan(100_000);
+    const uiScript = await app.inject({ method: 'GET', url: '/docs/static/swagger-ui-bundle.js' });
+    expect(uiScript.statusCode).toBe(200);
+  });
+
+  it('allows only the configured CORS origins', async () => {
+    const allowed = await app.inject({ method: 'GET', url: '/flags', headers: { origin: 'https://admin.example.com' } });
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://admin.example.com');
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/flags',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    const denied = await app.inject({ method: 'GET', url: '/flags', headers: { origin: 'https://evil.example.com' } });
+    expect(denied.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('keeps a request id given by the caller', async () => {
+    const res = await app.inject({ method: 'GET', url: '/flags/none', headers: { 'x-request-id': 'trace-42' } });
+    expect(res.json().request_id).toBe('trace-42');
+  });
+});
