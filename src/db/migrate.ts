@@ -69,6 +69,10 @@ function plan(migrations: Migration[], rows: AppliedRow[]): { pending: Migration
   };
 }
 
+function migrationFailed(migration: Migration, error: unknown): Error {
+  return new Error(`Migration ${migration.name} failed and was rolled back: ${(error as Error).message}`, { cause: error });
+}
+
 const SQLITE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "id"                    TEXT PRIMARY KEY NOT NULL,
     "checksum"              TEXT NOT NULL,
@@ -108,13 +112,18 @@ function migrateSqlite(url: string, migrations: Migration[]): MigrationReport {
     for (const migration of pending) {
       const startedAt = Date.now();
       // IMMEDIATE takes the write lock first, so two processes starting together apply each migration once.
-      db.transaction(() => {
+      const applyOnce = db.transaction(() => {
         const again = db.prepare('SELECT 1 FROM "_prisma_migrations" WHERE migration_name = ? AND finished_at IS NOT NULL').get(migration.name);
         if (again) return;
         db.exec(migration.sql);
         record.run(randomUUID(), migration.checksum, migration.name, startedAt, Date.now());
         report.applied.push(migration.name);
-      }).immediate();
+      });
+      try {
+        applyOnce.immediate();
+      } catch (error) {
+        throw migrationFailed(migration, error);
+      }
     }
     return report;
   } finally {
@@ -144,7 +153,7 @@ async function migratePostgres(url: string, migrations: Migration[]): Promise<Mi
         report.applied.push(migration.name);
       } catch (error) {
         await client.query('ROLLBACK');
-        throw new Error(`Migration ${migration.name} failed and was rolled back: ${(error as Error).message}`, { cause: error });
+        throw migrationFailed(migration, error);
       }
     }
     return report;
