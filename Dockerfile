@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+
+# Build: install everything, generate the Prisma clients and compile (npm ci's postinstall does both),
+# then drop the dev dependencies.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+# better-sqlite3 compiles from source when no prebuilt binary matches the platform.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json prisma.config.ts ./
+COPY prisma ./prisma
+COPY src ./src
+RUN npm ci && npm prune --omit=dev
+
+# Run: production dependencies, compiled code and migrations only, as a non-root user.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    PORT=8000 \
+    HOST=0.0.0.0 \
+    DATABASE_URL=file:/data/flags.db
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/prisma ./prisma
+RUN mkdir -p /data && chown node:node /data
+USER node
+# SQLite lives here; mount a volume to keep flags across restarts (or set DATABASE_URL to PostgreSQL).
+VOLUME ["/data"]
+EXPOSE 8000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=15s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# The same command as `npm start`, without npm in between so SIGTERM reaches node (graceful shutdown).
+CMD ["node", "dist/server.js"]

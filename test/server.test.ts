@@ -1,0 +1,107 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = new URL('..', import.meta.url).pathname;
+
+/**
+ * `npm start`'s command, run without npm in between, exactly as the Dockerfile runs it:
+ * npm does not pass SIGTERM on to the server, so platforms must signal node itself.
+ */
+const startCommand: string[] = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start.split(' ');
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+/** Starts the service the way production does, and waits for it to listen. */
+export async function startServer(env: Record<string, string>): Promise<{ process: ChildProcess; baseUrl: string; logs: () => string }> {
+  const port = await freePort();
+  const child = spawn(startCommand[0], startCommand.slice(1), {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const deadline = Date.now() + 30_000;
+  while (!output.includes('Server listening')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { process: child, baseUrl: `http://127.0.0.1:${port}`, logs: () => output };
+}
+
+it('the Dockerfile starts the service with the same command as npm start', () => {
+  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
+  expect(JSON.parse(cmd ?? '[]')).toEqual(startCommand);
+});
+
+describe('the real server process', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flags-server-'));
+  let server: Awaited<ReturnType<typeof startServer>>;
+
+  beforeAll(async () => {
+    // `npm start` runs the compiled service, as the Dockerfile does; compile the current source first.
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+    server = await startServer({ DATABASE_URL: `file:${join(dir, 'nested', 'flags.db')}` });
+  }, 120_000);
+  afterAll(() => {
+    server?.process.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates its SQLite database, serves HTTP and logs JSON with request ids', async () => {
+    const created = await fetch(`${server.baseUrl}/flags`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ flag_name: 'beta_search', status: true, rollout_percentage: 25 }),
+    });
+    expect(created.status).toBe(201);
+    const evaluation = await fetch(`${server.baseUrl}/users/alice123/flags/beta_search`);
+    expect(await evaluation.json()).toMatchObject({ enabled: false, bucket: 75.21 });
+    expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
+    expect((await fetch(`${server.baseUrl}/docs/`)).status).toBe(200);
+
+    const lines = server.logs().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const completed = lines.find((l) => l.msg === 'request completed' && l.res?.statusCode === 201);
+    expect(completed).toMatchObject({ level: 30, reqId: expect.any(String) });
+    expect(lines.some((l) => l.migration === '20261127000000_create_flags')).toBe(true);
+  });
+
+  it('on SIGTERM finishes the request in flight, stops accepting and exits 0', async () => {
+    const { port } = new URL(server.baseUrl);
+    const socket = new Socket();
+    socket.connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    const body = JSON.stringify({ flag_name: 'in_flight', status: true });
+    let response = '';
+    socket.on('data', (chunk) => (response += chunk));
+    // Headers and half the body: the request has started but cannot finish yet.
+    socket.write(`POST /flags HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+    await new Promise((r) => setTimeout(r, 200));
+
+    const exited = once(server.process, 'exit');
+    server.process.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    // New connections are refused while the in-flight request is still open.
+    const probe = new Socket().connect(Number(port), '127.0.0.1');
+    const [probeError] = await once(probe, 'error');
+    expect(probeError.code).toBe('ECONNREFUSED');
+
+    socket.end(body.slice(10));
+    const [code] = await exited;
+    expect(response).toMatch(/^HTTP\/1\.1 201/);
+    expect(code).toBe(0);
+    expect(server.logs()).toContain('shutting down');
+  });
+});
