@@ -1,0 +1,72 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, createSqliteDatabase, type TestDatabase } from './helpers.js';
+
+const run = promisify(execFile);
+
+interface Example {
+  command: string;
+  status: number;
+  body: unknown;
+}
+
+/** Each ```bash block that runs curl, the "Response `NNN …`" line after it, and its ```json block, if any. */
+function parseExamples(markdown: string): Example[] {
+  const pattern = /```bash\n(curl [\s\S]*?)\n```\s*\nResponse `(\d{3})[^`]*`:?[ \t]*\n(?:\n```json\n([\s\S]*?)\n```)?/g;
+  return [...markdown.matchAll(pattern)].map(([, command, status, body]) => ({
+    command,
+    status: Number(status),
+    body: body === undefined ? undefined : JSON.parse(body),
+  }));
+}
+
+// Values that change from run to run; the docs show real ones, the test checks their type.
+const VOLATILE = new Set(['created_at', 'updated_at', 'uptime_seconds', 'request_id']);
+
+function normalise(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(normalise);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, VOLATILE.has(k) ? `<${typeof v}>` : normalise(v)]));
+  }
+  return value;
+}
+
+const examples = parseExamples(readFileSync(new URL('../API_EXAMPLES.md', import.meta.url), 'utf8'));
+
+describe('API_EXAMPLES.md, run against a live server', () => {
+  let database: TestDatabase;
+  let app: FastifyInstance;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    database = await createSqliteDatabase();
+    app = await buildTestApp(database);
+    baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await app.close();
+    await database.drop();
+  });
+
+  it('has examples for every endpoint', () => {
+    const documented = examples.map((e) => / (?:-X (\w+) )?http:\/\/localhost:8000(\/[^\s/]*)/.exec(e.command)!.slice(1).join(' '));
+    for (const endpoint of [' /health', 'POST /flags', ' /flags', ' /flags', 'PUT /flags', 'DELETE /flags', ' /users']) {
+      expect(documented).toContain(endpoint);
+    }
+    expect(examples.length).toBeGreaterThanOrEqual(20);
+  });
+
+  // In document order: later examples depend on the flags earlier ones create.
+  it.each(examples.map((e, i) => [i + 1, e.command.split('\n')[0], e] as const))('example %i: %s', async (_n, _title, example) => {
+    const command = `${example.command.replaceAll('http://localhost:8000', baseUrl)} -w '\\n%{http_code}'`;
+    const { stdout } = await run('bash', ['-c', command]);
+    const split = stdout.lastIndexOf('\n');
+    expect(Number(stdout.slice(split + 1))).toBe(example.status);
+    const body = stdout.slice(0, split);
+    if (example.body === undefined) expect(body).toBe('');
+    else expect(normalise(JSON.parse(body))).toEqual(normalise(example.body));
+  });
+});
