@@ -105,3 +105,24 @@ describe('the real server process', () => {
     expect(server.logs()).toContain('shutting down');
   });
 });
+
+describe('deployment files', () => {
+  const read = (file: string) => readFileSync(join(root, file), 'utf8');
+
+  it('point every platform at /health and at the start command the tests run', () => {
+    const railway = JSON.parse(read('railway.json'));
+    expect(railway.deploy.healthcheckPath).toBe('/health');
+    expect(railway.deploy.startCommand).toBe(startCommand.join(' '));
+    expect(read('render.yaml')).toMatch(/healthCheckPath: \/health\n/);
+    expect(read('render.yaml')).toContain(`startCommand: ${startCommand.join(' ')}\n`);
+    expect(read('Procfile').trim()).toBe('web: npm start');
+    expect(read('Dockerfile')).toMatch(/HEALTHCHECK[\s\S]*\/health/);
+  });
+
+  it('.env.example documents every variable the config reads', () => {
+    const documented = [...read('.env.example').matchAll(/^#? ?([A-Z_]+)=/gm)].map((m) => m[1]);
+    const configured = [...read('src/config.ts').matchAll(/^ {2}([A-Z_]+): z\./gm)].map((m) => m[1]);
+    expect(configured.length).toBeGreaterThan(5);
+    for (const name of configured) expect(documented, name).toContain(name);
+  });
+});
