@@ -11,6 +11,8 @@ import { flagRoutes } from './routes/flags.js';
 import { healthRoutes } from './routes/health.js';
 import { EvaluationService } from './services/evaluation-service.js';
 import { FlagService } from './services/flag-service.js';
+import { FlagSnapshot } from './services/flag-snapshot.js';
+import { FlagSync } from './services/flag-sync.js';
 import { HealthService } from './services/health-service.js';
 
 export const version: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
@@ -32,7 +34,13 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
 
   const database = await openDatabase(config.databaseProvider, config.databaseUrl);
-  app.addHook('onClose', () => database.close());
+  const snapshot = new FlagSnapshot();
+  const sync = new FlagSync(database.flags, snapshot, database.changes, config.snapshotPollMs, app.log);
+  app.addHook('onClose', async () => {
+    await sync.stop();
+    await database.close();
+  });
+  await sync.start();
   for (const name of database.migrations.applied) app.log.info({ migration: name }, 'applied migration');
   for (const name of database.migrations.modifiedAfterApply) {
     app.log.warn({ migration: name }, 'migration.sql changed after it was applied; the database may not match the schema');
@@ -41,8 +49,8 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(fastifyCors, { origin: config.corsOrigins === '*' ? '*' : config.corsOrigins });
   await registerDocs(app, version);
 
-  await app.register(flagRoutes, { flagService: new FlagService(database.flags) });
-  await app.register(evaluationRoutes, { evaluationService: new EvaluationService(database.flags) });
+  await app.register(flagRoutes, { flagService: new FlagService(database.flags, snapshot) });
+  await app.register(evaluationRoutes, { evaluationService: new EvaluationService(snapshot) });
   await app.register(healthRoutes, { healthService: new HealthService(() => database.ping(), version) });
 
   return app;

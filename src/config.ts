@@ -15,6 +15,8 @@ const envSchema = z.object({
   // Comma-separated list of allowed origins; "*" allows any origin.
   CORS_ORIGINS: z.string().default('*'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  // How often each instance checks the flags revision; PostgreSQL NOTIFY usually arrives sooner.
+  SNAPSHOT_POLL_MS: z.coerce.number().int().min(50).default(1000),
   // How long SIGTERM waits for in-flight requests before the process exits anyway.
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
 });
@@ -30,6 +32,7 @@ export interface Config {
   corsOrigins: '*' | string[];
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
+  snapshotPollMs: number;
 }
 
 export function databaseProviderOf(url: string): DatabaseProvider {
@@ -56,5 +59,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: origins.length === 0 || origins.includes('*') ? '*' : origins,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    snapshotPollMs: e.SNAPSHOT_POLL_MS,
   };
 }

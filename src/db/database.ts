@@ -5,13 +5,16 @@ import type { FlagRepository } from './flag-repository.js';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client.js';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
 import { migrate, type MigrationReport } from './migrate.js';
-import { type FlagTable, PrismaFlagRepository } from './prisma-flag-repository.js';
+import { type FlagTable, PrismaFlagRepository, type RevisionTable } from './prisma-flag-repository.js';
+import { type ChangeFeed, PostgresChangeFeed, silentChangeFeed } from './change-feed.js';
 import { sqliteFilePath } from './sqlite-url.js';
 
 export interface Database {
   readonly provider: DatabaseProvider;
   readonly flags: FlagRepository;
   readonly migrations: MigrationReport;
+  /** Tells when another process changed flags; PostgreSQL only (LISTEN/NOTIFY). */
+  readonly changes: ChangeFeed;
   /** One real round trip; rejects when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -27,11 +30,13 @@ export async function openDatabase(provider: DatabaseProvider, url: string): Pro
       ? new SqliteClient({ adapter: new PrismaBetterSqlite3({ url: sqliteFilePath(url), timeout: 5000 }) })
       : new PostgresClient({ adapter: new PrismaPg({ connectionString: url }) });
   const flagTable: FlagTable = client.flag;
+  const revisionTable: RevisionTable = client.flagsRevision;
 
   return {
     provider,
     migrations,
-    flags: new PrismaFlagRepository(flagTable),
+    changes: provider === 'postgresql' ? new PostgresChangeFeed(url) : silentChangeFeed,
+    flags: new PrismaFlagRepository(flagTable, revisionTable),
     async ping() {
       await (client as SqliteClient).$queryRaw`SELECT 1`;
     },

@@ -17,10 +17,19 @@ export interface NewFlag {
 
 export type FlagChanges = Partial<Omit<NewFlag, 'name'>>;
 
+/** All flags as of one revision of the flags table. */
+export interface FlagsAtRevision {
+  revision: number;
+  flags: Flag[];
+}
+
 export interface FlagRepository {
-  /** All flags, ordered by name (code point order, the same on every database). */
+  /** The flags table's revision, bumped by the database on every change: cheap to poll. */
+  revision(): Promise<number>;
+  /** Every flag and the revision they are at (or newer: a later poll then reloads again). */
+  loadAll(): Promise<FlagsAtRevision>;
+  /** All flags, in no particular order. */
   list(): Promise<Flag[]>;
-  find(name: string): Promise<Flag | null>;
   /** Throws ConflictError when the name is taken. */
   create(flag: NewFlag): Promise<Flag>;
   /** Throws NotFoundError when no flag has that name. */

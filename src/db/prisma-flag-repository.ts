@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '../errors.js';
-import type { Flag, FlagChanges, FlagRepository, NewFlag } from './flag-repository.js';
+import type { Flag, FlagChanges, FlagRepository, FlagsAtRevision, NewFlag } from './flag-repository.js';
 
 /**
  * The part of a generated client's `flag` model this repository uses. Both generated clients
@@ -7,13 +7,17 @@ import type { Flag, FlagChanges, FlagRepository, NewFlag } from './flag-reposito
  */
 export interface FlagTable {
   findMany(): Promise<Flag[]>;
-  findUnique(args: { where: { name: string } }): Promise<Flag | null>;
   create(args: { data: NewFlag }): Promise<Flag>;
   update(args: { where: { name: string }; data: FlagChanges }): Promise<Flag>;
   delete(args: { where: { name: string } }): Promise<Flag>;
 }
 
-const byCodePoint = (a: Flag, b: Flag) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+export interface RevisionTable {
+  findUnique(args: { where: { id: number } }): Promise<{ revision: number } | null>;
+}
+
+// The single row of flags_revision, created by its migration.
+const REVISION_ROW = { where: { id: 1 } };
 
 // Prisma error codes: https://www.prisma.io/docs/orm/reference/error-reference
 const UNIQUE_VIOLATION = 'P2002';
@@ -29,7 +33,7 @@ export function isConnectivityError(error: unknown): boolean {
   const code = prismaCode(error);
   if (code && /^P10(0[0-2]|1[0-7])$|^P2024$/.test(code)) return true;
   const text = `${(error as Error)?.message ?? ''} ${(error as { cause?: Error })?.cause?.message ?? ''}`;
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|terminating connection|Connection terminated|database .* does not exist|SQLITE_CANTOPEN|SQLITE_IOERR|SQLITE_BUSY|database is locked|not open/i.test(text);
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|terminating connection|Connection terminated|database .* does not exist|not currently accepting connections|SQLITE_CANTOPEN|SQLITE_IOERR|SQLITE_BUSY|unable to open|database is locked|not open/i.test(text);
 }
 
 function translate(error: unknown, name: string): never {
@@ -41,15 +45,24 @@ function translate(error: unknown, name: string): never {
 }
 
 export class PrismaFlagRepository implements FlagRepository {
-  constructor(private readonly flags: FlagTable) {}
+  constructor(
+    private readonly flags: FlagTable,
+    private readonly revisions: RevisionTable,
+  ) {}
 
-  async list(): Promise<Flag[]> {
-    const rows = await this.flags.findMany().catch((e) => translate(e, ''));
-    return rows.sort(byCodePoint);
+  async revision(): Promise<number> {
+    const row = await this.revisions.findUnique(REVISION_ROW).catch((e) => translate(e, ''));
+    return row?.revision ?? 0;
   }
 
-  find(name: string): Promise<Flag | null> {
-    return this.flags.findUnique({ where: { name } }).catch((e) => translate(e, name));
+  async loadAll(): Promise<FlagsAtRevision> {
+    // Revision first: a change landing between the two reads makes the flags newer, never older.
+    const revision = await this.revision();
+    return { revision, flags: await this.list() };
+  }
+
+  list(): Promise<Flag[]> {
+    return this.flags.findMany().catch((e) => translate(e, ''));
   }
 
   create(flag: NewFlag): Promise<Flag> {

@@ -17,7 +17,7 @@ export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: Evalua
     },
     handler: async (request) => ({
       user_id: request.params.user_id,
-      flags: await evaluationService.evaluateAll(request.params.user_id),
+      flags: evaluationService.evaluateAll(request.params.user_id),
     }),
   });
 
@@ -29,7 +29,7 @@ export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: Evalua
       response: { 200: flagEvaluationSchema, ...problemResponses(400, 404) },
     },
     handler: async (request) => {
-      const result = await evaluationService.evaluate(request.params.user_id, request.params.flag_name);
+      const result = evaluationService.evaluate(request.params.user_id, request.params.flag_name);
       return {
         user_id: result.userId,
         flag_name: result.flagName,

@@ -31,7 +31,7 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = a
       summary: 'List all flags, sorted by name',
       response: { 200: z.array(flagSchema) },
     },
-    handler: async () => (await flagService.list()).map(toFlagResponse),
+    handler: async () => flagService.list().map(toFlagResponse),
   });
 
   app.get('/flags/:flag_name', {
@@ -41,7 +41,7 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = a
       params: flagParamsSchema,
       response: { 200: flagSchema, ...problemResponses(400, 404) },
     },
-    handler: async (request) => toFlagResponse(await flagService.get(request.params.flag_name)),
+    handler: async (request) => toFlagResponse(flagService.get(request.params.flag_name)),
   });
 
   app.put('/flags/:flag_name', {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { healthSchema } from '../schemas/health.js';
+import { healthSchema, livenessSchema } from '../schemas/health.js';
 import type { HealthService } from '../services/health-service.js';
 
 export const healthRoutes: FastifyPluginAsyncZod<{ healthService: HealthService }> = async (app, { healthService }) => {
@@ -9,6 +9,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ healthService: HealthService 
     schema: {
       tags: ['health'],
       summary: 'Readiness: 200 after a real database round trip, 503 when the database cannot be reached',
+      description: 'Evaluation keeps answering from memory while the database is down; use /health/live for restart decisions.',
       response: { 200: healthSchema, 503: healthSchema },
     },
     handler: async (_request, reply) => {
@@ -21,5 +22,15 @@ export const healthRoutes: FastifyPluginAsyncZod<{ healthService: HealthService 
         uptime_seconds: report.uptimeSeconds,
       });
     },
+  });
+
+  app.get('/health/live', {
+    logLevel: 'warn',
+    schema: {
+      tags: ['health'],
+      summary: 'Liveness: 200 while the process serves, even when the database is down',
+      response: { 200: livenessSchema },
+    },
+    handler: async () => ({ status: 'ok' as const }),
   });
 };

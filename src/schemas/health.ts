@@ -8,3 +8,5 @@ export const healthSchema = z
     uptime_seconds: z.number(),
   })
   .meta({ id: 'Health', example: { status: 'ok', database: 'ok', version: '1.0.0', uptime_seconds: 42 } });
+
+export const livenessSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Liveness', example: { status: 'ok' } });

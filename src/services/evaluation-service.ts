@@ -2,10 +2,10 @@ import type { Flag } from '../db/flag-repository.js';
 import { NotFoundError } from '../errors.js';
 import { evaluateRollout, type RolloutReason } from '../rollout.js';
 
-/** Evaluation only reads flags; it depends on this much and no more. */
+/** Evaluation reads flags from memory and needs no more than this (FlagSnapshot provides it). */
 export interface FlagSource {
-  find(name: string): Promise<Flag | null>;
-  list(): Promise<Flag[]>;
+  find(name: string): Flag | undefined;
+  all(): readonly Flag[];
 }
 
 export interface FlagEvaluation {
@@ -19,16 +19,16 @@ export interface FlagEvaluation {
 export class EvaluationService {
   constructor(private readonly flags: FlagSource) {}
 
-  async evaluate(userId: string, flagName: string): Promise<FlagEvaluation> {
-    const flag = await this.flags.find(flagName);
+  evaluate(userId: string, flagName: string): FlagEvaluation {
+    const flag = this.flags.find(flagName);
     if (!flag) throw new NotFoundError(`Flag "${flagName}" not found`);
     return { userId, flagName, ...evaluateRollout(flag, userId, flag.name) };
   }
 
   /** Whether each flag is on for the user, keyed by flag name in name order. */
-  async evaluateAll(userId: string): Promise<Record<string, boolean>> {
+  evaluateAll(userId: string): Record<string, boolean> {
     const result: Record<string, boolean> = {};
-    for (const flag of await this.flags.list()) {
+    for (const flag of this.flags.all()) {
       result[flag.name] = evaluateRollout(flag, userId, flag.name).enabled;
     }
     return result;

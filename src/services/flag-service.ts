@@ -1,6 +1,7 @@
 import type { Flag, FlagRepository } from '../db/flag-repository.js';
 import { NotFoundError } from '../errors.js';
 import { percentageToBasisPoints } from '../rollout.js';
+import type { FlagSnapshot } from './flag-snapshot.js';
 
 export interface CreateFlagInput {
   name: string;
@@ -15,37 +16,49 @@ export interface UpdateFlagInput {
   description?: string | null;
 }
 
+/**
+ * Writes go to the database first and then into this process's snapshot, so a client that writes
+ * and then reads on the same instance sees its write. Reads come from the snapshot.
+ */
 export class FlagService {
-  constructor(private readonly flags: FlagRepository) {}
+  constructor(
+    private readonly flags: FlagRepository,
+    private readonly snapshot: FlagSnapshot,
+  ) {}
 
-  list(): Promise<Flag[]> {
-    return this.flags.list();
+  list(): readonly Flag[] {
+    return this.snapshot.all();
   }
 
-  async get(name: string): Promise<Flag> {
-    const flag = await this.flags.find(name);
+  get(name: string): Flag {
+    const flag = this.snapshot.find(name);
     if (!flag) throw new NotFoundError(`Flag "${name}" not found`);
     return flag;
   }
 
-  create(input: CreateFlagInput): Promise<Flag> {
-    return this.flags.create({
+  async create(input: CreateFlagInput): Promise<Flag> {
+    const flag = await this.flags.create({
       name: input.name,
       status: input.status,
       rolloutBasisPoints: percentageToBasisPoints(input.rolloutPercentage),
       description: input.description,
     });
+    this.snapshot.put(flag);
+    return flag;
   }
 
-  update(name: string, input: UpdateFlagInput): Promise<Flag> {
-    return this.flags.update(name, {
+  async update(name: string, input: UpdateFlagInput): Promise<Flag> {
+    const flag = await this.flags.update(name, {
       status: input.status,
       rolloutBasisPoints: input.rolloutPercentage === undefined ? undefined : percentageToBasisPoints(input.rolloutPercentage),
       description: input.description,
     });
+    this.snapshot.put(flag);
+    return flag;
   }
 
-  delete(name: string): Promise<void> {
-    return this.flags.delete(name);
+  async delete(name: string): Promise<void> {
+    await this.flags.delete(name);
+    this.snapshot.remove(name);
   }
 }

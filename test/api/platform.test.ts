@@ -27,7 +27,7 @@ describe('health, docs and CORS', () => {
   it('publishes an OpenAPI 3 document describing every route with schemas', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/flags', '/flags/{flag_name}', '/health', '/users/{user_id}/flags', '/users/{user_id}/flags/{flag_name}']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/flags', '/flags/{flag_name}', '/health', '/health/live', '/users/{user_id}/flags', '/users/{user_id}/flags/{flag_name}']);
     expect(Object.keys(doc.paths['/flags/{flag_name}']).sort()).toEqual(['delete', 'get', 'put']);
     const create = doc.paths['/flags'].post;
     const bodyRef: string = create.requestBody.content['application/json'].schema.$ref;

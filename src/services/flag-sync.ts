@@ -1,0 +1,100 @@
+import type { FlagRepository } from '../db/flag-repository.js';
+import type { ChangeFeed } from '../db/change-feed.js';
+import type { FlagSnapshot } from './flag-snapshot.js';
+
+interface SyncLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/**
+ * Keeps the snapshot equal to the database: a full load at start, a reload whenever the change
+ * feed says flags changed (PostgreSQL NOTIFY: milliseconds), and a cheap revision poll that
+ * catches whatever the feed missed (connection lost, another writer, SQLite).
+ */
+export class FlagSync {
+  private timer: NodeJS.Timeout | undefined;
+  private reloading: Promise<void> | undefined;
+  private reloadAgain = false;
+  private failing = false;
+
+  constructor(
+    private readonly flags: Pick<FlagRepository, 'revision' | 'loadAll'>,
+    private readonly snapshot: FlagSnapshot,
+    private readonly feed: ChangeFeed,
+    private readonly pollIntervalMs: number,
+    private readonly log: SyncLogger,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.reload();
+    await this.feed.start(
+      () => void this.refresh(),
+      (error) => this.log.warn({ err: error }, 'change feed disconnected; retrying, polling meanwhile'),
+    );
+    this.timer = setInterval(() => void this.poll(), this.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.feed.close();
+    await this.reloading;
+  }
+
+  /** Reloads now, or once more after the reload in progress (which may have read too early). */
+  refresh(): Promise<void> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return this.reloading;
+    }
+    this.reloading = (async () => {
+      try {
+        do {
+          this.reloadAgain = false;
+          await this.reload();
+        } while (this.reloadAgain);
+        this.recovered();
+      } catch (error) {
+        this.failed(error);
+      } finally {
+        this.reloading = undefined;
+      }
+    })();
+    return this.reloading;
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      if ((await this.flags.revision()) !== this.snapshot.revision) await this.refresh();
+      else this.recovered();
+    } catch (error) {
+      this.failed(error);
+    }
+  }
+
+  private async reload(): Promise<void> {
+    for (;;) {
+      const writesBefore = this.snapshot.localWriteCount;
+      const { revision, flags } = await this.flags.loadAll();
+      // A local write committed while we read may be missing from what we read: read again.
+      if (this.snapshot.localWriteCount === writesBefore) {
+        this.snapshot.replace(revision, flags);
+        return;
+      }
+    }
+  }
+
+  // Log transitions only: a database outage must not write a line per poll.
+  private failed(error: unknown): void {
+    if (this.failing) return;
+    this.failing = true;
+    this.log.warn({ err: error }, 'cannot refresh flags from the database; serving the last snapshot');
+  }
+
+  private recovered(): void {
+    if (!this.failing) return;
+    this.failing = false;
+    this.log.info({ revision: this.snapshot.revision }, 'database reachable again; flags refreshed');
+  }
+}
