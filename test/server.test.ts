@@ -1,45 +1,10 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const root = new URL('..', import.meta.url).pathname;
-
-/**
- * `npm start`'s command, run without npm in between, exactly as the Dockerfile runs it:
- * npm does not pass SIGTERM on to the server, so platforms must signal node itself.
- */
-const startCommand: string[] = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start.split(' ');
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
-
-/** Starts the service the way production does, and waits for it to listen. */
-export async function startServer(env: Record<string, string>): Promise<{ process: ChildProcess; baseUrl: string; logs: () => string }> {
-  const port = await freePort();
-  const child = spawn(startCommand[0], startCommand.slice(1), {
-    cwd: root,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const deadline = Date.now() + 30_000;
-  while (!output.includes('Server listening')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { process: child, baseUrl: `http://127.0.0.1:${port}`, logs: () => output };
-}
+import { root, startCommand, startServer } from './support/server-process.js';
 
 it('the Dockerfile starts the service with the same command as npm start', () => {
   const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
@@ -51,8 +16,6 @@ describe('the real server process', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
 
   beforeAll(async () => {
-    // `npm start` runs the compiled service, as the Dockerfile does; compile the current source first.
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
     server = await startServer({ DATABASE_URL: `file:${join(dir, 'nested', 'flags.db')}` });
   }, 120_000);
   afterAll(() => {

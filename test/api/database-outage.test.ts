@@ -1,0 +1,95 @@
+import Database from 'better-sqlite3';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sqliteFilePath } from '../../src/db/sqlite-url.js';
+import { buildTestApp, createPostgresDatabase, createSqliteDatabase, postgresAdminUrl, type TestDatabase } from '../helpers.js';
+
+async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+}
+
+describe.skipIf(!postgresAdminUrl)('when PostgreSQL goes away and comes back', () => {
+  let database: TestDatabase;
+  let app: FastifyInstance;
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  async function admin(sql: string) {
+    const client = new pg.Client({ connectionString: postgresAdminUrl });
+    await client.connect();
+    try {
+      return await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('evaluates from the snapshot, refuses writes with 503, reports it, and recovers without a restart', async () => {
+    database = await createPostgresDatabase();
+    app = await buildTestApp(database, { SNAPSHOT_POLL_MS: '100' });
+    const name = new URL(database.url).pathname.slice(1);
+    expect((await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'steady', status: true } })).statusCode).toBe(201);
+
+    // Outage: no new connections, and every existing one killed.
+    await admin(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
+    await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}'`);
+
+    const evaluation = await app.inject({ method: 'GET', url: '/users/alice123/flags/steady' });
+    expect(evaluation.statusCode).toBe(200);
+    expect(evaluation.json().enabled).toBe(true);
+    expect((await app.inject({ method: 'GET', url: '/users/alice123/flags' })).json().flags).toEqual({ steady: true });
+    expect((await app.inject({ method: 'GET', url: '/flags/steady' })).statusCode).toBe(200);
+
+    const write = await app.inject({ method: 'PUT', url: '/flags/steady', payload: { status: false } });
+    expect(write.statusCode).toBe(503);
+    expect(write.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(write.json()).toMatchObject({ status: 503, title: 'Service Unavailable' });
+    expect(write.body).not.toMatch(/\.ts:\d+|node_modules/);
+    expect((await app.inject({ method: 'GET', url: '/users/alice123/flags/steady' })).json().enabled).toBe(true);
+
+    const health = await app.inject({ method: 'GET', url: '/health' });
+    expect(health.statusCode).toBe(503);
+    expect(health.json()).toMatchObject({ status: 'unavailable', database: 'unavailable' });
+    expect((await app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+
+    // The database comes back, and someone else changes a flag directly in it.
+    await admin(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`);
+    const direct = new pg.Client({ connectionString: database.url });
+    await direct.connect();
+    await direct.query(`UPDATE flags SET rollout_bp = 0 WHERE flag_name = 'steady'`);
+    await direct.end();
+
+    expect(await eventually(async () => (await app.inject({ method: 'GET', url: '/health' })).statusCode === 200, 5000)).toBe(true);
+    expect(await eventually(async () => (await app.inject({ method: 'GET', url: '/flags/steady' })).json().rollout_percentage === 0, 5000)).toBe(true);
+    expect((await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'after_outage' } })).statusCode).toBe(201);
+  });
+});
+
+describe('SQLite: changes by another writer of the same file', () => {
+  let database: TestDatabase;
+  let app: FastifyInstance;
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  it('reach the snapshot through the revision poll', async () => {
+    database = await createSqliteDatabase();
+    app = await buildTestApp(database, { SNAPSHOT_POLL_MS: '100' });
+    expect((await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'polled', status: false } })).statusCode).toBe(201);
+
+    const other = new Database(sqliteFilePath(database.url));
+    other.prepare(`UPDATE flags SET status = 1 WHERE flag_name = 'polled'`).run();
+    other.close();
+
+    expect(await eventually(async () => (await app.inject({ method: 'GET', url: '/users/u1/flags/polled' })).json().enabled === true, 3000)).toBe(true);
+  });
+});

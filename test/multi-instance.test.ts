@@ -1,0 +1,76 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPostgresDatabase, postgresAdminUrl, type TestDatabase } from './helpers.js';
+import { type ServerProcess, startServer } from './support/server-process.js';
+
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  for (;;) {
+    const value = await read();
+    const ms = performance.now() - started;
+    if (done(value) || ms > timeoutMs) return { value, ms };
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe.skipIf(!postgresAdminUrl)('two instances on one PostgreSQL', () => {
+  let database: TestDatabase;
+  let a: ServerProcess;
+  let b: ServerProcess;
+
+  beforeAll(async () => {
+    database = await createPostgresDatabase();
+    // Polling far slower than the 1 s promise: what arrives in time came through LISTEN/NOTIFY.
+    const env = { DATABASE_URL: database.url, SNAPSHOT_POLL_MS: '60000' };
+    [a, b] = await Promise.all([startServer(env), startServer(env)]);
+  }, 60_000);
+  afterAll(async () => {
+    a?.process.kill('SIGKILL');
+    b?.process.kill('SIGKILL');
+    await database?.drop();
+  });
+
+  const send = (server: ServerProcess, method: string, path: string, body?: object) =>
+    fetch(`${server.baseUrl}${path}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  const evaluate = async (server: ServerProcess, flag: string) => {
+    const res = await send(server, 'GET', `/users/alice123/flags/${flag}`);
+    return res.status === 200 ? (await res.json()).enabled : res.status;
+  };
+
+  it('a write through one instance is read through the other within a second', async () => {
+    expect((await send(a, 'POST', '/flags', { flag_name: 'shared', status: true })).status).toBe(201);
+    // The writer sees its own write at once.
+    expect(await evaluate(a, 'shared')).toBe(true);
+    const created = await waitFor(() => evaluate(b, 'shared'), (v) => v === true, 2000);
+    expect(created.value).toBe(true);
+    expect(created.ms).toBeLessThan(1000);
+
+    expect((await send(a, 'PUT', '/flags/shared', { status: false })).status).toBe(200);
+    const updated = await waitFor(() => evaluate(b, 'shared'), (v) => v === false, 2000);
+    expect(updated.ms).toBeLessThan(1000);
+
+    expect((await send(b, 'DELETE', '/flags/shared')).status).toBe(204);
+    const deleted = await waitFor(() => evaluate(a, 'shared'), (v) => v === 404, 2000);
+    expect(deleted.ms).toBeLessThan(1000);
+  });
+
+  it('keeps receiving changes after its database connections were killed', async () => {
+    const admin = new pg.Client({ connectionString: postgresAdminUrl });
+    await admin.connect();
+    const killed = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
+      new URL(database.url).pathname.slice(1),
+    ]);
+    await admin.end();
+    expect(killed.rowCount).toBeGreaterThan(0);
+
+    // The listener reconnects within about a second; writes reconnect on their own.
+    const write = await waitFor(() => send(a, 'POST', '/flags', { flag_name: 'after_kill', status: true }).then((r) => r.status), (s) => s === 201, 5000);
+    expect(write.value).toBe(201);
+    const seen = await waitFor(() => evaluate(b, 'after_kill'), (v) => v === true, 5000);
+    expect(seen.value).toBe(true);
+  });
+});
