@@ -38,7 +38,7 @@ describe.skipIf(!postgresAdminUrl)('two instances on one PostgreSQL', () => {
     });
   const evaluate = async (server: ServerProcess, flag: string) => {
     const res = await send(server, 'GET', `/users/alice123/flags/${flag}`);
-    return res.status === 200 ? (await res.json()).enabled : res.status;
+    return res.status === 200 ? ((await res.json()) as { enabled: boolean }).enabled : res.status;
   };
 
   it('a write through one instance is read through the other within a second', async () => {

@@ -1,20 +1,26 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { etagOnSend } from '../plugins/etag.js';
+import { fastSerializerCompiler } from '../plugins/fast-serializer.js';
 import { basisPointsToPercentage } from '../rollout.js';
 import { flagEvaluationSchema, userFlagParamsSchema, userFlagsSchema, userParamsSchema } from '../schemas/evaluation.js';
-import { problemResponses } from '../schemas/problem.js';
+import { notModified, problemResponses } from '../schemas/problem.js';
 import type { EvaluationService } from '../services/evaluation-service.js';
 
 export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: EvaluationService }> = async (
   app,
   { evaluationService },
 ) => {
+  // Every page view of a client app lands here: serialise without per-response validation.
+  app.setSerializerCompiler(fastSerializerCompiler);
+
   app.get('/users/:user_id/flags', {
     schema: {
       tags: ['evaluation'],
       summary: 'Evaluate every flag for a user',
       params: userParamsSchema,
-      response: { 200: userFlagsSchema, ...problemResponses(400) },
+      response: { 200: userFlagsSchema, 304: notModified, ...problemResponses(400) },
     },
+    onSend: etagOnSend,
     handler: async (request) => ({
       user_id: request.params.user_id,
       flags: evaluationService.evaluateAll(request.params.user_id),

@@ -7,7 +7,9 @@ import {
   toFlagResponse,
   updateFlagBodySchema,
 } from '../schemas/flags.js';
-import { problemResponses } from '../schemas/problem.js';
+import { etagOnSend } from '../plugins/etag.js';
+import { fastSerializerCompiler } from '../plugins/fast-serializer.js';
+import { notModified, problemResponses } from '../schemas/problem.js';
 import type { FlagService } from '../services/flag-service.js';
 
 export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = async (app, { flagService }) => {
@@ -29,8 +31,11 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = a
     schema: {
       tags: ['flags'],
       summary: 'List all flags, sorted by name',
-      response: { 200: z.array(flagSchema) },
+      response: { 200: z.array(flagSchema), 304: notModified },
     },
+    // Dashboards and SDKs poll this: fast serialisation, and 304 when nothing changed.
+    serializerCompiler: fastSerializerCompiler,
+    onSend: etagOnSend,
     handler: async () => flagService.list().map(toFlagResponse),
   });
 

@@ -37,3 +37,6 @@ export type Problem = z.infer<typeof problemSchema>;
 
 export const problemResponses = <const S extends readonly number[]>(...statuses: S) =>
   Object.fromEntries(statuses.map((status) => [status, problemSchema])) as Record<S[number], typeof problemSchema>;
+
+/** 304 Not Modified: the client's cached copy (If-None-Match) is current; no body. */
+export const notModified = z.null().describe('Not Modified: the ETag sent in If-None-Match is current');

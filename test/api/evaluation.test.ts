@@ -65,6 +65,29 @@ describe.each(backends)('evaluation API on $name', ({ create, available }) => {
       expect(tooLong.json().errors[0]).toMatchObject({ location: 'params', pointer: '#/user_id' });
     });
 
+    it('answers 304 to a poll whose ETag is current, for GET /flags and GET /users/{id}/flags', async () => {
+      for (const url of ['/flags', '/users/user1/flags']) {
+        const first = await app.inject({ method: 'GET', url });
+        const etag = first.headers.etag as string;
+        expect(etag).toMatch(/^"[\w-]+"$/);
+        const again = await app.inject({ method: 'GET', url, headers: { 'if-none-match': etag } });
+        expect(again.statusCode).toBe(304);
+        expect(again.body).toBe('');
+        expect((await app.inject({ method: 'GET', url, headers: { 'if-none-match': '"stale"' } })).statusCode).toBe(200);
+      }
+      // Another user's answers are another body, so another tag: never a 304 for someone else's cache.
+      const user1 = (await app.inject({ method: 'GET', url: '/users/user1/flags' })).headers.etag as string;
+      expect((await app.inject({ method: 'GET', url: '/users/user2/flags', headers: { 'if-none-match': user1 } })).statusCode).toBe(200);
+    });
+
+    it('changes the ETag when a flag changes', async () => {
+      const before = (await app.inject({ method: 'GET', url: '/flags' })).headers.etag as string;
+      await app.inject({ method: 'PUT', url: '/flags/killed', payload: { description: 'still off' } });
+      const after = await app.inject({ method: 'GET', url: '/flags', headers: { 'if-none-match': before } });
+      expect(after.statusCode).toBe(200);
+      expect(after.headers.etag).not.toBe(before);
+    });
+
     it('answers 404 for an unknown flag', async () => {
       const res = await evaluate('alice123', 'missing_flag');
       expect(res.statusCode).toBe(404);
