@@ -11,7 +11,7 @@
  * `0.07 * 100 === 7.000000000000001`. Raising a percentage only raises the threshold, so nobody
  * who was on is turned off; the flag name in the hash keeps flags independent of each other.
  */
-import { createHash, hash as oneShotHash } from 'node:crypto';
+import { sha256Words } from './sha256.js';
 
 export const BASIS_POINTS_PER_PERCENT = 100;
 export const MAX_BASIS_POINTS = 100 * BASIS_POINTS_PER_PERCENT;
@@ -29,24 +29,18 @@ export interface RolloutResult {
   readonly bucketBasisPoints: number;
 }
 
-// crypto.hash (Node >= 20.12) skips the Hash object; createHash is the fallback for older runtimes.
-const sha256: (input: string) => Buffer =
-  typeof oneShotHash === 'function'
-    ? (input) => oneShotHash('sha256', input, 'buffer') as unknown as Buffer
-    : (input) => createHash('sha256').update(input, 'utf8').digest();
-
 /** X mod 10000 without BigInt: Horner's rule over 32-bit words stays below 2^53, so it is exact. */
-function digestModTenThousand(digest: Buffer): number {
+function digestModTenThousand(words: Int32Array): number {
   let remainder = 0;
-  for (let offset = 0; offset < 32; offset += 4) {
-    remainder = (remainder * 0x1_0000_0000 + digest.readUInt32BE(offset)) % 10_000;
+  for (let i = 0; i < 8; i++) {
+    remainder = (remainder * 0x1_0000_0000 + (words[i] >>> 0)) % 10_000;
   }
   return remainder;
 }
 
 /** The user's position for this flag, in basis points (0..9999). */
 export function bucketBasisPoints(userId: string, flagName: string): number {
-  const lowDigits = digestModTenThousand(sha256(`${userId}:${flagName}`));
+  const lowDigits = digestModTenThousand(sha256Words(`${userId}:${flagName}`));
   const wholePercent = lowDigits % 100;
   const hundredths = Math.floor(lowDigits / 100);
   return wholePercent * BASIS_POINTS_PER_PERCENT + hundredths;
@@ -59,6 +53,11 @@ export function percentageToBasisPoints(percentage: number): number {
 
 export function basisPointsToPercentage(basisPoints: number): number {
   return basisPoints / BASIS_POINTS_PER_PERCENT;
+}
+
+/** evaluateRollout(…).enabled without building a result: for evaluating many flags at once. */
+export function isEnabled(rule: RolloutRule, userId: string, flagName: string): boolean {
+  return rule.status && bucketBasisPoints(userId, flagName) < rule.rolloutBasisPoints;
 }
 
 export function evaluateRollout(rule: RolloutRule, userId: string, flagName: string): RolloutResult {

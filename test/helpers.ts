@@ -26,20 +26,20 @@ export async function createSqliteDatabase(): Promise<TestDatabase> {
 }
 
 /** A fresh, empty PostgreSQL database per test file, so files run in parallel without sharing state. */
-export async function createPostgresDatabase(): Promise<TestDatabase> {
-  if (!postgresAdminUrl) throw new Error('TEST_POSTGRES_URL is not set');
+export async function createPostgresDatabase(adminUrl = postgresAdminUrl): Promise<TestDatabase> {
+  if (!adminUrl) throw new Error('TEST_POSTGRES_URL is not set');
   const name = `flags_test_${randomUUID().replaceAll('-', '')}`;
-  const admin = new pg.Client({ connectionString: postgresAdminUrl });
+  const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE "${name}"`);
   await admin.end();
-  const url = new URL(postgresAdminUrl);
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
     provider: 'postgresql',
     url: url.toString(),
     drop: async () => {
-      const client = new pg.Client({ connectionString: postgresAdminUrl });
+      const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await client.end();

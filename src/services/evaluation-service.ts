@@ -1,6 +1,6 @@
 import type { Flag } from '../db/flag-repository.js';
 import { NotFoundError } from '../errors.js';
-import { evaluateRollout, type RolloutReason } from '../rollout.js';
+import { evaluateRollout, isEnabled, type RolloutReason } from '../rollout.js';
 
 /** Evaluation reads flags from memory and needs no more than this (FlagSnapshot provides it). */
 export interface FlagSource {
@@ -29,7 +29,7 @@ export class EvaluationService {
   evaluateAll(userId: string): Record<string, boolean> {
     const result: Record<string, boolean> = {};
     for (const flag of this.flags.all()) {
-      result[flag.name] = evaluateRollout(flag, userId, flag.name).enabled;
+      result[flag.name] = isEnabled(flag, userId, flag.name);
     }
     return result;
   }

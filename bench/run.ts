@@ -1,0 +1,282 @@
+/**
+ * npm run bench — evaluation throughput and latency against the ceiling of bare Fastify + SHA-256,
+ * measured in the same run on this machine. See README.md "Performance" for the method.
+ *
+ * BENCH_POSTGRES_URL=postgresql://…/postgres adds the PostgreSQL service and the cross-instance
+ * propagation measurement (a database is created and dropped for the run).
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { hash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { evaluateRollout } from '../src/rollout.js';
+import { createPostgresDatabase } from '../test/helpers.js';
+
+const root = new URL('..', import.meta.url).pathname;
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 50;
+const postgresUrl = process.env.BENCH_POSTGRES_URL;
+
+const has = (command: string) => {
+  try {
+    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+// One core for the server, the other for the load generator, so every server gets the same CPU.
+const pin = has('taskset') ? (core: number, argv: string[]) => ['taskset', '-c', String(core), ...argv] : (_: number, argv: string[]) => argv;
+if (!has('wrk')) {
+  console.error('wrk is not installed (apt-get install wrk). autocannon is no substitute here: it needs as much CPU as the server it loads.');
+  process.exit(1);
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+interface Server {
+  baseUrl: string;
+  child: ChildProcess;
+}
+
+async function start(argv: string[], env: Record<string, string>): Promise<Server> {
+  const port = await freePort();
+  const [command, ...args] = pin(0, argv);
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (await fetch(`${baseUrl}/users/probe/flags/flag_0`).then(() => true, () => false)) return { baseUrl, child };
+    await sleep(100);
+  }
+  throw new Error(`${argv.join(' ')} did not start`);
+}
+
+async function stop(server: Server) {
+  server.child.kill('SIGTERM');
+  await new Promise((r) => server.child.once('exit', r));
+}
+
+const startService = (databaseUrl: string) =>
+  // Request logging off (LOG_LEVEL=warn), as the ceiling has none; errors are still logged.
+  start(['node', 'dist/server.js'], { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
+
+async function seed(server: Server, count: number) {
+  for (let i = 0; i < count; i++) {
+    const res = await fetch(`${server.baseUrl}/flags`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ flag_name: `flag_${i}`, status: true, rollout_percentage: (i % 100) + 0.5 }),
+    });
+    if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
+  }
+}
+
+/** Many flags at once, straight into the SQLite file; the running service picks them up like any other writer's. */
+async function seedSqliteDirectly(server: Server, file: string, count: number) {
+  const db = new Database(file);
+  const insert = db.prepare('INSERT INTO flags (flag_name, status, rollout_bp, description, updated_at) VALUES (?, 1, ?, ?, ?)');
+  db.transaction(() => {
+    for (let i = 0; i < count; i++) insert.run(`flag_${i}`, ((i % 100) + 0.5) * 100, `Benchmark flag number ${i}`, new Date().toISOString());
+  })();
+  db.close();
+  for (let i = 0; i < 100; i++) {
+    if (((await (await fetch(`${server.baseUrl}/flags`)).json()) as unknown[]).length === count) return;
+    await sleep(100);
+  }
+  throw new Error('the service did not load the seeded flags');
+}
+
+interface LoadResult {
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  requests: number;
+  errors: number;
+  non2xx: number;
+}
+
+function wrk(server: Server, path: string, connections: number, seconds: number): LoadResult {
+  const argv = pin(1, ['wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '-s', join(root, 'bench/unique-users.lua'), server.baseUrl]);
+  const output = execFileSync(argv[0], argv.slice(1), { env: { ...process.env, WRK_PATH: path }, encoding: 'utf8' });
+  const line = output.split('\n').find((l) => l.startsWith('WRK_RESULT '));
+  if (!line) throw new Error(`unexpected wrk output:\n${output}`);
+  const result: LoadResult = JSON.parse(line.slice('WRK_RESULT '.length));
+  // wrk counts a connection cut at the end of its run as an error; more than a handful is a real failure.
+  if (result.errors > result.requests / 1000 || result.non2xx) {
+    throw new Error(`wrk saw ${result.errors} errors and ${result.non2xx} non-2xx answers on ${path}`);
+  }
+  return result;
+}
+
+/** A warm-up, then RUNS measured runs; medians of each figure. */
+function load(server: Server, path: string, connections = CONNECTIONS): LoadResult {
+  wrk(server, path, connections, 2);
+  const runs = Array.from({ length: RUNS }, () => wrk(server, path, connections, DURATION_S));
+  return {
+    rps: median(runs.map((r) => r.rps)),
+    p50_ms: median(runs.map((r) => r.p50_ms)),
+    p99_ms: median(runs.map((r) => r.p99_ms)),
+    requests: runs.reduce((sum, r) => sum + r.requests, 0),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    non2xx: 0,
+  };
+}
+
+function rssMb(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+function inProcessRates() {
+  const N = 1_000_000;
+  const rule = { status: true, rolloutBasisPoints: 5000 };
+  const users = Array.from({ length: N }, (_, i) => `user-${i}`);
+  const time = (fn: () => void) => {
+    const t = process.hrtime.bigint();
+    fn();
+    return N / (Number(process.hrtime.bigint() - t) / 1e9);
+  };
+  let sink = 0;
+  const evaluate = () => {
+    for (const user of users) sink += evaluateRollout(rule, user, 'flag_42').bucketBasisPoints;
+  };
+  const bareHash = () => {
+    for (const user of users) sink += hash('sha256', `${user}:flag_42`, 'buffer')[31];
+  };
+  evaluate();
+  bareHash();
+  const evaluateRates: number[] = [];
+  const hashRates: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    evaluateRates.push(time(evaluate));
+    hashRates.push(time(bareHash));
+  }
+  if (sink === -1) console.log(sink);
+  return { evaluate_per_s: median(evaluateRates), bare_hash_per_s: median(hashRates) };
+}
+
+async function propagation(adminUrl: string) {
+  const database = await createPostgresDatabase(adminUrl);
+  // Polling slower than the target: what arrives within a second came through LISTEN/NOTIFY.
+  const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn', SNAPSHOT_POLL_MS: '5000' };
+  const writer = await start(['node', 'dist/server.js'], env);
+  const reader = await start(['node', 'dist/server.js'], env);
+  try {
+    await seed(writer, 1);
+    const delays: number[] = [];
+    for (let i = 1; i <= 100; i++) {
+      const percentage = i % 2 ? 25 : 75;
+      const sent = performance.now();
+      await fetch(`${writer.baseUrl}/flags/flag_0`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rollout_percentage: percentage }) });
+      for (;;) {
+        const flag = (await (await fetch(`${reader.baseUrl}/flags/flag_0`)).json()) as { rollout_percentage: number };
+        if (flag.rollout_percentage === percentage) break;
+        if (performance.now() - sent > 10_000) throw new Error('change never arrived');
+      }
+      delays.push(performance.now() - sent);
+    }
+    delays.sort((a, b) => a - b);
+    return { p50_ms: delays[49], p99_ms: delays[98], max_ms: delays[99] };
+  } finally {
+    await stop(writer);
+    await stop(reader);
+    await database.drop();
+  }
+}
+
+async function main() {
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  const dir = mkdtempSync(join(tmpdir(), 'flags-bench-'));
+  const results: Record<string, unknown> = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version, pinned: has('taskset') }, runs: RUNS, seconds: DURATION_S, connections: CONNECTIONS };
+  const single = '/flags/flag_42';
+  try {
+    console.log('ceiling: bare Fastify + SHA-256 …');
+    const ceilingServer = await start(['node', 'bench/ceiling-server.mjs'], {});
+    const ceiling = load(ceilingServer, single);
+    await stop(ceilingServer);
+
+    const targets: [string, string][] = [['sqlite', `file:${join(dir, 'bench.db')}`]];
+    let pgDatabase: Awaited<ReturnType<typeof createPostgresDatabase>> | undefined;
+    if (postgresUrl) {
+      pgDatabase = await createPostgresDatabase(postgresUrl);
+      targets.push(['postgresql', pgDatabase.url]);
+    }
+    const service: Record<string, LoadResult & { ratio: number }> = {};
+    for (const [name, url] of targets) {
+      console.log(`service on ${name}, 100 flags …`);
+      const server = await startService(url);
+      await seed(server, 100);
+      const result = load(server, single);
+      service[name] = { ...result, ratio: result.rps / ceiling.rps };
+      await stop(server);
+    }
+    await pgDatabase?.drop();
+
+    console.log('all flags, 1,000 flags …');
+    const many = await startService(`file:${join(dir, 'many.db')}`);
+    await seedSqliteDirectly(many, join(dir, 'many.db'), 1000);
+    const allOne = load(many, '/flags', 1);
+    const allFifty = load(many, '/flags');
+    await stop(many);
+
+    console.log('resident memory with 10,000 flags …');
+    const memoryServer = await startService(`file:${join(dir, 'memory.db')}`);
+    wrk(memoryServer, '/flags', 10, 2); // warm the heap and JIT before the baseline
+    const rssEmpty = rssMb(memoryServer.child);
+    await seedSqliteDirectly(memoryServer, join(dir, 'memory.db'), 10_000);
+    const rssFull = rssMb(memoryServer.child);
+    await stop(memoryServer);
+
+    console.log('in-process evaluate() against a bare crypto.hash loop …');
+    const inProcess = inProcessRates();
+
+    const propagationResult = postgresUrl ? (console.log('propagation between two instances …'), await propagation(postgresUrl)) : undefined;
+
+    Object.assign(results, {
+      ceiling,
+      service,
+      all_flags_1000: { one_connection: allOne, fifty_connections: { ...allFifty, evaluations_per_s: allFifty.rps * 1000 } },
+      memory: { rss_before_mb: rssEmpty, rss_with_10000_flags_mb: rssFull, added_mb: rssFull - rssEmpty },
+      in_process: { ...inProcess, ratio: inProcess.evaluate_per_s / inProcess.bare_hash_per_s },
+      propagation: propagationResult ?? 'not measured: set BENCH_POSTGRES_URL',
+    });
+    mkdirSync(join(root, 'bench/results'), { recursive: true });
+    writeFileSync(join(root, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+
+    const f = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+    const rows: string[][] = [
+      ['what', 'req/s', 'p50 ms', 'p99 ms', 'vs ceiling', 'target'],
+      ['ceiling: bare Fastify + SHA-256', f(ceiling.rps), f(ceiling.p50_ms, 2), f(ceiling.p99_ms, 2), '100%', ''],
+      ...Object.entries(service).map(([name, r]) => [`GET /users/{id}/flags/{flag}, ${name}`, f(r.rps), f(r.p50_ms, 2), f(r.p99_ms, 2), `${f(r.ratio * 100, 1)}%`, '≥ 90%, p99 ≤ 10 ms']),
+      ['GET /users/{id}/flags, 1,000 flags, 1 conn', f(allOne.rps), f(allOne.p50_ms, 2), f(allOne.p99_ms, 2), '', 'p50 ≤ 2 ms'],
+      ['GET /users/{id}/flags, 1,000 flags, 50 conn', f(allFifty.rps), f(allFifty.p50_ms, 2), f(allFifty.p99_ms, 2), '', `${f(allFifty.rps * 1000)} evaluations/s`],
+    ];
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+    console.log(`\n${rows.map((r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`).join('\n')}\n`);
+    console.log(`in-process evaluate(): ${f(inProcess.evaluate_per_s)}/s vs bare crypto.hash ${f(inProcess.bare_hash_per_s)}/s = ${f((inProcess.evaluate_per_s / inProcess.bare_hash_per_s) * 100, 1)}% (target ≥ 80%)`);
+    console.log(`memory: ${f(rssEmpty, 1)} MB → ${f(rssFull, 1)} MB with 10,000 flags: +${f(rssFull - rssEmpty, 1)} MB (target ≤ 50 MB)`);
+    console.log(
+      propagationResult
+        ? `change visible on another instance: p50 ${f(propagationResult.p50_ms, 1)} ms, p99 ${f(propagationResult.p99_ms, 1)} ms over 100 changes (target ≤ 1,000 ms)`
+        : 'propagation between instances: not measured (set BENCH_POSTGRES_URL)',
+    );
+    console.log(`\n${RUNS} runs of ${DURATION_S} s after a 2 s warm-up, medians; wrk, ${CONNECTIONS} connections unless stated; ${has('taskset') ? 'server on core 0, wrk on core 1' : 'not pinned (no taskset)'}. Written to bench/results/latest.json`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
