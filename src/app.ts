@@ -5,6 +5,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { registerDocs } from './plugins/docs.js';
+import { lazyChildLoggerFactory } from './plugins/lazy-child-logger.js';
 import { registerProblemDetails } from './plugins/problem-details.js';
 import { evaluationRoutes } from './routes/evaluation.js';
 import { flagRoutes } from './routes/flags.js';
@@ -21,6 +22,7 @@ export const version: string = JSON.parse(readFileSync(new URL('../package.json'
 export async function buildApp(config: Config): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: config.logLevel },
+    childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit: config.bodyLimitBytes,
     // user ids may be 256 characters, and percent-encoding makes them longer in the path.
     routerOptions: { maxParamLength: 4096 },

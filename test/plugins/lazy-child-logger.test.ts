@@ -1,0 +1,43 @@
+import { Writable } from 'node:stream';
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { lazyChildLoggerFactory } from '../../src/plugins/lazy-child-logger.js';
+
+async function linesLogged(level: string, routeLogLevel?: string): Promise<Record<string, unknown>[]> {
+  let output = '';
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      output += chunk;
+      done();
+    },
+  });
+  const app = Fastify({ logger: { level, stream }, childLoggerFactory: lazyChildLoggerFactory });
+  app.get('/', { logLevel: routeLogLevel }, async (request) => {
+    request.log.debug('debug line');
+    request.log.info('info line');
+    request.log.error({ detail: 42 }, 'error line');
+    request.log.child({ part: 'sub' }).warn('child line');
+    return 'ok';
+  });
+  await app.inject({ method: 'GET', url: '/', headers: { 'x-request-id': 'r1' } });
+  await app.close();
+  return output.trim().split('\n').map((line) => JSON.parse(line));
+}
+
+describe('lazyChildLoggerFactory', () => {
+  it('writes only enabled levels, each with the request id and its bindings', async () => {
+    const lines = await linesLogged('warn');
+    expect(lines.map((l) => l.msg)).toEqual(['error line', 'child line']);
+    expect(lines[0]).toMatchObject({ level: 50, reqId: expect.any(String), detail: 42 });
+    expect(lines[1]).toMatchObject({ level: 40, reqId: lines[0].reqId, part: 'sub' });
+  });
+
+  it('logs requests like the default factory when info is enabled', async () => {
+    const messages = (await linesLogged('info')).map((l) => l.msg);
+    expect(messages).toEqual(['incoming request', 'info line', 'error line', 'child line', 'request completed']);
+  });
+
+  it('honours a route-level log level', async () => {
+    expect((await linesLogged('info', 'error')).map((l) => l.msg)).toEqual(['error line']);
+  });
+});
