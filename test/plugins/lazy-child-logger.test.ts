@@ -3,7 +3,7 @@ import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { lazyChildLoggerFactory } from '../../src/plugins/lazy-child-logger.js';
 
-async function linesLogged(level: string, routeLogLevel?: string): Promise<Record<string, unknown>[]> {
+async function linesLogged(level: 'info' | 'warn', routeLogLevel?: 'error'): Promise<Record<string, unknown>[]> {
   let output = '';
   const stream = new Writable({
     write(chunk, _encoding, done) {
