@@ -8,11 +8,6 @@ export class DomainError extends Error {
     super(detail);
     this.name = new.target.name;
   }
-
-  /** A stable URI per error class, relative so it resolves against the service's own docs. */
-  get type(): string {
-    return `/problems/${this.title.toLowerCase().replace(/\s+/g, '-')}`;
-  }
 }
 
 export class NotFoundError extends DomainError {

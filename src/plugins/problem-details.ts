@@ -10,6 +10,7 @@ function titleOf(status: number): string {
   return STATUS_CODES[status] ?? 'Error';
 }
 
+/** A stable URI per kind of problem, relative so it resolves against the service itself. */
 function typeOf(title: string): string {
   return `/problems/${title.toLowerCase().replace(/\s+/g, '-')}`;
 }
@@ -40,7 +41,7 @@ export function registerProblemDetails(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof DomainError) {
       if (error.status >= 500) request.log.warn({ err: error }, error.message);
-      return sendProblem(request, reply, { type: error.type, title: error.title, status: error.status, detail: error.message });
+      return sendProblem(request, reply, { type: typeOf(error.title), title: error.title, status: error.status, detail: error.message });
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       return sendProblem(request, reply, validationProblem(error));
