@@ -9,7 +9,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { hash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { evaluateRollout } from '../src/rollout.js';
@@ -200,7 +200,7 @@ async function propagation(adminUrl: string) {
 async function main() {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
   const dir = mkdtempSync(join(tmpdir(), 'flags-bench-'));
-  const results: Record<string, unknown> = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version, pinned: has('taskset') }, runs: RUNS, seconds: DURATION_S, connections: CONNECTIONS };
+  const results: Record<string, unknown> = { machine: { cpus: cpus().length, node: process.version, pinned: has('taskset') }, runs: RUNS, seconds: DURATION_S, connections: CONNECTIONS };
   const single = '/flags/flag_42';
   try {
     console.log('ceiling: bare Fastify + SHA-256 …');

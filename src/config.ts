@@ -35,7 +35,7 @@ export interface Config {
   snapshotPollMs: number;
 }
 
-export function databaseProviderOf(url: string): DatabaseProvider {
+function databaseProviderOf(url: string): DatabaseProvider {
   return url.startsWith('file:') ? 'sqlite' : 'postgresql';
 }
 

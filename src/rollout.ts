@@ -14,7 +14,6 @@
 import { sha256Words } from './sha256.js';
 
 export const BASIS_POINTS_PER_PERCENT = 100;
-export const MAX_BASIS_POINTS = 100 * BASIS_POINTS_PER_PERCENT;
 
 export type RolloutReason = 'FLAG_DISABLED' | 'IN_ROLLOUT' | 'OUT_OF_ROLLOUT';
 

@@ -10,7 +10,6 @@ import { type ChangeFeed, PostgresChangeFeed, silentChangeFeed } from './change-
 import { sqliteFilePath } from './sqlite-url.js';
 
 export interface Database {
-  readonly provider: DatabaseProvider;
   readonly flags: FlagRepository;
   readonly migrations: MigrationReport;
   /** Tells when another process changed flags; PostgreSQL only (LISTEN/NOTIFY). */
@@ -33,7 +32,6 @@ export async function openDatabase(provider: DatabaseProvider, url: string): Pro
   const revisionTable: RevisionTable = client.flagsRevision;
 
   return {
-    provider,
     migrations,
     changes: provider === 'postgresql' ? new PostgresChangeFeed(url) : silentChangeFeed,
     flags: new PrismaFlagRepository(flagTable, revisionTable),

@@ -29,7 +29,7 @@ function prismaCode(error: unknown): string | undefined {
 }
 
 /** Errors that mean "the database cannot be reached", as opposed to a bug in a query. */
-export function isConnectivityError(error: unknown): boolean {
+function isConnectivityError(error: unknown): boolean {
   const code = prismaCode(error);
   if (code && /^P10(0[0-2]|1[0-7])$|^P2024$/.test(code)) return true;
   const text = `${(error as Error)?.message ?? ''} ${(error as { cause?: Error })?.cause?.message ?? ''}`;

@@ -1,5 +1,4 @@
 export interface HealthReport {
-  healthy: boolean;
   databaseReachable: boolean;
   version: string;
   uptimeSeconds: number;
@@ -19,7 +18,6 @@ export class HealthService {
       () => false,
     );
     return {
-      healthy: databaseReachable,
       databaseReachable,
       version: this.version,
       uptimeSeconds: Math.floor((Date.now() - this.startedAt) / 1000),
