@@ -1,30 +1,21 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bucketBasisPoints } from '../../src/rollout.js';
-import { backends, buildTestApp, type TestDatabase } from '../helpers.js';
+import { backends } from '../helpers.js';
+import { useTestApp } from '../support/test-app.js';
 
-describe.each(backends)('evaluation API on $name', ({ create, available }) => {
-  let database: TestDatabase;
-  let app: FastifyInstance;
-
-  beforeAll(async () => {
-    if (!available) return;
-    database = await create();
-    app = await buildTestApp(database);
+describe.each(backends)('evaluation API on $name', (backend) => {
+  const { available } = backend;
+  const app = useTestApp(backend, async (built) => {
     const flags = [
       { flag_name: 'beta_search', status: true, rollout_percentage: 25 },
       { flag_name: 'new_feature', status: true, rollout_percentage: 50 },
       { flag_name: 'dark_mode', status: true, rollout_percentage: 100 },
       { flag_name: 'killed', status: false, rollout_percentage: 100 },
     ];
-    for (const payload of flags) expect((await app.inject({ method: 'POST', url: '/flags', payload })).statusCode).toBe(201);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
+    for (const payload of flags) expect((await built.inject({ method: 'POST', url: '/flags', payload })).statusCode).toBe(201);
   });
 
-  const evaluate = (user: string, flag: string) => app.inject({ method: 'GET', url: `/users/${encodeURIComponent(user)}/flags/${flag}` });
+  const evaluate = (user: string, flag: string) => app().inject({ method: 'GET', url: `/users/${encodeURIComponent(user)}/flags/${flag}` });
 
   describe.skipIf(!available)('', () => {
     it.each([
@@ -46,7 +37,7 @@ describe.each(backends)('evaluation API on $name', ({ create, available }) => {
     });
 
     it('evaluates every flag for a user', async () => {
-      const res = await app.inject({ method: 'GET', url: '/users/user1/flags' });
+      const res = await app().inject({ method: 'GET', url: '/users/user1/flags' });
       expect(res.statusCode).toBe(200);
       expect(res.json()).toEqual({
         user_id: 'user1',
@@ -56,34 +47,34 @@ describe.each(backends)('evaluation API on $name', ({ create, available }) => {
 
     it('accepts user ids with spaces, slashes and 256 characters; refuses 257', async () => {
       for (const user of ['a b/c?d#e', 'x'.repeat(256), '用'.repeat(256)]) {
-        const res = await app.inject({ method: 'GET', url: `/users/${encodeURIComponent(user)}/flags` });
+        const res = await app().inject({ method: 'GET', url: `/users/${encodeURIComponent(user)}/flags` });
         expect(res.statusCode, user).toBe(200);
         expect(res.json().user_id).toBe(user);
       }
-      const tooLong = await app.inject({ method: 'GET', url: `/users/${'x'.repeat(257)}/flags/dark_mode` });
+      const tooLong = await app().inject({ method: 'GET', url: `/users/${'x'.repeat(257)}/flags/dark_mode` });
       expect(tooLong.statusCode).toBe(400);
       expect(tooLong.json().errors[0]).toMatchObject({ location: 'params', pointer: '#/user_id' });
     });
 
     it('answers 304 to a poll whose ETag is current, for GET /flags and GET /users/{id}/flags', async () => {
       for (const url of ['/flags', '/users/user1/flags']) {
-        const first = await app.inject({ method: 'GET', url });
+        const first = await app().inject({ method: 'GET', url });
         const etag = first.headers.etag as string;
         expect(etag).toMatch(/^"[\w-]+"$/);
-        const again = await app.inject({ method: 'GET', url, headers: { 'if-none-match': etag } });
+        const again = await app().inject({ method: 'GET', url, headers: { 'if-none-match': etag } });
         expect(again.statusCode).toBe(304);
         expect(again.body).toBe('');
-        expect((await app.inject({ method: 'GET', url, headers: { 'if-none-match': '"stale"' } })).statusCode).toBe(200);
+        expect((await app().inject({ method: 'GET', url, headers: { 'if-none-match': '"stale"' } })).statusCode).toBe(200);
       }
       // Another user's answers are another body, so another tag: never a 304 for someone else's cache.
-      const user1 = (await app.inject({ method: 'GET', url: '/users/user1/flags' })).headers.etag as string;
-      expect((await app.inject({ method: 'GET', url: '/users/user2/flags', headers: { 'if-none-match': user1 } })).statusCode).toBe(200);
+      const user1 = (await app().inject({ method: 'GET', url: '/users/user1/flags' })).headers.etag as string;
+      expect((await app().inject({ method: 'GET', url: '/users/user2/flags', headers: { 'if-none-match': user1 } })).statusCode).toBe(200);
     });
 
     it('changes the ETag when a flag changes', async () => {
-      const before = (await app.inject({ method: 'GET', url: '/flags' })).headers.etag as string;
-      await app.inject({ method: 'PUT', url: '/flags/killed', payload: { description: 'still off' } });
-      const after = await app.inject({ method: 'GET', url: '/flags', headers: { 'if-none-match': before } });
+      const before = (await app().inject({ method: 'GET', url: '/flags' })).headers.etag as string;
+      await app().inject({ method: 'PUT', url: '/flags/killed', payload: { description: 'still off' } });
+      const after = await app().inject({ method: 'GET', url: '/flags', headers: { 'if-none-match': before } });
       expect(after.statusCode).toBe(200);
       expect(after.headers.etag).not.toBe(before);
     });
@@ -97,11 +88,11 @@ describe.each(backends)('evaluation API on $name', ({ create, available }) => {
     it('follows changes: raising the percentage never turns a user off', async () => {
       const users = Array.from({ length: 300 }, (_, i) => `mono-${i}`);
       const before = await Promise.all(users.map(async (u) => (await evaluate(u, 'beta_search')).json().enabled));
-      await app.inject({ method: 'PUT', url: '/flags/beta_search', payload: { rollout_percentage: 60 } });
+      await app().inject({ method: 'PUT', url: '/flags/beta_search', payload: { rollout_percentage: 60 } });
       const after = await Promise.all(users.map(async (u) => (await evaluate(u, 'beta_search')).json().enabled));
       users.forEach((_, i) => before[i] && expect(after[i]).toBe(true));
       expect(after.filter(Boolean).length).toBeGreaterThan(before.filter(Boolean).length);
-      await app.inject({ method: 'PUT', url: '/flags/beta_search', payload: { rollout_percentage: 25 } });
+      await app().inject({ method: 'PUT', url: '/flags/beta_search', payload: { rollout_percentage: 25 } });
     });
   });
 });

@@ -1,32 +1,22 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { backends, buildTestApp, type TestDatabase } from '../helpers.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { backends } from '../helpers.js';
+import { useTestApp } from '../support/test-app.js';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-describe.each(backends)('flags API on $name', ({ create, available }) => {
-  let database: TestDatabase;
-  let app: FastifyInstance;
-
-  beforeAll(async () => {
-    if (!available) return;
-    database = await create();
-    app = await buildTestApp(database);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-  });
+describe.each(backends)('flags API on $name', (backend) => {
+  const { available } = backend;
+  const app = useTestApp(backend);
   beforeEach(async () => {
     if (!available) return;
-    for (const flag of (await app.inject({ method: 'GET', url: '/flags' })).json()) {
-      await app.inject({ method: 'DELETE', url: `/flags/${flag.flag_name}` });
+    for (const flag of (await app().inject({ method: 'GET', url: '/flags' })).json()) {
+      await app().inject({ method: 'DELETE', url: `/flags/${flag.flag_name}` });
     }
   });
 
-  const post = (body: unknown) => app.inject({ method: 'POST', url: '/flags', payload: body as object });
-  const put = (name: string, body: unknown) => app.inject({ method: 'PUT', url: `/flags/${name}`, payload: body as object });
-  const listFlags = async () => (await app.inject({ method: 'GET', url: '/flags' })).json();
+  const post = (body: unknown) => app().inject({ method: 'POST', url: '/flags', payload: body as object });
+  const put = (name: string, body: unknown) => app().inject({ method: 'PUT', url: `/flags/${name}`, payload: body as object });
+  const listFlags = async () => (await app().inject({ method: 'GET', url: '/flags' })).json();
 
   describe.skipIf(!available)('', () => {
     it('creates a flag and returns it with timestamps and a Location header', async () => {
@@ -47,7 +37,7 @@ describe.each(backends)('flags API on $name', ({ create, available }) => {
 
     it('keeps fractional percentages exactly', async () => {
       expect((await post({ flag_name: 'tiny', status: true, rollout_percentage: 0.07 })).json().rollout_percentage).toBe(0.07);
-      expect((await app.inject({ method: 'GET', url: '/flags/tiny' })).json().rollout_percentage).toBe(0.07);
+      expect((await app().inject({ method: 'GET', url: '/flags/tiny' })).json().rollout_percentage).toBe(0.07);
     });
 
     it('rejects a duplicate name with 409 problem details', async () => {
@@ -56,7 +46,7 @@ describe.each(backends)('flags API on $name', ({ create, available }) => {
       expect(res.statusCode).toBe(409);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.json()).toMatchObject({ type: '/problems/conflict', title: 'Conflict', status: 409, detail: 'A flag named "dup" already exists' });
-      expect((await app.inject({ method: 'GET', url: '/flags/dup' })).json().status).toBe(false);
+      expect((await app().inject({ method: 'GET', url: '/flags/dup' })).json().status).toBe(false);
     });
 
     it('lists flags sorted by name', async () => {
@@ -66,8 +56,8 @@ describe.each(backends)('flags API on $name', ({ create, available }) => {
 
     it('reads one flag, 404 for an unknown one', async () => {
       await post({ flag_name: 'one', status: true });
-      expect((await app.inject({ method: 'GET', url: '/flags/one' })).json()).toMatchObject({ flag_name: 'one', status: true });
-      const missing = await app.inject({ method: 'GET', url: '/flags/none' });
+      expect((await app().inject({ method: 'GET', url: '/flags/one' })).json()).toMatchObject({ flag_name: 'one', status: true });
+      const missing = await app().inject({ method: 'GET', url: '/flags/none' });
       expect(missing.statusCode).toBe(404);
       expect(missing.json()).toMatchObject({ status: 404, title: 'Not Found', detail: 'Flag "none" not found', instance: '/flags/none' });
     });
@@ -93,22 +83,22 @@ describe.each(backends)('flags API on $name', ({ create, available }) => {
       }
       const rename = (await put('fixed', { flag_name: 'renamed' })).json();
       expect(rename.errors).toEqual([{ location: 'body', pointer: '#/flag_name', detail: 'unknown field "flag_name"' }]);
-      expect((await app.inject({ method: 'GET', url: '/flags/fixed' })).json()).toEqual(before);
-      expect((await app.inject({ method: 'GET', url: '/flags/renamed' })).statusCode).toBe(404);
+      expect((await app().inject({ method: 'GET', url: '/flags/fixed' })).json()).toEqual(before);
+      expect((await app().inject({ method: 'GET', url: '/flags/renamed' })).statusCode).toBe(404);
     });
 
     it('answers 404 when updating or deleting an unknown flag', async () => {
       expect((await put('ghost', { status: true })).statusCode).toBe(404);
-      expect((await app.inject({ method: 'DELETE', url: '/flags/ghost' })).statusCode).toBe(404);
+      expect((await app().inject({ method: 'DELETE', url: '/flags/ghost' })).statusCode).toBe(404);
     });
 
     it('deletes: 204, then 404', async () => {
       await post({ flag_name: 'gone' });
-      const res = await app.inject({ method: 'DELETE', url: '/flags/gone' });
+      const res = await app().inject({ method: 'DELETE', url: '/flags/gone' });
       expect(res.statusCode).toBe(204);
       expect(res.body).toBe('');
-      expect((await app.inject({ method: 'GET', url: '/flags/gone' })).statusCode).toBe(404);
-      expect((await app.inject({ method: 'DELETE', url: '/flags/gone' })).statusCode).toBe(404);
+      expect((await app().inject({ method: 'GET', url: '/flags/gone' })).statusCode).toBe(404);
+      expect((await app().inject({ method: 'DELETE', url: '/flags/gone' })).statusCode).toBe(404);
     });
 
     describe('bad input gets a 4xx problem and changes nothing', () => {
@@ -130,7 +120,7 @@ describe.each(backends)('flags API on $name', ({ create, available }) => {
       ];
 
       it.each(invalidBodies)('POST with %s → 400', async (_label, body) => {
-        const res = await app.inject({ method: 'POST', url: '/flags', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+        const res = await app().inject({ method: 'POST', url: '/flags', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
         expect(res.statusCode).toBe(400);
         expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
         const problem = res.json();
@@ -146,21 +136,21 @@ describe.each(backends)('flags API on $name', ({ create, available }) => {
       });
 
       it('malformed JSON → 400', async () => {
-        const res = await app.inject({ method: 'POST', url: '/flags', headers: { 'content-type': 'application/json' }, payload: '{"flag_name": "x",' });
+        const res = await app().inject({ method: 'POST', url: '/flags', headers: { 'content-type': 'application/json' }, payload: '{"flag_name": "x",' });
         expect(res.statusCode).toBe(400);
         expect(res.json()).toMatchObject({ status: 400, title: 'Bad Request' });
         expect(await listFlags()).toEqual([]);
       });
 
       it('a body that is not JSON → 415', async () => {
-        const res = await app.inject({ method: 'POST', url: '/flags', headers: { 'content-type': 'text/plain' }, payload: 'flag_name=x' });
+        const res = await app().inject({ method: 'POST', url: '/flags', headers: { 'content-type': 'text/plain' }, payload: 'flag_name=x' });
         expect(res.statusCode).toBe(415);
         expect(res.json()).toMatchObject({ status: 415, title: 'Unsupported Media Type' });
         expect(await listFlags()).toEqual([]);
       });
 
       it('an oversized body → 413', async () => {
-        const res = await app.inject({
+        const res = await app().inject({
           method: 'POST',
           url: '/flags',
           headers: { 'content-type': 'application/json' },
@@ -173,14 +163,14 @@ describe.each(backends)('flags API on $name', ({ create, available }) => {
 
       it('a bad flag name in the path → 400', async () => {
         for (const url of ['/flags/a:b', '/flags/-x', `/flags/${'a'.repeat(101)}`, '/users/u/flags/a:b']) {
-          const res = await app.inject({ method: 'GET', url });
+          const res = await app().inject({ method: 'GET', url });
           expect(res.statusCode, url).toBe(400);
           expect(res.json().errors[0]).toMatchObject({ location: 'params', pointer: '#/flag_name' });
         }
       });
 
       it('an unknown route → 404 problem', async () => {
-        const res = await app.inject({ method: 'GET', url: '/nope' });
+        const res = await app().inject({ method: 'GET', url: '/nope' });
         expect(res.statusCode).toBe(404);
         expect(res.json()).toMatchObject({ status: 404, title: 'Not Found', detail: 'No route for GET /nope' });
       });
@@ -200,7 +190,7 @@ describe.each(backends)('flags API on $name', ({ create, available }) => {
         Array.from({ length: 40 }, (_, i) => put('contended', i % 2 === 0 ? { rollout_percentage: i } : { status: i % 4 === 1 })),
       );
       expect(responses.every((r) => r.statusCode === 200)).toBe(true);
-      const final = (await app.inject({ method: 'GET', url: '/flags/contended' })).json();
+      const final = (await app().inject({ method: 'GET', url: '/flags/contended' })).json();
       expect(final.description).toBe('original');
       expect(Array.from({ length: 20 }, (_, i) => i * 2)).toContain(final.rollout_percentage);
       expect(typeof final.status).toBe('boolean');
