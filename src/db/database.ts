@@ -7,6 +7,7 @@ import { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
 import { migrate, type MigrationReport } from './migrate.js';
 import { type FlagTable, PrismaFlagRepository, type RevisionTable } from './prisma-flag-repository.js';
 import { type ChangeFeed, PostgresChangeFeed, silentChangeFeed } from './change-feed.js';
+import { sqliteFileGuard } from './sqlite-file-guard.js';
 import { sqliteFilePath } from './sqlite-url.js';
 
 export interface Database {
@@ -28,14 +29,16 @@ export async function openDatabase(provider: DatabaseProvider, url: string): Pro
     provider === 'sqlite'
       ? new SqliteClient({ adapter: new PrismaBetterSqlite3({ url: sqliteFilePath(url), timeout: 5000 }) })
       : new PostgresClient({ adapter: new PrismaPg({ connectionString: url }) });
+  const assertFileInPlace = provider === 'sqlite' ? sqliteFileGuard(sqliteFilePath(url)) : () => {};
   const flagTable: FlagTable = client.flag;
   const revisionTable: RevisionTable = client.flagsRevision;
 
   return {
     migrations,
     changes: provider === 'postgresql' ? new PostgresChangeFeed(url) : silentChangeFeed,
-    flags: new PrismaFlagRepository(flagTable, revisionTable),
+    flags: new PrismaFlagRepository(flagTable, revisionTable, assertFileInPlace),
     async ping() {
+      assertFileInPlace();
       await (client as SqliteClient).$queryRaw`SELECT 1`;
     },
     close: () => client.$disconnect(),

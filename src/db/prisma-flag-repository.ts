@@ -48,6 +48,8 @@ export class PrismaFlagRepository implements FlagRepository {
   constructor(
     private readonly flags: FlagTable,
     private readonly revisions: RevisionTable,
+    /** Throws when a write must not be attempted (see sqlite-file-guard.ts). */
+    private readonly assertWritable: () => void = () => {},
   ) {}
 
   async revision(): Promise<number> {
@@ -65,15 +67,18 @@ export class PrismaFlagRepository implements FlagRepository {
     return this.flags.findMany().catch((e) => translate(e, ''));
   }
 
-  create(flag: NewFlag): Promise<Flag> {
+  async create(flag: NewFlag): Promise<Flag> {
+    this.assertWritable();
     return this.flags.create({ data: flag }).catch((e) => translate(e, flag.name));
   }
 
-  update(name: string, changes: FlagChanges): Promise<Flag> {
+  async update(name: string, changes: FlagChanges): Promise<Flag> {
+    this.assertWritable();
     return this.flags.update({ where: { name }, data: changes }).catch((e) => translate(e, name));
   }
 
   async delete(name: string): Promise<void> {
+    this.assertWritable();
     await this.flags.delete({ where: { name } }).catch((e) => translate(e, name));
   }
 }

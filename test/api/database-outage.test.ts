@@ -1,8 +1,12 @@
+import { chmodSync, chownSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqliteFilePath } from '../../src/db/sqlite-url.js';
+import { type ServerProcess, startServer } from '../support/server-process.js';
 import { buildTestApp, createPostgresDatabase, createSqliteDatabase, postgresAdminUrl, type TestDatabase } from '../helpers.js';
 
 async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
@@ -91,5 +95,76 @@ describe('SQLite: changes by another writer of the same file', () => {
     other.close();
 
     expect(await eventually(async () => (await app.inject({ method: 'GET', url: '/users/u1/flags/polled' })).json().enabled === true, 3000)).toBe(true);
+  });
+});
+
+describe('SQLite: the database file goes away and comes back', () => {
+  let database: TestDatabase;
+  let app: FastifyInstance;
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  it('evaluates from the snapshot, refuses writes with 503, reports it, and recovers without a restart', async () => {
+    database = await createSqliteDatabase();
+    app = await buildTestApp(database);
+    const file = sqliteFilePath(database.url);
+    expect((await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'steady', status: true } })).statusCode).toBe(201);
+
+    // The open handle would go on writing into the moved file, where nobody would ever read it.
+    renameSync(file, `${file}.moved`);
+
+    expect((await app.inject({ method: 'GET', url: '/users/alice123/flags/steady' })).json().enabled).toBe(true);
+    const write = await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'lost' } });
+    expect(write.statusCode).toBe(503);
+    expect(write.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect((await app.inject({ method: 'GET', url: '/flags/lost' })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(503);
+    expect((await app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+
+    renameSync(`${file}.moved`, file);
+
+    expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'after_outage' } })).statusCode).toBe(201);
+    const reader = new Database(file, { readonly: true });
+    expect(reader.prepare('SELECT flag_name FROM flags ORDER BY flag_name').pluck().all()).toEqual(['after_outage', 'steady']);
+    reader.close();
+  });
+});
+
+// Root reads any file whatever its mode, so the server runs as an unprivileged user where the test is root.
+const nobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+
+describe('SQLite: the database file becomes unreadable under the real server process', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flags-unreadable-'));
+  const file = join(dir, 'flags.db');
+  let server: ServerProcess;
+  afterAll(() => {
+    server?.process.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers evaluations, refuses writes with 503, reports it, and recovers when access returns', async () => {
+    if (nobody) chownSync(dir, nobody.uid, nobody.gid);
+    server = await startServer({ DATABASE_URL: `file:${file}` }, nobody);
+    const post = (flag_name: string) =>
+      fetch(`${server.baseUrl}/flags`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ flag_name, status: true }) });
+    expect((await post('steady')).status).toBe(201);
+
+    chmodSync(file, 0o000);
+
+    expect(await (await fetch(`${server.baseUrl}/users/alice123/flags/steady`)).json()).toMatchObject({ enabled: true });
+    const write = await post('refused');
+    expect(write.status).toBe(503);
+    expect(await write.json()).toMatchObject({ status: 503, title: 'Service Unavailable' });
+    expect((await fetch(`${server.baseUrl}/health`)).status).toBe(503);
+    expect((await fetch(`${server.baseUrl}/health/live`)).status).toBe(200);
+
+    chmodSync(file, 0o644);
+
+    expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
+    expect((await post('after_outage')).status).toBe(201);
+    expect((await fetch(`${server.baseUrl}/flags/refused`)).status).toBe(404);
   });
 });
