@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fastifyCors from '@fastify/cors';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import { openDatabase } from './db/database.js';
@@ -13,10 +14,32 @@ import { healthRoutes } from './routes/health.js';
 import { EvaluationService } from './services/evaluation-service.js';
 import { FlagService } from './services/flag-service.js';
 import { FlagSnapshot } from './services/flag-snapshot.js';
-import { FlagSync } from './services/flag-sync.js';
+import { ConfigSync } from './services/config-sync.js';
 import { HealthService } from './services/health-service.js';
+import { ApiKeyRing } from './services/api-key-ring.js';
+import { ApiKeyService } from './services/api-key-service.js';
+import { AuditService } from './services/audit-service.js';
+import { AuthService } from './services/auth-service.js';
+import { EvaluationCounter } from './services/evaluation-counter.js';
+import { registerAccessControl } from './plugins/access-control.js';
+import { registerMetrics } from './plugins/metrics.js';
+import { registerSecurityHeaders } from './plugins/security-headers.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { auditRoutes } from './routes/audit.js';
 
 export const version: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+/** A Redis that is down must not hold requests up: commands fail at once, and the limits are skipped. */
+function connectRedis(url: string, log: FastifyBaseLogger): Redis {
+  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1000 });
+  let reported = false;
+  redis.on('error', (error) => {
+    if (!reported) log.warn({ err: error }, 'Redis unreachable; rate limits are not enforced until it is back');
+    reported = true;
+  });
+  redis.on('ready', () => (reported = false));
+  return redis;
+}
 
 /** Builds the whole service without listening; server.ts listens, tests use `inject`. */
 export async function buildApp(config: Config): Promise<FastifyInstance> {
@@ -28,6 +51,9 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 4096 },
     // A request id from the load balancer or client is kept, so logs can be joined across services.
     requestIdHeader: 'x-request-id',
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.connectionTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -37,10 +63,13 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
 
   const database = await openDatabase(config.databaseProvider, config.databaseUrl);
   const snapshot = new FlagSnapshot();
-  const sync = new FlagSync(database.flags, snapshot, database.changes, config.snapshotPollMs, app.log);
+  const keyRing = new ApiKeyRing();
+  const sync = new ConfigSync(database.config, snapshot, keyRing, database.changes, config.snapshotPollMs, app.log);
+  const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl, app.log);
   app.addHook('onClose', async () => {
     await sync.stop();
     await database.close();
+    redis?.disconnect();
   });
   await sync.start();
   for (const name of database.migrations.applied) app.log.info({ migration: name }, 'applied migration');
@@ -48,12 +77,28 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     app.log.warn({ migration: name }, 'migration.sql changed after it was applied; the database may not match the schema');
   }
 
+  const authService = new AuthService(keyRing, config.adminApiKey);
+  if (!authService.enabled) {
+    app.log.warn('AUTHENTICATION IS DISABLED: no API key exists and ADMIN_API_KEY is not set, so anyone who can reach this service can change flags. Create a key (POST /api-keys) or set ADMIN_API_KEY.');
+  }
+  const evaluationCounter = new EvaluationCounter();
+
+  // Request ids travel back to the caller, so a report of a failure can be matched to its logs.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
+  await registerSecurityHeaders(app);
   await app.register(fastifyCors, { origin: config.corsOrigins === '*' ? '*' : config.corsOrigins });
   await registerDocs(app, version);
+  registerMetrics(app, { token: config.metricsToken, evaluations: evaluationCounter, sync, authService, ping: () => database.ping() });
+  await registerAccessControl(app, authService, { ...config.rateLimits, redis });
 
   await app.register(flagRoutes, { flagService: new FlagService(database.flags, snapshot) });
-  await app.register(evaluationRoutes, { evaluationService: new EvaluationService(snapshot) });
-  await app.register(healthRoutes, { healthService: new HealthService(() => database.ping(), version) });
+  await app.register(evaluationRoutes, { evaluationService: new EvaluationService(snapshot, evaluationCounter) });
+  await app.register(apiKeyRoutes, { apiKeyService: new ApiKeyService(database.apiKeys, keyRing, authService.hasAdminEnvKey) });
+  await app.register(auditRoutes, { auditService: new AuditService(database.audit) });
+  await app.register(healthRoutes, { healthService: new HealthService(() => database.ping(), version, () => authService.enabled) });
 
   return app;
 }

@@ -2,6 +2,9 @@ import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+// Platforms often set a variable to "" to mean "not set".
+const optionalSecret = (min: number) => z.preprocess((v) => (v === '' ? undefined : v), z.string().min(min).optional());
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -19,6 +22,22 @@ const envSchema = z.object({
   SNAPSHOT_POLL_MS: z.coerce.number().int().min(50).default(1000),
   // How long SIGTERM waits for in-flight requests before the process exits anyway.
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  // Accepted as an admin key, and turns authentication on even before any key is created.
+  ADMIN_API_KEY: optionalSecret(16),
+  // Requests per RATE_LIMIT_WINDOW_MS per API key (per IP without one); 0 turns a limit off.
+  RATE_LIMIT_EVALUATIONS: z.coerce.number().int().min(0).default(60_000),
+  RATE_LIMIT_WRITES: z.coerce.number().int().min(0).default(300),
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
+  // Rate-limit counters shared by every instance; without it each instance counts on its own.
+  REDIS_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()),
+  // When set, GET /metrics requires "Authorization: Bearer <METRICS_TOKEN>".
+  METRICS_TOKEN: optionalSecret(16),
+  // Time to receive a whole request (guards against slow clients); 0 turns it off.
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  // Idle time before a socket is closed; 0 leaves it to KEEP_ALIVE_TIMEOUT_MS.
+  CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(0).default(0),
+  // Longer than load balancers' idle timeouts (often 60 s), so they never reuse a closed connection.
+  KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(0).default(72_000),
 });
 
 export type DatabaseProvider = 'sqlite' | 'postgresql';
@@ -33,6 +52,13 @@ export interface Config {
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
   snapshotPollMs: number;
+  adminApiKey: string | undefined;
+  rateLimits: { evaluations: number; writes: number; windowMs: number };
+  redisUrl: string | undefined;
+  metricsToken: string | undefined;
+  requestTimeoutMs: number;
+  connectionTimeoutMs: number;
+  keepAliveTimeoutMs: number;
 }
 
 function databaseProviderOf(url: string): DatabaseProvider {
@@ -60,5 +86,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     snapshotPollMs: e.SNAPSHOT_POLL_MS,
+    adminApiKey: e.ADMIN_API_KEY,
+    rateLimits: { evaluations: e.RATE_LIMIT_EVALUATIONS, writes: e.RATE_LIMIT_WRITES, windowMs: e.RATE_LIMIT_WINDOW_MS },
+    redisUrl: e.REDIS_URL,
+    metricsToken: e.METRICS_TOKEN,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    connectionTimeoutMs: e.CONNECTION_TIMEOUT_MS,
+    keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
   };
 }

@@ -27,3 +27,21 @@ export class ServiceUnavailableError extends DomainError {
     super(503, 'Service Unavailable', detail);
   }
 }
+
+export class UnauthorizedError extends DomainError {
+  constructor(detail: string) {
+    super(401, 'Unauthorized', detail);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(detail: string) {
+    super(403, 'Forbidden', detail);
+  }
+}
+
+export class TooManyRequestsError extends DomainError {
+  constructor(detail: string) {
+    super(429, 'Too Many Requests', detail);
+  }
+}

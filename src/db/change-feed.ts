@@ -1,6 +1,6 @@
 import pg from 'pg';
 
-/** Pushes "flags changed somewhere" to this process. Delivery is best effort: callers also poll. */
+/** Pushes "configuration changed somewhere" to this process. Delivery is best effort: callers also poll. */
 export interface ChangeFeed {
   start(onChange: () => void, onError: (error: Error) => void): Promise<void>;
   close(): Promise<void>;
@@ -12,8 +12,8 @@ export const silentChangeFeed: ChangeFeed = {
   close: async () => undefined,
 };
 
-// Matches the pg_notify channel in prisma/postgresql/migrations/*_flags_revision.
-const CHANNEL = 'flags_changed';
+// Matches the pg_notify channel in prisma/postgresql/migrations/*_api_keys_audit_log.
+const CHANNEL = 'config_changed';
 const RECONNECT_DELAY_MS = 1000;
 
 /** LISTENs on a dedicated connection and reconnects after losing it (calling onChange, as changes may have been missed). */

@@ -1,19 +1,23 @@
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { DatabaseProvider } from '../config.js';
-import type { FlagRepository } from './flag-repository.js';
+import type { ApiKeyRepository, AuditLog, ConfigReader, FlagRepository } from './flag-repository.js';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client.js';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
 import { migrate, type MigrationReport } from './migrate.js';
-import { type FlagTable, PrismaFlagRepository, type RevisionTable } from './prisma-flag-repository.js';
+import { PrismaApiKeyRepository, PrismaAuditLog, PrismaConfigReader, PrismaFlagRepository } from './prisma-repositories.js';
+import type { PrismaStore } from './prisma-tables.js';
 import { type ChangeFeed, PostgresChangeFeed, silentChangeFeed } from './change-feed.js';
 import { sqliteFileGuard } from './sqlite-file-guard.js';
 import { sqliteFilePath } from './sqlite-url.js';
 
 export interface Database {
+  readonly config: ConfigReader;
   readonly flags: FlagRepository;
+  readonly apiKeys: ApiKeyRepository;
+  readonly audit: AuditLog;
   readonly migrations: MigrationReport;
-  /** Tells when another process changed flags; PostgreSQL only (LISTEN/NOTIFY). */
+  /** Tells when another process changed flags or keys; PostgreSQL only (LISTEN/NOTIFY). */
   readonly changes: ChangeFeed;
   /** One real round trip; rejects when the database cannot be reached. */
   ping(): Promise<void>;
@@ -30,13 +34,15 @@ export async function openDatabase(provider: DatabaseProvider, url: string): Pro
       ? new SqliteClient({ adapter: new PrismaBetterSqlite3({ url: sqliteFilePath(url), timeout: 5000 }) })
       : new PostgresClient({ adapter: new PrismaPg({ connectionString: url }) });
   const assertFileInPlace = provider === 'sqlite' ? sqliteFileGuard(sqliteFilePath(url)) : () => {};
-  const flagTable: FlagTable = client.flag;
-  const revisionTable: RevisionTable = client.flagsRevision;
+  const store: PrismaStore = client as SqliteClient;
 
   return {
     migrations,
     changes: provider === 'postgresql' ? new PostgresChangeFeed(url) : silentChangeFeed,
-    flags: new PrismaFlagRepository(flagTable, revisionTable, assertFileInPlace),
+    config: new PrismaConfigReader(store),
+    flags: new PrismaFlagRepository(store, assertFileInPlace),
+    apiKeys: new PrismaApiKeyRepository(store, assertFileInPlace),
+    audit: new PrismaAuditLog(store),
     async ping() {
       assertFileInPlace();
       await (client as SqliteClient).$queryRaw`SELECT 1`;

@@ -17,23 +17,79 @@ export interface NewFlag {
 
 export type FlagChanges = Partial<Omit<NewFlag, 'name'>>;
 
-/** All flags as of one revision of the flags table. */
-export interface FlagsAtRevision {
-  revision: number;
-  flags: Flag[];
+export type ApiKeyScope = 'admin' | 'evaluate';
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  scope: ApiKeyScope;
+  prefix: string;
+  secretHash: string;
+  createdAt: Date;
+  revokedAt: Date | null;
 }
 
-export interface FlagRepository {
-  /** The flags table's revision, bumped by the database on every change: cheap to poll. */
+export type NewApiKey = Omit<ApiKey, 'createdAt' | 'revokedAt'>;
+
+/** Who made a change, as the audit log records it. */
+export interface Actor {
+  keyId: string | null;
+  name: string;
+}
+
+export type AuditTargetType = 'flag' | 'api_key';
+
+export interface AuditEntry {
+  id: number;
+  at: Date;
+  actor: Actor;
+  action: string;
+  targetType: AuditTargetType;
+  target: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface AuditQuery {
+  targetType?: AuditTargetType;
+  target?: string;
+  /** Entries with an id below this one: the cursor of the page before. */
+  beforeId?: number;
+  limit: number;
+}
+
+/** Everything instances keep in memory, as of one revision. */
+export interface ConfigAtRevision {
+  revision: number;
+  flags: Flag[];
+  apiKeys: ApiKey[];
+}
+
+export interface ConfigReader {
+  /** Bumped by the database on every change to flags or API keys: cheap to poll. */
   revision(): Promise<number>;
-  /** Every flag and the revision they are at (or newer: a later poll then reloads again). */
-  loadAll(): Promise<FlagsAtRevision>;
-  /** All flags, in no particular order. */
-  list(): Promise<Flag[]>;
+  /** Everything, at that revision (or newer: a later poll then reloads again). */
+  loadAll(): Promise<ConfigAtRevision>;
+}
+
+/** Every write records an audit entry in the same transaction. */
+export interface FlagRepository {
   /** Throws ConflictError when the name is taken. */
-  create(flag: NewFlag): Promise<Flag>;
+  create(flag: NewFlag, actor: Actor): Promise<Flag>;
   /** Throws NotFoundError when no flag has that name. */
-  update(name: string, changes: FlagChanges): Promise<Flag>;
+  update(name: string, changes: FlagChanges, actor: Actor): Promise<Flag>;
   /** Throws NotFoundError when no flag has that name. */
-  delete(name: string): Promise<void>;
+  delete(name: string, actor: Actor): Promise<void>;
+}
+
+export interface ApiKeyRepository {
+  list(): Promise<ApiKey[]>;
+  create(key: NewApiKey, actor: Actor): Promise<ApiKey>;
+  /** Throws NotFoundError unless an active key has that id. */
+  revoke(id: string, actor: Actor): Promise<ApiKey>;
+}
+
+export interface AuditLog {
+  /** Newest first. */
+  list(query: AuditQuery): Promise<AuditEntry[]>;
 }

@@ -4,6 +4,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { securitySchemes } from './access-control.js';
 
 // Served from the installed redoc package, never a CDN: many deployments sit behind firewalls.
 const redocBundlePath = createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js');
@@ -29,14 +30,19 @@ export async function registerDocs(app: FastifyInstance, version: string): Promi
       openapi: '3.1.0',
       info: {
         title: 'Feature Flags Service',
-        description: 'Feature flags with deterministic percentage rollouts. Errors are RFC 9457 problem details.',
+        description:
+          'Feature flags with deterministic percentage rollouts. Send an API key as `Authorization: Bearer <key>` or `X-API-Key` once any key exists. Errors are RFC 9457 problem details.',
         version,
       },
       tags: [
         { name: 'flags', description: 'Manage flags' },
         { name: 'evaluation', description: 'Which flags are on for a user' },
+        { name: 'api-keys', description: 'Who may call the API (admin keys only)' },
+        { name: 'audit', description: 'Who changed what (admin keys only)' },
         { name: 'health', description: 'For load balancers and platforms' },
       ],
+      // Shown as Swagger UI's Authorize button; each protected route lists them (access-control.ts).
+      components: { securitySchemes },
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,

@@ -14,6 +14,7 @@ export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: Evalua
   app.setSerializerCompiler(fastSerializerCompiler);
 
   app.get('/users/:user_id/flags', {
+    config: { access: 'evaluate' },
     schema: {
       tags: ['evaluation'],
       summary: 'Evaluate every flag for a user',
@@ -28,6 +29,7 @@ export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: Evalua
   });
 
   app.get('/users/:user_id/flags/:flag_name', {
+    config: { access: 'evaluate' },
     schema: {
       tags: ['evaluation'],
       summary: 'Evaluate one flag for a user, with the reason',

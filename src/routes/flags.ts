@@ -22,7 +22,7 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = a
     },
     handler: async (request, reply) => {
       const { flag_name, status, rollout_percentage, description } = request.body;
-      const flag = await flagService.create({ name: flag_name, status, rolloutPercentage: rollout_percentage, description });
+      const flag = await flagService.create({ name: flag_name, status, rolloutPercentage: rollout_percentage, description }, request.principal);
       return reply.code(201).header('location', `/flags/${encodeURIComponent(flag.name)}`).send(toFlagResponse(flag));
     },
   });
@@ -64,7 +64,7 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = a
         status,
         rolloutPercentage: rollout_percentage,
         description,
-      });
+      }, request.principal);
       return toFlagResponse(flag);
     },
   });
@@ -77,7 +77,7 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = a
       response: { 204: z.null().describe('Deleted'), ...problemResponses(400, 404) },
     },
     handler: async (request, reply) => {
-      await flagService.delete(request.params.flag_name);
+      await flagService.delete(request.params.flag_name, request.principal);
       return reply.code(204).send(null);
     },
   });

@@ -4,6 +4,7 @@ import type { HealthService } from '../services/health-service.js';
 
 export const healthRoutes: FastifyPluginAsyncZod<{ healthService: HealthService }> = async (app, { healthService }) => {
   app.get('/health', {
+    config: { access: 'public' },
     // Platforms poll this every few seconds; keep it out of the info log.
     logLevel: 'warn',
     schema: {
@@ -21,11 +22,13 @@ export const healthRoutes: FastifyPluginAsyncZod<{ healthService: HealthService 
         database: state,
         version: report.version,
         uptime_seconds: report.uptimeSeconds,
+        auth: report.authEnabled ? 'enabled' : 'disabled',
       });
     },
   });
 
   app.get('/health/live', {
+    config: { access: 'public' },
     logLevel: 'warn',
     schema: {
       tags: ['health'],

@@ -16,20 +16,32 @@ export interface FlagEvaluation {
   bucketBasisPoints: number;
 }
 
+/** Counts evaluations per flag and result, for metrics. */
+export interface EvaluationRecorder {
+  record(flagName: string, enabled: boolean): void;
+}
+
 export class EvaluationService {
-  constructor(private readonly flags: FlagSource) {}
+  constructor(
+    private readonly flags: FlagSource,
+    private readonly recorder: EvaluationRecorder,
+  ) {}
 
   evaluate(userId: string, flagName: string): FlagEvaluation {
     const flag = this.flags.find(flagName);
     if (!flag) throw new NotFoundError(`Flag "${flagName}" not found`);
-    return { userId, flagName, ...evaluateRollout(flag, userId, flag.name) };
+    const result = evaluateRollout(flag, userId, flag.name);
+    this.recorder.record(flag.name, result.enabled);
+    return { userId, flagName, ...result };
   }
 
   /** Whether each flag is on for the user, keyed by flag name in name order. */
   evaluateAll(userId: string): Record<string, boolean> {
     const result: Record<string, boolean> = {};
     for (const flag of this.flags.all()) {
-      result[flag.name] = isEnabled(flag, userId, flag.name);
+      const enabled = isEnabled(flag, userId, flag.name);
+      this.recorder.record(flag.name, enabled);
+      result[flag.name] = enabled;
     }
     return result;
   }

@@ -1,4 +1,4 @@
-import type { Flag, FlagRepository } from '../db/flag-repository.js';
+import type { Actor, Flag, FlagRepository } from '../db/flag-repository.js';
 import { NotFoundError } from '../errors.js';
 import { percentageToBasisPoints } from '../rollout.js';
 import type { FlagSnapshot } from './flag-snapshot.js';
@@ -36,29 +36,29 @@ export class FlagService {
     return flag;
   }
 
-  async create(input: CreateFlagInput): Promise<Flag> {
+  async create(input: CreateFlagInput, actor: Actor): Promise<Flag> {
     const flag = await this.flags.create({
       name: input.name,
       status: input.status,
       rolloutBasisPoints: percentageToBasisPoints(input.rolloutPercentage),
       description: input.description,
-    });
+    }, actor);
     this.snapshot.put(flag);
     return flag;
   }
 
-  async update(name: string, input: UpdateFlagInput): Promise<Flag> {
+  async update(name: string, input: UpdateFlagInput, actor: Actor): Promise<Flag> {
     const flag = await this.flags.update(name, {
       status: input.status,
       rolloutBasisPoints: input.rolloutPercentage === undefined ? undefined : percentageToBasisPoints(input.rolloutPercentage),
       description: input.description,
-    });
+    }, actor);
     this.snapshot.put(flag);
     return flag;
   }
 
-  async delete(name: string): Promise<void> {
-    await this.flags.delete(name);
+  async delete(name: string, actor: Actor): Promise<void> {
+    await this.flags.delete(name, actor);
     this.snapshot.remove(name);
   }
 }

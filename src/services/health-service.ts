@@ -2,6 +2,7 @@ export interface HealthReport {
   databaseReachable: boolean;
   version: string;
   uptimeSeconds: number;
+  authEnabled: boolean;
 }
 
 export class HealthService {
@@ -10,6 +11,7 @@ export class HealthService {
   constructor(
     private readonly pingDatabase: () => Promise<void>,
     private readonly version: string,
+    private readonly authEnabled: () => boolean,
   ) {}
 
   async check(): Promise<HealthReport> {
@@ -21,6 +23,7 @@ export class HealthService {
       databaseReachable,
       version: this.version,
       uptimeSeconds: Math.floor((Date.now() - this.startedAt) / 1000),
+      authEnabled: this.authEnabled(),
     };
   }
 }

@@ -20,21 +20,37 @@ describe('health, docs and CORS', () => {
     const res = await app.inject({ method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body).toMatchObject({ status: 'ok', database: 'ok', version });
+    expect(body).toMatchObject({ status: 'ok', database: 'ok', version, auth: 'disabled' });
     expect(body.uptime_seconds).toBeGreaterThanOrEqual(0);
   });
 
   it('publishes an OpenAPI 3 document describing every route with schemas', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/flags', '/flags/{flag_name}', '/health', '/health/live', '/users/{user_id}/flags', '/users/{user_id}/flags/{flag_name}']);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api-keys',
+      '/api-keys/{id}',
+      '/audit',
+      '/flags',
+      '/flags/{flag_name}',
+      '/flags/{flag_name}/history',
+      '/health',
+      '/health/live',
+      '/users/{user_id}/flags',
+      '/users/{user_id}/flags/{flag_name}',
+    ]);
     expect(Object.keys(doc.paths['/flags/{flag_name}']).sort()).toEqual(['delete', 'get', 'put']);
     const create = doc.paths['/flags'].post;
     const bodyRef: string = create.requestBody.content['application/json'].schema.$ref;
     const bodySchema = doc.components.schemas[bodyRef.split('/').pop()!];
     expect(Object.keys(bodySchema.properties).sort()).toEqual(['description', 'flag_name', 'rollout_percentage', 'status']);
     expect(bodySchema.properties.rollout_percentage).toMatchObject({ minimum: 0, maximum: 100 });
-    expect(Object.keys(create.responses).sort()).toEqual(['201', '400', '409', '413', '415']);
+    expect(Object.keys(create.responses).sort()).toEqual(['201', '400', '401', '403', '409', '413', '415', '429']);
+    // Swagger UI's Authorize button, and which routes need it.
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['apiKeyHeader', 'bearerAuth']);
+    expect(create.security).toEqual([{ bearerAuth: [] }, { apiKeyHeader: [] }]);
+    expect(doc.paths['/users/{user_id}/flags'].get.security).toHaveLength(2);
+    expect(doc.paths['/health'].get.security).toBeUndefined();
     expect(doc.components.schemas.Problem).toBeDefined();
     expect(doc.components.schemas.Flag.example).toBeDefined();
   });

@@ -1,5 +1,6 @@
-import type { FlagRepository } from '../db/flag-repository.js';
 import type { ChangeFeed } from '../db/change-feed.js';
+import type { ConfigReader } from '../db/flag-repository.js';
+import type { ApiKeyRing } from './api-key-ring.js';
 import type { FlagSnapshot } from './flag-snapshot.js';
 
 interface SyncLogger {
@@ -8,23 +9,35 @@ interface SyncLogger {
 }
 
 /**
- * Keeps the snapshot equal to the database: a full load at start, a reload whenever the change
- * feed says flags changed (PostgreSQL NOTIFY: milliseconds), and a cheap revision poll that
- * catches whatever the feed missed (connection lost, another writer, SQLite).
+ * Keeps the flag snapshot and the key ring equal to the database: a full load at start, a reload
+ * whenever the change feed says something changed (PostgreSQL NOTIFY: milliseconds), and a cheap
+ * revision poll that catches whatever the feed missed (connection lost, another writer, SQLite).
  */
-export class FlagSync {
+export class ConfigSync {
   private timer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> | undefined;
   private reloadAgain = false;
   private failing = false;
+  private confirmedAt = 0;
 
   constructor(
-    private readonly flags: Pick<FlagRepository, 'revision' | 'loadAll'>,
+    private readonly config: ConfigReader,
     private readonly snapshot: FlagSnapshot,
+    private readonly keyRing: ApiKeyRing,
     private readonly feed: ChangeFeed,
     private readonly pollIntervalMs: number,
     private readonly log: SyncLogger,
   ) {}
+
+  /** When the snapshot was last known to match the database (ms since the epoch). */
+  get lastConfirmedAt(): number {
+    return this.confirmedAt;
+  }
+
+  /** The database revision the snapshot was loaded at. */
+  get revision(): number {
+    return this.snapshot.revision;
+  }
 
   async start(): Promise<void> {
     await this.reload();
@@ -66,8 +79,11 @@ export class FlagSync {
 
   private async poll(): Promise<void> {
     try {
-      if ((await this.flags.revision()) !== this.snapshot.revision) await this.refresh();
-      else this.recovered();
+      if ((await this.config.revision()) !== this.snapshot.revision) await this.refresh();
+      else {
+        this.confirmedAt = Date.now();
+        this.recovered();
+      }
     } catch (error) {
       this.failed(error);
     }
@@ -75,26 +91,32 @@ export class FlagSync {
 
   private async reload(): Promise<void> {
     for (;;) {
-      const writesBefore = this.snapshot.localWriteCount;
-      const { revision, flags } = await this.flags.loadAll();
+      const writesBefore = this.localWrites();
+      const { revision, flags, apiKeys } = await this.config.loadAll();
       // A local write committed while we read may be missing from what we read: read again.
-      if (this.snapshot.localWriteCount === writesBefore) {
+      if (this.localWrites() === writesBefore) {
         this.snapshot.replace(revision, flags);
+        this.keyRing.replace(apiKeys);
+        this.confirmedAt = Date.now();
         return;
       }
     }
+  }
+
+  private localWrites(): number {
+    return this.snapshot.localWriteCount + this.keyRing.localWriteCount;
   }
 
   // Log transitions only: a database outage must not write a line per poll.
   private failed(error: unknown): void {
     if (this.failing) return;
     this.failing = true;
-    this.log.warn({ err: error }, 'cannot refresh flags from the database; serving the last snapshot');
+    this.log.warn({ err: error }, 'cannot refresh flags and keys from the database; serving the last snapshot');
   }
 
   private recovered(): void {
     if (!this.failing) return;
     this.failing = false;
-    this.log.info({ revision: this.snapshot.revision }, 'database reachable again; flags refreshed');
+    this.log.info({ revision: this.snapshot.revision }, 'database reachable again; flags and keys refreshed');
   }
 }

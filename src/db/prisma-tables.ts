@@ -1,0 +1,68 @@
+import type { Flag, FlagChanges, NewFlag } from './flag-repository.js';
+
+/**
+ * The parts of a generated client the repositories use. Both generated clients (SQLite and
+ * PostgreSQL, from identical models) satisfy them, which the compiler checks in database.ts.
+ */
+export interface FlagTable {
+  findMany(): Promise<Flag[]>;
+  findUnique(args: { where: { name: string } }): Promise<Flag | null>;
+  create(args: { data: NewFlag }): Promise<Flag>;
+  update(args: { where: { name: string }; data: FlagChanges }): Promise<Flag>;
+  delete(args: { where: { name: string } }): Promise<Flag>;
+}
+
+/** A row of api_keys; scope is a plain string in the database. */
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  scope: string;
+  prefix: string;
+  secretHash: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+export interface ApiKeyTable {
+  findMany(args: { orderBy: { createdAt: 'asc' } }): Promise<ApiKeyRow[]>;
+  findUnique(args: { where: { id: string } }): Promise<ApiKeyRow | null>;
+  create(args: { data: Omit<ApiKeyRow, 'createdAt' | 'revokedAt'> }): Promise<ApiKeyRow>;
+  update(args: { where: { id: string }; data: { revokedAt: Date } }): Promise<ApiKeyRow>;
+}
+
+export interface AuditRow {
+  id: number;
+  at: Date;
+  actorKeyId: string | null;
+  actorName: string;
+  action: string;
+  targetType: string;
+  target: string;
+  before: string | null;
+  after: string | null;
+}
+
+export interface AuditTable {
+  create(args: { data: Omit<AuditRow, 'id' | 'at'> }): Promise<AuditRow>;
+  findMany(args: {
+    where: { targetType?: string; target?: string; id?: { lt: number } };
+    orderBy: { id: 'desc' };
+    take: number;
+  }): Promise<AuditRow[]>;
+}
+
+export interface RevisionTable {
+  findUnique(args: { where: { id: number } }): Promise<{ revision: number } | null>;
+}
+
+/** What one transaction may touch. */
+export interface TransactionTables {
+  flag: FlagTable;
+  apiKey: ApiKeyTable;
+  auditEntry: AuditTable;
+}
+
+export interface PrismaStore extends TransactionTables {
+  configRevision: RevisionTable;
+  $transaction<T>(work: (tx: TransactionTables) => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,39 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { apiKeyParamsSchema, apiKeySchema, createApiKeyBodySchema, createdApiKeySchema, toApiKeyResponse } from '../schemas/api-keys.js';
+import { problemResponses } from '../schemas/problem.js';
+import type { ApiKeyService } from '../services/api-key-service.js';
+
+export const apiKeyRoutes: FastifyPluginAsyncZod<{ apiKeyService: ApiKeyService }> = async (app, { apiKeyService }) => {
+  app.post('/api-keys', {
+    schema: {
+      tags: ['api-keys'],
+      summary: 'Create an API key; the response is the only time its secret is shown',
+      body: createApiKeyBodySchema,
+      response: { 201: createdApiKeySchema, ...problemResponses(400, 413, 415) },
+    },
+    handler: async (request, reply) => {
+      const { key, secret } = await apiKeyService.create(request.body.name, request.body.scope, request.principal);
+      return reply.code(201).send({ ...toApiKeyResponse(key), secret });
+    },
+  });
+
+  app.get('/api-keys', {
+    schema: {
+      tags: ['api-keys'],
+      summary: 'List API keys, oldest first, revoked ones included (never their secrets)',
+      response: { 200: z.array(apiKeySchema) },
+    },
+    handler: async () => (await apiKeyService.list()).map(toApiKeyResponse),
+  });
+
+  app.delete('/api-keys/:id', {
+    schema: {
+      tags: ['api-keys'],
+      summary: 'Revoke an API key, at once on every instance',
+      params: apiKeyParamsSchema,
+      response: { 200: apiKeySchema, ...problemResponses(400, 404, 409) },
+    },
+    handler: async (request) => toApiKeyResponse(await apiKeyService.revoke(request.params.id, request.principal)),
+  });
+};

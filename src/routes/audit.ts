@@ -1,0 +1,37 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { auditPageSchema, auditQuerySchema, historyQuerySchema, toAuditEntryResponse } from '../schemas/audit.js';
+import { flagParamsSchema } from '../schemas/flags.js';
+import { problemResponses } from '../schemas/problem.js';
+import type { AuditPage, AuditService } from '../services/audit-service.js';
+
+const toPageResponse = (page: AuditPage) => ({ entries: page.entries.map(toAuditEntryResponse), next_cursor: page.nextCursor });
+
+export const auditRoutes: FastifyPluginAsyncZod<{ auditService: AuditService }> = async (app, { auditService }) => {
+  app.get('/audit', {
+    schema: {
+      tags: ['audit'],
+      summary: 'Who changed what: every change to flags and API keys, newest first',
+      querystring: auditQuerySchema,
+      response: { 200: auditPageSchema, ...problemResponses(400) },
+    },
+    handler: async (request) => {
+      const { flag_name, limit, cursor } = request.query;
+      const filter = flag_name === undefined ? {} : { targetType: 'flag' as const, target: flag_name };
+      return toPageResponse(await auditService.page({ ...filter, limit, cursor }));
+    },
+  });
+
+  app.get('/flags/:flag_name/history', {
+    schema: {
+      tags: ['audit'],
+      summary: "A flag's changes, newest first (kept after the flag is deleted)",
+      params: flagParamsSchema,
+      querystring: historyQuerySchema,
+      response: { 200: auditPageSchema, ...problemResponses(400) },
+    },
+    handler: async (request) => {
+      const { limit, cursor } = request.query;
+      return toPageResponse(await auditService.page({ targetType: 'flag', target: request.params.flag_name, limit, cursor }));
+    },
+  });
+};

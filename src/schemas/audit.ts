@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import type { AuditEntry } from '../db/flag-repository.js';
+import { flagNameSchema } from './flags.js';
+
+const pageQuery = {
+  limit: z.coerce.number().int().min(1).max(200).default(50).describe('Entries per page, 1–200'),
+  cursor: z.coerce.number().int().min(1).optional().describe('next_cursor from the previous page'),
+};
+
+export const auditQuerySchema = z.strictObject({
+  flag_name: flagNameSchema.optional().describe('Only entries about this flag'),
+  ...pageQuery,
+});
+
+export const historyQuerySchema = z.strictObject(pageQuery);
+
+export const auditEntrySchema = z
+  .object({
+    id: z.number().int(),
+    at: z.string().describe('ISO 8601, UTC'),
+    actor: z.object({
+      key_id: z.string().nullable().describe('null for ADMIN_API_KEY and for anonymous changes'),
+      name: z.string().describe('The key\'s name, "ADMIN_API_KEY" or "anonymous"'),
+    }),
+    action: z.enum(['flag.created', 'flag.updated', 'flag.deleted', 'api_key.created', 'api_key.revoked']),
+    target_type: z.enum(['flag', 'api_key']),
+    target: z.string().describe('The flag name or the API key id'),
+    before: z.record(z.string(), z.unknown()).nullable().describe('As the API showed it before the change; null when created'),
+    after: z.record(z.string(), z.unknown()).nullable().describe('As the API showed it after the change; null when deleted'),
+  })
+  .meta({ id: 'AuditEntry' });
+
+export const auditPageSchema = z
+  .object({
+    entries: z.array(auditEntrySchema).describe('Newest first'),
+    next_cursor: z.number().int().nullable().describe('Pass as ?cursor= for older entries; null on the last page'),
+  })
+  .meta({ id: 'AuditPage' });
+
+export function toAuditEntryResponse(entry: AuditEntry): z.infer<typeof auditEntrySchema> {
+  return {
+    id: entry.id,
+    at: entry.at.toISOString(),
+    actor: { key_id: entry.actor.keyId, name: entry.actor.name },
+    action: entry.action as z.infer<typeof auditEntrySchema>['action'],
+    target_type: entry.targetType,
+    target: entry.target,
+    before: entry.before as Record<string, unknown> | null,
+    after: entry.after as Record<string, unknown> | null,
+  };
+}

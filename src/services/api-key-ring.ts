@@ -1,0 +1,69 @@
+import { hash } from 'node:crypto';
+import type { ApiKey } from '../db/flag-repository.js';
+
+/** Keys are stored and looked up by the SHA-256 of their secret, never by the secret. */
+export function hashSecret(secret: string): string {
+  return hash('sha256', secret, 'hex');
+}
+
+interface RingState {
+  readonly activeByHash: ReadonlyMap<string, ApiKey>;
+  /** Revoked keys count: once a key has existed, the service never falls back to open access. */
+  readonly anyKeyEverCreated: boolean;
+  readonly activeAdminKeys: number;
+}
+
+function stateOf(keys: Iterable<ApiKey>): RingState {
+  const all = [...keys];
+  const active = all.filter((k) => k.revokedAt === null);
+  return {
+    activeByHash: new Map(active.map((k) => [k.secretHash, k])),
+    anyKeyEverCreated: all.length > 0,
+    activeAdminKeys: active.filter((k) => k.scope === 'admin').length,
+  };
+}
+
+/**
+ * Every API key, in memory like the flags, so checking a key costs a hash and a map lookup, and a
+ * revocation anywhere reaches every instance with the same change feed as flags.
+ */
+export class ApiKeyRing {
+  private state: RingState = stateOf([]);
+  private keys: ReadonlyMap<string, ApiKey> = new Map();
+  private writesApplied = 0;
+
+  get localWriteCount(): number {
+    return this.writesApplied;
+  }
+
+  get anyKeyEverCreated(): boolean {
+    return this.state.anyKeyEverCreated;
+  }
+
+  get activeAdminKeys(): number {
+    return this.state.activeAdminKeys;
+  }
+
+  /** The active admin key with this id, if there is one. */
+  activeAdmin(id: string): ApiKey | undefined {
+    const key = this.keys.get(id);
+    return key && key.revokedAt === null && key.scope === 'admin' ? key : undefined;
+  }
+
+  findActive(secret: string): ApiKey | undefined {
+    return this.state.activeByHash.get(hashSecret(secret));
+  }
+
+  replace(keys: readonly ApiKey[]): void {
+    this.keys = new Map(keys.map((k) => [k.id, k]));
+    this.state = stateOf(keys);
+  }
+
+  /** A key this process just created or revoked: in force here at once, before the next reload. */
+  put(key: ApiKey): void {
+    const keys = new Map(this.keys);
+    keys.set(key.id, key);
+    this.replace([...keys.values()]);
+    this.writesApplied++;
+  }
+}

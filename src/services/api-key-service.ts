@@ -1,0 +1,49 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Actor, ApiKey, ApiKeyRepository, ApiKeyScope } from '../db/flag-repository.js';
+import { ConflictError } from '../errors.js';
+import { type ApiKeyRing, hashSecret } from './api-key-ring.js';
+
+// A fixed, distinctive prefix lets secret scanners (GitHub, gitleaks, trufflehog) find leaked keys.
+export const API_KEY_PREFIX = 'ffs_';
+// The part of a secret shown in listings: the prefix and 8 random characters, enough to tell keys apart.
+const DISPLAYED_PREFIX_LENGTH = API_KEY_PREFIX.length + 8;
+
+export interface CreatedApiKey {
+  key: ApiKey;
+  /** Shown once; only its hash is stored. */
+  secret: string;
+}
+
+export class ApiKeyService {
+  constructor(
+    private readonly keys: ApiKeyRepository,
+    private readonly keyRing: ApiKeyRing,
+    private readonly hasAdminEnvKey: boolean,
+  ) {}
+
+  list(): Promise<ApiKey[]> {
+    return this.keys.list();
+  }
+
+  async create(name: string, scope: ApiKeyScope, actor: Actor): Promise<CreatedApiKey> {
+    // 32 random bytes: 256 bits, base64url so it survives headers, shells and URLs unescaped.
+    const secret = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const key = await this.keys.create(
+      { id: randomUUID(), name, scope, prefix: secret.slice(0, DISPLAYED_PREFIX_LENGTH), secretHash: hashSecret(secret) },
+      actor,
+    );
+    this.keyRing.put(key);
+    return { key, secret };
+  }
+
+  async revoke(id: string, actor: Actor): Promise<ApiKey> {
+    // Without ADMIN_API_KEY, revoking the last admin key would lock every admin out for good.
+    const target = this.keyRing.activeAdmin(id);
+    if (target && !this.hasAdminEnvKey && this.keyRing.activeAdminKeys === 1) {
+      throw new ConflictError('This is the last active admin key; create another admin key (or set ADMIN_API_KEY) before revoking it');
+    }
+    const key = await this.keys.revoke(id, actor);
+    this.keyRing.put(key);
+    return key;
+  }
+}
