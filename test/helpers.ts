@@ -3,9 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { type DatabaseProvider, loadConfig } from '../src/config.js';
+import { sqliteFilePath } from '../src/db/sqlite-url.js';
 
 /** Set by .ci/run; without it the PostgreSQL suites are reported as skipped, never as passed. */
 export const postgresAdminUrl = process.env.TEST_POSTGRES_URL;
@@ -54,4 +56,26 @@ export const backends = [
 
 export async function buildTestApp(database: TestDatabase, env: Record<string, string> = {}): Promise<FastifyInstance> {
   return buildApp(loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...env }));
+}
+
+/** Runs SQL straight against a test database, beside the service: to read what it stored, or to break it. */
+export async function query(database: TestDatabase, sql: string): Promise<Record<string, unknown>[]> {
+  if (database.provider === 'sqlite') {
+    const db = new Database(sqliteFilePath(database.url));
+    try {
+      const statement = db.prepare(sql);
+      if (statement.reader) return statement.all() as Record<string, unknown>[];
+      statement.run();
+      return [];
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
 }

@@ -73,4 +73,79 @@ describe.skipIf(!postgresAdminUrl)('two instances on one PostgreSQL', () => {
     const seen = await waitFor(() => evaluate(b, 'after_kill'), (v) => v === true, 5000);
     expect(seen.value).toBe(true);
   });
+
+  it('an API key created or revoked through one instance is accepted or refused by the other within a second', async () => {
+    // The first key (created while the service is open) locks both instances for callers without one.
+    const adminKey = ((await (await send(a, 'POST', '/api-keys', { name: 'ops', scope: 'admin' })).json()) as { secret: string }).secret;
+    const locked = await waitFor(() => send(b, 'GET', '/users/alice123/flags').then((r) => r.status), (s) => s === 401, 2000);
+    expect(locked.ms).toBeLessThan(1000);
+
+    const withKey = (server: ServerProcess, key: string, method: string, path: string, body?: object) =>
+      fetch(`${server.baseUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    const created = await withKey(a, adminKey, 'POST', '/api-keys', { name: 'checkout', scope: 'evaluate' });
+    expect(created.status).toBe(201);
+    const { id, secret } = (await created.json()) as { id: string; secret: string };
+    const evaluateWith = (server: ServerProcess) => withKey(server, secret, 'GET', '/users/alice123/flags').then((r) => r.status);
+
+    expect(await evaluateWith(a)).toBe(200);
+    const accepted = await waitFor(() => evaluateWith(b), (s) => s === 200, 2000);
+    expect(accepted.ms).toBeLessThan(1000);
+
+    expect((await withKey(b, adminKey, 'DELETE', `/api-keys/${id}`)).status).toBe(200);
+    expect(await evaluateWith(b)).toBe(401);
+    const refused = await waitFor(() => evaluateWith(a), (s) => s === 401, 2000);
+    expect(refused.ms).toBeLessThan(1000);
+
+    // Nothing about a key reaches the logs.
+    for (const server of [a, b]) {
+      expect(server.logs()).not.toContain(secret);
+      expect(server.logs()).not.toContain(adminKey);
+    }
+  });
+});
+
+const redisUrl = process.env.TEST_REDIS_URL;
+
+describe.skipIf(!postgresAdminUrl || !redisUrl)('two instances sharing rate-limit counters in Redis', () => {
+  const ADMIN_API_KEY = 'rate-limit-admin-key-0123456789';
+  let database: TestDatabase;
+  let a: ServerProcess;
+  let b: ServerProcess;
+
+  beforeAll(async () => {
+    database = await createPostgresDatabase();
+    const env = { DATABASE_URL: database.url, REDIS_URL: redisUrl!, ADMIN_API_KEY, RATE_LIMIT_EVALUATIONS: '6' };
+    [a, b] = await Promise.all([startServer(env), startServer(env)]);
+  }, 60_000);
+  afterAll(async () => {
+    a?.process.kill('SIGKILL');
+    b?.process.kill('SIGKILL');
+    await database?.drop();
+  });
+
+  it('holds one limit across both instances', async () => {
+    // A fresh key per run: its counters cannot collide with an earlier run's in the same Redis.
+    const created = await fetch(`${a.baseUrl}/api-keys`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_API_KEY}` },
+      body: JSON.stringify({ name: 'limited', scope: 'evaluate' }),
+    });
+    const { secret } = (await created.json()) as { secret: string };
+    const evaluate = (server: ServerProcess) => fetch(`${server.baseUrl}/users/u/flags`, { headers: { 'x-api-key': secret } });
+    // Until B has heard of the key it answers 401, which the limiter never counts: one request of 6 used.
+    expect((await waitFor(() => evaluate(b).then((r) => r.status), (s) => s === 200, 2000)).value).toBe(200);
+
+    const statuses: number[] = [];
+    for (const server of [a, b, a, b, a]) statuses.push((await evaluate(server)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+    for (const server of [a, b]) {
+      const refused = await evaluate(server);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+  });
 });

@@ -41,6 +41,8 @@ export function registerProblemDetails(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof DomainError) {
       if (error.status >= 500) request.log.warn({ err: error }, error.message);
+      // RFC 9110: a 401 says how to authenticate.
+      if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="feature-flags"');
       return sendProblem(request, reply, { type: typeOf(error.title), title: error.title, status: error.status, detail: error.message });
     }
     if (hasZodFastifySchemaValidationErrors(error)) {

@@ -1,27 +1,7 @@
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadMigrations, type Migration, migrate } from '../../src/db/migrate.js';
-import { sqliteFilePath } from '../../src/db/sqlite-url.js';
-import { backends, type TestDatabase } from '../helpers.js';
+import { backends, query, type TestDatabase } from '../helpers.js';
 
-async function query(database: TestDatabase, sql: string): Promise<Record<string, unknown>[]> {
-  if (database.provider === 'sqlite') {
-    const db = new Database(sqliteFilePath(database.url), { readonly: true });
-    try {
-      return db.prepare(sql).all() as Record<string, unknown>[];
-    } finally {
-      db.close();
-    }
-  }
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 const tableNames = async (database: TestDatabase) =>
   (

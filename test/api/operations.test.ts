@@ -1,0 +1,147 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, createSqliteDatabase, type TestDatabase } from '../helpers.js';
+
+// Rate limits, metrics and headers do not depend on the database; SQLite keeps these suites quick.
+function useApp(env: Record<string, string>): () => FastifyInstance {
+  let database: TestDatabase;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    database = await createSqliteDatabase();
+    app = await buildTestApp(database, env);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+  return () => app;
+}
+
+describe('rate limits', () => {
+  const app = useApp({ RATE_LIMIT_EVALUATIONS: '5', RATE_LIMIT_WRITES: '3' });
+
+  it('answers 429 problem details with Retry-After and RateLimit-* headers once a caller exceeds the write limit', async () => {
+    const write = (i: number) => app().inject({ method: 'POST', url: '/flags', payload: { flag_name: `limited_${i}` } });
+    for (let i = 1; i <= 3; i++) {
+      const res = await write(i);
+      expect(res.statusCode).toBe(201);
+      expect(res.headers['ratelimit-limit']).toBe('3');
+      expect(res.headers['ratelimit-remaining']).toBe(String(3 - i));
+    }
+    const refused = await write(4);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.json()).toMatchObject({ status: 429, title: 'Too Many Requests' });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect(refused.headers['ratelimit-remaining']).toBe('0');
+    // Refused means not done.
+    expect((await app().inject({ method: 'GET', url: '/flags/limited_4' })).statusCode).toBe(404);
+  });
+
+  it('counts evaluations separately from writes', async () => {
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await app().inject({ method: 'GET', url: '/users/u1/flags' })).statusCode);
+    // Two reads above (GET /flags/limited_4 and this loop) share the evaluation limit of 5.
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+  });
+
+  it('leaves health, docs and metrics unlimited', async () => {
+    for (let i = 0; i < 8; i++) expect((await app().inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    expect((await app().inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
+  });
+});
+
+describe('rate limits per API key', () => {
+  const app = useApp({ RATE_LIMIT_EVALUATIONS: '3', ADMIN_API_KEY: 'env-admin-key-0123456789' });
+
+  it('gives every key its own budget', async () => {
+    const admin = { authorization: 'Bearer env-admin-key-0123456789' };
+    const created = await app().inject({ method: 'POST', url: '/api-keys', headers: admin, payload: { name: 'app', scope: 'evaluate' } });
+    const other = { authorization: `Bearer ${created.json().secret}` };
+    const evaluate = (headers: Record<string, string>) => app().inject({ method: 'GET', url: '/users/u1/flags', headers });
+    for (let i = 0; i < 3; i++) expect((await evaluate(admin)).statusCode).toBe(200);
+    expect((await evaluate(admin)).statusCode).toBe(429);
+    expect((await evaluate(other)).statusCode).toBe(200);
+  });
+});
+
+/** Prometheus text format → { 'name{labels}': value }. */
+function parseMetrics(text: string): Map<string, number> {
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const split = line.lastIndexOf(' ');
+    samples.set(line.slice(0, split), Number(line.slice(split + 1)));
+  }
+  return samples;
+}
+
+describe('GET /metrics', () => {
+  const app = useApp({ METRICS_TOKEN: 'metrics-token-0123456789', SNAPSHOT_POLL_MS: '50' });
+  const scrape = async () => {
+    const res = await app().inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer metrics-token-0123456789' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    return parseMetrics(res.body);
+  };
+
+  it('requires METRICS_TOKEN when one is set', async () => {
+    expect((await app().inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+    expect((await app().inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer wrong-token-0123456789' } })).statusCode).toBe(401);
+  });
+
+  it('counts requests by route and status, latencies, evaluations by flag and result, and reports the snapshot and database', async () => {
+    await app().inject({ method: 'POST', url: '/flags', payload: { flag_name: 'half', status: true, rollout_percentage: 50 } });
+    const before = await scrape();
+    const route = 'method="GET",route="/users/:user_id/flags/:flag_name",status_code="200"';
+    const evaluated = { on: 0, off: 0 };
+    for (let i = 0; i < 20; i++) {
+      const res = await app().inject({ method: 'GET', url: `/users/user${i}/flags/half` });
+      evaluated[res.json().enabled ? 'on' : 'off']++;
+    }
+    await app().inject({ method: 'GET', url: '/users/u1/flags/nope' });
+    const after = await scrape();
+
+    const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
+    expect(delta(`feature_flags_http_requests_total{${route}}`)).toBe(20);
+    expect(delta(`feature_flags_http_request_duration_seconds_count{${route}}`)).toBe(20);
+    expect(delta(`feature_flags_http_request_duration_seconds_bucket{le="+Inf",${route}}`)).toBe(20);
+    expect(delta('feature_flags_http_requests_total{method="GET",route="/users/:user_id/flags/:flag_name",status_code="404"}')).toBe(1);
+    expect(evaluated.on).toBeGreaterThan(0);
+    expect(evaluated.off).toBeGreaterThan(0);
+    expect(delta('feature_flags_evaluations_total{flag="half",result="on"}')).toBe(evaluated.on);
+    expect(delta('feature_flags_evaluations_total{flag="half",result="off"}')).toBe(evaluated.off);
+    expect(after.get('feature_flags_snapshot_age_seconds')).toBeLessThan(5);
+    // The create above bumped the database revision; the next poll reloads at it.
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await scrape()).get('feature_flags_snapshot_revision')).toBe(1);
+    expect(after.get('feature_flags_database_up')).toBe(1);
+    expect(after.get('feature_flags_auth_enabled')).toBe(0);
+    expect(after.get('process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+});
+
+describe('security headers and request ids', () => {
+  const app = useApp({});
+
+  it('sends helmet headers and a CSP on API and docs responses', async () => {
+    for (const url of ['/flags', '/docs/', '/redoc']) {
+      const res = await app().inject({ method: 'GET', url });
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
+      expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
+      expect(res.headers['content-security-policy']).toMatch(/worker-src 'self' blob:/);
+    }
+  });
+
+  it('returns the request id in a header and in every problem body, keeping one the caller sent', async () => {
+    const res = await app().inject({ method: 'GET', url: '/flags/missing' });
+    expect(res.headers['x-request-id']).toBeTruthy();
+    expect(res.json().request_id).toBe(res.headers['x-request-id']);
+    const traced = await app().inject({ method: 'GET', url: '/flags/missing', headers: { 'x-request-id': 'trace-abc-123' } });
+    expect(traced.headers['x-request-id']).toBe('trace-abc-123');
+    expect(traced.json().request_id).toBe('trace-abc-123');
+  });
+});
