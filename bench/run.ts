@@ -20,6 +20,11 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 50;
 const postgresUrl = process.env.BENCH_POSTGRES_URL;
+// The service runs as in production: keys required (every request is authenticated) and rate
+// limits on (every request is counted), with limits no benchmark reaches.
+const BENCH_KEY = 'bench-admin-key-0123456789';
+const authorization = { authorization: `Bearer ${BENCH_KEY}` };
+const SERVICE_ENV = { LOG_LEVEL: 'warn', ADMIN_API_KEY: BENCH_KEY, RATE_LIMIT_EVALUATIONS: '1000000000', RATE_LIMIT_WRITES: '1000000' };
 
 const has = (command: string) => {
   try {
@@ -71,13 +76,13 @@ async function stop(server: Server) {
 
 const startService = (databaseUrl: string) =>
   // Request logging off (LOG_LEVEL=warn), as the ceiling has none; errors are still logged.
-  start(['node', 'dist/server.js'], { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
+  start(['node', 'dist/server.js'], { ...SERVICE_ENV, DATABASE_URL: databaseUrl });
 
 async function seed(server: Server, count: number) {
   for (let i = 0; i < count; i++) {
     const res = await fetch(`${server.baseUrl}/flags`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...authorization },
       body: JSON.stringify({ flag_name: `flag_${i}`, status: true, rollout_percentage: (i % 100) + 0.5 }),
     });
     if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
@@ -93,7 +98,7 @@ async function seedSqliteDirectly(server: Server, file: string, count: number) {
   })();
   db.close();
   for (let i = 0; i < 100; i++) {
-    if (((await (await fetch(`${server.baseUrl}/flags`)).json()) as unknown[]).length === count) return;
+    if (((await (await fetch(`${server.baseUrl}/flags`, { headers: authorization })).json()) as unknown[]).length === count) return;
     await sleep(100);
   }
   throw new Error('the service did not load the seeded flags');
@@ -110,7 +115,8 @@ interface LoadResult {
 
 function wrk(server: Server, path: string, connections: number, seconds: number): LoadResult {
   const argv = pin(1, ['wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '-s', join(root, 'bench/unique-users.lua'), server.baseUrl]);
-  const output = execFileSync(argv[0], argv.slice(1), { env: { ...process.env, WRK_PATH: path }, encoding: 'utf8' });
+  // Every server, the ceiling included, gets the same requests, API key header and all.
+  const output = execFileSync(argv[0], argv.slice(1), { env: { ...process.env, WRK_PATH: path, WRK_AUTHORIZATION: authorization.authorization }, encoding: 'utf8' });
   const line = output.split('\n').find((l) => l.startsWith('WRK_RESULT '));
   if (!line) throw new Error(`unexpected wrk output:\n${output}`);
   const result: LoadResult = JSON.parse(line.slice('WRK_RESULT '.length));
@@ -171,7 +177,7 @@ function inProcessRates() {
 async function propagation(adminUrl: string) {
   const database = await createPostgresDatabase(adminUrl);
   // Polling slower than the target: what arrives within a second came through LISTEN/NOTIFY.
-  const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn', SNAPSHOT_POLL_MS: '5000' };
+  const env = { ...SERVICE_ENV, DATABASE_URL: database.url, SNAPSHOT_POLL_MS: '5000' };
   const writer = await start(['node', 'dist/server.js'], env);
   const reader = await start(['node', 'dist/server.js'], env);
   try {
@@ -180,9 +186,9 @@ async function propagation(adminUrl: string) {
     for (let i = 1; i <= 100; i++) {
       const percentage = i % 2 ? 25 : 75;
       const sent = performance.now();
-      await fetch(`${writer.baseUrl}/flags/flag_0`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rollout_percentage: percentage }) });
+      await fetch(`${writer.baseUrl}/flags/flag_0`, { method: 'PUT', headers: { 'content-type': 'application/json', ...authorization }, body: JSON.stringify({ rollout_percentage: percentage }) });
       for (;;) {
-        const flag = (await (await fetch(`${reader.baseUrl}/flags/flag_0`)).json()) as { rollout_percentage: number };
+        const flag = (await (await fetch(`${reader.baseUrl}/flags/flag_0`, { headers: authorization })).json()) as { rollout_percentage: number };
         if (flag.rollout_percentage === percentage) break;
         if (performance.now() - sent > 10_000) throw new Error('change never arrived');
       }

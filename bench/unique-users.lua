@@ -1,6 +1,7 @@
 -- A different user id on every request; the path after the user comes from the WRK_PATH variable.
 local threads = {}
 local suffix = os.getenv("WRK_PATH") or "/flags"
+local headers = { ["Authorization"] = os.getenv("WRK_AUTHORIZATION") }
 
 function setup(thread)
   thread:set("id", #threads + 1)
@@ -14,7 +15,7 @@ end
 
 function request()
   counter = counter + 1
-  return wrk.format("GET", prefix .. counter .. suffix)
+  return wrk.format("GET", prefix .. counter .. suffix, headers)
 end
 
 function done(summary, latency, requests)

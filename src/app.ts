@@ -88,7 +88,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
     done();
   });
-  await registerSecurityHeaders(app);
+  registerSecurityHeaders(app);
   await app.register(fastifyCors, { origin: config.corsOrigins === '*' ? '*' : config.corsOrigins });
   await registerDocs(app, version);
   registerMetrics(app, { token: config.metricsToken, evaluations: evaluationCounter, sync, authService, ping: () => database.ping() });

@@ -5,6 +5,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { securitySchemes } from './access-control.js';
+import { htmlSecurityHeaders } from './security-headers.js';
 
 // Served from the installed redoc package, never a CDN: many deployments sit behind firewalls.
 const redocBundlePath = createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js');
@@ -47,12 +48,16 @@ export async function registerDocs(app: FastifyInstance, version: string): Promi
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  // The HTML pages and their assets get the full browser security headers; API responses need fewer.
+  await app.register(async (pages) => {
+    pages.addHook('onRequest', htmlSecurityHeaders);
+    await pages.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
-  let redocBundle: Buffer | undefined;
-  app.get('/redoc', { schema: { hide: true } }, (_request, reply) => reply.type('text/html; charset=utf-8').send(redocPage));
-  app.get('/redoc/redoc.standalone.js', { schema: { hide: true } }, async (_request, reply) => {
-    redocBundle ??= await readFile(redocBundlePath);
-    return reply.type('application/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(redocBundle);
+    let redocBundle: Buffer | undefined;
+    pages.get('/redoc', { schema: { hide: true } }, (_request, reply) => reply.type('text/html; charset=utf-8').send(redocPage));
+    pages.get('/redoc/redoc.standalone.js', { schema: { hide: true } }, async (_request, reply) => {
+      redocBundle ??= await readFile(redocBundlePath);
+      return reply.type('application/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(redocBundle);
+    });
   });
 }

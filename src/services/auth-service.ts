@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Actor, ApiKeyScope } from '../db/flag-repository.js';
+import type { Actor, ApiKey, ApiKeyScope } from '../db/flag-repository.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import { type ApiKeyRing, hashSecret } from './api-key-ring.js';
 
@@ -21,6 +21,8 @@ function anonymous(ip: string): Principal {
 
 export class AuthService {
   private readonly adminKeyHash: Buffer | undefined;
+  // One principal per key, made once: this runs on every evaluation.
+  private readonly principals = new WeakMap<ApiKey, Principal>();
 
   constructor(
     private readonly keyRing: ApiKeyRing,
@@ -53,7 +55,11 @@ export class AuthService {
 
   private principalFor(secret: string): Principal | undefined {
     const key = this.keyRing.findActive(secret);
-    if (key) return { keyId: key.id, name: key.name, scope: key.scope, rateLimitKey: `key:${key.id}` };
+    if (key) {
+      let principal = this.principals.get(key);
+      if (!principal) this.principals.set(key, (principal = { keyId: key.id, name: key.name, scope: key.scope, rateLimitKey: `key:${key.id}` }));
+      return principal;
+    }
     if (this.adminKeyHash && timingSafeEqual(Buffer.from(hashSecret(secret), 'hex'), this.adminKeyHash)) {
       return { keyId: null, name: ADMIN_ENV_KEY_NAME, scope: 'admin', rateLimitKey: 'key:ADMIN_API_KEY' };
     }

@@ -39,11 +39,14 @@ describe('rate limits', () => {
     expect((await app().inject({ method: 'GET', url: '/flags/limited_4' })).statusCode).toBe(404);
   });
 
-  it('counts evaluations separately from writes', async () => {
-    const statuses = [];
-    for (let i = 0; i < 6; i++) statuses.push((await app().inject({ method: 'GET', url: '/users/u1/flags' })).statusCode);
+  it('counts evaluations separately from writes, and shows their budget only once it has run out', async () => {
+    const responses = [];
+    for (let i = 0; i < 6; i++) responses.push(await app().inject({ method: 'GET', url: '/users/u1/flags' }));
     // Two reads above (GET /flags/limited_4 and this loop) share the evaluation limit of 5.
-    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 429, 429]);
+    expect(responses[0].headers['ratelimit-remaining']).toBeUndefined();
+    expect(responses[4].headers).toMatchObject({ 'ratelimit-limit': '5', 'ratelimit-remaining': '0' });
+    expect(Number(responses[4].headers['retry-after'])).toBeGreaterThan(0);
   });
 
   it('leaves health, docs and metrics unlimited', async () => {
@@ -125,14 +128,27 @@ describe('GET /metrics', () => {
 describe('security headers and request ids', () => {
   const app = useApp({});
 
-  it('sends helmet headers and a CSP on API and docs responses', async () => {
-    for (const url of ['/flags', '/docs/', '/redoc']) {
+  it("sends helmet's headers, with a CSP that lets the docs run, on the docs pages", async () => {
+    for (const url of ['/docs/', '/docs/json', '/redoc', '/redoc/redoc.standalone.js']) {
       const res = await app().inject({ method: 'GET', url });
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
       expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
-      expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
+      expect(res.headers['content-security-policy']).toMatch(/^default-src 'self';/);
+      expect(res.headers['content-security-policy']).toMatch(/script-src 'self';/);
       expect(res.headers['content-security-policy']).toMatch(/worker-src 'self' blob:/);
+    }
+  });
+
+  it('sends the OWASP API headers on JSON responses, errors included', async () => {
+    for (const url of ['/flags', '/users/u1/flags', '/flags/missing', '/no-such-route', '/health']) {
+      const res = await app().inject({ method: 'GET', url });
+      expect(res.headers['content-security-policy'], url).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
     }
   });
 
