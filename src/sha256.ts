@@ -64,3 +64,16 @@ export function sha256Words(input: string): Int32Array {
   }
   return H;
 }
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** The digest as 64 lowercase hex characters, like `crypto.hash('sha256', input, 'hex')`. */
+export function sha256Hex(input: string): string {
+  const words = sha256Words(input);
+  let hex = '';
+  for (let i = 0; i < 8; i++) {
+    const w = words[i];
+    hex += HEX[(w >>> 24) & 0xff] + HEX[(w >>> 16) & 0xff] + HEX[(w >>> 8) & 0xff] + HEX[w & 0xff];
+  }
+  return hex;
+}

@@ -1,9 +1,17 @@
 import { hash } from 'node:crypto';
 import type { ApiKey } from '../db/flag-repository.js';
+import { sha256Hex } from '../sha256.js';
 
-/** Keys are stored and looked up by the SHA-256 of their secret, never by the secret. */
+// sha256Hex takes up to 4,095 UTF-8 bytes, which 1,000 characters never exceed.
+const PURE_JS_HASH_MAX_LENGTH = 1000;
+
+/**
+ * Keys are stored and looked up by the SHA-256 of their secret, never by the secret. This runs on
+ * every authenticated request; the pure-JS hash is about twice as fast as a call into node:crypto
+ * for a key's length, and gives the same digest.
+ */
 export function hashSecret(secret: string): string {
-  return hash('sha256', secret, 'hex');
+  return secret.length <= PURE_JS_HASH_MAX_LENGTH ? sha256Hex(secret) : hash('sha256', secret, 'hex');
 }
 
 interface RingState {
