@@ -78,6 +78,8 @@ describe('deployment files', () => {
     expect(railway.deploy.startCommand).toBe(startCommand.join(' '));
     expect(read('render.yaml')).toMatch(/healthCheckPath: \/health\n/);
     expect(read('render.yaml')).toContain(`startCommand: ${startCommand.join(' ')}\n`);
+    // Render generates the admin key, so a deploy from the Blueprint is never open to anyone.
+    expect(read('render.yaml')).toMatch(/- key: ADMIN_API_KEY\n\s+generateValue: true\n/);
     expect(read('Procfile').trim()).toBe('web: npm start');
     expect(read('Dockerfile')).toMatch(/HEALTHCHECK[\s\S]*\/health/);
   });
