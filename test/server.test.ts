@@ -39,6 +39,8 @@ describe('the real server process', () => {
     const completed = lines.find((l) => l.msg === 'request completed' && l.res?.statusCode === 201);
     expect(completed).toMatchObject({ level: 30, reqId: expect.any(String) });
     expect(lines.some((l) => l.migration === '20261127000000_create_flags')).toBe(true);
+    // No key and no ADMIN_API_KEY: the service is open, and says so loudly at start.
+    expect(lines.find((l) => /AUTHENTICATION IS DISABLED/.test(l.msg))).toMatchObject({ level: 40 });
   });
 
   it('on SIGTERM finishes the request in flight, stops accepting and exits 0', async () => {

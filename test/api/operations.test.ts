@@ -161,3 +161,13 @@ describe('security headers and request ids', () => {
     expect(traced.json().request_id).toBe('trace-abc-123');
   });
 });
+
+describe('timeouts', () => {
+  const app = useApp({ REQUEST_TIMEOUT_MS: '5000', CONNECTION_TIMEOUT_MS: '120000', KEEP_ALIVE_TIMEOUT_MS: '65000' });
+
+  it('come from the environment', () => {
+    expect(app().server.requestTimeout).toBe(5000);
+    expect(app().server.timeout).toBe(120000);
+    expect(app().server.keepAliveTimeout).toBe(65000);
+  });
+});
