@@ -74,9 +74,11 @@ async function stop(server: Server) {
   await new Promise((r) => server.child.once('exit', r));
 }
 
-const startService = (databaseUrl: string) =>
+const startService = (databaseUrl: string, env: Record<string, string> = {}) =>
   // Request logging off (LOG_LEVEL=warn), as the ceiling has none; errors are still logged.
-  start(['node', 'dist/server.js'], { ...SERVICE_ENV, DATABASE_URL: databaseUrl });
+  start(['node', 'dist/server.js'], { ...SERVICE_ENV, ...env, DATABASE_URL: databaseUrl });
+// For comparison: what API keys and rate limits cost, measured as the quick start runs (open, unlimited).
+const OPEN_ENV = { ADMIN_API_KEY: '', RATE_LIMIT_EVALUATIONS: '0', RATE_LIMIT_WRITES: '0' };
 
 async function seed(server: Server, count: number) {
   for (let i = 0; i < count; i++) {
@@ -214,16 +216,19 @@ async function main() {
     const ceiling = load(ceilingServer, single);
     await stop(ceilingServer);
 
-    const targets: [string, string][] = [['sqlite', `file:${join(dir, 'bench.db')}`]];
+    const targets: [string, string, Record<string, string>][] = [
+      ['sqlite', `file:${join(dir, 'bench.db')}`, {}],
+      ['sqlite, no keys or rate limits', `file:${join(dir, 'open.db')}`, OPEN_ENV],
+    ];
     let pgDatabase: Awaited<ReturnType<typeof createPostgresDatabase>> | undefined;
     if (postgresUrl) {
       pgDatabase = await createPostgresDatabase(postgresUrl);
-      targets.push(['postgresql', pgDatabase.url]);
+      targets.push(['postgresql', pgDatabase.url, {}]);
     }
     const service: Record<string, LoadResult & { ratio: number }> = {};
-    for (const [name, url] of targets) {
+    for (const [name, url, env] of targets) {
       console.log(`service on ${name}, 100 flags …`);
-      const server = await startService(url);
+      const server = await startService(url, env);
       await seed(server, 100);
       const result = load(server, single);
       service[name] = { ...result, ratio: result.rps / ceiling.rps };

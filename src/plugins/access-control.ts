@@ -73,18 +73,27 @@ export async function registerAccessControl(app: FastifyInstance, authService: A
     const access = route.config?.access ?? 'admin';
     if (access === 'public') return;
     const required = access;
-    const authenticate: onRequestHookHandler = (request, _reply, done) => {
-      try {
-        request.principal = authService.authenticate(credentialOf(request), required, request.ip);
-        done();
-      } catch (error) {
-        done(error as Error);
-      }
-    };
     const isRead = route.method === 'GET' || route.method === 'HEAD' || (Array.isArray(route.method) && route.method.every((m) => m === 'GET' || m === 'HEAD'));
     const limit = isRead ? readLimiter : writeLimiter;
+    const authenticate = (request: FastifyRequest) => {
+      request.principal = authService.authenticate(credentialOf(request), required, request.ip);
+    };
+    // One hook per route: each extra hook costs a turn of Fastify's hook runner on every request.
+    const guard: onRequestHookHandler = limit
+      ? async function (request, reply) {
+          authenticate(request);
+          await limit.call(this, request, reply);
+        }
+      : (request, _reply, done) => {
+          try {
+            authenticate(request);
+            done();
+          } catch (error) {
+            done(error as Error);
+          }
+        };
     const existing = route.onRequest === undefined ? [] : [route.onRequest].flat();
-    route.onRequest = [authenticate, ...(limit ? [limit] : []), ...existing];
+    route.onRequest = [guard, ...existing];
     route.schema = {
       ...route.schema,
       security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],

@@ -39,6 +39,12 @@ export class ApiKeyRing {
   private state: RingState = stateOf([]);
   private keys: ReadonlyMap<string, ApiKey> = new Map();
   private writesApplied = 0;
+  private changes = 0;
+
+  /** Changes whenever the keys do, so caches of past lookups know to start over. */
+  get generation(): number {
+    return this.changes;
+  }
 
   get localWriteCount(): number {
     return this.writesApplied;
@@ -58,13 +64,14 @@ export class ApiKeyRing {
     return key && key.revokedAt === null && key.scope === 'admin' ? key : undefined;
   }
 
-  findActive(secret: string): ApiKey | undefined {
-    return this.state.activeByHash.get(hashSecret(secret));
+  findActiveByHash(secretHash: string): ApiKey | undefined {
+    return this.state.activeByHash.get(secretHash);
   }
 
   replace(keys: readonly ApiKey[]): void {
     this.keys = new Map(keys.map((k) => [k.id, k]));
     this.state = stateOf(keys);
+    this.changes++;
   }
 
   /** A key this process just created or revoked: in force here at once, before the next reload. */

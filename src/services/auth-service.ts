@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Actor, ApiKey, ApiKeyScope } from '../db/flag-repository.js';
+import type { Actor, ApiKeyScope } from '../db/flag-repository.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import { type ApiKeyRing, hashSecret } from './api-key-ring.js';
 
@@ -19,10 +19,18 @@ function anonymous(ip: string): Principal {
   return { keyId: null, name: 'anonymous', scope: 'admin', rateLimitKey: `ip:${ip}` };
 }
 
+// Distinct valid secrets remembered at once; far more than the keys any deployment has.
+const VERIFIED_CACHE_LIMIT = 10_000;
+
 export class AuthService {
   private readonly adminKeyHash: Buffer | undefined;
-  // One principal per key, made once: this runs on every evaluation.
-  private readonly principals = new WeakMap<ApiKey, Principal>();
+  /**
+   * Secrets already verified, so a client's every request does not hash its key again (hashing was
+   * most of authentication's cost). Only valid secrets enter, and it is emptied whenever any key
+   * changes, so a revoked key is refused on its next request.
+   */
+  private readonly verified = new Map<string, Principal>();
+  private verifiedGeneration = -1;
 
   constructor(
     private readonly keyRing: ApiKeyRing,
@@ -54,13 +62,23 @@ export class AuthService {
   }
 
   private principalFor(secret: string): Principal | undefined {
-    const key = this.keyRing.findActive(secret);
-    if (key) {
-      let principal = this.principals.get(key);
-      if (!principal) this.principals.set(key, (principal = { keyId: key.id, name: key.name, scope: key.scope, rateLimitKey: `key:${key.id}` }));
-      return principal;
+    if (this.verifiedGeneration !== this.keyRing.generation) {
+      this.verified.clear();
+      this.verifiedGeneration = this.keyRing.generation;
     }
-    if (this.adminKeyHash && timingSafeEqual(Buffer.from(hashSecret(secret), 'hex'), this.adminKeyHash)) {
+    const known = this.verified.get(secret);
+    if (known) return known;
+
+    const principal = this.verify(secret);
+    if (principal && this.verified.size < VERIFIED_CACHE_LIMIT) this.verified.set(secret, principal);
+    return principal;
+  }
+
+  private verify(secret: string): Principal | undefined {
+    const secretHash = hashSecret(secret);
+    const key = this.keyRing.findActiveByHash(secretHash);
+    if (key) return { keyId: key.id, name: key.name, scope: key.scope, rateLimitKey: `key:${key.id}` };
+    if (this.adminKeyHash && timingSafeEqual(Buffer.from(secretHash, 'hex'), this.adminKeyHash)) {
       return { keyId: null, name: ADMIN_ENV_KEY_NAME, scope: 'admin', rateLimitKey: 'key:ADMIN_API_KEY' };
     }
     return undefined;
