@@ -129,10 +129,7 @@ function wrk(server: Server, path: string, connections: number, seconds: number)
   return result;
 }
 
-/** A warm-up, then RUNS measured runs; medians of each figure. */
-function load(server: Server, path: string, connections = CONNECTIONS): LoadResult {
-  wrk(server, path, connections, 2);
-  const runs = Array.from({ length: RUNS }, () => wrk(server, path, connections, DURATION_S));
+function summarise(runs: LoadResult[]): LoadResult {
   return {
     rps: median(runs.map((r) => r.rps)),
     p50_ms: median(runs.map((r) => r.p50_ms)),
@@ -141,6 +138,25 @@ function load(server: Server, path: string, connections = CONNECTIONS): LoadResu
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
     non2xx: 0,
   };
+}
+
+/** A warm-up, then RUNS measured runs; medians of each figure. */
+function load(server: Server, path: string, connections = CONNECTIONS): LoadResult {
+  wrk(server, path, connections, 2);
+  return summarise(Array.from({ length: RUNS }, () => wrk(server, path, connections, DURATION_S)));
+}
+
+/**
+ * The same load on several servers, their runs taken in turn (A B C, A B C, …) so a slow spell of
+ * the machine hits all of them alike and their ratios stay comparable. Idle servers cost nothing.
+ */
+function loadInTurn(servers: Record<string, Server>, path: string): Record<string, LoadResult> {
+  for (const server of Object.values(servers)) wrk(server, path, CONNECTIONS, 2);
+  const runs: Record<string, LoadResult[]> = Object.fromEntries(Object.keys(servers).map((name) => [name, []]));
+  for (let i = 0; i < RUNS; i++) {
+    for (const [name, server] of Object.entries(servers)) runs[name].push(wrk(server, path, CONNECTIONS, DURATION_S));
+  }
+  return Object.fromEntries(Object.entries(runs).map(([name, r]) => [name, summarise(r)]));
 }
 
 function rssMb(child: ChildProcess): number {
@@ -211,11 +227,6 @@ async function main() {
   const results: Record<string, unknown> = { machine: { cpus: cpus().length, node: process.version, pinned: has('taskset') }, runs: RUNS, seconds: DURATION_S, connections: CONNECTIONS };
   const single = '/flags/flag_42';
   try {
-    console.log('ceiling: bare Fastify + SHA-256 …');
-    const ceilingServer = await start(['node', 'bench/ceiling-server.mjs'], {});
-    const ceiling = load(ceilingServer, single);
-    await stop(ceilingServer);
-
     const targets: [string, string, Record<string, string>][] = [
       ['sqlite', `file:${join(dir, 'bench.db')}`, {}],
       ['sqlite, no keys or rate limits', `file:${join(dir, 'open.db')}`, OPEN_ENV],
@@ -225,15 +236,15 @@ async function main() {
       pgDatabase = await createPostgresDatabase(postgresUrl);
       targets.push(['postgresql', pgDatabase.url, {}]);
     }
-    const service: Record<string, LoadResult & { ratio: number }> = {};
+    console.log(`single flag: the ceiling (bare Fastify + SHA-256) and the service on ${targets.map(([name]) => name).join('; ')}, 100 flags, in turn …`);
+    const servers: Record<string, Server> = { ceiling: await start(['node', 'bench/ceiling-server.mjs'], {}) };
     for (const [name, url, env] of targets) {
-      console.log(`service on ${name}, 100 flags …`);
-      const server = await startService(url, env);
-      await seed(server, 100);
-      const result = load(server, single);
-      service[name] = { ...result, ratio: result.rps / ceiling.rps };
-      await stop(server);
+      servers[name] = await startService(url, env);
+      await seed(servers[name], 100);
     }
+    const { ceiling, ...measured } = loadInTurn(servers, single);
+    const service = Object.fromEntries(Object.entries(measured).map(([name, r]) => [name, { ...r, ratio: r.rps / ceiling.rps }]));
+    for (const server of Object.values(servers)) await stop(server);
     await pgDatabase?.drop();
 
     console.log('all flags, 1,000 flags …');
@@ -284,7 +295,7 @@ async function main() {
         ? `change visible on another instance: p50 ${f(propagationResult.p50_ms, 1)} ms, p99 ${f(propagationResult.p99_ms, 1)} ms over 100 changes (target ≤ 1,000 ms)`
         : 'propagation between instances: not measured (set BENCH_POSTGRES_URL)',
     );
-    console.log(`\n${RUNS} runs of ${DURATION_S} s after a 2 s warm-up, medians; wrk, ${CONNECTIONS} connections unless stated; ${has('taskset') ? 'server on core 0, wrk on core 1' : 'not pinned (no taskset)'}. Written to bench/results/latest.json`);
+    console.log(`\n${RUNS} runs of ${DURATION_S} s after a 2 s warm-up, medians (single-flag servers measured in turn); wrk, ${CONNECTIONS} connections unless stated; ${has('taskset') ? 'server on core 0, wrk on core 1' : 'not pinned (no taskset)'}. Written to bench/results/latest.json`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
