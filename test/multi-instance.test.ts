@@ -13,22 +13,25 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, t
   }
 }
 
-describe.skipIf(!postgresAdminUrl)('two instances on one PostgreSQL', () => {
-  let database: TestDatabase;
-  let a: ServerProcess;
-  let b: ServerProcess;
-
+/** For a suite: two real server processes on one fresh PostgreSQL database, stopped and dropped after it. */
+function useTwoInstances(env: Record<string, string>) {
+  const instances = {} as { database: TestDatabase; a: ServerProcess; b: ServerProcess };
   beforeAll(async () => {
-    database = await createPostgresDatabase();
-    // Polling far slower than the 1 s promise: what arrives in time came through LISTEN/NOTIFY.
-    const env = { DATABASE_URL: database.url, SNAPSHOT_POLL_MS: '60000' };
-    [a, b] = await Promise.all([startServer(env), startServer(env)]);
+    instances.database = await createPostgresDatabase();
+    const serverEnv = { ...env, DATABASE_URL: instances.database.url };
+    [instances.a, instances.b] = await Promise.all([startServer(serverEnv), startServer(serverEnv)]);
   }, 60_000);
   afterAll(async () => {
-    a?.process.kill('SIGKILL');
-    b?.process.kill('SIGKILL');
-    await database?.drop();
+    instances.a?.process.kill('SIGKILL');
+    instances.b?.process.kill('SIGKILL');
+    await instances.database?.drop();
   });
+  return instances;
+}
+
+describe.skipIf(!postgresAdminUrl)('two instances on one PostgreSQL', () => {
+  // Polling far slower than the 1 s promise: what arrives in time came through LISTEN/NOTIFY.
+  const instances = useTwoInstances({ SNAPSHOT_POLL_MS: '60000' });
 
   const send = (server: ServerProcess, method: string, path: string, body?: object) =>
     fetch(`${server.baseUrl}${path}`, {
@@ -42,6 +45,7 @@ describe.skipIf(!postgresAdminUrl)('two instances on one PostgreSQL', () => {
   };
 
   it('a write through one instance is read through the other within a second', async () => {
+    const { a, b } = instances;
     expect((await send(a, 'POST', '/flags', { flag_name: 'shared', status: true })).status).toBe(201);
     // The writer sees its own write at once.
     expect(await evaluate(a, 'shared')).toBe(true);
@@ -59,6 +63,7 @@ describe.skipIf(!postgresAdminUrl)('two instances on one PostgreSQL', () => {
   });
 
   it('keeps receiving changes after its database connections were killed', async () => {
+    const { a, b, database } = instances;
     const admin = new pg.Client({ connectionString: postgresAdminUrl });
     await admin.connect();
     const killed = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
@@ -75,6 +80,7 @@ describe.skipIf(!postgresAdminUrl)('two instances on one PostgreSQL', () => {
   });
 
   it('an API key created or revoked through one instance is accepted or refused by the other within a second', async () => {
+    const { a, b } = instances;
     // The first key (created while the service is open) locks both instances for callers without one.
     const adminKey = ((await (await send(a, 'POST', '/api-keys', { name: 'ops', scope: 'admin' })).json()) as { secret: string }).secret;
     const locked = await waitFor(() => send(b, 'GET', '/users/alice123/flags').then((r) => r.status), (s) => s === 401, 2000);
@@ -112,22 +118,10 @@ const redisUrl = process.env.TEST_REDIS_URL;
 
 describe.skipIf(!postgresAdminUrl || !redisUrl)('two instances sharing rate-limit counters in Redis', () => {
   const ADMIN_API_KEY = 'rate-limit-admin-key-0123456789';
-  let database: TestDatabase;
-  let a: ServerProcess;
-  let b: ServerProcess;
-
-  beforeAll(async () => {
-    database = await createPostgresDatabase();
-    const env = { DATABASE_URL: database.url, REDIS_URL: redisUrl!, ADMIN_API_KEY, RATE_LIMIT_EVALUATIONS: '6' };
-    [a, b] = await Promise.all([startServer(env), startServer(env)]);
-  }, 60_000);
-  afterAll(async () => {
-    a?.process.kill('SIGKILL');
-    b?.process.kill('SIGKILL');
-    await database?.drop();
-  });
+  const instances = useTwoInstances({ REDIS_URL: redisUrl ?? '', ADMIN_API_KEY, RATE_LIMIT_EVALUATIONS: '6' });
 
   it('holds one limit across both instances', async () => {
+    const { a, b } = instances;
     // A fresh key per run: its counters cannot collide with an earlier run's in the same Redis.
     const created = await fetch(`${a.baseUrl}/api-keys`, {
       method: 'POST',
