@@ -1,6 +1,6 @@
 import { toApiKeyResponse } from '../schemas/api-keys.js';
 import { toFlagResponse } from '../schemas/flags.js';
-import type { Actor, AuditTargetType } from './flag-repository.js';
+import type { Actor, AuditTargetType } from './repositories.js';
 import type { AuditRow, AuditTable } from './prisma-tables.js';
 
 // The audit log keeps flags and keys in the shape the API shows them (never a key's secret or

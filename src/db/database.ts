@@ -1,7 +1,7 @@
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { DatabaseProvider } from '../config.js';
-import type { ApiKeyRepository, AuditLog, ConfigReader, FlagRepository } from './flag-repository.js';
+import type { ApiKeyRepository, AuditLog, ConfigReader, FlagRepository } from './repositories.js';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client.js';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
 import { migrate, type MigrationReport } from './migrate.js';

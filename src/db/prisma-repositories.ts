@@ -16,7 +16,7 @@ import type {
   FlagRepository,
   NewApiKey,
   NewFlag,
-} from './flag-repository.js';
+} from './repositories.js';
 import { translatePrismaError } from './prisma-errors.js';
 import type { ApiKeyRow, PrismaStore } from './prisma-tables.js';
 

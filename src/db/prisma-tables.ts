@@ -1,4 +1,4 @@
-import type { Flag, FlagChanges, NewFlag } from './flag-repository.js';
+import type { Flag, FlagChanges, NewFlag } from './repositories.js';
 
 /**
  * The parts of a generated client the repositories use. Both generated clients (SQLite and

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ApiKey } from '../db/flag-repository.js';
+import type { ApiKey } from '../db/repositories.js';
 
 export const createApiKeyBodySchema = z
   .strictObject({

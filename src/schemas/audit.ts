@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AuditEntry } from '../db/flag-repository.js';
+import type { AuditEntry } from '../db/repositories.js';
 import { flagNameSchema } from './flags.js';
 
 const pageQuery = {

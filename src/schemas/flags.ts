@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Flag } from '../db/flag-repository.js';
+import type { Flag } from '../db/repositories.js';
 import { basisPointsToPercentage } from '../rollout.js';
 
 export const flagNameSchema = z

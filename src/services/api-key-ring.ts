@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { ApiKey } from '../db/flag-repository.js';
+import type { ApiKey } from '../db/repositories.js';
 import { sha256Hex } from '../sha256.js';
 
 // sha256Hex takes up to 4,095 UTF-8 bytes, which 1,000 characters never exceed.

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Actor, ApiKey, ApiKeyRepository, ApiKeyScope } from '../db/flag-repository.js';
+import type { Actor, ApiKey, ApiKeyRepository, ApiKeyScope } from '../db/repositories.js';
 import { ConflictError } from '../errors.js';
 import { type ApiKeyRing, hashSecret } from './api-key-ring.js';
 

@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditLog, AuditTargetType } from '../db/flag-repository.js';
+import type { AuditEntry, AuditLog, AuditTargetType } from '../db/repositories.js';
 
 export interface AuditPageQuery {
   targetType?: AuditTargetType;

@@ -1,5 +1,5 @@
 import type { ChangeFeed } from '../db/change-feed.js';
-import type { ConfigReader } from '../db/flag-repository.js';
+import type { ConfigReader } from '../db/repositories.js';
 import type { ApiKeyRing } from './api-key-ring.js';
 import type { FlagSnapshot } from './flag-snapshot.js';
 

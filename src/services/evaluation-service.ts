@@ -1,4 +1,4 @@
-import type { Flag } from '../db/flag-repository.js';
+import type { Flag } from '../db/repositories.js';
 import { NotFoundError } from '../errors.js';
 import { evaluateRollout, isEnabled, type RolloutReason } from '../rollout.js';
 

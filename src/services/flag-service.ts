@@ -1,4 +1,4 @@
-import type { Actor, Flag, FlagRepository } from '../db/flag-repository.js';
+import type { Actor, Flag, FlagRepository } from '../db/repositories.js';
 import { NotFoundError } from '../errors.js';
 import { percentageToBasisPoints } from '../rollout.js';
 import type { FlagSnapshot } from './flag-snapshot.js';

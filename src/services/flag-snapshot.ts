@@ -1,4 +1,4 @@
-import type { Flag } from '../db/flag-repository.js';
+import type { Flag } from '../db/repositories.js';
 
 interface SnapshotState {
   readonly revision: number;

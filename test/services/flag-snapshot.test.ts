@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Flag } from '../../src/db/flag-repository.js';
+import type { Flag } from '../../src/db/repositories.js';
 import { FlagSnapshot } from '../../src/services/flag-snapshot.js';
 
 const flag = (name: string, status = true): Flag => ({

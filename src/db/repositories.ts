@@ -1,4 +1,4 @@
-/** What the services need from storage; the only shapes they see (never Prisma's types). */
+/** What the services need from storage: the only shapes they see (never Prisma's types), and the repositories that give them. */
 export interface Flag {
   name: string;
   status: boolean;
