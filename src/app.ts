@@ -26,6 +26,8 @@ import { registerMetrics } from './plugins/metrics.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
+import { ofrepRoutes } from './routes/ofrep.js';
+import { OfrepService } from './services/ofrep-service.js';
 
 export const version: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -96,6 +98,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
 
   await app.register(flagRoutes, { flagService: new FlagService(database.flags, snapshot) });
   await app.register(evaluationRoutes, { evaluationService: new EvaluationService(snapshot, evaluationCounter) });
+  await app.register(ofrepRoutes, { ofrepService: new OfrepService(snapshot, evaluationCounter) });
   await app.register(apiKeyRoutes, { apiKeyService: new ApiKeyService(database.apiKeys, keyRing, authService.hasAdminEnvKey) });
   await app.register(auditRoutes, { auditService: new AuditService(database.audit) });
   await app.register(healthRoutes, { healthService: new HealthService(() => database.ping(), version, () => authService.enabled) });

@@ -73,7 +73,9 @@ export async function registerAccessControl(app: FastifyInstance, authService: A
     const access = route.config?.access ?? 'admin';
     if (access === 'public') return;
     const required = access;
-    const isRead = route.method === 'GET' || route.method === 'HEAD' || (Array.isArray(route.method) && route.method.every((m) => m === 'GET' || m === 'HEAD'));
+    // Evaluations count as reads whatever their method (OFREP evaluates with POST).
+    const isRead =
+      access === 'evaluate' || route.method === 'GET' || route.method === 'HEAD' || (Array.isArray(route.method) && route.method.every((m) => m === 'GET' || m === 'HEAD'));
     const limit = isRead ? readLimiter : writeLimiter;
     const authenticate = (request: FastifyRequest) => {
       request.principal = authService.authenticate(credentialOf(request), required, request.ip);

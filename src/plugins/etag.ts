@@ -1,18 +1,25 @@
 import { hash } from 'node:crypto';
-import type { onSendHookHandler } from 'fastify';
+import type { FastifyRequest, onSendHookHandler } from 'fastify';
 
 /**
- * Strong ETag from the body itself, so every instance behind a load balancer gives the same tag
- * for the same answer, and If-None-Match → 304 lets polling clients skip the body.
+ * Strong ETag from the body itself (and `scopeOf` the request, when the answer is for a context the
+ * body does not show), so every instance behind a load balancer gives the same tag for the same
+ * answer, and If-None-Match → 304 lets polling clients skip the body.
  */
-export const etagOnSend: onSendHookHandler<unknown> = async (request, reply, payload) => {
-  if (reply.statusCode !== 200 || typeof payload !== 'string') return payload;
-  const etag = `"${hash('sha1', payload, 'base64url')}"`;
-  reply.header('etag', etag);
-  const ifNoneMatch = request.headers['if-none-match'];
-  if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
-    reply.code(304);
-    return '';
-  }
-  return payload;
-};
+export function etagOnSendScoped(scopeOf: (request: FastifyRequest) => string): onSendHookHandler<unknown> {
+  return async (request, reply, payload) => {
+    if (reply.statusCode !== 200 || typeof payload !== 'string') return payload;
+    const scope = scopeOf(request);
+    const etag = `"${hash('sha1', scope ? `${scope}\n${payload}` : payload, 'base64url')}"`;
+    reply.header('etag', etag);
+    const ifNoneMatch = request.headers['if-none-match'];
+    if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+      reply.code(304);
+      return '';
+    }
+    return payload;
+  };
+}
+
+/** For answers that show everything they depend on. */
+export const etagOnSend = etagOnSendScoped(() => '');

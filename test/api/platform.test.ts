@@ -36,6 +36,8 @@ describe('health, docs and CORS', () => {
       '/flags/{flag_name}/history',
       '/health',
       '/health/live',
+      '/ofrep/v1/evaluate/flags',
+      '/ofrep/v1/evaluate/flags/{key}',
       '/users/{user_id}/flags',
       '/users/{user_id}/flags/{flag_name}',
     ]);

@@ -1,0 +1,61 @@
+import type { FastifyError, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { NotFoundError } from '../errors.js';
+import { etagOnSendScoped } from '../plugins/etag.js';
+import { notModified } from '../schemas/problem.js';
+import { ofrepBulkSchema, ofrepEvaluationSchema, ofrepFailureSchema, ofrepParamsSchema, ofrepRequestSchema } from '../schemas/ofrep.js';
+import { type OfrepService, TargetingKeyMissingError } from '../services/ofrep-service.js';
+
+type Context = { targetingKey?: string } | undefined;
+const contextOf = (request: FastifyRequest) => (request.body as { context?: Context } | undefined)?.context;
+
+/** Fastify's own errors for a body that is not JSON at all. */
+const isParseError = (error: FastifyError) =>
+  error.statusCode === 400 && (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY');
+
+/**
+ * The OpenFeature Remote Evaluation Protocol, so OpenFeature SDKs (with an OFREP provider) use this
+ * service unmodified. Its errors have the protocol's own shape, `{key, errorCode, errorDetails}`;
+ * 401, 403, 413, 415 and 429, for which the protocol defines no body, stay problem details.
+ */
+export const ofrepRoutes: FastifyPluginAsyncZod<{ ofrepService: OfrepService }> = async (app, { ofrepService }) => {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const key = (request.params as { key?: string } | undefined)?.key;
+    if (error instanceof NotFoundError && key !== undefined) return reply.code(404).send({ key, errorCode: 'FLAG_NOT_FOUND', errorDetails: error.message });
+    if (error instanceof TargetingKeyMissingError) return reply.code(400).send({ key, errorCode: 'TARGETING_KEY_MISSING', errorDetails: error.message });
+    if (isParseError(error)) return reply.code(400).send({ key, errorCode: 'PARSE_ERROR', errorDetails: error.message });
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const details = error.validation.map((issue) => `${issue.instancePath.slice(1) || 'body'}: ${issue.message}`).join('; ');
+      return reply.code(400).send({ key, errorCode: 'INVALID_CONTEXT', errorDetails: `The evaluation context is invalid: ${details}` });
+    }
+    // Everything else (auth, rate limits, media type, 5xx) is handled by the app's error handler.
+    throw error;
+  });
+
+  app.post('/ofrep/v1/evaluate/flags/:key', {
+    config: { access: 'evaluate' },
+    schema: {
+      tags: ['ofrep'],
+      summary: 'OFREP: evaluate one flag for a context',
+      description: '`context.targetingKey` is the user id. Same answers as GET /users/{user_id}/flags/{flag_name}.',
+      params: ofrepParamsSchema,
+      body: ofrepRequestSchema,
+      response: { 200: ofrepEvaluationSchema, 400: ofrepFailureSchema, 404: ofrepFailureSchema },
+    },
+    handler: async (request) => ofrepService.evaluate(request.params.key, request.body?.context?.targetingKey),
+  });
+
+  app.post('/ofrep/v1/evaluate/flags', {
+    config: { access: 'evaluate' },
+    schema: {
+      tags: ['ofrep'],
+      summary: 'OFREP: evaluate every flag for a context',
+      description: 'Sends an ETag that covers the flags and the context: If-None-Match answers 304 only when this context\'s answers are unchanged.',
+      body: ofrepRequestSchema,
+      response: { 200: ofrepBulkSchema, 304: notModified, 400: ofrepFailureSchema },
+    },
+    // The context is part of the tag: a client whose context changed never gets another context's 304.
+    onSend: etagOnSendScoped((request) => JSON.stringify(contextOf(request) ?? {})),
+    handler: async (request) => ({ flags: ofrepService.evaluateAll(request.body?.context?.targetingKey) }),
+  });
+};

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { userIdSchema } from './evaluation.js';
+
+// Shapes from the OpenFeature Remote Evaluation Protocol: https://github.com/open-feature/protocol (service/openapi.yaml).
+
+export const ofrepContextSchema = z
+  .looseObject({ targetingKey: userIdSchema.optional().describe('The user id: the same as {user_id} in /users/{user_id}/flags') })
+  .describe('The evaluation context; fields other than targetingKey are accepted and not used yet');
+
+export const ofrepRequestSchema = z
+  .object({ context: ofrepContextSchema.optional() })
+  // The protocol does not require a body: none means an empty context.
+  .nullish()
+  .meta({ id: 'OfrepEvaluationRequest', example: { context: { targetingKey: 'alice123' } } });
+
+export const ofrepParamsSchema = z.object({ key: z.string().min(1).max(100) });
+
+export const ofrepEvaluationSchema = z
+  .object({
+    key: z.string(),
+    value: z.boolean(),
+    reason: z.enum(['STATIC', 'SPLIT', 'DISABLED']).describe('DISABLED: the flag is off; STATIC: the same for everyone (0% or 100%); SPLIT: decided by the user\'s bucket'),
+    variant: z.enum(['on', 'off']),
+    metadata: z.object({ rollout_percentage: z.number() }),
+  })
+  .meta({
+    id: 'OfrepEvaluation',
+    example: { key: 'beta_search', value: false, reason: 'SPLIT', variant: 'off', metadata: { rollout_percentage: 25 } },
+  });
+
+export const ofrepFailureSchema = z
+  .object({
+    key: z.string().optional(),
+    errorCode: z.enum(['PARSE_ERROR', 'TARGETING_KEY_MISSING', 'INVALID_CONTEXT', 'GENERAL', 'FLAG_NOT_FOUND']),
+    errorDetails: z.string(),
+  })
+  .meta({ id: 'OfrepFailure', example: { key: 'no_such_flag', errorCode: 'FLAG_NOT_FOUND', errorDetails: 'Flag "no_such_flag" not found' } });
+
+export const ofrepBulkSchema = z
+  .object({ flags: z.array(z.union([ofrepEvaluationSchema, ofrepFailureSchema])) })
+  .meta({ id: 'OfrepBulkEvaluation' });

@@ -1,0 +1,160 @@
+import type { FastifyInstance } from 'fastify';
+import { OFREPProvider } from '@openfeature/ofrep-provider';
+import { OpenFeature } from '@openfeature/server-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends, buildTestApp, createSqliteDatabase, type TestDatabase } from '../helpers.js';
+import { useTestApp } from '../support/test-app.js';
+
+const seedFlags = async (app: FastifyInstance) => {
+  for (const payload of [
+    { flag_name: 'beta_search', status: true, rollout_percentage: 25 },
+    { flag_name: 'dark_mode', status: true },
+    { flag_name: 'nobody', status: true, rollout_percentage: 0 },
+    { flag_name: 'switched_off', status: false },
+  ]) {
+    expect((await app.inject({ method: 'POST', url: '/flags', payload })).statusCode).toBe(201);
+  }
+};
+
+describe.each(backends)('OFREP on $name', (backend) => {
+  const app = useTestApp(backend, seedFlags);
+  const evaluate = (key: string, body?: unknown, headers: Record<string, string> = {}) =>
+    app().inject({ method: 'POST', url: `/ofrep/v1/evaluate/flags/${key}`, payload: body as object, headers });
+  const bulk = (body?: unknown, headers: Record<string, string> = {}) => app().inject({ method: 'POST', url: '/ofrep/v1/evaluate/flags', payload: body as object, headers });
+
+  describe.skipIf(!backend.available)('', () => {
+    it('answers what the native endpoint answers, for many users', async () => {
+      for (let i = 0; i < 40; i++) {
+        const user = `user-${i}`;
+        const native = (await app().inject({ method: 'GET', url: `/users/${user}/flags/beta_search` })).json();
+        const res = await evaluate('beta_search', { context: { targetingKey: user, plan: 'pro' } });
+        expect(res.statusCode).toBe(200);
+        expect(res.json()).toEqual({
+          key: 'beta_search',
+          value: native.enabled,
+          reason: 'SPLIT',
+          variant: native.enabled ? 'on' : 'off',
+          metadata: { rollout_percentage: 25 },
+        });
+      }
+    });
+
+    it('reports STATIC when everyone gets the same answer and DISABLED when the flag is off, with no targeting key needed', async () => {
+      expect((await evaluate('dark_mode', { context: {} })).json()).toMatchObject({ value: true, reason: 'STATIC', variant: 'on' });
+      expect((await evaluate('nobody', {})).json()).toMatchObject({ value: false, reason: 'STATIC', variant: 'off' });
+      expect((await evaluate('switched_off')).json()).toMatchObject({ value: false, reason: 'DISABLED', variant: 'off' });
+    });
+
+    it("uses the protocol's error codes", async () => {
+      const cases: [string, unknown, number, string][] = [
+        ['no_such_flag', { context: { targetingKey: 'u' } }, 404, 'FLAG_NOT_FOUND'],
+        ['beta_search', { context: {} }, 400, 'TARGETING_KEY_MISSING'],
+        ['beta_search', { context: { targetingKey: 42 } }, 400, 'INVALID_CONTEXT'],
+        ['beta_search', { context: 'alice' }, 400, 'INVALID_CONTEXT'],
+        ['beta_search', { context: { targetingKey: '' } }, 400, 'INVALID_CONTEXT'],
+      ];
+      for (const [key, body, status, errorCode] of cases) {
+        const res = await evaluate(key, body);
+        expect(res.statusCode, `${key} ${JSON.stringify(body)}`).toBe(status);
+        expect(res.json()).toMatchObject({ key, errorCode, errorDetails: expect.any(String) });
+      }
+      const malformed = await app().inject({ method: 'POST', url: '/ofrep/v1/evaluate/flags/beta_search', body: '{"context":', headers: { 'content-type': 'application/json' } });
+      expect(malformed.statusCode).toBe(400);
+      expect(malformed.json()).toMatchObject({ key: 'beta_search', errorCode: 'PARSE_ERROR' });
+      expect((await bulk({ context: [] })).json()).toMatchObject({ errorCode: 'INVALID_CONTEXT' });
+    });
+
+    it('evaluates every flag in bulk, failing alone the flags that need a missing targeting key', async () => {
+      const res = await bulk({ context: { targetingKey: 'alice123' } });
+      expect(res.statusCode).toBe(200);
+      const native = (await app().inject({ method: 'GET', url: '/users/alice123/flags' })).json().flags;
+      const flags = res.json().flags as { key: string; value: boolean }[];
+      expect(Object.fromEntries(flags.map((f) => [f.key, f.value]))).toEqual(native);
+
+      const anonymous = (await bulk({ context: {} })).json().flags;
+      expect(anonymous.find((f: { key: string }) => f.key === 'beta_search')).toMatchObject({ errorCode: 'TARGETING_KEY_MISSING' });
+      expect(anonymous.find((f: { key: string }) => f.key === 'dark_mode')).toMatchObject({ value: true, reason: 'STATIC' });
+    });
+
+    it('sends an ETag covering flags and context: 304 only for the same context and configuration', async () => {
+      const alice = { context: { targetingKey: 'alice123' } };
+      const first = await bulk(alice);
+      const etag = first.headers.etag as string;
+      expect(etag).toMatch(/^"[\w-]+"$/);
+      const again = await bulk(alice, { 'if-none-match': etag });
+      expect(again.statusCode).toBe(304);
+      expect(again.body).toBe('');
+
+      // Another context with the very same answers still gets its own tag and a full answer.
+      const other = await bulk({ context: { targetingKey: 'alice123', plan: 'pro' } }, { 'if-none-match': etag });
+      expect(other.statusCode).toBe(200);
+      expect(other.json().flags).toEqual(first.json().flags);
+      expect(other.headers.etag).not.toBe(etag);
+
+      await app().inject({ method: 'PUT', url: '/flags/dark_mode', payload: { description: 'changed' } });
+      await app().inject({ method: 'PUT', url: '/flags/nobody', payload: { rollout_percentage: 100 } });
+      const changed = await bulk(alice, { 'if-none-match': etag });
+      expect(changed.statusCode).toBe(200);
+      expect(changed.headers.etag).not.toBe(etag);
+      await app().inject({ method: 'PUT', url: '/flags/nobody', payload: { rollout_percentage: 0 } });
+    });
+  });
+});
+
+describe('OFREP with API keys', () => {
+  let database: TestDatabase;
+  let app: FastifyInstance;
+  const admin = { authorization: 'Bearer ofrep-admin-key-0123456789' };
+  beforeAll(async () => {
+    database = await createSqliteDatabase();
+    app = await buildTestApp(database, { ADMIN_API_KEY: 'ofrep-admin-key-0123456789', RATE_LIMIT_EVALUATIONS: '3' });
+    await app.inject({ method: 'POST', url: '/flags', headers: admin, payload: { flag_name: 'dark_mode', status: true } });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  it('answers 401 without a valid key and 429 with Retry-After over the limit; an evaluate key is enough', async () => {
+    const call = (headers: Record<string, string>) => app.inject({ method: 'POST', url: '/ofrep/v1/evaluate/flags/dark_mode', payload: { context: {} }, headers });
+    expect((await call({})).statusCode).toBe(401);
+    expect((await call({ 'x-api-key': 'ffs_unknown' })).statusCode).toBe(401);
+    const key = (await app.inject({ method: 'POST', url: '/api-keys', headers: admin, payload: { name: 'sdk', scope: 'evaluate' } })).json().secret;
+    for (let i = 0; i < 3; i++) expect((await call({ 'x-api-key': key })).statusCode).toBe(200);
+    const limited = await call({ 'x-api-key': key });
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});
+
+describe('the official OpenFeature SDK with the OFREP provider', () => {
+  let database: TestDatabase;
+  let app: FastifyInstance;
+  let baseUrl: string;
+  beforeAll(async () => {
+    database = await createSqliteDatabase();
+    app = await buildTestApp(database);
+    await seedFlags(app);
+    baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+    await OpenFeature.setProviderAndWait(new OFREPProvider({ baseUrl }));
+  });
+  afterAll(async () => {
+    await OpenFeature.close();
+    await app?.close();
+    await database?.drop();
+  });
+
+  it('gets the same answers as the native endpoints, and the default value with FLAG_NOT_FOUND for a missing flag', async () => {
+    const client = OpenFeature.getClient();
+    for (const user of ['alice123', 'bob', 'carol', 'dave', 'erin']) {
+      const native = (await app.inject({ method: 'GET', url: `/users/${user}/flags/beta_search` })).json();
+      const details = await client.getBooleanDetails('beta_search', !native.enabled, { targetingKey: user });
+      expect(details).toMatchObject({ value: native.enabled, reason: 'SPLIT', variant: native.enabled ? 'on' : 'off' });
+      expect(details.errorCode).toBeUndefined();
+    }
+    expect(await client.getBooleanValue('dark_mode', false, { targetingKey: 'anyone' })).toBe(true);
+
+    const missing = await client.getBooleanDetails('no_such_flag', true, { targetingKey: 'alice123' });
+    expect(missing).toMatchObject({ value: true, errorCode: 'FLAG_NOT_FOUND' });
+  });
+});
