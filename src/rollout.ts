@@ -65,3 +65,31 @@ export function evaluateRollout(rule: RolloutRule, userId: string, flagName: str
   const enabled = bucket < rule.rolloutBasisPoints;
   return { enabled, reason: enabled ? 'IN_ROLLOUT' : 'OUT_OF_ROLLOUT', bucketBasisPoints: bucket };
 }
+
+export interface WeightedVariant {
+  readonly key: string;
+  /** Share of users, in basis points; a flag's variants add up to 10,000. */
+  readonly weightBasisPoints: number;
+}
+
+// Flag names cannot contain "/", so this key never collides with another flag's rollout bucket.
+const VARIANT_SEED_SUFFIX = '/variants';
+
+/**
+ * The user's position for choosing among a flag's variants: the same formula as the rollout bucket,
+ * keyed `user:flag/variants`. It is independent of the rollout bucket, so everyone inside a partial
+ * rollout spreads over all variants, and a user keeps their variant when the percentage changes.
+ */
+export function variantBucketBasisPoints(userId: string, flagName: string): number {
+  return bucketBasisPoints(userId, `${flagName}${VARIANT_SEED_SUFFIX}`);
+}
+
+/** Walks the cumulative weights: the variant whose range holds the bucket (weights sum to 10,000). */
+export function chooseVariant<V extends WeightedVariant>(variants: readonly V[], bucket: number): V | undefined {
+  let upper = 0;
+  for (const variant of variants) {
+    upper += variant.weightBasisPoints;
+    if (bucket < upper) return variant;
+  }
+  return undefined;
+}

@@ -3,8 +3,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   bucketBasisPoints,
+  chooseVariant,
   evaluateRollout,
   percentageToBasisPoints,
+  variantBucketBasisPoints,
 } from '../src/rollout.js';
 
 interface Vector {
@@ -115,5 +117,60 @@ describe('evaluateRollout', () => {
     expect(percentageToBasisPoints(0.07)).toBe(7);
     expect(percentageToBasisPoints(33.33)).toBe(3333);
     expect(percentageToBasisPoints(100)).toBe(10_000);
+  });
+});
+
+describe('variants', () => {
+  const threeWay = [
+    { key: 'a', weightBasisPoints: 3333 },
+    { key: 'b', weightBasisPoints: 3333 },
+    { key: 'c', weightBasisPoints: 3334 },
+  ];
+  const uneven = [
+    { key: 'control', weightBasisPoints: 5000 },
+    { key: 'blue', weightBasisPoints: 3000 },
+    { key: 'never', weightBasisPoints: 0 },
+    { key: 'green', weightBasisPoints: 2000 },
+  ];
+  const users = Array.from({ length: 100_000 }, (_, i) => `user-${i}`);
+  const spread = (variants: typeof uneven, who: string[], flag: string) => {
+    const counts: Record<string, number> = {};
+    for (const user of who) {
+      const key = chooseVariant(variants, variantBucketBasisPoints(user, flag))!.key;
+      counts[key] = (counts[key] ?? 0) + 1;
+    }
+    return counts;
+  };
+
+  it.each([
+    ['50/30/0/20', uneven],
+    ['33.33/33.33/33.34', threeWay],
+  ])('spreads 100,000 users within ±1%% of each weight (%s)', (_name, variants) => {
+    const counts = spread(variants, users, 'checkout_test');
+    for (const v of variants) {
+      expect(Math.abs((counts[v.key] ?? 0) / users.length - v.weightBasisPoints / 10_000), v.key).toBeLessThan(0.01);
+    }
+    expect(counts.never).toBeUndefined();
+  });
+
+  it('spreads the users inside a partial rollout over every variant too: the variant bucket is independent of the rollout bucket', () => {
+    const inRollout = users.filter((user) => bucketBasisPoints(user, 'checkout_test') < 2500);
+    const counts = spread(uneven, inRollout, 'checkout_test');
+    for (const v of uneven) expect(Math.abs((counts[v.key] ?? 0) / inRollout.length - v.weightBasisPoints / 10_000)).toBeLessThan(0.02);
+  });
+
+  it('is the rollout formula keyed "user:flag/variants", so a user keeps a variant whatever the percentage', () => {
+    for (const user of users.slice(0, 500)) {
+      expect(variantBucketBasisPoints(user, 'f')).toBe(referenceBucket(user, 'f/variants'));
+    }
+  });
+
+  it('walks the cumulative weights: the range edges belong to the next variant', () => {
+    expect(chooseVariant(uneven, 0)!.key).toBe('control');
+    expect(chooseVariant(uneven, 4999)!.key).toBe('control');
+    expect(chooseVariant(uneven, 5000)!.key).toBe('blue');
+    expect(chooseVariant(uneven, 7999)!.key).toBe('blue');
+    expect(chooseVariant(uneven, 8000)!.key).toBe('green');
+    expect(chooseVariant(uneven, 9999)!.key).toBe('green');
   });
 });

@@ -14,11 +14,13 @@ import type {
   Flag,
   FlagChanges,
   FlagRepository,
+  JsonValue,
   NewApiKey,
   NewFlag,
+  Variant,
 } from './repositories.js';
 import { translatePrismaError } from './prisma-errors.js';
-import type { ApiKeyRow, PrismaStore } from './prisma-tables.js';
+import type { ApiKeyRow, FlagRow, FlagRowData, PrismaStore } from './prisma-tables.js';
 
 // The single row of config_revision, created by its migration.
 const REVISION_ROW = { where: { id: 1 } };
@@ -27,6 +29,25 @@ const REVISION_ROW = { where: { id: 1 } };
 export type WriteGuard = () => void;
 
 const toApiKey = (row: ApiKeyRow): ApiKey => ({ ...row, scope: row.scope as ApiKeyScope });
+
+// Variants are stored as JSON text with snake_case keys, like the rest of the stored data.
+interface StoredVariant {
+  key: string;
+  weight_bp: number;
+  payload: JsonValue;
+}
+
+const toFlag = ({ variants, ...row }: FlagRow): Flag => ({
+  ...row,
+  variants: variants === null ? [] : (JSON.parse(variants) as StoredVariant[]).map((v) => ({ key: v.key, weightBasisPoints: v.weight_bp, payload: v.payload })),
+});
+
+const storedVariants = (variants: Variant[]): string | null =>
+  variants.length === 0 ? null : JSON.stringify(variants.map((v): StoredVariant => ({ key: v.key, weight_bp: v.weightBasisPoints, payload: v.payload })));
+
+function toRowChanges({ variants, ...changes }: FlagChanges): Partial<Omit<FlagRowData, 'name'>> {
+  return variants === undefined ? changes : { ...changes, variants: storedVariants(variants) };
+}
 
 export class PrismaConfigReader implements ConfigReader {
   constructor(private readonly store: PrismaStore) {}
@@ -40,7 +61,7 @@ export class PrismaConfigReader implements ConfigReader {
     // Revision first: a change landing between the reads makes the data newer, never older.
     const revision = await this.revision();
     const [flags, keys] = await Promise.all([
-      this.store.flag.findMany(),
+      this.store.flag.findMany().then((rows) => rows.map(toFlag)),
       this.store.apiKey.findMany({ orderBy: { createdAt: 'asc' } }),
     ]).catch((e) => translatePrismaError(e));
     return { revision, flags, apiKeys: keys.map(toApiKey) };
@@ -57,7 +78,7 @@ export class PrismaFlagRepository implements FlagRepository {
     this.assertWritable();
     return this.store
       .$transaction(async (tx) => {
-        const created = await tx.flag.create({ data: flag });
+        const created = toFlag(await tx.flag.create({ data: { ...flag, variants: storedVariants(flag.variants) } }));
         await recordAudit(tx.auditEntry, { actor, action: 'flag.created', targetType: 'flag', target: flag.name, before: null, after: flagRecord(created) });
         return created;
       })
@@ -69,7 +90,7 @@ export class PrismaFlagRepository implements FlagRepository {
     return this.store
       .$transaction(async (tx) => {
         const before = await this.existing(tx.flag.findUnique({ where: { name } }), name);
-        const after = await tx.flag.update({ where: { name }, data: changes });
+        const after = toFlag(await tx.flag.update({ where: { name }, data: toRowChanges(changes) }));
         await recordAudit(tx.auditEntry, { actor, action: 'flag.updated', targetType: 'flag', target: name, before: flagRecord(before), after: flagRecord(after) });
         return after;
       })
@@ -87,10 +108,10 @@ export class PrismaFlagRepository implements FlagRepository {
       .catch((e) => translatePrismaError(e, { notFound: `Flag "${name}" not found` }));
   }
 
-  private async existing(lookup: Promise<Flag | null>, name: string): Promise<Flag> {
-    const flag = await lookup;
-    if (!flag) throw new NotFoundError(`Flag "${name}" not found`);
-    return flag;
+  private async existing(lookup: Promise<FlagRow | null>, name: string): Promise<Flag> {
+    const row = await lookup;
+    if (!row) throw new NotFoundError(`Flag "${name}" not found`);
+    return toFlag(row);
   }
 }
 

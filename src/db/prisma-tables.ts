@@ -1,15 +1,26 @@
-import type { Flag, FlagChanges, NewFlag } from './repositories.js';
+/** A row of flags; variants are JSON text (see schema.prisma). */
+export interface FlagRow {
+  name: string;
+  status: boolean;
+  rolloutBasisPoints: number;
+  description: string | null;
+  variants: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type FlagRowData = Omit<FlagRow, 'createdAt' | 'updatedAt'>;
 
 /**
  * The parts of a generated client the repositories use. Both generated clients (SQLite and
  * PostgreSQL, from identical models) satisfy them, which the compiler checks in database.ts.
  */
 export interface FlagTable {
-  findMany(): Promise<Flag[]>;
-  findUnique(args: { where: { name: string } }): Promise<Flag | null>;
-  create(args: { data: NewFlag }): Promise<Flag>;
-  update(args: { where: { name: string }; data: FlagChanges }): Promise<Flag>;
-  delete(args: { where: { name: string } }): Promise<Flag>;
+  findMany(): Promise<FlagRow[]>;
+  findUnique(args: { where: { name: string } }): Promise<FlagRow | null>;
+  create(args: { data: FlagRowData }): Promise<FlagRow>;
+  update(args: { where: { name: string }; data: Partial<Omit<FlagRowData, 'name'>> }): Promise<FlagRow>;
+  delete(args: { where: { name: string } }): Promise<FlagRow>;
 }
 
 /** A row of api_keys; scope is a plain string in the database. */

@@ -1,9 +1,22 @@
 /** What the services need from storage: the only shapes they see (never Prisma's types), and the repositories that give them. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** One arm of an A/B/n test. */
+export interface Variant {
+  key: string;
+  /** Share of the users who get the flag, in basis points; a flag's variants add up to 10,000. */
+  weightBasisPoints: number;
+  /** Whatever the client needs for this arm (copy, colours, a config object). */
+  payload: JsonValue;
+}
+
 export interface Flag {
   name: string;
   status: boolean;
   rolloutBasisPoints: number;
   description: string | null;
+  /** Empty for a plain on/off flag. */
+  variants: Variant[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -13,6 +26,7 @@ export interface NewFlag {
   status: boolean;
   rolloutBasisPoints: number;
   description: string | null;
+  variants: Variant[];
 }
 
 export type FlagChanges = Partial<Omit<NewFlag, 'name'>>;

@@ -28,7 +28,7 @@ function validationProblem(error: FastifyError): Omit<Problem, 'instance' | 'req
     const keys = (issue.params as { keys?: unknown }).keys;
     // One entry per unknown field, so a client can point at each.
     if (issue.keyword === 'unrecognized_keys' && Array.isArray(keys)) {
-      return keys.map((key) => ({ location, pointer: `#/${key}`, detail: `unknown field "${key}"` }));
+      return keys.map((key) => ({ location, pointer: `#${issue.instancePath.replace(/\/$/, '')}/${key}`, detail: `unknown field "${key}"` }));
     }
     return [{ location, pointer: `#${issue.instancePath}`, detail: issue.message ?? 'is invalid' }];
   });

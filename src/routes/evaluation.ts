@@ -44,6 +44,8 @@ export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: Evalua
         enabled: result.enabled,
         reason: result.reason,
         bucket: basisPointsToPercentage(result.bucketBasisPoints),
+        variant: result.variant?.key ?? null,
+        payload: result.variant?.payload ?? null,
       };
     },
   });

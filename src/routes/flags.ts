@@ -21,8 +21,8 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = a
       response: { 201: flagSchema, ...problemResponses(400, 409, 413, 415) },
     },
     handler: async (request, reply) => {
-      const { flag_name, status, rollout_percentage, description } = request.body;
-      const flag = await flagService.create({ name: flag_name, status, rolloutPercentage: rollout_percentage, description }, request.principal);
+      const { flag_name, status, rollout_percentage, description, variants } = request.body;
+      const flag = await flagService.create({ name: flag_name, status, rolloutPercentage: rollout_percentage, description, variants }, request.principal);
       return reply.code(201).header('location', `/flags/${encodeURIComponent(flag.name)}`).send(toFlagResponse(flag));
     },
   });
@@ -59,11 +59,12 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = a
       response: { 200: flagSchema, ...problemResponses(400, 404, 413, 415) },
     },
     handler: async (request) => {
-      const { status, rollout_percentage, description } = request.body;
+      const { status, rollout_percentage, description, variants } = request.body;
       const flag = await flagService.update(request.params.flag_name, {
         status,
         rolloutPercentage: rollout_percentage,
         description,
+        variants,
       }, request.principal);
       return toFlagResponse(flag);
     },

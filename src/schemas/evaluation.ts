@@ -20,10 +20,13 @@ export const flagEvaluationSchema = z
       .enum(['FLAG_DISABLED', 'IN_ROLLOUT', 'OUT_OF_ROLLOUT'])
       .describe('FLAG_DISABLED: status is off; IN_ROLLOUT / OUT_OF_ROLLOUT: the bucket is below / not below the rollout percentage'),
     bucket: z.number().describe("The user's position for this flag, 0–99.99; enabled when below rollout_percentage"),
+    variant: z.string().nullable().describe("The user's variant when the flag has variants and is on for the user, else null"),
+    // Any JSON; z.unknown() because fast-json-stringify cannot compile z.json()'s recursive schema.
+    payload: z.unknown().describe("The variant's payload (any JSON), else null"),
   })
   .meta({
     id: 'FlagEvaluation',
-    example: { user_id: 'alice123', flag_name: 'beta_search', enabled: false, reason: 'OUT_OF_ROLLOUT', bucket: 75.21 },
+    example: { user_id: 'alice123', flag_name: 'beta_search', enabled: false, reason: 'OUT_OF_ROLLOUT', bucket: 75.21, variant: null, payload: null },
   });
 
 export const userFlagsSchema = z

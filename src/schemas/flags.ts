@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Flag } from '../db/repositories.js';
-import { basisPointsToPercentage } from '../rollout.js';
+import { basisPointsToPercentage, percentageToBasisPoints } from '../rollout.js';
 
 export const flagNameSchema = z
   .string()
@@ -20,6 +20,34 @@ export const rolloutPercentageSchema = z
 
 const descriptionSchema = z.string().max(1000).nullable().describe('Free text, at most 1,000 characters');
 
+const variantSchema = z.strictObject({
+  key: z
+    .string()
+    .min(1)
+    .max(50)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must start with a letter or digit and contain only letters, digits, "_", "-" and "."')
+    .describe('Unique within the flag, e.g. "control", "blue_button"'),
+  weight: rolloutPercentageSchema.describe('Share of the users who get the flag, 0–100 with at most two decimals'),
+  payload: z.json().default(null).describe('Any JSON the client needs for this variant; null by default'),
+});
+
+const variantsSchema = z
+  .array(variantSchema)
+  .max(20)
+  .superRefine((variants, context) => {
+    const seen = new Set<string>();
+    for (const [index, { key }] of variants.entries()) {
+      if (seen.has(key)) context.addIssue({ code: 'custom', path: [index, 'key'], message: `variant "${key}" appears twice` });
+      seen.add(key);
+    }
+    // In basis points, so 33.33 + 33.33 + 33.34 is exactly 100.
+    const total = variants.reduce((sum, v) => sum + percentageToBasisPoints(v.weight), 0);
+    if (variants.length > 0 && total !== 10_000) {
+      context.addIssue({ code: 'custom', message: `variant weights must add up to 100, not ${basisPointsToPercentage(total)}` });
+    }
+  })
+  .describe('A/B/n variants; their weights add up to 100. Users who get the flag are spread over them by their bucket. [] for a plain on/off flag');
+
 export const flagParamsSchema = z.object({ flag_name: flagNameSchema });
 
 export const createFlagBodySchema = z
@@ -28,6 +56,7 @@ export const createFlagBodySchema = z
     status: z.boolean().default(false).describe('On or off; defaults to off'),
     rollout_percentage: rolloutPercentageSchema.default(100),
     description: descriptionSchema.default(null),
+    variants: variantsSchema.default([]),
   })
   .meta({
     id: 'CreateFlag',
@@ -39,9 +68,10 @@ export const updateFlagBodySchema = z
     status: z.boolean().optional(),
     rollout_percentage: rolloutPercentageSchema.optional(),
     description: descriptionSchema.optional(),
+    variants: variantsSchema.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, {
-    message: 'send at least one of status, rollout_percentage, description',
+    message: 'send at least one of status, rollout_percentage, description, variants',
     // Only worth saying when the body is otherwise valid (an unknown field is the better message).
     when: (payload) => payload.issues.length === 0,
   })
@@ -54,6 +84,8 @@ export const flagSchema = z
     status: z.boolean(),
     rollout_percentage: z.number(),
     description: z.string().nullable(),
+    // payload is any JSON; z.unknown() because fast-json-stringify cannot compile z.json()'s recursive schema.
+    variants: z.array(z.object({ key: z.string(), weight: z.number(), payload: z.unknown() })),
     created_at: z.string().describe('ISO 8601, UTC'),
     updated_at: z.string().describe('ISO 8601, UTC'),
   })
@@ -64,6 +96,7 @@ export const flagSchema = z
       status: true,
       rollout_percentage: 25,
       description: 'New search algorithm - 25% rollout',
+      variants: [],
       created_at: '2026-11-27T10:00:00.000Z',
       updated_at: '2026-11-27T10:00:00.000Z',
     },
@@ -77,6 +110,7 @@ export function toFlagResponse(flag: Flag): FlagResponse {
     status: flag.status,
     rollout_percentage: basisPointsToPercentage(flag.rolloutBasisPoints),
     description: flag.description,
+    variants: flag.variants.map((v) => ({ key: v.key, weight: basisPointsToPercentage(v.weightBasisPoints), payload: v.payload })),
     created_at: flag.createdAt.toISOString(),
     updated_at: flag.updatedAt.toISOString(),
   };

@@ -18,10 +18,10 @@ export const ofrepParamsSchema = z.object({ key: z.string().min(1).max(100) });
 export const ofrepEvaluationSchema = z
   .object({
     key: z.string(),
-    value: z.boolean(),
+    value: z.union([z.boolean(), z.string()]).describe('Whether the flag is on for the user; for a flag with variants that is on, the variant\'s key'),
     reason: z.enum(['STATIC', 'SPLIT', 'DISABLED']).describe('DISABLED: the flag is off; STATIC: the same for everyone (0% or 100%); SPLIT: decided by the user\'s bucket'),
-    variant: z.enum(['on', 'off']),
-    metadata: z.object({ rollout_percentage: z.number() }),
+    variant: z.string().describe('The variant\'s key, or "on" / "off" for a flag without variants'),
+    metadata: z.object({ rollout_percentage: z.number(), payload: z.string().optional().describe("The variant's payload as JSON text") }),
   })
   .meta({
     id: 'OfrepEvaluation',

@@ -1,6 +1,6 @@
-import type { Flag } from '../db/repositories.js';
+import type { Flag, Variant } from '../db/repositories.js';
 import { NotFoundError } from '../errors.js';
-import { evaluateRollout, isEnabled, type RolloutReason } from '../rollout.js';
+import { chooseVariant, evaluateRollout, isEnabled, type RolloutReason, variantBucketBasisPoints } from '../rollout.js';
 
 /** Evaluation reads flags from memory and needs no more than this (FlagSnapshot provides it). */
 export interface FlagSource {
@@ -14,6 +14,13 @@ export interface FlagEvaluation {
   enabled: boolean;
   reason: RolloutReason;
   bucketBasisPoints: number;
+  /** The user's variant, for a flag with variants that is on for the user. */
+  variant: Variant | undefined;
+}
+
+/** Which of the flag's variants a user who gets the flag sees (none for a plain on/off flag). */
+export function variantFor(flag: Flag, userId: string): Variant | undefined {
+  return flag.variants.length === 0 ? undefined : chooseVariant(flag.variants, variantBucketBasisPoints(userId, flag.name));
 }
 
 /** Counts evaluations per flag and result, for metrics. */
@@ -32,7 +39,7 @@ export class EvaluationService {
     if (!flag) throw new NotFoundError(`Flag "${flagName}" not found`);
     const result = evaluateRollout(flag, userId, flag.name);
     this.recorder.record(flag.name, result.enabled);
-    return { userId, flagName, ...result };
+    return { userId, flagName, ...result, variant: result.enabled ? variantFor(flag, userId) : undefined };
   }
 
   /** Whether each flag is on for the user, keyed by flag name in name order. */

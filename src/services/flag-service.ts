@@ -1,20 +1,32 @@
-import type { Actor, Flag, FlagRepository } from '../db/repositories.js';
+import type { Actor, Flag, FlagRepository, JsonValue, Variant } from '../db/repositories.js';
 import { NotFoundError } from '../errors.js';
 import { percentageToBasisPoints } from '../rollout.js';
 import type { FlagSnapshot } from './flag-snapshot.js';
+
+export interface VariantInput {
+  key: string;
+  /** Percentage, at most two decimals. */
+  weight: number;
+  payload: JsonValue;
+}
 
 export interface CreateFlagInput {
   name: string;
   status: boolean;
   rolloutPercentage: number;
   description: string | null;
+  variants: VariantInput[];
 }
 
 export interface UpdateFlagInput {
   status?: boolean;
   rolloutPercentage?: number;
   description?: string | null;
+  variants?: VariantInput[];
 }
+
+const toVariants = (variants: VariantInput[]): Variant[] =>
+  variants.map((v) => ({ key: v.key, weightBasisPoints: percentageToBasisPoints(v.weight), payload: v.payload }));
 
 /**
  * Writes go to the database first and then into this process's snapshot, so a client that writes
@@ -42,6 +54,7 @@ export class FlagService {
       status: input.status,
       rolloutBasisPoints: percentageToBasisPoints(input.rolloutPercentage),
       description: input.description,
+      variants: toVariants(input.variants),
     }, actor);
     this.snapshot.put(flag);
     return flag;
@@ -52,6 +65,7 @@ export class FlagService {
       status: input.status,
       rolloutBasisPoints: input.rolloutPercentage === undefined ? undefined : percentageToBasisPoints(input.rolloutPercentage),
       description: input.description,
+      variants: input.variants === undefined ? undefined : toVariants(input.variants),
     }, actor);
     this.snapshot.put(flag);
     return flag;

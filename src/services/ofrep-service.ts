@@ -1,7 +1,7 @@
 import type { Flag } from '../db/repositories.js';
 import { NotFoundError } from '../errors.js';
 import { BASIS_POINTS_PER_PERCENT, basisPointsToPercentage, isEnabled } from '../rollout.js';
-import type { EvaluationRecorder, FlagSource } from './evaluation-service.js';
+import { type EvaluationRecorder, type FlagSource, variantFor } from './evaluation-service.js';
 
 const ALL_USERS = 100 * BASIS_POINTS_PER_PERCENT;
 
@@ -10,10 +10,13 @@ export type OfrepReason = 'STATIC' | 'SPLIT' | 'DISABLED';
 
 export interface OfrepEvaluation {
   key: string;
-  value: boolean;
+  /** Whether the flag is on for the user; for a flag with variants that is on, the variant's key. */
+  value: boolean | string;
   reason: OfrepReason;
-  variant: 'on' | 'off';
-  metadata: { rollout_percentage: number };
+  /** The variant's key, or "on" / "off" for a flag without variants. */
+  variant: string;
+  /** OpenFeature metadata holds only strings, numbers and booleans: a payload travels as JSON text. */
+  metadata: { rollout_percentage: number; payload?: string };
 }
 
 export interface OfrepFailure {
@@ -27,7 +30,9 @@ export class TargetingKeyMissingError extends Error {}
 
 /**
  * Flags evaluated in OpenFeature's terms, for the OpenFeature Remote Evaluation Protocol. The answers
- * are the native endpoints' answers: `value` is `enabled` for the user named by `targetingKey`.
+ * are the native endpoints' answers: `value` is `enabled` for the user named by `targetingKey`, or
+ * the variant's key when the flag has variants and is on for the user. When such a flag is off for
+ * the user the value stays `false`, so an SDK asking for a string falls back to the caller's default.
  */
 export class OfrepService {
   constructor(
@@ -50,19 +55,25 @@ export class OfrepService {
 
   private resolve(flag: Flag, targetingKey: string | undefined): OfrepEvaluation | OfrepFailure {
     const metadata = { rollout_percentage: basisPointsToPercentage(flag.rolloutBasisPoints) };
-    let value: boolean;
+    const hasVariants = flag.variants.length > 0;
+    let enabled: boolean;
     let reason: OfrepReason;
     if (!flag.status) {
-      [value, reason] = [false, 'DISABLED'];
-    } else if (flag.rolloutBasisPoints >= ALL_USERS || flag.rolloutBasisPoints <= 0) {
+      [enabled, reason] = [false, 'DISABLED'];
+    } else if (flag.rolloutBasisPoints <= 0 || (flag.rolloutBasisPoints >= ALL_USERS && !hasVariants)) {
       // Everyone gets the same answer: no targeting key needed.
-      [value, reason] = [flag.rolloutBasisPoints > 0, 'STATIC'];
+      [enabled, reason] = [flag.rolloutBasisPoints > 0, 'STATIC'];
     } else if (targetingKey === undefined) {
-      return { key: flag.name, errorCode: 'TARGETING_KEY_MISSING', errorDetails: `Flag "${flag.name}" is rolled out to a share of users: send context.targetingKey` };
+      return { key: flag.name, errorCode: 'TARGETING_KEY_MISSING', errorDetails: `Flag "${flag.name}" depends on the user: send context.targetingKey` };
     } else {
-      [value, reason] = [isEnabled(flag, targetingKey, flag.name), 'SPLIT'];
+      [enabled, reason] = [isEnabled(flag, targetingKey, flag.name), 'SPLIT'];
     }
-    this.recorder.record(flag.name, value);
-    return { key: flag.name, value, reason, variant: value ? 'on' : 'off', metadata };
+    this.recorder.record(flag.name, enabled);
+    const variant = enabled && targetingKey !== undefined ? variantFor(flag, targetingKey) : undefined;
+    if (variant) {
+      const payload = variant.payload === null ? {} : { payload: JSON.stringify(variant.payload) };
+      return { key: flag.name, value: variant.key, reason, variant: variant.key, metadata: { ...metadata, ...payload } };
+    }
+    return { key: flag.name, value: enabled, reason, variant: enabled ? 'on' : 'off', metadata };
   }
 }

@@ -28,7 +28,7 @@ describe.each(backends)('evaluation API on $name', (backend) => {
     ])('%s / %s: bucket %d, enabled %s (%s)', async (user, flag, bucket, enabled, reason) => {
       const res = await evaluate(user, flag);
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toEqual({ user_id: user, flag_name: flag, enabled, reason, bucket });
+      expect(res.json()).toEqual({ user_id: user, flag_name: flag, enabled, reason, bucket, variant: null, payload: null });
     });
 
     it('gives the same answer every time', async () => {

@@ -135,6 +135,11 @@ describe('the official OpenFeature SDK with the OFREP provider', () => {
     database = await createSqliteDatabase();
     app = await buildTestApp(database);
     await seedFlags(app);
+    const variants = [
+      { key: 'control', weight: 50 },
+      { key: 'blue_button', weight: 50, payload: { color: '#0057ff' } },
+    ];
+    await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'checkout_button', status: true, rollout_percentage: 80, variants } });
     baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
     await OpenFeature.setProviderAndWait(new OFREPProvider({ baseUrl }));
   });
@@ -156,5 +161,25 @@ describe('the official OpenFeature SDK with the OFREP provider', () => {
 
     const missing = await client.getBooleanDetails('no_such_flag', true, { targetingKey: 'alice123' });
     expect(missing).toMatchObject({ value: true, errorCode: 'FLAG_NOT_FOUND' });
+  });
+
+  it('resolves a multivariate string flag to the native variant, with its payload in the metadata', async () => {
+    const client = OpenFeature.getClient();
+    const seen = new Set<string>();
+    for (let i = 0; i < 30; i++) {
+      const user = `user-${i}`;
+      const native = (await app.inject({ method: 'GET', url: `/users/${user}/flags/checkout_button` })).json();
+      const details = await client.getStringDetails('checkout_button', 'default', { targetingKey: user });
+      if (native.enabled) {
+        expect(details).toMatchObject({ value: native.variant, variant: native.variant, reason: 'SPLIT' });
+        expect(details.errorCode).toBeUndefined();
+        if (native.payload !== null) expect(JSON.parse(String(details.flagMetadata.payload))).toEqual(native.payload);
+        seen.add(native.variant);
+      } else {
+        // Off for this user: the SDK falls back to the caller's default.
+        expect(details.value).toBe('default');
+      }
+    }
+    expect(seen).toEqual(new Set(['control', 'blue_button']));
   });
 });

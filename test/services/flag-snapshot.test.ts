@@ -7,6 +7,7 @@ const flag = (name: string, status = true): Flag => ({
   status,
   rolloutBasisPoints: 10_000,
   description: null,
+  variants: [],
   createdAt: new Date(0),
   updatedAt: new Date(0),
 });
