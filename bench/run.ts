@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { evaluateRollout } from '../src/rollout.js';
+import { decide } from '../src/evaluation.js';
 import { createPostgresDatabase } from '../test/helpers.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -166,7 +166,7 @@ function rssMb(child: ChildProcess): number {
 
 function inProcessRates() {
   const N = 1_000_000;
-  const rule = { status: true, rolloutBasisPoints: 5000 };
+  const flag = { name: 'flag_42', status: true, rolloutBasisPoints: 5000, description: null, variants: [], rules: [], overrides: [], createdAt: new Date(0), updatedAt: new Date(0) };
   const users = Array.from({ length: N }, (_, i) => `user-${i}`);
   const time = (fn: () => void) => {
     const t = process.hrtime.bigint();
@@ -175,7 +175,7 @@ function inProcessRates() {
   };
   let sink = 0;
   const evaluate = () => {
-    for (const user of users) sink += evaluateRollout(rule, user, 'flag_42').bucketBasisPoints;
+    for (const user of users) sink += decide(flag, user).bucketBasisPoints;
   };
   const bareHash = () => {
     for (const user of users) sink += hash('sha256', `${user}:flag_42`, 'buffer')[31];

@@ -27,6 +27,8 @@ import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
 import { ofrepRoutes } from './routes/ofrep.js';
+import { segmentRoutes } from './routes/segments.js';
+import { SegmentService } from './services/segment-service.js';
 import { OfrepService } from './services/ofrep-service.js';
 
 export const version: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
@@ -98,6 +100,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
 
   await app.register(flagRoutes, { flagService: new FlagService(database.flags, snapshot) });
   await app.register(evaluationRoutes, { evaluationService: new EvaluationService(snapshot, evaluationCounter) });
+  await app.register(segmentRoutes, { segmentService: new SegmentService(database.segments, snapshot) });
   await app.register(ofrepRoutes, { ofrepService: new OfrepService(snapshot, evaluationCounter) });
   await app.register(apiKeyRoutes, { apiKeyService: new ApiKeyService(database.apiKeys, keyRing, authService.hasAdminEnvKey) });
   await app.register(auditRoutes, { auditService: new AuditService(database.audit) });

@@ -45,3 +45,10 @@ export class TooManyRequestsError extends DomainError {
     super(429, 'Too Many Requests', detail);
   }
 }
+
+/** Input that is well-formed but does not fit the rest of the configuration (an unknown segment, say). */
+export class ValidationError extends DomainError {
+  constructor(detail: string) {
+    super(400, 'Validation Error', detail);
+  }
+}

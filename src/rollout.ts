@@ -15,17 +15,9 @@ import { sha256Words } from './sha256.js';
 
 export const BASIS_POINTS_PER_PERCENT = 100;
 
-export type RolloutReason = 'FLAG_DISABLED' | 'IN_ROLLOUT' | 'OUT_OF_ROLLOUT';
-
 export interface RolloutRule {
   readonly status: boolean;
   readonly rolloutBasisPoints: number;
-}
-
-export interface RolloutResult {
-  readonly enabled: boolean;
-  readonly reason: RolloutReason;
-  readonly bucketBasisPoints: number;
 }
 
 /** X mod 10000 without BigInt: Horner's rule over 32-bit words stays below 2^53, so it is exact. */
@@ -54,16 +46,9 @@ export function basisPointsToPercentage(basisPoints: number): number {
   return basisPoints / BASIS_POINTS_PER_PERCENT;
 }
 
-/** evaluateRollout(…).enabled without building a result: for evaluating many flags at once. */
+/** Whether a flag's percentage rollout gives it to the user (rules and overrides aside). */
 export function isEnabled(rule: RolloutRule, userId: string, flagName: string): boolean {
   return rule.status && bucketBasisPoints(userId, flagName) < rule.rolloutBasisPoints;
-}
-
-export function evaluateRollout(rule: RolloutRule, userId: string, flagName: string): RolloutResult {
-  const bucket = bucketBasisPoints(userId, flagName);
-  if (!rule.status) return { enabled: false, reason: 'FLAG_DISABLED', bucketBasisPoints: bucket };
-  const enabled = bucket < rule.rolloutBasisPoints;
-  return { enabled, reason: enabled ? 'IN_ROLLOUT' : 'OUT_OF_ROLLOUT', bucketBasisPoints: bucket };
 }
 
 export interface WeightedVariant {

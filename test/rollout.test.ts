@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  bucketBasisPoints,
-  chooseVariant,
-  evaluateRollout,
-  percentageToBasisPoints,
-  variantBucketBasisPoints,
-} from '../src/rollout.js';
+import { decide } from '../src/evaluation.js';
+import { bucketBasisPoints, chooseVariant, percentageToBasisPoints, variantBucketBasisPoints } from '../src/rollout.js';
+
+/** A flag with a percentage and nothing else, decided for one user. */
+function evaluateRollout(rule: { status: boolean; rolloutBasisPoints: number }, userId: string, name: string) {
+  const flag = { name, description: null, variants: [], rules: [], overrides: [], createdAt: new Date(0), updatedAt: new Date(0), ...rule };
+  const { enabled, reason, bucketBasisPoints } = decide(flag, userId);
+  return { enabled, reason, bucketBasisPoints };
+}
 
 interface Vector {
   user_id: string;
@@ -62,7 +64,7 @@ describe('bucketBasisPoints', () => {
   });
 });
 
-describe('evaluateRollout', () => {
+describe('a percentage rollout', () => {
   const users = Array.from({ length: 100_000 }, (_, i) => `user-${i}`);
 
   it('spreads users evenly: 25% of 100,000 users within ±0.5%', () => {

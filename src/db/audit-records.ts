@@ -1,5 +1,6 @@
 import { toApiKeyResponse } from '../schemas/api-keys.js';
 import { toFlagResponse } from '../schemas/flags.js';
+import { toSegmentResponse } from '../schemas/segments.js';
 import type { Actor, AuditTargetType } from './repositories.js';
 import type { AuditRow, AuditTable } from './prisma-tables.js';
 
@@ -7,6 +8,7 @@ import type { AuditRow, AuditTable } from './prisma-tables.js';
 // hash), so history reads like the API answered at the time.
 export const flagRecord = toFlagResponse;
 export const apiKeyRecord = toApiKeyResponse;
+export const segmentRecord = toSegmentResponse;
 
 export function recordAudit(
   table: AuditTable,

@@ -1,11 +1,11 @@
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { DatabaseProvider } from '../config.js';
-import type { ApiKeyRepository, AuditLog, ConfigReader, FlagRepository } from './repositories.js';
+import type { ApiKeyRepository, AuditLog, ConfigReader, FlagRepository, SegmentRepository } from './repositories.js';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client.js';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
 import { migrate, type MigrationReport } from './migrate.js';
-import { PrismaApiKeyRepository, PrismaAuditLog, PrismaConfigReader, PrismaFlagRepository } from './prisma-repositories.js';
+import { PrismaApiKeyRepository, PrismaAuditLog, PrismaConfigReader, PrismaFlagRepository, PrismaSegmentRepository } from './prisma-repositories.js';
 import type { PrismaStore } from './prisma-tables.js';
 import { type ChangeFeed, PostgresChangeFeed, silentChangeFeed } from './change-feed.js';
 import { sqliteFileGuard } from './sqlite-file-guard.js';
@@ -14,6 +14,7 @@ import { sqliteFilePath } from './sqlite-url.js';
 export interface Database {
   readonly config: ConfigReader;
   readonly flags: FlagRepository;
+  readonly segments: SegmentRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly audit: AuditLog;
   readonly migrations: MigrationReport;
@@ -41,6 +42,7 @@ export async function openDatabase(provider: DatabaseProvider, url: string): Pro
     changes: provider === 'postgresql' ? new PostgresChangeFeed(url) : silentChangeFeed,
     config: new PrismaConfigReader(store),
     flags: new PrismaFlagRepository(store, assertFileInPlace),
+    segments: new PrismaSegmentRepository(store, assertFileInPlace),
     apiKeys: new PrismaApiKeyRepository(store, assertFileInPlace),
     audit: new PrismaAuditLog(store),
     async ping() {

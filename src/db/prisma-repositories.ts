@@ -1,5 +1,5 @@
-import { NotFoundError } from '../errors.js';
-import { apiKeyRecord, flagRecord, recordAudit } from './audit-records.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { apiKeyRecord, flagRecord, recordAudit, segmentRecord } from './audit-records.js';
 import type {
   Actor,
   ApiKey,
@@ -14,13 +14,16 @@ import type {
   Flag,
   FlagChanges,
   FlagRepository,
-  JsonValue,
   NewApiKey,
   NewFlag,
-  Variant,
+  NewSegment,
+  Segment,
+  SegmentChanges,
+  SegmentRepository,
 } from './repositories.js';
 import { translatePrismaError } from './prisma-errors.js';
-import type { ApiKeyRow, FlagRow, FlagRowData, PrismaStore } from './prisma-tables.js';
+import type { ApiKeyRow, FlagRow, PrismaStore } from './prisma-tables.js';
+import { toFlag, toFlagRow, toFlagRowChanges, toSegment, toSegmentRow, toSegmentRowChanges } from './stored-rows.js';
 
 // The single row of config_revision, created by its migration.
 const REVISION_ROW = { where: { id: 1 } };
@@ -29,25 +32,6 @@ const REVISION_ROW = { where: { id: 1 } };
 export type WriteGuard = () => void;
 
 const toApiKey = (row: ApiKeyRow): ApiKey => ({ ...row, scope: row.scope as ApiKeyScope });
-
-// Variants are stored as JSON text with snake_case keys, like the rest of the stored data.
-interface StoredVariant {
-  key: string;
-  weight_bp: number;
-  payload: JsonValue;
-}
-
-const toFlag = ({ variants, ...row }: FlagRow): Flag => ({
-  ...row,
-  variants: variants === null ? [] : (JSON.parse(variants) as StoredVariant[]).map((v) => ({ key: v.key, weightBasisPoints: v.weight_bp, payload: v.payload })),
-});
-
-const storedVariants = (variants: Variant[]): string | null =>
-  variants.length === 0 ? null : JSON.stringify(variants.map((v): StoredVariant => ({ key: v.key, weight_bp: v.weightBasisPoints, payload: v.payload })));
-
-function toRowChanges({ variants, ...changes }: FlagChanges): Partial<Omit<FlagRowData, 'name'>> {
-  return variants === undefined ? changes : { ...changes, variants: storedVariants(variants) };
-}
 
 export class PrismaConfigReader implements ConfigReader {
   constructor(private readonly store: PrismaStore) {}
@@ -60,11 +44,12 @@ export class PrismaConfigReader implements ConfigReader {
   async loadAll(): Promise<ConfigAtRevision> {
     // Revision first: a change landing between the reads makes the data newer, never older.
     const revision = await this.revision();
-    const [flags, keys] = await Promise.all([
-      this.store.flag.findMany().then((rows) => rows.map(toFlag)),
+    const [flags, keys, segments] = await Promise.all([
+      this.store.flag.findMany(),
       this.store.apiKey.findMany({ orderBy: { createdAt: 'asc' } }),
+      this.store.segment.findMany(),
     ]).catch((e) => translatePrismaError(e));
-    return { revision, flags, apiKeys: keys.map(toApiKey) };
+    return { revision, flags: flags.map(toFlag), apiKeys: keys.map(toApiKey), segments: segments.map(toSegment) };
   }
 }
 
@@ -78,7 +63,7 @@ export class PrismaFlagRepository implements FlagRepository {
     this.assertWritable();
     return this.store
       .$transaction(async (tx) => {
-        const created = toFlag(await tx.flag.create({ data: { ...flag, variants: storedVariants(flag.variants) } }));
+        const created = toFlag(await tx.flag.create({ data: toFlagRow(flag) }));
         await recordAudit(tx.auditEntry, { actor, action: 'flag.created', targetType: 'flag', target: flag.name, before: null, after: flagRecord(created) });
         return created;
       })
@@ -90,7 +75,7 @@ export class PrismaFlagRepository implements FlagRepository {
     return this.store
       .$transaction(async (tx) => {
         const before = await this.existing(tx.flag.findUnique({ where: { name } }), name);
-        const after = toFlag(await tx.flag.update({ where: { name }, data: toRowChanges(changes) }));
+        const after = toFlag(await tx.flag.update({ where: { name }, data: toFlagRowChanges(changes) }));
         await recordAudit(tx.auditEntry, { actor, action: 'flag.updated', targetType: 'flag', target: name, before: flagRecord(before), after: flagRecord(after) });
         return after;
       })
@@ -112,6 +97,54 @@ export class PrismaFlagRepository implements FlagRepository {
     const row = await lookup;
     if (!row) throw new NotFoundError(`Flag "${name}" not found`);
     return toFlag(row);
+  }
+}
+
+export class PrismaSegmentRepository implements SegmentRepository {
+  constructor(
+    private readonly store: PrismaStore,
+    private readonly assertWritable: WriteGuard,
+  ) {}
+
+  async create(segment: NewSegment, actor: Actor): Promise<Segment> {
+    this.assertWritable();
+    return this.store
+      .$transaction(async (tx) => {
+        const created = toSegment(await tx.segment.create({ data: toSegmentRow(segment) }));
+        await recordAudit(tx.auditEntry, { actor, action: 'segment.created', targetType: 'segment', target: segment.name, before: null, after: segmentRecord(created) });
+        return created;
+      })
+      .catch((e) => translatePrismaError(e, { conflict: `A segment named "${segment.name}" already exists` }));
+  }
+
+  async update(name: string, changes: SegmentChanges, actor: Actor): Promise<Segment> {
+    this.assertWritable();
+    return this.store
+      .$transaction(async (tx) => {
+        const before = await tx.segment.findUnique({ where: { name } });
+        if (!before) throw new NotFoundError(`Segment "${name}" not found`);
+        const after = toSegment(await tx.segment.update({ where: { name }, data: toSegmentRowChanges(changes) }));
+        await recordAudit(tx.auditEntry, { actor, action: 'segment.updated', targetType: 'segment', target: name, before: segmentRecord(toSegment(before)), after: segmentRecord(after) });
+        return after;
+      })
+      .catch((e) => translatePrismaError(e, { notFound: `Segment "${name}" not found` }));
+  }
+
+  async delete(name: string, actor: Actor): Promise<void> {
+    this.assertWritable();
+    await this.store
+      .$transaction(async (tx) => {
+        const before = await tx.segment.findUnique({ where: { name } });
+        if (!before) throw new NotFoundError(`Segment "${name}" not found`);
+        // Checked inside the transaction, so a rule saved meanwhile cannot be left pointing at nothing.
+        const users = (await tx.flag.findMany()).map(toFlag).filter((flag) => flag.rules.some((rule) => rule.segment === name));
+        if (users.length > 0) {
+          throw new ConflictError(`Segment "${name}" is used by the rules of ${users.map((f) => `"${f.name}"`).join(', ')}; remove it from them first`);
+        }
+        await tx.segment.delete({ where: { name } });
+        await recordAudit(tx.auditEntry, { actor, action: 'segment.deleted', targetType: 'segment', target: name, before: segmentRecord(toSegment(before)), after: null });
+      })
+      .catch((e) => translatePrismaError(e, { notFound: `Segment "${name}" not found` }));
   }
 }
 

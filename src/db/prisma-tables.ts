@@ -1,15 +1,37 @@
-/** A row of flags; variants are JSON text (see schema.prisma). */
+/** A row of flags; variants, rules and overrides are JSON text (see schema.prisma and stored-rows.ts). */
 export interface FlagRow {
   name: string;
   status: boolean;
   rolloutBasisPoints: number;
   description: string | null;
   variants: string | null;
+  rules: string | null;
+  overrides: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
 export type FlagRowData = Omit<FlagRow, 'createdAt' | 'updatedAt'>;
+
+/** A row of segments; conditions and user ids are JSON text. */
+export interface SegmentRow {
+  name: string;
+  description: string | null;
+  conditions: string;
+  userIds: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type SegmentRowData = Omit<SegmentRow, 'createdAt' | 'updatedAt'>;
+
+export interface SegmentTable {
+  findMany(): Promise<SegmentRow[]>;
+  findUnique(args: { where: { name: string } }): Promise<SegmentRow | null>;
+  create(args: { data: SegmentRowData }): Promise<SegmentRow>;
+  update(args: { where: { name: string }; data: Partial<Omit<SegmentRowData, 'name'>> }): Promise<SegmentRow>;
+  delete(args: { where: { name: string } }): Promise<SegmentRow>;
+}
 
 /**
  * The parts of a generated client the repositories use. Both generated clients (SQLite and
@@ -69,6 +91,7 @@ export interface RevisionTable {
 /** What one transaction may touch. */
 export interface TransactionTables {
   flag: FlagTable;
+  segment: SegmentTable;
   apiKey: ApiKeyTable;
   auditEntry: AuditTable;
 }

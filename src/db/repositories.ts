@@ -1,3 +1,5 @@
+import type { Condition } from '../targeting.js';
+
 /** What the services need from storage: the only shapes they see (never Prisma's types), and the repositories that give them. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -10,6 +12,29 @@ export interface Variant {
   payload: JsonValue;
 }
 
+/** A share of a rule's users for one of the flag's variants. */
+export interface VariantSplit {
+  key: string;
+  weightBasisPoints: number;
+}
+
+/** Tried in order; the first whose segment and conditions hold decides the flag for the user. */
+export interface Rule {
+  /** A segment's name; null for a rule with inline conditions only. */
+  segment: string | null;
+  conditions: Condition[];
+  rolloutBasisPoints: number;
+  /** Overrides the flag's variant weights for this rule's users; empty to keep them. */
+  variants: VariantSplit[];
+}
+
+/** Forces the flag on or off (and, when on, a variant) for one user. */
+export interface Override {
+  userId: string;
+  enabled: boolean;
+  variant: string | null;
+}
+
 export interface Flag {
   name: string;
   status: boolean;
@@ -17,17 +42,25 @@ export interface Flag {
   description: string | null;
   /** Empty for a plain on/off flag. */
   variants: Variant[];
+  rules: Rule[];
+  overrides: Override[];
   createdAt: Date;
   updatedAt: Date;
 }
 
-export interface NewFlag {
+export type NewFlag = Omit<Flag, 'createdAt' | 'updatedAt'>;
+
+export interface Segment {
   name: string;
-  status: boolean;
-  rolloutBasisPoints: number;
   description: string | null;
-  variants: Variant[];
+  conditions: Condition[];
+  userIds: string[];
+  createdAt: Date;
+  updatedAt: Date;
 }
+
+export type NewSegment = Omit<Segment, 'createdAt' | 'updatedAt'>;
+export type SegmentChanges = Partial<Omit<NewSegment, 'name'>>;
 
 export type FlagChanges = Partial<Omit<NewFlag, 'name'>>;
 
@@ -51,7 +84,7 @@ export interface Actor {
   name: string;
 }
 
-export type AuditTargetType = 'flag' | 'api_key';
+export type AuditTargetType = 'flag' | 'api_key' | 'segment';
 
 export interface AuditEntry {
   id: number;
@@ -77,10 +110,11 @@ export interface ConfigAtRevision {
   revision: number;
   flags: Flag[];
   apiKeys: ApiKey[];
+  segments: Segment[];
 }
 
 export interface ConfigReader {
-  /** Bumped by the database on every change to flags or API keys: cheap to poll. */
+  /** Bumped by the database on every change to flags, segments or API keys: cheap to poll. */
   revision(): Promise<number>;
   /** Everything, at that revision (or newer: a later poll then reloads again). */
   loadAll(): Promise<ConfigAtRevision>;
@@ -93,6 +127,15 @@ export interface FlagRepository {
   /** Throws NotFoundError when no flag has that name. */
   update(name: string, changes: FlagChanges, actor: Actor): Promise<Flag>;
   /** Throws NotFoundError when no flag has that name. */
+  delete(name: string, actor: Actor): Promise<void>;
+}
+
+export interface SegmentRepository {
+  /** Throws ConflictError when the name is taken. */
+  create(segment: NewSegment, actor: Actor): Promise<Segment>;
+  /** Throws NotFoundError when no segment has that name. */
+  update(name: string, changes: SegmentChanges, actor: Actor): Promise<Segment>;
+  /** Throws NotFoundError when no segment has that name, ConflictError naming the flags whose rules use it. */
   delete(name: string, actor: Actor): Promise<void>;
 }
 

@@ -38,6 +38,7 @@ export async function registerDocs(app: FastifyInstance, version: string): Promi
       tags: [
         { name: 'flags', description: 'Manage flags' },
         { name: 'evaluation', description: 'Which flags are on for a user' },
+        { name: 'segments', description: 'Reusable sets of users for targeting rules' },
         { name: 'ofrep', description: 'OpenFeature Remote Evaluation Protocol, for OpenFeature SDKs' },
         { name: 'api-keys', description: 'Who may call the API (admin keys only)' },
         { name: 'audit', description: 'Who changed what (admin keys only)' },

@@ -2,9 +2,28 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { etagOnSend } from '../plugins/etag.js';
 import { fastSerializerCompiler } from '../plugins/fast-serializer.js';
 import { basisPointsToPercentage } from '../rollout.js';
-import { flagEvaluationSchema, userFlagParamsSchema, userFlagsSchema, userParamsSchema } from '../schemas/evaluation.js';
+import {
+  attributesQuerySchema,
+  evaluateBodySchema,
+  flagEvaluationSchema,
+  flagNameParamsSchema,
+  userFlagDetailsSchema,
+  userFlagParamsSchema,
+  userFlagsSchema,
+  userParamsSchema,
+} from '../schemas/evaluation.js';
 import { notModified, problemResponses } from '../schemas/problem.js';
-import type { EvaluationService } from '../services/evaluation-service.js';
+import type { EvaluationService, FlagEvaluation } from '../services/evaluation-service.js';
+
+const toEvaluationResponse = (userId: string, result: FlagEvaluation) => ({
+  user_id: userId,
+  flag_name: result.flag.name,
+  enabled: result.enabled,
+  reason: result.reason,
+  bucket: basisPointsToPercentage(result.bucketBasisPoints),
+  variant: result.variant?.key ?? null,
+  payload: result.variant?.payload ?? null,
+});
 
 export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: EvaluationService }> = async (
   app,
@@ -19,12 +38,13 @@ export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: Evalua
       tags: ['evaluation'],
       summary: 'Evaluate every flag for a user',
       params: userParamsSchema,
+      querystring: attributesQuerySchema,
       response: { 200: userFlagsSchema, 304: notModified, ...problemResponses(400) },
     },
     onSend: etagOnSend,
     handler: async (request) => ({
       user_id: request.params.user_id,
-      flags: evaluationService.evaluateAll(request.params.user_id),
+      flags: evaluationService.enabledFlags(request.params.user_id, request.query),
     }),
   });
 
@@ -34,19 +54,42 @@ export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: Evalua
       tags: ['evaluation'],
       summary: 'Evaluate one flag for a user, with the reason',
       params: userFlagParamsSchema,
+      querystring: attributesQuerySchema,
       response: { 200: flagEvaluationSchema, ...problemResponses(400, 404) },
     },
+    handler: async (request) =>
+      toEvaluationResponse(request.params.user_id, evaluationService.evaluate(request.params.user_id, request.params.flag_name, request.query)),
+  });
+
+  app.post('/evaluate', {
+    config: { access: 'evaluate' },
+    schema: {
+      tags: ['evaluation'],
+      summary: 'Evaluate every flag for a user and their attributes, with reasons and variants',
+      body: evaluateBodySchema,
+      response: { 200: userFlagDetailsSchema, ...problemResponses(400, 413, 415) },
+    },
     handler: async (request) => {
-      const result = evaluationService.evaluate(request.params.user_id, request.params.flag_name);
-      return {
-        user_id: result.userId,
-        flag_name: result.flagName,
-        enabled: result.enabled,
-        reason: result.reason,
-        bucket: basisPointsToPercentage(result.bucketBasisPoints),
-        variant: result.variant?.key ?? null,
-        payload: result.variant?.payload ?? null,
-      };
+      const { user_id, attributes } = request.body;
+      const flags = Object.fromEntries(
+        evaluationService.evaluateAll(user_id, attributes).map((r) => [r.flag.name, { enabled: r.enabled, reason: r.reason, variant: r.variant?.key ?? null, payload: r.variant?.payload ?? null }]),
+      );
+      return { user_id, flags };
+    },
+  });
+
+  app.post('/evaluate/:flag_name', {
+    config: { access: 'evaluate' },
+    schema: {
+      tags: ['evaluation'],
+      summary: 'Evaluate one flag for a user and their attributes',
+      params: flagNameParamsSchema,
+      body: evaluateBodySchema,
+      response: { 200: flagEvaluationSchema, ...problemResponses(400, 404, 413, 415) },
+    },
+    handler: async (request) => {
+      const { user_id, attributes } = request.body;
+      return toEvaluationResponse(user_id, evaluationService.evaluate(user_id, request.params.flag_name, attributes));
     },
   });
 };

@@ -10,7 +10,14 @@ import {
 import { etagOnSend } from '../plugins/etag.js';
 import { fastSerializerCompiler } from '../plugins/fast-serializer.js';
 import { notModified, problemResponses } from '../schemas/problem.js';
-import type { FlagService } from '../services/flag-service.js';
+import type { Override } from '../db/repositories.js';
+import type { overrideSchema, ruleSchema } from '../schemas/targeting.js';
+import type { FlagService, RuleInput } from '../services/flag-service.js';
+
+type RuleBody = z.infer<typeof ruleSchema>;
+type OverrideBody = z.infer<typeof overrideSchema>;
+const toRuleInput = (r: RuleBody): RuleInput => ({ segment: r.segment, conditions: r.conditions, rolloutPercentage: r.rollout_percentage, variants: r.variants });
+const toOverride = (o: OverrideBody): Override => ({ userId: o.user_id, enabled: o.enabled, variant: o.variant });
 
 export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = async (app, { flagService }) => {
   app.post('/flags', {
@@ -21,8 +28,11 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = a
       response: { 201: flagSchema, ...problemResponses(400, 409, 413, 415) },
     },
     handler: async (request, reply) => {
-      const { flag_name, status, rollout_percentage, description, variants } = request.body;
-      const flag = await flagService.create({ name: flag_name, status, rolloutPercentage: rollout_percentage, description, variants }, request.principal);
+      const { flag_name, status, rollout_percentage, description, variants, rules, overrides } = request.body;
+      const flag = await flagService.create(
+        { name: flag_name, status, rolloutPercentage: rollout_percentage, description, variants, rules: rules.map(toRuleInput), overrides: overrides.map(toOverride) },
+        request.principal,
+      );
       return reply.code(201).header('location', `/flags/${encodeURIComponent(flag.name)}`).send(toFlagResponse(flag));
     },
   });
@@ -59,13 +69,12 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = a
       response: { 200: flagSchema, ...problemResponses(400, 404, 413, 415) },
     },
     handler: async (request) => {
-      const { status, rollout_percentage, description, variants } = request.body;
-      const flag = await flagService.update(request.params.flag_name, {
-        status,
-        rolloutPercentage: rollout_percentage,
-        description,
-        variants,
-      }, request.principal);
+      const { status, rollout_percentage, description, variants, rules, overrides } = request.body;
+      const flag = await flagService.update(
+        request.params.flag_name,
+        { status, rolloutPercentage: rollout_percentage, description, variants, rules: rules?.map(toRuleInput), overrides: overrides?.map(toOverride) },
+        request.principal,
+      );
       return toFlagResponse(flag);
     },
   });

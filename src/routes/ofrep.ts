@@ -4,10 +4,17 @@ import { NotFoundError } from '../errors.js';
 import { etagOnSendScoped } from '../plugins/etag.js';
 import { notModified } from '../schemas/problem.js';
 import { ofrepBulkSchema, ofrepEvaluationSchema, ofrepFailureSchema, ofrepParamsSchema, ofrepRequestSchema } from '../schemas/ofrep.js';
-import { type OfrepService, TargetingKeyMissingError } from '../services/ofrep-service.js';
+import { type OfrepService, type OfrepSubject, TargetingKeyMissingError } from '../services/ofrep-service.js';
+import type { Attributes } from '../targeting.js';
 
-type Context = { targetingKey?: string } | undefined;
-const contextOf = (request: FastifyRequest) => (request.body as { context?: Context } | undefined)?.context;
+type Context = { targetingKey?: string } & Attributes;
+const contextOf = (request: FastifyRequest) => (request.body as { context?: Context } | null | undefined)?.context;
+
+/** The context's targetingKey is the user; everything else in it is attributes. */
+function subjectOf(context: Context | undefined): OfrepSubject {
+  const { targetingKey, ...attributes } = context ?? {};
+  return { targetingKey, attributes };
+}
 
 /** Fastify's own errors for a body that is not JSON at all. */
 const isParseError = (error: FastifyError) =>
@@ -37,12 +44,12 @@ export const ofrepRoutes: FastifyPluginAsyncZod<{ ofrepService: OfrepService }> 
     schema: {
       tags: ['ofrep'],
       summary: 'OFREP: evaluate one flag for a context',
-      description: '`context.targetingKey` is the user id. Same answers as GET /users/{user_id}/flags/{flag_name}.',
+      description: '`context.targetingKey` is the user id, other context fields are attributes. Same answers as POST /evaluate/{flag_name}.',
       params: ofrepParamsSchema,
       body: ofrepRequestSchema,
       response: { 200: ofrepEvaluationSchema, 400: ofrepFailureSchema, 404: ofrepFailureSchema },
     },
-    handler: async (request) => ofrepService.evaluate(request.params.key, request.body?.context?.targetingKey),
+    handler: async (request) => ofrepService.evaluate(request.params.key, subjectOf(request.body?.context)),
   });
 
   app.post('/ofrep/v1/evaluate/flags', {
@@ -56,6 +63,6 @@ export const ofrepRoutes: FastifyPluginAsyncZod<{ ofrepService: OfrepService }> 
     },
     // The context is part of the tag: a client whose context changed never gets another context's 304.
     onSend: etagOnSendScoped((request) => JSON.stringify(contextOf(request) ?? {})),
-    handler: async (request) => ({ flags: ofrepService.evaluateAll(request.body?.context?.targetingKey) }),
+    handler: async (request) => ({ flags: ofrepService.evaluateAll(subjectOf(request.body?.context)) }),
   });
 };

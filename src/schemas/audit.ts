@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AuditEntry } from '../db/repositories.js';
-import { flagNameSchema } from './flags.js';
+import { flagNameSchema } from './common.js';
 
 const pageQuery = {
   limit: z.coerce.number().int().min(1).max(200).default(50).describe('Entries per page, 1–200'),
@@ -22,9 +22,9 @@ export const auditEntrySchema = z
       key_id: z.string().nullable().describe('null for ADMIN_API_KEY and for anonymous changes'),
       name: z.string().describe('The key\'s name, "ADMIN_API_KEY" or "anonymous"'),
     }),
-    action: z.enum(['flag.created', 'flag.updated', 'flag.deleted', 'api_key.created', 'api_key.revoked']),
-    target_type: z.enum(['flag', 'api_key']),
-    target: z.string().describe('The flag name or the API key id'),
+    action: z.enum(['flag.created', 'flag.updated', 'flag.deleted', 'segment.created', 'segment.updated', 'segment.deleted', 'api_key.created', 'api_key.revoked']),
+    target_type: z.enum(['flag', 'segment', 'api_key']),
+    target: z.string().describe('The flag or segment name, or the API key id'),
     before: z.record(z.string(), z.unknown()).nullable().describe('As the API showed it before the change; null when created'),
     after: z.record(z.string(), z.unknown()).nullable().describe('As the API showed it after the change; null when deleted'),
   })

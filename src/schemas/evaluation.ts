@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { flagNameSchema } from './flags.js';
+import { flagNameSchema } from './common.js';
 
 export const userIdSchema = z
   .string()
@@ -7,6 +7,26 @@ export const userIdSchema = z
   .max(256)
   .describe('Any string of 1–256 characters, URL-encoded in the path')
   .meta({ example: 'alice123' });
+
+export const attributeValueSchema = z.union([z.string().max(1000), z.number(), z.boolean(), z.array(z.string().max(1000)).max(100)]);
+
+export const attributesSchema = z
+  .record(z.string().min(1).max(100), attributeValueSchema)
+  .refine((attributes) => Object.keys(attributes).length <= 100, 'at most 100 attributes')
+  .describe('What rules and segments look at: strings, numbers, booleans or lists of strings')
+  .meta({ example: { country: 'DE', plan: 'pro', app_version: '2.3.0', beta: true } });
+
+/** Attributes as query parameters (`?country=DE&plan=pro`); a repeated parameter is a list. */
+export const attributesQuerySchema = z
+  .record(z.string().min(1).max(100), z.union([z.string().max(1000), z.array(z.string().max(1000)).max(100)]))
+  .refine((attributes) => Object.keys(attributes).length <= 100, 'at most 100 attributes')
+  .describe('Context attributes for rules and segments, e.g. ?country=DE&plan=pro; values are strings');
+
+export const evaluateBodySchema = z
+  .strictObject({ user_id: userIdSchema, attributes: attributesSchema.default({}) })
+  .meta({ id: 'EvaluationRequest', example: { user_id: 'alice123', attributes: { country: 'DE', plan: 'pro' } } });
+
+export const flagNameParamsSchema = z.object({ flag_name: flagNameSchema });
 
 export const userParamsSchema = z.object({ user_id: userIdSchema });
 export const userFlagParamsSchema = z.object({ user_id: userIdSchema, flag_name: flagNameSchema });
@@ -17,8 +37,10 @@ export const flagEvaluationSchema = z
     flag_name: z.string(),
     enabled: z.boolean(),
     reason: z
-      .enum(['FLAG_DISABLED', 'IN_ROLLOUT', 'OUT_OF_ROLLOUT'])
-      .describe('FLAG_DISABLED: status is off; IN_ROLLOUT / OUT_OF_ROLLOUT: the bucket is below / not below the rollout percentage'),
+      .enum(['FLAG_DISABLED', 'OVERRIDE', 'RULE_MATCH', 'IN_ROLLOUT', 'OUT_OF_ROLLOUT'])
+      .describe(
+        "FLAG_DISABLED: status is off; OVERRIDE: the user's override decided; RULE_MATCH: a rule matched and its percentage decided; IN_ROLLOUT / OUT_OF_ROLLOUT: no rule matched and the bucket is below / not below the flag's percentage",
+      ),
     bucket: z.number().describe("The user's position for this flag, 0–99.99; enabled when below rollout_percentage"),
     variant: z.string().nullable().describe("The user's variant when the flag has variants and is on for the user, else null"),
     // Any JSON; z.unknown() because fast-json-stringify cannot compile z.json()'s recursive schema.
@@ -35,3 +57,21 @@ export const userFlagsSchema = z
     flags: z.record(z.string(), z.boolean()).describe('Every flag by name: whether it is on for this user'),
   })
   .meta({ id: 'UserFlags', example: { user_id: 'alice123', flags: { beta_search: false, dark_mode: true } } });
+
+export const userFlagDetailsSchema = z
+  .object({
+    user_id: z.string(),
+    flags: z.record(
+      z.string(),
+      z.object({
+        enabled: z.boolean(),
+        reason: flagEvaluationSchema.shape.reason,
+        variant: z.string().nullable(),
+        payload: z.unknown(),
+      }),
+    ),
+  })
+  .meta({
+    id: 'UserFlagDetails',
+    example: { user_id: 'alice123', flags: { beta_search: { enabled: true, reason: 'RULE_MATCH', variant: null, payload: null } } },
+  });

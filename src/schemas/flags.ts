@@ -1,22 +1,8 @@
 import { z } from 'zod';
 import type { Flag } from '../db/repositories.js';
 import { basisPointsToPercentage, percentageToBasisPoints } from '../rollout.js';
-
-export const flagNameSchema = z
-  .string()
-  .min(1)
-  .max(100)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must start with a letter or digit and contain only letters, digits, "_", "-" and "."')
-  .describe('Unique name: 1–100 letters, digits, "_", "-" or ".", starting with a letter or digit')
-  .meta({ example: 'beta_search' });
-
-export const rolloutPercentageSchema = z
-  .number()
-  .min(0)
-  .max(100)
-  .refine((p) => Math.abs(p * 100 - Math.round(p * 100)) < 1e-6, 'must have at most two decimals')
-  .describe('Share of users who get the flag when it is on, 0–100 with at most two decimals')
-  .meta({ example: 25 });
+import { flagNameSchema, rolloutPercentageSchema } from './common.js';
+import { overrideResponseSchema, overridesSchema, ruleResponseSchema, rulesSchema, toOverrideResponse, toRuleResponse } from './targeting.js';
 
 const descriptionSchema = z.string().max(1000).nullable().describe('Free text, at most 1,000 characters');
 
@@ -57,6 +43,8 @@ export const createFlagBodySchema = z
     rollout_percentage: rolloutPercentageSchema.default(100),
     description: descriptionSchema.default(null),
     variants: variantsSchema.default([]),
+    rules: rulesSchema.default([]),
+    overrides: overridesSchema.default([]),
   })
   .meta({
     id: 'CreateFlag',
@@ -69,9 +57,11 @@ export const updateFlagBodySchema = z
     rollout_percentage: rolloutPercentageSchema.optional(),
     description: descriptionSchema.optional(),
     variants: variantsSchema.optional(),
+    rules: rulesSchema.optional(),
+    overrides: overridesSchema.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, {
-    message: 'send at least one of status, rollout_percentage, description, variants',
+    message: 'send at least one of status, rollout_percentage, description, variants, rules, overrides',
     // Only worth saying when the body is otherwise valid (an unknown field is the better message).
     when: (payload) => payload.issues.length === 0,
   })
@@ -86,6 +76,8 @@ export const flagSchema = z
     description: z.string().nullable(),
     // payload is any JSON; z.unknown() because fast-json-stringify cannot compile z.json()'s recursive schema.
     variants: z.array(z.object({ key: z.string(), weight: z.number(), payload: z.unknown() })),
+    rules: z.array(ruleResponseSchema),
+    overrides: z.array(overrideResponseSchema),
     created_at: z.string().describe('ISO 8601, UTC'),
     updated_at: z.string().describe('ISO 8601, UTC'),
   })
@@ -97,6 +89,8 @@ export const flagSchema = z
       rollout_percentage: 25,
       description: 'New search algorithm - 25% rollout',
       variants: [],
+      rules: [],
+      overrides: [],
       created_at: '2026-11-27T10:00:00.000Z',
       updated_at: '2026-11-27T10:00:00.000Z',
     },
@@ -111,6 +105,8 @@ export function toFlagResponse(flag: Flag): FlagResponse {
     rollout_percentage: basisPointsToPercentage(flag.rolloutBasisPoints),
     description: flag.description,
     variants: flag.variants.map((v) => ({ key: v.key, weight: basisPointsToPercentage(v.weightBasisPoints), payload: v.payload })),
+    rules: flag.rules.map(toRuleResponse),
+    overrides: flag.overrides.map(toOverrideResponse),
     created_at: flag.createdAt.toISOString(),
     updated_at: flag.updatedAt.toISOString(),
   };

@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { userIdSchema } from './evaluation.js';
+import { attributeValueSchema, userIdSchema } from './evaluation.js';
 
 // Shapes from the OpenFeature Remote Evaluation Protocol: https://github.com/open-feature/protocol (service/openapi.yaml).
 
 export const ofrepContextSchema = z
-  .looseObject({ targetingKey: userIdSchema.optional().describe('The user id: the same as {user_id} in /users/{user_id}/flags') })
-  .describe('The evaluation context; fields other than targetingKey are accepted and not used yet');
+  .object({ targetingKey: userIdSchema.optional().describe('The user id: the same as {user_id} in /users/{user_id}/flags') })
+  .catchall(attributeValueSchema)
+  .refine((context) => Object.keys(context).length <= 101, 'at most 100 attributes')
+  .describe('The evaluation context: targetingKey, and attributes for rules and segments (strings, numbers, booleans, lists of strings)');
 
 export const ofrepRequestSchema = z
   .object({ context: ofrepContextSchema.optional() })
@@ -19,7 +21,9 @@ export const ofrepEvaluationSchema = z
   .object({
     key: z.string(),
     value: z.union([z.boolean(), z.string()]).describe('Whether the flag is on for the user; for a flag with variants that is on, the variant\'s key'),
-    reason: z.enum(['STATIC', 'SPLIT', 'DISABLED']).describe('DISABLED: the flag is off; STATIC: the same for everyone (0% or 100%); SPLIT: decided by the user\'s bucket'),
+    reason: z
+      .enum(['STATIC', 'SPLIT', 'TARGETING_MATCH', 'DISABLED'])
+      .describe("DISABLED: the flag is off; STATIC: the same for everyone; TARGETING_MATCH: an override or rule decided; SPLIT: the user's bucket decided"),
     variant: z.string().describe('The variant\'s key, or "on" / "off" for a flag without variants'),
     metadata: z.object({ rollout_percentage: z.number(), payload: z.string().optional().describe("The variant's payload as JSON text") }),
   })

@@ -1,26 +1,18 @@
-import type { Flag, Variant } from '../db/repositories.js';
+import type { Flag } from '../db/repositories.js';
 import { NotFoundError } from '../errors.js';
-import { chooseVariant, evaluateRollout, isEnabled, type RolloutReason, variantBucketBasisPoints } from '../rollout.js';
+import { type Decision, decide } from '../evaluation.js';
+import { isEnabled } from '../rollout.js';
+import type { Attributes, SegmentDefinition } from '../targeting.js';
 
-/** Evaluation reads flags from memory and needs no more than this (FlagSnapshot provides it). */
+/** Evaluation reads flags and segments from memory and needs no more than this (FlagSnapshot provides it). */
 export interface FlagSource {
   find(name: string): Flag | undefined;
   all(): readonly Flag[];
+  segment(name: string): SegmentDefinition | undefined;
 }
 
-export interface FlagEvaluation {
-  userId: string;
-  flagName: string;
-  enabled: boolean;
-  reason: RolloutReason;
-  bucketBasisPoints: number;
-  /** The user's variant, for a flag with variants that is on for the user. */
-  variant: Variant | undefined;
-}
-
-/** Which of the flag's variants a user who gets the flag sees (none for a plain on/off flag). */
-export function variantFor(flag: Flag, userId: string): Variant | undefined {
-  return flag.variants.length === 0 ? undefined : chooseVariant(flag.variants, variantBucketBasisPoints(userId, flag.name));
+export interface FlagEvaluation extends Decision {
+  flag: Flag;
 }
 
 /** Counts evaluations per flag and result, for metrics. */
@@ -29,27 +21,39 @@ export interface EvaluationRecorder {
 }
 
 export class EvaluationService {
+  private readonly segments = (name: string) => this.flags.segment(name);
+
   constructor(
     private readonly flags: FlagSource,
     private readonly recorder: EvaluationRecorder,
   ) {}
 
-  evaluate(userId: string, flagName: string): FlagEvaluation {
+  evaluate(userId: string, flagName: string, attributes?: Attributes): FlagEvaluation {
     const flag = this.flags.find(flagName);
     if (!flag) throw new NotFoundError(`Flag "${flagName}" not found`);
-    const result = evaluateRollout(flag, userId, flag.name);
-    this.recorder.record(flag.name, result.enabled);
-    return { userId, flagName, ...result, variant: result.enabled ? variantFor(flag, userId) : undefined };
+    return this.decide(flag, userId, attributes);
+  }
+
+  /** Every flag, in name order, with its reason and variant. */
+  evaluateAll(userId: string, attributes?: Attributes): FlagEvaluation[] {
+    return this.flags.all().map((flag) => this.decide(flag, userId, attributes));
   }
 
   /** Whether each flag is on for the user, keyed by flag name in name order. */
-  evaluateAll(userId: string): Record<string, boolean> {
+  enabledFlags(userId: string, attributes?: Attributes): Record<string, boolean> {
     const result: Record<string, boolean> = {};
     for (const flag of this.flags.all()) {
-      const enabled = isEnabled(flag, userId, flag.name);
+      // Most flags are a percentage only: the bucket alone answers, without building a decision.
+      const enabled = flag.rules.length === 0 && flag.overrides.length === 0 ? isEnabled(flag, userId, flag.name) : decide(flag, userId, attributes, this.segments).enabled;
       this.recorder.record(flag.name, enabled);
       result[flag.name] = enabled;
     }
     return result;
+  }
+
+  private decide(flag: Flag, userId: string, attributes: Attributes | undefined): FlagEvaluation {
+    const decision = decide(flag, userId, attributes, this.segments);
+    this.recorder.record(flag.name, decision.enabled);
+    return { ...decision, flag };
   }
 }

@@ -1,5 +1,6 @@
-import type { Actor, Flag, FlagRepository, JsonValue, Variant } from '../db/repositories.js';
-import { NotFoundError } from '../errors.js';
+import type { Actor, Flag, FlagRepository, JsonValue, Override, Rule, Variant, VariantSplit } from '../db/repositories.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import type { Condition } from '../targeting.js';
 import { percentageToBasisPoints } from '../rollout.js';
 import type { FlagSnapshot } from './flag-snapshot.js';
 
@@ -10,23 +11,35 @@ export interface VariantInput {
   payload: JsonValue;
 }
 
+export interface RuleInput {
+  segment?: string;
+  conditions: Condition[];
+  rolloutPercentage: number;
+  variants: { key: string; weight: number }[];
+}
+
 export interface CreateFlagInput {
   name: string;
   status: boolean;
   rolloutPercentage: number;
   description: string | null;
   variants: VariantInput[];
+  rules: RuleInput[];
+  overrides: Override[];
 }
 
-export interface UpdateFlagInput {
-  status?: boolean;
-  rolloutPercentage?: number;
-  description?: string | null;
-  variants?: VariantInput[];
-}
+export type UpdateFlagInput = Partial<Omit<CreateFlagInput, 'name'>>;
 
 const toVariants = (variants: VariantInput[]): Variant[] =>
   variants.map((v) => ({ key: v.key, weightBasisPoints: percentageToBasisPoints(v.weight), payload: v.payload }));
+
+const toRules = (rules: RuleInput[]): Rule[] =>
+  rules.map((r) => ({
+    segment: r.segment ?? null,
+    conditions: r.conditions,
+    rolloutBasisPoints: percentageToBasisPoints(r.rolloutPercentage),
+    variants: r.variants.map((v): VariantSplit => ({ key: v.key, weightBasisPoints: percentageToBasisPoints(v.weight) })),
+  }));
 
 /**
  * Writes go to the database first and then into this process's snapshot, so a client that writes
@@ -49,26 +62,63 @@ export class FlagService {
   }
 
   async create(input: CreateFlagInput, actor: Actor): Promise<Flag> {
-    const flag = await this.flags.create({
-      name: input.name,
-      status: input.status,
-      rolloutBasisPoints: percentageToBasisPoints(input.rolloutPercentage),
-      description: input.description,
-      variants: toVariants(input.variants),
-    }, actor);
+    const variants = toVariants(input.variants);
+    const rules = toRules(input.rules);
+    this.checkReferences(variants, rules, input.overrides);
+    const flag = await this.flags.create(
+      {
+        name: input.name,
+        status: input.status,
+        rolloutBasisPoints: percentageToBasisPoints(input.rolloutPercentage),
+        description: input.description,
+        variants,
+        rules,
+        overrides: input.overrides,
+      },
+      actor,
+    );
     this.snapshot.put(flag);
     return flag;
   }
 
   async update(name: string, input: UpdateFlagInput, actor: Actor): Promise<Flag> {
-    const flag = await this.flags.update(name, {
-      status: input.status,
-      rolloutBasisPoints: input.rolloutPercentage === undefined ? undefined : percentageToBasisPoints(input.rolloutPercentage),
-      description: input.description,
-      variants: input.variants === undefined ? undefined : toVariants(input.variants),
-    }, actor);
+    const current = this.get(name);
+    const variants = input.variants === undefined ? undefined : toVariants(input.variants);
+    const rules = input.rules === undefined ? undefined : toRules(input.rules);
+    // The flag as it will be: changed variants must still fit the rules and overrides kept.
+    this.checkReferences(variants ?? current.variants, rules ?? current.rules, input.overrides ?? current.overrides);
+    const flag = await this.flags.update(
+      name,
+      {
+        status: input.status,
+        rolloutBasisPoints: input.rolloutPercentage === undefined ? undefined : percentageToBasisPoints(input.rolloutPercentage),
+        description: input.description,
+        variants,
+        rules,
+        overrides: input.overrides,
+      },
+      actor,
+    );
     this.snapshot.put(flag);
     return flag;
+  }
+
+  /** Rules name existing segments and variants; rule splits add up to 100; overrides name variants. */
+  private checkReferences(variants: Variant[], rules: Rule[], overrides: Override[]): void {
+    const keys = new Set(variants.map((v) => v.key));
+    for (const [i, rule] of rules.entries()) {
+      if (rule.segment !== null && !this.snapshot.segment(rule.segment)) throw new ValidationError(`rules/${i}/segment: no segment named "${rule.segment}"`);
+      if (rule.variants.length === 0) continue;
+      for (const split of rule.variants) {
+        if (!keys.has(split.key)) throw new ValidationError(`rules/${i}/variants: the flag has no variant "${split.key}"`);
+      }
+      if (new Set(rule.variants.map((v) => v.key)).size !== rule.variants.length) throw new ValidationError(`rules/${i}/variants: a variant appears twice`);
+      const total = rule.variants.reduce((sum, v) => sum + v.weightBasisPoints, 0);
+      if (total !== 10_000) throw new ValidationError(`rules/${i}/variants: weights must add up to 100, not ${total / 100}`);
+    }
+    for (const [i, override] of overrides.entries()) {
+      if (override.variant !== null && !keys.has(override.variant)) throw new ValidationError(`overrides/${i}/variant: the flag has no variant "${override.variant}"`);
+    }
   }
 
   async delete(name: string, actor: Actor): Promise<void> {

@@ -1,17 +1,26 @@
-import type { Flag } from '../db/repositories.js';
+import type { Flag, Segment } from '../db/repositories.js';
+import type { SegmentDefinition } from '../targeting.js';
+
+/** A segment as evaluation uses it: its user ids in a set, for a lookup per evaluation. */
+export interface LoadedSegment extends SegmentDefinition {
+  readonly segment: Segment;
+}
 
 interface SnapshotState {
   readonly revision: number;
   readonly byName: ReadonlyMap<string, Flag>;
   /** In name order (code points), ready for "all flags" answers. */
   readonly sorted: readonly Flag[];
+  readonly segments: ReadonlyMap<string, LoadedSegment>;
 }
 
 const byCodePoint = (a: Flag, b: Flag) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-function stateOf(revision: number, flags: Iterable<Flag>): SnapshotState {
+const loadSegment = (segment: Segment): LoadedSegment => ({ segment, userIds: new Set(segment.userIds), conditions: segment.conditions });
+
+function stateOf(revision: number, flags: Iterable<Flag>, segments: ReadonlyMap<string, LoadedSegment>): SnapshotState {
   const sorted = [...flags].sort(byCodePoint);
-  return { revision, byName: new Map(sorted.map((f) => [f.name, f])), sorted };
+  return { revision, byName: new Map(sorted.map((f) => [f.name, f])), sorted, segments };
 }
 
 /**
@@ -19,7 +28,7 @@ function stateOf(revision: number, flags: Iterable<Flag>): SnapshotState {
  * immutable state and swaps it in one assignment: a reader always sees one consistent set.
  */
 export class FlagSnapshot {
-  private state: SnapshotState = stateOf(-1, []);
+  private state: SnapshotState = stateOf(-1, [], new Map());
   private writesApplied = 0;
 
   /** The flags table revision this snapshot was loaded at (-1 before the first load). */
@@ -40,8 +49,26 @@ export class FlagSnapshot {
     return this.state.sorted;
   }
 
-  replace(revision: number, flags: readonly Flag[]): void {
-    this.state = stateOf(revision, flags);
+  segment(name: string): LoadedSegment | undefined {
+    return this.state.segments.get(name);
+  }
+
+  /** Every segment, in name order. */
+  allSegments(): Segment[] {
+    return [...this.state.segments.values()].map((s) => s.segment).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  replace(revision: number, flags: readonly Flag[], segments: readonly Segment[]): void {
+    this.state = stateOf(revision, flags, new Map(segments.map((s) => [s.name, loadSegment(s)])));
+  }
+
+  /** A segment this process just wrote (or deleted: undefined). */
+  putSegment(name: string, segment: Segment | undefined): void {
+    const segments = new Map(this.state.segments);
+    if (segment) segments.set(name, loadSegment(segment));
+    else segments.delete(name);
+    this.state = { ...this.state, segments };
+    this.writesApplied++;
   }
 
   /** A write this process just committed: visible here at once, before the next reload. */
@@ -59,7 +86,7 @@ export class FlagSnapshot {
 
   private applyLocal(byName: Map<string, Flag>): void {
     // The revision stays: the database has moved past it, so the next poll reloads everything.
-    this.state = stateOf(this.state.revision, byName.values());
+    this.state = stateOf(this.state.revision, byName.values(), this.state.segments);
     this.writesApplied++;
   }
 }

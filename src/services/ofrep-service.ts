@@ -1,12 +1,18 @@
 import type { Flag } from '../db/repositories.js';
 import { NotFoundError } from '../errors.js';
-import { BASIS_POINTS_PER_PERCENT, basisPointsToPercentage, isEnabled } from '../rollout.js';
-import { type EvaluationRecorder, type FlagSource, variantFor } from './evaluation-service.js';
-
-const ALL_USERS = 100 * BASIS_POINTS_PER_PERCENT;
+import { decide, dependsOnUser } from '../evaluation.js';
+import { basisPointsToPercentage } from '../rollout.js';
+import type { Attributes } from '../targeting.js';
+import type { EvaluationRecorder, FlagSource } from './evaluation-service.js';
 
 /** OpenFeature's reasons: https://openfeature.dev/specification/types#resolution-reason */
-export type OfrepReason = 'STATIC' | 'SPLIT' | 'DISABLED';
+export type OfrepReason = 'STATIC' | 'SPLIT' | 'TARGETING_MATCH' | 'DISABLED';
+
+/** Who is asking: the user id, and the attributes rules and segments look at. */
+export interface OfrepSubject {
+  targetingKey: string | undefined;
+  attributes: Attributes;
+}
 
 export interface OfrepEvaluation {
   key: string;
@@ -40,40 +46,38 @@ export class OfrepService {
     private readonly recorder: EvaluationRecorder,
   ) {}
 
-  evaluate(key: string, targetingKey: string | undefined): OfrepEvaluation {
+  evaluate(key: string, subject: OfrepSubject): OfrepEvaluation {
     const flag = this.flags.find(key);
     if (!flag) throw new NotFoundError(`Flag "${key}" not found`);
-    const result = this.resolve(flag, targetingKey);
+    const result = this.resolve(flag, subject);
     if ('errorCode' in result) throw new TargetingKeyMissingError(result.errorDetails);
     return result;
   }
 
   /** Every flag, in name order; a flag that needs a targeting key the context lacks fails alone. */
-  evaluateAll(targetingKey: string | undefined): (OfrepEvaluation | OfrepFailure)[] {
-    return this.flags.all().map((flag) => this.resolve(flag, targetingKey));
+  evaluateAll(subject: OfrepSubject): (OfrepEvaluation | OfrepFailure)[] {
+    return this.flags.all().map((flag) => this.resolve(flag, subject));
   }
 
-  private resolve(flag: Flag, targetingKey: string | undefined): OfrepEvaluation | OfrepFailure {
+  private resolve(flag: Flag, { targetingKey, attributes }: OfrepSubject): OfrepEvaluation | OfrepFailure {
     const metadata = { rollout_percentage: basisPointsToPercentage(flag.rolloutBasisPoints) };
-    const hasVariants = flag.variants.length > 0;
-    let enabled: boolean;
-    let reason: OfrepReason;
-    if (!flag.status) {
-      [enabled, reason] = [false, 'DISABLED'];
-    } else if (flag.rolloutBasisPoints <= 0 || (flag.rolloutBasisPoints >= ALL_USERS && !hasVariants)) {
-      // Everyone gets the same answer: no targeting key needed.
-      [enabled, reason] = [flag.rolloutBasisPoints > 0, 'STATIC'];
-    } else if (targetingKey === undefined) {
-      return { key: flag.name, errorCode: 'TARGETING_KEY_MISSING', errorDetails: `Flag "${flag.name}" depends on the user: send context.targetingKey` };
-    } else {
-      [enabled, reason] = [isEnabled(flag, targetingKey, flag.name), 'SPLIT'];
+    if (!flag.status || !dependsOnUser(flag)) {
+      // Off, or the same for everyone (0% or 100%, no rules, overrides or variants): no targeting key needed.
+      const value = flag.status && flag.rolloutBasisPoints > 0;
+      this.recorder.record(flag.name, value);
+      return { key: flag.name, value, reason: flag.status ? 'STATIC' : 'DISABLED', variant: value ? 'on' : 'off', metadata };
     }
-    this.recorder.record(flag.name, enabled);
-    const variant = enabled && targetingKey !== undefined ? variantFor(flag, targetingKey) : undefined;
+    if (targetingKey === undefined) {
+      return { key: flag.name, errorCode: 'TARGETING_KEY_MISSING', errorDetails: `Flag "${flag.name}" depends on the user: send context.targetingKey` };
+    }
+    const decision = decide(flag, targetingKey, attributes, (name) => this.flags.segment(name));
+    this.recorder.record(flag.name, decision.enabled);
+    const reason = decision.reason === 'OVERRIDE' || decision.reason === 'RULE_MATCH' ? 'TARGETING_MATCH' : 'SPLIT';
+    const variant = decision.variant;
     if (variant) {
       const payload = variant.payload === null ? {} : { payload: JSON.stringify(variant.payload) };
       return { key: flag.name, value: variant.key, reason, variant: variant.key, metadata: { ...metadata, ...payload } };
     }
-    return { key: flag.name, value: enabled, reason, variant: enabled ? 'on' : 'off', metadata };
+    return { key: flag.name, value: decision.enabled, reason, variant: decision.enabled ? 'on' : 'off', metadata };
   }
 }

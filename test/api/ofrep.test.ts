@@ -140,6 +140,9 @@ describe('the official OpenFeature SDK with the OFREP provider', () => {
       { key: 'blue_button', weight: 50, payload: { color: '#0057ff' } },
     ];
     await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'checkout_button', status: true, rollout_percentage: 80, variants } });
+    await app.inject({ method: 'POST', url: '/segments', payload: { name: 'germany', conditions: [{ attribute: 'country', operator: 'equals', value: 'DE' }] } });
+    const rules = [{ segment: 'germany', conditions: [{ attribute: 'seats', operator: 'gte', value: 10 }] }];
+    await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'team_plan', status: true, rollout_percentage: 0, rules } });
     baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
     await OpenFeature.setProviderAndWait(new OFREPProvider({ baseUrl }));
   });
@@ -161,6 +164,23 @@ describe('the official OpenFeature SDK with the OFREP provider', () => {
 
     const missing = await client.getBooleanDetails('no_such_flag', true, { targetingKey: 'alice123' });
     expect(missing).toMatchObject({ value: true, errorCode: 'FLAG_NOT_FOUND' });
+  });
+
+  it('passes the context to targeting rules: the same answers as POST /evaluate/{flag_name}', async () => {
+    const client = OpenFeature.getClient();
+    for (const [context, enabled] of [
+      [{ country: 'DE', seats: 12 }, true],
+      [{ country: 'DE', seats: 3 }, false],
+      [{ country: 'FR', seats: 12 }, false],
+    ] as const) {
+      const native = (await app.inject({ method: 'POST', url: '/evaluate/team_plan', payload: { user_id: 'acme', attributes: context } })).json();
+      expect(native.enabled).toBe(enabled);
+      const details = await client.getBooleanDetails('team_plan', !enabled, { targetingKey: 'acme', ...context });
+      expect(details).toMatchObject({ value: enabled, reason: enabled ? 'TARGETING_MATCH' : 'SPLIT' });
+    }
+    // A context the targeting cannot use is refused, and the SDK falls back to the default.
+    const invalid = await client.getBooleanDetails('team_plan', true, { targetingKey: 'acme', country: { code: 'DE' } });
+    expect(invalid).toMatchObject({ value: true, errorCode: 'INVALID_CONTEXT' });
   });
 
   it('resolves a multivariate string flag to the native variant, with its payload in the metadata', async () => {

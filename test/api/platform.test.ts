@@ -31,6 +31,8 @@ describe('health, docs and CORS', () => {
       '/api-keys',
       '/api-keys/{id}',
       '/audit',
+      '/evaluate',
+      '/evaluate/{flag_name}',
       '/flags',
       '/flags/{flag_name}',
       '/flags/{flag_name}/history',
@@ -38,6 +40,8 @@ describe('health, docs and CORS', () => {
       '/health/live',
       '/ofrep/v1/evaluate/flags',
       '/ofrep/v1/evaluate/flags/{key}',
+      '/segments',
+      '/segments/{segment_name}',
       '/users/{user_id}/flags',
       '/users/{user_id}/flags/{flag_name}',
     ]);
@@ -45,7 +49,7 @@ describe('health, docs and CORS', () => {
     const create = doc.paths['/flags'].post;
     const bodyRef: string = create.requestBody.content['application/json'].schema.$ref;
     const bodySchema = doc.components.schemas[bodyRef.split('/').pop()!];
-    expect(Object.keys(bodySchema.properties).sort()).toEqual(['description', 'flag_name', 'rollout_percentage', 'status', 'variants']);
+    expect(Object.keys(bodySchema.properties).sort()).toEqual(['description', 'flag_name', 'overrides', 'rollout_percentage', 'rules', 'status', 'variants']);
     expect(bodySchema.properties.rollout_percentage).toMatchObject({ minimum: 0, maximum: 100 });
     expect(Object.keys(create.responses).sort()).toEqual(['201', '400', '401', '403', '409', '413', '415', '429']);
     // Swagger UI's Authorize button, and which routes need it.

@@ -1,0 +1,85 @@
+import type { Condition } from '../targeting.js';
+import type { FlagRow, FlagRowData, SegmentRow, SegmentRowData } from './prisma-tables.js';
+import type { Flag, FlagChanges, JsonValue, NewFlag, NewSegment, Override, Rule, Segment, SegmentChanges, Variant } from './repositories.js';
+
+// The JSON columns' stored shapes: snake_case like the columns, basis points like rollout_bp.
+interface StoredVariant {
+  key: string;
+  weight_bp: number;
+  payload: JsonValue;
+}
+interface StoredRule {
+  segment: string | null;
+  conditions: Condition[];
+  rollout_bp: number;
+  variants: { key: string; weight_bp: number }[];
+}
+interface StoredOverride {
+  user_id: string;
+  enabled: boolean;
+  variant: string | null;
+}
+
+/** A list as JSON text, or null for an empty one (most flags have none). */
+const encodeList = <T, S>(items: readonly T[], encode: (item: T) => S): string | null => (items.length === 0 ? null : JSON.stringify(items.map(encode)));
+const decodeList = <S, T>(text: string | null, decode: (stored: S) => T): T[] => (text === null ? [] : (JSON.parse(text) as S[]).map(decode));
+
+const encodeVariant = (v: Variant): StoredVariant => ({ key: v.key, weight_bp: v.weightBasisPoints, payload: v.payload });
+const decodeVariant = (v: StoredVariant): Variant => ({ key: v.key, weightBasisPoints: v.weight_bp, payload: v.payload });
+const encodeRule = (r: Rule): StoredRule => ({
+  segment: r.segment,
+  conditions: r.conditions,
+  rollout_bp: r.rolloutBasisPoints,
+  variants: r.variants.map((v) => ({ key: v.key, weight_bp: v.weightBasisPoints })),
+});
+const decodeRule = (r: StoredRule): Rule => ({
+  segment: r.segment,
+  conditions: r.conditions,
+  rolloutBasisPoints: r.rollout_bp,
+  variants: r.variants.map((v) => ({ key: v.key, weightBasisPoints: v.weight_bp })),
+});
+const encodeOverride = (o: Override): StoredOverride => ({ user_id: o.userId, enabled: o.enabled, variant: o.variant });
+const decodeOverride = (o: StoredOverride): Override => ({ userId: o.user_id, enabled: o.enabled, variant: o.variant });
+
+export const toFlag = ({ variants, rules, overrides, ...row }: FlagRow): Flag => ({
+  ...row,
+  variants: decodeList(variants, decodeVariant),
+  rules: decodeList(rules, decodeRule),
+  overrides: decodeList(overrides, decodeOverride),
+});
+
+export const toFlagRow = (flag: NewFlag): FlagRowData => ({
+  ...flag,
+  variants: encodeList(flag.variants, encodeVariant),
+  rules: encodeList(flag.rules, encodeRule),
+  overrides: encodeList(flag.overrides, encodeOverride),
+});
+
+export function toFlagRowChanges({ variants, rules, overrides, ...changes }: FlagChanges): Partial<Omit<FlagRowData, 'name'>> {
+  return {
+    ...changes,
+    ...(variants && { variants: encodeList(variants, encodeVariant) }),
+    ...(rules && { rules: encodeList(rules, encodeRule) }),
+    ...(overrides && { overrides: encodeList(overrides, encodeOverride) }),
+  };
+}
+
+export const toSegment = ({ conditions, userIds, ...row }: SegmentRow): Segment => ({
+  ...row,
+  conditions: JSON.parse(conditions) as Condition[],
+  userIds: JSON.parse(userIds) as string[],
+});
+
+export const toSegmentRow = (segment: NewSegment): SegmentRowData => ({
+  ...segment,
+  conditions: JSON.stringify(segment.conditions),
+  userIds: JSON.stringify(segment.userIds),
+});
+
+export function toSegmentRowChanges({ conditions, userIds, ...changes }: SegmentChanges): Partial<Omit<SegmentRowData, 'name'>> {
+  return {
+    ...changes,
+    ...(conditions && { conditions: JSON.stringify(conditions) }),
+    ...(userIds && { userIds: JSON.stringify(userIds) }),
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * How one flag is decided for one user: pure, from the flag, the user and the attributes of the
+ * evaluation context. In order, the first step that applies decides:
+ *   1. the flag is off                          → off        (FLAG_DISABLED)
+ *   2. an override names the user               → its answer (OVERRIDE)
+ *   3. the first rule whose segment and conditions hold → on when the user's bucket is below the
+ *      rule's percentage                                     (RULE_MATCH)
+ *   4. otherwise the flag's own percentage      → IN_ROLLOUT / OUT_OF_ROLLOUT
+ * A user who gets a flag with variants also gets a variant: the one the override names, or the
+ * rule's split of the flag's variants, or the flag's own weights, walked with the variant bucket.
+ */
+import type { Flag, Rule, Variant } from './db/repositories.js';
+import { bucketBasisPoints, chooseVariant, variantBucketBasisPoints } from './rollout.js';
+import { type Attributes, inSegment, matchesAll, type SegmentDefinition } from './targeting.js';
+
+export type EvaluationReason = 'FLAG_DISABLED' | 'OVERRIDE' | 'RULE_MATCH' | 'IN_ROLLOUT' | 'OUT_OF_ROLLOUT';
+
+export interface Decision {
+  readonly enabled: boolean;
+  readonly reason: EvaluationReason;
+  readonly bucketBasisPoints: number;
+  readonly variant: Variant | undefined;
+}
+
+export type SegmentLookup = (name: string) => SegmentDefinition | undefined;
+
+const NO_ATTRIBUTES: Attributes = {};
+
+function ruleMatches(rule: Rule, userId: string, attributes: Attributes, segments: SegmentLookup): boolean {
+  if (rule.segment !== null) {
+    const segment = segments(rule.segment);
+    if (!segment || !inSegment(segment, userId, attributes)) return false;
+  }
+  return matchesAll(rule.conditions, attributes);
+}
+
+function variantOf(flag: Flag, userId: string, rule: Rule | undefined): Variant | undefined {
+  if (flag.variants.length === 0) return undefined;
+  const bucket = variantBucketBasisPoints(userId, flag.name);
+  if (!rule || rule.variants.length === 0) return chooseVariant(flag.variants, bucket);
+  const key = chooseVariant(rule.variants, bucket)?.key;
+  return flag.variants.find((v) => v.key === key);
+}
+
+export function decide(flag: Flag, userId: string, attributes: Attributes = NO_ATTRIBUTES, segments: SegmentLookup = () => undefined): Decision {
+  const bucket = bucketBasisPoints(userId, flag.name);
+  if (!flag.status) return { enabled: false, reason: 'FLAG_DISABLED', bucketBasisPoints: bucket, variant: undefined };
+
+  if (flag.overrides.length > 0) {
+    const override = flag.overrides.find((o) => o.userId === userId);
+    if (override) {
+      const variant = !override.enabled ? undefined : override.variant !== null ? flag.variants.find((v) => v.key === override.variant) : variantOf(flag, userId, undefined);
+      return { enabled: override.enabled, reason: 'OVERRIDE', bucketBasisPoints: bucket, variant };
+    }
+  }
+
+  for (const rule of flag.rules) {
+    if (!ruleMatches(rule, userId, attributes, segments)) continue;
+    const enabled = bucket < rule.rolloutBasisPoints;
+    return { enabled, reason: 'RULE_MATCH', bucketBasisPoints: bucket, variant: enabled ? variantOf(flag, userId, rule) : undefined };
+  }
+
+  const enabled = bucket < flag.rolloutBasisPoints;
+  return { enabled, reason: enabled ? 'IN_ROLLOUT' : 'OUT_OF_ROLLOUT', bucketBasisPoints: bucket, variant: enabled ? variantOf(flag, userId, undefined) : undefined };
+}
+
+/** Whether the flag's answer can differ between users (then it needs to know who asks). */
+export function dependsOnUser(flag: Flag): boolean {
+  return flag.status && (flag.rules.length > 0 || flag.overrides.length > 0 || flag.variants.length > 0 || (flag.rolloutBasisPoints > 0 && flag.rolloutBasisPoints < 10_000));
+}

@@ -1,0 +1,58 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { problemResponses } from '../schemas/problem.js';
+import { createSegmentBodySchema, segmentParamsSchema, segmentSchema, toSegmentResponse, updateSegmentBodySchema } from '../schemas/segments.js';
+import type { SegmentService } from '../services/segment-service.js';
+
+export const segmentRoutes: FastifyPluginAsyncZod<{ segmentService: SegmentService }> = async (app, { segmentService }) => {
+  app.post('/segments', {
+    schema: {
+      tags: ['segments'],
+      summary: 'Create a segment: listed users, plus whoever meets all its conditions',
+      body: createSegmentBodySchema,
+      response: { 201: segmentSchema, ...problemResponses(400, 409, 413, 415) },
+    },
+    handler: async (request, reply) => {
+      const { name, description, conditions, user_ids } = request.body;
+      const segment = await segmentService.create({ name, description, conditions, userIds: user_ids }, request.principal);
+      return reply.code(201).header('location', `/segments/${encodeURIComponent(segment.name)}`).send(toSegmentResponse(segment));
+    },
+  });
+
+  app.get('/segments', {
+    schema: { tags: ['segments'], summary: 'List all segments, sorted by name', response: { 200: z.array(segmentSchema) } },
+    handler: async () => segmentService.list().map(toSegmentResponse),
+  });
+
+  app.get('/segments/:segment_name', {
+    schema: { tags: ['segments'], summary: 'Read a segment', params: segmentParamsSchema, response: { 200: segmentSchema, ...problemResponses(400, 404) } },
+    handler: async (request) => toSegmentResponse(segmentService.get(request.params.segment_name)),
+  });
+
+  app.put('/segments/:segment_name', {
+    schema: {
+      tags: ['segments'],
+      summary: 'Change some fields of a segment',
+      params: segmentParamsSchema,
+      body: updateSegmentBodySchema,
+      response: { 200: segmentSchema, ...problemResponses(400, 404, 413, 415) },
+    },
+    handler: async (request) => {
+      const { description, conditions, user_ids } = request.body;
+      return toSegmentResponse(await segmentService.update(request.params.segment_name, { description, conditions, userIds: user_ids }, request.principal));
+    },
+  });
+
+  app.delete('/segments/:segment_name', {
+    schema: {
+      tags: ['segments'],
+      summary: 'Delete a segment; 409 naming the flags whose rules still use it',
+      params: segmentParamsSchema,
+      response: { 204: z.null().describe('Deleted'), ...problemResponses(400, 404, 409) },
+    },
+    handler: async (request, reply) => {
+      await segmentService.delete(request.params.segment_name, request.principal);
+      return reply.code(204).send(null);
+    },
+  });
+};

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import type { Segment } from '../db/repositories.js';
+import { flagNameSchema } from './common.js';
+import { conditionsSchema } from './targeting.js';
+
+const segmentNameSchema = flagNameSchema.describe('Unique name: 1–100 letters, digits, "_", "-" or ".", starting with a letter or digit').meta({ example: 'beta_testers' });
+const userIdsSchema = z.array(z.string().min(1).max(256)).max(10_000).describe('Users who are in the segment whatever their attributes');
+
+export const segmentParamsSchema = z.object({ segment_name: segmentNameSchema });
+
+export const createSegmentBodySchema = z
+  .strictObject({
+    name: segmentNameSchema,
+    description: z.string().max(1000).nullable().default(null),
+    conditions: conditionsSchema.default([]),
+    user_ids: userIdsSchema.default([]),
+  })
+  .meta({
+    id: 'CreateSegment',
+    example: { name: 'beta_testers', description: 'Pro users in Germany, and the QA team', conditions: [{ attribute: 'country', operator: 'equals', value: 'DE' }, { attribute: 'plan', operator: 'equals', value: 'pro' }], user_ids: ['qa-1'] },
+  });
+
+export const updateSegmentBodySchema = z
+  .strictObject({
+    description: z.string().max(1000).nullable().optional(),
+    conditions: conditionsSchema.optional(),
+    user_ids: userIdsSchema.optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, { message: 'send at least one of description, conditions, user_ids', when: (payload) => payload.issues.length === 0 })
+  .meta({ id: 'UpdateSegment', example: { user_ids: ['qa-1', 'qa-2'] } });
+
+export const segmentSchema = z
+  .object({
+    name: z.string(),
+    description: z.string().nullable(),
+    conditions: z.array(z.object({ attribute: z.string(), operator: z.string(), value: z.unknown().optional() })),
+    user_ids: z.array(z.string()),
+    created_at: z.string().describe('ISO 8601, UTC'),
+    updated_at: z.string().describe('ISO 8601, UTC'),
+  })
+  .meta({ id: 'Segment' });
+
+export function toSegmentResponse(segment: Segment): z.infer<typeof segmentSchema> {
+  return {
+    name: segment.name,
+    description: segment.description,
+    conditions: segment.conditions.map((c) => ({ ...c })),
+    user_ids: segment.userIds,
+    created_at: segment.createdAt.toISOString(),
+    updated_at: segment.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,38 @@
+import type { Actor, NewSegment, Segment, SegmentChanges, SegmentRepository } from '../db/repositories.js';
+import { NotFoundError } from '../errors.js';
+import type { FlagSnapshot } from './flag-snapshot.js';
+
+/** Like flags: writes go to the database, then into this process's snapshot; reads come from the snapshot. */
+export class SegmentService {
+  constructor(
+    private readonly segments: SegmentRepository,
+    private readonly snapshot: FlagSnapshot,
+  ) {}
+
+  list(): Segment[] {
+    return this.snapshot.allSegments();
+  }
+
+  get(name: string): Segment {
+    const loaded = this.snapshot.segment(name);
+    if (!loaded) throw new NotFoundError(`Segment "${name}" not found`);
+    return loaded.segment;
+  }
+
+  async create(segment: NewSegment, actor: Actor): Promise<Segment> {
+    const created = await this.segments.create(segment, actor);
+    this.snapshot.putSegment(created.name, created);
+    return created;
+  }
+
+  async update(name: string, changes: SegmentChanges, actor: Actor): Promise<Segment> {
+    const updated = await this.segments.update(name, changes, actor);
+    this.snapshot.putSegment(name, updated);
+    return updated;
+  }
+
+  async delete(name: string, actor: Actor): Promise<void> {
+    await this.segments.delete(name, actor);
+    this.snapshot.putSegment(name, undefined);
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * Targeting: which users a rule or segment selects, from the attributes of the evaluation context.
+ * Pure: no I/O. Every operator answers "no match" for a missing attribute or a value of the wrong
+ * type (never an error), so a bad context can only fail to match, never break an evaluation.
+ */
+
+export type AttributeValue = string | number | boolean | string[];
+export type Attributes = Readonly<Record<string, AttributeValue>>;
+
+export const OPERATORS = [
+  'equals',
+  'not_equals',
+  'in',
+  'not_in',
+  'contains',
+  'starts_with',
+  'ends_with',
+  'lt',
+  'lte',
+  'gt',
+  'gte',
+  'semver_eq',
+  'semver_lt',
+  'semver_lte',
+  'semver_gt',
+  'semver_gte',
+  'matches',
+  'exists',
+  'not_exists',
+] as const;
+export type Operator = (typeof OPERATORS)[number];
+
+export interface Condition {
+  readonly attribute: string;
+  readonly operator: Operator;
+  /** A string, number or boolean; a list of strings for in / not_in; none for exists / not_exists. */
+  readonly value?: string | number | boolean | readonly string[];
+}
+
+/** Regular expressions run on at most this many characters of the attribute. */
+export const MAX_REGEX_INPUT_LENGTH = 1000;
+export const MAX_REGEX_PATTERN_LENGTH = 200;
+
+const scalar = (value: AttributeValue): string | undefined => (Array.isArray(value) ? undefined : String(value));
+
+function numeric(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const parsed = Number(value);
+  return Number.isFinite(parsed) ? parsed : undefined;
+}
+
+interface SemVer {
+  core: [number, number, number];
+  prerelease: string[];
+}
+
+const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+
+function parseSemVer(value: unknown): SemVer | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = SEMVER.exec(value);
+  if (!match) return undefined;
+  return { core: [Number(match[1]), Number(match[2]), Number(match[3])], prerelease: match[4] ? match[4].split('.') : [] };
+}
+
+/** Semantic Versioning 2.0.0 precedence (§11): negative, zero or positive. */
+function compareSemVer(a: SemVer, b: SemVer): number {
+  for (let i = 0; i < 3; i++) if (a.core[i] !== b.core[i]) return a.core[i] - b.core[i];
+  if (a.prerelease.length === 0 || b.prerelease.length === 0) return b.prerelease.length - a.prerelease.length;
+  for (let i = 0; i < Math.min(a.prerelease.length, b.prerelease.length); i++) {
+    const [x, y] = [a.prerelease[i], b.prerelease[i]];
+    if (x === y) continue;
+    const [xn, yn] = [/^\d+$/.test(x), /^\d+$/.test(y)];
+    if (xn && yn) return Number(x) - Number(y);
+    if (xn !== yn) return xn ? -1 : 1;
+    return x < y ? -1 : 1;
+  }
+  return a.prerelease.length - b.prerelease.length;
+}
+
+/**
+ * Why a pattern is refused, or undefined when it is safe to run on every evaluation: at most
+ * MAX_REGEX_PATTERN_LENGTH characters, valid, and without the constructs that make backtracking
+ * explode: a quantified group that itself contains a quantifier or an alternation ("(a+)+",
+ * "(a|aa)*"), and backreferences.
+ */
+export function unsafeRegexReason(pattern: string): string | undefined {
+  if (pattern.length > MAX_REGEX_PATTERN_LENGTH) return `a pattern may have at most ${MAX_REGEX_PATTERN_LENGTH} characters`;
+  try {
+    new RegExp(pattern, 'u');
+  } catch (error) {
+    return `not a valid regular expression: ${(error as Error).message}`;
+  }
+  if (/\\[1-9]|\\k</.test(pattern)) return 'backreferences are not allowed';
+  // Group contents that repeat inside a repeated group, found by scanning the groups.
+  const stack: { risky: boolean }[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === '[') {
+      // Skip the character class: quantifier characters inside it are literals.
+      for (i++; i < pattern.length && pattern[i] !== ']'; i++) if (pattern[i] === '\\') i++;
+      continue;
+    }
+    if (c === '(') stack.push({ risky: false });
+    else if (c === ')') {
+      const group = stack.pop();
+      const next = pattern[i + 1];
+      const quantified = next === '*' || next === '+' || next === '{' || next === '?';
+      if (group?.risky && quantified && next !== '?') return 'nested quantifiers ("(a+)+", "(a|b)*") can take exponential time';
+      if (group?.risky && stack.length > 0) stack[stack.length - 1].risky = true;
+      if (quantified && stack.length > 0) stack[stack.length - 1].risky = true;
+    } else if ((c === '*' || c === '+' || c === '{' || c === '|') && stack.length > 0) {
+      stack[stack.length - 1].risky = true;
+    }
+  }
+  return undefined;
+}
+
+const compiledPatterns = new Map<string, RegExp>();
+
+function regexFor(pattern: string): RegExp | undefined {
+  let regex = compiledPatterns.get(pattern);
+  if (!regex) {
+    // Patterns are checked when a rule or segment is saved; this guards anything stored otherwise.
+    if (unsafeRegexReason(pattern) !== undefined) return undefined;
+    regex = new RegExp(pattern, 'u');
+    compiledPatterns.set(pattern, regex);
+  }
+  return regex;
+}
+
+export function matchesCondition(condition: Condition, attributes: Attributes): boolean {
+  const actual = Object.hasOwn(attributes, condition.attribute) ? attributes[condition.attribute] : undefined;
+  const expected = condition.value;
+  if (condition.operator === 'exists') return actual !== undefined;
+  if (condition.operator === 'not_exists') return actual === undefined;
+  if (actual === undefined) return false;
+
+  switch (condition.operator) {
+    case 'equals':
+    case 'not_equals': {
+      const a = scalar(actual);
+      if (a === undefined || expected === undefined || Array.isArray(expected)) return false;
+      const equal = numeric(a) !== undefined && numeric(expected) !== undefined ? numeric(a) === numeric(expected) : a === String(expected);
+      return condition.operator === 'equals' ? equal : !equal;
+    }
+    case 'in':
+    case 'not_in': {
+      if (!Array.isArray(expected)) return false;
+      const values = Array.isArray(actual) ? actual : [String(actual)];
+      const anyIn = values.some((v) => expected.includes(v));
+      return condition.operator === 'in' ? anyIn : !anyIn;
+    }
+    case 'contains':
+      if (typeof expected !== 'string') return false;
+      return Array.isArray(actual) ? actual.includes(expected) : typeof actual === 'string' && actual.includes(expected);
+    case 'starts_with':
+      return typeof actual === 'string' && typeof expected === 'string' && actual.startsWith(expected);
+    case 'ends_with':
+      return typeof actual === 'string' && typeof expected === 'string' && actual.endsWith(expected);
+    case 'lt':
+    case 'lte':
+    case 'gt':
+    case 'gte': {
+      const [a, b] = [numeric(actual), numeric(expected)];
+      if (a === undefined || b === undefined) return false;
+      return condition.operator === 'lt' ? a < b : condition.operator === 'lte' ? a <= b : condition.operator === 'gt' ? a > b : a >= b;
+    }
+    case 'semver_eq':
+    case 'semver_lt':
+    case 'semver_lte':
+    case 'semver_gt':
+    case 'semver_gte': {
+      const [a, b] = [parseSemVer(actual), parseSemVer(expected)];
+      if (!a || !b) return false;
+      const order = compareSemVer(a, b);
+      const op = condition.operator;
+      return op === 'semver_eq' ? order === 0 : op === 'semver_lt' ? order < 0 : op === 'semver_lte' ? order <= 0 : op === 'semver_gt' ? order > 0 : order >= 0;
+    }
+    case 'matches': {
+      if (typeof actual !== 'string' || typeof expected !== 'string' || actual.length > MAX_REGEX_INPUT_LENGTH) return false;
+      return regexFor(expected)?.test(actual) ?? false;
+    }
+  }
+}
+
+/** All conditions hold (an empty list holds for everyone). */
+export function matchesAll(conditions: readonly Condition[], attributes: Attributes): boolean {
+  for (const condition of conditions) if (!matchesCondition(condition, attributes)) return false;
+  return true;
+}
+
+export interface SegmentDefinition {
+  readonly userIds: ReadonlySet<string>;
+  readonly conditions: readonly Condition[];
+}
+
+/** Listed users are in; otherwise the conditions decide, and a segment without conditions holds nobody else. */
+export function inSegment(segment: SegmentDefinition, userId: string, attributes: Attributes): boolean {
+  if (segment.userIds.has(userId)) return true;
+  return segment.conditions.length > 0 && matchesAll(segment.conditions, attributes);
+}

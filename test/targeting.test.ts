@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { type Attributes, type Condition, inSegment, matchesCondition, type Operator, unsafeRegexReason } from '../src/targeting.js';
+
+const attributes: Attributes = {
+  country: 'DE',
+  plan: 'pro',
+  age: 42,
+  age_text: '42',
+  beta: true,
+  email: 'alice@example.com',
+  tags: ['early', 'staff'],
+  app_version: '2.10.0',
+  pre: '2.10.0-rc.1',
+  long_text: 'a'.repeat(2000),
+};
+
+type Case = [Operator, string, Condition['value'], boolean];
+
+// Flipt-style table: every operator, matching and not, on the right and on the wrong types.
+const cases: Case[] = [
+  ['equals', 'country', 'DE', true],
+  ['equals', 'country', 'FR', false],
+  ['equals', 'age', 42, true],
+  ['equals', 'age_text', 42, true],
+  ['equals', 'age', '42', true],
+  ['equals', 'beta', true, true],
+  ['equals', 'beta', 'true', true],
+  ['equals', 'tags', 'early', false],
+  ['equals', 'missing', 'x', false],
+  ['not_equals', 'country', 'FR', true],
+  ['not_equals', 'country', 'DE', false],
+  ['not_equals', 'missing', 'x', false],
+  ['in', 'country', ['DE', 'AT'], true],
+  ['in', 'country', ['FR'], false],
+  ['in', 'tags', ['staff', 'x'], true],
+  ['in', 'age', ['42'], true],
+  ['in', 'country', 'DE', false],
+  ['not_in', 'country', ['FR', 'IT'], true],
+  ['not_in', 'country', ['DE'], false],
+  ['not_in', 'tags', ['staff'], false],
+  ['contains', 'email', '@example.', true],
+  ['contains', 'email', '@other.', false],
+  ['contains', 'tags', 'staff', true],
+  ['contains', 'tags', 'sta', false],
+  ['contains', 'age', '4', false],
+  ['starts_with', 'email', 'alice@', true],
+  ['starts_with', 'email', 'bob@', false],
+  ['starts_with', 'age', '4', false],
+  ['ends_with', 'email', '.com', true],
+  ['ends_with', 'email', '.org', false],
+  ['ends_with', 'tags', 'staff', false],
+  ['lt', 'age', 50, true],
+  ['lt', 'age', 42, false],
+  ['lte', 'age', 42, true],
+  ['gt', 'age_text', 40, true],
+  ['gt', 'age', '41.5', true],
+  ['gte', 'age', 43, false],
+  ['gt', 'country', 1, false],
+  ['lt', 'age', 'abc', false],
+  ['gt', 'tags', 0, false],
+  ['semver_eq', 'app_version', '2.10.0', true],
+  ['semver_eq', 'app_version', 'v2.10.0', true],
+  ['semver_gt', 'app_version', '2.9.9', true],
+  ['semver_lt', 'app_version', '2.9.9', false],
+  ['semver_lt', 'pre', '2.10.0', true],
+  ['semver_gt', 'pre', '2.10.0-beta.9', true],
+  ['semver_gte', 'pre', '2.10.0-rc.1', true],
+  ['semver_lte', 'app_version', '10.0.0', true],
+  ['semver_gt', 'country', '1.0.0', false],
+  ['semver_gt', 'app_version', 'latest', false],
+  ['matches', 'email', '^[a-z]+@example\\.com$', true],
+  ['matches', 'email', '^bob', false],
+  ['matches', 'age', '4', false],
+  ['matches', 'long_text', 'a', false],
+  ['matches', 'email', '(a+)+$', false],
+  ['exists', 'plan', undefined, true],
+  ['exists', 'missing', undefined, false],
+  ['not_exists', 'missing', undefined, true],
+  ['not_exists', 'plan', undefined, false],
+];
+
+describe('matchesCondition', () => {
+  it.each(cases)('%s %s %j → %s', (operator, attribute, value, expected) => {
+    expect(matchesCondition({ attribute, operator, value }, attributes)).toBe(expected);
+  });
+});
+
+describe('unsafeRegexReason', () => {
+  it.each(['^a+$', '^[a-z]+@example\\.com$', '(ab)?c', '^(foo|bar)$', '[(+*)]+', '\\(a+\\)+'])('accepts %s', (pattern) => {
+    expect(unsafeRegexReason(pattern)).toBeUndefined();
+  });
+  it.each([
+    ['(a+)+$', /nested quantifiers/],
+    ['(a|aa)*', /nested quantifiers/],
+    ['((ab)*)+', /nested quantifiers/],
+    ['(x\\w{2,})*y', /nested quantifiers/],
+    ['(a)\\1', /backreferences/],
+    ['(', /not a valid/],
+    ['a'.repeat(201), /at most 200/],
+  ])('refuses %s', (pattern, reason) => {
+    expect(unsafeRegexReason(pattern)).toMatch(reason);
+  });
+});
+
+describe('inSegment', () => {
+  const segment = { userIds: new Set(['vip-1']), conditions: [{ attribute: 'country', operator: 'equals' as const, value: 'DE' }] };
+  it('holds the listed users, then whoever meets every condition', () => {
+    expect(inSegment(segment, 'vip-1', {})).toBe(true);
+    expect(inSegment(segment, 'someone', { country: 'DE' })).toBe(true);
+    expect(inSegment(segment, 'someone', { country: 'FR' })).toBe(false);
+    expect(inSegment({ userIds: new Set(), conditions: [] }, 'someone', { country: 'DE' })).toBe(false);
+  });
+});
