@@ -166,7 +166,7 @@ function rssMb(child: ChildProcess): number {
 
 function inProcessRates() {
   const N = 1_000_000;
-  const flag = { name: 'flag_42', status: true, rolloutBasisPoints: 5000, description: null, variants: [], rules: [], overrides: [], createdAt: new Date(0), updatedAt: new Date(0) };
+  const flag = { name: 'flag_42', status: true, rolloutBasisPoints: 5000, description: null, variants: [], rules: [], overrides: [], prerequisites: [], createdAt: new Date(0), updatedAt: new Date(0) };
   const users = Array.from({ length: N }, (_, i) => `user-${i}`);
   const time = (fn: () => void) => {
     const t = process.hrtime.bigint();

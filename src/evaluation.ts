@@ -2,10 +2,11 @@
  * How one flag is decided for one user: pure, from the flag, the user and the attributes of the
  * evaluation context. In order, the first step that applies decides:
  *   1. the flag is off                          → off        (FLAG_DISABLED)
- *   2. an override names the user               → its answer (OVERRIDE)
- *   3. the first rule whose segment and conditions hold → on when the user's bucket is below the
+ *   2. a prerequisite flag is off for the user, or on another variant → off (PREREQUISITE_FAILED)
+ *   3. an override names the user               → its answer (OVERRIDE)
+ *   4. the first rule whose segment and conditions hold → on when the user's bucket is below the
  *      rule's percentage                                     (RULE_MATCH)
- *   4. otherwise the flag's own percentage      → IN_ROLLOUT / OUT_OF_ROLLOUT
+ *   5. otherwise the flag's own percentage      → IN_ROLLOUT / OUT_OF_ROLLOUT
  * A user who gets a flag with variants also gets a variant: the one the override names, or the
  * rule's split of the flag's variants, or the flag's own weights, walked with the variant bucket.
  */
@@ -13,7 +14,7 @@ import type { Flag, Rule, Variant } from './db/repositories.js';
 import { bucketBasisPoints, chooseVariant, variantBucketBasisPoints } from './rollout.js';
 import { type Attributes, inSegment, matchesAll, type SegmentDefinition } from './targeting.js';
 
-export type EvaluationReason = 'FLAG_DISABLED' | 'OVERRIDE' | 'RULE_MATCH' | 'IN_ROLLOUT' | 'OUT_OF_ROLLOUT';
+export type EvaluationReason = 'FLAG_DISABLED' | 'PREREQUISITE_FAILED' | 'OVERRIDE' | 'RULE_MATCH' | 'IN_ROLLOUT' | 'OUT_OF_ROLLOUT';
 
 export interface Decision {
   readonly enabled: boolean;
@@ -22,13 +23,20 @@ export interface Decision {
   readonly variant: Variant | undefined;
 }
 
-export type SegmentLookup = (name: string) => SegmentDefinition | undefined;
+/** The other configuration a decision may need. */
+export interface Lookups {
+  segment(name: string): SegmentDefinition | undefined;
+  flag(name: string): Flag | undefined;
+}
 
 const NO_ATTRIBUTES: Attributes = {};
+const NOTHING: Lookups = { segment: () => undefined, flag: () => undefined };
+// Cycles are refused when flags are saved; this bounds what concurrent saves on two instances could still create.
+const MAX_PREREQUISITE_DEPTH = 10;
 
-function ruleMatches(rule: Rule, userId: string, attributes: Attributes, segments: SegmentLookup): boolean {
+function ruleMatches(rule: Rule, userId: string, attributes: Attributes, lookups: Lookups): boolean {
   if (rule.segment !== null) {
-    const segment = segments(rule.segment);
+    const segment = lookups.segment(rule.segment);
     if (!segment || !inSegment(segment, userId, attributes)) return false;
   }
   return matchesAll(rule.conditions, attributes);
@@ -42,9 +50,27 @@ function variantOf(flag: Flag, userId: string, rule: Rule | undefined): Variant 
   return flag.variants.find((v) => v.key === key);
 }
 
-export function decide(flag: Flag, userId: string, attributes: Attributes = NO_ATTRIBUTES, segments: SegmentLookup = () => undefined): Decision {
+function prerequisitesHold(flag: Flag, userId: string, attributes: Attributes, lookups: Lookups, depth: number): boolean {
+  if (depth >= MAX_PREREQUISITE_DEPTH) return false;
+  for (const prerequisite of flag.prerequisites) {
+    const required = lookups.flag(prerequisite.flag);
+    if (!required) return false;
+    const decision = decideAt(required, userId, attributes, lookups, depth + 1);
+    if (!decision.enabled || (prerequisite.variant !== null && decision.variant?.key !== prerequisite.variant)) return false;
+  }
+  return true;
+}
+
+export function decide(flag: Flag, userId: string, attributes: Attributes = NO_ATTRIBUTES, lookups: Lookups = NOTHING): Decision {
+  return decideAt(flag, userId, attributes, lookups, 0);
+}
+
+function decideAt(flag: Flag, userId: string, attributes: Attributes, lookups: Lookups, depth: number): Decision {
   const bucket = bucketBasisPoints(userId, flag.name);
   if (!flag.status) return { enabled: false, reason: 'FLAG_DISABLED', bucketBasisPoints: bucket, variant: undefined };
+  if (flag.prerequisites.length > 0 && !prerequisitesHold(flag, userId, attributes, lookups, depth)) {
+    return { enabled: false, reason: 'PREREQUISITE_FAILED', bucketBasisPoints: bucket, variant: undefined };
+  }
 
   if (flag.overrides.length > 0) {
     const override = flag.overrides.find((o) => o.userId === userId);
@@ -55,7 +81,7 @@ export function decide(flag: Flag, userId: string, attributes: Attributes = NO_A
   }
 
   for (const rule of flag.rules) {
-    if (!ruleMatches(rule, userId, attributes, segments)) continue;
+    if (!ruleMatches(rule, userId, attributes, lookups)) continue;
     const enabled = bucket < rule.rolloutBasisPoints;
     return { enabled, reason: 'RULE_MATCH', bucketBasisPoints: bucket, variant: enabled ? variantOf(flag, userId, rule) : undefined };
   }
@@ -66,5 +92,8 @@ export function decide(flag: Flag, userId: string, attributes: Attributes = NO_A
 
 /** Whether the flag's answer can differ between users (then it needs to know who asks). */
 export function dependsOnUser(flag: Flag): boolean {
-  return flag.status && (flag.rules.length > 0 || flag.overrides.length > 0 || flag.variants.length > 0 || (flag.rolloutBasisPoints > 0 && flag.rolloutBasisPoints < 10_000));
+  return (
+    flag.status &&
+    (flag.rules.length > 0 || flag.overrides.length > 0 || flag.variants.length > 0 || flag.prerequisites.length > 0 || (flag.rolloutBasisPoints > 0 && flag.rolloutBasisPoints < 10_000))
+  );
 }

@@ -6,7 +6,7 @@ import { bucketBasisPoints, chooseVariant, percentageToBasisPoints, variantBucke
 
 /** A flag with a percentage and nothing else, decided for one user. */
 function evaluateRollout(rule: { status: boolean; rolloutBasisPoints: number }, userId: string, name: string) {
-  const flag = { name, description: null, variants: [], rules: [], overrides: [], createdAt: new Date(0), updatedAt: new Date(0), ...rule };
+  const flag = { name, description: null, variants: [], rules: [], overrides: [], prerequisites: [], createdAt: new Date(0), updatedAt: new Date(0), ...rule };
   const { enabled, reason, bucketBasisPoints } = decide(flag, userId);
   return { enabled, reason, bucketBasisPoints };
 }

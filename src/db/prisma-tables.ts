@@ -1,4 +1,4 @@
-/** A row of flags; variants, rules and overrides are JSON text (see schema.prisma and stored-rows.ts). */
+/** A row of flags; variants, rules, overrides and prerequisites are JSON text (see schema.prisma and stored-rows.ts). */
 export interface FlagRow {
   name: string;
   status: boolean;
@@ -7,6 +7,7 @@ export interface FlagRow {
   variants: string | null;
   rules: string | null;
   overrides: string | null;
+  prerequisites: string | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -28,6 +28,12 @@ export interface Rule {
   variants: VariantSplit[];
 }
 
+/** Another flag that must be on for the user (and, when given, on this variant) before this one applies. */
+export interface Prerequisite {
+  flag: string;
+  variant: string | null;
+}
+
 /** Forces the flag on or off (and, when on, a variant) for one user. */
 export interface Override {
   userId: string;
@@ -44,6 +50,7 @@ export interface Flag {
   variants: Variant[];
   rules: Rule[];
   overrides: Override[];
+  prerequisites: Prerequisite[];
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,6 +1,6 @@
 import type { Condition } from '../targeting.js';
 import type { FlagRow, FlagRowData, SegmentRow, SegmentRowData } from './prisma-tables.js';
-import type { Flag, FlagChanges, JsonValue, NewFlag, NewSegment, Override, Rule, Segment, SegmentChanges, Variant } from './repositories.js';
+import type { Flag, FlagChanges, JsonValue, NewFlag, NewSegment, Override, Prerequisite, Rule, Segment, SegmentChanges, Variant } from './repositories.js';
 
 // The JSON columns' stored shapes: snake_case like the columns, basis points like rollout_bp.
 interface StoredVariant {
@@ -41,11 +41,15 @@ const decodeRule = (r: StoredRule): Rule => ({
 const encodeOverride = (o: Override): StoredOverride => ({ user_id: o.userId, enabled: o.enabled, variant: o.variant });
 const decodeOverride = (o: StoredOverride): Override => ({ userId: o.user_id, enabled: o.enabled, variant: o.variant });
 
-export const toFlag = ({ variants, rules, overrides, ...row }: FlagRow): Flag => ({
+// Prerequisites are stored as they are: {flag, variant}.
+const asIs = (p: Prerequisite): Prerequisite => p;
+
+export const toFlag = ({ variants, rules, overrides, prerequisites, ...row }: FlagRow): Flag => ({
   ...row,
   variants: decodeList(variants, decodeVariant),
   rules: decodeList(rules, decodeRule),
   overrides: decodeList(overrides, decodeOverride),
+  prerequisites: decodeList(prerequisites, asIs),
 });
 
 export const toFlagRow = (flag: NewFlag): FlagRowData => ({
@@ -53,14 +57,16 @@ export const toFlagRow = (flag: NewFlag): FlagRowData => ({
   variants: encodeList(flag.variants, encodeVariant),
   rules: encodeList(flag.rules, encodeRule),
   overrides: encodeList(flag.overrides, encodeOverride),
+  prerequisites: encodeList(flag.prerequisites, asIs),
 });
 
-export function toFlagRowChanges({ variants, rules, overrides, ...changes }: FlagChanges): Partial<Omit<FlagRowData, 'name'>> {
+export function toFlagRowChanges({ variants, rules, overrides, prerequisites, ...changes }: FlagChanges): Partial<Omit<FlagRowData, 'name'>> {
   return {
     ...changes,
     ...(variants && { variants: encodeList(variants, encodeVariant) }),
     ...(rules && { rules: encodeList(rules, encodeRule) }),
     ...(overrides && { overrides: encodeList(overrides, encodeOverride) }),
+    ...(prerequisites && { prerequisites: encodeList(prerequisites, asIs) }),
   };
 }
 

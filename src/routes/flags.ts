@@ -28,9 +28,9 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = a
       response: { 201: flagSchema, ...problemResponses(400, 409, 413, 415) },
     },
     handler: async (request, reply) => {
-      const { flag_name, status, rollout_percentage, description, variants, rules, overrides } = request.body;
+      const { flag_name, status, rollout_percentage, description, variants, rules, overrides, prerequisites } = request.body;
       const flag = await flagService.create(
-        { name: flag_name, status, rolloutPercentage: rollout_percentage, description, variants, rules: rules.map(toRuleInput), overrides: overrides.map(toOverride) },
+        { name: flag_name, status, rolloutPercentage: rollout_percentage, description, variants, rules: rules.map(toRuleInput), overrides: overrides.map(toOverride), prerequisites },
         request.principal,
       );
       return reply.code(201).header('location', `/flags/${encodeURIComponent(flag.name)}`).send(toFlagResponse(flag));
@@ -69,10 +69,10 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = a
       response: { 200: flagSchema, ...problemResponses(400, 404, 413, 415) },
     },
     handler: async (request) => {
-      const { status, rollout_percentage, description, variants, rules, overrides } = request.body;
+      const { status, rollout_percentage, description, variants, rules, overrides, prerequisites } = request.body;
       const flag = await flagService.update(
         request.params.flag_name,
-        { status, rolloutPercentage: rollout_percentage, description, variants, rules: rules?.map(toRuleInput), overrides: overrides?.map(toOverride) },
+        { status, rolloutPercentage: rollout_percentage, description, variants, rules: rules?.map(toRuleInput), overrides: overrides?.map(toOverride), prerequisites },
         request.principal,
       );
       return toFlagResponse(flag);

@@ -37,9 +37,9 @@ export const flagEvaluationSchema = z
     flag_name: z.string(),
     enabled: z.boolean(),
     reason: z
-      .enum(['FLAG_DISABLED', 'OVERRIDE', 'RULE_MATCH', 'IN_ROLLOUT', 'OUT_OF_ROLLOUT'])
+      .enum(['FLAG_DISABLED', 'PREREQUISITE_FAILED', 'OVERRIDE', 'RULE_MATCH', 'IN_ROLLOUT', 'OUT_OF_ROLLOUT'])
       .describe(
-        "FLAG_DISABLED: status is off; OVERRIDE: the user's override decided; RULE_MATCH: a rule matched and its percentage decided; IN_ROLLOUT / OUT_OF_ROLLOUT: no rule matched and the bucket is below / not below the flag's percentage",
+        "FLAG_DISABLED: status is off; PREREQUISITE_FAILED: a flag it requires is off for the user (or on another variant); OVERRIDE: the user's override decided; RULE_MATCH: a rule matched and its percentage decided; IN_ROLLOUT / OUT_OF_ROLLOUT: no rule matched and the bucket is below / not below the flag's percentage",
       ),
     bucket: z.number().describe("The user's position for this flag, 0–99.99; enabled when below rollout_percentage"),
     variant: z.string().nullable().describe("The user's variant when the flag has variants and is on for the user, else null"),

@@ -2,7 +2,16 @@ import { z } from 'zod';
 import type { Flag } from '../db/repositories.js';
 import { basisPointsToPercentage, percentageToBasisPoints } from '../rollout.js';
 import { flagNameSchema, rolloutPercentageSchema } from './common.js';
-import { overrideResponseSchema, overridesSchema, ruleResponseSchema, rulesSchema, toOverrideResponse, toRuleResponse } from './targeting.js';
+import {
+  overrideResponseSchema,
+  overridesSchema,
+  prerequisiteResponseSchema,
+  prerequisitesSchema,
+  ruleResponseSchema,
+  rulesSchema,
+  toOverrideResponse,
+  toRuleResponse,
+} from './targeting.js';
 
 const descriptionSchema = z.string().max(1000).nullable().describe('Free text, at most 1,000 characters');
 
@@ -45,6 +54,7 @@ export const createFlagBodySchema = z
     variants: variantsSchema.default([]),
     rules: rulesSchema.default([]),
     overrides: overridesSchema.default([]),
+    prerequisites: prerequisitesSchema.default([]),
   })
   .meta({
     id: 'CreateFlag',
@@ -59,9 +69,10 @@ export const updateFlagBodySchema = z
     variants: variantsSchema.optional(),
     rules: rulesSchema.optional(),
     overrides: overridesSchema.optional(),
+    prerequisites: prerequisitesSchema.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, {
-    message: 'send at least one of status, rollout_percentage, description, variants, rules, overrides',
+    message: 'send at least one of status, rollout_percentage, description, variants, rules, overrides, prerequisites',
     // Only worth saying when the body is otherwise valid (an unknown field is the better message).
     when: (payload) => payload.issues.length === 0,
   })
@@ -78,6 +89,7 @@ export const flagSchema = z
     variants: z.array(z.object({ key: z.string(), weight: z.number(), payload: z.unknown() })),
     rules: z.array(ruleResponseSchema),
     overrides: z.array(overrideResponseSchema),
+    prerequisites: z.array(prerequisiteResponseSchema),
     created_at: z.string().describe('ISO 8601, UTC'),
     updated_at: z.string().describe('ISO 8601, UTC'),
   })
@@ -91,6 +103,7 @@ export const flagSchema = z
       variants: [],
       rules: [],
       overrides: [],
+      prerequisites: [],
       created_at: '2026-11-27T10:00:00.000Z',
       updated_at: '2026-11-27T10:00:00.000Z',
     },
@@ -107,6 +120,7 @@ export function toFlagResponse(flag: Flag): FlagResponse {
     variants: flag.variants.map((v) => ({ key: v.key, weight: basisPointsToPercentage(v.weightBasisPoints), payload: v.payload })),
     rules: flag.rules.map(toRuleResponse),
     overrides: flag.overrides.map(toOverrideResponse),
+    prerequisites: flag.prerequisites.map((p) => ({ flag: p.flag, variant: p.variant })),
     created_at: flag.createdAt.toISOString(),
     updated_at: flag.updatedAt.toISOString(),
   };

@@ -22,8 +22,8 @@ export const ofrepEvaluationSchema = z
     key: z.string(),
     value: z.union([z.boolean(), z.string()]).describe('Whether the flag is on for the user; for a flag with variants that is on, the variant\'s key'),
     reason: z
-      .enum(['STATIC', 'SPLIT', 'TARGETING_MATCH', 'DISABLED'])
-      .describe("DISABLED: the flag is off; STATIC: the same for everyone; TARGETING_MATCH: an override or rule decided; SPLIT: the user's bucket decided"),
+      .enum(['STATIC', 'SPLIT', 'TARGETING_MATCH', 'DISABLED', 'PREREQUISITE_FAILED'])
+      .describe("DISABLED: the flag is off; STATIC: the same for everyone; TARGETING_MATCH: an override or rule decided; SPLIT: the user's bucket decided; PREREQUISITE_FAILED: a flag it requires is off for the user"),
     variant: z.string().describe('The variant\'s key, or "on" / "off" for a flag without variants'),
     metadata: z.object({ rollout_percentage: z.number(), payload: z.string().optional().describe("The variant's payload as JSON text") }),
   })

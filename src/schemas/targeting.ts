@@ -62,6 +62,25 @@ export const overrideSchema = z
   .refine((o) => o.enabled || o.variant === null, { message: 'a variant can only be forced together with enabled: true', path: ['variant'] })
   .meta({ id: 'Override', example: { user_id: 'qa-tester-1', enabled: true, variant: null } });
 
+export const prerequisitesSchema = z
+  .array(
+    z.strictObject({
+      flag: flagNameSchema.describe('A flag that must be on for the user'),
+      variant: z.string().min(1).max(50).nullable().default(null).describe('…and on this variant; null for any'),
+    }),
+  )
+  .max(20)
+  .superRefine((prerequisites, context) => {
+    const seen = new Set<string>();
+    for (const [index, { flag }] of prerequisites.entries()) {
+      if (seen.has(flag)) context.addIssue({ code: 'custom', path: [index, 'flag'], message: `flag "${flag}" appears twice` });
+      seen.add(flag);
+    }
+  })
+  .describe('Flags that must be on for the user before this one applies; otherwise it is off (PREREQUISITE_FAILED). [] for none');
+
+export const prerequisiteResponseSchema = z.object({ flag: z.string(), variant: z.string().nullable() });
+
 export const rulesSchema = z.array(ruleSchema).max(50).describe('Tried in order; the first that matches decides. [] for none');
 export const overridesSchema = z
   .array(overrideSchema)

@@ -1,6 +1,6 @@
 import type { Flag } from '../db/repositories.js';
 import { NotFoundError } from '../errors.js';
-import { type Decision, decide } from '../evaluation.js';
+import { type Decision, decide, type Lookups } from '../evaluation.js';
 import { isEnabled } from '../rollout.js';
 import type { Attributes, SegmentDefinition } from '../targeting.js';
 
@@ -21,7 +21,7 @@ export interface EvaluationRecorder {
 }
 
 export class EvaluationService {
-  private readonly segments = (name: string) => this.flags.segment(name);
+  private readonly lookups: Lookups = { segment: (name) => this.flags.segment(name), flag: (name) => this.flags.find(name) };
 
   constructor(
     private readonly flags: FlagSource,
@@ -44,7 +44,8 @@ export class EvaluationService {
     const result: Record<string, boolean> = {};
     for (const flag of this.flags.all()) {
       // Most flags are a percentage only: the bucket alone answers, without building a decision.
-      const enabled = flag.rules.length === 0 && flag.overrides.length === 0 ? isEnabled(flag, userId, flag.name) : decide(flag, userId, attributes, this.segments).enabled;
+      const simple = flag.rules.length === 0 && flag.overrides.length === 0 && flag.prerequisites.length === 0;
+      const enabled = simple ? isEnabled(flag, userId, flag.name) : decide(flag, userId, attributes, this.lookups).enabled;
       this.recorder.record(flag.name, enabled);
       result[flag.name] = enabled;
     }
@@ -52,7 +53,7 @@ export class EvaluationService {
   }
 
   private decide(flag: Flag, userId: string, attributes: Attributes | undefined): FlagEvaluation {
-    const decision = decide(flag, userId, attributes, this.segments);
+    const decision = decide(flag, userId, attributes, this.lookups);
     this.recorder.record(flag.name, decision.enabled);
     return { ...decision, flag };
   }

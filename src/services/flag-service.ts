@@ -1,5 +1,5 @@
-import type { Actor, Flag, FlagRepository, JsonValue, Override, Rule, Variant, VariantSplit } from '../db/repositories.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import type { Actor, Flag, FlagRepository, JsonValue, Override, Prerequisite, Rule, Variant, VariantSplit } from '../db/repositories.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Condition } from '../targeting.js';
 import { percentageToBasisPoints } from '../rollout.js';
 import type { FlagSnapshot } from './flag-snapshot.js';
@@ -26,6 +26,7 @@ export interface CreateFlagInput {
   variants: VariantInput[];
   rules: RuleInput[];
   overrides: Override[];
+  prerequisites: Prerequisite[];
 }
 
 export type UpdateFlagInput = Partial<Omit<CreateFlagInput, 'name'>>;
@@ -65,6 +66,7 @@ export class FlagService {
     const variants = toVariants(input.variants);
     const rules = toRules(input.rules);
     this.checkReferences(variants, rules, input.overrides);
+    this.checkPrerequisites(input.name, input.prerequisites);
     const flag = await this.flags.create(
       {
         name: input.name,
@@ -74,6 +76,7 @@ export class FlagService {
         variants,
         rules,
         overrides: input.overrides,
+        prerequisites: input.prerequisites,
       },
       actor,
     );
@@ -87,6 +90,8 @@ export class FlagService {
     const rules = input.rules === undefined ? undefined : toRules(input.rules);
     // The flag as it will be: changed variants must still fit the rules and overrides kept.
     this.checkReferences(variants ?? current.variants, rules ?? current.rules, input.overrides ?? current.overrides);
+    if (input.prerequisites) this.checkPrerequisites(name, input.prerequisites);
+    if (variants) this.checkDependentsKeep(name, variants);
     const flag = await this.flags.update(
       name,
       {
@@ -96,11 +101,56 @@ export class FlagService {
         variants,
         rules,
         overrides: input.overrides,
+        prerequisites: input.prerequisites,
       },
       actor,
     );
     this.snapshot.put(flag);
     return flag;
+  }
+
+  /**
+   * Prerequisites name existing flags (and their variants), and never lead back to the flag: a cycle
+   * is a 409 that names it.
+   */
+  private checkPrerequisites(name: string, prerequisites: Prerequisite[]): void {
+    for (const [i, prerequisite] of prerequisites.entries()) {
+      if (prerequisite.flag === name) throw new ConflictError(`prerequisites would make a cycle: "${name}" → "${name}"`);
+      const required = this.snapshot.find(prerequisite.flag);
+      if (!required) throw new ValidationError(`prerequisites/${i}/flag: no flag named "${prerequisite.flag}"`);
+      if (prerequisite.variant !== null && !required.variants.some((v) => v.key === prerequisite.variant)) {
+        throw new ValidationError(`prerequisites/${i}/variant: flag "${prerequisite.flag}" has no variant "${prerequisite.variant}"`);
+      }
+    }
+    // Depth-first from each prerequisite, through the saved flags, looking for a way back.
+    const requires = (flag: string) => (flag === name ? prerequisites : (this.snapshot.find(flag)?.prerequisites ?? [])).map((p) => p.flag);
+    const path: string[] = [name];
+    const visit = (flag: string): string[] | undefined => {
+      if (flag === name) return [...path, name];
+      if (path.includes(flag)) return undefined;
+      path.push(flag);
+      for (const next of requires(flag)) {
+        const cycle = visit(next);
+        if (cycle) return cycle;
+      }
+      path.pop();
+      return undefined;
+    };
+    for (const first of requires(name)) {
+      const cycle = visit(first);
+      if (cycle) throw new ConflictError(`prerequisites would make a cycle: ${cycle.map((f) => `"${f}"`).join(' → ')}`);
+    }
+  }
+
+  /** Flags that require a variant of this one keep finding it. */
+  private checkDependentsKeep(name: string, variants: Variant[]): void {
+    for (const dependent of this.snapshot.all()) {
+      for (const p of dependent.prerequisites) {
+        if (p.flag === name && p.variant !== null && !variants.some((v) => v.key === p.variant)) {
+          throw new ConflictError(`flag "${dependent.name}" requires variant "${p.variant}" of this flag; change its prerequisites first`);
+        }
+      }
+    }
   }
 
   /** Rules name existing segments and variants; rule splits add up to 100; overrides name variants. */
@@ -122,6 +172,10 @@ export class FlagService {
   }
 
   async delete(name: string, actor: Actor): Promise<void> {
+    const dependents = this.snapshot.all().filter((f) => f.prerequisites.some((p) => p.flag === name));
+    if (dependents.length > 0) {
+      throw new ConflictError(`Flag "${name}" is a prerequisite of ${dependents.map((f) => `"${f.name}"`).join(', ')}; remove it from them first`);
+    }
     await this.flags.delete(name, actor);
     this.snapshot.remove(name);
   }

@@ -1,12 +1,22 @@
 import type { Flag } from '../db/repositories.js';
 import { NotFoundError } from '../errors.js';
-import { decide, dependsOnUser } from '../evaluation.js';
+import { decide, dependsOnUser, type EvaluationReason } from '../evaluation.js';
 import { basisPointsToPercentage } from '../rollout.js';
 import type { Attributes } from '../targeting.js';
 import type { EvaluationRecorder, FlagSource } from './evaluation-service.js';
 
 /** OpenFeature's reasons: https://openfeature.dev/specification/types#resolution-reason */
-export type OfrepReason = 'STATIC' | 'SPLIT' | 'TARGETING_MATCH' | 'DISABLED';
+export type OfrepReason = 'STATIC' | 'SPLIT' | 'TARGETING_MATCH' | 'DISABLED' | 'PREREQUISITE_FAILED';
+
+// OpenFeature has no reason for a failed prerequisite; its reasons are open strings, so ours passes through.
+const REASONS: Record<EvaluationReason, OfrepReason> = {
+  FLAG_DISABLED: 'DISABLED',
+  PREREQUISITE_FAILED: 'PREREQUISITE_FAILED',
+  OVERRIDE: 'TARGETING_MATCH',
+  RULE_MATCH: 'TARGETING_MATCH',
+  IN_ROLLOUT: 'SPLIT',
+  OUT_OF_ROLLOUT: 'SPLIT',
+};
 
 /** Who is asking: the user id, and the attributes rules and segments look at. */
 export interface OfrepSubject {
@@ -70,9 +80,9 @@ export class OfrepService {
     if (targetingKey === undefined) {
       return { key: flag.name, errorCode: 'TARGETING_KEY_MISSING', errorDetails: `Flag "${flag.name}" depends on the user: send context.targetingKey` };
     }
-    const decision = decide(flag, targetingKey, attributes, (name) => this.flags.segment(name));
+    const decision = decide(flag, targetingKey, attributes, { segment: (name) => this.flags.segment(name), flag: (name) => this.flags.find(name) });
     this.recorder.record(flag.name, decision.enabled);
-    const reason = decision.reason === 'OVERRIDE' || decision.reason === 'RULE_MATCH' ? 'TARGETING_MATCH' : 'SPLIT';
+    const reason = REASONS[decision.reason];
     const variant = decision.variant;
     if (variant) {
       const payload = variant.payload === null ? {} : { payload: JSON.stringify(variant.payload) };

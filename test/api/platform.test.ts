@@ -49,7 +49,7 @@ describe('health, docs and CORS', () => {
     const create = doc.paths['/flags'].post;
     const bodyRef: string = create.requestBody.content['application/json'].schema.$ref;
     const bodySchema = doc.components.schemas[bodyRef.split('/').pop()!];
-    expect(Object.keys(bodySchema.properties).sort()).toEqual(['description', 'flag_name', 'overrides', 'rollout_percentage', 'rules', 'status', 'variants']);
+    expect(Object.keys(bodySchema.properties).sort()).toEqual(['description', 'flag_name', 'overrides', 'prerequisites', 'rollout_percentage', 'rules', 'status', 'variants']);
     expect(bodySchema.properties.rollout_percentage).toMatchObject({ minimum: 0, maximum: 100 });
     expect(Object.keys(create.responses).sort()).toEqual(['201', '400', '401', '403', '409', '413', '415', '429']);
     // Swagger UI's Authorize button, and which routes need it.

@@ -10,6 +10,7 @@ const flag = (name: string, status = true): Flag => ({
   variants: [],
   rules: [],
   overrides: [],
+  prerequisites: [],
   createdAt: new Date(0),
   updatedAt: new Date(0),
 });
