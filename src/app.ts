@@ -27,7 +27,9 @@ import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
 import { ofrepRoutes } from './routes/ofrep.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { segmentRoutes } from './routes/segments.js';
+import { ScheduleService } from './services/schedule-service.js';
 import { SegmentService } from './services/segment-service.js';
 import { OfrepService } from './services/ofrep-service.js';
 
@@ -70,12 +72,15 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   const keyRing = new ApiKeyRing();
   const sync = new ConfigSync(database.config, snapshot, keyRing, database.changes, config.snapshotPollMs, app.log);
   const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl, app.log);
+  const scheduleService = new ScheduleService(database.schedules, snapshot, app.log);
   app.addHook('onClose', async () => {
+    await scheduleService.stop();
     await sync.stop();
     await database.close();
     redis?.disconnect();
   });
   await sync.start();
+  scheduleService.start(config.snapshotPollMs);
   for (const name of database.migrations.applied) app.log.info({ migration: name }, 'applied migration');
   for (const name of database.migrations.modifiedAfterApply) {
     app.log.warn({ migration: name }, 'migration.sql changed after it was applied; the database may not match the schema');
@@ -100,6 +105,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
 
   await app.register(flagRoutes, { flagService: new FlagService(database.flags, snapshot) });
   await app.register(evaluationRoutes, { evaluationService: new EvaluationService(snapshot, evaluationCounter) });
+  await app.register(scheduleRoutes, { scheduleService });
   await app.register(segmentRoutes, { segmentService: new SegmentService(database.segments, snapshot) });
   await app.register(ofrepRoutes, { ofrepService: new OfrepService(snapshot, evaluationCounter) });
   await app.register(apiKeyRoutes, { apiKeyService: new ApiKeyService(database.apiKeys, keyRing, authService.hasAdminEnvKey) });

@@ -18,7 +18,8 @@ const envSchema = z.object({
   // Comma-separated list of allowed origins; "*" allows any origin.
   CORS_ORIGINS: z.string().default('*'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
-  // How often each instance checks the flags revision; PostgreSQL NOTIFY usually arrives sooner.
+  // How often each instance checks the configuration revision (PostgreSQL NOTIFY usually arrives
+  // sooner) and looks for due scheduled changes to write to their flags.
   SNAPSHOT_POLL_MS: z.coerce.number().int().min(50).default(1000),
   // How long SIGTERM waits for in-flight requests before the process exits anyway.
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),

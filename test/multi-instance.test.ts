@@ -143,3 +143,29 @@ describe.skipIf(!postgresAdminUrl || !redisUrl)('two instances sharing rate-limi
     }
   });
 });
+
+describe.skipIf(!postgresAdminUrl)('two instances and a scheduled change', () => {
+  // Both check for due changes every 100 ms, so both race to write it.
+  const instances = useTwoInstances({ SNAPSHOT_POLL_MS: '100' });
+
+  it('is followed by both at its time and written to the flag exactly once', async () => {
+    const { a, b } = instances;
+    const post = (server: ServerProcess, path: string, body: object) =>
+      fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post(a, '/flags', { flag_name: 'launch', status: false })).status).toBe(201);
+    const at = Date.now() + 1000;
+    expect((await post(a, '/flags/launch/schedules', { at: new Date(at).toISOString(), set: { status: true } })).status).toBe(201);
+    const enabledOn = async (server: ServerProcess) => ((await (await fetch(`${server.baseUrl}/users/alice/flags/launch`)).json()) as { enabled: boolean }).enabled;
+
+    expect(await enabledOn(b)).toBe(false);
+    const switched = await waitFor(() => enabledOn(b), (on) => on, 3000);
+    expect(switched.value).toBe(true);
+    expect(Date.now()).toBeGreaterThanOrEqual(at);
+    expect(Date.now() - at).toBeLessThan(1000);
+
+    await new Promise((r) => setTimeout(r, 1500));
+    const history = (await (await fetch(`${a.baseUrl}/flags/launch/history`)).json()) as { entries: { action: string }[] };
+    expect(history.entries.filter((e) => e.action === 'schedule.applied')).toHaveLength(1);
+    expect(await enabledOn(a)).toBe(true);
+  });
+});

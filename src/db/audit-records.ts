@@ -1,5 +1,6 @@
 import { toApiKeyResponse } from '../schemas/api-keys.js';
 import { toFlagResponse } from '../schemas/flags.js';
+import { toScheduleResponse } from '../schemas/schedules.js';
 import { toSegmentResponse } from '../schemas/segments.js';
 import type { Actor, AuditTargetType } from './repositories.js';
 import type { AuditRow, AuditTable } from './prisma-tables.js';
@@ -9,6 +10,7 @@ import type { AuditRow, AuditTable } from './prisma-tables.js';
 export const flagRecord = toFlagResponse;
 export const apiKeyRecord = toApiKeyResponse;
 export const segmentRecord = toSegmentResponse;
+export const scheduleRecord = toScheduleResponse;
 
 export function recordAudit(
   table: AuditTable,

@@ -1,11 +1,18 @@
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { DatabaseProvider } from '../config.js';
-import type { ApiKeyRepository, AuditLog, ConfigReader, FlagRepository, SegmentRepository } from './repositories.js';
+import type { ApiKeyRepository, AuditLog, ConfigReader, FlagRepository, ScheduleRepository, SegmentRepository } from './repositories.js';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client.js';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
 import { migrate, type MigrationReport } from './migrate.js';
-import { PrismaApiKeyRepository, PrismaAuditLog, PrismaConfigReader, PrismaFlagRepository, PrismaSegmentRepository } from './prisma-repositories.js';
+import {
+  PrismaApiKeyRepository,
+  PrismaAuditLog,
+  PrismaConfigReader,
+  PrismaFlagRepository,
+  PrismaScheduleRepository,
+  PrismaSegmentRepository,
+} from './prisma-repositories.js';
 import type { PrismaStore } from './prisma-tables.js';
 import { type ChangeFeed, PostgresChangeFeed, silentChangeFeed } from './change-feed.js';
 import { sqliteFileGuard } from './sqlite-file-guard.js';
@@ -15,6 +22,7 @@ export interface Database {
   readonly config: ConfigReader;
   readonly flags: FlagRepository;
   readonly segments: SegmentRepository;
+  readonly schedules: ScheduleRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly audit: AuditLog;
   readonly migrations: MigrationReport;
@@ -43,6 +51,7 @@ export async function openDatabase(provider: DatabaseProvider, url: string): Pro
     config: new PrismaConfigReader(store),
     flags: new PrismaFlagRepository(store, assertFileInPlace),
     segments: new PrismaSegmentRepository(store, assertFileInPlace),
+    schedules: new PrismaScheduleRepository(store, assertFileInPlace),
     apiKeys: new PrismaApiKeyRepository(store, assertFileInPlace),
     audit: new PrismaAuditLog(store),
     async ping() {

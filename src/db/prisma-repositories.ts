@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from '../errors.js';
-import { apiKeyRecord, flagRecord, recordAudit, segmentRecord } from './audit-records.js';
+import { apiKeyRecord, flagRecord, recordAudit, scheduleRecord, segmentRecord } from './audit-records.js';
 import type {
   Actor,
   ApiKey,
@@ -16,14 +16,17 @@ import type {
   FlagRepository,
   NewApiKey,
   NewFlag,
+  NewScheduledChange,
   NewSegment,
+  ScheduledChange,
+  ScheduleRepository,
   Segment,
   SegmentChanges,
   SegmentRepository,
 } from './repositories.js';
 import { translatePrismaError } from './prisma-errors.js';
 import type { ApiKeyRow, FlagRow, PrismaStore } from './prisma-tables.js';
-import { toFlag, toFlagRow, toFlagRowChanges, toSegment, toSegmentRow, toSegmentRowChanges } from './stored-rows.js';
+import { toFlag, toFlagRow, toFlagRowChanges, toScheduledChange, toScheduledChangeRow, toSegment, toSegmentRow, toSegmentRowChanges } from './stored-rows.js';
 
 // The single row of config_revision, created by its migration.
 const REVISION_ROW = { where: { id: 1 } };
@@ -44,12 +47,13 @@ export class PrismaConfigReader implements ConfigReader {
   async loadAll(): Promise<ConfigAtRevision> {
     // Revision first: a change landing between the reads makes the data newer, never older.
     const revision = await this.revision();
-    const [flags, keys, segments] = await Promise.all([
+    const [flags, keys, segments, schedules] = await Promise.all([
       this.store.flag.findMany(),
       this.store.apiKey.findMany({ orderBy: { createdAt: 'asc' } }),
       this.store.segment.findMany(),
+      this.store.scheduledChange.findMany({ where: { appliedAt: null }, orderBy: { at: 'asc' } }),
     ]).catch((e) => translatePrismaError(e));
-    return { revision, flags: flags.map(toFlag), apiKeys: keys.map(toApiKey), segments: segments.map(toSegment) };
+    return { revision, flags: flags.map(toFlag), apiKeys: keys.map(toApiKey), segments: segments.map(toSegment), schedules: schedules.map(toScheduledChange) };
   }
 }
 
@@ -88,6 +92,7 @@ export class PrismaFlagRepository implements FlagRepository {
       .$transaction(async (tx) => {
         const before = await this.existing(tx.flag.findUnique({ where: { name } }), name);
         await tx.flag.delete({ where: { name } });
+        await tx.scheduledChange.deleteMany({ where: { flagName: name } });
         await recordAudit(tx.auditEntry, { actor, action: 'flag.deleted', targetType: 'flag', target: name, before: flagRecord(before), after: null });
       })
       .catch((e) => translatePrismaError(e, { notFound: `Flag "${name}" not found` }));
@@ -145,6 +150,60 @@ export class PrismaSegmentRepository implements SegmentRepository {
         await recordAudit(tx.auditEntry, { actor, action: 'segment.deleted', targetType: 'segment', target: name, before: segmentRecord(toSegment(before)), after: null });
       })
       .catch((e) => translatePrismaError(e, { notFound: `Segment "${name}" not found` }));
+  }
+}
+
+export class PrismaScheduleRepository implements ScheduleRepository {
+  constructor(
+    private readonly store: PrismaStore,
+    private readonly assertWritable: WriteGuard,
+  ) {}
+
+  async list(flagName: string): Promise<ScheduledChange[]> {
+    const rows = await this.store.scheduledChange.findMany({ where: { flagName }, orderBy: { at: 'asc' } }).catch((e) => translatePrismaError(e));
+    return rows.map(toScheduledChange);
+  }
+
+  async create(change: NewScheduledChange, actor: Actor): Promise<ScheduledChange> {
+    this.assertWritable();
+    return this.store
+      .$transaction(async (tx) => {
+        if (!(await tx.flag.findUnique({ where: { name: change.flagName } }))) throw new NotFoundError(`Flag "${change.flagName}" not found`);
+        const created = toScheduledChange(await tx.scheduledChange.create({ data: toScheduledChangeRow(change) }));
+        await recordAudit(tx.auditEntry, { actor, action: 'schedule.created', targetType: 'flag', target: change.flagName, before: null, after: scheduleRecord(created) });
+        return created;
+      })
+      .catch((e) => translatePrismaError(e));
+  }
+
+  async cancel(flagName: string, id: string, actor: Actor): Promise<void> {
+    this.assertWritable();
+    await this.store
+      .$transaction(async (tx) => {
+        const row = await tx.scheduledChange.findUnique({ where: { id } });
+        if (!row || row.flagName !== flagName) throw new NotFoundError(`Flag "${flagName}" has no schedule "${id}"`);
+        if (row.appliedAt) throw new ConflictError(`Schedule "${id}" was applied at ${row.appliedAt.toISOString()}; change the flag instead`);
+        await tx.scheduledChange.delete({ where: { id } });
+        await recordAudit(tx.auditEntry, { actor, action: 'schedule.cancelled', targetType: 'flag', target: flagName, before: scheduleRecord(toScheduledChange(row)), after: null });
+      })
+      .catch((e) => translatePrismaError(e));
+  }
+
+  async apply(id: string, actor: Actor): Promise<Flag | undefined> {
+    this.assertWritable();
+    return this.store
+      .$transaction(async (tx) => {
+        // The claim: only one instance's update finds the row still pending.
+        const claimed = await tx.scheduledChange.updateMany({ where: { id, appliedAt: null }, data: { appliedAt: new Date() } });
+        if (claimed.count === 0) return undefined;
+        const change = toScheduledChange((await tx.scheduledChange.findUnique({ where: { id } }))!);
+        const before = await tx.flag.findUnique({ where: { name: change.flagName } });
+        if (!before) return undefined;
+        const after = toFlag(await tx.flag.update({ where: { name: change.flagName }, data: change.changes }));
+        await recordAudit(tx.auditEntry, { actor, action: 'schedule.applied', targetType: 'flag', target: change.flagName, before: flagRecord(toFlag(before)), after: flagRecord(after) });
+        return after;
+      })
+      .catch((e) => translatePrismaError(e));
   }
 }
 

@@ -57,6 +57,24 @@ export interface ApiKeyRow {
   revokedAt: Date | null;
 }
 
+export interface ScheduledChangeRow {
+  id: string;
+  flagName: string;
+  at: Date;
+  changes: string;
+  createdAt: Date;
+  appliedAt: Date | null;
+}
+
+export interface ScheduledChangeTable {
+  findMany(args: { where: { flagName?: string; appliedAt?: null }; orderBy: { at: 'asc' } }): Promise<ScheduledChangeRow[]>;
+  findUnique(args: { where: { id: string } }): Promise<ScheduledChangeRow | null>;
+  create(args: { data: Omit<ScheduledChangeRow, 'createdAt' | 'appliedAt'> }): Promise<ScheduledChangeRow>;
+  updateMany(args: { where: { id: string; appliedAt: null }; data: { appliedAt: Date } }): Promise<{ count: number }>;
+  delete(args: { where: { id: string } }): Promise<ScheduledChangeRow>;
+  deleteMany(args: { where: { flagName: string } }): Promise<{ count: number }>;
+}
+
 export interface ApiKeyTable {
   findMany(args: { orderBy: { createdAt: 'asc' } }): Promise<ApiKeyRow[]>;
   findUnique(args: { where: { id: string } }): Promise<ApiKeyRow | null>;
@@ -93,6 +111,7 @@ export interface RevisionTable {
 export interface TransactionTables {
   flag: FlagTable;
   segment: SegmentTable;
+  scheduledChange: ScheduledChangeTable;
   apiKey: ApiKeyTable;
   auditEntry: AuditTable;
 }

@@ -57,6 +57,24 @@ export interface Flag {
 
 export type NewFlag = Omit<Flag, 'createdAt' | 'updatedAt'>;
 
+/** What a scheduled change sets on its flag. */
+export interface ScheduledSettings {
+  status?: boolean;
+  rolloutBasisPoints?: number;
+}
+
+export interface ScheduledChange {
+  id: string;
+  flagName: string;
+  at: Date;
+  changes: ScheduledSettings;
+  createdAt: Date;
+  /** When an instance wrote it to the flag; null while pending. */
+  appliedAt: Date | null;
+}
+
+export type NewScheduledChange = Omit<ScheduledChange, 'createdAt' | 'appliedAt'>;
+
 export interface Segment {
   name: string;
   description: string | null;
@@ -118,6 +136,8 @@ export interface ConfigAtRevision {
   flags: Flag[];
   apiKeys: ApiKey[];
   segments: Segment[];
+  /** Pending ones only. */
+  schedules: ScheduledChange[];
 }
 
 export interface ConfigReader {
@@ -144,6 +164,19 @@ export interface SegmentRepository {
   update(name: string, changes: SegmentChanges, actor: Actor): Promise<Segment>;
   /** Throws NotFoundError when no segment has that name, ConflictError naming the flags whose rules use it. */
   delete(name: string, actor: Actor): Promise<void>;
+}
+
+export interface ScheduleRepository {
+  /** Every schedule of the flag, applied ones too, by time. */
+  list(flagName: string): Promise<ScheduledChange[]>;
+  create(change: NewScheduledChange, actor: Actor): Promise<ScheduledChange>;
+  /** Throws NotFoundError for an unknown id, ConflictError for one already applied. */
+  cancel(flagName: string, id: string, actor: Actor): Promise<void>;
+  /**
+   * Writes a due change to its flag, once across all instances: the one that marks it applied first
+   * does it. Returns the updated flag, or undefined when another instance already had.
+   */
+  apply(id: string, actor: Actor): Promise<Flag | undefined>;
 }
 
 export interface ApiKeyRepository {

@@ -1,6 +1,21 @@
 import type { Condition } from '../targeting.js';
-import type { FlagRow, FlagRowData, SegmentRow, SegmentRowData } from './prisma-tables.js';
-import type { Flag, FlagChanges, JsonValue, NewFlag, NewSegment, Override, Prerequisite, Rule, Segment, SegmentChanges, Variant } from './repositories.js';
+import type { FlagRow, FlagRowData, ScheduledChangeRow, SegmentRow, SegmentRowData } from './prisma-tables.js';
+import type {
+  Flag,
+  FlagChanges,
+  JsonValue,
+  NewFlag,
+  NewScheduledChange,
+  NewSegment,
+  Override,
+  Prerequisite,
+  Rule,
+  ScheduledChange,
+  ScheduledSettings,
+  Segment,
+  SegmentChanges,
+  Variant,
+} from './repositories.js';
 
 // The JSON columns' stored shapes: snake_case like the columns, basis points like rollout_bp.
 interface StoredVariant {
@@ -89,3 +104,21 @@ export function toSegmentRowChanges({ conditions, userIds, ...changes }: Segment
     ...(userIds && { userIds: JSON.stringify(userIds) }),
   };
 }
+
+interface StoredSettings {
+  status?: boolean;
+  rollout_bp?: number;
+}
+
+export const toScheduledChange = ({ changes, ...row }: ScheduledChangeRow): ScheduledChange => {
+  const stored = JSON.parse(changes) as StoredSettings;
+  const settings: ScheduledSettings = {};
+  if (stored.status !== undefined) settings.status = stored.status;
+  if (stored.rollout_bp !== undefined) settings.rolloutBasisPoints = stored.rollout_bp;
+  return { ...row, changes: settings };
+};
+
+export const toScheduledChangeRow = ({ changes, ...change }: NewScheduledChange): Omit<ScheduledChangeRow, 'createdAt' | 'appliedAt'> => ({
+  ...change,
+  changes: JSON.stringify({ status: changes.status, rollout_bp: changes.rolloutBasisPoints } satisfies StoredSettings),
+});

@@ -22,7 +22,7 @@ export const auditEntrySchema = z
       key_id: z.string().nullable().describe('null for ADMIN_API_KEY and for anonymous changes'),
       name: z.string().describe('The key\'s name, "ADMIN_API_KEY" or "anonymous"'),
     }),
-    action: z.enum(['flag.created', 'flag.updated', 'flag.deleted', 'segment.created', 'segment.updated', 'segment.deleted', 'api_key.created', 'api_key.revoked']),
+    action: z.enum(['flag.created', 'flag.updated', 'flag.deleted', 'schedule.created', 'schedule.cancelled', 'schedule.applied', 'segment.created', 'segment.updated', 'segment.deleted', 'api_key.created', 'api_key.revoked']),
     target_type: z.enum(['flag', 'segment', 'api_key']),
     target: z.string().describe('The flag or segment name, or the API key id'),
     before: z.record(z.string(), z.unknown()).nullable().describe('As the API showed it before the change; null when created'),

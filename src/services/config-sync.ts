@@ -92,10 +92,10 @@ export class ConfigSync {
   private async reload(): Promise<void> {
     for (;;) {
       const writesBefore = this.localWrites();
-      const { revision, flags, apiKeys, segments } = await this.config.loadAll();
+      const { revision, flags, apiKeys, segments, schedules } = await this.config.loadAll();
       // A local write committed while we read may be missing from what we read: read again.
       if (this.localWrites() === writesBefore) {
-        this.snapshot.replace(revision, flags, segments);
+        this.snapshot.replace(revision, flags, segments, schedules);
         this.keyRing.replace(apiKeys);
         this.confirmedAt = Date.now();
         return;

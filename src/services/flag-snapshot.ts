@@ -1,4 +1,4 @@
-import type { Flag, Segment } from '../db/repositories.js';
+import type { Flag, ScheduledChange, Segment } from '../db/repositories.js';
 import type { SegmentDefinition } from '../targeting.js';
 
 /** A segment as evaluation uses it: its user ids in a set, for a lookup per evaluation. */
@@ -12,26 +12,50 @@ interface SnapshotState {
   /** In name order (code points), ready for "all flags" answers. */
   readonly sorted: readonly Flag[];
   readonly segments: ReadonlyMap<string, LoadedSegment>;
+  /** Pending scheduled changes, by time. */
+  readonly schedules: readonly ScheduledChange[];
+  /** When the first pending change is due (ms since the epoch); Infinity when none is pending. */
+  readonly nextDueAt: number;
 }
 
-const byCodePoint = (a: Flag, b: Flag) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+const byCodePoint = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 const loadSegment = (segment: Segment): LoadedSegment => ({ segment, userIds: new Set(segment.userIds), conditions: segment.conditions });
 
-function stateOf(revision: number, flags: Iterable<Flag>, segments: ReadonlyMap<string, LoadedSegment>): SnapshotState {
+interface StateParts {
+  revision: number;
+  flags: Iterable<Flag>;
+  segments: ReadonlyMap<string, LoadedSegment>;
+  schedules: readonly ScheduledChange[];
+}
+
+function stateOf({ revision, flags, segments, schedules }: StateParts): SnapshotState {
   const sorted = [...flags].sort(byCodePoint);
-  return { revision, byName: new Map(sorted.map((f) => [f.name, f])), sorted, segments };
+  const pending = [...schedules].sort((a, b) => a.at.getTime() - b.at.getTime());
+  return { revision, byName: new Map(sorted.map((f) => [f.name, f])), sorted, segments, schedules: pending, nextDueAt: pending[0]?.at.getTime() ?? Infinity };
+}
+
+/** The flag as its due, not yet written, scheduled changes make it (in time order). */
+function withDueChanges(flag: Flag, schedules: readonly ScheduledChange[], now: number): Flag {
+  let effective = flag;
+  for (const change of schedules) {
+    if (change.at.getTime() > now) break;
+    if (change.flagName === flag.name) effective = { ...effective, ...change.changes };
+  }
+  return effective;
 }
 
 /**
- * Every flag, in memory, so evaluation never waits for the database. Each change builds a new
- * immutable state and swaps it in one assignment: a reader always sees one consistent set.
+ * Every flag, segment and pending scheduled change, in memory, so evaluation never waits for the
+ * database. Each change builds a new immutable state and swaps it in one assignment: a reader always
+ * sees one consistent set. A scheduled change counts from its time on, whether or not an instance
+ * has written it to the flag yet.
  */
 export class FlagSnapshot {
-  private state: SnapshotState = stateOf(-1, [], new Map());
+  private state: SnapshotState = stateOf({ revision: -1, flags: [], segments: new Map(), schedules: [] });
   private writesApplied = 0;
 
-  /** The flags table revision this snapshot was loaded at (-1 before the first load). */
+  /** The configuration revision this snapshot was loaded at (-1 before the first load). */
   get revision(): number {
     return this.state.revision;
   }
@@ -42,11 +66,19 @@ export class FlagSnapshot {
   }
 
   find(name: string): Flag | undefined {
-    return this.state.byName.get(name);
+    const { byName, nextDueAt, schedules } = this.state;
+    const flag = byName.get(name);
+    // Most of the time nothing is due: one comparison, no clock read.
+    if (flag === undefined || nextDueAt === Infinity) return flag;
+    const now = Date.now();
+    return nextDueAt > now ? flag : withDueChanges(flag, schedules, now);
   }
 
   all(): readonly Flag[] {
-    return this.state.sorted;
+    const { sorted, nextDueAt, schedules } = this.state;
+    if (nextDueAt === Infinity) return sorted;
+    const now = Date.now();
+    return nextDueAt > now ? sorted : sorted.map((flag) => withDueChanges(flag, schedules, now));
   }
 
   segment(name: string): LoadedSegment | undefined {
@@ -55,11 +87,29 @@ export class FlagSnapshot {
 
   /** Every segment, in name order. */
   allSegments(): Segment[] {
-    return [...this.state.segments.values()].map((s) => s.segment).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...this.state.segments.values()].map((s) => s.segment).sort(byCodePoint);
   }
 
-  replace(revision: number, flags: readonly Flag[], segments: readonly Segment[]): void {
-    this.state = stateOf(revision, flags, new Map(segments.map((s) => [s.name, loadSegment(s)])));
+  /** Pending scheduled changes that are due now. */
+  dueSchedules(now = Date.now()): ScheduledChange[] {
+    return this.state.nextDueAt > now ? [] : this.state.schedules.filter((s) => s.at.getTime() <= now);
+  }
+
+  replace(revision: number, flags: readonly Flag[], segments: readonly Segment[], schedules: readonly ScheduledChange[]): void {
+    this.state = stateOf({ revision, flags, segments: new Map(segments.map((s) => [s.name, loadSegment(s)])), schedules });
+  }
+
+  /** A write this process just committed: visible here at once, before the next reload. */
+  put(flag: Flag): void {
+    const byName = new Map(this.state.byName);
+    byName.set(flag.name, flag);
+    this.applyLocal({ flags: byName.values() });
+  }
+
+  remove(name: string): void {
+    const byName = new Map(this.state.byName);
+    byName.delete(name);
+    this.applyLocal({ flags: byName.values(), schedules: this.state.schedules.filter((s) => s.flagName !== name) });
   }
 
   /** A segment this process just wrote (or deleted: undefined). */
@@ -67,26 +117,25 @@ export class FlagSnapshot {
     const segments = new Map(this.state.segments);
     if (segment) segments.set(name, loadSegment(segment));
     else segments.delete(name);
-    this.state = { ...this.state, segments };
-    this.writesApplied++;
+    this.applyLocal({ segments });
   }
 
-  /** A write this process just committed: visible here at once, before the next reload. */
-  put(flag: Flag): void {
+  /** A scheduled change this process just created. */
+  addSchedule(change: ScheduledChange): void {
+    this.applyLocal({ schedules: [...this.state.schedules, change] });
+  }
+
+  /** A scheduled change this process just cancelled, or wrote to its flag (which then comes along). */
+  removeSchedule(id: string, updatedFlag?: Flag): void {
     const byName = new Map(this.state.byName);
-    byName.set(flag.name, flag);
-    this.applyLocal(byName);
+    if (updatedFlag) byName.set(updatedFlag.name, updatedFlag);
+    this.applyLocal({ flags: byName.values(), schedules: this.state.schedules.filter((s) => s.id !== id) });
   }
 
-  remove(name: string): void {
-    const byName = new Map(this.state.byName);
-    byName.delete(name);
-    this.applyLocal(byName);
-  }
-
-  private applyLocal(byName: Map<string, Flag>): void {
+  private applyLocal(changed: Partial<StateParts>): void {
     // The revision stays: the database has moved past it, so the next poll reloads everything.
-    this.state = stateOf(this.state.revision, byName.values(), this.state.segments);
+    const { revision, sorted, segments, schedules } = this.state;
+    this.state = stateOf({ revision, flags: sorted, segments, schedules, ...changed });
     this.writesApplied++;
   }
 }

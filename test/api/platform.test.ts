@@ -36,6 +36,8 @@ describe('health, docs and CORS', () => {
       '/flags',
       '/flags/{flag_name}',
       '/flags/{flag_name}/history',
+      '/flags/{flag_name}/schedules',
+      '/flags/{flag_name}/schedules/{schedule_id}',
       '/health',
       '/health/live',
       '/ofrep/v1/evaluate/flags',

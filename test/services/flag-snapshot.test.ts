@@ -20,7 +20,7 @@ describe('FlagSnapshot', () => {
     const snapshot = new FlagSnapshot();
     expect(snapshot.revision).toBe(-1);
     expect(snapshot.all()).toEqual([]);
-    snapshot.replace(7, [flag('b'), flag('a'), flag('C')], []);
+    snapshot.replace(7, [flag('b'), flag('a'), flag('C')], [], []);
     expect(snapshot.revision).toBe(7);
     expect(snapshot.all().map((f) => f.name)).toEqual(['C', 'a', 'b']);
     expect(snapshot.find('a')?.name).toBe('a');
@@ -29,7 +29,7 @@ describe('FlagSnapshot', () => {
 
   it('applies local writes at once, keeps the revision and counts them', () => {
     const snapshot = new FlagSnapshot();
-    snapshot.replace(3, [flag('a')], []);
+    snapshot.replace(3, [flag('a')], [], []);
     snapshot.put(flag('b'));
     snapshot.put(flag('a', false));
     snapshot.remove('b');
@@ -40,10 +40,10 @@ describe('FlagSnapshot', () => {
 
   it('never changes a set a reader already holds', () => {
     const snapshot = new FlagSnapshot();
-    snapshot.replace(1, [flag('a')], []);
+    snapshot.replace(1, [flag('a')], [], []);
     const held = snapshot.all();
     snapshot.put(flag('b'));
-    snapshot.replace(2, [], []);
+    snapshot.replace(2, [], [], []);
     expect(held.map((f) => f.name)).toEqual(['a']);
   });
 });

@@ -1,0 +1,50 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { flagParamsSchema } from '../schemas/flags.js';
+import { problemResponses } from '../schemas/problem.js';
+import { createScheduleBodySchema, scheduleParamsSchema, scheduleSchema, toScheduleResponse } from '../schemas/schedules.js';
+import type { ScheduleService } from '../services/schedule-service.js';
+
+export const scheduleRoutes: FastifyPluginAsyncZod<{ scheduleService: ScheduleService }> = async (app, { scheduleService }) => {
+  app.post('/flags/:flag_name/schedules', {
+    schema: {
+      tags: ['flags'],
+      summary: 'Schedule a change to a flag: evaluation follows it from its time on, without a cron job',
+      params: flagParamsSchema,
+      body: createScheduleBodySchema,
+      response: { 201: scheduleSchema, ...problemResponses(400, 404, 413, 415) },
+    },
+    handler: async (request, reply) => {
+      const { at, set } = request.body;
+      const change = await scheduleService.create(
+        request.params.flag_name,
+        { at: new Date(at), status: set.status, rolloutPercentage: set.rollout_percentage },
+        request.principal,
+      );
+      return reply.code(201).send(toScheduleResponse(change));
+    },
+  });
+
+  app.get('/flags/:flag_name/schedules', {
+    schema: {
+      tags: ['flags'],
+      summary: "A flag's scheduled changes by time, applied ones included",
+      params: flagParamsSchema,
+      response: { 200: z.array(scheduleSchema), ...problemResponses(400, 404) },
+    },
+    handler: async (request) => (await scheduleService.list(request.params.flag_name)).map(toScheduleResponse),
+  });
+
+  app.delete('/flags/:flag_name/schedules/:schedule_id', {
+    schema: {
+      tags: ['flags'],
+      summary: 'Cancel a pending scheduled change (409 once applied)',
+      params: scheduleParamsSchema,
+      response: { 204: z.null().describe('Cancelled'), ...problemResponses(400, 404, 409) },
+    },
+    handler: async (request, reply) => {
+      await scheduleService.cancel(request.params.flag_name, request.params.schedule_id, request.principal);
+      return reply.code(204).send(null);
+    },
+  });
+};

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import type { ScheduledChange } from '../db/repositories.js';
+import { basisPointsToPercentage } from '../rollout.js';
+import { flagNameSchema, rolloutPercentageSchema } from './common.js';
+
+const settingsSchema = z
+  .strictObject({
+    status: z.boolean().optional(),
+    rollout_percentage: rolloutPercentageSchema.optional(),
+  })
+  .refine((set) => Object.keys(set).length > 0, { message: 'set at least one of status, rollout_percentage' });
+
+export const createScheduleBodySchema = z
+  .strictObject({
+    at: z.iso.datetime({ offset: true }).describe('When, as an ISO 8601 time with a zone, e.g. 2026-12-01T09:00:00Z; in the future'),
+    set: settingsSchema.describe('What changes then'),
+  })
+  .meta({ id: 'CreateSchedule', example: { at: '2026-12-01T09:00:00Z', set: { status: true, rollout_percentage: 50 } } });
+
+export const scheduleParamsSchema = z.object({ flag_name: flagNameSchema, schedule_id: z.uuid() });
+
+export const scheduleSchema = z
+  .object({
+    id: z.string(),
+    flag_name: z.string(),
+    at: z.string().describe('ISO 8601, UTC'),
+    set: z.object({ status: z.boolean().optional(), rollout_percentage: z.number().optional() }),
+    created_at: z.string().describe('ISO 8601, UTC'),
+    applied_at: z.string().nullable().describe('When it was written to the flag; null while pending'),
+  })
+  .meta({ id: 'Schedule' });
+
+export function toScheduleResponse(change: ScheduledChange): z.infer<typeof scheduleSchema> {
+  const set: { status?: boolean; rollout_percentage?: number } = {};
+  if (change.changes.status !== undefined) set.status = change.changes.status;
+  if (change.changes.rolloutBasisPoints !== undefined) set.rollout_percentage = basisPointsToPercentage(change.changes.rolloutBasisPoints);
+  return {
+    id: change.id,
+    flag_name: change.flagName,
+    at: change.at.toISOString(),
+    set,
+    created_at: change.createdAt.toISOString(),
+    applied_at: change.appliedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { backends } from '../helpers.js';
+import { useTestApp } from '../support/test-app.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
+
+describe.each(backends)('scheduled changes on $name', (backend) => {
+  const app = useTestApp(backend, async (app) => {
+    await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'launch', status: false, rollout_percentage: 100 } });
+    await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'ramp', status: true, rollout_percentage: 0 } });
+  });
+  const inject = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) => app().inject({ method, url, payload });
+  const enabled = async (flag: string, user = 'alice') => (await inject('GET', `/users/${user}/flags/${flag}`)).json().enabled;
+
+  describe.skipIf(!backend.available)('', () => {
+    it('takes effect at its time without a restart or a cron job, then is written to the flag once and audited', async () => {
+      const created = await inject('POST', '/flags/launch/schedules', { at: inMs(700), set: { status: true } });
+      expect(created.statusCode).toBe(201);
+      const schedule = created.json();
+      expect(schedule).toMatchObject({ flag_name: 'launch', set: { status: true }, applied_at: null });
+      await inject('POST', '/flags/ramp/schedules', { at: inMs(700), set: { rollout_percentage: 100 } });
+
+      expect(await enabled('launch')).toBe(false);
+      expect(await enabled('ramp')).toBe(false);
+      await sleep(750);
+      // Due: evaluation and reads follow the clock at once, whether or not the change is written yet.
+      expect(await enabled('launch')).toBe(true);
+      expect(await enabled('ramp')).toBe(true);
+      expect((await inject('GET', '/flags/ramp')).json().rollout_percentage).toBe(100);
+
+      await sleep(1300);
+      const [applied] = (await inject('GET', '/flags/launch/schedules')).json();
+      expect(applied.id).toBe(schedule.id);
+      expect(applied.applied_at).not.toBeNull();
+      const history = (await inject('GET', '/flags/launch/history')).json().entries;
+      expect(history.filter((e: { action: string }) => e.action === 'schedule.applied')).toHaveLength(1);
+      expect(history[0]).toMatchObject({ action: 'schedule.applied', actor: { key_id: null, name: 'scheduler' }, before: { status: false }, after: { status: true } });
+      expect(history[1]).toMatchObject({ action: 'schedule.created', after: { id: schedule.id } });
+
+      const late = await inject('DELETE', `/flags/launch/schedules/${schedule.id}`);
+      expect(late.statusCode).toBe(409);
+
+      // The checks that found nothing due meanwhile do not stop the next change from being written.
+      await sleep(1100);
+      await inject('POST', '/flags/launch/schedules', { at: inMs(200), set: { status: false } });
+      await sleep(1500);
+      expect((await inject('GET', '/flags/launch/schedules')).json().every((s: { applied_at: string | null }) => s.applied_at !== null)).toBe(true);
+      expect(await enabled('launch')).toBe(false);
+    });
+
+    it('lists, cancels and validates', async () => {
+      const first = (await inject('POST', '/flags/launch/schedules', { at: inMs(3_600_000), set: { status: false } })).json();
+      const second = (await inject('POST', '/flags/launch/schedules', { at: inMs(60_000), set: { rollout_percentage: 50 } })).json();
+      const listed = (await inject('GET', '/flags/launch/schedules')).json();
+      expect(listed.filter((s: { applied_at: string | null }) => s.applied_at === null).map((s: { id: string }) => s.id)).toEqual([second.id, first.id]);
+
+      expect((await inject('DELETE', `/flags/launch/schedules/${first.id}`)).statusCode).toBe(204);
+      expect((await inject('DELETE', `/flags/launch/schedules/${first.id}`)).statusCode).toBe(404);
+      expect((await inject('GET', '/flags/launch/history')).json().entries[0]).toMatchObject({ action: 'schedule.cancelled', before: { id: first.id } });
+
+      for (const body of [
+        { at: inMs(-1000), set: { status: true } },
+        { at: inMs(1000), set: {} },
+        { at: '2026-13-01T00:00:00Z', set: { status: true } },
+        { at: inMs(1000), set: { rollout_percentage: 101 } },
+        { at: inMs(1000), set: { status: true }, extra: 1 },
+      ]) {
+        expect((await inject('POST', '/flags/launch/schedules', body)).statusCode, JSON.stringify(body)).toBe(400);
+      }
+      expect((await inject('POST', '/flags/nope/schedules', { at: inMs(1000), set: { status: true } })).statusCode).toBe(404);
+      expect((await inject('GET', '/flags/nope/schedules')).statusCode).toBe(404);
+    });
+
+    it("deletes a flag's schedules with the flag", async () => {
+      await inject('POST', '/flags', { flag_name: 'short_lived' });
+      await inject('POST', '/flags/short_lived/schedules', { at: inMs(60_000), set: { status: true } });
+      expect((await inject('DELETE', '/flags/short_lived')).statusCode).toBe(204);
+      await inject('POST', '/flags', { flag_name: 'short_lived' });
+      expect((await inject('GET', '/flags/short_lived/schedules')).json()).toEqual([]);
+    });
+  });
+});
