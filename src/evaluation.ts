@@ -17,6 +17,7 @@ import { type Attributes, inSegment, matchesAll, type SegmentDefinition } from '
 export type EvaluationReason = 'FLAG_DISABLED' | 'PREREQUISITE_FAILED' | 'OVERRIDE' | 'RULE_MATCH' | 'IN_ROLLOUT' | 'OUT_OF_ROLLOUT';
 
 export interface Decision {
+  readonly flag: Flag;
   readonly enabled: boolean;
   readonly reason: EvaluationReason;
   readonly bucketBasisPoints: number;
@@ -67,27 +68,27 @@ export function decide(flag: Flag, userId: string, attributes: Attributes = NO_A
 
 function decideAt(flag: Flag, userId: string, attributes: Attributes, lookups: Lookups, depth: number): Decision {
   const bucket = bucketBasisPoints(userId, flag.name);
-  if (!flag.status) return { enabled: false, reason: 'FLAG_DISABLED', bucketBasisPoints: bucket, variant: undefined };
+  if (!flag.status) return { flag, enabled: false, reason: 'FLAG_DISABLED', bucketBasisPoints: bucket, variant: undefined };
   if (flag.prerequisites.length > 0 && !prerequisitesHold(flag, userId, attributes, lookups, depth)) {
-    return { enabled: false, reason: 'PREREQUISITE_FAILED', bucketBasisPoints: bucket, variant: undefined };
+    return { flag, enabled: false, reason: 'PREREQUISITE_FAILED', bucketBasisPoints: bucket, variant: undefined };
   }
 
   if (flag.overrides.length > 0) {
     const override = flag.overrides.find((o) => o.userId === userId);
     if (override) {
       const variant = !override.enabled ? undefined : override.variant !== null ? flag.variants.find((v) => v.key === override.variant) : variantOf(flag, userId, undefined);
-      return { enabled: override.enabled, reason: 'OVERRIDE', bucketBasisPoints: bucket, variant };
+      return { flag, enabled: override.enabled, reason: 'OVERRIDE', bucketBasisPoints: bucket, variant };
     }
   }
 
   for (const rule of flag.rules) {
     if (!ruleMatches(rule, userId, attributes, lookups)) continue;
     const enabled = bucket < rule.rolloutBasisPoints;
-    return { enabled, reason: 'RULE_MATCH', bucketBasisPoints: bucket, variant: enabled ? variantOf(flag, userId, rule) : undefined };
+    return { flag, enabled, reason: 'RULE_MATCH', bucketBasisPoints: bucket, variant: enabled ? variantOf(flag, userId, rule) : undefined };
   }
 
   const enabled = bucket < flag.rolloutBasisPoints;
-  return { enabled, reason: enabled ? 'IN_ROLLOUT' : 'OUT_OF_ROLLOUT', bucketBasisPoints: bucket, variant: enabled ? variantOf(flag, userId, undefined) : undefined };
+  return { flag, enabled, reason: enabled ? 'IN_ROLLOUT' : 'OUT_OF_ROLLOUT', bucketBasisPoints: bucket, variant: enabled ? variantOf(flag, userId, undefined) : undefined };
 }
 
 /** Whether the flag's answer can differ between users (then it needs to know who asks). */

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { emptyQuerySkippingValidatorCompiler } from '../plugins/empty-query-validator.js';
 import { etagOnSend } from '../plugins/etag.js';
 import { fastSerializerCompiler } from '../plugins/fast-serializer.js';
 import { basisPointsToPercentage } from '../rollout.js';
@@ -13,9 +14,10 @@ import {
   userParamsSchema,
 } from '../schemas/evaluation.js';
 import { notModified, problemResponses } from '../schemas/problem.js';
-import type { EvaluationService, FlagEvaluation } from '../services/evaluation-service.js';
+import type { Decision } from '../evaluation.js';
+import type { EvaluationService } from '../services/evaluation-service.js';
 
-const toEvaluationResponse = (userId: string, result: FlagEvaluation) => ({
+const toEvaluationResponse = (userId: string, result: Decision) => ({
   user_id: userId,
   flag_name: result.flag.name,
   enabled: result.enabled,
@@ -29,8 +31,10 @@ export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: Evalua
   app,
   { evaluationService },
 ) => {
-  // Every page view of a client app lands here: serialise without per-response validation.
+  // Every page view of a client app lands here: serialise without per-response validation, and do
+  // not validate the attributes of a request that has none.
   app.setSerializerCompiler(fastSerializerCompiler);
+  app.setValidatorCompiler(emptyQuerySkippingValidatorCompiler);
 
   app.get('/users/:user_id/flags', {
     config: { access: 'evaluate' },

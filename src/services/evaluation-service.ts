@@ -11,10 +11,6 @@ export interface FlagSource {
   segment(name: string): SegmentDefinition | undefined;
 }
 
-export interface FlagEvaluation extends Decision {
-  flag: Flag;
-}
-
 /** Counts evaluations per flag and result, for metrics. */
 export interface EvaluationRecorder {
   record(flagName: string, enabled: boolean): void;
@@ -28,14 +24,14 @@ export class EvaluationService {
     private readonly recorder: EvaluationRecorder,
   ) {}
 
-  evaluate(userId: string, flagName: string, attributes?: Attributes): FlagEvaluation {
+  evaluate(userId: string, flagName: string, attributes?: Attributes): Decision {
     const flag = this.flags.find(flagName);
     if (!flag) throw new NotFoundError(`Flag "${flagName}" not found`);
     return this.decide(flag, userId, attributes);
   }
 
   /** Every flag, in name order, with its reason and variant. */
-  evaluateAll(userId: string, attributes?: Attributes): FlagEvaluation[] {
+  evaluateAll(userId: string, attributes?: Attributes): Decision[] {
     return this.flags.all().map((flag) => this.decide(flag, userId, attributes));
   }
 
@@ -52,9 +48,9 @@ export class EvaluationService {
     return result;
   }
 
-  private decide(flag: Flag, userId: string, attributes: Attributes | undefined): FlagEvaluation {
+  private decide(flag: Flag, userId: string, attributes: Attributes | undefined): Decision {
     const decision = decide(flag, userId, attributes, this.lookups);
     this.recorder.record(flag.name, decision.enabled);
-    return { ...decision, flag };
+    return decision;
   }
 }

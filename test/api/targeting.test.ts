@@ -68,6 +68,10 @@ describe.each(backends)('segments, rules and overrides on $name', (backend) => {
       // Without attributes nothing changes for anyone else: the flag's own percentage decides.
       expect(await evaluate('alice', 'beta_search')).toMatchObject({ enabled: false, reason: 'OUT_OF_ROLLOUT' });
       expect((await inject('GET', '/users/alice/flags?country=DE&plan=pro')).json().flags).toEqual({ beta_search: true });
+      // Query attributes are validated like any input.
+      const tooLong = await inject('GET', `/users/alice/flags/beta_search?country=${'x'.repeat(1001)}`);
+      expect(tooLong.statusCode).toBe(400);
+      expect(tooLong.json().errors[0]).toMatchObject({ location: 'querystring', pointer: '#/country' });
 
       // A segment change applies at once.
       await inject('PUT', '/segments/beta_testers', { conditions: [{ attribute: 'country', operator: 'equals', value: 'AT' }] });
