@@ -262,7 +262,7 @@ async function main() {
     const rssFull = rssMb(memoryServer.child);
     await stop(memoryServer);
 
-    console.log('in-process evaluate() against a bare crypto.hash loop …');
+    console.log('in-process decide() against a bare crypto.hash loop …');
     const inProcess = inProcessRates();
 
     const propagationResult = postgresUrl ? (console.log('propagation between two instances …'), await propagation(postgresUrl)) : undefined;
@@ -288,7 +288,7 @@ async function main() {
     ];
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
     console.log(`\n${rows.map((r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`).join('\n')}\n`);
-    console.log(`in-process evaluate(): ${f(inProcess.evaluate_per_s)}/s vs bare crypto.hash ${f(inProcess.bare_hash_per_s)}/s = ${f((inProcess.evaluate_per_s / inProcess.bare_hash_per_s) * 100, 1)}% (target ≥ 80%)`);
+    console.log(`in-process decide(): ${f(inProcess.evaluate_per_s)}/s vs bare crypto.hash ${f(inProcess.bare_hash_per_s)}/s = ${f((inProcess.evaluate_per_s / inProcess.bare_hash_per_s) * 100, 1)}% (target ≥ 80%)`);
     console.log(`memory: ${f(rssEmpty, 1)} MB → ${f(rssFull, 1)} MB with 10,000 flags: +${f(rssFull - rssEmpty, 1)} MB (target ≤ 50 MB)`);
     console.log(
       propagationResult
