@@ -1,4 +1,4 @@
-import type { Actor, Flag, FlagRepository, JsonValue, Override, Prerequisite, Rule, Variant, VariantSplit } from '../db/repositories.js';
+import type { Actor, Flag, FlagChanges, FlagRepository, JsonValue, NewFlag, Override, Prerequisite, Rule, Variant, VariantSplit } from '../db/repositories.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Condition } from '../targeting.js';
 import { percentageToBasisPoints } from '../rollout.js';
@@ -34,6 +34,19 @@ export type UpdateFlagInput = Partial<Omit<CreateFlagInput, 'name'>>;
 const toVariants = (variants: VariantInput[]): Variant[] =>
   variants.map((v) => ({ key: v.key, weightBasisPoints: percentageToBasisPoints(v.weight), payload: v.payload }));
 
+/** Percentages to basis points; what the input leaves out stays undefined (unchanged). */
+function toFlagChanges(input: UpdateFlagInput): FlagChanges {
+  return {
+    status: input.status,
+    rolloutBasisPoints: input.rolloutPercentage === undefined ? undefined : percentageToBasisPoints(input.rolloutPercentage),
+    description: input.description,
+    variants: input.variants && toVariants(input.variants),
+    rules: input.rules && toRules(input.rules),
+    overrides: input.overrides,
+    prerequisites: input.prerequisites,
+  };
+}
+
 const toRules = (rules: RuleInput[]): Rule[] =>
   rules.map((r) => ({
     segment: r.segment ?? null,
@@ -63,48 +76,23 @@ export class FlagService {
   }
 
   async create(input: CreateFlagInput, actor: Actor): Promise<Flag> {
-    const variants = toVariants(input.variants);
-    const rules = toRules(input.rules);
-    this.checkReferences(variants, rules, input.overrides);
-    this.checkPrerequisites(input.name, input.prerequisites);
-    const flag = await this.flags.create(
-      {
-        name: input.name,
-        status: input.status,
-        rolloutBasisPoints: percentageToBasisPoints(input.rolloutPercentage),
-        description: input.description,
-        variants,
-        rules,
-        overrides: input.overrides,
-        prerequisites: input.prerequisites,
-      },
-      actor,
-    );
-    this.snapshot.put(flag);
-    return flag;
+    const { name, ...fields } = input;
+    const flag: NewFlag = { name, ...(toFlagChanges(fields) as Required<FlagChanges>) };
+    this.checkReferences(flag.variants, flag.rules, flag.overrides);
+    this.checkPrerequisites(name, flag.prerequisites);
+    const created = await this.flags.create(flag, actor);
+    this.snapshot.put(created);
+    return created;
   }
 
   async update(name: string, input: UpdateFlagInput, actor: Actor): Promise<Flag> {
     const current = this.get(name);
-    const variants = input.variants === undefined ? undefined : toVariants(input.variants);
-    const rules = input.rules === undefined ? undefined : toRules(input.rules);
+    const changes = toFlagChanges(input);
     // The flag as it will be: changed variants must still fit the rules and overrides kept.
-    this.checkReferences(variants ?? current.variants, rules ?? current.rules, input.overrides ?? current.overrides);
-    if (input.prerequisites) this.checkPrerequisites(name, input.prerequisites);
-    if (variants) this.checkDependentsKeep(name, variants);
-    const flag = await this.flags.update(
-      name,
-      {
-        status: input.status,
-        rolloutBasisPoints: input.rolloutPercentage === undefined ? undefined : percentageToBasisPoints(input.rolloutPercentage),
-        description: input.description,
-        variants,
-        rules,
-        overrides: input.overrides,
-        prerequisites: input.prerequisites,
-      },
-      actor,
-    );
+    this.checkReferences(changes.variants ?? current.variants, changes.rules ?? current.rules, changes.overrides ?? current.overrides);
+    if (changes.prerequisites) this.checkPrerequisites(name, changes.prerequisites);
+    if (changes.variants) this.checkDependentsKeep(name, changes.variants);
+    const flag = await this.flags.update(name, changes, actor);
     this.snapshot.put(flag);
     return flag;
   }
