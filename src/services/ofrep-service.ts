@@ -1,6 +1,6 @@
 import type { Flag } from '../db/repositories.js';
 import { NotFoundError } from '../errors.js';
-import { decide, dependsOnUser, type EvaluationReason } from '../evaluation.js';
+import { decide, dependsOnUser, type EvaluationReason, type Lookups } from '../evaluation.js';
 import { basisPointsToPercentage } from '../rollout.js';
 import type { Attributes } from '../targeting.js';
 import type { EvaluationRecorder, FlagSource } from './evaluation-service.js';
@@ -51,6 +51,8 @@ export class TargetingKeyMissingError extends Error {}
  * the user the value stays `false`, so an SDK asking for a string falls back to the caller's default.
  */
 export class OfrepService {
+  private readonly lookups: Lookups = { segment: (name) => this.flags.segment(name), flag: (name) => this.flags.find(name) };
+
   constructor(
     private readonly flags: FlagSource,
     private readonly recorder: EvaluationRecorder,
@@ -80,7 +82,7 @@ export class OfrepService {
     if (targetingKey === undefined) {
       return { key: flag.name, errorCode: 'TARGETING_KEY_MISSING', errorDetails: `Flag "${flag.name}" depends on the user: send context.targetingKey` };
     }
-    const decision = decide(flag, targetingKey, attributes, { segment: (name) => this.flags.segment(name), flag: (name) => this.flags.find(name) });
+    const decision = decide(flag, targetingKey, attributes, this.lookups);
     this.recorder.record(flag.name, decision.enabled);
     const reason = REASONS[decision.reason];
     const variant = decision.variant;
