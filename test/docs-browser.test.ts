@@ -1,23 +1,17 @@
 import { existsSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, createSqliteDatabase, type TestDatabase } from './helpers.js';
+import { useTestServer } from './support/test-app.js';
 
 // Debian's chromium (.ci/run installs it); Playwright's own browser download is not reachable here.
 // Without it the suite is reported as skipped, never as passed.
 const CHROMIUM = '/usr/bin/chromium';
 
 describe.skipIf(!existsSync(CHROMIUM))('the docs render in a real browser under the Content-Security-Policy', () => {
-  let database: TestDatabase;
-  let app: FastifyInstance;
-  let baseUrl: string;
+  const server = useTestServer();
   let browser: Browser;
 
   beforeAll(async () => {
-    database = await createSqliteDatabase();
-    app = await buildTestApp(database);
-    baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -25,8 +19,6 @@ describe.skipIf(!existsSync(CHROMIUM))('the docs render in a real browser under 
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    await database?.drop();
   });
 
   async function open(path: string) {
@@ -35,7 +27,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the docs render in a real browser under 
     page.on('console', (message) => {
       if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
     });
-    await page.goto(`${baseUrl}${path}`);
+    await page.goto(`${server.baseUrl()}${path}`);
     return { page, violations };
   }
 

@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, createSqliteDatabase, type TestDatabase } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from './support/test-app.js';
 
 const run = promisify(execFile);
 
@@ -39,19 +38,7 @@ function normalise(value: unknown): unknown {
 const examples = parseExamples(readFileSync(new URL('../API_EXAMPLES.md', import.meta.url), 'utf8'));
 
 describe('API_EXAMPLES.md, run against a live server', () => {
-  let database: TestDatabase;
-  let app: FastifyInstance;
-  let baseUrl: string;
-
-  beforeAll(async () => {
-    database = await createSqliteDatabase();
-    app = await buildTestApp(database);
-    baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-  });
-  afterAll(async () => {
-    await app.close();
-    await database.drop();
-  });
+  const server = useTestServer();
 
   it('has examples for every endpoint', () => {
     const documented = examples.map((e) => / (?:-X (\w+) )?'?http:\/\/localhost:8000(\/[^\s/?']*)/.exec(e.command)!.slice(1).join(' '));
@@ -63,7 +50,7 @@ describe('API_EXAMPLES.md, run against a live server', () => {
 
   // In document order: later examples depend on the flags earlier ones create.
   it.each(examples.map((e, i) => [i + 1, e.command.split('\n')[0], e] as const))('example %i: %s', async (_n, _title, example) => {
-    const command = `${example.command.replaceAll('http://localhost:8000', baseUrl)} -w '\\n%{http_code}'`;
+    const command = `${example.command.replaceAll('http://localhost:8000', server.baseUrl())} -w '\\n%{http_code}'`;
     const { stdout } = await run('bash', ['-c', command]);
     const split = stdout.lastIndexOf('\n');
     expect(Number(stdout.slice(split + 1))).toBe(example.status);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, buildTestApp, query, type TestDatabase } from '../helpers.js';
+import { useTestApp } from '../support/test-app.js';
 
 const ADMIN_ENV_KEY = 'env-admin-key-0123456789';
 
@@ -154,15 +155,10 @@ describe.each(backends)('API keys on $name', ({ create, available }) => {
 });
 
 describe('ADMIN_API_KEY from the environment', () => {
-  let database: TestDatabase;
+  const testApp = useTestApp(backends[0], { env: { ADMIN_API_KEY: ADMIN_ENV_KEY } });
   let app: FastifyInstance;
-  beforeAll(async () => {
-    database = await backends[0].create();
-    app = await buildTestApp(database, { ADMIN_API_KEY: ADMIN_ENV_KEY });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
+  beforeAll(() => {
+    app = testApp();
   });
 
   it('turns authentication on before any key exists, and acts as an admin key', async () => {

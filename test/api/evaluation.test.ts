@@ -5,14 +5,16 @@ import { useTestApp } from '../support/test-app.js';
 
 describe.each(backends)('evaluation API on $name', (backend) => {
   const { available } = backend;
-  const app = useTestApp(backend, async (built) => {
-    const flags = [
-      { flag_name: 'beta_search', status: true, rollout_percentage: 25 },
-      { flag_name: 'new_feature', status: true, rollout_percentage: 50 },
-      { flag_name: 'dark_mode', status: true, rollout_percentage: 100 },
-      { flag_name: 'killed', status: false, rollout_percentage: 100 },
-    ];
-    for (const payload of flags) expect((await built.inject({ method: 'POST', url: '/flags', payload })).statusCode).toBe(201);
+  const app = useTestApp(backend, {
+    seed: async (built) => {
+      const flags = [
+        { flag_name: 'beta_search', status: true, rollout_percentage: 25 },
+        { flag_name: 'new_feature', status: true, rollout_percentage: 50 },
+        { flag_name: 'dark_mode', status: true, rollout_percentage: 100 },
+        { flag_name: 'killed', status: false, rollout_percentage: 100 },
+      ];
+      for (const payload of flags) expect((await built.inject({ method: 'POST', url: '/flags', payload })).statusCode).toBe(201);
+    },
   });
 
   const evaluate = (user: string, flag: string) => app().inject({ method: 'GET', url: `/users/${encodeURIComponent(user)}/flags/${flag}` });

@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { OFREPProvider } from '@openfeature/ofrep-provider';
 import { OpenFeature } from '@openfeature/server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, buildTestApp, createSqliteDatabase, type TestDatabase } from '../helpers.js';
-import { useTestApp } from '../support/test-app.js';
+import { backends } from '../helpers.js';
+import { useTestApp, useTestServer } from '../support/test-app.js';
 
 const seedFlags = async (app: FastifyInstance) => {
   for (const payload of [
@@ -17,7 +17,7 @@ const seedFlags = async (app: FastifyInstance) => {
 };
 
 describe.each(backends)('OFREP on $name', (backend) => {
-  const app = useTestApp(backend, seedFlags);
+  const app = useTestApp(backend, { seed: seedFlags });
   const evaluate = (key: string, body?: unknown, headers: Record<string, string> = {}) =>
     app().inject({ method: 'POST', url: `/ofrep/v1/evaluate/flags/${key}`, payload: body as object, headers });
   const bulk = (body?: unknown, headers: Record<string, string> = {}) => app().inject({ method: 'POST', url: '/ofrep/v1/evaluate/flags', payload: body as object, headers });
@@ -102,20 +102,16 @@ describe.each(backends)('OFREP on $name', (backend) => {
 });
 
 describe('OFREP with API keys', () => {
-  let database: TestDatabase;
-  let app: FastifyInstance;
   const admin = { authorization: 'Bearer ofrep-admin-key-0123456789' };
-  beforeAll(async () => {
-    database = await createSqliteDatabase();
-    app = await buildTestApp(database, { ADMIN_API_KEY: 'ofrep-admin-key-0123456789', RATE_LIMIT_EVALUATIONS: '3' });
-    await app.inject({ method: 'POST', url: '/flags', headers: admin, payload: { flag_name: 'dark_mode', status: true } });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
+  const testApp = useTestApp(backends[0], {
+    env: { ADMIN_API_KEY: 'ofrep-admin-key-0123456789', RATE_LIMIT_EVALUATIONS: '3' },
+    seed: async (app) => {
+      await app.inject({ method: 'POST', url: '/flags', headers: admin, payload: { flag_name: 'dark_mode', status: true } });
+    },
   });
 
   it('answers 401 without a valid key and 429 with Retry-After over the limit; an evaluate key is enough', async () => {
+    const app = testApp();
     const call = (headers: Record<string, string>) => app.inject({ method: 'POST', url: '/ofrep/v1/evaluate/flags/dark_mode', payload: { context: {} }, headers });
     expect((await call({})).statusCode).toBe(401);
     expect((await call({ 'x-api-key': 'ffs_unknown' })).statusCode).toBe(401);
@@ -128,29 +124,25 @@ describe('OFREP with API keys', () => {
 });
 
 describe('the official OpenFeature SDK with the OFREP provider', () => {
-  let database: TestDatabase;
+  const server = useTestServer({
+    seed: async (app) => {
+      await seedFlags(app);
+      const variants = [
+        { key: 'control', weight: 50 },
+        { key: 'blue_button', weight: 50, payload: { color: '#0057ff' } },
+      ];
+      await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'checkout_button', status: true, rollout_percentage: 80, variants } });
+      await app.inject({ method: 'POST', url: '/segments', payload: { name: 'germany', conditions: [{ attribute: 'country', operator: 'equals', value: 'DE' }] } });
+      const rules = [{ segment: 'germany', conditions: [{ attribute: 'seats', operator: 'gte', value: 10 }] }];
+      await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'team_plan', status: true, rollout_percentage: 0, rules } });
+    },
+  });
   let app: FastifyInstance;
-  let baseUrl: string;
   beforeAll(async () => {
-    database = await createSqliteDatabase();
-    app = await buildTestApp(database);
-    await seedFlags(app);
-    const variants = [
-      { key: 'control', weight: 50 },
-      { key: 'blue_button', weight: 50, payload: { color: '#0057ff' } },
-    ];
-    await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'checkout_button', status: true, rollout_percentage: 80, variants } });
-    await app.inject({ method: 'POST', url: '/segments', payload: { name: 'germany', conditions: [{ attribute: 'country', operator: 'equals', value: 'DE' }] } });
-    const rules = [{ segment: 'germany', conditions: [{ attribute: 'seats', operator: 'gte', value: 10 }] }];
-    await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'team_plan', status: true, rollout_percentage: 0, rules } });
-    baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-    await OpenFeature.setProviderAndWait(new OFREPProvider({ baseUrl }));
+    app = server.app();
+    await OpenFeature.setProviderAndWait(new OFREPProvider({ baseUrl: server.baseUrl() }));
   });
-  afterAll(async () => {
-    await OpenFeature.close();
-    await app?.close();
-    await database?.drop();
-  });
+  afterAll(() => OpenFeature.close());
 
   it('gets the same answers as the native endpoints, and the default value with FLAG_NOT_FOUND for a missing flag', async () => {
     const client = OpenFeature.getClient();

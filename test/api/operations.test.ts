@@ -1,21 +1,9 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, createSqliteDatabase, type TestDatabase } from '../helpers.js';
+import { describe, expect, it } from 'vitest';
+import { backends } from '../helpers.js';
+import { useTestApp } from '../support/test-app.js';
 
 // Rate limits, metrics and headers do not depend on the database; SQLite keeps these suites quick.
-function useApp(env: Record<string, string>): () => FastifyInstance {
-  let database: TestDatabase;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    database = await createSqliteDatabase();
-    app = await buildTestApp(database, env);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-  });
-  return () => app;
-}
+const useApp = (env: Record<string, string>) => useTestApp(backends[0], { env });
 
 describe('rate limits', () => {
   const app = useApp({ RATE_LIMIT_EVALUATIONS: '5', RATE_LIMIT_WRITES: '3' });

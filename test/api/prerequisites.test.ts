@@ -3,15 +3,17 @@ import { backends } from '../helpers.js';
 import { useTestApp } from '../support/test-app.js';
 
 describe.each(backends)('prerequisites on $name', (backend) => {
-  const app = useTestApp(backend, async (app) => {
-    for (const payload of [
-      { flag_name: 'new_billing', status: true, variants: [{ key: 'v1', weight: 50 }, { key: 'v2', weight: 50 }] },
-      { flag_name: 'invoices_v2', status: true, prerequisites: [{ flag: 'new_billing' }] },
-      { flag_name: 'invoices_pdf', status: true, prerequisites: [{ flag: 'invoices_v2' }, { flag: 'new_billing', variant: 'v2' }] },
-    ]) {
-      const res = await app.inject({ method: 'POST', url: '/flags', payload });
-      expect(res.statusCode, res.body).toBe(201);
-    }
+  const app = useTestApp(backend, {
+    seed: async (app) => {
+      for (const payload of [
+        { flag_name: 'new_billing', status: true, variants: [{ key: 'v1', weight: 50 }, { key: 'v2', weight: 50 }] },
+        { flag_name: 'invoices_v2', status: true, prerequisites: [{ flag: 'new_billing' }] },
+        { flag_name: 'invoices_pdf', status: true, prerequisites: [{ flag: 'invoices_v2' }, { flag: 'new_billing', variant: 'v2' }] },
+      ]) {
+        const res = await app.inject({ method: 'POST', url: '/flags', payload });
+        expect(res.statusCode, res.body).toBe(201);
+      }
+    },
   });
   const inject = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) => app().inject({ method, url, payload });
   const evaluate = async (user: string, flag: string) => (await inject('GET', `/users/${user}/flags/${flag}`)).json();

@@ -6,9 +6,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
 
 describe.each(backends)('scheduled changes on $name', (backend) => {
-  const app = useTestApp(backend, async (app) => {
-    await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'launch', status: false, rollout_percentage: 100 } });
-    await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'ramp', status: true, rollout_percentage: 0 } });
+  const app = useTestApp(backend, {
+    seed: async (app) => {
+      await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'launch', status: false, rollout_percentage: 100 } });
+      await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'ramp', status: true, rollout_percentage: 0 } });
+    },
   });
   const inject = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) => app().inject({ method, url, payload });
   const enabled = async (flag: string, user = 'alice') => (await inject('GET', `/users/${user}/flags/${flag}`)).json().enabled;

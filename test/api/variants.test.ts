@@ -9,9 +9,11 @@ const checkoutVariants = [
 ];
 
 describe.each(backends)('A/B/n variants on $name', (backend) => {
-  const app = useTestApp(backend, async (app) => {
-    const created = await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'checkout_button', status: true, variants: checkoutVariants } });
-    expect(created.statusCode).toBe(201);
+  const app = useTestApp(backend, {
+    seed: async (app) => {
+      const created = await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'checkout_button', status: true, variants: checkoutVariants } });
+      expect(created.statusCode).toBe(201);
+    },
   });
   const evaluate = (user: string, flag = 'checkout_button') => app().inject({ method: 'GET', url: `/users/${user}/flags/${flag}` });
 
