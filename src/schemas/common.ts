@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { basisPointsToPercentage, percentageToBasisPoints } from '../rollout.js';
 
 export const flagNameSchema = z
   .string()
@@ -15,3 +16,21 @@ export const rolloutPercentageSchema = z
   .refine((p) => Math.abs(p * 100 - Math.round(p * 100)) < 1e-6, 'must have at most two decimals')
   .describe('Share of users who get the flag when it is on, 0–100 with at most two decimals')
   .meta({ example: 25 });
+
+/** For a list whose items must differ in `field`: an issue at each repeat, e.g. `variant "a" appears twice`. */
+export function checkUnique<T>(items: T[], field: keyof T & string, noun: string, context: z.RefinementCtx): void {
+  const seen = new Set<unknown>();
+  for (const [index, item] of items.entries()) {
+    const value = item[field];
+    if (seen.has(value)) context.addIssue({ code: 'custom', path: [index, field], message: `${noun} "${String(value)}" appears twice` });
+    seen.add(value);
+  }
+}
+
+/** Variant weights (percentages with two decimals) add up to exactly 100, counted in basis points so 33.33 + 33.33 + 33.34 is exact. */
+export function checkWeightsTotal(items: { weight: number }[], context: z.RefinementCtx): void {
+  const total = items.reduce((sum, item) => sum + percentageToBasisPoints(item.weight), 0);
+  if (items.length > 0 && total !== 10_000) {
+    context.addIssue({ code: 'custom', message: `variant weights must add up to 100, not ${basisPointsToPercentage(total)}` });
+  }
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Flag } from '../db/repositories.js';
-import { basisPointsToPercentage, percentageToBasisPoints } from '../rollout.js';
-import { flagNameSchema, rolloutPercentageSchema } from './common.js';
+import { basisPointsToPercentage } from '../rollout.js';
+import { checkUnique, checkWeightsTotal, flagNameSchema, rolloutPercentageSchema } from './common.js';
 import {
   overrideResponseSchema,
   overridesSchema,
@@ -30,16 +30,8 @@ const variantsSchema = z
   .array(variantSchema)
   .max(20)
   .superRefine((variants, context) => {
-    const seen = new Set<string>();
-    for (const [index, { key }] of variants.entries()) {
-      if (seen.has(key)) context.addIssue({ code: 'custom', path: [index, 'key'], message: `variant "${key}" appears twice` });
-      seen.add(key);
-    }
-    // In basis points, so 33.33 + 33.33 + 33.34 is exactly 100.
-    const total = variants.reduce((sum, v) => sum + percentageToBasisPoints(v.weight), 0);
-    if (variants.length > 0 && total !== 10_000) {
-      context.addIssue({ code: 'custom', message: `variant weights must add up to 100, not ${basisPointsToPercentage(total)}` });
-    }
+    checkUnique(variants, 'key', 'variant', context);
+    checkWeightsTotal(variants, context);
   })
   .describe('A/B/n variants; their weights add up to 100. Users who get the flag are spread over them by their bucket. [] for a plain on/off flag');
 

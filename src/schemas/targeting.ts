@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Override, Rule } from '../db/repositories.js';
 import { basisPointsToPercentage } from '../rollout.js';
 import { type Condition, OPERATORS, unsafeRegexReason } from '../targeting.js';
-import { flagNameSchema, rolloutPercentageSchema } from './common.js';
+import { checkUnique, checkWeightsTotal, flagNameSchema, rolloutPercentageSchema } from './common.js';
 
 const SEMVER = /^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 const NUMERIC_OPERATORS = new Set(['lt', 'lte', 'gt', 'gte']);
@@ -47,6 +47,10 @@ export const ruleSchema = z
     variants: z
       .array(variantSplitSchema)
       .max(20)
+      .superRefine((splits, context) => {
+        checkUnique(splits, 'key', 'variant', context);
+        checkWeightsTotal(splits, context);
+      })
       .default([])
       .describe("Weights for the flag's variants for this rule's users (adding up to 100); [] keeps the flag's"),
   })
@@ -70,13 +74,7 @@ export const prerequisitesSchema = z
     }),
   )
   .max(20)
-  .superRefine((prerequisites, context) => {
-    const seen = new Set<string>();
-    for (const [index, { flag }] of prerequisites.entries()) {
-      if (seen.has(flag)) context.addIssue({ code: 'custom', path: [index, 'flag'], message: `flag "${flag}" appears twice` });
-      seen.add(flag);
-    }
-  })
+  .superRefine((prerequisites, context) => checkUnique(prerequisites, 'flag', 'flag', context))
   .describe('Flags that must be on for the user before this one applies; otherwise it is off (PREREQUISITE_FAILED). [] for none');
 
 export const prerequisiteResponseSchema = z.object({ flag: z.string(), variant: z.string().nullable() });
@@ -85,13 +83,7 @@ export const rulesSchema = z.array(ruleSchema).max(50).describe('Tried in order;
 export const overridesSchema = z
   .array(overrideSchema)
   .max(1000)
-  .superRefine((overrides, context) => {
-    const seen = new Set<string>();
-    for (const [index, { user_id }] of overrides.entries()) {
-      if (seen.has(user_id)) context.addIssue({ code: 'custom', path: [index, 'user_id'], message: `user "${user_id}" appears twice` });
-      seen.add(user_id);
-    }
-  })
+  .superRefine((overrides, context) => checkUnique(overrides, 'user_id', 'user', context))
   .describe('Per-user answers that come before the rules. [] for none');
 
 export const ruleResponseSchema = z.object({

@@ -141,18 +141,14 @@ export class FlagService {
     }
   }
 
-  /** Rules name existing segments and variants; rule splits add up to 100; overrides name variants. */
+  /** Rules name existing segments and variants; overrides name variants. */
   private checkReferences(variants: Variant[], rules: Rule[], overrides: Override[]): void {
     const keys = new Set(variants.map((v) => v.key));
     for (const [i, rule] of rules.entries()) {
       if (rule.segment !== null && !this.snapshot.segment(rule.segment)) throw new ValidationError(`rules/${i}/segment: no segment named "${rule.segment}"`);
-      if (rule.variants.length === 0) continue;
       for (const split of rule.variants) {
         if (!keys.has(split.key)) throw new ValidationError(`rules/${i}/variants: the flag has no variant "${split.key}"`);
       }
-      if (new Set(rule.variants.map((v) => v.key)).size !== rule.variants.length) throw new ValidationError(`rules/${i}/variants: a variant appears twice`);
-      const total = rule.variants.reduce((sum, v) => sum + v.weightBasisPoints, 0);
-      if (total !== 10_000) throw new ValidationError(`rules/${i}/variants: weights must add up to 100, not ${total / 100}`);
     }
     for (const [i, override] of overrides.entries()) {
       if (override.variant !== null && !keys.has(override.variant)) throw new ValidationError(`overrides/${i}/variant: the flag has no variant "${override.variant}"`);
