@@ -13,7 +13,7 @@
  */
 import { sha256Words } from './sha256.js';
 
-export const BASIS_POINTS_PER_PERCENT = 100;
+const BASIS_POINTS_PER_PERCENT = 100;
 
 export interface RolloutRule {
   readonly status: boolean;

@@ -38,8 +38,8 @@ export interface Condition {
 }
 
 /** Regular expressions run on at most this many characters of the attribute. */
-export const MAX_REGEX_INPUT_LENGTH = 1000;
-export const MAX_REGEX_PATTERN_LENGTH = 200;
+const MAX_REGEX_INPUT_LENGTH = 1000;
+const MAX_REGEX_PATTERN_LENGTH = 200;
 
 const scalar = (value: AttributeValue): string | undefined => (Array.isArray(value) ? undefined : String(value));
 

@@ -14,7 +14,7 @@ export const auditQuerySchema = z.strictObject({
 
 export const historyQuerySchema = z.strictObject(pageQuery);
 
-export const auditEntrySchema = z
+const auditEntrySchema = z
   .object({
     id: z.number().int(),
     at: z.string().describe('ISO 8601, UTC'),

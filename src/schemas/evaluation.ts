@@ -10,7 +10,7 @@ export const userIdSchema = z
 
 export const attributeValueSchema = z.union([z.string().max(1000), z.number(), z.boolean(), z.array(z.string().max(1000)).max(100)]);
 
-export const attributesSchema = z
+const attributesSchema = z
   .record(z.string().min(1).max(100), attributeValueSchema)
   .refine((attributes) => Object.keys(attributes).length <= 100, 'at most 100 attributes')
   .describe('What rules and segments look at: strings, numbers, booleans or lists of strings')

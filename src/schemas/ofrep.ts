@@ -3,7 +3,7 @@ import { attributeValueSchema, userIdSchema } from './evaluation.js';
 
 // Shapes from the OpenFeature Remote Evaluation Protocol: https://github.com/open-feature/protocol (service/openapi.yaml).
 
-export const ofrepContextSchema = z
+const ofrepContextSchema = z
   .object({ targetingKey: userIdSchema.optional().describe('The user id: the same as {user_id} in /users/{user_id}/flags') })
   .catchall(attributeValueSchema)
   .refine((context) => Object.keys(context).length <= 101, 'at most 100 attributes')

@@ -20,7 +20,7 @@ function conditionProblem({ operator, value }: Condition): string | undefined {
   return undefined;
 }
 
-export const conditionSchema = z
+const conditionSchema = z
   .strictObject({
     attribute: z.string().min(1).max(100).describe('A context attribute, e.g. "country"'),
     operator: z.enum(OPERATORS),

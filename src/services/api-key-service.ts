@@ -4,7 +4,7 @@ import { ConflictError } from '../errors.js';
 import { type ApiKeyRing, hashSecret } from './api-key-ring.js';
 
 // A fixed, distinctive prefix lets secret scanners (GitHub, gitleaks, trufflehog) find leaked keys.
-export const API_KEY_PREFIX = 'ffs_';
+const API_KEY_PREFIX = 'ffs_';
 // The part of a secret shown in listings: the prefix and 8 random characters, enough to tell keys apart.
 const DISPLAYED_PREFIX_LENGTH = API_KEY_PREFIX.length + 8;
 
