@@ -27,7 +27,7 @@ import { ConfigSync } from './services/config-sync.js';
 import { EvaluationCounter } from './services/evaluation-counter.js';
 import { EvaluationService } from './services/evaluation-service.js';
 import { FlagService } from './services/flag-service.js';
-import { FlagSnapshot } from './services/flag-snapshot.js';
+import { ConfigSnapshot } from './services/config-snapshot.js';
 import { HealthService } from './services/health-service.js';
 import { OfrepService } from './services/ofrep-service.js';
 import { ScheduleService } from './services/schedule-service.js';
@@ -68,7 +68,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
 
   const database = await openDatabase(config.databaseProvider, config.databaseUrl);
-  const snapshot = new FlagSnapshot();
+  const snapshot = new ConfigSnapshot();
   const keyRing = new ApiKeyRing();
   const sync = new ConfigSync(database.config, snapshot, keyRing, database.changes, config.snapshotPollMs, app.log);
   const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl, app.log);

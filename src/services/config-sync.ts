@@ -1,7 +1,7 @@
 import type { ChangeFeed } from '../db/change-feed.js';
 import type { ConfigReader } from '../db/repositories.js';
 import type { ApiKeyRing } from './api-key-ring.js';
-import type { FlagSnapshot } from './flag-snapshot.js';
+import type { ConfigSnapshot } from './config-snapshot.js';
 
 interface SyncLogger {
   info(obj: object, msg: string): void;
@@ -9,7 +9,7 @@ interface SyncLogger {
 }
 
 /**
- * Keeps the flag snapshot and the key ring equal to the database: a full load at start, a reload
+ * Keeps the configuration snapshot and the key ring equal to the database: a full load at start, a reload
  * whenever the change feed says something changed (PostgreSQL NOTIFY: milliseconds), and a cheap
  * revision poll that catches whatever the feed missed (connection lost, another writer, SQLite).
  */
@@ -22,7 +22,7 @@ export class ConfigSync {
 
   constructor(
     private readonly config: ConfigReader,
-    private readonly snapshot: FlagSnapshot,
+    private readonly snapshot: ConfigSnapshot,
     private readonly keyRing: ApiKeyRing,
     private readonly feed: ChangeFeed,
     private readonly pollIntervalMs: number,

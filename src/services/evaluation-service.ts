@@ -4,7 +4,7 @@ import { type Decision, decide, type Lookups } from '../evaluation.js';
 import { isEnabled } from '../rollout.js';
 import type { Attributes, SegmentDefinition } from '../targeting.js';
 
-/** Evaluation reads flags and segments from memory and needs no more than this (FlagSnapshot provides it). */
+/** Evaluation reads flags and segments from memory and needs no more than this (ConfigSnapshot provides it). */
 export interface FlagSource {
   find(name: string): Flag | undefined;
   all(): readonly Flag[];

@@ -2,7 +2,7 @@ import type { Actor, Flag, FlagChanges, FlagRepository, JsonValue, NewFlag, Over
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Condition } from '../targeting.js';
 import { percentageToBasisPoints } from '../rollout.js';
-import type { FlagSnapshot } from './flag-snapshot.js';
+import type { ConfigSnapshot } from './config-snapshot.js';
 
 export interface VariantInput {
   key: string;
@@ -62,7 +62,7 @@ const toRules = (rules: RuleInput[]): Rule[] =>
 export class FlagService {
   constructor(
     private readonly flags: FlagRepository,
-    private readonly snapshot: FlagSnapshot,
+    private readonly snapshot: ConfigSnapshot,
   ) {}
 
   list(): readonly Flag[] {

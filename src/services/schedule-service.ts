@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Actor, ScheduledChange, ScheduleRepository } from '../db/repositories.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { percentageToBasisPoints } from '../rollout.js';
-import type { FlagSnapshot } from './flag-snapshot.js';
+import type { ConfigSnapshot } from './config-snapshot.js';
 
 export interface ScheduleInput {
   at: Date;
@@ -19,7 +19,7 @@ interface SchedulerLogger {
 
 /**
  * Scheduled changes to flags. There is no cron job: evaluation counts a change from its time on
- * (FlagSnapshot), and every instance checks each `checkIntervalMs` for due changes and writes them to
+ * (ConfigSnapshot), and every instance checks each `checkIntervalMs` for due changes and writes them to
  * their flags; the database lets only the first instance do each one.
  */
 export class ScheduleService {
@@ -28,7 +28,7 @@ export class ScheduleService {
 
   constructor(
     private readonly schedules: ScheduleRepository,
-    private readonly snapshot: FlagSnapshot,
+    private readonly snapshot: ConfigSnapshot,
     private readonly log: SchedulerLogger,
   ) {}
 

@@ -1,12 +1,12 @@
 import type { Actor, NewSegment, Segment, SegmentChanges, SegmentRepository } from '../db/repositories.js';
 import { NotFoundError } from '../errors.js';
-import type { FlagSnapshot } from './flag-snapshot.js';
+import type { ConfigSnapshot } from './config-snapshot.js';
 
 /** Like flags: writes go to the database, then into this process's snapshot; reads come from the snapshot. */
 export class SegmentService {
   constructor(
     private readonly segments: SegmentRepository,
-    private readonly snapshot: FlagSnapshot,
+    private readonly snapshot: ConfigSnapshot,
   ) {}
 
   list(): Segment[] {

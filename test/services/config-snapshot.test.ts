@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Flag } from '../../src/db/repositories.js';
-import { FlagSnapshot } from '../../src/services/flag-snapshot.js';
+import { ConfigSnapshot } from '../../src/services/config-snapshot.js';
 
 const flag = (name: string, status = true): Flag => ({
   name,
@@ -15,9 +15,9 @@ const flag = (name: string, status = true): Flag => ({
   updatedAt: new Date(0),
 });
 
-describe('FlagSnapshot', () => {
+describe('ConfigSnapshot', () => {
   it('starts empty at revision -1, then holds a loaded set in name order', () => {
-    const snapshot = new FlagSnapshot();
+    const snapshot = new ConfigSnapshot();
     expect(snapshot.revision).toBe(-1);
     expect(snapshot.all()).toEqual([]);
     snapshot.replace(7, [flag('b'), flag('a'), flag('C')], [], []);
@@ -28,7 +28,7 @@ describe('FlagSnapshot', () => {
   });
 
   it('applies local writes at once, keeps the revision and counts them', () => {
-    const snapshot = new FlagSnapshot();
+    const snapshot = new ConfigSnapshot();
     snapshot.replace(3, [flag('a')], [], []);
     snapshot.put(flag('b'));
     snapshot.put(flag('a', false));
@@ -39,7 +39,7 @@ describe('FlagSnapshot', () => {
   });
 
   it('never changes a set a reader already holds', () => {
-    const snapshot = new FlagSnapshot();
+    const snapshot = new ConfigSnapshot();
     snapshot.replace(1, [flag('a')], [], []);
     const held = snapshot.all();
     snapshot.put(flag('b'));

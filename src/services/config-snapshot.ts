@@ -51,7 +51,7 @@ function withDueChanges(flag: Flag, schedules: readonly ScheduledChange[], now: 
  * sees one consistent set. A scheduled change counts from its time on, whether or not an instance
  * has written it to the flag yet.
  */
-export class FlagSnapshot {
+export class ConfigSnapshot {
   private state: SnapshotState = stateOf({ revision: -1, flags: [], segments: new Map(), schedules: [] });
   private writesApplied = 0;
 
