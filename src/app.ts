@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import fastifyCors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -10,7 +9,7 @@ import { registerDocs } from './plugins/docs.js';
 import { lazyChildLoggerFactory } from './plugins/lazy-child-logger.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { registerProblemDetails } from './plugins/problem-details.js';
-import { registerSecurityHeaders } from './plugins/security-headers.js';
+import { registerResponseHeaders } from './plugins/response-headers.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
 import { evaluationRoutes } from './routes/evaluation.js';
@@ -92,16 +91,10 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   }
   const evaluationCounter = new EvaluationCounter();
 
-  // Request ids travel back to the caller, so a report of a failure can be matched to its logs.
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
-  registerSecurityHeaders(app);
-  await app.register(fastifyCors, { origin: config.corsOrigins === '*' ? '*' : config.corsOrigins });
+  await registerResponseHeaders(app, config.corsOrigins);
   await registerDocs(app, version);
   registerMetrics(app, { token: config.metricsToken, evaluations: evaluationCounter, sync, authService, ping: () => database.ping() });
-  await registerAccessControl(app, authService, { ...config.rateLimits, redis });
+  registerAccessControl(app, authService, { ...config.rateLimits, redis });
 
   await app.register(flagRoutes, { flagService: new FlagService(database.flags, snapshot) });
   await app.register(evaluationRoutes, { evaluationService: new EvaluationService(snapshot, evaluationCounter) });

@@ -1,9 +1,9 @@
-import fastifyRateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify';
 import type { Redis } from 'ioredis';
 import { TooManyRequestsError } from '../errors.js';
 import { problemSchema } from '../schemas/problem.js';
 import type { Access, AuthService, Principal } from '../services/auth-service.js';
+import { LocalRateLimiter, type RateLimiter, type RateLimitState, RedisRateLimiter } from '../services/rate-limiter.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -40,34 +40,35 @@ function credentialOf(request: FastifyRequest): string | undefined {
   return typeof apiKey === 'string' && apiKey.length > 0 ? apiKey : undefined;
 }
 
+const seconds = (ms: number) => String(Math.ceil(ms / 1000));
+
+/** The IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers), and Retry-After once refused. */
+function sendBudget(reply: FastifyReply, state: RateLimitState): void {
+  reply.header('ratelimit-limit', String(state.limit));
+  reply.header('ratelimit-remaining', String(state.remaining));
+  reply.header('ratelimit-reset', seconds(state.resetInMs));
+  if (state.exceeded) reply.header('retry-after', seconds(state.resetInMs));
+}
+
+const refusal = (state: RateLimitState) =>
+  new TooManyRequestsError(`Rate limit of ${state.limit} requests exceeded; retry in ${seconds(state.resetInMs)} s`);
+
 /**
  * API keys and rate limits, attached to each route when it is registered (not as a global hook),
- * so public routes pay nothing and each protected route runs exactly its own checks. Register it
- * after the docs and before the API routes.
+ * so public routes pay nothing and each protected route runs exactly its own checks in one hook.
+ * Register it after the docs and before the API routes.
  */
-export async function registerAccessControl(app: FastifyInstance, authService: AuthService, limits: RateLimits): Promise<void> {
-  await app.register(fastifyRateLimit, {
-    global: false,
-    enableDraftSpec: true,
-    redis: limits.redis,
-    nameSpace: 'feature-flags-rate-limit:',
-    // A flag service must keep answering when Redis does not: then the limits are not enforced.
-    skipOnError: true,
-    errorResponseBuilder: (_request, context) =>
-      new TooManyRequestsError(`Rate limit of ${context.max} requests exceeded; retry in ${context.after}`),
-  });
+export function registerAccessControl(app: FastifyInstance, authService: AuthService, limits: RateLimits): void {
   app.decorateRequest('principal');
 
-  const limiter = (group: string, max: number, options: object = {}) =>
-    max > 0
-      ? app.rateLimit({ max, timeWindow: limits.windowMs, keyGenerator: (request) => `${group}:${request.principal.rateLimitKey}`, ...options })
-      : undefined;
-  // Evaluations say how much budget is left only when it has run out (429): three more headers on
-  // every evaluation measured several percent of its cost. Writes always say it.
-  const readLimiter = limiter('read', limits.evaluations, {
-    addHeadersOnExceeding: { 'ratelimit-limit': false, 'ratelimit-remaining': false, 'ratelimit-reset': false },
-  });
-  const writeLimiter = limiter('write', limits.writes);
+  const makeLimiter = (name: string, max: number): RateLimiter | undefined => {
+    if (max === 0) return undefined;
+    const limiter = limits.redis ? new RedisRateLimiter(limits.redis, name, max, limits.windowMs) : new LocalRateLimiter(max, limits.windowMs);
+    app.addHook('onClose', async () => limiter.close());
+    return limiter;
+  };
+  const readLimiter = makeLimiter('read', limits.evaluations);
+  const writeLimiter = makeLimiter('write', limits.writes);
 
   app.addHook('onRoute', (route: RouteOptions) => {
     const access = route.config?.access ?? 'admin';
@@ -76,24 +77,29 @@ export async function registerAccessControl(app: FastifyInstance, authService: A
     // Evaluations count as reads whatever their method (OFREP evaluates with POST).
     const isRead =
       access === 'evaluate' || route.method === 'GET' || route.method === 'HEAD' || (Array.isArray(route.method) && route.method.every((m) => m === 'GET' || m === 'HEAD'));
-    const limit = isRead ? readLimiter : writeLimiter;
-    const authenticate = (request: FastifyRequest) => {
-      request.principal = authService.authenticate(credentialOf(request), required, request.ip);
+    const limiter = isRead ? readLimiter : writeLimiter;
+    // Evaluations say how much budget is left only when it has run out (429): three more headers on
+    // every evaluation measured several percent of its cost. Writes always say it.
+    const alwaysSendBudget = !isRead;
+    const enforce = (reply: FastifyReply, state: RateLimitState | undefined): TooManyRequestsError | undefined => {
+      if (state === undefined) return undefined;
+      if (alwaysSendBudget || state.exceeded) sendBudget(reply, state);
+      return state.exceeded ? refusal(state) : undefined;
     };
-    // One hook per route: each extra hook costs a turn of Fastify's hook runner on every request.
-    const guard: onRequestHookHandler = limit
-      ? async function (request, reply) {
-          authenticate(request);
-          await limit.call(this, request, reply);
-        }
-      : (request, _reply, done) => {
-          try {
-            authenticate(request);
-            done();
-          } catch (error) {
-            done(error as Error);
-          }
-        };
+    // Synchronous unless the counts live in Redis: the evaluation path creates no promise here.
+    const guard: onRequestHookHandler = (request, reply, done) => {
+      let counted;
+      try {
+        const principal = authService.authenticate(credentialOf(request), required, request.ip);
+        request.principal = principal;
+        if (limiter === undefined) return done();
+        counted = limiter.hit(principal.rateLimitKey);
+      } catch (error) {
+        return done(error as Error);
+      }
+      if (counted instanceof Promise) counted.then((state) => done(enforce(reply, state)), done);
+      else done(enforce(reply, counted));
+    };
     const existing = route.onRequest === undefined ? [] : [route.onRequest].flat();
     route.onRequest = [guard, ...existing];
     route.schema = {

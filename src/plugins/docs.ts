@@ -5,7 +5,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { securitySchemes } from './access-control.js';
-import { htmlSecurityHeaders } from './security-headers.js';
+import { htmlSecurityHeaders } from './response-headers.js';
 
 // Served from the installed redoc package, never a CDN: many deployments sit behind firewalls.
 const redocBundlePath = createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js');

@@ -43,6 +43,14 @@ describe('rate limits', () => {
   });
 });
 
+describe('rate limits while Redis is unreachable', () => {
+  const app = useApp({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_EVALUATIONS: '1' });
+
+  it('keeps serving, without limits, rather than refusing or failing', async () => {
+    for (let i = 0; i < 3; i++) expect((await app().inject({ method: 'GET', url: '/users/u1/flags' })).statusCode).toBe(200);
+  });
+});
+
 describe('rate limits per API key', () => {
   const app = useApp({ RATE_LIMIT_EVALUATIONS: '3', ADMIN_API_KEY: 'env-admin-key-0123456789' });
 

@@ -91,6 +91,24 @@ describe('health, docs and CORS', () => {
     expect(preflight.headers['access-control-allow-origin']).toBe('https://app.example.com');
     const denied = await app.inject({ method: 'GET', url: '/flags', headers: { origin: 'https://evil.example.com' } });
     expect(denied.headers['access-control-allow-origin']).toBeUndefined();
+    // The answer depends on Origin, so shared caches must keep one per origin.
+    for (const res of [allowed, denied]) expect(res.headers.vary).toBe('Origin');
+  });
+
+  it('lets an admin page on an allowed origin change and delete flags, and read ETag and the request id', async () => {
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/flags/some_flag',
+      headers: { origin: 'https://admin.example.com', 'access-control-request-method': 'DELETE', 'access-control-request-headers': 'authorization, content-type' },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(String(preflight.headers['access-control-allow-methods']).split(', ')).toEqual(expect.arrayContaining(['PUT', 'PATCH', 'DELETE']));
+    expect(preflight.headers['access-control-allow-headers']).toBe('authorization, content-type');
+    expect(preflight.headers['access-control-max-age']).toBe('7200');
+    const listed = await app.inject({ method: 'GET', url: '/flags', headers: { origin: 'https://admin.example.com' } });
+    expect(String(listed.headers['access-control-expose-headers']).split(', ')).toEqual(expect.arrayContaining(['ETag', 'X-Request-Id', 'Retry-After']));
+    // Server-side callers send no Origin and get no CORS headers beyond the fixed ones.
+    expect((await app.inject({ method: 'GET', url: '/flags' })).headers['access-control-expose-headers']).toBeUndefined();
   });
 
   it('keeps a request id given by the caller', async () => {
