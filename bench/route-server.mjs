@@ -1,0 +1,51 @@
+// The service's single-flag route alone: bare Fastify with the service's server options (logger,
+// request ids, timeouts), its zod validation and fast serialiser, deciding from 100 flags in a Map.
+// No API keys, rate limits, response headers, metrics or database: the gap between this and the
+// ceiling is what Fastify's features cost; the gap between this and the service, what the service adds.
+import Fastify from 'fastify';
+import { loadConfig } from '../dist/config.js';
+import { decide } from '../dist/evaluation.js';
+import { emptyQuerySkippingValidatorCompiler } from '../dist/plugins/empty-query-validator.js';
+import { fastSerializerCompiler } from '../dist/plugins/fast-serializer.js';
+import { lazyChildLoggerFactory } from '../dist/plugins/lazy-child-logger.js';
+import { basisPointsToPercentage } from '../dist/rollout.js';
+import { attributesQuerySchema, flagEvaluationSchema, userFlagParamsSchema } from '../dist/schemas/evaluation.js';
+
+const config = loadConfig();
+const flags = new Map();
+for (let i = 0; i < 100; i++) {
+  const name = `flag_${i}`;
+  // The rollouts bench/run.ts seeds the service with.
+  flags.set(name, { name, status: true, rolloutBasisPoints: (i % 100) * 100 + 50, description: null, variants: [], rules: [], overrides: [], prerequisites: [], createdAt: new Date(0), updatedAt: new Date(0) });
+}
+
+const app = Fastify({
+  logger: { level: config.logLevel },
+  childLoggerFactory: lazyChildLoggerFactory,
+  routerOptions: { maxParamLength: 4096 },
+  requestIdHeader: 'x-request-id',
+  requestTimeout: config.requestTimeoutMs,
+  connectionTimeout: config.connectionTimeoutMs,
+  keepAliveTimeout: config.keepAliveTimeoutMs,
+});
+app.setValidatorCompiler(emptyQuerySkippingValidatorCompiler);
+app.setSerializerCompiler(fastSerializerCompiler);
+app.get('/users/:user_id/flags/:flag_name', {
+  schema: { params: userFlagParamsSchema, querystring: attributesQuerySchema, response: { 200: flagEvaluationSchema } },
+  handler: async (request, reply) => {
+    const { user_id, flag_name } = request.params;
+    const flag = flags.get(flag_name);
+    if (!flag) return reply.code(404).send();
+    const decision = decide(flag, user_id, request.query);
+    return {
+      user_id,
+      flag_name,
+      enabled: decision.enabled,
+      reason: decision.reason,
+      bucket: basisPointsToPercentage(decision.bucketBasisPoints),
+      variant: null,
+      payload: null,
+    };
+  },
+});
+await app.listen({ port: config.port, host: '127.0.0.1' });
