@@ -88,7 +88,7 @@ export function registerAccessControl(app: FastifyInstance, authService: AuthSer
     };
     // Synchronous unless the counts live in Redis: the evaluation path creates no promise here.
     const guard: onRequestHookHandler = (request, reply, done) => {
-      let counted;
+      let counted: ReturnType<RateLimiter['hit']>;
       try {
         const principal = authService.authenticate(credentialOf(request), required, request.ip);
         request.principal = principal;

@@ -62,7 +62,7 @@ export async function registerResponseHeaders(app: FastifyInstance, corsOrigins:
   });
   await app.register(async (preflights) => {
     await preflights.register(fastifyCors, {
-      origin: allowed === undefined ? '*' : [...allowed],
+      origin: corsOrigins,
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
       // Browsers may then skip the preflight for two hours (Chromium's cap).
       maxAge: 7200,
