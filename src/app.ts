@@ -34,9 +34,12 @@ import { SegmentService } from './services/segment-service.js';
 
 export const version: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
-/** A Redis that is down must not hold requests up: commands fail at once, and the limits are skipped. */
+/**
+ * A Redis that is down or stalled must not hold requests up: commands fail at once while it is
+ * unreachable and after 100 ms while it does not answer, and the limits are then skipped.
+ */
 function connectRedis(url: string, log: FastifyBaseLogger): Redis {
-  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1000 });
+  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1000, commandTimeout: 100 });
   let reported = false;
   redis.on('error', (error) => {
     if (!reported) log.warn({ err: error }, 'Redis unreachable; rate limits are not enforced until it is back');

@@ -63,7 +63,11 @@ export function registerAccessControl(app: FastifyInstance, authService: AuthSer
 
   const makeLimiter = (name: string, max: number): RateLimiter | undefined => {
     if (max === 0) return undefined;
-    const limiter = limits.redis ? new RedisRateLimiter(limits.redis, name, max, limits.windowMs) : new LocalRateLimiter(max, limits.windowMs);
+    const limiter = limits.redis
+      ? new RedisRateLimiter(limits.redis, name, max, limits.windowMs, (error) =>
+          app.log.warn({ err: error }, `Redis did not count a request; the ${name} limit is not enforced until it does`),
+        )
+      : new LocalRateLimiter(max, limits.windowMs);
     app.addHook('onClose', async () => limiter.close());
     return limiter;
   };

@@ -76,19 +76,26 @@ end
 return { count, ttl }`;
 
 export class RedisRateLimiter implements RateLimiter {
+  private failing = false;
+
   constructor(
     private readonly redis: Redis,
     private readonly name: string,
     private readonly limit: number,
     private readonly windowMs: number,
+    /** Told of the first failure after a success (or at start), so an outage is one log line. */
+    private readonly onFailure: (error: unknown) => void = () => undefined,
   ) {}
 
   async hit(key: string): Promise<RateLimitState | undefined> {
     try {
       const [count, ttl] = (await this.redis.eval(HIT_SCRIPT, 1, `feature-flags-rate-limit:${this.name}:${key}`, this.windowMs)) as [number, number];
+      this.failing = false;
       return stateOf(this.limit, count, ttl);
-    } catch {
-      // A flag service must keep answering when Redis does not; app.ts logs that Redis is down.
+    } catch (error) {
+      // A flag service must keep answering when Redis does not: the request goes through unlimited.
+      if (!this.failing) this.onFailure(error);
+      this.failing = true;
       return undefined;
     }
   }

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../helpers.js';
 import { useTestApp } from '../support/test-app.js';
 
@@ -48,6 +50,31 @@ describe('rate limits while Redis is unreachable', () => {
 
   it('keeps serving, without limits, rather than refusing or failing', async () => {
     for (let i = 0; i < 3; i++) expect((await app().inject({ method: 'GET', url: '/users/u1/flags' })).statusCode).toBe(200);
+  });
+});
+
+describe('rate limits while Redis stops answering', () => {
+  // Connects and passes ioredis' ready check, then leaves every command unanswered: a stalled Redis.
+  const info = 'redis_version:7.0.0\r\nloading:0\r\n';
+  const stalled = createServer((socket) =>
+    socket.on('data', (data) => {
+      if (/info/i.test(data.toString())) socket.write(`$${info.length}\r\n${info}\r\n`);
+    }),
+  );
+  let port = 0;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    port = (stalled.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => stalled.close(() => resolve())));
+  const app = useTestApp(backends[0], { env: () => ({ RATE_LIMIT_EVALUATIONS: '1', REDIS_URL: `redis://127.0.0.1:${port}` }) });
+
+  it('answers within a fraction of a second, without limits', async () => {
+    for (let i = 0; i < 2; i++) {
+      const started = performance.now();
+      expect((await app().inject({ method: 'GET', url: '/users/u1/flags' })).statusCode).toBe(200);
+      expect(performance.now() - started).toBeLessThan(500);
+    }
   });
 });
 

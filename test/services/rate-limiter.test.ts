@@ -42,11 +42,16 @@ describe.skipIf(!redisUrl)('RedisRateLimiter', () => {
     expect(await other.hit('key')).toMatchObject({ remaining: 1, exceeded: false });
   });
 
-  it('lets requests through (undefined) while Redis cannot be reached', async () => {
+  it('lets requests through (undefined) while Redis cannot be reached, and reports that once', async () => {
     const unreachable = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true });
     unreachable.on('error', () => undefined);
     try {
-      expect(await new RedisRateLimiter(unreachable, 'down', 1, 1000).hit('key')).toBeUndefined();
+      const failures: unknown[] = [];
+      const limiter = new RedisRateLimiter(unreachable, 'down', 1, 1000, (error) => failures.push(error));
+      expect(await limiter.hit('key')).toBeUndefined();
+      expect(await limiter.hit('key')).toBeUndefined();
+      // One report per outage, not one per request.
+      expect(failures).toHaveLength(1);
     } finally {
       unreachable.disconnect();
     }

@@ -8,8 +8,8 @@ interface Backend {
 }
 
 interface AppOptions {
-  /** Environment on top of the test defaults (config is read from the environment). */
-  env?: Record<string, string>;
+  /** Environment on top of the test defaults (config is read from the environment); a function is called when the app is built. */
+  env?: Record<string, string> | (() => Record<string, string>);
   /** Runs once the app is built, before the suite's tests. */
   seed?: (app: FastifyInstance) => Promise<void>;
 }
@@ -24,7 +24,7 @@ export function useTestApp(backend: Backend, { env, seed }: AppOptions = {}): ()
   beforeAll(async () => {
     if (!backend.available) return;
     database = await backend.create();
-    app = await buildTestApp(database, env);
+    app = await buildTestApp(database, typeof env === 'function' ? env() : env);
     await seed?.(app);
   });
   afterAll(async () => {
