@@ -86,6 +86,19 @@ describe('deployment files', () => {
     expect(read('Dockerfile')).toMatch(/HEALTHCHECK[\s\S]*\/health/);
   });
 
+  // npm 12 skips the install scripts of dependencies that package.json's allowScripts does not
+  // name, and without better-sqlite3's the service cannot open SQLite. The root's own always runs.
+  it('every dependency with an install script is allowed or denied in allowScripts', () => {
+    const { allowScripts } = JSON.parse(read('package.json'));
+    const lock = JSON.parse(read('package-lock.json'));
+    const withScripts = Object.entries(lock.packages as Record<string, { hasInstallScript?: boolean }>)
+      .filter(([path, entry]) => path !== '' && entry.hasInstallScript)
+      .map(([path]) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length));
+    expect(withScripts).toContain('better-sqlite3');
+    expect(allowScripts['better-sqlite3']).toBe(true);
+    for (const name of withScripts) expect(Object.keys(allowScripts), name).toContain(name);
+  });
+
   it('.env.example documents every variable the config reads', () => {
     const documented = [...read('.env.example').matchAll(/^#? ?([A-Z_]+)=/gm)].map((m) => m[1]);
     const configured = [...read('src/config.ts').matchAll(/^ {2}([A-Z_]+): z\./gm)].map((m) => m[1]);
