@@ -42,7 +42,7 @@ describe('API_EXAMPLES.md, run against a live server', () => {
 
   it('has examples for every endpoint', () => {
     const documented = examples.map((e) => / (?:-X (\w+) )?'?http:\/\/localhost:8000(\/[^\s/?']*)/.exec(e.command)!.slice(1).join(' '));
-    for (const endpoint of [' /health', 'POST /flags', ' /flags', 'PUT /flags', 'DELETE /flags', ' /users', 'POST /segments', 'DELETE /segments', 'POST /evaluate', 'POST /ofrep', ' /audit', 'POST /api-keys']) {
+    for (const endpoint of [' /health', 'POST /flags', ' /flags', 'PUT /flags', 'PATCH /flags', 'DELETE /flags', ' /users', 'POST /segments', 'DELETE /segments', 'POST /evaluate', 'POST /ofrep', ' /audit', 'POST /api-keys']) {
       expect(documented).toContain(endpoint);
     }
     expect(examples.length).toBeGreaterThanOrEqual(20);

@@ -59,7 +59,10 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = a
     handler: async (request) => toFlagResponse(flagService.get(request.params.flag_name)),
   });
 
-  app.put('/flags/:flag_name', {
+  // PUT as the API has always documented it; PATCH because a partial update is what it means (RFC 5789).
+  app.route({
+    method: ['PUT', 'PATCH'],
+    url: '/flags/:flag_name',
     schema: {
       tags: ['flags'],
       summary: 'Change some fields of a flag',

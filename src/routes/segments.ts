@@ -29,7 +29,10 @@ export const segmentRoutes: FastifyPluginAsyncZod<{ segmentService: SegmentServi
     handler: async (request) => toSegmentResponse(segmentService.get(request.params.segment_name)),
   });
 
-  app.put('/segments/:segment_name', {
+  // PUT and PATCH alike, as for flags.
+  app.route({
+    method: ['PUT', 'PATCH'],
+    url: '/segments/:segment_name',
     schema: {
       tags: ['segments'],
       summary: 'Change some fields of a segment',

@@ -74,6 +74,18 @@ describe.each(backends)('flags API on $name', (backend) => {
       expect((await put('partial', { description: null })).json()).toMatchObject({ description: null, rollout_percentage: 50 });
     });
 
+    it('PATCH is the same partial update as PUT, with the same validation', async () => {
+      const created = (await post({ flag_name: 'patched', status: false, rollout_percentage: 10, description: 'keep me' })).json();
+      const patch = (body: object) => app().inject({ method: 'PATCH', url: '/flags/patched', payload: body });
+      const res = await patch({ rollout_percentage: 42.5 });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ status: false, rollout_percentage: 42.5, description: 'keep me', created_at: created.created_at });
+      expect((await app().inject({ method: 'GET', url: '/users/alice123/flags/patched' })).json()).toMatchObject({ flag_name: 'patched', reason: 'FLAG_DISABLED' });
+      expect((await patch({ flag_name: 'renamed' })).statusCode).toBe(400);
+      expect((await app().inject({ method: 'PATCH', url: '/flags/ghost', payload: { status: true } })).statusCode).toBe(404);
+      expect((await app().inject({ method: 'GET', url: '/flags/patched' })).json()).toMatchObject({ rollout_percentage: 42.5 });
+    });
+
     it('refuses renames, unknown fields and empty updates, changing nothing', async () => {
       const before = (await post({ flag_name: 'fixed', status: true, rollout_percentage: 30 })).json();
       for (const body of [{ flag_name: 'renamed' }, { status: false, colour: 'red' }, {}]) {

@@ -47,7 +47,9 @@ describe('health, docs and CORS', () => {
       '/users/{user_id}/flags',
       '/users/{user_id}/flags/{flag_name}',
     ]);
-    expect(Object.keys(doc.paths['/flags/{flag_name}']).sort()).toEqual(['delete', 'get', 'put']);
+    expect(Object.keys(doc.paths['/flags/{flag_name}']).sort()).toEqual(['delete', 'get', 'patch', 'put']);
+    expect(doc.paths['/flags/{flag_name}'].patch.requestBody).toEqual(doc.paths['/flags/{flag_name}'].put.requestBody);
+    expect(Object.keys(doc.paths['/segments/{segment_name}']).sort()).toEqual(['delete', 'get', 'patch', 'put']);
     const create = doc.paths['/flags'].post;
     const bodyRef: string = create.requestBody.content['application/json'].schema.$ref;
     const bodySchema = doc.components.schemas[bodyRef.split('/').pop()!];

@@ -29,6 +29,8 @@ describe.each(backends)('segments, rules and overrides on $name', (backend) => {
       expect(updated.json()).toMatchObject({ user_ids: ['qa-1', 'qa-2'], conditions: betaTesters.conditions });
       expect((await inject('GET', '/segments/nope')).statusCode).toBe(404);
       expect((await inject('PUT', '/segments/nope', { user_ids: [] })).statusCode).toBe(404);
+      const patched = await app().inject({ method: 'PATCH', url: '/segments/beta_testers', payload: { description: 'QA' } });
+      expect(patched.json()).toMatchObject({ description: 'QA', user_ids: ['qa-1', 'qa-2'], conditions: betaTesters.conditions });
     });
 
     it.each([
@@ -158,7 +160,7 @@ describe.each(backends)('segments, rules and overrides on $name', (backend) => {
       expect((await inject('DELETE', '/segments/beta_testers')).statusCode).toBe(204);
       expect((await inject('GET', '/segments/beta_testers')).statusCode).toBe(404);
       const history = (await inject('GET', '/audit?limit=200')).json().entries.filter((e: { target_type: string }) => e.target_type === 'segment');
-      expect(history.map((e: { action: string }) => e.action)).toEqual(['segment.deleted', 'segment.updated', 'segment.updated', 'segment.updated', 'segment.created']);
+      expect(history.map((e: { action: string }) => e.action)).toEqual(['segment.deleted', 'segment.updated', 'segment.updated', 'segment.updated', 'segment.updated', 'segment.created']);
     });
   });
 });
