@@ -17,12 +17,16 @@ export const rolloutPercentageSchema = z
   .describe('Share of users who get the flag when it is on, 0–100 with at most two decimals')
   .meta({ example: 25 });
 
-/** For a list whose items must differ in `field`: an issue at each repeat, e.g. `variant "a" appears twice`. */
-export function checkUnique<T>(items: T[], field: keyof T & string, noun: string, context: z.RefinementCtx): void {
+/**
+ * For a list whose items must differ in `field` (or be different values, with `null`): an issue at
+ * each repeat, e.g. `variant "a" appears twice`.
+ */
+export function checkUnique<T>(items: T[], field: (keyof T & string) | null, noun: string, context: z.RefinementCtx): void {
   const seen = new Set<unknown>();
   for (const [index, item] of items.entries()) {
-    const value = item[field];
-    if (seen.has(value)) context.addIssue({ code: 'custom', path: [index, field], message: `${noun} "${String(value)}" appears twice` });
+    const value = field === null ? item : item[field];
+    const path = field === null ? [index] : [index, field];
+    if (seen.has(value)) context.addIssue({ code: 'custom', path, message: `${noun} "${String(value)}" appears twice` });
     seen.add(value);
   }
 }

@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import type { Segment } from '../db/repositories.js';
-import { flagNameSchema } from './common.js';
+import { checkUnique, flagNameSchema } from './common.js';
 import { conditionsSchema } from './targeting.js';
 
 const segmentNameSchema = flagNameSchema.describe('Unique name: 1–100 letters, digits, "_", "-" or ".", starting with a letter or digit').meta({ example: 'beta_testers' });
-const userIdsSchema = z.array(z.string().min(1).max(256)).max(10_000).describe('Users who are in the segment whatever their attributes');
+const userIdsSchema = z
+  .array(z.string().min(1).max(256))
+  .max(10_000)
+  .superRefine((userIds, context) => checkUnique(userIds, null, 'user', context))
+  .describe('Users who are in the segment whatever their attributes; each once');
 
 export const segmentParamsSchema = z.object({ segment_name: segmentNameSchema });
 

@@ -49,6 +49,15 @@ describe.each(backends)('segments, rules and overrides on $name', (backend) => {
       expect((await inject('GET', '/segments/bad')).statusCode).toBe(404);
     });
 
+    it('refuses a user listed twice in a segment, pointing at the repeat, and changes nothing', async () => {
+      const res = await inject('POST', '/segments', { name: 'twice', user_ids: ['qa-1', 'qa-2', 'qa-1'] });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors).toEqual([{ location: 'body', pointer: '#/user_ids/2', detail: 'user "qa-1" appears twice' }]);
+      expect((await inject('GET', '/segments/twice')).statusCode).toBe(404);
+      expect((await inject('PUT', '/segments/beta_testers', { user_ids: ['qa-3', 'qa-3'] })).statusCode).toBe(400);
+      expect((await inject('GET', '/segments/beta_testers')).json().user_ids).toEqual(['qa-1', 'qa-2']);
+    });
+
     it('decides a flag by its first matching rule, on segments and attributes, before the default percentage', async () => {
       const flag = {
         flag_name: 'beta_search',
