@@ -68,6 +68,8 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   registerProblemDetails(app);
   // Every body this API takes is JSON; anything else is 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
+  // Partial updates are JSON Merge Patch (RFC 7396) in all but name, and PATCH clients label them so.
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
   const database = await openDatabase(config.databaseProvider, config.databaseUrl);
   const snapshot = new ConfigSnapshot();

@@ -82,6 +82,10 @@ describe.each(backends)('flags API on $name', (backend) => {
       expect(res.json()).toMatchObject({ status: false, rollout_percentage: 42.5, description: 'keep me', created_at: created.created_at });
       expect((await app().inject({ method: 'GET', url: '/users/alice123/flags/patched' })).json()).toMatchObject({ flag_name: 'patched', reason: 'FLAG_DISABLED' });
       expect((await patch({ flag_name: 'renamed' })).statusCode).toBe(400);
+      // As a JSON Merge Patch client labels it; null clears, as in RFC 7396.
+      const mergePatch = (payload: string) => app().inject({ method: 'PATCH', url: '/flags/patched', headers: { 'content-type': 'application/merge-patch+json' }, payload });
+      expect((await mergePatch('{"description": null}')).json()).toMatchObject({ description: null, rollout_percentage: 42.5 });
+      expect((await mergePatch('{"description": ')).json()).toMatchObject({ status: 400, title: 'Bad Request' });
       expect((await app().inject({ method: 'PATCH', url: '/flags/ghost', payload: { status: true } })).statusCode).toBe(404);
       expect((await app().inject({ method: 'GET', url: '/flags/patched' })).json()).toMatchObject({ rollout_percentage: 42.5 });
     });
