@@ -8,6 +8,7 @@ import { decide } from '../dist/evaluation.js';
 import { emptyQuerySkippingValidatorCompiler } from '../dist/plugins/empty-query-validator.js';
 import { fastSerializerCompiler } from '../dist/plugins/fast-serializer.js';
 import { lazyChildLoggerFactory } from '../dist/plugins/lazy-child-logger.js';
+import { requestIdGenerator } from '../dist/plugins/request-id.js';
 import { basisPointsToPercentage } from '../dist/rollout.js';
 import { attributesQuerySchema, flagEvaluationSchema, userFlagParamsSchema } from '../dist/schemas/evaluation.js';
 
@@ -23,7 +24,7 @@ const app = Fastify({
   logger: { level: config.logLevel },
   childLoggerFactory: lazyChildLoggerFactory,
   routerOptions: { maxParamLength: 4096 },
-  requestIdHeader: 'x-request-id',
+  genReqId: requestIdGenerator(),
   requestTimeout: config.requestTimeoutMs,
   connectionTimeout: config.connectionTimeoutMs,
   keepAliveTimeout: config.keepAliveTimeoutMs,

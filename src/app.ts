@@ -9,6 +9,7 @@ import { registerDocs } from './plugins/docs.js';
 import { lazyChildLoggerFactory } from './plugins/lazy-child-logger.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { registerProblemDetails } from './plugins/problem-details.js';
+import { requestIdGenerator } from './plugins/request-id.js';
 import { registerResponseHeaders } from './plugins/response-headers.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
@@ -58,7 +59,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     // user ids may be 256 characters, and percent-encoding makes them longer in the path.
     routerOptions: { maxParamLength: 4096 },
     // A request id from the load balancer or client is kept, so logs can be joined across services.
-    requestIdHeader: 'x-request-id',
+    genReqId: requestIdGenerator(),
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.connectionTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,

@@ -28,7 +28,7 @@ export const problemSchema = z
       status: 400,
       detail: 'The request is invalid: rollout_percentage: Too big: expected number to be <=100',
       instance: '/flags',
-      request_id: 'req-1',
+      request_id: '3f9c01ab-1',
       errors: [{ location: 'body', pointer: '#/rollout_percentage', detail: 'Too big: expected number to be <=100' }],
     },
   });

@@ -183,6 +183,19 @@ describe('security headers and request ids', () => {
     expect(traced.headers['x-request-id']).toBe('trace-abc-123');
     expect(traced.json().request_id).toBe('trace-abc-123');
   });
+
+  it('replaces a request id that is too long or not printable ASCII with its own, and never repeats its own', async () => {
+    for (const given of ['x'.repeat(129), 'has space', 'line\tbreak', 'ünï']) {
+      const res = await app().inject({ method: 'GET', url: '/flags/missing', headers: { 'x-request-id': given } });
+      expect(res.headers['x-request-id'], given).not.toBe(given);
+      expect(res.json().request_id).toBe(res.headers['x-request-id']);
+    }
+    const longest = 'a'.repeat(128);
+    expect((await app().inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': longest } })).headers['x-request-id']).toBe(longest);
+    const ids = await Promise.all(Array.from({ length: 20 }, async () => (await app().inject({ method: 'GET', url: '/health/live' })).headers['x-request-id']));
+    expect(new Set(ids).size).toBe(20);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-z]+$/);
+  });
 });
 
 describe('timeouts', () => {
