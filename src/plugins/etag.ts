@@ -13,7 +13,8 @@ export function etagOnSendScoped(scopeOf: (request: FastifyRequest) => string): 
     const etag = `"${hash('sha1', scope ? `${scope}\n${payload}` : payload, 'base64url')}"`;
     reply.header('etag', etag);
     const ifNoneMatch = request.headers['if-none-match'];
-    if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+    // `*` matches any current representation (RFC 9110 §13.1.2), and a 200 is one.
+    if (ifNoneMatch && (ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag))) {
       reply.code(304);
       return '';
     }

@@ -66,6 +66,8 @@ export async function registerResponseHeaders(app: FastifyInstance, corsOrigins:
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
       // Browsers may then skip the preflight for two hours (Chromium's cap).
       maxAge: 7200,
+      // A plain OPTIONS (no Origin) gets the same 204 with the allowed methods, not a text/plain 400.
+      strictPreflight: false,
     });
   });
 }

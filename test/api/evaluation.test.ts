@@ -67,6 +67,8 @@ describe.each(backends)('evaluation API on $name', (backend) => {
         expect(again.statusCode).toBe(304);
         expect(again.body).toBe('');
         expect((await app().inject({ method: 'GET', url, headers: { 'if-none-match': '"stale"' } })).statusCode).toBe(200);
+        expect((await app().inject({ method: 'GET', url, headers: { 'if-none-match': `"stale", W/${etag}` } })).statusCode).toBe(304);
+        expect((await app().inject({ method: 'GET', url, headers: { 'if-none-match': '*' } })).statusCode).toBe(304);
       }
       // Another user's answers are another body, so another tag: never a 304 for someone else's cache.
       const user1 = (await app().inject({ method: 'GET', url: '/users/user1/flags' })).headers.etag as string;

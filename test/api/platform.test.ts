@@ -113,6 +113,13 @@ describe('health, docs and CORS', () => {
     expect((await app.inject({ method: 'GET', url: '/flags' })).headers['access-control-expose-headers']).toBeUndefined();
   });
 
+  it('answers a plain OPTIONS, without Origin, with the allowed methods and no error', async () => {
+    const res = await app.inject({ method: 'OPTIONS', url: '/flags' });
+    expect(res.statusCode).toBe(204);
+    expect(String(res.headers['access-control-allow-methods']).split(', ')).toEqual(expect.arrayContaining(['GET', 'POST', 'PATCH']));
+    expect(res.body).toBe('');
+  });
+
   it('keeps a request id given by the caller', async () => {
     const res = await app.inject({ method: 'GET', url: '/flags/none', headers: { 'x-request-id': 'trace-42' } });
     expect(res.json().request_id).toBe('trace-42');
