@@ -170,8 +170,9 @@ async function loadInTurn(servers: Record<string, Server>, path: string): Promis
  * The ceiling and the service on the same core at the same time, each under its own wrk. The
  * scheduler shares the core between them, so their req/s ratio is the ratio of their CPU cost per
  * request, and a slow spell of the machine hits both alike: where one server's runs in turn varied
- * by ±50%, the service against itself head to head stayed within ±3%. In turn, the ceiling can also
- * idle while wrk catches up.
+ * by ±50%, two copies of the service head to head stayed within 98–105% of each other (a process's
+ * state after start still varies; README "Performance"). In turn, the ceiling can also idle while
+ * wrk catches up.
  */
 async function headToHead(ceiling: Server, service: Server, path: string): Promise<number> {
   await Promise.all([wrk(ceiling, path, CONNECTIONS, 2), wrk(service, path, CONNECTIONS, 2)]);
