@@ -42,6 +42,7 @@ if (!has('wrk')) {
   process.exit(1);
 }
 
+const execFileAsync = promisify(execFile);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -123,7 +124,7 @@ async function wrk(server: Server, path: string, connections: number, seconds: n
   // all-flags tail can pass that, and its latency belongs in the percentiles.
   const argv = pin(1, ['wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', join(root, 'bench/unique-users.lua'), server.baseUrl]);
   // Every server, the ceiling included, gets the same requests, API key header and all.
-  const { stdout } = await promisify(execFile)(argv[0], argv.slice(1), { env: { ...process.env, WRK_PATH: path, WRK_AUTHORIZATION: authorization.authorization }, encoding: 'utf8' });
+  const { stdout } = await execFileAsync(argv[0], argv.slice(1), { env: { ...process.env, WRK_PATH: path, WRK_AUTHORIZATION: authorization.authorization }, encoding: 'utf8' });
   const line = stdout.split('\n').find((l) => l.startsWith('WRK_RESULT '));
   if (!line) throw new Error(`unexpected wrk output:\n${stdout}`);
   const result: LoadResult = JSON.parse(line.slice('WRK_RESULT '.length));
