@@ -31,10 +31,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts the service the way production does, and waits for it to listen; `user` runs it as another uid/gid. */
-export async function startServer(env: Record<string, string>, user?: { uid: number; gid: number }): Promise<ServerProcess> {
+/**
+ * Starts the service the way production does (or another Fastify server, such as the benchmark's),
+ * and waits for it to listen; `user` runs it as another uid/gid.
+ */
+export async function startServer(env: Record<string, string>, user?: { uid: number; gid: number }, command = startCommand): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(startCommand[0], startCommand.slice(1), {
+  const child = spawn(command[0], command.slice(1), {
     cwd: root,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type ServerProcess, startServer } from './support/server-process.js';
+
+// The benchmark's reference servers are comparisons only while they answer as the service does.
+const dir = mkdtempSync(join(tmpdir(), 'flags-bench-servers-'));
+const servers: Record<string, ServerProcess> = {};
+
+beforeAll(async () => {
+  const started = await Promise.all([
+    startServer({ DATABASE_URL: `file:${join(dir, 'flags.db')}` }),
+    startServer({}, undefined, ['node', 'bench/ceiling-server.mjs']),
+    startServer({}, undefined, ['node', 'bench/floor-server.mjs']),
+    startServer({}, undefined, ['node', 'bench/route-server.mjs']),
+  ]);
+  [servers.service, servers.ceiling, servers.floor, servers.route] = started;
+  // The rollout bench/run.ts seeds flag_42 with, and bench/route-server.mjs holds.
+  const created = await fetch(`${servers.service.baseUrl}/flags`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ flag_name: 'flag_42', status: true, rollout_percentage: 42.5 }),
+  });
+  expect(created.status).toBe(201);
+}, 60_000);
+afterAll(() => {
+  for (const server of Object.values(servers)) server.process.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const evaluate = (server: ServerProcess) => fetch(`${server.baseUrl}/users/u1-7/flags/flag_42`);
+const headerNames = (response: Response) => [...response.headers.keys()].sort();
+
+it('every reference server answers a single-flag evaluation with the JSON shape the service does', async () => {
+  const service = await (await evaluate(servers.service)).json();
+  for (const name of ['ceiling', 'floor', 'route']) {
+    const body = await (await evaluate(servers[name])).json();
+    expect(Object.keys(body), name).toEqual(Object.keys(service));
+  }
+  // The route alone decides from the same rollout as the service.
+  expect(await (await evaluate(servers.route)).json()).toEqual(service);
+});
+
+it('the floor server sends every header the service sends, and the ceiling none of the extra ones', async () => {
+  const service = headerNames(await evaluate(servers.service));
+  expect(headerNames(await evaluate(servers.floor))).toEqual(service);
+  const ceiling = headerNames(await evaluate(servers.ceiling));
+  expect(ceiling).not.toContain('x-request-id');
+  expect(ceiling).not.toContain('content-security-policy');
+});
