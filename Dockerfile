@@ -11,6 +11,9 @@ RUN apt-get update \
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json prisma.config.ts ./
 COPY prisma ./prisma
 COPY src ./src
+# The npm in this image (10) runs @prisma/engines' install script, which would download a schema engine
+# this service never uses; naming an existing file instead skips it, as prisma/generate.mjs does.
+ENV PRISMA_SCHEMA_ENGINE_BINARY=/app/prisma/generate.mjs
 RUN npm ci && npm prune --omit=dev
 
 # Run: production dependencies, compiled code and migrations only, as a non-root user.

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
@@ -97,6 +98,22 @@ describe('deployment files', () => {
     expect(withScripts).toContain('better-sqlite3');
     expect(allowScripts['better-sqlite3']).toBe(true);
     for (const name of withScripts) expect(Object.keys(allowScripts), name).toContain(name);
+  });
+
+  // npm 10, in the image, runs every install script; @prisma/engines' would download an engine.
+  it('the Docker build names an existing schema-engine file, so its npm ci downloads no engine', () => {
+    const dockerfile = read('Dockerfile');
+    const named = /^ENV PRISMA_SCHEMA_ENGINE_BINARY=\/app\/(\S+)$/m.exec(dockerfile)?.[1];
+    expect(named).toBeDefined();
+    expect(dockerfile.indexOf(`COPY prisma ./prisma`)).toBeLessThan(dockerfile.indexOf('RUN npm ci'));
+    expect(dockerfile.indexOf('ENV PRISMA_SCHEMA_ENGINE_BINARY')).toBeLessThan(dockerfile.indexOf('RUN npm ci'));
+    const install = spawnSync('node', ['scripts/postinstall.js'], {
+      cwd: join(root, 'node_modules/@prisma/engines'),
+      env: { ...process.env, DEBUG: 'prisma:fetch-engine:*', PRISMA_SCHEMA_ENGINE_BINARY: join(root, named!) },
+      encoding: 'utf8',
+    });
+    expect(install.stderr).toContain('Using env var PRISMA_SCHEMA_ENGINE_BINARY');
+    expect(install.stderr).not.toContain('downloaded');
   });
 
   it('.env.example documents every variable the config reads', () => {
