@@ -171,18 +171,18 @@ async function loadInTurn(servers: Record<string, Server>, path: string): Promis
 }
 
 /**
- * The ceiling and the service on the same core at the same time, each under its own wrk. The
- * scheduler shares the core between them, so their req/s ratio is the ratio of their CPU cost per
- * request, and a slow spell of the machine hits both alike: where one server's runs in turn varied
- * by ±50%, two copies of the service head to head stayed within 98–105% of each other (a process's
- * state after start still varies; README "Performance"). In turn, the ceiling can also idle while
- * wrk catches up.
+ * The ceiling and another server (the floor, the service) on the same core at the same time, each
+ * under its own wrk; the other's req/s as a share of the ceiling's. The scheduler shares the core
+ * between them, so their req/s ratio is the ratio of their CPU cost per request, and a slow spell of
+ * the machine hits both alike: where one server's runs in turn varied by ±50%, two copies of the
+ * service head to head stayed within 98–105% of each other (a process's state after start still
+ * varies; README "Performance"). In turn, the ceiling can also idle while wrk catches up.
  */
-async function headToHead(ceiling: Server, service: Server, path: string): Promise<number> {
-  await Promise.all([wrk(ceiling, path, CONNECTIONS, 2), wrk(service, path, CONNECTIONS, 2)]);
+async function headToHead(ceiling: Server, other: Server, path: string): Promise<number> {
+  await Promise.all([wrk(ceiling, path, CONNECTIONS, 2), wrk(other, path, CONNECTIONS, 2)]);
   const ratios: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const [c, s] = await Promise.all([wrk(ceiling, path, CONNECTIONS, DURATION_S), wrk(service, path, CONNECTIONS, DURATION_S)]);
+    const [c, s] = await Promise.all([wrk(ceiling, path, CONNECTIONS, DURATION_S), wrk(other, path, CONNECTIONS, DURATION_S)]);
     ratios.push(s.rps / c.rps);
   }
   return median(ratios);
