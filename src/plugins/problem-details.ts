@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { DomainError } from '../errors.js';
 import type { Problem } from '../schemas/problem.js';
+import type { ResponseHeaderSetter } from './response-headers.js';
 
 type ValidationLocation = NonNullable<Problem['errors']>[number]['location'];
 
@@ -71,4 +72,25 @@ export function registerProblemDetails(app: FastifyInstance): void {
       detail: `No route for ${request.method} ${request.url.split('?')[0]}`,
     }),
   );
+}
+
+// Fastify's messages for these repeat the whole path, which `instance` already holds.
+const frameworkErrorDetails: Record<string, string> = {
+  FST_ERR_BAD_URL: 'The path is not valid percent-encoding',
+  FST_ERR_MAX_PARAM_LENGTH: 'A segment of the path is too long',
+};
+
+/**
+ * Fastify answers two malformed paths itself, before routing and without running any hook: a bad
+ * percent-encoding (400) and a path parameter over `maxParamLength` (414), in a JSON shape of its
+ * own. As its `frameworkErrors` option, this sends them as problem details, with the headers every
+ * response carries.
+ */
+export function frameworkErrorProblems(setHeaders: ResponseHeaderSetter) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    setHeaders(request, reply);
+    const status = error.statusCode ?? 400;
+    const title = titleOf(status);
+    sendProblem(request, reply, { type: typeOf(title), title, status, detail: frameworkErrorDetails[error.code] ?? error.message });
+  };
 }

@@ -175,6 +175,20 @@ describe('security headers and request ids', () => {
     }
   });
 
+  it('answers paths Fastify rejects before routing as problem details, with the same headers', async () => {
+    const badEncoding = await app().inject({ method: 'GET', url: '/users/%ZZ/flags/beta' });
+    const tooLong = await app().inject({ method: 'GET', url: `/users/${'a'.repeat(5000)}/flags/beta` });
+    for (const [res, status, title] of [[badEncoding, 400, 'Bad Request'], [tooLong, 414, 'URI Too Long']] as const) {
+      expect(res.statusCode).toBe(status);
+      expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+      expect(res.json()).toMatchObject({ status, title, type: `/problems/${title.toLowerCase().replaceAll(' ', '-')}`, request_id: res.headers['x-request-id'] });
+      expect(res.json().detail).not.toContain('aaaa');
+      expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers['access-control-allow-origin']).toBe('*');
+    }
+    expect(badEncoding.json().instance).toBe('/users/%ZZ/flags/beta');
+  });
+
   it('returns the request id in a header and in every problem body, keeping one the caller sent', async () => {
     const res = await app().inject({ method: 'GET', url: '/flags/missing' });
     expect(res.headers['x-request-id']).toBeTruthy();
