@@ -8,9 +8,9 @@ import { registerAccessControl } from './plugins/access-control.js';
 import { registerDocs } from './plugins/docs.js';
 import { lazyChildLoggerFactory } from './plugins/lazy-child-logger.js';
 import { registerMetrics } from './plugins/metrics.js';
-import { frameworkErrorProblems, registerProblemDetails } from './plugins/problem-details.js';
+import { clientErrorProblems, frameworkErrorProblems, registerProblemDetails } from './plugins/problem-details.js';
 import { requestIdGenerator } from './plugins/request-id.js';
-import { registerResponseHeaders, responseHeaderSetter } from './plugins/response-headers.js';
+import { fixedResponseHeaders, registerResponseHeaders, responseHeaderSetter } from './plugins/response-headers.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
 import { evaluationRoutes } from './routes/evaluation.js';
@@ -60,7 +60,9 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 4096 },
     // A request id from the load balancer or client is kept, so logs can be joined across services.
     genReqId: requestIdGenerator(),
+    // Errors Fastify or Node would answer in shapes of their own leave as problem details too.
     frameworkErrors: frameworkErrorProblems(responseHeaderSetter(config.corsOrigins)),
+    clientErrorHandler: clientErrorProblems(fixedResponseHeaders(config.corsOrigins)),
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.connectionTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,

@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { DomainError } from '../errors.js';
@@ -92,5 +93,38 @@ export function frameworkErrorProblems(setHeaders: ResponseHeaderSetter) {
     const status = error.statusCode ?? 400;
     const title = titleOf(status);
     sendProblem(request, reply, { type: typeOf(title), title, status, detail: frameworkErrorDetails[error.code] ?? error.message });
+  };
+}
+
+// What Node's HTTP server reports before a request exists, by error code; anything else is a 400.
+const clientErrors: Record<string, { status: number; detail: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, detail: 'The request was not received within the time allowed' },
+  HPE_HEADER_OVERFLOW: { status: 431, detail: 'The request headers are larger than the server accepts' },
+};
+
+/**
+ * Fastify's `clientErrorHandler`, for what Node rejects before there is a request to answer: a
+ * request not received within REQUEST_TIMEOUT_MS (408), headers over Node's size limit (431) or
+ * malformed HTTP (400). Fastify's own answer is JSON of another shape; this one is problem details
+ * with the headers every response carries (there is no request id yet). The connection is then
+ * closed, as Node and Fastify close it.
+ */
+export function clientErrorProblems(headers: Record<string, string>) {
+  const headerLines = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  return function onClientError(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Socket): void {
+    // The client is gone: there is no one to answer.
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const { status, detail } = clientErrors[error.code ?? ''] ?? { status: 400, detail: 'The request is not valid HTTP/1.1' };
+    const title = titleOf(status);
+    this.log.trace({ err: error }, 'client error');
+    const body = JSON.stringify({ type: typeOf(title), title, status, detail });
+    if (socket.writable) {
+      socket.write(
+        `HTTP/1.1 ${status} ${title}\r\n${headerLines}content-type: application/problem+json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy(error);
   };
 }

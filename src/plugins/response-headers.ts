@@ -41,10 +41,15 @@ const exposedHeaders = 'ETag, X-Request-Id, Retry-After, RateLimit-Limit, RateLi
 /** Sets the headers every response carries: its request id, the API security headers and CORS. */
 export type ResponseHeaderSetter = (request: FastifyRequest, reply: FastifyReply) => void;
 
+/** The headers every response carries whoever asks: the API security headers, and CORS' fixed part. */
+export function fixedResponseHeaders(corsOrigins: '*' | string[]): Record<string, string> {
+  // With a list of origins the answer depends on the Origin header, and caches must know that.
+  return { ...apiSecurityHeaders, ...(corsOrigins === '*' ? { 'access-control-allow-origin': '*' } : { vary: 'Origin' }) };
+}
+
 export function responseHeaderSetter(corsOrigins: '*' | string[]): ResponseHeaderSetter {
   const allowed = corsOrigins === '*' ? undefined : new Set(corsOrigins);
-  // With a list of origins the answer depends on the Origin header, and caches must know that.
-  const fixed = { ...apiSecurityHeaders, ...(allowed === undefined ? { 'access-control-allow-origin': '*' } : { vary: 'Origin' }) };
+  const fixed = fixedResponseHeaders(corsOrigins);
   return (request, reply) => {
     reply.headers(fixed);
     reply.header('x-request-id', request.id);

@@ -1,4 +1,5 @@
-import { createServer } from 'node:net';
+import { STATUS_CODES } from 'node:http';
+import { createServer, Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../helpers.js';
@@ -209,6 +210,39 @@ describe('security headers and request ids', () => {
     const ids = await Promise.all(Array.from({ length: 20 }, async () => (await app().inject({ method: 'GET', url: '/health/live' })).headers['x-request-id']));
     expect(new Set(ids).size).toBe(20);
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-z]+$/);
+  });
+});
+
+describe('malformed HTTP', () => {
+  const app = useApp({});
+  beforeAll(async () => {
+    await app().listen({ port: 0, host: '127.0.0.1' });
+  });
+
+  /** Sends raw bytes and reads until the server closes the connection. */
+  const exchange = async (request: string) => {
+    const socket = new Socket().connect((app().server.address() as AddressInfo).port, '127.0.0.1');
+    let response = '';
+    socket.on('data', (chunk) => (response += chunk));
+    socket.on('error', () => undefined);
+    socket.write(request);
+    await new Promise((resolve) => socket.on('close', resolve));
+    return response;
+  };
+
+  it('answers what Node rejects before a request exists as problem details, then closes the connection', async () => {
+    const cases = [
+      [`GET /flags HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+      ['NOT HTTP AT ALL\r\n\r\n', 400],
+    ] as const;
+    for (const [request, status] of cases) {
+      const [head, body] = (await exchange(request)).split('\r\n\r\n');
+      expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n`));
+      expect(head).toContain('content-type: application/problem+json; charset=utf-8');
+      expect(head).toContain("content-security-policy: default-src 'none'; frame-ancestors 'none'");
+      expect(head).toContain('connection: close');
+      expect(JSON.parse(body)).toMatchObject({ status, title: STATUS_CODES[status], type: expect.stringMatching(/^\/problems\//), detail: expect.any(String) });
+    }
   });
 });
 
