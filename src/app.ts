@@ -64,6 +64,13 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     frameworkErrors: frameworkErrorProblems(responseHeaderSetter(config.corsOrigins)),
     clientErrorHandler: clientErrorProblems(fixedResponseHeaders(config.corsOrigins)),
     requestTimeout: config.requestTimeoutMs,
+    http: {
+      // Node gives the headers min(60 s, requestTimeout) only when requestTimeout is passed to it,
+      // which Fastify does not do; with 60 s, a request's body could take 60 s whatever its limit.
+      headersTimeout: Math.min(60_000, config.requestTimeoutMs),
+      // Node looks for requests over their time every 30 s by default, so a 5 s limit could take 35.
+      connectionsCheckingInterval: 1000,
+    },
     connectionTimeout: config.connectionTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
   });

@@ -255,3 +255,36 @@ describe('timeouts', () => {
     expect(app().server.keepAliveTimeout).toBe(65000);
   });
 });
+
+describe('a request slower than REQUEST_TIMEOUT_MS', () => {
+  const app = useApp({ REQUEST_TIMEOUT_MS: '1000' });
+  beforeAll(async () => {
+    await app().listen({ port: 0, host: '127.0.0.1' });
+  });
+
+  const sendAndWait = async (partial: string) => {
+    const socket = new Socket().connect((app().server.address() as AddressInfo).port, '127.0.0.1');
+    let response = '';
+    socket.on('data', (chunk) => (response += chunk));
+    socket.on('error', () => undefined);
+    const sent = performance.now();
+    socket.write(partial);
+    await new Promise((resolve) => socket.on('close', resolve));
+    return { response, seconds: (performance.now() - sent) / 1000 };
+  };
+
+  it('gets 408 problem details within a second or two, whether its headers or its body are late', async () => {
+    const late = [
+      'POST /flags HTTP/1.1\r\nHost: x\r\n',
+      'POST /flags HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"flag_name"',
+    ];
+    const results = await Promise.all(late.map(sendAndWait));
+    for (const { response, seconds } of results) {
+      expect(response).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+      expect(JSON.parse(response.split('\r\n\r\n')[1])).toMatchObject({ status: 408, title: 'Request Timeout' });
+      expect(seconds).toBeGreaterThanOrEqual(1);
+      expect(seconds).toBeLessThan(5);
+    }
+    expect((await app().inject({ method: 'GET', url: '/flags' })).json()).toEqual([]);
+  });
+});
