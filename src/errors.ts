@@ -46,9 +46,15 @@ export class TooManyRequestsError extends DomainError {
   }
 }
 
-/** Input that is well-formed but does not fit the rest of the configuration (an unknown segment, say). */
+/**
+ * Input that is well-formed but does not fit the rest of the configuration (an unknown segment,
+ * say). Reported like a schema's validation error: `pointer` is where in the body ("rules/0/segment").
+ */
 export class ValidationError extends DomainError {
-  constructor(detail: string) {
-    super(400, 'Validation Error', detail);
+  constructor(
+    readonly pointer: string,
+    readonly problem: string,
+  ) {
+    super(400, 'Validation Error', `The request is invalid: ${pointer}: ${problem}`);
   }
 }

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { DomainError } from '../errors.js';
+import { DomainError, ValidationError } from '../errors.js';
 import type { Problem } from '../schemas/problem.js';
 import type { ResponseHeaderSetter } from './response-headers.js';
 
@@ -41,6 +41,10 @@ function validationProblem(error: FastifyError): Omit<Problem, 'instance' | 'req
 /** One error handler for the whole app: every error leaves as RFC 9457 problem details. */
 export function registerProblemDetails(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof ValidationError) {
+      const errors = [{ location: 'body' as const, pointer: `#/${error.pointer}`, detail: error.problem }];
+      return sendProblem(request, reply, { type: typeOf(error.title), title: error.title, status: error.status, detail: error.message, errors });
+    }
     if (error instanceof DomainError) {
       if (error.status >= 500) request.log.warn({ err: error }, error.message);
       // RFC 9110: a 401 says how to authenticate.

@@ -105,9 +105,9 @@ export class FlagService {
     for (const [i, prerequisite] of prerequisites.entries()) {
       if (prerequisite.flag === name) throw new ConflictError(`prerequisites would make a cycle: "${name}" → "${name}"`);
       const required = this.snapshot.find(prerequisite.flag);
-      if (!required) throw new ValidationError(`prerequisites/${i}/flag: no flag named "${prerequisite.flag}"`);
+      if (!required) throw new ValidationError(`prerequisites/${i}/flag`, `no flag named "${prerequisite.flag}"`);
       if (prerequisite.variant !== null && !required.variants.some((v) => v.key === prerequisite.variant)) {
-        throw new ValidationError(`prerequisites/${i}/variant: flag "${prerequisite.flag}" has no variant "${prerequisite.variant}"`);
+        throw new ValidationError(`prerequisites/${i}/variant`, `flag "${prerequisite.flag}" has no variant "${prerequisite.variant}"`);
       }
     }
     // Depth-first from each prerequisite, through the saved flags, looking for a way back.
@@ -145,13 +145,13 @@ export class FlagService {
   private checkReferences(variants: Variant[], rules: Rule[], overrides: Override[]): void {
     const keys = new Set(variants.map((v) => v.key));
     for (const [i, rule] of rules.entries()) {
-      if (rule.segment !== null && !this.snapshot.segment(rule.segment)) throw new ValidationError(`rules/${i}/segment: no segment named "${rule.segment}"`);
-      for (const split of rule.variants) {
-        if (!keys.has(split.key)) throw new ValidationError(`rules/${i}/variants: the flag has no variant "${split.key}"`);
+      if (rule.segment !== null && !this.snapshot.segment(rule.segment)) throw new ValidationError(`rules/${i}/segment`, `no segment named "${rule.segment}"`);
+      for (const [j, split] of rule.variants.entries()) {
+        if (!keys.has(split.key)) throw new ValidationError(`rules/${i}/variants/${j}/key`, `the flag has no variant "${split.key}"`);
       }
     }
     for (const [i, override] of overrides.entries()) {
-      if (override.variant !== null && !keys.has(override.variant)) throw new ValidationError(`overrides/${i}/variant: the flag has no variant "${override.variant}"`);
+      if (override.variant !== null && !keys.has(override.variant)) throw new ValidationError(`overrides/${i}/variant`, `the flag has no variant "${override.variant}"`);
     }
   }
 

@@ -38,7 +38,7 @@ export class ScheduleService {
   }
 
   async create(flagName: string, input: ScheduleInput, actor: Actor): Promise<ScheduledChange> {
-    if (input.at.getTime() <= Date.now()) throw new ValidationError('at: must be in the future; to change the flag now, update it');
+    if (input.at.getTime() <= Date.now()) throw new ValidationError('at', 'must be in the future; to change the flag now, update it');
     const change = await this.schedules.create(
       {
         id: randomUUID(),

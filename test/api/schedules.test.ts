@@ -68,8 +68,13 @@ describe.each(backends)('scheduled changes on $name', (backend) => {
         { at: inMs(1000), set: { rollout_percentage: 101 } },
         { at: inMs(1000), set: { status: true }, extra: 1 },
       ]) {
-        expect((await inject('POST', '/flags/launch/schedules', body)).statusCode, JSON.stringify(body)).toBe(400);
+        const refused = await inject('POST', '/flags/launch/schedules', body);
+        expect(refused.statusCode, JSON.stringify(body)).toBe(400);
+        expect(refused.json().errors[0].pointer, JSON.stringify(body)).toMatch(/^#\/\w/);
       }
+      expect((await inject('POST', '/flags/launch/schedules', { at: inMs(-1000), set: { status: true } })).json().errors).toEqual([
+        { location: 'body', pointer: '#/at', detail: 'must be in the future; to change the flag now, update it' },
+      ]);
       expect((await inject('POST', '/flags/nope/schedules', { at: inMs(1000), set: { status: true } })).statusCode).toBe(404);
       expect((await inject('GET', '/flags/nope/schedules')).statusCode).toBe(404);
     });

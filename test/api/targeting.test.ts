@@ -157,7 +157,17 @@ describe.each(backends)('segments, rules and overrides on $name', (backend) => {
       const res = await inject('PUT', '/flags/button', changes);
       expect(res.statusCode).toBe(400);
       expect(res.json().detail).toMatch(message);
+      expect(res.json().errors[0]).toMatchObject({ location: 'body', pointer: expect.stringMatching(/^#\/\w/), detail: expect.stringMatching(message) });
       expect((await inject('GET', '/flags/button')).json()).toEqual(before);
+    });
+
+    it('points at the field that names something missing, as schema errors do', async () => {
+      const res = await inject('PUT', '/flags/button', { rules: [{ segment: 'beta_testers' }, { segment: 'nobody' }] });
+      expect(res.json()).toMatchObject({
+        status: 400,
+        detail: 'The request is invalid: rules/1/segment: no segment named "nobody"',
+        errors: [{ location: 'body', pointer: '#/rules/1/segment', detail: 'no segment named "nobody"' }],
+      });
     });
 
     it('refuses to delete a segment in use, naming the flags, and deletes it once unused', async () => {
