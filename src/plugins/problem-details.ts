@@ -41,15 +41,13 @@ function validationProblem(error: FastifyError): Omit<Problem, 'instance' | 'req
 /** One error handler for the whole app: every error leaves as RFC 9457 problem details. */
 export function registerProblemDetails(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof ValidationError) {
-      const errors = [{ location: 'body' as const, pointer: `#/${error.pointer}`, detail: error.problem }];
-      return sendProblem(request, reply, { type: typeOf(error.title), title: error.title, status: error.status, detail: error.message, errors });
-    }
     if (error instanceof DomainError) {
       if (error.status >= 500) request.log.warn({ err: error }, error.message);
       // RFC 9110: a 401 says how to authenticate.
       if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="feature-flags"');
-      return sendProblem(request, reply, { type: typeOf(error.title), title: error.title, status: error.status, detail: error.message });
+      // A service's validation error points at the field, as the schemas' errors do.
+      const errors = error instanceof ValidationError ? [{ location: 'body' as const, pointer: `#/${error.pointer}`, detail: error.problem }] : undefined;
+      return sendProblem(request, reply, { type: typeOf(error.title), title: error.title, status: error.status, detail: error.message, errors });
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       return sendProblem(request, reply, validationProblem(error));
