@@ -3,12 +3,11 @@
 // No API keys, rate limits, response headers, metrics or database: the gap between this and the
 // ceiling is what Fastify's features cost; the gap between this and the service, what the service adds.
 import Fastify from 'fastify';
+import { serverOptions } from '../dist/app.js';
 import { loadConfig } from '../dist/config.js';
 import { decide } from '../dist/evaluation.js';
 import { emptyQuerySkippingValidatorCompiler } from '../dist/plugins/empty-query-validator.js';
 import { fastSerializerCompiler } from '../dist/plugins/fast-serializer.js';
-import { lazyChildLoggerFactory } from '../dist/plugins/lazy-child-logger.js';
-import { requestIdGenerator } from '../dist/plugins/request-id.js';
 import { basisPointsToPercentage } from '../dist/rollout.js';
 import { attributesQuerySchema, flagEvaluationSchema, userFlagParamsSchema } from '../dist/schemas/evaluation.js';
 
@@ -20,15 +19,7 @@ for (let i = 0; i < 100; i++) {
   flags.set(name, { name, status: true, rolloutBasisPoints: (i % 100) * 100 + 50, description: null, variants: [], rules: [], overrides: [], prerequisites: [], createdAt: new Date(0), updatedAt: new Date(0) });
 }
 
-const app = Fastify({
-  logger: { level: config.logLevel },
-  childLoggerFactory: lazyChildLoggerFactory,
-  routerOptions: { maxParamLength: 4096 },
-  genReqId: requestIdGenerator(),
-  requestTimeout: config.requestTimeoutMs,
-  connectionTimeout: config.connectionTimeoutMs,
-  keepAliveTimeout: config.keepAliveTimeoutMs,
-});
+const app = Fastify(serverOptions(config));
 app.setValidatorCompiler(emptyQuerySkippingValidatorCompiler);
 app.setSerializerCompiler(fastSerializerCompiler);
 app.get('/users/:user_id/flags/:flag_name', {

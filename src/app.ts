@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Server } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
@@ -50,9 +51,9 @@ function connectRedis(url: string, log: FastifyBaseLogger): Redis {
   return redis;
 }
 
-/** Builds the whole service without listening; server.ts listens, tests use `inject`. */
-export async function buildApp(config: Config): Promise<FastifyInstance> {
-  const app = Fastify({
+/** The service's Fastify server options; the benchmark's reference servers are built with them too. */
+export function serverOptions(config: Config): FastifyHttpOptions<Server> {
+  return {
     logger: { level: config.logLevel },
     childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit: config.bodyLimitBytes,
@@ -73,7 +74,12 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     },
     connectionTimeout: config.connectionTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
-  });
+  };
+}
+
+/** Builds the whole service without listening; server.ts listens, tests use `inject`. */
+export async function buildApp(config: Config): Promise<FastifyInstance> {
+  const app = Fastify(serverOptions(config));
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemDetails(app);

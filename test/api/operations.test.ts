@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { createServer, Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../helpers.js';
 import { useTestApp } from '../support/test-app.js';
@@ -213,22 +214,23 @@ describe('security headers and request ids', () => {
   });
 });
 
+/** Sends raw bytes to a listening app and reads until the server closes the connection. */
+async function exchange(app: FastifyInstance, request: string): Promise<{ response: string; seconds: number }> {
+  const socket = new Socket().connect((app.server.address() as AddressInfo).port, '127.0.0.1');
+  let response = '';
+  socket.on('data', (chunk) => (response += chunk));
+  socket.on('error', () => undefined);
+  const sent = performance.now();
+  socket.write(request);
+  await new Promise((resolve) => socket.on('close', resolve));
+  return { response, seconds: (performance.now() - sent) / 1000 };
+}
+
 describe('malformed HTTP', () => {
   const app = useApp({});
   beforeAll(async () => {
     await app().listen({ port: 0, host: '127.0.0.1' });
   });
-
-  /** Sends raw bytes and reads until the server closes the connection. */
-  const exchange = async (request: string) => {
-    const socket = new Socket().connect((app().server.address() as AddressInfo).port, '127.0.0.1');
-    let response = '';
-    socket.on('data', (chunk) => (response += chunk));
-    socket.on('error', () => undefined);
-    socket.write(request);
-    await new Promise((resolve) => socket.on('close', resolve));
-    return response;
-  };
 
   it('answers what Node rejects before a request exists as problem details, then closes the connection', async () => {
     const cases = [
@@ -236,7 +238,7 @@ describe('malformed HTTP', () => {
       ['NOT HTTP AT ALL\r\n\r\n', 400],
     ] as const;
     for (const [request, status] of cases) {
-      const [head, body] = (await exchange(request)).split('\r\n\r\n');
+      const [head, body] = (await exchange(app(), request)).response.split('\r\n\r\n');
       expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n`));
       expect(head).toContain('content-type: application/problem+json; charset=utf-8');
       expect(head).toContain("content-security-policy: default-src 'none'; frame-ancestors 'none'");
@@ -262,23 +264,12 @@ describe('a request slower than REQUEST_TIMEOUT_MS', () => {
     await app().listen({ port: 0, host: '127.0.0.1' });
   });
 
-  const sendAndWait = async (partial: string) => {
-    const socket = new Socket().connect((app().server.address() as AddressInfo).port, '127.0.0.1');
-    let response = '';
-    socket.on('data', (chunk) => (response += chunk));
-    socket.on('error', () => undefined);
-    const sent = performance.now();
-    socket.write(partial);
-    await new Promise((resolve) => socket.on('close', resolve));
-    return { response, seconds: (performance.now() - sent) / 1000 };
-  };
-
   it('gets 408 problem details within a second or two, whether its headers or its body are late', async () => {
     const late = [
       'POST /flags HTTP/1.1\r\nHost: x\r\n',
       'POST /flags HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"flag_name"',
     ];
-    const results = await Promise.all(late.map(sendAndWait));
+    const results = await Promise.all(late.map((partial) => exchange(app(), partial)));
     for (const { response, seconds } of results) {
       expect(response).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
       expect(JSON.parse(response.split('\r\n\r\n')[1])).toMatchObject({ status: 408, title: 'Request Timeout' });
