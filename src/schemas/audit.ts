@@ -2,9 +2,13 @@ import { z } from 'zod';
 import type { AuditEntry } from '../db/repositories.js';
 import { flagNameSchema } from './common.js';
 
+// A query parameter given twice arrives as a list, which zod would report as "received NaN".
+const queryNumber = () =>
+  z.coerce.number({ error: (issue) => (issue.code === 'invalid_type' && issue.expected === 'number' ? 'must be a number, given once' : undefined) }).int();
+
 const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(200).default(50).describe('Entries per page, 1–200'),
-  cursor: z.coerce.number().int().min(1).optional().describe('next_cursor from the previous page'),
+  limit: queryNumber().min(1).max(200).default(50).describe('Entries per page, 1–200'),
+  cursor: queryNumber().min(1).optional().describe('next_cursor from the previous page'),
 };
 
 export const auditQuerySchema = z.strictObject({

@@ -43,8 +43,11 @@ describe.each(backends)('audit log on $name', (backend) => {
       expect(ids).toEqual([...ids].sort((a, b) => b - a));
       const other = (await app().inject({ method: 'GET', url: '/audit?flag_name=other' })).json();
       expect(other.entries.map((e: { action: string }) => e.action)).toEqual(['flag.created']);
-      for (const url of ['/audit?limit=0', '/audit?limit=201', '/audit?cursor=x', '/audit?flag_name=bad%20name', '/audit?verbose=1']) {
+      for (const url of ['/audit?limit=0', '/audit?limit=201', '/audit?cursor=x', '/audit?limit=1&limit=2', '/audit?flag_name=bad%20name', '/audit?verbose=1']) {
         expect((await app().inject({ method: 'GET', url })).statusCode, url).toBe(400);
+      }
+      for (const url of ['/audit?cursor=x', '/audit?limit=1&limit=2']) {
+        expect((await app().inject({ method: 'GET', url })).json().errors[0].detail, url).toBe('must be a number, given once');
       }
     });
 
