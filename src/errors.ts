@@ -55,6 +55,6 @@ export class ValidationError extends DomainError {
     readonly pointer: string,
     readonly problem: string,
   ) {
-    super(400, 'Validation Error', `The request is invalid: ${pointer}: ${problem}`);
+    super(400, 'Validation Error', `${pointer}: ${problem}`);
   }
 }

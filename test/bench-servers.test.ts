@@ -11,9 +11,9 @@ const servers: Record<string, ServerProcess> = {};
 beforeAll(async () => {
   const started = await Promise.all([
     startServer({ DATABASE_URL: `file:${join(dir, 'flags.db')}` }),
-    startServer({}, undefined, ['node', 'bench/ceiling-server.mjs']),
-    startServer({}, undefined, ['node', 'bench/floor-server.mjs']),
-    startServer({}, undefined, ['node', 'bench/route-server.mjs']),
+    startServer({}, { command: ['node', 'bench/ceiling-server.mjs'] }),
+    startServer({}, { command: ['node', 'bench/floor-server.mjs'] }),
+    startServer({}, { command: ['node', 'bench/route-server.mjs'] }),
   ]);
   [servers.service, servers.ceiling, servers.floor, servers.route] = started;
   // The rollout bench/run.ts seeds flag_42 with, and bench/route-server.mjs holds.

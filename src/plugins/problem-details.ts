@@ -24,9 +24,15 @@ function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Omit
     .send({ ...problem, instance: request.url, request_id: request.id });
 }
 
-function validationProblem(error: FastifyError): Omit<Problem, 'instance' | 'request_id'> {
+/** A 400 listing every invalid field, whether a schema or a service found it. */
+function validationProblem(errors: NonNullable<Problem['errors']>): Omit<Problem, 'instance' | 'request_id'> {
+  const summary = errors.map((e) => `${e.pointer.slice(2) || e.location}: ${e.detail}`).join('; ');
+  return { type: typeOf('Validation Error'), title: 'Validation Error', status: 400, detail: `The request is invalid: ${summary}`, errors };
+}
+
+function schemaValidationErrors(error: FastifyError): NonNullable<Problem['errors']> {
   const location = (error.validationContext ?? 'body') as ValidationLocation;
-  const errors = (error.validation ?? []).flatMap((issue) => {
+  return (error.validation ?? []).flatMap((issue) => {
     const keys = (issue.params as { keys?: unknown }).keys;
     // One entry per unknown field, so a client can point at each.
     if (issue.keyword === 'unrecognized_keys' && Array.isArray(keys)) {
@@ -34,23 +40,23 @@ function validationProblem(error: FastifyError): Omit<Problem, 'instance' | 'req
     }
     return [{ location, pointer: `#${issue.instancePath}`, detail: issue.message ?? 'is invalid' }];
   });
-  const summary = errors.map((e) => `${e.pointer.slice(2) || location}: ${e.detail}`).join('; ');
-  return { type: typeOf('Validation Error'), title: 'Validation Error', status: 400, detail: `The request is invalid: ${summary}`, errors };
 }
 
 /** One error handler for the whole app: every error leaves as RFC 9457 problem details. */
 export function registerProblemDetails(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // A service's validation error points at the field, as the schemas' errors do.
+    if (error instanceof ValidationError) {
+      return sendProblem(request, reply, validationProblem([{ location: 'body', pointer: `#/${error.pointer}`, detail: error.problem }]));
+    }
     if (error instanceof DomainError) {
       if (error.status >= 500) request.log.warn({ err: error }, error.message);
       // RFC 9110: a 401 says how to authenticate.
       if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="feature-flags"');
-      // A service's validation error points at the field, as the schemas' errors do.
-      const errors = error instanceof ValidationError ? [{ location: 'body' as const, pointer: `#/${error.pointer}`, detail: error.problem }] : undefined;
-      return sendProblem(request, reply, { type: typeOf(error.title), title: error.title, status: error.status, detail: error.message, errors });
+      return sendProblem(request, reply, { type: typeOf(error.title), title: error.title, status: error.status, detail: error.message });
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
-      return sendProblem(request, reply, validationProblem(error));
+      return sendProblem(request, reply, validationProblem(schemaValidationErrors(error)));
     }
     // Fastify's own client errors: malformed JSON, body too large, unsupported media type…
     const status = error.statusCode ?? 500;

@@ -147,7 +147,7 @@ describe('SQLite: the database file becomes unreadable under the real server pro
 
   it('answers evaluations, refuses writes with 503, reports it, and recovers when access returns', async () => {
     if (nobody) chownSync(dir, nobody.uid, nobody.gid);
-    server = await startServer({ DATABASE_URL: `file:${file}` }, nobody);
+    server = await startServer({ DATABASE_URL: `file:${file}` }, { user: nobody });
     const post = (flag_name: string) =>
       fetch(`${server.baseUrl}/flags`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ flag_name, status: true }) });
     expect((await post('steady')).status).toBe(201);

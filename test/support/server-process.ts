@@ -32,10 +32,13 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Starts the service the way production does (or another Fastify server, such as the benchmark's),
- * and waits for it to listen; `user` runs it as another uid/gid.
+ * Starts the service the way production does (or another Fastify server, such as the benchmark's,
+ * with `command`), and waits for it to listen; `user` runs it as another uid/gid.
  */
-export async function startServer(env: Record<string, string>, user?: { uid: number; gid: number }, command = startCommand): Promise<ServerProcess> {
+export async function startServer(
+  env: Record<string, string>,
+  { user, command = startCommand }: { user?: { uid: number; gid: number }; command?: string[] } = {},
+): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(command[0], command.slice(1), {
     cwd: root,
