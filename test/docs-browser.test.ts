@@ -37,6 +37,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the docs render in a real browser under 
     expect(await page.textContent('.swagger-ui .info .title')).toContain('Feature Flags Service');
     await page.waitForSelector('.swagger-ui button.authorize');
     expect(await page.locator('.opblock').count()).toBeGreaterThan(5);
+    // A flag's schema refers to others, and to the self-referencing JSON of a variant's payload.
+    await page.locator('#operations-flags-post_flags .opblock-summary').click();
+    await page.waitForSelector('#operations-flags-post_flags .model-example');
+    await page.locator('#operations-flags-post_flags button[data-name="model"]').first().click();
+    await page.waitForSelector('#operations-flags-post_flags .model-box');
+    expect(await page.getByText(/Resolver error|Could not resolve reference/).count()).toBe(0);
     expect(violations).toEqual([]);
   }, 60_000);
 

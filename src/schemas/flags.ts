@@ -13,6 +13,13 @@ import {
   toRuleResponse,
 } from './targeting.js';
 
+/**
+ * Any JSON value. Named, because it refers to itself: unnamed, the OpenAPI document pointed at it
+ * with a reference that Swagger UI and ReDoc cannot resolve. register(), not meta(): meta() names a
+ * copy, while the value's references to itself point at the original.
+ */
+const jsonValueSchema = z.json().register(z.globalRegistry, { id: 'JsonValue', description: 'Any JSON value' });
+
 const descriptionSchema = z.string().max(1000).nullable().describe('Free text, at most 1,000 characters');
 
 const variantSchema = z.strictObject({
@@ -23,7 +30,7 @@ const variantSchema = z.strictObject({
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must start with a letter or digit and contain only letters, digits, "_", "-" and "."')
     .describe('Unique within the flag, e.g. "control", "blue_button"'),
   weight: rolloutPercentageSchema.describe('Share of the users who get the flag, 0–100 with at most two decimals'),
-  payload: z.json().default(null).describe('Any JSON the client needs for this variant; null by default'),
+  payload: jsonValueSchema.default(null).describe('Any JSON the client needs for this variant; null by default'),
 });
 
 const variantsSchema = z

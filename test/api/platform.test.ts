@@ -65,6 +65,31 @@ describe('health, docs and CORS', () => {
     expect(doc.components.schemas.Flag.example).toBeDefined();
   });
 
+  it('has only references that resolve within the document', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    const refs = new Set<string>();
+    const collect = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(collect);
+      else if (node !== null && typeof node === 'object') {
+        for (const [key, value] of Object.entries(node)) key === '$ref' ? refs.add(value as string) : collect(value);
+      }
+    };
+    collect(doc);
+    // A JSON Pointer within this document (RFC 6901), as Swagger UI and ReDoc resolve it.
+    const resolve = (ref: string): unknown =>
+      ref.startsWith('#/')
+        ? ref
+            .slice(2)
+            .split('/')
+            .map((token) => token.replaceAll('~1', '/').replaceAll('~0', '~'))
+            .reduce<unknown>((node, token) => (node as Record<string, unknown> | undefined)?.[token], doc)
+        : undefined;
+    expect(refs.size).toBeGreaterThan(10);
+    expect([...refs].filter((ref) => resolve(ref) === undefined)).toEqual([]);
+    // Any JSON, such as a variant's payload, is one named, self-referencing schema.
+    expect(resolve('#/components/schemas/CreateFlagInput/properties/variants/items/properties/payload')).toMatchObject({ $ref: '#/components/schemas/JsonValueInput' });
+  });
+
   it('serves Swagger UI and ReDoc from the installed packages, with no CDN', async () => {
     const swagger = await app.inject({ method: 'GET', url: '/docs/' });
     expect(swagger.statusCode).toBe(200);
