@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { ApiKey } from '../db/repositories.js';
+import { storableText } from './common.js';
 
 export const createApiKeyBodySchema = z
   .strictObject({
-    name: z.string().trim().min(1).max(100).describe('Who or what uses the key, e.g. "checkout-service"'),
+    name: storableText(z.string().trim().min(1).max(100)).describe('Who or what uses the key, e.g. "checkout-service"'),
     scope: z.enum(['admin', 'evaluate']).describe('"admin" manages flags, keys and the audit log; "evaluate" only evaluates'),
   })
   .meta({ id: 'CreateApiKey', example: { name: 'checkout-service', scope: 'evaluate' } });

@@ -9,6 +9,13 @@ export const flagNameSchema = z
   .describe('Unique name: 1–100 letters, digits, "_", "-" or ".", starting with a letter or digit')
   .meta({ example: 'beta_search' });
 
+/**
+ * For free text kept in a text column (descriptions, key names): PostgreSQL refuses U+0000 there,
+ * so every database refuses it here, as a 400 that names the field rather than a failed write.
+ */
+export const storableText = <S extends z.ZodString>(schema: S): S =>
+  schema.refine((text) => !text.includes('\u0000'), 'must not contain the NUL character (U+0000)');
+
 export const rolloutPercentageSchema = z
   .number()
   .min(0)

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Flag } from '../db/repositories.js';
 import { basisPointsToPercentage } from '../rollout.js';
-import { checkUnique, checkWeightsTotal, flagNameSchema, rolloutPercentageSchema } from './common.js';
+import { checkUnique, checkWeightsTotal, flagNameSchema, rolloutPercentageSchema, storableText } from './common.js';
 import {
   overrideResponseSchema,
   overridesSchema,
@@ -20,7 +20,7 @@ import {
  */
 const jsonValueSchema = z.json().register(z.globalRegistry, { id: 'JsonValue', description: 'Any JSON value' });
 
-const descriptionSchema = z.string().max(1000).nullable().describe('Free text, at most 1,000 characters');
+const descriptionSchema = storableText(z.string().max(1000)).nullable().describe('Free text, at most 1,000 characters');
 
 const variantSchema = z.strictObject({
   key: z

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Segment } from '../db/repositories.js';
-import { checkUnique, flagNameSchema } from './common.js';
+import { checkUnique, flagNameSchema, storableText } from './common.js';
 import { conditionsSchema } from './targeting.js';
 
 const segmentNameSchema = flagNameSchema.describe('Unique name: 1–100 letters, digits, "_", "-" or ".", starting with a letter or digit').meta({ example: 'beta_testers' });
@@ -15,7 +15,7 @@ export const segmentParamsSchema = z.object({ segment_name: segmentNameSchema })
 export const createSegmentBodySchema = z
   .strictObject({
     name: segmentNameSchema,
-    description: z.string().max(1000).nullable().default(null),
+    description: storableText(z.string().max(1000)).nullable().default(null),
     conditions: conditionsSchema.default([]),
     user_ids: userIdsSchema.default([]),
   })
@@ -26,7 +26,7 @@ export const createSegmentBodySchema = z
 
 export const updateSegmentBodySchema = z
   .strictObject({
-    description: z.string().max(1000).nullable().optional(),
+    description: storableText(z.string().max(1000)).nullable().optional(),
     conditions: conditionsSchema.optional(),
     user_ids: userIdsSchema.optional(),
   })

@@ -145,7 +145,7 @@ describe.each(backends)('API keys on $name', ({ create, available }) => {
     it('validates key requests and changes nothing when they are invalid', async () => {
       const count = async () => Number((await query(database, 'SELECT COUNT(*) AS n FROM api_keys'))[0].n);
       const before = await count();
-      for (const payload of [{ name: 'x', scope: 'root' }, { scope: 'admin' }, { name: '', scope: 'admin' }, { name: 'x', scope: 'admin', secret: 'mine' }]) {
+      for (const payload of [{ name: 'x', scope: 'root' }, { scope: 'admin' }, { name: '', scope: 'admin' }, { name: 'a\u0000b', scope: 'admin' }, { name: 'x', scope: 'admin', secret: 'mine' }]) {
         expect((await call({ method: 'POST', url: '/api-keys', payload }, keys.admin)).statusCode).toBe(400);
       }
       expect((await call({ method: 'DELETE', url: '/api-keys/not-a-uuid' }, keys.admin)).statusCode).toBe(400);

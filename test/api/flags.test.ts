@@ -131,6 +131,8 @@ describe.each(backends)('flags API on $name', (backend) => {
         ['name starting with a dash', { flag_name: '-a' }],
         ['name of 101 characters', { flag_name: 'a'.repeat(101) }],
         ['description of 1,001 characters', { flag_name: 'bad', description: 'd'.repeat(1001) }],
+        // PostgreSQL cannot store it in text, so no database takes it.
+        ['description with a NUL character', { flag_name: 'bad', description: 'a\u0000b' }],
         ['unknown field', { flag_name: 'bad', owner: 'me' }],
         ['an array', [{ flag_name: 'bad' }]],
       ];

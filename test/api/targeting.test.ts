@@ -49,6 +49,14 @@ describe.each(backends)('segments, rules and overrides on $name', (backend) => {
       expect((await inject('GET', '/segments/bad')).statusCode).toBe(404);
     });
 
+    it('refuses a description with a NUL character, which PostgreSQL cannot store, and changes nothing', async () => {
+      const res = await inject('POST', '/segments', { name: 'nul', description: 'a\u0000b' });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors).toEqual([{ location: 'body', pointer: '#/description', detail: 'must not contain the NUL character (U+0000)' }]);
+      expect((await inject('GET', '/segments/nul')).statusCode).toBe(404);
+      expect((await inject('PUT', '/segments/beta_testers', { description: '\u0000' })).statusCode).toBe(400);
+    });
+
     it('refuses a user listed twice in a segment, pointing at the repeat, and changes nothing', async () => {
       const res = await inject('POST', '/segments', { name: 'twice', user_ids: ['qa-1', 'qa-2', 'qa-1'] });
       expect(res.statusCode).toBe(400);
