@@ -96,7 +96,8 @@ describe.each(backends)('random requests on $name', (backend) => {
       const doc = (await app().inject({ method: 'GET', url: '/docs/json' })).json();
       const generateBody = bodyGenerator(doc, random);
       const operations = Object.entries<JsonSchema>(doc.paths).flatMap(([path, item]) => Object.entries<JsonSchema>(item).map(([method, operation]) => ({ method: method.toUpperCase(), path, operation })));
-      const encode = (text: string) => (chance(0.9) ? encodeURIComponent(text.toWellFormed()) : text);
+      // encodeURIComponent throws on half a surrogate pair; a client would have sent U+FFFD.
+      const encode = (text: string) => (chance(0.9) ? encodeURIComponent(text.replace(/\p{Cs}/gu, '\ufffd')) : text);
       const failures: string[] = [];
       const statuses = new Set<number>();
 
