@@ -9,12 +9,18 @@ export const flagNameSchema = z
   .describe('Unique name: 1–100 letters, digits, "_", "-" or ".", starting with a letter or digit')
   .meta({ example: 'beta_search' });
 
+// Half of a surrogate pair: in a `u` regular expression, a whole pair is one code point and no match.
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /**
- * For free text kept in a text column (descriptions, key names): PostgreSQL refuses U+0000 there,
- * so every database refuses it here, as a 400 that names the field rather than a failed write.
+ * For free text kept in a text column (descriptions, key names), refused as a 400 that names the
+ * field: U+0000, which PostgreSQL's text columns refuse, and half a surrogate pair, which SQLite
+ * would keep as three U+FFFD and PostgreSQL as one. Both databases then store the text as sent.
  */
 export const storableText = <S extends z.ZodString>(schema: S): S =>
-  schema.refine((text) => !text.includes('\u0000'), 'must not contain the NUL character (U+0000)');
+  schema
+    .refine((text) => !text.includes('\u0000'), 'must not contain the NUL character (U+0000)')
+    .refine((text) => !LONE_SURROGATE.test(text), 'must be valid Unicode: it holds half of a surrogate pair');
 
 export const rolloutPercentageSchema = z
   .number()
