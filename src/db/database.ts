@@ -1,5 +1,6 @@
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import type { DatabaseProvider } from '../config.js';
 import type { ApiKeyRepository, AuditLog, ConfigReader, FlagRepository, ScheduleRepository, SegmentRepository } from './repositories.js';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client.js';
@@ -33,6 +34,19 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * The pool Prisma's PostgreSQL adapter queries through. A connection the server closes (a failover,
+ * an administrator) can report it in the same network read that completes the connection, before
+ * the adapter has listened for errors on it; with no listener, node-postgres' 'error' event would
+ * end the process. Every connection gets a listener for its whole life: the query that next uses
+ * it fails, and is answered 503.
+ */
+function postgresPool(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url });
+  pool.on('connect', (connection) => connection.on('error', () => undefined));
+  return pool;
+}
+
 /** Migrates the database, then connects Prisma through the driver adapter for its provider. */
 export async function openDatabase(provider: DatabaseProvider, url: string): Promise<Database> {
   const migrations = await migrate(provider, url);
@@ -41,7 +55,7 @@ export async function openDatabase(provider: DatabaseProvider, url: string): Pro
   const client =
     provider === 'sqlite'
       ? new SqliteClient({ adapter: new PrismaBetterSqlite3({ url: sqliteFilePath(url), timeout: 5000 }) })
-      : new PostgresClient({ adapter: new PrismaPg({ connectionString: url }) });
+      : new PostgresClient({ adapter: new PrismaPg(postgresPool(url), { disposeExternalPool: true }) });
   const assertFileInPlace = provider === 'sqlite' ? sqliteFileGuard(sqliteFilePath(url)) : () => {};
   const store: PrismaStore = client as SqliteClient;
 

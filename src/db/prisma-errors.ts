@@ -14,7 +14,7 @@ function isConnectivityError(error: unknown): boolean {
   const code = prismaCode(error);
   if (code && /^P10(0[0-2]|1[0-7])$|^P2024$/.test(code)) return true;
   const text = `${(error as Error)?.message ?? ''} ${(error as { cause?: Error })?.cause?.message ?? ''}`;
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|terminating connection|Connection terminated|database .* does not exist|not currently accepting connections|SQLITE_CANTOPEN|SQLITE_IOERR|SQLITE_BUSY|unable to open|database is locked|not open|Transaction already closed|Unable to start a transaction/i.test(text);
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|terminating connection|Connection terminated|database .* does not exist|not currently accepting connections|SQLITE_CANTOPEN|SQLITE_IOERR|SQLITE_BUSY|unable to open|database is locked|not open|Transaction already closed|Unable to start a transaction|is not queryable/i.test(text);
 }
 
 export interface ErrorMessages {

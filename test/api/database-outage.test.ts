@@ -77,6 +77,58 @@ describe.skipIf(!postgresAdminUrl)('when PostgreSQL goes away and comes back', (
   });
 });
 
+describe.skipIf(!postgresAdminUrl)('PostgreSQL connections killed again and again under writes, in the real server process', () => {
+  let database: TestDatabase;
+  let server: ServerProcess;
+  afterAll(async () => {
+    server?.process.kill('SIGKILL');
+    await database?.drop();
+  });
+
+  it('answers 503 while they die, never 500, stays up, and then writes again', async () => {
+    database = await createPostgresDatabase();
+    server = await startServer({ DATABASE_URL: database.url, RATE_LIMIT_WRITES: '0' });
+    const send = (method: string, path: string, body?: object) =>
+      fetch(`${server.baseUrl}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined }).then(
+        (res) => res.status,
+        () => 'no answer',
+      );
+    expect(await send('POST', '/flags', { flag_name: 'steady' })).toBe(201);
+
+    // Writes are transactions of several statements, on connections the pool keeps reopening. A
+    // connection killed between two statements, or just as it opens, fails in node-postgres itself.
+    const statuses = new Map<number | string, number>();
+    let writing = true;
+    const writer = async (id: number) => {
+      for (let i = 0; writing; i++) {
+        const status =
+          i % 3 === 0
+            ? await send('POST', '/segments', { name: `s${id}_${i}` })
+            : i % 3 === 1
+              ? await send('PUT', '/flags/steady', { rollout_percentage: (id * 7 + i) % 100 })
+              : await send('DELETE', `/segments/s${id}_${i - 2}`);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
+    };
+    const writers = Array.from({ length: 6 }, (_, id) => writer(id));
+    const name = new URL(database.url).pathname.slice(1);
+    const admin = new pg.Client({ connectionString: postgresAdminUrl });
+    await admin.connect();
+    for (let kill = 0; kill < 30; kill++) {
+      await new Promise((r) => setTimeout(r, 30));
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+    }
+    await admin.end();
+    writing = false;
+    await Promise.all(writers);
+
+    expect(server.process.exitCode, server.logs().slice(-2000)).toBeNull();
+    expect(statuses.get(503)).toBeGreaterThan(0);
+    expect([...statuses.keys()].filter((status) => status !== 503 && (typeof status === 'string' || status >= 500))).toEqual([]);
+    expect(await send('PUT', '/flags/steady', { rollout_percentage: 42 })).toBe(200);
+  }, 30_000);
+});
+
 describe('SQLite: changes by another writer of the same file', () => {
   let database: TestDatabase;
   let app: FastifyInstance;
