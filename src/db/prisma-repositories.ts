@@ -25,11 +25,26 @@ import type {
   SegmentRepository,
 } from './repositories.js';
 import { translatePrismaError } from './prisma-errors.js';
-import type { ApiKeyRow, FlagRow, PrismaStore } from './prisma-tables.js';
+import type { ApiKeyRow, FlagRow, PrismaStore, TransactionTables } from './prisma-tables.js';
 import { toFlag, toFlagRow, toFlagRowChanges, toScheduledChange, toScheduledChangeRow, toSegment, toSegmentRow, toSegmentRowChanges } from './stored-rows.js';
 
 // The single row of config_revision, created by its migration.
 const REVISION_ROW = { where: { id: 1 } };
+
+/**
+ * Every write is one transaction that first takes the config_revision row, which its triggers
+ * update anyway: writers then wait for each other before locking anything else, instead of locking
+ * rows in orders that cross. They did cross: a scheduled change claimed while its flag was being
+ * updated deadlocked on PostgreSQL (40P01, a 500). Checks made inside a write now also hold until it
+ * commits. Writes are rare and were serialised at that row already; only the waiting moves earlier.
+ */
+function inWriteTransaction<T>(store: PrismaStore, work: (tx: TransactionTables) => Promise<T>): Promise<T> {
+  return store.$transaction(async (tx) => {
+    // An UPDATE that changes nothing still locks the row (and, on SQLite, the database for writing).
+    await tx.configRevision.update({ ...REVISION_ROW, data: { revision: { increment: 0 } } });
+    return work(tx);
+  });
+}
 
 /** Throws when a write must not be attempted (see sqlite-file-guard.ts). */
 export type WriteGuard = () => void;
@@ -65,37 +80,31 @@ export class PrismaFlagRepository implements FlagRepository {
 
   async create(flag: NewFlag, actor: Actor): Promise<Flag> {
     this.assertWritable();
-    return this.store
-      .$transaction(async (tx) => {
-        const created = toFlag(await tx.flag.create({ data: toFlagRow(flag) }));
-        await recordAudit(tx.auditEntry, { actor, action: 'flag.created', targetType: 'flag', target: flag.name, before: null, after: flagRecord(created) });
-        return created;
-      })
-      .catch((e) => translatePrismaError(e, { conflict: `A flag named "${flag.name}" already exists` }));
+    return inWriteTransaction(this.store, async (tx) => {
+      const created = toFlag(await tx.flag.create({ data: toFlagRow(flag) }));
+      await recordAudit(tx.auditEntry, { actor, action: 'flag.created', targetType: 'flag', target: flag.name, before: null, after: flagRecord(created) });
+      return created;
+    }).catch((e) => translatePrismaError(e, { conflict: `A flag named "${flag.name}" already exists` }));
   }
 
   async update(name: string, changes: FlagChanges, actor: Actor): Promise<Flag> {
     this.assertWritable();
-    return this.store
-      .$transaction(async (tx) => {
-        const before = await this.existing(tx.flag.findUnique({ where: { name } }), name);
-        const after = toFlag(await tx.flag.update({ where: { name }, data: toFlagRowChanges(changes) }));
-        await recordAudit(tx.auditEntry, { actor, action: 'flag.updated', targetType: 'flag', target: name, before: flagRecord(before), after: flagRecord(after) });
-        return after;
-      })
-      .catch((e) => translatePrismaError(e, { notFound: `Flag "${name}" not found` }));
+    return inWriteTransaction(this.store, async (tx) => {
+      const before = await this.existing(tx.flag.findUnique({ where: { name } }), name);
+      const after = toFlag(await tx.flag.update({ where: { name }, data: toFlagRowChanges(changes) }));
+      await recordAudit(tx.auditEntry, { actor, action: 'flag.updated', targetType: 'flag', target: name, before: flagRecord(before), after: flagRecord(after) });
+      return after;
+    }).catch((e) => translatePrismaError(e, { notFound: `Flag "${name}" not found` }));
   }
 
   async delete(name: string, actor: Actor): Promise<void> {
     this.assertWritable();
-    await this.store
-      .$transaction(async (tx) => {
-        const before = await this.existing(tx.flag.findUnique({ where: { name } }), name);
-        await tx.flag.delete({ where: { name } });
-        await tx.scheduledChange.deleteMany({ where: { flagName: name } });
-        await recordAudit(tx.auditEntry, { actor, action: 'flag.deleted', targetType: 'flag', target: name, before: flagRecord(before), after: null });
-      })
-      .catch((e) => translatePrismaError(e, { notFound: `Flag "${name}" not found` }));
+    await inWriteTransaction(this.store, async (tx) => {
+      const before = await this.existing(tx.flag.findUnique({ where: { name } }), name);
+      await tx.flag.delete({ where: { name } });
+      await tx.scheduledChange.deleteMany({ where: { flagName: name } });
+      await recordAudit(tx.auditEntry, { actor, action: 'flag.deleted', targetType: 'flag', target: name, before: flagRecord(before), after: null });
+    }).catch((e) => translatePrismaError(e, { notFound: `Flag "${name}" not found` }));
   }
 
   private async existing(lookup: Promise<FlagRow | null>, name: string): Promise<Flag> {
@@ -113,43 +122,37 @@ export class PrismaSegmentRepository implements SegmentRepository {
 
   async create(segment: NewSegment, actor: Actor): Promise<Segment> {
     this.assertWritable();
-    return this.store
-      .$transaction(async (tx) => {
-        const created = toSegment(await tx.segment.create({ data: toSegmentRow(segment) }));
-        await recordAudit(tx.auditEntry, { actor, action: 'segment.created', targetType: 'segment', target: segment.name, before: null, after: segmentRecord(created) });
-        return created;
-      })
-      .catch((e) => translatePrismaError(e, { conflict: `A segment named "${segment.name}" already exists` }));
+    return inWriteTransaction(this.store, async (tx) => {
+      const created = toSegment(await tx.segment.create({ data: toSegmentRow(segment) }));
+      await recordAudit(tx.auditEntry, { actor, action: 'segment.created', targetType: 'segment', target: segment.name, before: null, after: segmentRecord(created) });
+      return created;
+    }).catch((e) => translatePrismaError(e, { conflict: `A segment named "${segment.name}" already exists` }));
   }
 
   async update(name: string, changes: SegmentChanges, actor: Actor): Promise<Segment> {
     this.assertWritable();
-    return this.store
-      .$transaction(async (tx) => {
-        const before = await tx.segment.findUnique({ where: { name } });
-        if (!before) throw new NotFoundError(`Segment "${name}" not found`);
-        const after = toSegment(await tx.segment.update({ where: { name }, data: toSegmentRowChanges(changes) }));
-        await recordAudit(tx.auditEntry, { actor, action: 'segment.updated', targetType: 'segment', target: name, before: segmentRecord(toSegment(before)), after: segmentRecord(after) });
-        return after;
-      })
-      .catch((e) => translatePrismaError(e, { notFound: `Segment "${name}" not found` }));
+    return inWriteTransaction(this.store, async (tx) => {
+      const before = await tx.segment.findUnique({ where: { name } });
+      if (!before) throw new NotFoundError(`Segment "${name}" not found`);
+      const after = toSegment(await tx.segment.update({ where: { name }, data: toSegmentRowChanges(changes) }));
+      await recordAudit(tx.auditEntry, { actor, action: 'segment.updated', targetType: 'segment', target: name, before: segmentRecord(toSegment(before)), after: segmentRecord(after) });
+      return after;
+    }).catch((e) => translatePrismaError(e, { notFound: `Segment "${name}" not found` }));
   }
 
   async delete(name: string, actor: Actor): Promise<void> {
     this.assertWritable();
-    await this.store
-      .$transaction(async (tx) => {
-        const before = await tx.segment.findUnique({ where: { name } });
-        if (!before) throw new NotFoundError(`Segment "${name}" not found`);
-        // Checked inside the transaction, so a rule saved meanwhile cannot be left pointing at nothing.
-        const users = (await tx.flag.findMany()).map(toFlag).filter((flag) => flag.rules.some((rule) => rule.segment === name));
-        if (users.length > 0) {
-          throw new ConflictError(`Segment "${name}" is used by the rules of ${users.map((f) => `"${f.name}"`).join(', ')}; remove it from them first`);
-        }
-        await tx.segment.delete({ where: { name } });
-        await recordAudit(tx.auditEntry, { actor, action: 'segment.deleted', targetType: 'segment', target: name, before: segmentRecord(toSegment(before)), after: null });
-      })
-      .catch((e) => translatePrismaError(e, { notFound: `Segment "${name}" not found` }));
+    await inWriteTransaction(this.store, async (tx) => {
+      const before = await tx.segment.findUnique({ where: { name } });
+      if (!before) throw new NotFoundError(`Segment "${name}" not found`);
+      // Checked inside the transaction, so a rule saved meanwhile cannot be left pointing at nothing.
+      const users = (await tx.flag.findMany()).map(toFlag).filter((flag) => flag.rules.some((rule) => rule.segment === name));
+      if (users.length > 0) {
+        throw new ConflictError(`Segment "${name}" is used by the rules of ${users.map((f) => `"${f.name}"`).join(', ')}; remove it from them first`);
+      }
+      await tx.segment.delete({ where: { name } });
+      await recordAudit(tx.auditEntry, { actor, action: 'segment.deleted', targetType: 'segment', target: name, before: segmentRecord(toSegment(before)), after: null });
+    }).catch((e) => translatePrismaError(e, { notFound: `Segment "${name}" not found` }));
   }
 }
 
@@ -166,44 +169,38 @@ export class PrismaScheduleRepository implements ScheduleRepository {
 
   async create(change: NewScheduledChange, actor: Actor): Promise<ScheduledChange> {
     this.assertWritable();
-    return this.store
-      .$transaction(async (tx) => {
-        if (!(await tx.flag.findUnique({ where: { name: change.flagName } }))) throw new NotFoundError(`Flag "${change.flagName}" not found`);
-        const created = toScheduledChange(await tx.scheduledChange.create({ data: toScheduledChangeRow(change) }));
-        await recordAudit(tx.auditEntry, { actor, action: 'schedule.created', targetType: 'flag', target: change.flagName, before: null, after: scheduleRecord(created) });
-        return created;
-      })
-      .catch((e) => translatePrismaError(e));
+    return inWriteTransaction(this.store, async (tx) => {
+      if (!(await tx.flag.findUnique({ where: { name: change.flagName } }))) throw new NotFoundError(`Flag "${change.flagName}" not found`);
+      const created = toScheduledChange(await tx.scheduledChange.create({ data: toScheduledChangeRow(change) }));
+      await recordAudit(tx.auditEntry, { actor, action: 'schedule.created', targetType: 'flag', target: change.flagName, before: null, after: scheduleRecord(created) });
+      return created;
+    }).catch((e) => translatePrismaError(e));
   }
 
   async cancel(flagName: string, id: string, actor: Actor): Promise<void> {
     this.assertWritable();
-    await this.store
-      .$transaction(async (tx) => {
-        const row = await tx.scheduledChange.findUnique({ where: { id } });
-        if (!row || row.flagName !== flagName) throw new NotFoundError(`Flag "${flagName}" has no schedule "${id}"`);
-        if (row.appliedAt) throw new ConflictError(`Schedule "${id}" was applied at ${row.appliedAt.toISOString()}; change the flag instead`);
-        await tx.scheduledChange.delete({ where: { id } });
-        await recordAudit(tx.auditEntry, { actor, action: 'schedule.cancelled', targetType: 'flag', target: flagName, before: scheduleRecord(toScheduledChange(row)), after: null });
-      })
-      .catch((e) => translatePrismaError(e));
+    await inWriteTransaction(this.store, async (tx) => {
+      const row = await tx.scheduledChange.findUnique({ where: { id } });
+      if (!row || row.flagName !== flagName) throw new NotFoundError(`Flag "${flagName}" has no schedule "${id}"`);
+      if (row.appliedAt) throw new ConflictError(`Schedule "${id}" was applied at ${row.appliedAt.toISOString()}; change the flag instead`);
+      await tx.scheduledChange.delete({ where: { id } });
+      await recordAudit(tx.auditEntry, { actor, action: 'schedule.cancelled', targetType: 'flag', target: flagName, before: scheduleRecord(toScheduledChange(row)), after: null });
+    }).catch((e) => translatePrismaError(e));
   }
 
   async apply(id: string, actor: Actor): Promise<Flag | undefined> {
     this.assertWritable();
-    return this.store
-      .$transaction(async (tx) => {
-        // The claim: only one instance's update finds the row still pending.
-        const claimed = await tx.scheduledChange.updateMany({ where: { id, appliedAt: null }, data: { appliedAt: new Date() } });
-        if (claimed.count === 0) return undefined;
-        const change = toScheduledChange((await tx.scheduledChange.findUnique({ where: { id } }))!);
-        const before = await tx.flag.findUnique({ where: { name: change.flagName } });
-        if (!before) return undefined;
-        const after = toFlag(await tx.flag.update({ where: { name: change.flagName }, data: change.changes }));
-        await recordAudit(tx.auditEntry, { actor, action: 'schedule.applied', targetType: 'flag', target: change.flagName, before: flagRecord(toFlag(before)), after: flagRecord(after) });
-        return after;
-      })
-      .catch((e) => translatePrismaError(e));
+    return inWriteTransaction(this.store, async (tx) => {
+      // The claim: only one instance's update finds the row still pending.
+      const claimed = await tx.scheduledChange.updateMany({ where: { id, appliedAt: null }, data: { appliedAt: new Date() } });
+      if (claimed.count === 0) return undefined;
+      const change = toScheduledChange((await tx.scheduledChange.findUnique({ where: { id } }))!);
+      const before = await tx.flag.findUnique({ where: { name: change.flagName } });
+      if (!before) return undefined;
+      const after = toFlag(await tx.flag.update({ where: { name: change.flagName }, data: change.changes }));
+      await recordAudit(tx.auditEntry, { actor, action: 'schedule.applied', targetType: 'flag', target: change.flagName, before: flagRecord(toFlag(before)), after: flagRecord(after) });
+      return after;
+    }).catch((e) => translatePrismaError(e));
   }
 }
 
@@ -220,26 +217,22 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
 
   async create(key: NewApiKey, actor: Actor): Promise<ApiKey> {
     this.assertWritable();
-    return this.store
-      .$transaction(async (tx) => {
-        const created = toApiKey(await tx.apiKey.create({ data: key }));
-        await recordAudit(tx.auditEntry, { actor, action: 'api_key.created', targetType: 'api_key', target: key.id, before: null, after: apiKeyRecord(created) });
-        return created;
-      })
-      .catch((e) => translatePrismaError(e));
+    return inWriteTransaction(this.store, async (tx) => {
+      const created = toApiKey(await tx.apiKey.create({ data: key }));
+      await recordAudit(tx.auditEntry, { actor, action: 'api_key.created', targetType: 'api_key', target: key.id, before: null, after: apiKeyRecord(created) });
+      return created;
+    }).catch((e) => translatePrismaError(e));
   }
 
   async revoke(id: string, actor: Actor): Promise<ApiKey> {
     this.assertWritable();
-    return this.store
-      .$transaction(async (tx) => {
-        const before = await tx.apiKey.findUnique({ where: { id } });
-        if (!before || before.revokedAt) throw new NotFoundError(`No active API key with id "${id}"`);
-        const after = toApiKey(await tx.apiKey.update({ where: { id }, data: { revokedAt: new Date() } }));
-        await recordAudit(tx.auditEntry, { actor, action: 'api_key.revoked', targetType: 'api_key', target: id, before: apiKeyRecord(toApiKey(before)), after: apiKeyRecord(after) });
-        return after;
-      })
-      .catch((e) => translatePrismaError(e));
+    return inWriteTransaction(this.store, async (tx) => {
+      const before = await tx.apiKey.findUnique({ where: { id } });
+      if (!before || before.revokedAt) throw new NotFoundError(`No active API key with id "${id}"`);
+      const after = toApiKey(await tx.apiKey.update({ where: { id }, data: { revokedAt: new Date() } }));
+      await recordAudit(tx.auditEntry, { actor, action: 'api_key.revoked', targetType: 'api_key', target: id, before: apiKeyRecord(toApiKey(before)), after: apiKeyRecord(after) });
+      return after;
+    }).catch((e) => translatePrismaError(e));
   }
 }
 

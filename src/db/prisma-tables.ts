@@ -105,6 +105,7 @@ export interface AuditTable {
 
 export interface RevisionTable {
   findUnique(args: { where: { id: number } }): Promise<{ revision: number } | null>;
+  update(args: { where: { id: number }; data: { revision: { increment: number } } }): Promise<{ revision: number }>;
 }
 
 /** What one transaction may touch. */
@@ -114,9 +115,9 @@ export interface TransactionTables {
   scheduledChange: ScheduledChangeTable;
   apiKey: ApiKeyTable;
   auditEntry: AuditTable;
+  configRevision: RevisionTable;
 }
 
 export interface PrismaStore extends TransactionTables {
-  configRevision: RevisionTable;
   $transaction<T>(work: (tx: TransactionTables) => Promise<T>): Promise<T>;
 }
