@@ -9,11 +9,13 @@ import type {
   AuditLog,
   AuditQuery,
   AuditTargetType,
+  CommittedConfig,
   ConfigAtRevision,
   ConfigReader,
   Flag,
   FlagChanges,
   FlagRepository,
+  FlagWriteCheck,
   NewApiKey,
   NewFlag,
   NewScheduledChange,
@@ -44,6 +46,11 @@ function inWriteTransaction<T>(store: PrismaStore, work: (tx: TransactionTables)
     await tx.configRevision.update({ ...REVISION_ROW, data: { revision: { increment: 0 } } });
     return work(tx);
   });
+}
+
+async function committedConfig(tx: TransactionTables): Promise<CommittedConfig> {
+  const [flags, segments] = await Promise.all([tx.flag.findMany(), tx.segment.findMany()]);
+  return { flags: new Map(flags.map((row) => [row.name, toFlag(row)])), segmentNames: new Set(segments.map((row) => row.name)) };
 }
 
 /** Throws when a write must not be attempted (see sqlite-file-guard.ts). */
@@ -78,18 +85,20 @@ export class PrismaFlagRepository implements FlagRepository {
     private readonly assertWritable: WriteGuard,
   ) {}
 
-  async create(flag: NewFlag, actor: Actor): Promise<Flag> {
+  async create(flag: NewFlag, actor: Actor, check?: FlagWriteCheck): Promise<Flag> {
     this.assertWritable();
     return inWriteTransaction(this.store, async (tx) => {
+      if (check) check(await committedConfig(tx));
       const created = toFlag(await tx.flag.create({ data: toFlagRow(flag) }));
       await recordAudit(tx.auditEntry, { actor, action: 'flag.created', targetType: 'flag', target: flag.name, before: null, after: flagRecord(created) });
       return created;
     }).catch((e) => translatePrismaError(e, { conflict: `A flag named "${flag.name}" already exists` }));
   }
 
-  async update(name: string, changes: FlagChanges, actor: Actor): Promise<Flag> {
+  async update(name: string, changes: FlagChanges, actor: Actor, check?: FlagWriteCheck): Promise<Flag> {
     this.assertWritable();
     return inWriteTransaction(this.store, async (tx) => {
+      if (check) check(await committedConfig(tx));
       const before = await this.existing(tx.flag.findUnique({ where: { name } }), name);
       const after = toFlag(await tx.flag.update({ where: { name }, data: toFlagRowChanges(changes) }));
       await recordAudit(tx.auditEntry, { actor, action: 'flag.updated', targetType: 'flag', target: name, before: flagRecord(before), after: flagRecord(after) });
@@ -97,9 +106,10 @@ export class PrismaFlagRepository implements FlagRepository {
     }).catch((e) => translatePrismaError(e, { notFound: `Flag "${name}" not found` }));
   }
 
-  async delete(name: string, actor: Actor): Promise<void> {
+  async delete(name: string, actor: Actor, check?: FlagWriteCheck): Promise<void> {
     this.assertWritable();
     await inWriteTransaction(this.store, async (tx) => {
+      if (check) check(await committedConfig(tx));
       const before = await this.existing(tx.flag.findUnique({ where: { name } }), name);
       await tx.flag.delete({ where: { name } });
       await tx.scheduledChange.deleteMany({ where: { flagName: name } });

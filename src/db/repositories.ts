@@ -148,13 +148,27 @@ export interface ConfigReader {
 }
 
 /** Every write records an audit entry in the same transaction. */
+/** The flags and the segments' names as committed, read by a write once no other write can commit. */
+export interface CommittedConfig {
+  readonly flags: ReadonlyMap<string, Flag>;
+  readonly segmentNames: ReadonlySet<string>;
+}
+
+/**
+ * What a flag write checks against the other flags and segments (prerequisites, rules' segments):
+ * run inside the write, before it changes anything, on what is committed rather than on a snapshot
+ * that may not hold a write made a moment ago; it throws to refuse the write.
+ */
+export type FlagWriteCheck = (committed: CommittedConfig) => void;
+
+/** Without a check, a write reads nothing of the other flags and segments. */
 export interface FlagRepository {
   /** Throws ConflictError when the name is taken. */
-  create(flag: NewFlag, actor: Actor): Promise<Flag>;
+  create(flag: NewFlag, actor: Actor, check?: FlagWriteCheck): Promise<Flag>;
   /** Throws NotFoundError when no flag has that name. */
-  update(name: string, changes: FlagChanges, actor: Actor): Promise<Flag>;
+  update(name: string, changes: FlagChanges, actor: Actor, check?: FlagWriteCheck): Promise<Flag>;
   /** Throws NotFoundError when no flag has that name. */
-  delete(name: string, actor: Actor): Promise<void>;
+  delete(name: string, actor: Actor, check?: FlagWriteCheck): Promise<void>;
 }
 
 export interface SegmentRepository {
