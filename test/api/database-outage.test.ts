@@ -129,46 +129,6 @@ describe.skipIf(!postgresAdminUrl)('PostgreSQL connections killed again and agai
   }, 30_000);
 });
 
-describe.skipIf(!postgresAdminUrl)('PostgreSQL: concurrent writes of every kind', () => {
-  let database: TestDatabase;
-  let app: FastifyInstance;
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-  });
-
-  it('never deadlock: scheduled changes applied while their flags are updated and deleted, and schedules cancelled', async () => {
-    database = await createPostgresDatabase();
-    // The scheduler writes due changes every 50 ms.
-    app = await buildTestApp(database, { SNAPSHOT_POLL_MS: '50' });
-    const statuses = new Map<number, number>();
-    const count = (status: number) => statuses.set(status, (statuses.get(status) ?? 0) + 1);
-    const inject = async (method: 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) => {
-      const res = await app.inject({ method, url, payload });
-      count(res.statusCode);
-      return res;
-    };
-    const flags = ['f0', 'f1', 'f2'];
-    for (const flag of flags) await inject('POST', '/flags', { flag_name: flag });
-    const until = Date.now() + 3000;
-    const worker = async (id: number) => {
-      for (let i = 0; Date.now() < until; i++) {
-        const flag = flags[(id + i) % flags.length];
-        const scheduled = await inject('POST', `/flags/${flag}/schedules`, { at: new Date(Date.now() + 60 + ((id * 13 + i * 7) % 80)).toISOString(), set: { rollout_percentage: i % 100 } });
-        await inject('PUT', `/flags/${flag}`, { status: i % 2 === 0 });
-        if (i % 4 === 1 && scheduled.statusCode === 201) await inject('DELETE', `/flags/${flag}/schedules/${scheduled.json().id}`);
-        if (i % 10 === 9) {
-          await inject('DELETE', `/flags/${flag}`);
-          await inject('POST', '/flags', { flag_name: flag });
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: 6 }, (_, id) => worker(id)));
-    expect([...statuses.keys()].filter((status) => status >= 500)).toEqual([]);
-    expect(statuses.get(200)).toBeGreaterThan(50);
-  }, 30_000);
-});
-
 describe('SQLite: changes by another writer of the same file', () => {
   let database: TestDatabase;
   let app: FastifyInstance;
