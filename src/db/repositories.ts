@@ -147,7 +147,6 @@ export interface ConfigReader {
   loadAll(): Promise<ConfigAtRevision>;
 }
 
-/** Every write records an audit entry in the same transaction. */
 /** The flags and the segments' names as committed, read by a write once no other write can commit. */
 export interface CommittedConfig {
   readonly flags: ReadonlyMap<string, Flag>;
@@ -161,7 +160,10 @@ export interface CommittedConfig {
  */
 export type FlagWriteCheck = (committed: CommittedConfig) => void;
 
-/** Without a check, a write reads nothing of the other flags and segments. */
+/**
+ * Every write records an audit entry in the same transaction. Without a check, a flag write reads
+ * nothing of the other flags and segments.
+ */
 export interface FlagRepository {
   /** Throws ConflictError when the name is taken. */
   create(flag: NewFlag, actor: Actor, check?: FlagWriteCheck): Promise<Flag>;
