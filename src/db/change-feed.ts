@@ -1,8 +1,11 @@
 import pg from 'pg';
 
-/** Pushes "configuration changed somewhere" to this process. Delivery is best effort: callers also poll. */
+/**
+ * Pushes "configuration changed somewhere" to this process, with the revision the change brought the
+ * database to when known. Delivery is best effort: callers also poll.
+ */
 export interface ChangeFeed {
-  start(onChange: () => void, onError: (error: Error) => void): Promise<void>;
+  start(onChange: (revision?: number) => void, onError: (error: Error) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -24,10 +27,11 @@ export class PostgresChangeFeed implements ChangeFeed {
 
   constructor(private readonly url: string) {}
 
-  async start(onChange: () => void, onError: (error: Error) => void): Promise<void> {
+  async start(onChange: (revision?: number) => void, onError: (error: Error) => void): Promise<void> {
     const connect = async (): Promise<void> => {
       const client = new pg.Client({ connectionString: this.url });
-      client.on('notification', () => onChange());
+      // The trigger's payload is the new revision.
+      client.on('notification', ({ payload }) => onChange(Number(payload) || undefined));
       client.on('error', () => undefined); // 'end' follows and schedules the reconnect
       client.on('end', () => {
         if (this.closed || this.client !== client) return;

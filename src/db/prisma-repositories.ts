@@ -20,6 +20,7 @@ import type {
   NewFlag,
   NewScheduledChange,
   NewSegment,
+  RevisionSpan,
   ScheduledChange,
   ScheduleRepository,
   Segment,
@@ -40,12 +41,17 @@ const REVISION_ROW = { where: { id: 1 } };
  * updated deadlocked on PostgreSQL (40P01, a 500). Checks made inside a write now also hold until it
  * commits. Writes are rare and were serialised at that row already; only the waiting moves earlier.
  */
-function inWriteTransaction<T>(store: PrismaStore, work: (tx: TransactionTables) => Promise<T>): Promise<T> {
+function inWriteTransaction<T>(store: PrismaStore, work: (tx: TransactionTables, revisionBefore: number) => Promise<T>): Promise<T> {
   return store.$transaction(async (tx) => {
     // An UPDATE that changes nothing still locks the row (and, on SQLite, the database for writing).
-    await tx.configRevision.update({ ...REVISION_ROW, data: { revision: { increment: 0 } } });
-    return work(tx);
+    const { revision } = await tx.configRevision.update({ ...REVISION_ROW, data: { revision: { increment: 0 } } });
+    return work(tx, revision);
   });
+}
+
+/** The revision this write's own changes have brought the database to; it still holds the lock. */
+async function revisionsOf(tx: TransactionTables, before: number): Promise<RevisionSpan> {
+  return { before, after: (await tx.configRevision.findUnique(REVISION_ROW))!.revision };
 }
 
 async function committedConfig(tx: TransactionTables): Promise<CommittedConfig> {
@@ -85,35 +91,36 @@ export class PrismaFlagRepository implements FlagRepository {
     private readonly assertWritable: WriteGuard,
   ) {}
 
-  async create(flag: NewFlag, actor: Actor, check?: FlagWriteCheck): Promise<Flag> {
+  async create(flag: NewFlag, actor: Actor, check?: FlagWriteCheck): Promise<{ flag: Flag; revisions: RevisionSpan }> {
     this.assertWritable();
-    return inWriteTransaction(this.store, async (tx) => {
+    return inWriteTransaction(this.store, async (tx, revisionBefore) => {
       if (check) check(await committedConfig(tx));
       const created = toFlag(await tx.flag.create({ data: toFlagRow(flag) }));
       await recordAudit(tx.auditEntry, { actor, action: 'flag.created', targetType: 'flag', target: flag.name, before: null, after: flagRecord(created) });
-      return created;
+      return { flag: created, revisions: await revisionsOf(tx, revisionBefore) };
     }).catch((e) => translatePrismaError(e, { conflict: `A flag named "${flag.name}" already exists` }));
   }
 
-  async update(name: string, changes: FlagChanges, actor: Actor, check?: FlagWriteCheck): Promise<Flag> {
+  async update(name: string, changes: FlagChanges, actor: Actor, check?: FlagWriteCheck): Promise<{ flag: Flag; revisions: RevisionSpan }> {
     this.assertWritable();
-    return inWriteTransaction(this.store, async (tx) => {
+    return inWriteTransaction(this.store, async (tx, revisionBefore) => {
       if (check) check(await committedConfig(tx));
       const before = await this.existing(tx.flag.findUnique({ where: { name } }), name);
       const after = toFlag(await tx.flag.update({ where: { name }, data: toFlagRowChanges(changes) }));
       await recordAudit(tx.auditEntry, { actor, action: 'flag.updated', targetType: 'flag', target: name, before: flagRecord(before), after: flagRecord(after) });
-      return after;
+      return { flag: after, revisions: await revisionsOf(tx, revisionBefore) };
     }).catch((e) => translatePrismaError(e, { notFound: `Flag "${name}" not found` }));
   }
 
-  async delete(name: string, actor: Actor, check?: FlagWriteCheck): Promise<void> {
+  async delete(name: string, actor: Actor, check?: FlagWriteCheck): Promise<RevisionSpan> {
     this.assertWritable();
-    await inWriteTransaction(this.store, async (tx) => {
+    return inWriteTransaction(this.store, async (tx, revisionBefore) => {
       if (check) check(await committedConfig(tx));
       const before = await this.existing(tx.flag.findUnique({ where: { name } }), name);
       await tx.flag.delete({ where: { name } });
       await tx.scheduledChange.deleteMany({ where: { flagName: name } });
       await recordAudit(tx.auditEntry, { actor, action: 'flag.deleted', targetType: 'flag', target: name, before: flagRecord(before), after: null });
+      return revisionsOf(tx, revisionBefore);
     }).catch((e) => translatePrismaError(e, { notFound: `Flag "${name}" not found` }));
   }
 

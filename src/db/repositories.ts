@@ -160,17 +160,23 @@ export interface CommittedConfig {
  */
 export type FlagWriteCheck = (committed: CommittedConfig) => void;
 
+/** The database revision just before a write and just after it: no other write committed in between. */
+export interface RevisionSpan {
+  before: number;
+  after: number;
+}
+
 /**
  * Every write records an audit entry in the same transaction. Without a check, a flag write reads
  * nothing of the other flags and segments.
  */
 export interface FlagRepository {
   /** Throws ConflictError when the name is taken. */
-  create(flag: NewFlag, actor: Actor, check?: FlagWriteCheck): Promise<Flag>;
+  create(flag: NewFlag, actor: Actor, check?: FlagWriteCheck): Promise<{ flag: Flag; revisions: RevisionSpan }>;
   /** Throws NotFoundError when no flag has that name. */
-  update(name: string, changes: FlagChanges, actor: Actor, check?: FlagWriteCheck): Promise<Flag>;
+  update(name: string, changes: FlagChanges, actor: Actor, check?: FlagWriteCheck): Promise<{ flag: Flag; revisions: RevisionSpan }>;
   /** Throws NotFoundError when no flag has that name. */
-  delete(name: string, actor: Actor, check?: FlagWriteCheck): Promise<void>;
+  delete(name: string, actor: Actor, check?: FlagWriteCheck): Promise<RevisionSpan>;
 }
 
 export interface SegmentRepository {

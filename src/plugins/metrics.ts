@@ -8,7 +8,7 @@ export interface MetricsSources {
   /** When set, scrapes must send "Authorization: Bearer <token>". */
   token: string | undefined;
   evaluations: EvaluationCounter;
-  sync: { readonly revision: number; readonly lastConfirmedAt: number };
+  sync: { readonly revision: number; readonly lastConfirmedAt: number; readonly reloads: number };
   authService: { readonly enabled: boolean };
   ping: () => Promise<void>;
 }
@@ -114,6 +114,15 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
     registers: [registry],
     collect() {
       this.set(sources.sync.revision);
+    },
+  });
+  new Counter({
+    name: `${PREFIX}snapshot_reloads_total`,
+    help: 'Full reloads of flags, segments and keys from the database; each costs CPU in proportion to their number',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources.sync.reloads);
     },
   });
   new Gauge({

@@ -1,4 +1,4 @@
-import type { Flag, ScheduledChange, Segment } from '../db/repositories.js';
+import type { Flag, RevisionSpan, ScheduledChange, Segment } from '../db/repositories.js';
 import type { SegmentDefinition } from '../targeting.js';
 
 /** A segment as evaluation uses it: its user ids in a set, for a lookup per evaluation. */
@@ -55,7 +55,7 @@ export class ConfigSnapshot {
   private state: SnapshotState = stateOf({ revision: -1, flags: [], segments: new Map(), schedules: [] });
   private writesApplied = 0;
 
-  /** The configuration revision this snapshot was loaded at (-1 before the first load). */
+  /** The configuration revision this snapshot holds everything of (-1 before the first load). */
   get revision(): number {
     return this.state.revision;
   }
@@ -99,17 +99,21 @@ export class ConfigSnapshot {
     this.state = stateOf({ revision, flags, segments: new Map(segments.map((s) => [s.name, loadSegment(s)])), schedules });
   }
 
-  /** A write this process just committed: visible here at once, before the next reload. */
-  put(flag: Flag): void {
+  /**
+   * A write this process just committed: visible here at once, before the next reload. With the
+   * write's revisions, a snapshot that held everything up to the write's start then holds everything
+   * up to its end, since nothing else committed in between: no reload is needed for it.
+   */
+  put(flag: Flag, revisions?: RevisionSpan): void {
     const byName = new Map(this.state.byName);
     byName.set(flag.name, flag);
-    this.applyLocal({ flags: byName.values() });
+    this.applyLocal({ flags: byName.values() }, revisions);
   }
 
-  remove(name: string): void {
+  remove(name: string, revisions?: RevisionSpan): void {
     const byName = new Map(this.state.byName);
     byName.delete(name);
-    this.applyLocal({ flags: byName.values(), schedules: this.state.schedules.filter((s) => s.flagName !== name) });
+    this.applyLocal({ flags: byName.values(), schedules: this.state.schedules.filter((s) => s.flagName !== name) }, revisions);
   }
 
   /** A segment this process just wrote (or deleted: undefined). */
@@ -132,9 +136,10 @@ export class ConfigSnapshot {
     this.applyLocal({ flags: byName.values(), schedules: this.state.schedules.filter((s) => s.id !== id) });
   }
 
-  private applyLocal(changed: Partial<StateParts>): void {
-    // The revision stays: the database has moved past it, so the next poll reloads everything.
-    const { revision, sorted, segments, schedules } = this.state;
+  private applyLocal(changed: Partial<StateParts>, revisions?: RevisionSpan): void {
+    // Otherwise the revision stays: the database has moved past it, so the next check reloads everything.
+    const { sorted, segments, schedules } = this.state;
+    const revision = revisions && revisions.before === this.state.revision ? revisions.after : this.state.revision;
     this.state = stateOf({ revision, flags: sorted, segments, schedules, ...changed });
     this.writesApplied++;
   }

@@ -8,6 +8,9 @@ interface SyncLogger {
   warn(obj: object, msg: string): void;
 }
 
+// How long an announced change waits before it is compared with the snapshot (see noticed()).
+const NOTICE_DELAY_MS = 20;
+
 /**
  * Keeps the configuration snapshot and the key ring equal to the database: a full load at start, a reload
  * whenever the change feed says something changed (PostgreSQL NOTIFY: milliseconds), and a cheap
@@ -19,6 +22,9 @@ export class ConfigSync {
   private reloadAgain = false;
   private failing = false;
   private confirmedAt = 0;
+  private fullReloads = 0;
+  private noticedRevision = -1;
+  private noticeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: ConfigReader,
@@ -34,7 +40,12 @@ export class ConfigSync {
     return this.confirmedAt;
   }
 
-  /** The database revision the snapshot was loaded at. */
+  /** How often everything was read from the database, this process's own writes needing none. */
+  get reloads(): number {
+    return this.fullReloads;
+  }
+
+  /** The database revision the snapshot holds everything of. */
   get revision(): number {
     return this.snapshot.revision;
   }
@@ -42,15 +53,31 @@ export class ConfigSync {
   async start(): Promise<void> {
     await this.reload();
     await this.feed.start(
-      () => void this.refresh(),
+      (revision) => this.noticed(revision),
       (error) => this.log.warn({ err: error }, 'change feed disconnected; retrying, polling meanwhile'),
     );
     this.timer = setInterval(() => void this.poll(), this.pollIntervalMs);
     this.timer.unref();
   }
 
+  /**
+   * A change was announced. A change this process wrote itself is in the snapshot already, which then
+   * holds its revision; but the announcement can arrive before the writer's own commit does, so it
+   * is looked at a moment later. That moment also gathers a write's several announcements into one.
+   */
+  private noticed(revision = Infinity): void {
+    this.noticedRevision = Math.max(this.noticedRevision, revision);
+    this.noticeTimer ??= setTimeout(() => {
+      this.noticeTimer = undefined;
+      const noticed = this.noticedRevision;
+      this.noticedRevision = -1;
+      if (noticed > this.snapshot.revision) void this.refresh();
+    }, NOTICE_DELAY_MS);
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearTimeout(this.noticeTimer);
     await this.feed.close();
     await this.reloading;
   }
@@ -98,6 +125,7 @@ export class ConfigSync {
         this.snapshot.replace(revision, flags, segments, schedules);
         this.keyRing.replace(apiKeys);
         this.confirmedAt = Date.now();
+        this.fullReloads++;
         return;
       }
     }

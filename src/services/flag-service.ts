@@ -152,7 +152,7 @@ export class FlagService {
     checkVariantReferences(flag.variants, flag.rules, flag.overrides);
     // Reading every flag costs a write on 10,000 flags about 0.1 s: only writes that refer to others pay it.
     const refersToOthers = flag.prerequisites.length > 0 || flag.rules.some((rule) => rule.segment !== null);
-    const created = await this.flags.create(
+    const { flag: created, revisions } = await this.flags.create(
       flag,
       actor,
       refersToOthers
@@ -162,7 +162,7 @@ export class FlagService {
           }
         : undefined,
     );
-    this.snapshot.put(created);
+    this.snapshot.put(created, revisions);
     return created;
   }
 
@@ -170,7 +170,7 @@ export class FlagService {
     const changes = toFlagChanges(input);
     // Status, percentage and description (most writes) concern no other flag or segment.
     const changesReferences = [changes.variants, changes.rules, changes.overrides, changes.prerequisites].some((change) => change !== undefined);
-    const flag = await this.flags.update(
+    const { flag, revisions } = await this.flags.update(
       name,
       changes,
       actor,
@@ -187,17 +187,17 @@ export class FlagService {
           }
         : undefined,
     );
-    this.snapshot.put(flag);
+    this.snapshot.put(flag, revisions);
     return flag;
   }
 
   async delete(name: string, actor: Actor): Promise<void> {
-    await this.flags.delete(name, actor, (committed) => {
+    const revisions = await this.flags.delete(name, actor, (committed) => {
       const dependents = dependentsOf(committed, name);
       if (dependents.length > 0) {
         throw new ConflictError(`Flag "${name}" is a prerequisite of ${dependents.map((f) => `"${f.name}"`).join(', ')}; remove it from them first`);
       }
     });
-    this.snapshot.remove(name);
+    this.snapshot.remove(name, revisions);
   }
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
-import { backends, buildTestApp, createPostgresDatabase, postgresAdminUrl, type TestDatabase } from '../helpers.js';
+import { backends, buildTestApp, createPostgresDatabase, postgresAdminUrl, query, type TestDatabase } from '../helpers.js';
 import { useTestApp } from '../support/test-app.js';
 
 /**
@@ -108,4 +108,42 @@ describe.skipIf(!postgresAdminUrl)('PostgreSQL: concurrent writes of every kind'
     expect([...statuses.keys()].filter((status) => status >= 500)).toEqual([]);
     expect(statuses.get(200)).toBeGreaterThan(50);
   }, 30_000);
+});
+
+describe.each(backends)('the snapshot after this instance’s own flag writes, on $name', (backend) => {
+  let database: TestDatabase;
+  let app: FastifyInstance;
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  it('is current at the database’s revision at once, so neither the change feed nor the poll reloads it', async () => {
+    if (!backend.available) return;
+    database = await backend.create();
+    // No poll in this test's time: only the writes themselves can move the snapshot's revision.
+    app = await buildTestApp(database, { SNAPSHOT_POLL_MS: '600000' });
+    const databaseRevision = async () => Number((await query(database, 'SELECT revision FROM config_revision'))[0].revision);
+    const metric = async (name: string) => {
+      const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      return Number(new RegExp(`^feature_flags_${name} (\\d+)$`, 'm').exec(metrics)![1]);
+    };
+    const reloadsAtStart = await metric('snapshot_reloads_total');
+    const writes: [string, 'POST' | 'PUT' | 'DELETE', string, object?][] = [
+      ['create', 'POST', '/flags', { flag_name: 'own', status: true }],
+      ['update', 'PUT', '/flags/own', { rollout_percentage: 10 }],
+      ['update with references', 'PUT', '/flags/own', { overrides: [{ user_id: 'u1', enabled: false }] }],
+      ['delete', 'DELETE', '/flags/own'],
+    ];
+    for (const [what, method, url, payload] of writes) {
+      const before = await databaseRevision();
+      expect((await app.inject({ method, url, payload })).statusCode, what).toBeLessThan(300);
+      const after = await databaseRevision();
+      expect(after, what).toBeGreaterThan(before);
+      expect(await metric('snapshot_revision'), what).toBe(after);
+    }
+    // PostgreSQL announced each write, with a revision the snapshot already held.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await metric('snapshot_reloads_total')).toBe(reloadsAtStart);
+  });
 });
