@@ -1,7 +1,8 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, describe, expect, it } from 'vitest';
-import { backends, buildTestApp, createPostgresDatabase, postgresAdminUrl, query, type TestDatabase } from '../helpers.js';
-import { useTestApp } from '../support/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { backends, postgresAdminUrl, query } from '../helpers.js';
+import { useTestApp, useTestAppAndDatabase } from '../support/test-app.js';
+
+const [, postgresql] = backends;
 
 /**
  * Writes that are each valid alone but not together, sent at the same moment: the checks between
@@ -71,17 +72,11 @@ describe.each(backends)('concurrent writes on $name', (backend) => {
 });
 
 describe.skipIf(!postgresAdminUrl)('PostgreSQL: concurrent writes of every kind', () => {
-  let database: TestDatabase;
-  let app: FastifyInstance;
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-  });
+  // The scheduler writes due changes every 50 ms.
+  const testApp = useTestApp(postgresql, { env: { SNAPSHOT_POLL_MS: '50' } });
 
   it('never deadlock: scheduled changes applied while their flags are updated and deleted, and schedules cancelled', async () => {
-    database = await createPostgresDatabase();
-    // The scheduler writes due changes every 50 ms.
-    app = await buildTestApp(database, { SNAPSHOT_POLL_MS: '50' });
+    const app = testApp();
     const statuses = new Map<number, number>();
     const count = (status: number) => statuses.set(status, (statuses.get(status) ?? 0) + 1);
     const inject = async (method: 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) => {
@@ -111,17 +106,11 @@ describe.skipIf(!postgresAdminUrl)('PostgreSQL: concurrent writes of every kind'
 });
 
 describe.each(backends)('the snapshot after this instance’s own flag writes, on $name', (backend) => {
-  let database: TestDatabase;
-  let app: FastifyInstance;
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-  });
+  // No poll in this test's time: only the writes themselves can move the snapshot's revision.
+  const testApp = useTestAppAndDatabase(backend, { env: { SNAPSHOT_POLL_MS: '600000' } });
 
   it.skipIf(!backend.available)('is current at the database’s revision at once, so neither the change feed nor the poll reloads it', async () => {
-    database = await backend.create();
-    // No poll in this test's time: only the writes themselves can move the snapshot's revision.
-    app = await buildTestApp(database, { SNAPSHOT_POLL_MS: '600000' });
+    const [app, database] = [testApp.app(), testApp.database()];
     const databaseRevision = async () => Number((await query(database, 'SELECT revision FROM config_revision'))[0].revision);
     const metric = async (name: string) => {
       const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;

@@ -2,12 +2,14 @@ import { chmodSync, chownSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqliteFilePath } from '../../src/db/sqlite-url.js';
 import { type ServerProcess, startServer } from '../support/server-process.js';
-import { buildTestApp, createPostgresDatabase, createSqliteDatabase, postgresAdminUrl, type TestDatabase } from '../helpers.js';
+import { useTestAppAndDatabase } from '../support/test-app.js';
+import { backends, createPostgresDatabase, postgresAdminUrl, type TestDatabase } from '../helpers.js';
+
+const [sqlite, postgresql] = backends;
 
 async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -19,12 +21,7 @@ async function eventually(check: () => Promise<boolean>, timeoutMs: number): Pro
 }
 
 describe.skipIf(!postgresAdminUrl)('when PostgreSQL goes away and comes back', () => {
-  let database: TestDatabase;
-  let app: FastifyInstance;
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-  });
+  const testApp = useTestAppAndDatabase(postgresql, { env: { SNAPSHOT_POLL_MS: '100' } });
 
   async function admin(sql: string) {
     const client = new pg.Client({ connectionString: postgresAdminUrl });
@@ -37,8 +34,7 @@ describe.skipIf(!postgresAdminUrl)('when PostgreSQL goes away and comes back', (
   }
 
   it('evaluates from the snapshot, refuses writes with 503, reports it, and recovers without a restart', async () => {
-    database = await createPostgresDatabase();
-    app = await buildTestApp(database, { SNAPSHOT_POLL_MS: '100' });
+    const [app, database] = [testApp.app(), testApp.database()];
     const name = new URL(database.url).pathname.slice(1);
     expect((await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'steady', status: true } })).statusCode).toBe(201);
 
@@ -130,16 +126,10 @@ describe.skipIf(!postgresAdminUrl)('PostgreSQL connections killed again and agai
 });
 
 describe('SQLite: changes by another writer of the same file', () => {
-  let database: TestDatabase;
-  let app: FastifyInstance;
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-  });
+  const testApp = useTestAppAndDatabase(sqlite, { env: { SNAPSHOT_POLL_MS: '100' } });
 
   it('reach the snapshot through the revision poll', async () => {
-    database = await createSqliteDatabase();
-    app = await buildTestApp(database, { SNAPSHOT_POLL_MS: '100' });
+    const [app, database] = [testApp.app(), testApp.database()];
     expect((await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'polled', status: false } })).statusCode).toBe(201);
 
     const other = new Database(sqliteFilePath(database.url));
@@ -151,16 +141,10 @@ describe('SQLite: changes by another writer of the same file', () => {
 });
 
 describe('SQLite: the database file goes away and comes back', () => {
-  let database: TestDatabase;
-  let app: FastifyInstance;
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-  });
+  const testApp = useTestAppAndDatabase(sqlite);
 
   it('evaluates from the snapshot, refuses writes with 503, reports it, and recovers without a restart', async () => {
-    database = await createSqliteDatabase();
-    app = await buildTestApp(database);
+    const [app, database] = [testApp.app(), testApp.database()];
     const file = sqliteFilePath(database.url);
     expect((await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'steady', status: true } })).statusCode).toBe(201);
 

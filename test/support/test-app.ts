@@ -16,9 +16,10 @@ interface AppOptions {
 
 /**
  * For a suite: builds the app on a fresh database of this backend before it (then runs `seed`),
- * closes the app and drops the database after it. Returns the app's getter.
+ * closes the app and drops the database after it. Returns getters for both; the database is for
+ * suites that also read it or break it directly.
  */
-export function useTestApp(backend: Backend, { env, seed }: AppOptions = {}): () => FastifyInstance {
+export function useTestAppAndDatabase(backend: Backend, { env, seed }: AppOptions = {}): { app: () => FastifyInstance; database: () => TestDatabase } {
   let database: TestDatabase | undefined;
   let app: FastifyInstance | undefined;
   beforeAll(async () => {
@@ -31,10 +32,16 @@ export function useTestApp(backend: Backend, { env, seed }: AppOptions = {}): ()
     await app?.close();
     await database?.drop();
   });
-  return () => {
-    if (!app) throw new Error('the test app is not built (is the backend available?)');
-    return app;
+  const built = <T>(value: T | undefined): T => {
+    if (!value) throw new Error('the test app is not built (is the backend available?)');
+    return value;
   };
+  return { app: () => built(app), database: () => built(database) };
+}
+
+/** useTestAppAndDatabase, for suites that need only the app. */
+export function useTestApp(backend: Backend, options: AppOptions = {}): () => FastifyInstance {
+  return useTestAppAndDatabase(backend, options).app;
 }
 
 const [sqlite] = backends;
