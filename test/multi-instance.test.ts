@@ -157,7 +157,8 @@ describe.skipIf(!postgresAdminUrl)('two instances and a scheduled change', () =>
     expect((await post(a, '/flags/launch/schedules', { at: new Date(at).toISOString(), set: { status: true } })).status).toBe(201);
     const enabledOn = async (server: ServerProcess) => ((await (await fetch(`${server.baseUrl}/users/alice/flags/launch`)).json()) as { enabled: boolean }).enabled;
 
-    expect(await enabledOn(b)).toBe(false);
+    // B hears of the new flag within a second; until then it answers 404, not "off".
+    expect((await waitFor(() => enabledOn(b), (on) => on !== undefined, 1000)).value).toBe(false);
     const switched = await waitFor(() => enabledOn(b), (on) => on, 3000);
     expect(switched.value).toBe(true);
     expect(Date.now()).toBeGreaterThanOrEqual(at);
