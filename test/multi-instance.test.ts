@@ -60,6 +60,14 @@ describe.skipIf(!postgresAdminUrl)('two instances on one PostgreSQL', () => {
     expect((await send(b, 'DELETE', '/flags/shared')).status).toBe(204);
     const deleted = await waitFor(() => evaluate(a, 'shared'), (v) => v === 404, 2000);
     expect(deleted.ms).toBeLessThan(1000);
+
+    // Each read only the rows the other changed: neither read everything again after its start.
+    for (const server of [a, b]) {
+      const metrics = await (await send(server, 'GET', '/metrics')).text();
+      const count = (name: string) => Number(new RegExp(`^feature_flags_${name} (\\d+)$`, 'm').exec(metrics)?.[1]);
+      expect(count('snapshot_reloads_total')).toBe(1);
+      expect(count('snapshot_partial_reloads_total')).toBeGreaterThan(0);
+    }
   });
 
   it('keeps receiving changes after its database connections were killed', async () => {

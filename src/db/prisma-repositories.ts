@@ -9,8 +9,10 @@ import type {
   AuditLog,
   AuditQuery,
   AuditTargetType,
+  ChangedRows,
   CommittedConfig,
   ConfigAtRevision,
+  ConfigChanges,
   ConfigReader,
   Flag,
   FlagChanges,
@@ -83,6 +85,41 @@ export class PrismaConfigReader implements ConfigReader {
     ]).catch((e) => translatePrismaError(e));
     return { revision, flags: flags.map(toFlag), apiKeys: keys.map(toApiKey), segments: segments.map(toSegment), schedules: schedules.map(toScheduledChange) };
   }
+
+  async changesSince(revision: number): Promise<ConfigChanges | undefined> {
+    const log = await this.store.configChange.findMany({ where: { revision: { gt: revision } }, orderBy: { revision: 'asc' } }).catch((e) => translatePrismaError(e));
+    // Nothing after it: current (a poll and a notice can both ask), or the database went back (restored).
+    if (log.length === 0) return (await this.revision()) === revision ? unchangedSince(revision) : undefined;
+    // Each revision logs one row, so an unbroken run from the next revision on names every change since.
+    if (log.some((change, i) => change.revision !== revision + 1 + i)) return undefined;
+    const keysIn = (table: string) => [...new Set(log.filter((change) => change.tableName === table).map((change) => change.key))];
+    const [flagNames, keyIds, segmentNames, scheduleIds] = [keysIn('flags'), keysIn('api_keys'), keysIn('segments'), keysIn('scheduled_changes')];
+    const rowsWith = <Row>(keys: string[], read: () => Promise<Row[]>) => (keys.length === 0 ? Promise.resolve([]) : read());
+    // Read after the log: a change landing in between makes the rows newer, never older.
+    const [flags, keys, segments, schedules] = await Promise.all([
+      rowsWith(flagNames, () => this.store.flag.findMany({ where: { name: { in: flagNames } } })),
+      rowsWith(keyIds, () => this.store.apiKey.findMany({ where: { id: { in: keyIds } }, orderBy: { createdAt: 'asc' } })),
+      rowsWith(segmentNames, () => this.store.segment.findMany({ where: { name: { in: segmentNames } } })),
+      rowsWith(scheduleIds, () => this.store.scheduledChange.findMany({ where: { id: { in: scheduleIds }, appliedAt: null }, orderBy: { at: 'asc' } })),
+    ]).catch((e) => translatePrismaError(e));
+    return {
+      revision: log[log.length - 1].revision,
+      flags: changedRows(flagNames, flags.map(toFlag), (flag) => flag.name),
+      apiKeys: changedRows(keyIds, keys.map(toApiKey), (key) => key.id),
+      segments: changedRows(segmentNames, segments.map(toSegment), (segment) => segment.name),
+      schedules: changedRows(scheduleIds, schedules.map(toScheduledChange), (change) => change.id),
+    };
+  }
+}
+
+const unchangedSince = (revision: number): ConfigChanges => {
+  const none = { present: [], gone: [] };
+  return { revision, flags: none, apiKeys: none, segments: none, schedules: none };
+};
+
+function changedRows<T>(keys: string[], present: T[], keyOf: (row: T) => string): ChangedRows<T> {
+  const found = new Set(present.map(keyOf));
+  return { present, gone: keys.filter((key) => !found.has(key)) };
 }
 
 export class PrismaFlagRepository implements FlagRepository {

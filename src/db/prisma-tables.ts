@@ -26,8 +26,11 @@ export interface SegmentRow {
 
 export type SegmentRowData = Omit<SegmentRow, 'createdAt' | 'updatedAt'>;
 
+/** A where clause for the rows with any of these keys. */
+type AnyOf<Key extends string> = { [K in Key]: { in: string[] } };
+
 export interface SegmentTable {
-  findMany(): Promise<SegmentRow[]>;
+  findMany(args?: { where: AnyOf<'name'> }): Promise<SegmentRow[]>;
   findUnique(args: { where: { name: string } }): Promise<SegmentRow | null>;
   create(args: { data: SegmentRowData }): Promise<SegmentRow>;
   update(args: { where: { name: string }; data: Partial<Omit<SegmentRowData, 'name'>> }): Promise<SegmentRow>;
@@ -39,7 +42,7 @@ export interface SegmentTable {
  * PostgreSQL, from identical models) satisfy them, which the compiler checks in database.ts.
  */
 export interface FlagTable {
-  findMany(): Promise<FlagRow[]>;
+  findMany(args?: { where: AnyOf<'name'> }): Promise<FlagRow[]>;
   findUnique(args: { where: { name: string } }): Promise<FlagRow | null>;
   create(args: { data: FlagRowData }): Promise<FlagRow>;
   update(args: { where: { name: string }; data: Partial<Omit<FlagRowData, 'name'>> }): Promise<FlagRow>;
@@ -67,7 +70,7 @@ export interface ScheduledChangeRow {
 }
 
 export interface ScheduledChangeTable {
-  findMany(args: { where: { flagName?: string; appliedAt?: null }; orderBy: { at: 'asc' } }): Promise<ScheduledChangeRow[]>;
+  findMany(args: { where: { flagName?: string; id?: { in: string[] }; appliedAt?: null }; orderBy: { at: 'asc' } }): Promise<ScheduledChangeRow[]>;
   findUnique(args: { where: { id: string } }): Promise<ScheduledChangeRow | null>;
   create(args: { data: Omit<ScheduledChangeRow, 'createdAt' | 'appliedAt'> }): Promise<ScheduledChangeRow>;
   updateMany(args: { where: { id: string; appliedAt: null }; data: { appliedAt: Date } }): Promise<{ count: number }>;
@@ -76,7 +79,7 @@ export interface ScheduledChangeTable {
 }
 
 export interface ApiKeyTable {
-  findMany(args: { orderBy: { createdAt: 'asc' } }): Promise<ApiKeyRow[]>;
+  findMany(args: { where?: AnyOf<'id'>; orderBy: { createdAt: 'asc' } }): Promise<ApiKeyRow[]>;
   findUnique(args: { where: { id: string } }): Promise<ApiKeyRow | null>;
   create(args: { data: Omit<ApiKeyRow, 'createdAt' | 'revokedAt'> }): Promise<ApiKeyRow>;
   update(args: { where: { id: string }; data: { revokedAt: Date } }): Promise<ApiKeyRow>;
@@ -108,6 +111,17 @@ export interface RevisionTable {
   update(args: { where: { id: number }; data: { revision: { increment: number } } }): Promise<{ revision: number }>;
 }
 
+/** A row of config_changes: the revision at which a row of table_name with this key changed. */
+export interface ConfigChangeRow {
+  revision: number;
+  tableName: string;
+  key: string;
+}
+
+export interface ConfigChangeTable {
+  findMany(args: { where: { revision: { gt: number } }; orderBy: { revision: 'asc' } }): Promise<ConfigChangeRow[]>;
+}
+
 /** What one transaction may touch. */
 export interface TransactionTables {
   flag: FlagTable;
@@ -119,5 +133,6 @@ export interface TransactionTables {
 }
 
 export interface PrismaStore extends TransactionTables {
+  configChange: ConfigChangeTable;
   $transaction<T>(work: (tx: TransactionTables) => Promise<T>): Promise<T>;
 }

@@ -140,11 +140,33 @@ export interface ConfigAtRevision {
   schedules: ScheduledChange[];
 }
 
+/** Rows of one kind that changed: those that exist now, and the keys of those that no longer do. */
+export interface ChangedRows<T> {
+  present: T[];
+  /** Names of flags and segments, ids of keys and schedules; a schedule that was applied counts as gone. */
+  gone: string[];
+}
+
+/** What changed since an earlier revision, as of this one (or newer, like ConfigAtRevision). */
+export interface ConfigChanges {
+  revision: number;
+  flags: ChangedRows<Flag>;
+  apiKeys: ChangedRows<ApiKey>;
+  segments: ChangedRows<Segment>;
+  /** Pending ones only are present. */
+  schedules: ChangedRows<ScheduledChange>;
+}
+
 export interface ConfigReader {
-  /** Bumped by the database on every change to flags, segments or API keys: cheap to poll. */
+  /** Bumped by the database for every changed row of flags, segments, schedules or API keys: cheap to poll. */
   revision(): Promise<number>;
   /** Everything, at that revision (or newer: a later poll then reloads again). */
   loadAll(): Promise<ConfigAtRevision>;
+  /**
+   * Only the rows changed after a revision; undefined when the database cannot tell which (its log of
+   * changes no longer reaches back that far, or nothing changed after it): load everything then.
+   */
+  changesSince(revision: number): Promise<ConfigChanges | undefined>;
 }
 
 /** The flags and the segments' names as committed, read by a write once no other write can commit. */

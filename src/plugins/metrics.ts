@@ -8,7 +8,7 @@ export interface MetricsSources {
   /** When set, scrapes must send "Authorization: Bearer <token>". */
   token: string | undefined;
   evaluations: EvaluationCounter;
-  sync: { readonly revision: number; readonly lastConfirmedAt: number; readonly reloads: number };
+  sync: { readonly revision: number; readonly lastConfirmedAt: number; readonly reloads: number; readonly partialReloads: number };
   authService: { readonly enabled: boolean };
   ping: () => Promise<void>;
 }
@@ -123,6 +123,15 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
     collect() {
       this.reset();
       this.inc(sources.sync.reloads);
+    },
+  });
+  new Counter({
+    name: `${PREFIX}snapshot_partial_reloads_total`,
+    help: 'Reads of only the flags, segments, schedules and keys changed since the snapshot, by another instance or by hand',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources.sync.partialReloads);
     },
   });
   new Gauge({

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { ApiKey } from '../db/repositories.js';
+import type { ApiKey, ChangedRows } from '../db/repositories.js';
 import { sha256Hex } from '../sha256.js';
 
 // sha256Hex takes up to 4,095 UTF-8 bytes, which 1,000 characters never exceed.
@@ -74,11 +74,17 @@ export class ApiKeyRing {
     this.changes++;
   }
 
+  /** Keys that changed in the database since the last load (read by ConfigSync). */
+  applyChanges({ present, gone }: ChangedRows<ApiKey>): void {
+    const keys = new Map(this.keys);
+    for (const id of gone) keys.delete(id);
+    for (const key of present) keys.set(key.id, key);
+    this.replace([...keys.values()]);
+  }
+
   /** A key this process just created or revoked: in force here at once, before the next reload. */
   put(key: ApiKey): void {
-    const keys = new Map(this.keys);
-    keys.set(key.id, key);
-    this.replace([...keys.values()]);
+    this.applyChanges({ present: [key], gone: [] });
     this.writesApplied++;
   }
 }

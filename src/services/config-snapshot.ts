@@ -1,4 +1,4 @@
-import type { Flag, RevisionSpan, ScheduledChange, Segment } from '../db/repositories.js';
+import type { ConfigChanges, Flag, RevisionSpan, ScheduledChange, Segment } from '../db/repositories.js';
 import type { SegmentDefinition } from '../targeting.js';
 
 /** A segment as evaluation uses it: its user ids in a set, for a lookup per evaluation. */
@@ -99,6 +99,19 @@ export class ConfigSnapshot {
     this.state = stateOf({ revision, flags, segments: new Map(segments.map((s) => [s.name, loadSegment(s)])), schedules });
   }
 
+  /** The rows that changed in the database since this snapshot's revision (read by ConfigSync). */
+  applyChanges({ revision, flags, segments, schedules }: ConfigChanges): void {
+    const byName = new Map(this.state.byName);
+    for (const name of flags.gone) byName.delete(name);
+    for (const flag of flags.present) byName.set(flag.name, flag);
+    const loadedSegments = new Map(this.state.segments);
+    for (const name of segments.gone) loadedSegments.delete(name);
+    for (const segment of segments.present) loadedSegments.set(segment.name, loadSegment(segment));
+    const changedSchedules = new Set([...schedules.gone, ...schedules.present.map((change) => change.id)]);
+    const pending = [...this.state.schedules.filter((change) => !changedSchedules.has(change.id)), ...schedules.present];
+    this.state = stateOf({ revision, flags: byName.values(), segments: loadedSegments, schedules: pending });
+  }
+
   /**
    * A write this process just committed: visible here at once, before the next reload. With the
    * write's revisions, a snapshot that held everything up to the write's start then holds everything
@@ -137,7 +150,7 @@ export class ConfigSnapshot {
   }
 
   private applyLocal(changed: Partial<StateParts>, revisions?: RevisionSpan): void {
-    // Otherwise the revision stays: the database has moved past it, so the next check reloads everything.
+    // Otherwise the revision stays: the database has moved past it, so the next check reads what changed since.
     const { sorted, segments, schedules } = this.state;
     const revision = revisions && revisions.before === this.state.revision ? revisions.after : this.state.revision;
     this.state = stateOf({ revision, flags: sorted, segments, schedules, ...changed });

@@ -12,9 +12,10 @@ interface SyncLogger {
 const NOTICE_DELAY_MS = 20;
 
 /**
- * Keeps the configuration snapshot and the key ring equal to the database: a full load at start, a reload
- * whenever the change feed says something changed (PostgreSQL NOTIFY: milliseconds), and a cheap
- * revision poll that catches whatever the feed missed (connection lost, another writer, SQLite).
+ * Keeps the configuration snapshot and the key ring equal to the database: a full load at start, then
+ * the rows changed since whenever the change feed says something changed (PostgreSQL NOTIFY:
+ * milliseconds), and a cheap revision poll that catches whatever the feed missed (connection lost,
+ * another writer, SQLite).
  */
 export class ConfigSync {
   private timer: NodeJS.Timeout | undefined;
@@ -22,7 +23,8 @@ export class ConfigSync {
   private reloadAgain = false;
   private failing = false;
   private confirmedAt = 0;
-  private fullReloads = 0;
+  private fullReloadsDone = 0;
+  private partialReloadsDone = 0;
   private noticedRevision = -1;
   private noticeTimer: NodeJS.Timeout | undefined;
 
@@ -42,7 +44,12 @@ export class ConfigSync {
 
   /** How often everything was read from the database, this process's own writes needing none. */
   get reloads(): number {
-    return this.fullReloads;
+    return this.fullReloadsDone;
+  }
+
+  /** How often only the rows changed since the snapshot's revision were read. */
+  get partialReloads(): number {
+    return this.partialReloadsDone;
   }
 
   /** The database revision the snapshot holds everything of. */
@@ -116,18 +123,27 @@ export class ConfigSync {
     }
   }
 
+  /** Reads the rows changed since the snapshot's revision when the database can tell which, else everything. */
   private async reload(): Promise<void> {
     for (;;) {
       const writesBefore = this.localWrites();
-      const { revision, flags, apiKeys, segments, schedules } = await this.config.loadAll();
+      const since = this.snapshot.revision;
+      const changes = since < 0 ? undefined : await this.config.changesSince(since);
+      const everything = changes ? undefined : await this.config.loadAll();
       // A local write committed while we read may be missing from what we read: read again.
-      if (this.localWrites() === writesBefore) {
+      if (this.localWrites() !== writesBefore) continue;
+      if (everything) {
+        const { revision, flags, apiKeys, segments, schedules } = everything;
         this.snapshot.replace(revision, flags, segments, schedules);
         this.keyRing.replace(apiKeys);
-        this.confirmedAt = Date.now();
-        this.fullReloads++;
-        return;
+        this.fullReloadsDone++;
+      } else if (changes!.revision !== since) {
+        this.snapshot.applyChanges(changes!);
+        this.keyRing.applyChanges(changes!.apiKeys);
+        this.partialReloadsDone++;
       }
+      this.confirmedAt = Date.now();
+      return;
     }
   }
 

@@ -38,7 +38,7 @@ describe.each(backends)('migrations on $name', ({ create, available }) => {
       expect(row.id).toMatch(/^[0-9a-f-]{36}$/);
       expect(row.finished_at).not.toBeNull();
     });
-    expect(await tableNames(database)).toEqual(['_prisma_migrations', 'api_keys', 'audit_log', 'config_revision', 'flags', 'scheduled_changes', 'segments']);
+    expect(await tableNames(database)).toEqual(['_prisma_migrations', 'api_keys', 'audit_log', 'config_changes', 'config_revision', 'flags', 'scheduled_changes', 'segments']);
   });
 
   it.skipIf(!available)('roll a failing migration back completely and apply it once it is fixed', async () => {
@@ -50,13 +50,13 @@ describe.each(backends)('migrations on $name', ({ create, available }) => {
     };
     await expect(migrate(database.provider, database.url, [...loadMigrations(database.provider), broken])).rejects.toThrow(/29990101000000_broken/);
     // The good migration before it stays; nothing of the broken one is left behind.
-    expect(await tableNames(database)).toEqual(['_prisma_migrations', 'api_keys', 'audit_log', 'config_revision', 'flags', 'scheduled_changes', 'segments']);
+    expect(await tableNames(database)).toEqual(['_prisma_migrations', 'api_keys', 'audit_log', 'config_changes', 'config_revision', 'flags', 'scheduled_changes', 'segments']);
     expect((await query(database, 'SELECT migration_name FROM "_prisma_migrations"')).map((r) => r.migration_name)).not.toContain(broken.name);
 
     const fixed = { ...broken, sql: 'CREATE TABLE "half_done" ("id" INTEGER NOT NULL);', checksum: 'b'.repeat(64) };
     const report = await migrate(database.provider, database.url, [...loadMigrations(database.provider), fixed]);
     expect(report.applied).toEqual([fixed.name]);
-    expect(await tableNames(database)).toEqual(['_prisma_migrations', 'api_keys', 'audit_log', 'config_revision', 'flags', 'half_done', 'scheduled_changes', 'segments']);
+    expect(await tableNames(database)).toEqual(['_prisma_migrations', 'api_keys', 'audit_log', 'config_changes', 'config_revision', 'flags', 'half_done', 'scheduled_changes', 'segments']);
   });
 
   it.skipIf(!available)('report a migration whose SQL changed after it was applied', async () => {
