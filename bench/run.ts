@@ -13,6 +13,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { decide } from '../src/evaluation.js';
 import { createPostgresDatabase } from '../test/helpers.js';
 
@@ -59,9 +60,9 @@ interface Server {
   child: ChildProcess;
 }
 
-async function start(argv: string[], env: Record<string, string>): Promise<Server> {
+async function start(argv: string[], env: Record<string, string>, core = 0): Promise<Server> {
   const port = await freePort();
-  const [command, ...args] = pin(0, argv);
+  const [command, ...args] = pin(core, argv);
   const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'] });
   const baseUrl = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
@@ -250,6 +251,57 @@ async function propagation(adminUrl: string) {
   }
 }
 
+const metricValue = (metrics: string, name: string) => Number(new RegExp(`^feature_flags_${name} (\\d+)$`, 'm').exec(metrics)?.[1]);
+
+/**
+ * Evaluation on one instance while another takes a write every 250 ms, with 10,000 flags: what other
+ * instances' changes cost an instance that serves. The writer shares wrk's core, so its own CPU is
+ * not the evaluating instance's; PostgreSQL's is not pinned.
+ */
+async function underAnotherInstancesWrites(adminUrl: string) {
+  const database = await createPostgresDatabase(adminUrl);
+  const env = { ...SERVICE_ENV, DATABASE_URL: database.url };
+  const writer = await start(['node', 'dist/server.js'], env, 1);
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  await client.query("INSERT INTO flags (flag_name, status, rollout_bp, updated_at) SELECT 'flag_' || g, true, 5000, now() FROM generate_series(0, 9999) g");
+  await client.end();
+  const reader = await start(['node', 'dist/server.js'], env);
+  const reloads = async () => {
+    const metrics = await (await fetch(`${reader.baseUrl}/metrics`)).text();
+    return { full: metricValue(metrics, 'snapshot_reloads_total'), partial: metricValue(metrics, 'snapshot_partial_reloads_total') };
+  };
+  try {
+    const path = '/flags/flag_42';
+    await wrk(reader, path, 10, 2);
+    const quiet: LoadResult[] = [];
+    const busy: LoadResult[] = [];
+    let writes = 0;
+    const before = await reloads();
+    for (let i = 0; i < RUNS; i++) {
+      quiet.push(await wrk(reader, path, 10, DURATION_S));
+      let writing = true;
+      const writerLoop = (async () => {
+        for (; writing; writes++) {
+          const body = JSON.stringify({ rollout_percentage: writes % 100 });
+          const res = await fetch(`${writer.baseUrl}/flags/flag_1`, { method: 'PUT', headers: { 'content-type': 'application/json', ...authorization }, body });
+          if (res.status !== 200) throw new Error(`write failed: ${res.status}`);
+          await sleep(250);
+        }
+      })();
+      busy.push(await wrk(reader, path, 10, DURATION_S));
+      writing = false;
+      await writerLoop;
+    }
+    const after = await reloads();
+    return { without_writes: summarise(quiet), with_writes: summarise(busy), writes, full_reloads: after.full - before.full, partial_reloads: after.partial - before.partial };
+  } finally {
+    await stop(writer);
+    await stop(reader);
+    await database.drop();
+  }
+}
+
 async function main() {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
   const dir = mkdtempSync(join(tmpdir(), 'flags-bench-'));
@@ -302,6 +354,7 @@ async function main() {
     const inProcess = inProcessRates();
 
     const propagationResult = postgresUrl ? (console.log('propagation between two instances …'), await propagation(postgresUrl)) : undefined;
+    const othersWrites = postgresUrl ? (console.log("evaluation under another instance's writes, 10,000 flags …"), await underAnotherInstancesWrites(postgresUrl)) : undefined;
 
     Object.assign(results, {
       ceiling,
@@ -311,6 +364,7 @@ async function main() {
       memory: { rss_before_mb: rssEmpty, rss_with_10000_flags_mb: rssFull, added_mb: rssFull - rssEmpty },
       in_process: { ...inProcess, ratio: inProcess.evaluate_per_s / inProcess.bare_hash_per_s },
       propagation: propagationResult ?? 'not measured: set BENCH_POSTGRES_URL',
+      under_another_instances_writes: othersWrites ?? 'not measured: set BENCH_POSTGRES_URL',
     });
     mkdirSync(join(root, 'bench/results'), { recursive: true });
     writeFileSync(join(root, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -342,6 +396,12 @@ async function main() {
         ? `change visible on another instance: p50 ${f(propagationResult.p50_ms, 1)} ms, p99 ${f(propagationResult.p99_ms, 1)} ms over 100 changes (target ≤ 1,000 ms)`
         : 'propagation between instances: not measured (set BENCH_POSTGRES_URL)',
     );
+    if (othersWrites) {
+      const { without_writes: quiet, with_writes: busy } = othersWrites;
+      console.log(
+        `10,000 flags, another instance writing every 250 ms, 10 connections: ${f(quiet.rps)} → ${f(busy.rps)} req/s (${f((busy.rps / quiet.rps) * 100, 1)}%), p99 ${f(quiet.p99_ms, 2)} → ${f(busy.p99_ms, 2)} ms; ${othersWrites.writes} writes read with ${othersWrites.partial_reloads} partial and ${othersWrites.full_reloads} full reloads`,
+      );
+    }
     console.log(`\n${RUNS} runs of ${DURATION_S} s after a 2 s warm-up, medians (single-flag servers measured in turn); wrk, ${CONNECTIONS} connections unless stated; ${has('taskset') ? 'server on core 0, wrk on core 1' : 'not pinned (no taskset)'}. Written to bench/results/latest.json`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
