@@ -163,8 +163,9 @@ export interface ConfigReader {
   /** Everything, at that revision (or newer: a later poll then reloads again). */
   loadAll(): Promise<ConfigAtRevision>;
   /**
-   * Only the rows changed after a revision; undefined when the database cannot tell which (its log of
-   * changes no longer reaches back that far, or nothing changed after it): load everything then.
+   * Only the rows changed after a revision (none when it is current); undefined when the database
+   * cannot tell which (its log of changes no longer reaches back that far, or it went back to an
+   * earlier revision): load everything then.
    */
   changesSince(revision: number): Promise<ConfigChanges | undefined>;
 }
