@@ -8,7 +8,7 @@ import { openDatabase } from './db/database.js';
 import { registerAccessControl } from './plugins/access-control.js';
 import { registerDocs } from './plugins/docs.js';
 import { lazyChildLoggerFactory } from './plugins/lazy-child-logger.js';
-import { registerMetrics } from './plugins/metrics.js';
+import { registerMetrics, RequestMetrics } from './plugins/metrics.js';
 import { clientErrorProblems, frameworkErrorProblems, registerProblemDetails } from './plugins/problem-details.js';
 import { requestIdGenerator } from './plugins/request-id.js';
 import { fixedResponseHeaders, registerResponseHeaders, responseHeaderSetter } from './plugins/response-headers.js';
@@ -51,8 +51,11 @@ function connectRedis(url: string, log: FastifyBaseLogger): Redis {
   return redis;
 }
 
-/** The service's Fastify server options; the benchmark's reference servers are built with them too. */
-export function serverOptions(config: Config): FastifyHttpOptions<Server> {
+/**
+ * The service's Fastify server options; the benchmark's reference servers are built with them too.
+ * What is answered before routing is counted in `requests`, which the service's /metrics reports.
+ */
+export function serverOptions(config: Config, requests = new RequestMetrics()): FastifyHttpOptions<Server> {
   return {
     logger: { level: config.logLevel },
     childLoggerFactory: lazyChildLoggerFactory,
@@ -62,8 +65,8 @@ export function serverOptions(config: Config): FastifyHttpOptions<Server> {
     // A request id from the load balancer or client is kept, so logs can be joined across services.
     genReqId: requestIdGenerator(),
     // Errors Fastify or Node would answer in shapes of their own leave as problem details too.
-    frameworkErrors: frameworkErrorProblems(responseHeaderSetter(config.corsOrigins)),
-    clientErrorHandler: clientErrorProblems(fixedResponseHeaders(config.corsOrigins)),
+    frameworkErrors: frameworkErrorProblems(responseHeaderSetter(config.corsOrigins), requests.countUnrouted),
+    clientErrorHandler: clientErrorProblems(fixedResponseHeaders(config.corsOrigins), requests.countUnrouted),
     requestTimeout: config.requestTimeoutMs,
     http: {
       // Node gives the headers min(60 s, requestTimeout) only when requestTimeout is passed to it,
@@ -79,7 +82,8 @@ export function serverOptions(config: Config): FastifyHttpOptions<Server> {
 
 /** Builds the whole service without listening; server.ts listens, tests use `inject`. */
 export async function buildApp(config: Config): Promise<FastifyInstance> {
-  const app = Fastify(serverOptions(config));
+  const requests = new RequestMetrics();
+  const app = Fastify(serverOptions(config, requests));
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemDetails(app);
@@ -115,7 +119,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
 
   await registerResponseHeaders(app, config.corsOrigins);
   await registerDocs(app, version);
-  registerMetrics(app, { token: config.metricsToken, evaluations: evaluationCounter, sync, authService, ping: () => database.ping() });
+  registerMetrics(app, { token: config.metricsToken, requests, evaluations: evaluationCounter, sync, authService, ping: () => database.ping() });
   registerAccessControl(app, authService, { ...config.rateLimits, redis });
 
   await app.register(flagRoutes, { flagService: new FlagService(database.flags, snapshot) });

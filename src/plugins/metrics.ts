@@ -7,6 +7,8 @@ import type { EvaluationCounter } from '../services/evaluation-counter.js';
 export interface MetricsSources {
   /** When set, scrapes must send "Authorization: Bearer <token>". */
   token: string | undefined;
+  /** Also fed by what is answered before routing (see serverOptions in app.ts). */
+  requests: RequestMetrics;
   evaluations: EvaluationCounter;
   sync: { readonly revision: number; readonly lastConfirmedAt: number; readonly reloads: number; readonly partialReloads: number };
   authService: { readonly enabled: boolean };
@@ -29,8 +31,15 @@ interface RequestSeries {
  * only when scraped: prom-client's labelled histograms re-hash their labels on every observation,
  * which measured about a tenth of a single-flag evaluation's cost. prom-client still formats them.
  */
-class RequestMetrics {
+export class RequestMetrics {
   private readonly series = new Map<string, RequestSeries>();
+
+  /**
+   * A request answered before routing (a malformed path, or HTTP that Node rejected), where no route
+   * and no start time exist: counted under route "unmatched", with no duration. Node gives no method
+   * for what it could not parse.
+   */
+  readonly countUnrouted = (method: string | undefined, status: number): void => this.observe(method ?? 'UNKNOWN', 'unmatched', status, 0);
 
   observe(method: string, route: string, status: number, seconds: number): void {
     const key = `${method} ${route} ${status}`;
@@ -92,7 +101,7 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
-  const requests = new RequestMetrics();
+  const { requests } = sources;
   registry.registerMetric(requests.counter as unknown as Counter);
   registry.registerMetric(requests.histogram as unknown as Histogram);
   new Counter({

@@ -83,6 +83,9 @@ export function registerProblemDetails(app: FastifyInstance): void {
   );
 }
 
+/** Counts a request answered before routing, so that /metrics sees it too. */
+export type UnroutedCounter = (method: string | undefined, status: number) => void;
+
 // Fastify's messages for these repeat the whole path, which `instance` already holds.
 const frameworkErrorDetails: Record<string, string> = {
   FST_ERR_BAD_URL: 'The path is not valid percent-encoding',
@@ -95,12 +98,13 @@ const frameworkErrorDetails: Record<string, string> = {
  * own. As its `frameworkErrors` option, this sends them as problem details, with the headers every
  * response carries.
  */
-export function frameworkErrorProblems(setHeaders: ResponseHeaderSetter) {
+export function frameworkErrorProblems(setHeaders: ResponseHeaderSetter, count: UnroutedCounter) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
     setHeaders(request, reply);
     const status = error.statusCode ?? 400;
     const title = titleOf(status);
     sendProblem(request, reply, { type: typeOf(title), title, status, detail: frameworkErrorDetails[error.code] ?? error.message });
+    count(request.method, status);
   };
 }
 
@@ -117,7 +121,7 @@ const clientErrors: Record<string, { status: number; detail: string }> = {
  * with the headers every response carries (there is no request id yet). The connection is then
  * closed, as Node and Fastify close it.
  */
-export function clientErrorProblems(headers: Record<string, string>) {
+export function clientErrorProblems(headers: Record<string, string>, count: UnroutedCounter) {
   const headerLines = Object.entries(headers)
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
@@ -132,6 +136,7 @@ export function clientErrorProblems(headers: Record<string, string>) {
       socket.write(
         `HTTP/1.1 ${status} ${title}\r\n${headerLines}content-type: application/problem+json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
       );
+      count(undefined, status);
     }
     socket.destroy(error);
   };

@@ -177,9 +177,16 @@ describe('security headers and request ids', () => {
     }
   });
 
-  it('answers paths Fastify rejects before routing as problem details, with the same headers', async () => {
+  it('answers paths Fastify rejects before routing as problem details, with the same headers, and counts them', async () => {
+    const scrape = async () => parseMetrics((await app().inject({ method: 'GET', url: '/metrics' })).body);
+    const before = await scrape();
     const badEncoding = await app().inject({ method: 'GET', url: '/users/%ZZ/flags/beta' });
     const tooLong = await app().inject({ method: 'GET', url: `/users/${'a'.repeat(5000)}/flags/beta` });
+    const after = await scrape();
+    for (const status of [400, 414]) {
+      const series = `feature_flags_http_requests_total{method="GET",route="unmatched",status_code="${status}"}`;
+      expect((after.get(series) ?? 0) - (before.get(series) ?? 0), series).toBe(1);
+    }
     for (const [res, status, title] of [[badEncoding, 400, 'Bad Request'], [tooLong, 414, 'URI Too Long']] as const) {
       expect(res.statusCode).toBe(status);
       expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
@@ -245,6 +252,9 @@ describe('malformed HTTP', () => {
       expect(head).toContain('connection: close');
       expect(JSON.parse(body)).toMatchObject({ status, title: STATUS_CODES[status], type: expect.stringMatching(/^\/problems\//), detail: expect.any(String) });
     }
+    // Counted, though Node could not say which method they were.
+    const metrics = parseMetrics((await app().inject({ method: 'GET', url: '/metrics' })).body);
+    for (const [, status] of cases) expect(metrics.get(`feature_flags_http_requests_total{method="UNKNOWN",route="unmatched",status_code="${status}"}`), String(status)).toBe(1);
   });
 });
 
