@@ -74,6 +74,9 @@ export function serverOptions(config: Config, requests = new RequestMetrics()): 
       headersTimeout: Math.min(60_000, config.requestTimeoutMs),
       // Node looks for requests over their time every 30 s by default, so a 5 s limit could take 35.
       connectionsCheckingInterval: 1000,
+      // Node answers an HTTP/1.1 request without Host with an empty 400 of its own; the response
+      // headers' hook refuses it instead, as problem details (see response-headers.ts).
+      requireHostHeader: false,
     },
     connectionTimeout: config.connectionTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,

@@ -10,6 +10,12 @@ export class DomainError extends Error {
   }
 }
 
+export class BadRequestError extends DomainError {
+  constructor(detail: string) {
+    super(400, 'Bad Request', detail);
+  }
+}
+
 export class NotFoundError extends DomainError {
   constructor(detail: string) {
     super(404, 'Not Found', detail);

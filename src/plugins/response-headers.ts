@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import fastifyCors from '@fastify/cors';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import helmet from 'helmet';
+import { BadRequestError } from '../errors.js';
 
 /** The headers helmet sets with its default options, found once by running it against a recorder. */
 function helmetHeaders(): Record<string, string> {
@@ -73,6 +74,9 @@ export async function registerResponseHeaders(app: FastifyInstance, corsOrigins:
   const setHeaders = responseHeaderSetter(corsOrigins);
   app.addHook('onRequest', (request, reply, done) => {
     setHeaders(request, reply);
+    // RFC 9112 requires a 400 for HTTP/1.1 without Host. Node's own is empty, so Node lets these
+    // through (serverOptions) and they are refused here, in the hook every request passes already.
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') return done(new BadRequestError('An HTTP/1.1 request must carry a Host header'));
     done();
   });
   await app.register(async (preflights) => {

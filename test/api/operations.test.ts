@@ -256,6 +256,23 @@ describe('malformed HTTP', () => {
     const metrics = parseMetrics((await app().inject({ method: 'GET', url: '/metrics' })).body);
     for (const [, status] of cases) expect(metrics.get(`feature_flags_http_requests_total{method="UNKNOWN",route="unmatched",status_code="${status}"}`), String(status)).toBe(1);
   });
+
+  it('refuses HTTP/1.1 without Host as problem details (RFC 9112), and serves HTTP/1.0 without it', async () => {
+    const [head, body] = (await exchange(app(), 'GET /health/live HTTP/1.1\r\nConnection: close\r\n\r\n')).response.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1.1 400 Bad Request\r\n/);
+    expect(head).toContain('content-type: application/problem+json; charset=utf-8');
+    expect(head).toContain("content-security-policy: default-src 'none'; frame-ancestors 'none'");
+    const requestId = /\r\nx-request-id: (\S+)/.exec(head)?.[1];
+    expect(JSON.parse(body)).toEqual({
+      type: '/problems/bad-request',
+      title: 'Bad Request',
+      status: 400,
+      detail: 'An HTTP/1.1 request must carry a Host header',
+      instance: '/health/live',
+      request_id: requestId,
+    });
+    expect((await exchange(app(), 'GET /health/live HTTP/1.0\r\n\r\n')).response).toMatch(/^HTTP\/1.1 200 OK\r\n/);
+  });
 });
 
 describe('timeouts', () => {
