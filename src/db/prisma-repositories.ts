@@ -30,7 +30,7 @@ import type {
   SegmentRepository,
 } from './repositories.js';
 import { translatePrismaError } from './prisma-errors.js';
-import type { ApiKeyRow, FlagRow, PrismaStore, TransactionTables } from './prisma-tables.js';
+import type { ApiKeyRow, PrismaStore, TransactionTables } from './prisma-tables.js';
 import { toFlag, toFlagRow, toFlagRowChanges, toScheduledChange, toScheduledChangeRow, toSegment, toSegmentRow, toSegmentRowChanges } from './stored-rows.js';
 
 // The single row of config_revision, created by its migration.
@@ -59,6 +59,24 @@ async function revisionsOf(tx: TransactionTables, before: number): Promise<Revis
 async function committedConfig(tx: TransactionTables): Promise<CommittedConfig> {
   const [flags, segments] = await Promise.all([tx.flag.findMany(), tx.segment.findMany()]);
   return { flags: new Map(flags.map((row) => [row.name, toFlag(row)])), segmentNames: new Set(segments.map((row) => row.name)) };
+}
+
+/**
+ * The flag a write changes, as committed, after the write's check if it has one: the check has read
+ * every flag, this one included, so the flag comes from what it read.
+ */
+async function existingFlag(tx: TransactionTables, name: string, check?: FlagWriteCheck): Promise<Flag> {
+  let flag: Flag | undefined;
+  if (check) {
+    const committed = await committedConfig(tx);
+    check(committed);
+    flag = committed.flags.get(name);
+  } else {
+    const row = await tx.flag.findUnique({ where: { name } });
+    flag = row ? toFlag(row) : undefined;
+  }
+  if (!flag) throw new NotFoundError(`Flag "${name}" not found`);
+  return flag;
 }
 
 /** Throws when a write must not be attempted (see sqlite-file-guard.ts). */
@@ -141,8 +159,7 @@ export class PrismaFlagRepository implements FlagRepository {
   async update(name: string, changes: FlagChanges, actor: Actor, check?: FlagWriteCheck): Promise<{ flag: Flag; revisions: RevisionSpan }> {
     this.assertWritable();
     return inWriteTransaction(this.store, async (tx, revisionBefore) => {
-      if (check) check(await committedConfig(tx));
-      const before = await this.existing(tx.flag.findUnique({ where: { name } }), name);
+      const before = await existingFlag(tx, name, check);
       const after = toFlag(await tx.flag.update({ where: { name }, data: toFlagRowChanges(changes) }));
       await recordAudit(tx.auditEntry, { actor, action: 'flag.updated', targetType: 'flag', target: name, before: flagRecord(before), after: flagRecord(after) });
       return { flag: after, revisions: await revisionsOf(tx, revisionBefore) };
@@ -152,8 +169,7 @@ export class PrismaFlagRepository implements FlagRepository {
   async delete(name: string, actor: Actor, check?: FlagWriteCheck): Promise<RevisionSpan> {
     this.assertWritable();
     return inWriteTransaction(this.store, async (tx, revisionBefore) => {
-      if (check) check(await committedConfig(tx));
-      const before = await this.existing(tx.flag.findUnique({ where: { name } }), name);
+      const before = await existingFlag(tx, name, check);
       await tx.flag.delete({ where: { name } });
       await tx.scheduledChange.deleteMany({ where: { flagName: name } });
       await recordAudit(tx.auditEntry, { actor, action: 'flag.deleted', targetType: 'flag', target: name, before: flagRecord(before), after: null });
@@ -161,11 +177,6 @@ export class PrismaFlagRepository implements FlagRepository {
     }).catch((e) => translatePrismaError(e, { notFound: `Flag "${name}" not found` }));
   }
 
-  private async existing(lookup: Promise<FlagRow | null>, name: string): Promise<Flag> {
-    const row = await lookup;
-    if (!row) throw new NotFoundError(`Flag "${name}" not found`);
-    return toFlag(row);
-  }
 }
 
 export class PrismaSegmentRepository implements SegmentRepository {

@@ -137,9 +137,9 @@ export class ConfigSync {
         this.snapshot.replace(revision, flags, segments, schedules);
         this.keyRing.replace(apiKeys);
         this.fullReloadsDone++;
-      } else if (changes!.revision !== since) {
-        this.snapshot.applyChanges(changes!);
-        this.keyRing.applyChanges(changes!.apiKeys);
+      } else if (changes && changes.revision !== since) {
+        this.snapshot.applyChanges(changes);
+        this.keyRing.applyChanges(changes.apiKeys);
         this.partialReloadsDone++;
       }
       this.confirmedAt = Date.now();
