@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
-import Fastify from 'fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { lazyChildLoggerFactory } from '../../src/plugins/lazy-child-logger.js';
+import { lazyChildLoggerFactory, RequestLogController } from '../../src/plugins/request-logging.js';
 
 async function linesLogged(level: 'info' | 'warn', routeLogLevel?: 'error'): Promise<Record<string, unknown>[]> {
   let output = '';
@@ -39,5 +39,36 @@ describe('lazyChildLoggerFactory', () => {
 
   it('honours a route-level log level', async () => {
     expect((await linesLogged('info', 'error')).map((l) => l.msg)).toEqual(['error line']);
+  });
+});
+
+/** The messages a request's logger was asked to write at info, whether its level then dropped them. */
+async function infoCallsFor(level: 'info' | 'warn', routeLogLevel?: 'info'): Promise<string[]> {
+  const calls: string[] = [];
+  const app = Fastify({
+    logger: { level, stream: new Writable({ write: (_chunk, _encoding, done) => done() }) },
+    logController: new RequestLogController(),
+    childLoggerFactory: (logger, bindings, options) => {
+      const child = logger.child(bindings, options);
+      return new Proxy(child, {
+        get: (target, key) =>
+          key === 'info' ? (...args: unknown[]) => calls.push(String(args.at(-1))) : Reflect.get(target, key, target),
+      }) as FastifyBaseLogger;
+    },
+  });
+  app.get('/', { logLevel: routeLogLevel }, async () => 'ok');
+  await app.inject({ method: 'GET', url: '/' });
+  await app.close();
+  return calls;
+}
+
+describe('RequestLogController', () => {
+  it('does not even attempt the request lines where info is not written', async () => {
+    expect(await infoCallsFor('warn')).toEqual([]);
+  });
+
+  it("writes Fastify's request lines where info is written, a route's own level included", async () => {
+    expect(await infoCallsFor('info')).toEqual(['incoming request', 'request completed']);
+    expect(await infoCallsFor('warn', 'info')).toEqual(['incoming request', 'request completed']);
   });
 });
