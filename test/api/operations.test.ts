@@ -158,7 +158,7 @@ describe('security headers and request ids', () => {
       const res = await app().inject({ method: 'GET', url });
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
-      expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
+      expect(res.headers['strict-transport-security']).toBeUndefined();
       expect(res.headers['referrer-policy']).toBe('no-referrer');
       expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
       expect(res.headers['content-security-policy']).toMatch(/^default-src 'self';/);
@@ -173,7 +173,20 @@ describe('security headers and request ids', () => {
       expect(res.headers['content-security-policy'], url).toBe("default-src 'none'; frame-ancestors 'none'");
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['x-frame-options']).toBe('DENY');
-      expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
+      expect(res.headers['strict-transport-security']).toBeUndefined();
+    }
+  });
+
+  it('sends Strict-Transport-Security only to clients that came over HTTPS, as RFC 6797 requires', async () => {
+    const hsts = async (url: string, proto?: string) =>
+      (await app().inject({ method: 'GET', url, headers: proto === undefined ? {} : { 'x-forwarded-proto': proto } })).headers['strict-transport-security'];
+    for (const url of ['/flags', '/no-such-route', '/health', '/docs/', '/redoc']) {
+      expect(await hsts(url, 'https'), url).toBe('max-age=31536000; includeSubDomains');
+      // Proxies in a chain append their own hop; the client's is the first.
+      expect(await hsts(url, 'https, http'), url).toBe('max-age=31536000; includeSubDomains');
+      expect(await hsts(url, 'http'), url).toBeUndefined();
+      expect(await hsts(url, 'http, https'), url).toBeUndefined();
+      expect(await hsts(url), url).toBeUndefined();
     }
   });
 
