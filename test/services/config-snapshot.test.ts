@@ -47,3 +47,44 @@ describe('ConfigSnapshot', () => {
     expect(held.map((f) => f.name)).toEqual(['a']);
   });
 });
+
+describe('ConfigSnapshot, changed flags merged into the sorted list', () => {
+  it('holds, after any mix of writes and read changes, what a full load of the same flags holds', () => {
+    // A fixed linear congruential sequence: the same mix on every run.
+    let seed = 20261127;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const names = ['', 'A', 'Z', 'a', 'a_b', 'ab', 'b', 'beta', 'zz', 'é', '🚩'];
+    const snapshot = new ConfigSnapshot();
+    snapshot.replace(0, [flag('b'), flag('a')], [], []);
+    const expected = new Map([['a', flag('a')], ['b', flag('b')]]);
+    const noRows = { present: [], gone: [] };
+    for (let step = 1; step <= 500; step++) {
+      const name = names[random(names.length)];
+      const kind = random(4);
+      if (kind === 0) {
+        const written = flag(name, step % 2 === 0);
+        snapshot.put(written);
+        expected.set(name, written);
+      } else if (kind === 1) {
+        snapshot.remove(name);
+        expected.delete(name);
+      } else if (kind === 2) {
+        const present = [flag(name, false), flag(names[random(names.length)], true)];
+        const gone = [names[random(names.length)]].filter((g) => !present.some((f) => f.name === g));
+        snapshot.applyChanges({ revision: step, flags: { present, gone }, apiKeys: noRows, segments: noRows, schedules: noRows });
+        for (const g of gone) expected.delete(g);
+        for (const f of present) expected.set(f.name, f);
+      } else {
+        snapshot.removeSchedule('none', flag(name, true));
+        expected.set(name, flag(name, true));
+      }
+      const fresh = new ConfigSnapshot();
+      fresh.replace(step, [...expected.values()], [], []);
+      expect(snapshot.all(), `step ${step}`).toEqual(fresh.all());
+      for (const n of names) expect(snapshot.find(n), `step ${step}, ${n}`).toEqual(expected.get(n));
+    }
+  });
+});
