@@ -390,7 +390,7 @@ async function main() {
       `head to head on one core (CPU cost per request), against the ceiling: the floor at ${f(floorHeadToHead * 100, 1)}%, the service on SQLite at ${f(headToHeadRatio * 100, 1)}% (target ≥ 90%)`,
     );
     console.log(`in-process decide(): ${f(inProcess.evaluate_per_s)}/s vs bare crypto.hash ${f(inProcess.bare_hash_per_s)}/s = ${f((inProcess.evaluate_per_s / inProcess.bare_hash_per_s) * 100, 1)}% (target ≥ 80%)`);
-    console.log(`memory: ${f(rssEmpty, 1)} MB → ${f(rssFull, 1)} MB with 10,000 flags: +${f(rssFull - rssEmpty, 1)} MB (target ≤ 50 MB)`);
+    console.log(`memory: ${f(rssEmpty, 1)} MB → ${f(rssFull, 1)} MB with 10,000 flags: ${rssFull >= rssEmpty ? '+' : '−'}${f(Math.abs(rssFull - rssEmpty), 1)} MB (target ≤ 50 MB)`);
     console.log(
       propagationResult
         ? `change visible on another instance: p50 ${f(propagationResult.p50_ms, 1)} ms, p99 ${f(propagationResult.p99_ms, 1)} ms over 100 changes (target ≤ 1,000 ms)`
