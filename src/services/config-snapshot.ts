@@ -62,7 +62,7 @@ interface StateParts {
 
 function stateOf({ revision, flags, segments, schedules }: StateParts): SnapshotState {
   const pending = [...schedules].sort((a, b) => a.at.getTime() - b.at.getTime());
-  return { revision, ...flags, segments, schedules: pending, nextDueAt: pending[0]?.at.getTime() ?? Infinity };
+  return { revision, byName: flags.byName, sorted: flags.sorted, segments, schedules: pending, nextDueAt: pending[0]?.at.getTime() ?? Infinity };
 }
 
 /** The flag as its due, not yet written, scheduled changes make it (in time order). */
@@ -167,7 +167,8 @@ export class ConfigSnapshot {
 
   /** A scheduled change this process just cancelled, or wrote to its flag (which then comes along). */
   removeSchedule(id: string, updatedFlag?: Flag): void {
-    this.applyLocal({ flags: indexWith(this.state, updatedFlag ? [updatedFlag] : [], []), schedules: this.state.schedules.filter((s) => s.id !== id) });
+    const schedules = this.state.schedules.filter((s) => s.id !== id);
+    this.applyLocal(updatedFlag ? { flags: indexWith(this.state, [updatedFlag], []), schedules } : { schedules });
   }
 
   private applyLocal(changed: Partial<StateParts>, revisions?: RevisionSpan): void {
