@@ -1,7 +1,7 @@
 // The ceiling: bare Fastify, one route that computes the same SHA-256 bucket as the service for the
 // user in its path and returns the same JSON shape. No database, no validation, no logging.
 import Fastify from 'fastify';
-import { bucketBasisPoints } from '../dist/rollout.js';
+import { bucketBasisPoints } from '../dist/core/rollout.js';
 
 const ROLLOUT_BP = 5000;
 const app = Fastify({ logger: false, routerOptions: { maxParamLength: 4096 } });

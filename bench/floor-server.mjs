@@ -7,7 +7,7 @@ import Fastify from 'fastify';
 import { serverOptions } from '../dist/app.js';
 import { loadConfig } from '../dist/config.js';
 import { registerResponseHeaders } from '../dist/plugins/response-headers.js';
-import { bucketBasisPoints } from '../dist/rollout.js';
+import { bucketBasisPoints } from '../dist/core/rollout.js';
 
 const config = loadConfig();
 const ROLLOUT_BP = 5000;

@@ -5,10 +5,10 @@
 import Fastify from 'fastify';
 import { serverOptions } from '../dist/app.js';
 import { loadConfig } from '../dist/config.js';
-import { decide } from '../dist/evaluation.js';
+import { decide } from '../dist/core/evaluation.js';
 import { emptyQuerySkippingValidatorCompiler } from '../dist/plugins/empty-query-validator.js';
 import { fastSerializerCompiler } from '../dist/plugins/fast-serializer.js';
-import { basisPointsToPercentage } from '../dist/rollout.js';
+import { basisPointsToPercentage } from '../dist/core/rollout.js';
 import { attributesQuerySchema, flagEvaluationSchema, userFlagParamsSchema } from '../dist/schemas/evaluation.js';
 
 const config = loadConfig();

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { decide } from '../src/evaluation.js';
+import { decide } from '../src/core/evaluation.js';
 import { createPostgresDatabase } from '../test/helpers.js';
 
 const root = new URL('..', import.meta.url).pathname;

@@ -2,7 +2,7 @@ import { toApiKeyResponse } from '../schemas/api-keys.js';
 import { toFlagResponse } from '../schemas/flags.js';
 import { toScheduleResponse } from '../schemas/schedules.js';
 import { toSegmentResponse } from '../schemas/segments.js';
-import type { Actor, AuditTargetType } from './repositories.js';
+import type { Actor, AuditTargetType } from '../core/model.js';
 import type { AuditRow, AuditTable } from './prisma-tables.js';
 
 // The audit log keeps flags and keys in the shape the API shows them (never a key's secret or

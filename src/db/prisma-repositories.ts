@@ -1,34 +1,7 @@
 import { ConflictError, NotFoundError } from '../errors.js';
 import { apiKeyRecord, flagRecord, recordAudit, scheduleRecord, segmentRecord } from './audit-records.js';
-import type {
-  Actor,
-  ApiKey,
-  ApiKeyRepository,
-  ApiKeyScope,
-  AuditEntry,
-  AuditLog,
-  AuditQuery,
-  AuditTargetType,
-  ChangedRows,
-  CommittedConfig,
-  ConfigAtRevision,
-  ConfigChanges,
-  ConfigReader,
-  Flag,
-  FlagChanges,
-  FlagRepository,
-  FlagWriteCheck,
-  NewApiKey,
-  NewFlag,
-  NewScheduledChange,
-  NewSegment,
-  RevisionSpan,
-  ScheduledChange,
-  ScheduleRepository,
-  Segment,
-  SegmentChanges,
-  SegmentRepository,
-} from './repositories.js';
+import type { Actor, ApiKey, ApiKeyScope, AuditEntry, AuditTargetType, Flag, FlagChanges, NewApiKey, NewFlag, NewScheduledChange, NewSegment, ScheduledChange, Segment, SegmentChanges } from '../core/model.js';
+import type { ApiKeyRepository, AuditLog, AuditQuery, ChangedRows, CommittedConfig, ConfigAtRevision, ConfigChanges, ConfigReader, FlagRepository, FlagWriteCheck, RevisionSpan, ScheduleRepository, SegmentRepository } from './repositories.js';
 import { translatePrismaError } from './prisma-errors.js';
 import type { ApiKeyRow, PrismaStore, TransactionTables } from './prisma-tables.js';
 import { toFlag, toFlagRow, toFlagRowChanges, toScheduledChange, toScheduledChangeRow, toSegment, toSegmentRow, toSegmentRowChanges } from './stored-rows.js';

@@ -1,21 +1,6 @@
-import type { Condition } from '../targeting.js';
+import type { Condition } from '../core/targeting.js';
 import type { FlagRow, FlagRowData, ScheduledChangeRow, SegmentRow, SegmentRowData } from './prisma-tables.js';
-import type {
-  Flag,
-  FlagChanges,
-  JsonValue,
-  NewFlag,
-  NewScheduledChange,
-  NewSegment,
-  Override,
-  Prerequisite,
-  Rule,
-  ScheduledChange,
-  ScheduledSettings,
-  Segment,
-  SegmentChanges,
-  Variant,
-} from './repositories.js';
+import type { Flag, FlagChanges, JsonValue, NewFlag, NewScheduledChange, NewSegment, Override, Prerequisite, Rule, ScheduledChange, ScheduledSettings, Segment, SegmentChanges, Variant } from '../core/model.js';
 
 // The JSON columns' stored shapes: snake_case like the columns, basis points like rollout_bp.
 interface StoredVariant {

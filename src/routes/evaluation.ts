@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { emptyQuerySkippingValidatorCompiler } from '../plugins/empty-query-validator.js';
 import { etagOnSend } from '../plugins/etag.js';
 import { fastSerializerCompiler } from '../plugins/fast-serializer.js';
-import { basisPointsToPercentage } from '../rollout.js';
+import { basisPointsToPercentage } from '../core/rollout.js';
 import {
   attributesQuerySchema,
   evaluateBodySchema,
@@ -14,7 +14,7 @@ import {
   userParamsSchema,
 } from '../schemas/evaluation.js';
 import { notModified, problemResponses } from '../schemas/problem.js';
-import type { Decision } from '../evaluation.js';
+import type { Decision } from '../core/evaluation.js';
 import type { EvaluationService } from '../services/evaluation-service.js';
 
 const toEvaluationResponse = (userId: string, result: Decision) => ({

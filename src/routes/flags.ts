@@ -10,7 +10,7 @@ import {
 import { etagOnSend } from '../plugins/etag.js';
 import { fastSerializerCompiler } from '../plugins/fast-serializer.js';
 import { notModified, problemResponses } from '../schemas/problem.js';
-import type { Override } from '../db/repositories.js';
+import type { Override } from '../core/model.js';
 import type { overrideSchema, ruleSchema } from '../schemas/targeting.js';
 import type { FlagService, RuleInput } from '../services/flag-service.js';
 

@@ -5,7 +5,7 @@ import { etagOnSendScoped } from '../plugins/etag.js';
 import { notModified } from '../schemas/problem.js';
 import { ofrepBulkSchema, ofrepEvaluationSchema, ofrepFailureSchema, ofrepParamsSchema, ofrepRequestSchema } from '../schemas/ofrep.js';
 import { type OfrepService, type OfrepSubject, TargetingKeyMissingError } from '../services/ofrep-service.js';
-import type { Attributes } from '../targeting.js';
+import type { Attributes } from '../core/targeting.js';
 
 type Context = { targetingKey?: string } & Attributes;
 const contextOf = (request: FastifyRequest) => (request.body as { context?: Context } | null | undefined)?.context;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ApiKey } from '../db/repositories.js';
+import type { ApiKey } from '../core/model.js';
 import { storableText } from './common.js';
 
 export const createApiKeyBodySchema = z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AuditEntry } from '../db/repositories.js';
+import type { AuditEntry } from '../core/model.js';
 import { flagNameSchema } from './common.js';
 
 // A query parameter given twice arrives as a list, which zod would report as "received NaN".

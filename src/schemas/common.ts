@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { basisPointsToPercentage, percentageToBasisPoints } from '../rollout.js';
+import { basisPointsToPercentage, percentageToBasisPoints } from '../core/rollout.js';
 
 export const flagNameSchema = z
   .string()

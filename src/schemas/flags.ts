@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Flag } from '../db/repositories.js';
-import { basisPointsToPercentage } from '../rollout.js';
+import type { Flag } from '../core/model.js';
+import { basisPointsToPercentage } from '../core/rollout.js';
 import { checkUnique, checkWeightsTotal, flagNameSchema, rolloutPercentageSchema, storableText } from './common.js';
 import {
   overrideResponseSchema,

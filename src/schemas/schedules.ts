@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ScheduledChange } from '../db/repositories.js';
-import { basisPointsToPercentage } from '../rollout.js';
+import type { ScheduledChange } from '../core/model.js';
+import { basisPointsToPercentage } from '../core/rollout.js';
 import { flagNameSchema, rolloutPercentageSchema } from './common.js';
 
 const settingsSchema = z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Segment } from '../db/repositories.js';
+import type { Segment } from '../core/model.js';
 import { checkUnique, flagNameSchema, storableText } from './common.js';
 import { conditionsSchema } from './targeting.js';
 

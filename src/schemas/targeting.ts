@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { Override, Rule } from '../db/repositories.js';
-import { basisPointsToPercentage } from '../rollout.js';
-import { type Condition, OPERATORS, unsafeRegexReason } from '../targeting.js';
+import type { Override, Rule } from '../core/model.js';
+import { basisPointsToPercentage } from '../core/rollout.js';
+import { type Condition, OPERATORS, unsafeRegexReason } from '../core/targeting.js';
 import { checkUnique, checkWeightsTotal, flagNameSchema, rolloutPercentageSchema } from './common.js';
 
 const SEMVER = /^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;

@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
-import type { ApiKey, ChangedRows } from '../db/repositories.js';
-import { sha256Hex } from '../sha256.js';
+import type { ApiKey } from '../core/model.js';
+import type { ChangedRows } from '../db/repositories.js';
+import { sha256Hex } from '../core/sha256.js';
 
 // sha256Hex takes up to 4,095 UTF-8 bytes, which 1,000 characters never exceed.
 const PURE_JS_HASH_MAX_LENGTH = 1000;

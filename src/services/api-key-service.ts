@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Actor, ApiKey, ApiKeyRepository, ApiKeyScope } from '../db/repositories.js';
+import type { Actor, ApiKey, ApiKeyScope } from '../core/model.js';
+import type { ApiKeyRepository } from '../db/repositories.js';
 import { ConflictError } from '../errors.js';
 import { type ApiKeyRing, hashSecret } from './api-key-ring.js';
 

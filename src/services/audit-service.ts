@@ -1,4 +1,5 @@
-import type { AuditEntry, AuditLog, AuditTargetType } from '../db/repositories.js';
+import type { AuditEntry, AuditTargetType } from '../core/model.js';
+import type { AuditLog } from '../db/repositories.js';
 
 export interface AuditPageQuery {
   targetType?: AuditTargetType;

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Actor, ApiKeyScope } from '../db/repositories.js';
+import type { Actor, ApiKeyScope } from '../core/model.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import { type ApiKeyRing, hashSecret } from './api-key-ring.js';
 

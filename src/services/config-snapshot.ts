@@ -1,5 +1,6 @@
-import type { ConfigChanges, Flag, RevisionSpan, ScheduledChange, Segment } from '../db/repositories.js';
-import type { SegmentDefinition } from '../targeting.js';
+import type { Flag, ScheduledChange, Segment } from '../core/model.js';
+import type { ConfigChanges, RevisionSpan } from '../db/repositories.js';
+import type { SegmentDefinition } from '../core/targeting.js';
 
 /** A segment as evaluation uses it: its user ids in a set, for a lookup per evaluation. */
 export interface LoadedSegment extends SegmentDefinition {

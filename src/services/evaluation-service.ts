@@ -1,8 +1,7 @@
-import type { Flag } from '../db/repositories.js';
+import type { Flag } from '../core/model.js';
 import { NotFoundError } from '../errors.js';
-import { type Decision, decide, type Lookups } from '../evaluation.js';
-import { isEnabled } from '../rollout.js';
-import type { Attributes, SegmentDefinition } from '../targeting.js';
+import { type Decision, decide, isOn, type Lookups } from '../core/evaluation.js';
+import type { Attributes, SegmentDefinition } from '../core/targeting.js';
 
 /** Evaluation reads flags and segments from memory and needs no more than this (ConfigSnapshot provides it). */
 export interface FlagSource {
@@ -39,9 +38,7 @@ export class EvaluationService {
   enabledFlags(userId: string, attributes?: Attributes): Record<string, boolean> {
     const result: Record<string, boolean> = {};
     for (const flag of this.flags.all()) {
-      // Most flags are a percentage only: the bucket alone answers, without building a decision.
-      const simple = flag.rules.length === 0 && flag.overrides.length === 0 && flag.prerequisites.length === 0;
-      const enabled = simple ? isEnabled(flag, userId, flag.name) : decide(flag, userId, attributes, this.lookups).enabled;
+      const enabled = isOn(flag, userId, attributes, this.lookups);
       this.recorder.record(flag.name, enabled);
       result[flag.name] = enabled;
     }

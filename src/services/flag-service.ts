@@ -1,7 +1,8 @@
-import type { Actor, CommittedConfig, Flag, FlagChanges, FlagRepository, JsonValue, NewFlag, Override, Prerequisite, Rule, Variant, VariantSplit } from '../db/repositories.js';
+import type { Actor, Flag, FlagChanges, JsonValue, NewFlag, Override, Prerequisite, Rule, Variant, VariantSplit } from '../core/model.js';
+import type { CommittedConfig, FlagRepository } from '../db/repositories.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import type { Condition } from '../targeting.js';
-import { percentageToBasisPoints } from '../rollout.js';
+import type { Condition } from '../core/targeting.js';
+import { percentageToBasisPoints } from '../core/rollout.js';
 import type { ConfigSnapshot } from './config-snapshot.js';
 
 export interface VariantInput {

@@ -1,15 +1,16 @@
-import type { Flag } from '../db/repositories.js';
+import type { Flag } from '../core/model.js';
 import { NotFoundError } from '../errors.js';
-import { decide, dependsOnUser, type EvaluationReason, type Lookups } from '../evaluation.js';
-import { basisPointsToPercentage } from '../rollout.js';
-import type { Attributes } from '../targeting.js';
+import { type AnyoneDecision, decide, decideForAnyone, type EvaluationReason, type Lookups } from '../core/evaluation.js';
+import { basisPointsToPercentage } from '../core/rollout.js';
+import type { Attributes } from '../core/targeting.js';
 import type { EvaluationRecorder, FlagSource } from './evaluation-service.js';
 
 /** OpenFeature's reasons: https://openfeature.dev/specification/types#resolution-reason */
 export type OfrepReason = 'STATIC' | 'SPLIT' | 'TARGETING_MATCH' | 'DISABLED' | 'PREREQUISITE_FAILED';
 
 // OpenFeature has no reason for a failed prerequisite; its reasons are open strings, so ours passes through.
-const REASONS: Record<EvaluationReason, OfrepReason> = {
+const REASONS: Record<EvaluationReason | AnyoneDecision['reason'], OfrepReason> = {
+  STATIC: 'STATIC',
   FLAG_DISABLED: 'DISABLED',
   PREREQUISITE_FAILED: 'PREREQUISITE_FAILED',
   OVERRIDE: 'TARGETING_MATCH',
@@ -73,11 +74,11 @@ export class OfrepService {
 
   private resolve(flag: Flag, { targetingKey, attributes }: OfrepSubject): OfrepEvaluation | OfrepFailure {
     const metadata = { rollout_percentage: basisPointsToPercentage(flag.rolloutBasisPoints) };
-    if (!flag.status || !dependsOnUser(flag)) {
-      // Off, or the same for everyone (0% or 100%, no rules, overrides or variants): no targeting key needed.
-      const value = flag.status && flag.rolloutBasisPoints > 0;
-      this.recorder.record(flag.name, value);
-      return { key: flag.name, value, reason: flag.status ? 'STATIC' : 'DISABLED', variant: value ? 'on' : 'off', metadata };
+    const forAnyone = decideForAnyone(flag);
+    if (forAnyone) {
+      this.recorder.record(flag.name, forAnyone.enabled);
+      const { enabled } = forAnyone;
+      return { key: flag.name, value: enabled, reason: REASONS[forAnyone.reason], variant: enabled ? 'on' : 'off', metadata };
     }
     if (targetingKey === undefined) {
       return { key: flag.name, errorCode: 'TARGETING_KEY_MISSING', errorDetails: `Flag "${flag.name}" depends on the user: send context.targetingKey` };

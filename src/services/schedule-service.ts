@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Actor, ScheduledChange, ScheduleRepository } from '../db/repositories.js';
+import type { Actor, ScheduledChange } from '../core/model.js';
+import type { ScheduleRepository } from '../db/repositories.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { percentageToBasisPoints } from '../rollout.js';
+import { percentageToBasisPoints } from '../core/rollout.js';
 import type { ConfigSnapshot } from './config-snapshot.js';
 
 export interface ScheduleInput {

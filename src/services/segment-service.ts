@@ -1,4 +1,5 @@
-import type { Actor, NewSegment, Segment, SegmentChanges, SegmentRepository } from '../db/repositories.js';
+import type { Actor, NewSegment, Segment, SegmentChanges } from '../core/model.js';
+import type { SegmentRepository } from '../db/repositories.js';
 import { NotFoundError } from '../errors.js';
 import type { ConfigSnapshot } from './config-snapshot.js';
 

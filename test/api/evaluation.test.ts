@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketBasisPoints } from '../../src/rollout.js';
+import { bucketBasisPoints } from '../../src/core/rollout.js';
 import { backends } from '../helpers.js';
 import { useTestApp } from '../support/test-app.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Flag } from '../../src/db/repositories.js';
+import type { Flag } from '../../src/core/model.js';
 import { ConfigSnapshot } from '../../src/services/config-snapshot.js';
 
 const flag = (name: string, status = true): Flag => ({

@@ -10,7 +10,7 @@
  * A user who gets a flag with variants also gets a variant: the one the override names, or the
  * rule's split of the flag's variants, or the flag's own weights, walked with the variant bucket.
  */
-import type { Flag, Rule, Variant } from './db/repositories.js';
+import type { Flag, Rule, Variant } from './model.js';
 import { bucketBasisPoints, chooseVariant, variantBucketBasisPoints } from './rollout.js';
 import { type Attributes, inSegment, matchesAll, type SegmentDefinition } from './targeting.js';
 
@@ -91,10 +91,33 @@ function decideAt(flag: Flag, userId: string, attributes: Attributes, lookups: L
   return { flag, enabled, reason: enabled ? 'IN_ROLLOUT' : 'OUT_OF_ROLLOUT', bucketBasisPoints: bucket, variant: enabled ? variantOf(flag, userId, undefined) : undefined };
 }
 
-/** Whether the flag's answer can differ between users (then it needs to know who asks). */
-export function dependsOnUser(flag: Flag): boolean {
-  return (
-    flag.status &&
-    (flag.rules.length > 0 || flag.overrides.length > 0 || flag.variants.length > 0 || flag.prerequisites.length > 0 || (flag.rolloutBasisPoints > 0 && flag.rolloutBasisPoints < 10_000))
-  );
+/**
+ * Whether the flag is on for the user: decide()'s answer without its decision. Most flags are a
+ * percentage only, and then the bucket alone answers, without building a decision (all-flags
+ * evaluation of 1,000 flags does this 1,000 times per request).
+ */
+export function isOn(flag: Flag, userId: string, attributes: Attributes = NO_ATTRIBUTES, lookups: Lookups = NOTHING): boolean {
+  if (!flag.status) return false;
+  const percentageOnly = flag.rules.length === 0 && flag.overrides.length === 0 && flag.prerequisites.length === 0;
+  if (percentageOnly) return bucketBasisPoints(userId, flag.name) < flag.rolloutBasisPoints;
+  return decideAt(flag, userId, attributes, lookups, 0).enabled;
+}
+
+/** The answer of a flag that is the same for every user, so no one needs to say who they are. */
+export interface AnyoneDecision {
+  readonly enabled: boolean;
+  /** STATIC: on at 100% or off at 0%, with no rules, overrides, prerequisites or variants. */
+  readonly reason: 'FLAG_DISABLED' | 'STATIC';
+}
+
+/** The flag's answer when it cannot differ between users; undefined when it can (then it needs to know who asks). */
+export function decideForAnyone(flag: Flag): AnyoneDecision | undefined {
+  if (!flag.status) return { enabled: false, reason: 'FLAG_DISABLED' };
+  const dependsOnUser =
+    flag.rules.length > 0 ||
+    flag.overrides.length > 0 ||
+    flag.variants.length > 0 ||
+    flag.prerequisites.length > 0 ||
+    (flag.rolloutBasisPoints > 0 && flag.rolloutBasisPoints < 10_000);
+  return dependsOnUser ? undefined : { enabled: flag.rolloutBasisPoints > 0, reason: 'STATIC' };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Attributes, type Condition, inSegment, matchesCondition, type Operator, unsafeRegexReason } from '../src/targeting.js';
+import { type Attributes, type Condition, inSegment, matchesCondition, type Operator, unsafeRegexReason } from '../../src/core/targeting.js';
 
 const attributes: Attributes = {
   country: 'DE',

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { hashSecret } from '../src/services/api-key-ring.js';
-import { sha256Hex, sha256Words } from '../src/sha256.js';
+import { hashSecret } from '../../src/services/api-key-ring.js';
+import { sha256Hex, sha256Words } from '../../src/core/sha256.js';
 
 // Deliberately not sha256Hex: an independent conversion checks it.
 const hex = (words: Int32Array) => Array.from(words, (w) => (w >>> 0).toString(16).padStart(8, '0')).join('');

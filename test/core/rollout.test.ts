@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decide } from '../src/evaluation.js';
-import { bucketBasisPoints, chooseVariant, percentageToBasisPoints, variantBucketBasisPoints } from '../src/rollout.js';
+import { decide } from '../../src/core/evaluation.js';
+import { bucketBasisPoints, chooseVariant, percentageToBasisPoints, variantBucketBasisPoints } from '../../src/core/rollout.js';
 
 /** A flag with a percentage and nothing else, decided for one user. */
 function evaluateRollout(rule: { status: boolean; rolloutBasisPoints: number }, userId: string, name: string) {
@@ -15,12 +15,11 @@ interface Vector {
   user_id: string;
   flag_name: string;
   bucket_bp: number;
-  bucket: number;
 }
 
 // Reference buckets computed independently of this code (copied from the team's shared vectors).
 const sharedVectors: Vector[] = JSON.parse(
-  readFileSync(new URL('./fixtures/rollout-vectors.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../fixtures/rollout-vectors.json', import.meta.url), 'utf8'),
 ).vectors;
 
 // The formula written the slow, obvious way with BigInt, to cross-check the fast path on many inputs.
@@ -44,7 +43,6 @@ describe('bucketBasisPoints', () => {
     expect(sharedVectors.length).toBeGreaterThan(0);
     for (const v of sharedVectors) {
       expect(bucketBasisPoints(v.user_id, v.flag_name), `${v.user_id}/${v.flag_name}`).toBe(v.bucket_bp);
-      expect(v.bucket_bp / 100).toBe(v.bucket);
     }
   });
 
@@ -115,7 +113,6 @@ describe('a percentage rollout', () => {
   });
 
   it('converts fractional percentages to exact basis points', () => {
-    expect(0.07 * 100).not.toBe(7);
     expect(percentageToBasisPoints(0.07)).toBe(7);
     expect(percentageToBasisPoints(33.33)).toBe(3333);
     expect(percentageToBasisPoints(100)).toBe(10_000);

@@ -15,11 +15,6 @@ import { sha256Words } from './sha256.js';
 
 const BASIS_POINTS_PER_PERCENT = 100;
 
-export interface RolloutRule {
-  readonly status: boolean;
-  readonly rolloutBasisPoints: number;
-}
-
 /** X mod 10000 without BigInt: Horner's rule over 32-bit words stays below 2^53, so it is exact. */
 function digestModTenThousand(words: Int32Array): number {
   let remainder = 0;
@@ -44,11 +39,6 @@ export function percentageToBasisPoints(percentage: number): number {
 
 export function basisPointsToPercentage(basisPoints: number): number {
   return basisPoints / BASIS_POINTS_PER_PERCENT;
-}
-
-/** Whether a flag's percentage rollout gives it to the user (rules and overrides aside). */
-export function isEnabled(rule: RolloutRule, userId: string, flagName: string): boolean {
-  return rule.status && bucketBasisPoints(userId, flagName) < rule.rolloutBasisPoints;
 }
 
 export interface WeightedVariant {
