@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health.js';
 import { ofrepRoutes } from './routes/ofrep.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { segmentRoutes } from './routes/segments.js';
+import { auditRecords } from './services/audit-records.js';
 import { ApiKeyRing } from './services/api-key-ring.js';
 import { ApiKeyService } from './services/api-key-service.js';
 import { AuditService } from './services/audit-service.js';
@@ -96,7 +97,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   // Partial updates are JSON Merge Patch (RFC 7396) in all but name, and PATCH clients label them so.
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
-  const database = await openDatabase(config.databaseProvider, config.databaseUrl);
+  const database = await openDatabase(config.databaseProvider, config.databaseUrl, auditRecords);
   const snapshot = new ConfigSnapshot();
   const keyRing = new ApiKeyRing();
   const sync = new ConfigSync(database.config, snapshot, keyRing, database.changes, config.snapshotPollMs, app.log);

@@ -1,17 +1,7 @@
-import { toApiKeyResponse } from '../schemas/api-keys.js';
-import { toFlagResponse } from '../schemas/flags.js';
-import { toScheduleResponse } from '../schemas/schedules.js';
-import { toSegmentResponse } from '../schemas/segments.js';
 import type { Actor, AuditTargetType } from '../core/model.js';
 import type { AuditRow, AuditTable } from './prisma-tables.js';
 
-// The audit log keeps flags and keys in the shape the API shows them (never a key's secret or
-// hash), so history reads like the API answered at the time.
-export const flagRecord = toFlagResponse;
-export const apiKeyRecord = toApiKeyResponse;
-export const segmentRecord = toSegmentResponse;
-export const scheduleRecord = toScheduleResponse;
-
+/** Writes one entry in the caller's transaction; before and after are already in the audit log's shape. */
 export function recordAudit(
   table: AuditTable,
   entry: { actor: Actor; action: string; targetType: AuditTargetType; target: string; before: object | null; after: object | null },

@@ -2,7 +2,7 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { DatabaseProvider } from '../config.js';
-import type { ApiKeyRepository, AuditLog, ConfigReader, FlagRepository, ScheduleRepository, SegmentRepository } from './repositories.js';
+import type { ApiKeyRepository, AuditLog, AuditRecords, ConfigReader, FlagRepository, ScheduleRepository, SegmentRepository } from './repositories.js';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client.js';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
 import { migrate, type MigrationReport } from './migrate.js';
@@ -47,8 +47,11 @@ function postgresPool(url: string): pg.Pool {
   return pool;
 }
 
-/** Migrates the database, then connects Prisma through the driver adapter for its provider. */
-export async function openDatabase(provider: DatabaseProvider, url: string): Promise<Database> {
+/**
+ * Migrates the database, then connects Prisma through the driver adapter for its provider. Writes
+ * record their audit entries in the shape auditRecords gives.
+ */
+export async function openDatabase(provider: DatabaseProvider, url: string, auditRecords: AuditRecords): Promise<Database> {
   const migrations = await migrate(provider, url);
 
   // A generated client only accepts the adapter of its own provider, hence one client per provider.
@@ -63,10 +66,10 @@ export async function openDatabase(provider: DatabaseProvider, url: string): Pro
     migrations,
     changes: provider === 'postgresql' ? new PostgresChangeFeed(url) : silentChangeFeed,
     config: new PrismaConfigReader(store),
-    flags: new PrismaFlagRepository(store, assertFileInPlace),
-    segments: new PrismaSegmentRepository(store, assertFileInPlace),
-    schedules: new PrismaScheduleRepository(store, assertFileInPlace),
-    apiKeys: new PrismaApiKeyRepository(store, assertFileInPlace),
+    flags: new PrismaFlagRepository(store, assertFileInPlace, auditRecords),
+    segments: new PrismaSegmentRepository(store, assertFileInPlace, auditRecords),
+    schedules: new PrismaScheduleRepository(store, assertFileInPlace, auditRecords),
+    apiKeys: new PrismaApiKeyRepository(store, assertFileInPlace, auditRecords),
     audit: new PrismaAuditLog(store),
     async ping() {
       assertFileInPlace();

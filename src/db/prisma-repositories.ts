@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError } from '../errors.js';
-import { apiKeyRecord, flagRecord, recordAudit, scheduleRecord, segmentRecord } from './audit-records.js';
+import { recordAudit } from './audit-records.js';
 import type { Actor, ApiKey, ApiKeyScope, AuditEntry, AuditTargetType, Flag, FlagChanges, NewApiKey, NewFlag, NewScheduledChange, NewSegment, ScheduledChange, Segment, SegmentChanges } from '../core/model.js';
-import type { ApiKeyRepository, AuditLog, AuditQuery, ChangedRows, CommittedConfig, ConfigAtRevision, ConfigChanges, ConfigReader, FlagRepository, FlagWriteCheck, RevisionSpan, ScheduleRepository, SegmentRepository } from './repositories.js';
+import type { ApiKeyRepository, AuditLog, AuditRecords, AuditQuery, ChangedRows, CommittedConfig, ConfigAtRevision, ConfigChanges, ConfigReader, FlagRepository, FlagWriteCheck, RevisionSpan, ScheduleRepository, SegmentRepository } from './repositories.js';
 import { translatePrismaError } from './prisma-errors.js';
 import type { ApiKeyRow, PrismaStore, TransactionTables } from './prisma-tables.js';
 import { toFlag, toFlagRow, toFlagRowChanges, toScheduledChange, toScheduledChangeRow, toSegment, toSegmentRow, toSegmentRowChanges } from './stored-rows.js';
@@ -117,6 +117,7 @@ export class PrismaFlagRepository implements FlagRepository {
   constructor(
     private readonly store: PrismaStore,
     private readonly assertWritable: WriteGuard,
+    private readonly records: AuditRecords,
   ) {}
 
   async create(flag: NewFlag, actor: Actor, check?: FlagWriteCheck): Promise<{ flag: Flag; revisions: RevisionSpan }> {
@@ -124,7 +125,7 @@ export class PrismaFlagRepository implements FlagRepository {
     return inWriteTransaction(this.store, async (tx, revisionBefore) => {
       if (check) check(await committedConfig(tx));
       const created = toFlag(await tx.flag.create({ data: toFlagRow(flag) }));
-      await recordAudit(tx.auditEntry, { actor, action: 'flag.created', targetType: 'flag', target: flag.name, before: null, after: flagRecord(created) });
+      await recordAudit(tx.auditEntry, { actor, action: 'flag.created', targetType: 'flag', target: flag.name, before: null, after: this.records.flag(created) });
       return { flag: created, revisions: await revisionsOf(tx, revisionBefore) };
     }).catch((e) => translatePrismaError(e, { conflict: `A flag named "${flag.name}" already exists` }));
   }
@@ -134,7 +135,7 @@ export class PrismaFlagRepository implements FlagRepository {
     return inWriteTransaction(this.store, async (tx, revisionBefore) => {
       const before = await existingFlag(tx, name, check);
       const after = toFlag(await tx.flag.update({ where: { name }, data: toFlagRowChanges(changes) }));
-      await recordAudit(tx.auditEntry, { actor, action: 'flag.updated', targetType: 'flag', target: name, before: flagRecord(before), after: flagRecord(after) });
+      await recordAudit(tx.auditEntry, { actor, action: 'flag.updated', targetType: 'flag', target: name, before: this.records.flag(before), after: this.records.flag(after) });
       return { flag: after, revisions: await revisionsOf(tx, revisionBefore) };
     }).catch((e) => translatePrismaError(e, { notFound: `Flag "${name}" not found` }));
   }
@@ -145,7 +146,7 @@ export class PrismaFlagRepository implements FlagRepository {
       const before = await existingFlag(tx, name, check);
       await tx.flag.delete({ where: { name } });
       await tx.scheduledChange.deleteMany({ where: { flagName: name } });
-      await recordAudit(tx.auditEntry, { actor, action: 'flag.deleted', targetType: 'flag', target: name, before: flagRecord(before), after: null });
+      await recordAudit(tx.auditEntry, { actor, action: 'flag.deleted', targetType: 'flag', target: name, before: this.records.flag(before), after: null });
       return revisionsOf(tx, revisionBefore);
     }).catch((e) => translatePrismaError(e, { notFound: `Flag "${name}" not found` }));
   }
@@ -156,13 +157,14 @@ export class PrismaSegmentRepository implements SegmentRepository {
   constructor(
     private readonly store: PrismaStore,
     private readonly assertWritable: WriteGuard,
+    private readonly records: AuditRecords,
   ) {}
 
   async create(segment: NewSegment, actor: Actor): Promise<Segment> {
     this.assertWritable();
     return inWriteTransaction(this.store, async (tx) => {
       const created = toSegment(await tx.segment.create({ data: toSegmentRow(segment) }));
-      await recordAudit(tx.auditEntry, { actor, action: 'segment.created', targetType: 'segment', target: segment.name, before: null, after: segmentRecord(created) });
+      await recordAudit(tx.auditEntry, { actor, action: 'segment.created', targetType: 'segment', target: segment.name, before: null, after: this.records.segment(created) });
       return created;
     }).catch((e) => translatePrismaError(e, { conflict: `A segment named "${segment.name}" already exists` }));
   }
@@ -173,23 +175,19 @@ export class PrismaSegmentRepository implements SegmentRepository {
       const before = await tx.segment.findUnique({ where: { name } });
       if (!before) throw new NotFoundError(`Segment "${name}" not found`);
       const after = toSegment(await tx.segment.update({ where: { name }, data: toSegmentRowChanges(changes) }));
-      await recordAudit(tx.auditEntry, { actor, action: 'segment.updated', targetType: 'segment', target: name, before: segmentRecord(toSegment(before)), after: segmentRecord(after) });
+      await recordAudit(tx.auditEntry, { actor, action: 'segment.updated', targetType: 'segment', target: name, before: this.records.segment(toSegment(before)), after: this.records.segment(after) });
       return after;
     }).catch((e) => translatePrismaError(e, { notFound: `Segment "${name}" not found` }));
   }
 
-  async delete(name: string, actor: Actor): Promise<void> {
+  async delete(name: string, actor: Actor, check: FlagWriteCheck): Promise<void> {
     this.assertWritable();
     await inWriteTransaction(this.store, async (tx) => {
       const before = await tx.segment.findUnique({ where: { name } });
       if (!before) throw new NotFoundError(`Segment "${name}" not found`);
-      // Checked inside the transaction, so a rule saved meanwhile cannot be left pointing at nothing.
-      const users = (await tx.flag.findMany()).map(toFlag).filter((flag) => flag.rules.some((rule) => rule.segment === name));
-      if (users.length > 0) {
-        throw new ConflictError(`Segment "${name}" is used by the rules of ${users.map((f) => `"${f.name}"`).join(', ')}; remove it from them first`);
-      }
+      check(await committedConfig(tx));
       await tx.segment.delete({ where: { name } });
-      await recordAudit(tx.auditEntry, { actor, action: 'segment.deleted', targetType: 'segment', target: name, before: segmentRecord(toSegment(before)), after: null });
+      await recordAudit(tx.auditEntry, { actor, action: 'segment.deleted', targetType: 'segment', target: name, before: this.records.segment(toSegment(before)), after: null });
     }).catch((e) => translatePrismaError(e, { notFound: `Segment "${name}" not found` }));
   }
 }
@@ -198,6 +196,7 @@ export class PrismaScheduleRepository implements ScheduleRepository {
   constructor(
     private readonly store: PrismaStore,
     private readonly assertWritable: WriteGuard,
+    private readonly records: AuditRecords,
   ) {}
 
   async list(flagName: string): Promise<ScheduledChange[]> {
@@ -210,7 +209,7 @@ export class PrismaScheduleRepository implements ScheduleRepository {
     return inWriteTransaction(this.store, async (tx) => {
       if (!(await tx.flag.findUnique({ where: { name: change.flagName } }))) throw new NotFoundError(`Flag "${change.flagName}" not found`);
       const created = toScheduledChange(await tx.scheduledChange.create({ data: toScheduledChangeRow(change) }));
-      await recordAudit(tx.auditEntry, { actor, action: 'schedule.created', targetType: 'flag', target: change.flagName, before: null, after: scheduleRecord(created) });
+      await recordAudit(tx.auditEntry, { actor, action: 'schedule.created', targetType: 'flag', target: change.flagName, before: null, after: this.records.schedule(created) });
       return created;
     }).catch((e) => translatePrismaError(e));
   }
@@ -222,7 +221,7 @@ export class PrismaScheduleRepository implements ScheduleRepository {
       if (!row || row.flagName !== flagName) throw new NotFoundError(`Flag "${flagName}" has no schedule "${id}"`);
       if (row.appliedAt) throw new ConflictError(`Schedule "${id}" was applied at ${row.appliedAt.toISOString()}; change the flag instead`);
       await tx.scheduledChange.delete({ where: { id } });
-      await recordAudit(tx.auditEntry, { actor, action: 'schedule.cancelled', targetType: 'flag', target: flagName, before: scheduleRecord(toScheduledChange(row)), after: null });
+      await recordAudit(tx.auditEntry, { actor, action: 'schedule.cancelled', targetType: 'flag', target: flagName, before: this.records.schedule(toScheduledChange(row)), after: null });
     }).catch((e) => translatePrismaError(e));
   }
 
@@ -236,7 +235,7 @@ export class PrismaScheduleRepository implements ScheduleRepository {
       const before = await tx.flag.findUnique({ where: { name: change.flagName } });
       if (!before) return undefined;
       const after = toFlag(await tx.flag.update({ where: { name: change.flagName }, data: change.changes }));
-      await recordAudit(tx.auditEntry, { actor, action: 'schedule.applied', targetType: 'flag', target: change.flagName, before: flagRecord(toFlag(before)), after: flagRecord(after) });
+      await recordAudit(tx.auditEntry, { actor, action: 'schedule.applied', targetType: 'flag', target: change.flagName, before: this.records.flag(toFlag(before)), after: this.records.flag(after) });
       return after;
     }).catch((e) => translatePrismaError(e));
   }
@@ -246,6 +245,7 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
   constructor(
     private readonly store: PrismaStore,
     private readonly assertWritable: WriteGuard,
+    private readonly records: AuditRecords,
   ) {}
 
   async list(): Promise<ApiKey[]> {
@@ -257,7 +257,7 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
     this.assertWritable();
     return inWriteTransaction(this.store, async (tx) => {
       const created = toApiKey(await tx.apiKey.create({ data: key }));
-      await recordAudit(tx.auditEntry, { actor, action: 'api_key.created', targetType: 'api_key', target: key.id, before: null, after: apiKeyRecord(created) });
+      await recordAudit(tx.auditEntry, { actor, action: 'api_key.created', targetType: 'api_key', target: key.id, before: null, after: this.records.apiKey(created) });
       return created;
     }).catch((e) => translatePrismaError(e));
   }
@@ -268,7 +268,7 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
       const before = await tx.apiKey.findUnique({ where: { id } });
       if (!before || before.revokedAt) throw new NotFoundError(`No active API key with id "${id}"`);
       const after = toApiKey(await tx.apiKey.update({ where: { id }, data: { revokedAt: new Date() } }));
-      await recordAudit(tx.auditEntry, { actor, action: 'api_key.revoked', targetType: 'api_key', target: id, before: apiKeyRecord(toApiKey(before)), after: apiKeyRecord(after) });
+      await recordAudit(tx.auditEntry, { actor, action: 'api_key.revoked', targetType: 'api_key', target: id, before: this.records.apiKey(toApiKey(before)), after: this.records.apiKey(after) });
       return after;
     }).catch((e) => translatePrismaError(e));
   }

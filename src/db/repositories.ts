@@ -69,6 +69,17 @@ export interface RevisionSpan {
 }
 
 /**
+ * What the audit log stores of a row before and after a change: a shape the service layer owns
+ * (services/audit-records.ts), so storage never borrows the API's response shapes for history.
+ */
+export interface AuditRecords {
+  flag(flag: Flag): object;
+  segment(segment: Segment): object;
+  schedule(change: ScheduledChange): object;
+  apiKey(key: ApiKey): object;
+}
+
+/**
  * Every write records an audit entry in the same transaction. Without a check, a flag write reads
  * nothing of the other flags and segments.
  */
@@ -86,8 +97,8 @@ export interface SegmentRepository {
   create(segment: NewSegment, actor: Actor): Promise<Segment>;
   /** Throws NotFoundError when no segment has that name. */
   update(name: string, changes: SegmentChanges, actor: Actor): Promise<Segment>;
-  /** Throws NotFoundError when no segment has that name, ConflictError naming the flags whose rules use it. */
-  delete(name: string, actor: Actor): Promise<void>;
+  /** Throws NotFoundError when no segment has that name; the check runs inside the write, before the delete. */
+  delete(name: string, actor: Actor, check: FlagWriteCheck): Promise<void>;
 }
 
 export interface ScheduleRepository {

@@ -1,6 +1,6 @@
 import type { Actor, NewSegment, Segment, SegmentChanges } from '../core/model.js';
-import type { SegmentRepository } from '../db/repositories.js';
-import { NotFoundError } from '../errors.js';
+import type { CommittedConfig, SegmentRepository } from '../db/repositories.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import type { ConfigSnapshot } from './config-snapshot.js';
 
 /** Like flags: writes go to the database, then into this process's snapshot; reads come from the snapshot. */
@@ -32,8 +32,16 @@ export class SegmentService {
     return updated;
   }
 
+  /** Refused (409) while a flag's rule uses it; checked in the delete's transaction, so no rule saved meanwhile is left pointing at nothing. */
   async delete(name: string, actor: Actor): Promise<void> {
-    await this.segments.delete(name, actor);
+    await this.segments.delete(name, actor, (committed) => refuseWhileUsed(committed, name));
     this.snapshot.putSegment(name, undefined);
+  }
+}
+
+function refuseWhileUsed(committed: CommittedConfig, segment: string): void {
+  const users = [...committed.flags.values()].filter((flag) => flag.rules.some((rule) => rule.segment === segment));
+  if (users.length > 0) {
+    throw new ConflictError(`Segment "${segment}" is used by the rules of ${users.map((f) => `"${f.name}"`).join(', ')}; remove it from them first`);
   }
 }

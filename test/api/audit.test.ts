@@ -24,7 +24,19 @@ describe.each(backends)('audit log on $name', (backend) => {
       expect(entries.map((e: { action: string }) => e.action)).toEqual(['flag.deleted', 'flag.updated', 'flag.created']);
       const [deleted, updated, created] = entries;
       expect(created).toMatchObject({ target_type: 'flag', target: 'checkout', actor: { key_id: null, name: 'anonymous' }, before: null });
-      expect(created.after).toMatchObject({ flag_name: 'checkout', status: false, rollout_percentage: 10 });
+      // The audit log's own record (services/audit-records.ts), every field of it, not a response's.
+      expect(created.after).toEqual({
+        flag_name: 'checkout',
+        status: false,
+        rollout_percentage: 10,
+        description: null,
+        variants: [],
+        rules: [],
+        overrides: [],
+        prerequisites: [],
+        created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      });
       expect(updated.before).toMatchObject({ status: false });
       expect(updated.after).toMatchObject({ status: true, rollout_percentage: 10 });
       expect(deleted.before).toMatchObject({ status: true });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { silentChangeFeed } from '../../src/db/change-feed.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
 import { ApiKeyRing } from '../../src/services/api-key-ring.js';
+import { auditRecords } from '../../src/services/audit-records.js';
 import { ConfigSnapshot } from '../../src/services/config-snapshot.js';
 import { ConfigSync } from '../../src/services/config-sync.js';
 import { backends, query, type TestDatabase } from '../helpers.js';
@@ -50,7 +51,7 @@ describe.each(backends)('an instance behind the database, on $name', (backend) =
 
   it.skipIf(!backend.available)('reads only the rows changed since, and ends where a full load does, whatever changed them', async () => {
     const [writer, database] = [testApp.app(), testApp.database()];
-    const db = await openDatabase(database.provider, database.url);
+    const db = await openDatabase(database.provider, database.url, auditRecords);
     const other = await instance(db);
     let authorization = '';
     const write = async (method: 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) => {
@@ -122,7 +123,7 @@ describe.each(backends)('an instance behind the database, on $name', (backend) =
 
   it.skipIf(!backend.available)('reads everything when the log of changes does not reach back to its revision', async () => {
     const database = testApp.database();
-    const db = await openDatabase(database.provider, database.url);
+    const db = await openDatabase(database.provider, database.url, auditRecords);
     const other = await instance(db);
     try {
       // A change the instance misses, and its record with it, emptied by hand: the log begins after a gap.

@@ -1,0 +1,101 @@
+import type { ApiKey, Flag, JsonValue, ScheduledChange, Segment } from '../core/model.js';
+import type { Condition } from '../core/targeting.js';
+import { basisPointsToPercentage } from '../core/rollout.js';
+import type { AuditRecords } from '../db/repositories.js';
+
+/**
+ * What the audit log stores of each row, before and after a change. The shape is the audit log's
+ * own, written out field by field rather than borrowed from the API's responses, so a change to the
+ * API never changes how history was written or reads. It matches the API's snake_case and
+ * percentages because that is what the people reading history know. Never a key's secret or hash.
+ */
+export interface FlagAuditRecord {
+  flag_name: string;
+  status: boolean;
+  rollout_percentage: number;
+  description: string | null;
+  variants: { key: string; weight: number; payload: JsonValue }[];
+  rules: { segment: string | null; conditions: Condition[]; rollout_percentage: number; variants: { key: string; weight: number }[] }[];
+  overrides: { user_id: string; enabled: boolean; variant: string | null }[];
+  prerequisites: { flag: string; variant: string | null }[];
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SegmentAuditRecord {
+  name: string;
+  description: string | null;
+  conditions: Condition[];
+  user_ids: string[];
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ScheduleAuditRecord {
+  id: string;
+  flag_name: string;
+  at: string;
+  set: { status?: boolean; rollout_percentage?: number };
+  created_at: string;
+  applied_at: string | null;
+}
+
+export interface ApiKeyAuditRecord {
+  id: string;
+  name: string;
+  scope: string;
+  prefix: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+const percentage = basisPointsToPercentage;
+
+export const auditRecords: AuditRecords = {
+  flag: (flag: Flag): FlagAuditRecord => ({
+    flag_name: flag.name,
+    status: flag.status,
+    rollout_percentage: percentage(flag.rolloutBasisPoints),
+    description: flag.description,
+    variants: flag.variants.map((v) => ({ key: v.key, weight: percentage(v.weightBasisPoints), payload: v.payload })),
+    rules: flag.rules.map((rule) => ({
+      segment: rule.segment,
+      conditions: rule.conditions.map((c) => ({ ...c })),
+      rollout_percentage: percentage(rule.rolloutBasisPoints),
+      variants: rule.variants.map((v) => ({ key: v.key, weight: percentage(v.weightBasisPoints) })),
+    })),
+    overrides: flag.overrides.map((o) => ({ user_id: o.userId, enabled: o.enabled, variant: o.variant })),
+    prerequisites: flag.prerequisites.map((p) => ({ flag: p.flag, variant: p.variant })),
+    created_at: flag.createdAt.toISOString(),
+    updated_at: flag.updatedAt.toISOString(),
+  }),
+  segment: (segment: Segment): SegmentAuditRecord => ({
+    name: segment.name,
+    description: segment.description,
+    conditions: segment.conditions.map((c) => ({ ...c })),
+    user_ids: segment.userIds,
+    created_at: segment.createdAt.toISOString(),
+    updated_at: segment.updatedAt.toISOString(),
+  }),
+  schedule: (change: ScheduledChange): ScheduleAuditRecord => {
+    const set: ScheduleAuditRecord['set'] = {};
+    if (change.changes.status !== undefined) set.status = change.changes.status;
+    if (change.changes.rolloutBasisPoints !== undefined) set.rollout_percentage = percentage(change.changes.rolloutBasisPoints);
+    return {
+      id: change.id,
+      flag_name: change.flagName,
+      at: change.at.toISOString(),
+      set,
+      created_at: change.createdAt.toISOString(),
+      applied_at: change.appliedAt?.toISOString() ?? null,
+    };
+  },
+  apiKey: (key: ApiKey): ApiKeyAuditRecord => ({
+    id: key.id,
+    name: key.name,
+    scope: key.scope,
+    prefix: key.prefix,
+    created_at: key.createdAt.toISOString(),
+    revoked_at: key.revokedAt?.toISOString() ?? null,
+  }),
+};
