@@ -1,0 +1,63 @@
+// @ts-check
+import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import tseslint from 'typescript-eslint';
+
+/** The layers' direction (docs/architecture.md): each folder lists what it must not import. */
+const layer = (files, patterns) => ({
+  files,
+  rules: { 'no-restricted-imports': ['error', { patterns }] },
+});
+const forbid = (group, message) => ({ group, message });
+
+export default tseslint.config(
+  { ignores: ['dist/', 'coverage/', 'src/db/generated/', 'node_modules/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    languageOptions: { globals: { console: 'readonly', process: 'readonly', URL: 'readonly', setTimeout: 'readonly' } },
+    rules: {
+      // Formatting is Prettier's; this only catches what it cannot wrap (comments, long strings).
+      'max-len': ['error', { code: 120, ignoreUrls: true, ignoreRegExpLiterals: true }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  {
+    // Test titles read as sentences, and SQL or wrk output in template literals as they run.
+    files: ['test/**', 'bench/**'],
+    rules: {
+      'max-len': [
+        'error',
+        { code: 120, ignoreUrls: true, ignoreTemplateLiterals: true, ignorePattern: '^\\s*(it|describe)(\\.\\w+)*\\(' },
+      ],
+    },
+  },
+  layer(
+    ['src/core/**'],
+    [
+      {
+        regex: '^(?!\\./|semver$)',
+        message: 'src/core is pure: it imports only itself (and semver), never I/O, db, schemas, services or routes.',
+      },
+    ],
+  ),
+  layer(
+    ['src/db/**'],
+    [forbid(['../routes/*', '../services/*', '../schemas/*', '../plugins/*'], 'db sits below services.')],
+  ),
+  layer(
+    ['src/schemas/**'],
+    [forbid(['../db/*', '../services/*', '../routes/*', '../plugins/*'], 'schemas describe HTTP.')],
+  ),
+  layer(
+    ['src/services/**'],
+    [forbid(['../routes/*', '../plugins/*', '../schemas/*'], 'services know nothing of HTTP.')],
+  ),
+  layer(['src/routes/**'], [forbid(['../db/*'], 'routes go through services, never to db.')]),
+  layer(
+    ['bench/**'],
+    [forbid(['../test/*', '../dist/*'], 'bench builds on src/ itself, not on tests or build output.')],
+  ),
+);

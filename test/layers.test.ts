@@ -1,0 +1,34 @@
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+// The layers' direction is an ESLint rule (eslint.config.js) that CI runs; these check that it bites.
+const eslint = new ESLint();
+const problems = async (file: string, source: string) => {
+  const [result] = await eslint.lintText(source, { filePath: file });
+  return result.messages.filter((m) => m.ruleId === 'no-restricted-imports').length;
+};
+
+describe('the dependency rule', () => {
+  it.each([
+    ['src/core/evaluation.ts', "import { openDatabase } from '../db/database.js';"],
+    ['src/core/evaluation.ts', "import type { FlagResponse } from '../schemas/flags.js';"],
+    ['src/core/rollout.ts', "import { readFileSync } from 'node:fs';"],
+    ['src/core/rollout.ts', "import Fastify from 'fastify';"],
+    ['src/routes/flags.ts', "import { openDatabase } from '../db/database.js';"],
+    ['src/db/prisma-repositories.ts', "import { toFlagResponse } from '../schemas/flags.js';"],
+    ['src/services/flag-service.ts', "import { flagRoutes } from '../routes/flags.js';"],
+    ['bench/run.ts', "import { backends } from '../test/helpers.js';"],
+    ['bench/floor-server.ts', "import { buildApp } from '../dist/app.js';"],
+  ])('refuses %s importing: %s', async (file, source) => {
+    expect(await problems(file, `${source}\nexport {};\n`)).toBe(1);
+  });
+
+  it.each([
+    ['src/core/evaluation.ts', "import { bucketBasisPoints } from './rollout.js';"],
+    ['src/services/flag-service.ts', "import type { FlagRepository } from '../db/repositories.js';"],
+    ['src/routes/flags.ts', "import { FlagService } from '../services/flag-service.js';"],
+    ['bench/floor-server.ts', "import { bucketBasisPoints } from '../src/core/rollout.js';"],
+  ])('allows %s importing: %s', async (file, source) => {
+    expect(await problems(file, `${source}\nexport {};\n`)).toBe(0);
+  });
+});
