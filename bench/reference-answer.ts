@@ -1,0 +1,17 @@
+// What the bare and floor servers answer: the service's JSON shape for a flag at 50%.
+export type BenchParams = { Params: { user_id: string; flag_name: string } };
+
+const ROLLOUT_BP = 5000;
+
+export function fixedRolloutAnswer(params: BenchParams['Params'], bucket: number) {
+  const enabled = bucket < ROLLOUT_BP;
+  return {
+    user_id: params.user_id,
+    flag_name: params.flag_name,
+    enabled,
+    reason: enabled ? 'IN_ROLLOUT' : 'OUT_OF_ROLLOUT',
+    bucket: bucket / 100,
+    variant: null,
+    payload: null,
+  };
+}
