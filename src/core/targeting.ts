@@ -1,10 +1,12 @@
 /**
  * Targeting: which users a rule or segment selects, from the attributes of the evaluation context.
- * Pure: no I/O. Every operator answers "no match" for a missing attribute or a value of the wrong
- * type (never an error), so a bad context can only fail to match, never break an evaluation.
+ * Pure: no I/O. Every operator answers "no match" for a missing attribute or a value of a type it
+ * does not handle (never an error), so a bad context can only fail to match, never break an evaluation.
  */
+import type { JsonValue } from './model.js';
 
-export type AttributeValue = string | number | boolean | string[];
+/** Any JSON: OpenFeature contexts carry objects and lists (`{"device": {"os": "ios"}}`). */
+export type AttributeValue = JsonValue;
 export type Attributes = Readonly<Record<string, AttributeValue>>;
 
 export const OPERATORS = [
@@ -41,7 +43,32 @@ export interface Condition {
 const MAX_REGEX_INPUT_LENGTH = 1000;
 const MAX_REGEX_PATTERN_LENGTH = 200;
 
-const scalar = (value: AttributeValue): string | undefined => (Array.isArray(value) ? undefined : String(value));
+const scalar = (value: AttributeValue): string | undefined =>
+  typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
+
+const isObject = (value: AttributeValue | undefined): value is { [key: string]: JsonValue } =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The attribute a condition names: the key itself when the context has it ("device.os" as one key),
+ * else a dotted path through nested objects ("device.os" → context.device.os). JSON null counts as
+ * absent, as OpenFeature providers treat a null context field.
+ */
+export function attributeAt(attributes: Attributes, path: string): AttributeValue | undefined {
+  let value: AttributeValue | undefined = Object.hasOwn(attributes, path) ? attributes[path] : undefined;
+  if (value === undefined && path.includes('.')) {
+    value = attributes as { [key: string]: JsonValue };
+    for (const key of path.split('.')) {
+      if (!isObject(value) || !Object.hasOwn(value, key)) return undefined;
+      value = value[key];
+    }
+  }
+  return value === null ? undefined : value;
+}
+
+/** A list's scalar items as strings (objects and nested lists in it match nothing). */
+const listItems = (values: readonly JsonValue[]): string[] =>
+  values.flatMap((v) => (scalar(v) === undefined ? [] : [scalar(v)!]));
 
 function numeric(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
@@ -55,13 +82,17 @@ interface SemVer {
   prerelease: string[];
 }
 
-const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+const SEMVER =
+  /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
 function parseSemVer(value: unknown): SemVer | undefined {
   if (typeof value !== 'string') return undefined;
   const match = SEMVER.exec(value);
   if (!match) return undefined;
-  return { core: [Number(match[1]), Number(match[2]), Number(match[3])], prerelease: match[4] ? match[4].split('.') : [] };
+  return {
+    core: [Number(match[1]), Number(match[2]), Number(match[3])],
+    prerelease: match[4] ? match[4].split('.') : [],
+  };
 }
 
 /** Semantic Versioning 2.0.0 precedence (§11): negative, zero or positive. */
@@ -86,7 +117,8 @@ function compareSemVer(a: SemVer, b: SemVer): number {
  * "(a|aa)*"), and backreferences.
  */
 export function unsafeRegexReason(pattern: string): string | undefined {
-  if (pattern.length > MAX_REGEX_PATTERN_LENGTH) return `a pattern may have at most ${MAX_REGEX_PATTERN_LENGTH} characters`;
+  if (pattern.length > MAX_REGEX_PATTERN_LENGTH)
+    return `a pattern may have at most ${MAX_REGEX_PATTERN_LENGTH} characters`;
   try {
     new RegExp(pattern, 'u');
   } catch (error) {
@@ -111,7 +143,8 @@ export function unsafeRegexReason(pattern: string): string | undefined {
       const group = stack.pop();
       const next = pattern[i + 1];
       const quantified = next === '*' || next === '+' || next === '{' || next === '?';
-      if (group?.risky && quantified && next !== '?') return 'nested quantifiers ("(a+)+", "(a|b)*") can take exponential time';
+      if (group?.risky && quantified && next !== '?')
+        return 'nested quantifiers ("(a+)+", "(a|b)*") can take exponential time';
       if (group?.risky && stack.length > 0) stack[stack.length - 1].risky = true;
       if (quantified && stack.length > 0) stack[stack.length - 1].risky = true;
     } else if ((c === '*' || c === '+' || c === '{' || c === '|') && stack.length > 0) {
@@ -135,7 +168,7 @@ function regexFor(pattern: string): RegExp | undefined {
 }
 
 export function matchesCondition(condition: Condition, attributes: Attributes): boolean {
-  const actual = Object.hasOwn(attributes, condition.attribute) ? attributes[condition.attribute] : undefined;
+  const actual = attributeAt(attributes, condition.attribute);
   const expected = condition.value;
   if (condition.operator === 'exists') return actual !== undefined;
   if (condition.operator === 'not_exists') return actual === undefined;
@@ -146,19 +179,26 @@ export function matchesCondition(condition: Condition, attributes: Attributes): 
     case 'not_equals': {
       const a = scalar(actual);
       if (a === undefined || expected === undefined || Array.isArray(expected)) return false;
-      const equal = numeric(a) !== undefined && numeric(expected) !== undefined ? numeric(a) === numeric(expected) : a === String(expected);
+      const equal =
+        numeric(a) !== undefined && numeric(expected) !== undefined
+          ? numeric(a) === numeric(expected)
+          : a === String(expected);
       return condition.operator === 'equals' ? equal : !equal;
     }
     case 'in':
     case 'not_in': {
       if (!Array.isArray(expected)) return false;
-      const values = Array.isArray(actual) ? actual : [String(actual)];
+      const one = scalar(actual);
+      if (!Array.isArray(actual) && one === undefined) return false;
+      const values = Array.isArray(actual) ? listItems(actual) : [one!];
       const anyIn = values.some((v) => expected.includes(v));
       return condition.operator === 'in' ? anyIn : !anyIn;
     }
     case 'contains':
       if (typeof expected !== 'string') return false;
-      return Array.isArray(actual) ? actual.includes(expected) : typeof actual === 'string' && actual.includes(expected);
+      return Array.isArray(actual)
+        ? listItems(actual).includes(expected)
+        : typeof actual === 'string' && actual.includes(expected);
     case 'starts_with':
       return typeof actual === 'string' && typeof expected === 'string' && actual.startsWith(expected);
     case 'ends_with':
@@ -169,7 +209,13 @@ export function matchesCondition(condition: Condition, attributes: Attributes): 
     case 'gte': {
       const [a, b] = [numeric(actual), numeric(expected)];
       if (a === undefined || b === undefined) return false;
-      return condition.operator === 'lt' ? a < b : condition.operator === 'lte' ? a <= b : condition.operator === 'gt' ? a > b : a >= b;
+      return condition.operator === 'lt'
+        ? a < b
+        : condition.operator === 'lte'
+          ? a <= b
+          : condition.operator === 'gt'
+            ? a > b
+            : a >= b;
     }
     case 'semver_eq':
     case 'semver_lt':
@@ -180,10 +226,19 @@ export function matchesCondition(condition: Condition, attributes: Attributes): 
       if (!a || !b) return false;
       const order = compareSemVer(a, b);
       const op = condition.operator;
-      return op === 'semver_eq' ? order === 0 : op === 'semver_lt' ? order < 0 : op === 'semver_lte' ? order <= 0 : op === 'semver_gt' ? order > 0 : order >= 0;
+      return op === 'semver_eq'
+        ? order === 0
+        : op === 'semver_lt'
+          ? order < 0
+          : op === 'semver_lte'
+            ? order <= 0
+            : op === 'semver_gt'
+              ? order > 0
+              : order >= 0;
     }
     case 'matches': {
-      if (typeof actual !== 'string' || typeof expected !== 'string' || actual.length > MAX_REGEX_INPUT_LENGTH) return false;
+      if (typeof actual !== 'string' || typeof expected !== 'string' || actual.length > MAX_REGEX_INPUT_LENGTH)
+        return false;
       return regexFor(expected)?.test(actual) ?? false;
     }
   }

@@ -5,7 +5,9 @@ import { storableText } from './common.js';
 export const createApiKeyBodySchema = z
   .strictObject({
     name: storableText(z.string().trim().min(1).max(100)).describe('Who or what uses the key, e.g. "checkout-service"'),
-    scope: z.enum(['admin', 'evaluate']).describe('"admin" manages flags, keys and the audit log; "evaluate" only evaluates'),
+    scope: z
+      .enum(['admin', 'evaluate'])
+      .describe('"admin" manages flags, keys and the audit log; "evaluate" only evaluates'),
   })
   .meta({ id: 'CreateApiKey', example: { name: 'checkout-service', scope: 'evaluate' } });
 

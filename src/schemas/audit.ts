@@ -4,7 +4,12 @@ import { flagNameSchema } from './common.js';
 
 // A query parameter given twice arrives as a list, which zod would report as "received NaN".
 const queryNumber = () =>
-  z.coerce.number({ error: (issue) => (issue.code === 'invalid_type' && issue.expected === 'number' ? 'must be a number, given once' : undefined) }).int();
+  z.coerce
+    .number({
+      error: (issue) =>
+        issue.code === 'invalid_type' && issue.expected === 'number' ? 'must be a number, given once' : undefined,
+    })
+    .int();
 
 const pageQuery = {
   limit: queryNumber().min(1).max(200).default(50).describe('Entries per page, 1–200'),
@@ -26,11 +31,29 @@ const auditEntrySchema = z
       key_id: z.string().nullable().describe('null for ADMIN_API_KEY and for anonymous changes'),
       name: z.string().describe('The key\'s name, "ADMIN_API_KEY" or "anonymous"'),
     }),
-    action: z.enum(['flag.created', 'flag.updated', 'flag.deleted', 'schedule.created', 'schedule.cancelled', 'schedule.applied', 'segment.created', 'segment.updated', 'segment.deleted', 'api_key.created', 'api_key.revoked']),
+    action: z.enum([
+      'flag.created',
+      'flag.updated',
+      'flag.deleted',
+      'schedule.created',
+      'schedule.cancelled',
+      'schedule.applied',
+      'segment.created',
+      'segment.updated',
+      'segment.deleted',
+      'api_key.created',
+      'api_key.revoked',
+    ]),
     target_type: z.enum(['flag', 'segment', 'api_key']),
     target: z.string().describe('The flag or segment name, or the API key id'),
-    before: z.record(z.string(), z.unknown()).nullable().describe('As the API showed it before the change; null when created'),
-    after: z.record(z.string(), z.unknown()).nullable().describe('As the API showed it after the change; null when deleted'),
+    before: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .describe('As the API showed it before the change; null when created'),
+    after: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .describe('As the API showed it after the change; null when deleted'),
   })
   .meta({ id: 'AuditEntry' });
 

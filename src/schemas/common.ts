@@ -5,7 +5,10 @@ export const flagNameSchema = z
   .string()
   .min(1)
   .max(100)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must start with a letter or digit and contain only letters, digits, "_", "-" and "."')
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+    'must start with a letter or digit and contain only letters, digits, "_", "-" and "."',
+  )
   .describe('Unique name: 1–100 letters, digits, "_", "-" or ".", starting with a letter or digit')
   .meta({ example: 'beta_search' });
 
@@ -34,20 +37,39 @@ export const rolloutPercentageSchema = z
  * For a list whose items must differ in `field` (or be different values, with `null`): an issue at
  * each repeat, e.g. `variant "a" appears twice`.
  */
-export function checkUnique<T>(items: T[], field: (keyof T & string) | null, noun: string, context: z.RefinementCtx): void {
+export function checkUnique<T>(
+  items: T[],
+  field: (keyof T & string) | null,
+  noun: string,
+  context: z.RefinementCtx,
+): void {
   const seen = new Set<unknown>();
   for (const [index, item] of items.entries()) {
     const value = field === null ? item : item[field];
     const path = field === null ? [index] : [index, field];
-    if (seen.has(value)) context.addIssue({ code: 'custom', path, message: `${noun} "${String(value)}" appears twice` });
+    if (seen.has(value))
+      context.addIssue({ code: 'custom', path, message: `${noun} "${String(value)}" appears twice` });
     seen.add(value);
   }
 }
 
-/** Variant weights (percentages with two decimals) add up to exactly 100, counted in basis points so 33.33 + 33.33 + 33.34 is exact. */
+/**
+ * Variant weights (percentages with two decimals) add up to exactly 100, counted in basis points so 33.33 + 33.33 +
+ * 33.34 is exact.
+ */
 export function checkWeightsTotal(items: { weight: number }[], context: z.RefinementCtx): void {
   const total = items.reduce((sum, item) => sum + percentageToBasisPoints(item.weight), 0);
   if (items.length > 0 && total !== 10_000) {
-    context.addIssue({ code: 'custom', message: `variant weights must add up to 100, not ${basisPointsToPercentage(total)}` });
+    context.addIssue({
+      code: 'custom',
+      message: `variant weights must add up to 100, not ${basisPointsToPercentage(total)}`,
+    });
   }
 }
+
+/**
+ * Any JSON value. Named, because it refers to itself: unnamed, the OpenAPI document pointed at it
+ * with a reference that Swagger UI and ReDoc cannot resolve. register(), not meta(): meta() names a
+ * copy, while the value's references to itself point at the original.
+ */
+export const jsonValueSchema = z.json().register(z.globalRegistry, { id: 'JsonValue', description: 'Any JSON value' });

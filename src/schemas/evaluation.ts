@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { flagNameSchema } from './common.js';
+import { flagNameSchema, jsonValueSchema } from './common.js';
 
 export const userIdSchema = z
   .string()
@@ -8,13 +8,17 @@ export const userIdSchema = z
   .describe('Any string of 1–256 characters, URL-encoded in the path')
   .meta({ example: 'alice123' });
 
-export const attributeValueSchema = z.union([z.string().max(1000), z.number(), z.boolean(), z.array(z.string().max(1000)).max(100)]);
+/**
+ * Any JSON, as OpenFeature contexts carry it: rules reach into objects by dotted path ("device.os"),
+ * and an operator given a value of a type it does not handle does not match.
+ */
+export const attributeValueSchema = jsonValueSchema;
 
 const attributesSchema = z
   .record(z.string().min(1).max(100), attributeValueSchema)
   .refine((attributes) => Object.keys(attributes).length <= 100, 'at most 100 attributes')
-  .describe('What rules and segments look at: strings, numbers, booleans or lists of strings')
-  .meta({ example: { country: 'DE', plan: 'pro', app_version: '2.3.0', beta: true } });
+  .describe('What rules and segments look at: any JSON values; rules address nested ones as "device.os"')
+  .meta({ example: { country: 'DE', plan: 'pro', app_version: '2.3.0', beta: true, device: { os: 'ios' } } });
 
 /** Attributes as query parameters (`?country=DE&plan=pro`); a repeated parameter is a list. */
 export const attributesQuerySchema = z
@@ -39,16 +43,30 @@ export const flagEvaluationSchema = z
     reason: z
       .enum(['FLAG_DISABLED', 'PREREQUISITE_FAILED', 'OVERRIDE', 'RULE_MATCH', 'IN_ROLLOUT', 'OUT_OF_ROLLOUT'])
       .describe(
-        "FLAG_DISABLED: status is off; PREREQUISITE_FAILED: a flag it requires is off for the user (or on another variant); OVERRIDE: the user's override decided; RULE_MATCH: a rule matched and its percentage decided; IN_ROLLOUT / OUT_OF_ROLLOUT: no rule matched and the bucket is below / not below the flag's percentage",
+        'FLAG_DISABLED: status is off; PREREQUISITE_FAILED: a flag it requires is off for the user (or on ' +
+          "another variant); OVERRIDE: the user's override decided; RULE_MATCH: a rule matched and its percentage " +
+          "decided; IN_ROLLOUT / OUT_OF_ROLLOUT: no rule matched and the bucket is below / not below the flag's " +
+          'percentage',
       ),
     bucket: z.number().describe("The user's position for this flag, 0–99.99; enabled when below rollout_percentage"),
-    variant: z.string().nullable().describe("The user's variant when the flag has variants and is on for the user, else null"),
+    variant: z
+      .string()
+      .nullable()
+      .describe("The user's variant when the flag has variants and is on for the user, else null"),
     // Any JSON; z.unknown() because fast-json-stringify cannot compile z.json()'s recursive schema.
     payload: z.unknown().describe("The variant's payload (any JSON), else null"),
   })
   .meta({
     id: 'FlagEvaluation',
-    example: { user_id: 'alice123', flag_name: 'beta_search', enabled: false, reason: 'OUT_OF_ROLLOUT', bucket: 75.21, variant: null, payload: null },
+    example: {
+      user_id: 'alice123',
+      flag_name: 'beta_search',
+      enabled: false,
+      reason: 'OUT_OF_ROLLOUT',
+      bucket: 75.21,
+      variant: null,
+      payload: null,
+    },
   });
 
 export const userFlagsSchema = z
@@ -73,5 +91,8 @@ export const userFlagDetailsSchema = z
   })
   .meta({
     id: 'UserFlagDetails',
-    example: { user_id: 'alice123', flags: { beta_search: { enabled: true, reason: 'RULE_MATCH', variant: null, payload: null } } },
+    example: {
+      user_id: 'alice123',
+      flags: { beta_search: { enabled: true, reason: 'RULE_MATCH', variant: null, payload: null } },
+    },
   });

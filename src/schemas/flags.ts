@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import type { Flag } from '../core/model.js';
 import { basisPointsToPercentage } from '../core/rollout.js';
-import { checkUnique, checkWeightsTotal, flagNameSchema, rolloutPercentageSchema, storableText } from './common.js';
+import {
+  checkUnique,
+  checkWeightsTotal,
+  flagNameSchema,
+  jsonValueSchema,
+  rolloutPercentageSchema,
+  storableText,
+} from './common.js';
 import {
   overrideResponseSchema,
   overridesSchema,
@@ -13,13 +20,6 @@ import {
   toRuleResponse,
 } from './targeting.js';
 
-/**
- * Any JSON value. Named, because it refers to itself: unnamed, the OpenAPI document pointed at it
- * with a reference that Swagger UI and ReDoc cannot resolve. register(), not meta(): meta() names a
- * copy, while the value's references to itself point at the original.
- */
-const jsonValueSchema = z.json().register(z.globalRegistry, { id: 'JsonValue', description: 'Any JSON value' });
-
 const descriptionSchema = storableText(z.string().max(1000)).nullable().describe('Free text, at most 1,000 characters');
 
 const variantSchema = z.strictObject({
@@ -27,7 +27,10 @@ const variantSchema = z.strictObject({
     .string()
     .min(1)
     .max(50)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must start with a letter or digit and contain only letters, digits, "_", "-" and "."')
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+      'must start with a letter or digit and contain only letters, digits, "_", "-" and "."',
+    )
     .describe('Unique within the flag, e.g. "control", "blue_button"'),
   weight: rolloutPercentageSchema.describe('Share of the users who get the flag, 0–100 with at most two decimals'),
   payload: jsonValueSchema.default(null).describe('Any JSON the client needs for this variant; null by default'),
@@ -40,7 +43,10 @@ const variantsSchema = z
     checkUnique(variants, 'key', 'variant', context);
     checkWeightsTotal(variants, context);
   })
-  .describe('A/B/n variants; their weights add up to 100. Users who get the flag are spread over them by their bucket. [] for a plain on/off flag');
+  .describe(
+    'A/B/n variants; their weights add up to 100. Users who get the flag are spread over them by their bucket. ' +
+      '[] for a plain on/off flag',
+  );
 
 export const flagParamsSchema = z.object({ flag_name: flagNameSchema });
 
@@ -57,7 +63,12 @@ export const createFlagBodySchema = z
   })
   .meta({
     id: 'CreateFlag',
-    example: { flag_name: 'beta_search', status: true, rollout_percentage: 25, description: 'New search algorithm - 25% rollout' },
+    example: {
+      flag_name: 'beta_search',
+      status: true,
+      rollout_percentage: 25,
+      description: 'New search algorithm - 25% rollout',
+    },
   });
 
 export const updateFlagBodySchema = z
@@ -116,7 +127,11 @@ export function toFlagResponse(flag: Flag): FlagResponse {
     status: flag.status,
     rollout_percentage: basisPointsToPercentage(flag.rolloutBasisPoints),
     description: flag.description,
-    variants: flag.variants.map((v) => ({ key: v.key, weight: basisPointsToPercentage(v.weightBasisPoints), payload: v.payload })),
+    variants: flag.variants.map((v) => ({
+      key: v.key,
+      weight: basisPointsToPercentage(v.weightBasisPoints),
+      payload: v.payload,
+    })),
     rules: flag.rules.map(toRuleResponse),
     overrides: flag.overrides.map(toOverrideResponse),
     prerequisites: flag.prerequisites.map((p) => ({ flag: p.flag, variant: p.variant })),

@@ -8,6 +8,9 @@ export const healthSchema = z
     uptime_seconds: z.number(),
     auth: z.enum(['enabled', 'disabled']).describe('"disabled" while no API key exists: anyone may change flags'),
   })
-  .meta({ id: 'Health', example: { status: 'ok', database: 'ok', version: '1.0.0', uptime_seconds: 42, auth: 'enabled' } });
+  .meta({
+    id: 'Health',
+    example: { status: 'ok', database: 'ok', version: '1.0.0', uptime_seconds: 42, auth: 'enabled' },
+  });
 
 export const livenessSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Liveness', example: { status: 'ok' } });

@@ -4,10 +4,15 @@ import { attributeValueSchema, userIdSchema } from './evaluation.js';
 // Shapes from the OpenFeature Remote Evaluation Protocol: https://github.com/open-feature/protocol (service/openapi.yaml).
 
 const ofrepContextSchema = z
-  .object({ targetingKey: userIdSchema.optional().describe('The user id: the same as {user_id} in /users/{user_id}/flags') })
+  .object({
+    targetingKey: userIdSchema.optional().describe('The user id: the same as {user_id} in /users/{user_id}/flags'),
+  })
   .catchall(attributeValueSchema)
   .refine((context) => Object.keys(context).length <= 101, 'at most 100 attributes')
-  .describe('The evaluation context: targetingKey, and attributes for rules and segments (strings, numbers, booleans, lists of strings)');
+  .describe(
+    'The evaluation context: targetingKey, and attributes for rules and segments (any JSON; rules address ' +
+      'nested ones by dotted path, e.g. "device.os")',
+  );
 
 export const ofrepRequestSchema = z
   .object({ context: ofrepContextSchema.optional() })
@@ -20,16 +25,30 @@ export const ofrepParamsSchema = z.object({ key: z.string().min(1).max(100) });
 export const ofrepEvaluationSchema = z
   .object({
     key: z.string(),
-    value: z.union([z.boolean(), z.string()]).describe('Whether the flag is on for the user; for a flag with variants that is on, the variant\'s key'),
+    value: z
+      .union([z.boolean(), z.string()])
+      .describe("Whether the flag is on for the user; for a flag with variants that is on, the variant's key"),
     reason: z
       .enum(['STATIC', 'SPLIT', 'TARGETING_MATCH', 'DISABLED', 'PREREQUISITE_FAILED'])
-      .describe("DISABLED: the flag is off; STATIC: the same for everyone; TARGETING_MATCH: an override or rule decided; SPLIT: the user's bucket decided; PREREQUISITE_FAILED: a flag it requires is off for the user"),
+      .describe(
+        'DISABLED: the flag is off; STATIC: the same for everyone; TARGETING_MATCH: an override or rule decided; ' +
+          "SPLIT: the user's bucket decided; PREREQUISITE_FAILED: a flag it requires is off for the user",
+      ),
     variant: z.string().describe('The variant\'s key, or "on" / "off" for a flag without variants'),
-    metadata: z.object({ rollout_percentage: z.number(), payload: z.string().optional().describe("The variant's payload as JSON text") }),
+    metadata: z.object({
+      rollout_percentage: z.number(),
+      payload: z.string().optional().describe("The variant's payload as JSON text"),
+    }),
   })
   .meta({
     id: 'OfrepEvaluation',
-    example: { key: 'beta_search', value: false, reason: 'SPLIT', variant: 'off', metadata: { rollout_percentage: 25 } },
+    example: {
+      key: 'beta_search',
+      value: false,
+      reason: 'SPLIT',
+      variant: 'off',
+      metadata: { rollout_percentage: 25 },
+    },
   });
 
 export const ofrepFailureSchema = z
@@ -38,7 +57,10 @@ export const ofrepFailureSchema = z
     errorCode: z.enum(['PARSE_ERROR', 'TARGETING_KEY_MISSING', 'INVALID_CONTEXT', 'GENERAL', 'FLAG_NOT_FOUND']),
     errorDetails: z.string(),
   })
-  .meta({ id: 'OfrepFailure', example: { key: 'no_such_flag', errorCode: 'FLAG_NOT_FOUND', errorDetails: 'Flag "no_such_flag" not found' } });
+  .meta({
+    id: 'OfrepFailure',
+    example: { key: 'no_such_flag', errorCode: 'FLAG_NOT_FOUND', errorDetails: 'Flag "no_such_flag" not found' },
+  });
 
 export const ofrepBulkSchema = z
   .object({ flags: z.array(z.union([ofrepEvaluationSchema, ofrepFailureSchema])) })

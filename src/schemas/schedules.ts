@@ -12,10 +12,15 @@ const settingsSchema = z
 
 export const createScheduleBodySchema = z
   .strictObject({
-    at: z.iso.datetime({ offset: true }).describe('When, as an ISO 8601 time with a zone, e.g. 2026-12-01T09:00:00Z; in the future'),
+    at: z.iso
+      .datetime({ offset: true })
+      .describe('When, as an ISO 8601 time with a zone, e.g. 2026-12-01T09:00:00Z; in the future'),
     set: settingsSchema.describe('What changes then'),
   })
-  .meta({ id: 'CreateSchedule', example: { at: '2026-12-01T09:00:00Z', set: { status: true, rollout_percentage: 50 } } });
+  .meta({
+    id: 'CreateSchedule',
+    example: { at: '2026-12-01T09:00:00Z', set: { status: true, rollout_percentage: 50 } },
+  });
 
 export const scheduleParamsSchema = z.object({ flag_name: flagNameSchema, schedule_id: z.uuid() });
 
@@ -33,7 +38,8 @@ export const scheduleSchema = z
 export function toScheduleResponse(change: ScheduledChange): z.infer<typeof scheduleSchema> {
   const set: { status?: boolean; rollout_percentage?: number } = {};
   if (change.changes.status !== undefined) set.status = change.changes.status;
-  if (change.changes.rolloutBasisPoints !== undefined) set.rollout_percentage = basisPointsToPercentage(change.changes.rolloutBasisPoints);
+  if (change.changes.rolloutBasisPoints !== undefined)
+    set.rollout_percentage = basisPointsToPercentage(change.changes.rolloutBasisPoints);
   return {
     id: change.id,
     flag_name: change.flagName,

@@ -3,7 +3,9 @@ import type { Segment } from '../core/model.js';
 import { checkUnique, flagNameSchema, storableText } from './common.js';
 import { conditionsSchema } from './targeting.js';
 
-const segmentNameSchema = flagNameSchema.describe('Unique name: 1–100 letters, digits, "_", "-" or ".", starting with a letter or digit').meta({ example: 'beta_testers' });
+const segmentNameSchema = flagNameSchema
+  .describe('Unique name: 1–100 letters, digits, "_", "-" or ".", starting with a letter or digit')
+  .meta({ example: 'beta_testers' });
 const userIdsSchema = z
   .array(z.string().min(1).max(256))
   .max(10_000)
@@ -21,7 +23,15 @@ export const createSegmentBodySchema = z
   })
   .meta({
     id: 'CreateSegment',
-    example: { name: 'beta_testers', description: 'Pro users in Germany, and the QA team', conditions: [{ attribute: 'country', operator: 'equals', value: 'DE' }, { attribute: 'plan', operator: 'equals', value: 'pro' }], user_ids: ['qa-1'] },
+    example: {
+      name: 'beta_testers',
+      description: 'Pro users in Germany, and the QA team',
+      conditions: [
+        { attribute: 'country', operator: 'equals', value: 'DE' },
+        { attribute: 'plan', operator: 'equals', value: 'pro' },
+      ],
+      user_ids: ['qa-1'],
+    },
   });
 
 export const updateSegmentBodySchema = z
@@ -30,7 +40,10 @@ export const updateSegmentBodySchema = z
     conditions: conditionsSchema.optional(),
     user_ids: userIdsSchema.optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, { message: 'send at least one of description, conditions, user_ids', when: (payload) => payload.issues.length === 0 })
+  .refine((body) => Object.keys(body).length > 0, {
+    message: 'send at least one of description, conditions, user_ids',
+    when: (payload) => payload.issues.length === 0,
+  })
   .meta({ id: 'UpdateSegment', example: { user_ids: ['qa-1', 'qa-2'] } });
 
 export const segmentSchema = z

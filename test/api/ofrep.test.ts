@@ -20,7 +20,8 @@ describe.each(backends)('OFREP on $name', (backend) => {
   const app = useTestApp(backend, { seed: seedFlags });
   const evaluate = (key: string, body?: unknown, headers: Record<string, string> = {}) =>
     app().inject({ method: 'POST', url: `/ofrep/v1/evaluate/flags/${key}`, payload: body as object, headers });
-  const bulk = (body?: unknown, headers: Record<string, string> = {}) => app().inject({ method: 'POST', url: '/ofrep/v1/evaluate/flags', payload: body as object, headers });
+  const bulk = (body?: unknown, headers: Record<string, string> = {}) =>
+    app().inject({ method: 'POST', url: '/ofrep/v1/evaluate/flags', payload: body as object, headers });
 
   describe.skipIf(!backend.available)('', () => {
     it('answers what the native endpoint answers, for many users', async () => {
@@ -39,11 +40,23 @@ describe.each(backends)('OFREP on $name', (backend) => {
       }
     });
 
-    it('reports STATIC when everyone gets the same answer and DISABLED when the flag is off, with no targeting key needed', async () => {
-      expect((await evaluate('dark_mode', { context: {} })).json()).toMatchObject({ value: true, reason: 'STATIC', variant: 'on' });
-      expect((await evaluate('nobody', {})).json()).toMatchObject({ value: false, reason: 'STATIC', variant: 'off' });
-      expect((await evaluate('switched_off')).json()).toMatchObject({ value: false, reason: 'DISABLED', variant: 'off' });
-    });
+    it(
+      'reports STATIC when everyone gets the same answer and DISABLED when the flag is off, with no targeting key ' +
+        'needed',
+      async () => {
+        expect((await evaluate('dark_mode', { context: {} })).json()).toMatchObject({
+          value: true,
+          reason: 'STATIC',
+          variant: 'on',
+        });
+        expect((await evaluate('nobody', {})).json()).toMatchObject({ value: false, reason: 'STATIC', variant: 'off' });
+        expect((await evaluate('switched_off')).json()).toMatchObject({
+          value: false,
+          reason: 'DISABLED',
+          variant: 'off',
+        });
+      },
+    );
 
     it("uses the protocol's error codes", async () => {
       const cases: [string, unknown, number, string][] = [
@@ -58,7 +71,12 @@ describe.each(backends)('OFREP on $name', (backend) => {
         expect(res.statusCode, `${key} ${JSON.stringify(body)}`).toBe(status);
         expect(res.json()).toMatchObject({ key, errorCode, errorDetails: expect.any(String) });
       }
-      const malformed = await app().inject({ method: 'POST', url: '/ofrep/v1/evaluate/flags/beta_search', body: '{"context":', headers: { 'content-type': 'application/json' } });
+      const malformed = await app().inject({
+        method: 'POST',
+        url: '/ofrep/v1/evaluate/flags/beta_search',
+        body: '{"context":',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(malformed.statusCode).toBe(400);
       expect(malformed.json()).toMatchObject({ key: 'beta_search', errorCode: 'PARSE_ERROR' });
       expect((await bulk({ context: [] })).json()).toMatchObject({ errorCode: 'INVALID_CONTEXT' });
@@ -72,8 +90,13 @@ describe.each(backends)('OFREP on $name', (backend) => {
       expect(Object.fromEntries(flags.map((f) => [f.key, f.value]))).toEqual(native);
 
       const anonymous = (await bulk({ context: {} })).json().flags;
-      expect(anonymous.find((f: { key: string }) => f.key === 'beta_search')).toMatchObject({ errorCode: 'TARGETING_KEY_MISSING' });
-      expect(anonymous.find((f: { key: string }) => f.key === 'dark_mode')).toMatchObject({ value: true, reason: 'STATIC' });
+      expect(anonymous.find((f: { key: string }) => f.key === 'beta_search')).toMatchObject({
+        errorCode: 'TARGETING_KEY_MISSING',
+      });
+      expect(anonymous.find((f: { key: string }) => f.key === 'dark_mode')).toMatchObject({
+        value: true,
+        reason: 'STATIC',
+      });
     });
 
     it('sends an ETag covering flags and context: 304 only for the same context and configuration', async () => {
@@ -106,16 +129,29 @@ describe('OFREP with API keys', () => {
   const testApp = useTestApp(backends[0], {
     env: { ADMIN_API_KEY: 'ofrep-admin-key-0123456789', RATE_LIMIT_EVALUATIONS: '3' },
     seed: async (app) => {
-      await app.inject({ method: 'POST', url: '/flags', headers: admin, payload: { flag_name: 'dark_mode', status: true } });
+      await app.inject({
+        method: 'POST',
+        url: '/flags',
+        headers: admin,
+        payload: { flag_name: 'dark_mode', status: true },
+      });
     },
   });
 
   it('answers 401 without a valid key and 429 with Retry-After over the limit; an evaluate key is enough', async () => {
     const app = testApp();
-    const call = (headers: Record<string, string>) => app.inject({ method: 'POST', url: '/ofrep/v1/evaluate/flags/dark_mode', payload: { context: {} }, headers });
+    const call = (headers: Record<string, string>) =>
+      app.inject({ method: 'POST', url: '/ofrep/v1/evaluate/flags/dark_mode', payload: { context: {} }, headers });
     expect((await call({})).statusCode).toBe(401);
     expect((await call({ 'x-api-key': 'ffs_unknown' })).statusCode).toBe(401);
-    const key = (await app.inject({ method: 'POST', url: '/api-keys', headers: admin, payload: { name: 'sdk', scope: 'evaluate' } })).json().secret;
+    const key = (
+      await app.inject({
+        method: 'POST',
+        url: '/api-keys',
+        headers: admin,
+        payload: { name: 'sdk', scope: 'evaluate' },
+      })
+    ).json().secret;
     for (let i = 0; i < 3; i++) expect((await call({ 'x-api-key': key })).statusCode).toBe(200);
     const limited = await call({ 'x-api-key': key });
     expect(limited.statusCode).toBe(429);
@@ -131,10 +167,28 @@ describe('the official OpenFeature SDK with the OFREP provider', () => {
         { key: 'control', weight: 50 },
         { key: 'blue_button', weight: 50, payload: { color: '#0057ff' } },
       ];
-      await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'checkout_button', status: true, rollout_percentage: 80, variants } });
-      await app.inject({ method: 'POST', url: '/segments', payload: { name: 'germany', conditions: [{ attribute: 'country', operator: 'equals', value: 'DE' }] } });
+      await app.inject({
+        method: 'POST',
+        url: '/flags',
+        payload: { flag_name: 'checkout_button', status: true, rollout_percentage: 80, variants },
+      });
+      await app.inject({
+        method: 'POST',
+        url: '/segments',
+        payload: { name: 'germany', conditions: [{ attribute: 'country', operator: 'equals', value: 'DE' }] },
+      });
       const rules = [{ segment: 'germany', conditions: [{ attribute: 'seats', operator: 'gte', value: 10 }] }];
-      await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'team_plan', status: true, rollout_percentage: 0, rules } });
+      await app.inject({
+        method: 'POST',
+        url: '/flags',
+        payload: { flag_name: 'team_plan', status: true, rollout_percentage: 0, rules },
+      });
+      const iosRules = [{ conditions: [{ attribute: 'device.os', operator: 'equals', value: 'ios' }] }];
+      await app.inject({
+        method: 'POST',
+        url: '/flags',
+        payload: { flag_name: 'ios_only', status: true, rollout_percentage: 0, rules: iosRules },
+      });
     },
   });
   let app: FastifyInstance;
@@ -165,14 +219,44 @@ describe('the official OpenFeature SDK with the OFREP provider', () => {
       [{ country: 'DE', seats: 3 }, false],
       [{ country: 'FR', seats: 12 }, false],
     ] as const) {
-      const native = (await app.inject({ method: 'POST', url: '/evaluate/team_plan', payload: { user_id: 'acme', attributes: context } })).json();
+      const native = (
+        await app.inject({
+          method: 'POST',
+          url: '/evaluate/team_plan',
+          payload: { user_id: 'acme', attributes: context },
+        })
+      ).json();
       expect(native.enabled).toBe(enabled);
       const details = await client.getBooleanDetails('team_plan', !enabled, { targetingKey: 'acme', ...context });
       expect(details).toMatchObject({ value: enabled, reason: enabled ? 'TARGETING_MATCH' : 'SPLIT' });
     }
-    // A context the targeting cannot use is refused, and the SDK falls back to the default.
-    const invalid = await client.getBooleanDetails('team_plan', true, { targetingKey: 'acme', country: { code: 'DE' } });
-    expect(invalid).toMatchObject({ value: true, errorCode: 'INVALID_CONTEXT' });
+    // An attribute of a type an operator does not handle does not match; it is not an error.
+    const structured = await client.getBooleanDetails('team_plan', true, {
+      targetingKey: 'acme',
+      country: { code: 'DE' },
+      seats: 12,
+    });
+    expect(structured).toMatchObject({ value: false, reason: 'SPLIT' });
+    expect(structured.errorCode).toBeUndefined();
+  });
+
+  it('takes contexts with nested objects and lists of numbers, and rules reach into them by dotted path', async () => {
+    const client = OpenFeature.getClient();
+    const context = { targetingKey: 'u1', device: { os: 'ios', model: { year: 2024 } }, scores: [3, 1.5] };
+    expect(await client.getBooleanDetails('ios_only', false, context)).toMatchObject({
+      value: true,
+      reason: 'TARGETING_MATCH',
+    });
+    const android = { ...context, device: { os: 'android' } };
+    expect(await client.getBooleanDetails('ios_only', true, android)).toMatchObject({ value: false, reason: 'SPLIT' });
+    // Every other flag still answers from the same context, nothing falls back to its default.
+    for (const flag of ['beta_search', 'dark_mode', 'team_plan']) {
+      expect((await client.getBooleanDetails(flag, false, context)).errorCode, flag).toBeUndefined();
+    }
+    const bulk = await app.inject({ method: 'POST', url: '/ofrep/v1/evaluate/flags', payload: { context } });
+    expect(bulk.statusCode).toBe(200);
+    const ios = (bulk.json().flags as { key: string; value: unknown }[]).find((f) => f.key === 'ios_only');
+    expect(ios).toMatchObject({ value: true, reason: 'TARGETING_MATCH' });
   });
 
   it('resolves a multivariate string flag to the native variant, with its payload in the metadata', async () => {

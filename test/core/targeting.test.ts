@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type Attributes, type Condition, inSegment, matchesCondition, type Operator, unsafeRegexReason } from '../../src/core/targeting.js';
+import {
+  type Attributes,
+  type Condition,
+  inSegment,
+  matchesCondition,
+  type Operator,
+  unsafeRegexReason,
+} from '../../src/core/targeting.js';
 
 const attributes: Attributes = {
   country: 'DE',
@@ -12,6 +19,11 @@ const attributes: Attributes = {
   app_version: '2.10.0',
   pre: '2.10.0-rc.1',
   long_text: 'a'.repeat(2000),
+  device: { os: 'ios', model: { year: 2024 }, nothing: null },
+  'app.channel': 'beta',
+  scores: [3, 1.5],
+  mixed: ['x', { y: 1 }, 7],
+  empty: null,
 };
 
 type Case = [Operator, string, Condition['value'], boolean];
@@ -77,6 +89,30 @@ const cases: Case[] = [
   ['exists', 'missing', undefined, false],
   ['not_exists', 'missing', undefined, true],
   ['not_exists', 'plan', undefined, false],
+  // Nested attributes by dotted path; a key that holds the dots itself comes first.
+  ['equals', 'device.os', 'ios', true],
+  ['equals', 'device.os', 'android', false],
+  ['gte', 'device.model.year', 2020, true],
+  ['equals', 'app.channel', 'beta', true],
+  ['exists', 'device.model', undefined, true],
+  ['exists', 'device.missing', undefined, false],
+  ['exists', 'device.os.deeper', undefined, false],
+  ['exists', 'device.nothing', undefined, false],
+  ['exists', 'empty', undefined, false],
+  // Values of a type the operator does not handle do not match, whichever way round.
+  ['equals', 'device', 'ios', false],
+  ['not_equals', 'device', 'ios', false],
+  ['in', 'device', ['ios'], false],
+  ['not_in', 'device', ['ios'], false],
+  ['starts_with', 'device', 'i', false],
+  ['gt', 'device', 1, false],
+  ['semver_gt', 'device', '1.0.0', false],
+  ['matches', 'device', '.', false],
+  // Lists of numbers and mixed lists: their scalar items count.
+  ['in', 'scores', ['3'], true],
+  ['in', 'scores', ['2'], false],
+  ['contains', 'mixed', 'x', true],
+  ['in', 'mixed', ['7'], true],
 ];
 
 describe('matchesCondition', () => {
@@ -86,9 +122,12 @@ describe('matchesCondition', () => {
 });
 
 describe('unsafeRegexReason', () => {
-  it.each(['^a+$', '^[a-z]+@example\\.com$', '(ab)?c', '^(foo|bar)$', '[(+*)]+', '\\(a+\\)+'])('accepts %s', (pattern) => {
-    expect(unsafeRegexReason(pattern)).toBeUndefined();
-  });
+  it.each(['^a+$', '^[a-z]+@example\\.com$', '(ab)?c', '^(foo|bar)$', '[(+*)]+', '\\(a+\\)+'])(
+    'accepts %s',
+    (pattern) => {
+      expect(unsafeRegexReason(pattern)).toBeUndefined();
+    },
+  );
   it.each([
     ['(a+)+$', /nested quantifiers/],
     ['(a|aa)*', /nested quantifiers/],
@@ -103,7 +142,10 @@ describe('unsafeRegexReason', () => {
 });
 
 describe('inSegment', () => {
-  const segment = { userIds: new Set(['vip-1']), conditions: [{ attribute: 'country', operator: 'equals' as const, value: 'DE' }] };
+  const segment = {
+    userIds: new Set(['vip-1']),
+    conditions: [{ attribute: 'country', operator: 'equals' as const, value: 'DE' }],
+  };
   it('holds the listed users, then whoever meets every condition', () => {
     expect(inSegment(segment, 'vip-1', {})).toBe(true);
     expect(inSegment(segment, 'someone', { country: 'DE' })).toBe(true);
