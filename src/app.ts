@@ -42,7 +42,12 @@ export const version: string = JSON.parse(readFileSync(new URL('../package.json'
  * unreachable and after 100 ms while it does not answer, and the limits are then skipped.
  */
 function connectRedis(url: string, log: FastifyBaseLogger): Redis {
-  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1000, commandTimeout: 100 });
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000,
+    commandTimeout: 100,
+  });
   let reported = false;
   redis.on('error', (error) => {
     if (!reported) log.warn({ err: error }, 'Redis unreachable; rate limits are not enforced until it is back');
@@ -95,7 +100,11 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   // Every body this API takes is JSON; anything else is 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
   // Partial updates are JSON Merge Patch (RFC 7396) in all but name, and PATCH clients label them so.
-  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  app.addContentTypeParser(
+    'application/merge-patch+json',
+    { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'error'),
+  );
 
   const database = await openDatabase(config.databaseProvider, config.databaseUrl, auditRecords);
   const snapshot = new ConfigSnapshot();
@@ -113,18 +122,31 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   scheduleService.start(config.snapshotPollMs);
   for (const name of database.migrations.applied) app.log.info({ migration: name }, 'applied migration');
   for (const name of database.migrations.modifiedAfterApply) {
-    app.log.warn({ migration: name }, 'migration.sql changed after it was applied; the database may not match the schema');
+    app.log.warn(
+      { migration: name },
+      'migration.sql changed after it was applied; the database may not match the schema',
+    );
   }
 
   const authService = new AuthService(keyRing, config.adminApiKey);
   if (!authService.enabled) {
-    app.log.warn('AUTHENTICATION IS DISABLED: no API key exists and ADMIN_API_KEY is not set, so anyone who can reach this service can change flags. Create a key (POST /api-keys) or set ADMIN_API_KEY.');
+    app.log.warn(
+      'AUTHENTICATION IS DISABLED: no API key exists and ADMIN_API_KEY is not set, so anyone who can reach this ' +
+        'service can change flags. Create a key (POST /api-keys) or set ADMIN_API_KEY.',
+    );
   }
   const evaluationCounter = new EvaluationCounter();
 
   await registerResponseHeaders(app, config.corsOrigins);
   await registerDocs(app, version);
-  registerMetrics(app, { token: config.metricsToken, requests, evaluations: evaluationCounter, sync, authService, ping: () => database.ping() });
+  registerMetrics(app, {
+    token: config.metricsToken,
+    requests,
+    evaluations: evaluationCounter,
+    sync,
+    authService,
+    ping: () => database.ping(),
+  });
   registerAccessControl(app, authService, { ...config.rateLimits, redis });
 
   await app.register(flagRoutes, { flagService: new FlagService(database.flags, snapshot) });
@@ -132,9 +154,17 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(scheduleRoutes, { scheduleService });
   await app.register(segmentRoutes, { segmentService: new SegmentService(database.segments, snapshot) });
   await app.register(ofrepRoutes, { ofrepService: new OfrepService(snapshot, evaluationCounter) });
-  await app.register(apiKeyRoutes, { apiKeyService: new ApiKeyService(database.apiKeys, keyRing, authService.hasAdminEnvKey) });
+  await app.register(apiKeyRoutes, {
+    apiKeyService: new ApiKeyService(database.apiKeys, keyRing, authService.hasAdminEnvKey),
+  });
   await app.register(auditRoutes, { auditService: new AuditService(database.audit) });
-  await app.register(healthRoutes, { healthService: new HealthService(() => database.ping(), version, () => authService.enabled) });
+  await app.register(healthRoutes, {
+    healthService: new HealthService(
+      () => database.ping(),
+      version,
+      () => authService.enabled,
+    ),
+  });
 
   return app;
 }

@@ -17,7 +17,11 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   // Comma-separated list of allowed origins; "*" allows any origin.
   CORS_ORIGINS: z.string().default('*'),
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024),
   // How often each instance checks the configuration revision (PostgreSQL NOTIFY usually arrives
   // sooner) and looks for due scheduled changes to write to their flags.
   SNAPSHOT_POLL_MS: z.coerce.number().int().min(50).default(1000),
@@ -30,7 +34,13 @@ const envSchema = z.object({
   RATE_LIMIT_WRITES: z.coerce.number().int().min(0).default(300),
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
   // Rate-limit counters shared by every instance; without it each instance counts on its own.
-  REDIS_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()),
+  REDIS_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+  ),
   // When set, GET /metrics requires "Authorization: Bearer <METRICS_TOKEN>".
   METRICS_TOKEN: optionalSecret(16),
   // Time to receive a whole request (guards against slow clients); 0 turns it off.
@@ -76,7 +86,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const e = parsed.data;
-  const origins = e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  const origins = e.CORS_ORIGINS.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -88,7 +100,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     snapshotPollMs: e.SNAPSHOT_POLL_MS,
     adminApiKey: e.ADMIN_API_KEY,
-    rateLimits: { evaluations: e.RATE_LIMIT_EVALUATIONS, writes: e.RATE_LIMIT_WRITES, windowMs: e.RATE_LIMIT_WINDOW_MS },
+    rateLimits: {
+      evaluations: e.RATE_LIMIT_EVALUATIONS,
+      writes: e.RATE_LIMIT_WRITES,
+      windowMs: e.RATE_LIMIT_WINDOW_MS,
+    },
     redisUrl: e.REDIS_URL,
     metricsToken: e.METRICS_TOKEN,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,

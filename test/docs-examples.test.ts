@@ -30,7 +30,9 @@ const isVolatile = (key: string, value: unknown) => VOLATILE.has(key) || (key ==
 function normalise(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(normalise);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, isVolatile(k, v) ? `<${typeof v}>` : normalise(v)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, isVolatile(k, v) ? `<${typeof v}>` : normalise(v)]),
+    );
   }
   return value;
 }
@@ -41,21 +43,40 @@ describe('API_EXAMPLES.md, run against a live server', () => {
   const server = useTestServer();
 
   it('has examples for every endpoint', () => {
-    const documented = examples.map((e) => / (?:-X (\w+) )?'?http:\/\/localhost:8000(\/[^\s/?']*)/.exec(e.command)!.slice(1).join(' '));
-    for (const endpoint of [' /health', 'POST /flags', ' /flags', 'PUT /flags', 'PATCH /flags', 'DELETE /flags', ' /users', 'POST /segments', 'DELETE /segments', 'POST /evaluate', 'POST /ofrep', ' /audit', 'POST /api-keys']) {
+    const documented = examples.map((e) =>
+      / (?:-X (\w+) )?'?http:\/\/localhost:8000(\/[^\s/?']*)/.exec(e.command)!.slice(1).join(' '),
+    );
+    for (const endpoint of [
+      ' /health',
+      'POST /flags',
+      ' /flags',
+      'PUT /flags',
+      'PATCH /flags',
+      'DELETE /flags',
+      ' /users',
+      'POST /segments',
+      'DELETE /segments',
+      'POST /evaluate',
+      'POST /ofrep',
+      ' /audit',
+      'POST /api-keys',
+    ]) {
       expect(documented).toContain(endpoint);
     }
     expect(examples.length).toBeGreaterThanOrEqual(20);
   });
 
   // In document order: later examples depend on the flags earlier ones create.
-  it.each(examples.map((e, i) => [i + 1, e.command.split('\n')[0], e] as const))('example %i: %s', async (_n, _title, example) => {
-    const command = `${example.command.replaceAll('http://localhost:8000', server.baseUrl())} -w '\\n%{http_code}'`;
-    const { stdout } = await run('bash', ['-c', command]);
-    const split = stdout.lastIndexOf('\n');
-    expect(Number(stdout.slice(split + 1))).toBe(example.status);
-    const body = stdout.slice(0, split);
-    if (example.body === undefined) expect(body).toBe('');
-    else expect(normalise(JSON.parse(body))).toEqual(normalise(example.body));
-  });
+  it.each(examples.map((e, i) => [i + 1, e.command.split('\n')[0], e] as const))(
+    'example %i: %s',
+    async (_n, _title, example) => {
+      const command = `${example.command.replaceAll('http://localhost:8000', server.baseUrl())} -w '\\n%{http_code}'`;
+      const { stdout } = await run('bash', ['-c', command]);
+      const split = stdout.lastIndexOf('\n');
+      expect(Number(stdout.slice(split + 1))).toBe(example.status);
+      const body = stdout.slice(0, split);
+      if (example.body === undefined) expect(body).toBe('');
+      else expect(normalise(JSON.parse(body))).toEqual(normalise(example.body));
+    },
+  );
 });

@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase, postgresAdminUrl, type TestDatabase } from './helpers.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<{ value: T; ms: number }> {
+async function waitFor<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+): Promise<{ value: T; ms: number }> {
   const started = performance.now();
   for (;;) {
     const value = await read();
@@ -49,16 +53,28 @@ describe.skipIf(!postgresAdminUrl)('two instances on one PostgreSQL', () => {
     expect((await send(a, 'POST', '/flags', { flag_name: 'shared', status: true })).status).toBe(201);
     // The writer sees its own write at once.
     expect(await evaluate(a, 'shared')).toBe(true);
-    const created = await waitFor(() => evaluate(b, 'shared'), (v) => v === true, 2000);
+    const created = await waitFor(
+      () => evaluate(b, 'shared'),
+      (v) => v === true,
+      2000,
+    );
     expect(created.value).toBe(true);
     expect(created.ms).toBeLessThan(1000);
 
     expect((await send(a, 'PUT', '/flags/shared', { status: false })).status).toBe(200);
-    const updated = await waitFor(() => evaluate(b, 'shared'), (v) => v === false, 2000);
+    const updated = await waitFor(
+      () => evaluate(b, 'shared'),
+      (v) => v === false,
+      2000,
+    );
     expect(updated.ms).toBeLessThan(1000);
 
     expect((await send(b, 'DELETE', '/flags/shared')).status).toBe(204);
-    const deleted = await waitFor(() => evaluate(a, 'shared'), (v) => v === 404, 2000);
+    const deleted = await waitFor(
+      () => evaluate(a, 'shared'),
+      (v) => v === 404,
+      2000,
+    );
     expect(deleted.ms).toBeLessThan(1000);
 
     // Each read only the rows the other changed: neither read everything again after its start.
@@ -74,24 +90,39 @@ describe.skipIf(!postgresAdminUrl)('two instances on one PostgreSQL', () => {
     const { a, b, database } = instances;
     const admin = new pg.Client({ connectionString: postgresAdminUrl });
     await admin.connect();
-    const killed = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
-      new URL(database.url).pathname.slice(1),
-    ]);
+    const killed = await admin.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [new URL(database.url).pathname.slice(1)],
+    );
     await admin.end();
     expect(killed.rowCount).toBeGreaterThan(0);
 
     // The listener reconnects within about a second; writes reconnect on their own.
-    const write = await waitFor(() => send(a, 'POST', '/flags', { flag_name: 'after_kill', status: true }).then((r) => r.status), (s) => s === 201, 5000);
+    const write = await waitFor(
+      () => send(a, 'POST', '/flags', { flag_name: 'after_kill', status: true }).then((r) => r.status),
+      (s) => s === 201,
+      5000,
+    );
     expect(write.value).toBe(201);
-    const seen = await waitFor(() => evaluate(b, 'after_kill'), (v) => v === true, 5000);
+    const seen = await waitFor(
+      () => evaluate(b, 'after_kill'),
+      (v) => v === true,
+      5000,
+    );
     expect(seen.value).toBe(true);
   });
 
   it('an API key created or revoked through one instance is accepted or refused by the other within a second', async () => {
     const { a, b } = instances;
     // The first key (created while the service is open) locks both instances for callers without one.
-    const adminKey = ((await (await send(a, 'POST', '/api-keys', { name: 'ops', scope: 'admin' })).json()) as { secret: string }).secret;
-    const locked = await waitFor(() => send(b, 'GET', '/users/alice123/flags').then((r) => r.status), (s) => s === 401, 2000);
+    const adminKey = (
+      (await (await send(a, 'POST', '/api-keys', { name: 'ops', scope: 'admin' })).json()) as { secret: string }
+    ).secret;
+    const locked = await waitFor(
+      () => send(b, 'GET', '/users/alice123/flags').then((r) => r.status),
+      (s) => s === 401,
+      2000,
+    );
     expect(locked.ms).toBeLessThan(1000);
 
     const withKey = (server: ServerProcess, key: string, method: string, path: string, body?: object) =>
@@ -103,15 +134,24 @@ describe.skipIf(!postgresAdminUrl)('two instances on one PostgreSQL', () => {
     const created = await withKey(a, adminKey, 'POST', '/api-keys', { name: 'checkout', scope: 'evaluate' });
     expect(created.status).toBe(201);
     const { id, secret } = (await created.json()) as { id: string; secret: string };
-    const evaluateWith = (server: ServerProcess) => withKey(server, secret, 'GET', '/users/alice123/flags').then((r) => r.status);
+    const evaluateWith = (server: ServerProcess) =>
+      withKey(server, secret, 'GET', '/users/alice123/flags').then((r) => r.status);
 
     expect(await evaluateWith(a)).toBe(200);
-    const accepted = await waitFor(() => evaluateWith(b), (s) => s === 200, 2000);
+    const accepted = await waitFor(
+      () => evaluateWith(b),
+      (s) => s === 200,
+      2000,
+    );
     expect(accepted.ms).toBeLessThan(1000);
 
     expect((await withKey(b, adminKey, 'DELETE', `/api-keys/${id}`)).status).toBe(200);
     expect(await evaluateWith(b)).toBe(401);
-    const refused = await waitFor(() => evaluateWith(a), (s) => s === 401, 2000);
+    const refused = await waitFor(
+      () => evaluateWith(a),
+      (s) => s === 401,
+      2000,
+    );
     expect(refused.ms).toBeLessThan(1000);
 
     // Nothing about a key reaches the logs.
@@ -137,9 +177,18 @@ describe.skipIf(!postgresAdminUrl || !redisUrl)('two instances sharing rate-limi
       body: JSON.stringify({ name: 'limited', scope: 'evaluate' }),
     });
     const { secret } = (await created.json()) as { secret: string };
-    const evaluate = (server: ServerProcess) => fetch(`${server.baseUrl}/users/u/flags`, { headers: { 'x-api-key': secret } });
+    const evaluate = (server: ServerProcess) =>
+      fetch(`${server.baseUrl}/users/u/flags`, { headers: { 'x-api-key': secret } });
     // Until B has heard of the key it answers 401, which the limiter never counts: one request of 6 used.
-    expect((await waitFor(() => evaluate(b).then((r) => r.status), (s) => s === 200, 2000)).value).toBe(200);
+    expect(
+      (
+        await waitFor(
+          () => evaluate(b).then((r) => r.status),
+          (s) => s === 200,
+          2000,
+        )
+      ).value,
+    ).toBe(200);
 
     const statuses: number[] = [];
     for (const server of [a, b, a, b, a]) statuses.push((await evaluate(server)).status);
@@ -159,21 +208,42 @@ describe.skipIf(!postgresAdminUrl)('two instances and a scheduled change', () =>
   it('is followed by both at its time and written to the flag exactly once', async () => {
     const { a, b } = instances;
     const post = (server: ServerProcess, path: string, body: object) =>
-      fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${server.baseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     expect((await post(a, '/flags', { flag_name: 'launch', status: false })).status).toBe(201);
     const at = Date.now() + 1000;
-    expect((await post(a, '/flags/launch/schedules', { at: new Date(at).toISOString(), set: { status: true } })).status).toBe(201);
-    const enabledOn = async (server: ServerProcess) => ((await (await fetch(`${server.baseUrl}/users/alice/flags/launch`)).json()) as { enabled: boolean }).enabled;
+    expect(
+      (await post(a, '/flags/launch/schedules', { at: new Date(at).toISOString(), set: { status: true } })).status,
+    ).toBe(201);
+    const enabledOn = async (server: ServerProcess) =>
+      ((await (await fetch(`${server.baseUrl}/users/alice/flags/launch`)).json()) as { enabled: boolean }).enabled;
 
     // B hears of the new flag within a second; until then it answers 404, not "off".
-    expect((await waitFor(() => enabledOn(b), (on) => on !== undefined, 1000)).value).toBe(false);
-    const switched = await waitFor(() => enabledOn(b), (on) => on, 3000);
+    expect(
+      (
+        await waitFor(
+          () => enabledOn(b),
+          (on) => on !== undefined,
+          1000,
+        )
+      ).value,
+    ).toBe(false);
+    const switched = await waitFor(
+      () => enabledOn(b),
+      (on) => on,
+      3000,
+    );
     expect(switched.value).toBe(true);
     expect(Date.now()).toBeGreaterThanOrEqual(at);
     expect(Date.now() - at).toBeLessThan(1000);
 
     await new Promise((r) => setTimeout(r, 1500));
-    const history = (await (await fetch(`${a.baseUrl}/flags/launch/history`)).json()) as { entries: { action: string }[] };
+    const history = (await (await fetch(`${a.baseUrl}/flags/launch/history`)).json()) as {
+      entries: { action: string }[];
+    };
     expect(history.entries.filter((e) => e.action === 'schedule.applied')).toHaveLength(1);
     expect(await enabledOn(a)).toBe(true);
   });

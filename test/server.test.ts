@@ -36,7 +36,11 @@ describe('the real server process', () => {
     expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
     expect((await fetch(`${server.baseUrl}/docs/`)).status).toBe(200);
 
-    const lines = server.logs().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const lines = server
+      .logs()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
     const completed = lines.find((l) => l.msg === 'request completed' && l.res?.statusCode === 201);
     expect(completed).toMatchObject({ level: 30, reqId: expect.any(String) });
     expect(lines.some((l) => l.migration === '20261127000000_create_flags')).toBe(true);
@@ -53,7 +57,9 @@ describe('the real server process', () => {
     let response = '';
     socket.on('data', (chunk) => (response += chunk));
     // Headers and half the body: the request has started but cannot finish yet.
-    socket.write(`POST /flags HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+    socket.write(
+      `POST /flags HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
+    );
     await new Promise((r) => setTimeout(r, 200));
 
     const exited = once(server.process, 'exit');

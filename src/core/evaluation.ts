@@ -14,7 +14,8 @@ import type { Flag, Rule, Variant } from './model.js';
 import { bucketBasisPoints, chooseVariant, variantBucketBasisPoints } from './rollout.js';
 import { type Attributes, inSegment, matchesAll, type SegmentDefinition } from './targeting.js';
 
-export type EvaluationReason = 'FLAG_DISABLED' | 'PREREQUISITE_FAILED' | 'OVERRIDE' | 'RULE_MATCH' | 'IN_ROLLOUT' | 'OUT_OF_ROLLOUT';
+export type EvaluationReason =
+  'FLAG_DISABLED' | 'PREREQUISITE_FAILED' | 'OVERRIDE' | 'RULE_MATCH' | 'IN_ROLLOUT' | 'OUT_OF_ROLLOUT';
 
 export interface Decision {
   readonly flag: Flag;
@@ -51,24 +52,37 @@ function variantOf(flag: Flag, userId: string, rule: Rule | undefined): Variant 
   return flag.variants.find((v) => v.key === key);
 }
 
-function prerequisitesHold(flag: Flag, userId: string, attributes: Attributes, lookups: Lookups, depth: number): boolean {
+function prerequisitesHold(
+  flag: Flag,
+  userId: string,
+  attributes: Attributes,
+  lookups: Lookups,
+  depth: number,
+): boolean {
   if (depth >= MAX_PREREQUISITE_DEPTH) return false;
   for (const prerequisite of flag.prerequisites) {
     const required = lookups.flag(prerequisite.flag);
     if (!required) return false;
     const decision = decideAt(required, userId, attributes, lookups, depth + 1);
-    if (!decision.enabled || (prerequisite.variant !== null && decision.variant?.key !== prerequisite.variant)) return false;
+    if (!decision.enabled || (prerequisite.variant !== null && decision.variant?.key !== prerequisite.variant))
+      return false;
   }
   return true;
 }
 
-export function decide(flag: Flag, userId: string, attributes: Attributes = NO_ATTRIBUTES, lookups: Lookups = NOTHING): Decision {
+export function decide(
+  flag: Flag,
+  userId: string,
+  attributes: Attributes = NO_ATTRIBUTES,
+  lookups: Lookups = NOTHING,
+): Decision {
   return decideAt(flag, userId, attributes, lookups, 0);
 }
 
 function decideAt(flag: Flag, userId: string, attributes: Attributes, lookups: Lookups, depth: number): Decision {
   const bucket = bucketBasisPoints(userId, flag.name);
-  if (!flag.status) return { flag, enabled: false, reason: 'FLAG_DISABLED', bucketBasisPoints: bucket, variant: undefined };
+  if (!flag.status)
+    return { flag, enabled: false, reason: 'FLAG_DISABLED', bucketBasisPoints: bucket, variant: undefined };
   if (flag.prerequisites.length > 0 && !prerequisitesHold(flag, userId, attributes, lookups, depth)) {
     return { flag, enabled: false, reason: 'PREREQUISITE_FAILED', bucketBasisPoints: bucket, variant: undefined };
   }
@@ -76,7 +90,11 @@ function decideAt(flag: Flag, userId: string, attributes: Attributes, lookups: L
   if (flag.overrides.length > 0) {
     const override = flag.overrides.find((o) => o.userId === userId);
     if (override) {
-      const variant = !override.enabled ? undefined : override.variant !== null ? flag.variants.find((v) => v.key === override.variant) : variantOf(flag, userId, undefined);
+      const variant = !override.enabled
+        ? undefined
+        : override.variant !== null
+          ? flag.variants.find((v) => v.key === override.variant)
+          : variantOf(flag, userId, undefined);
       return { flag, enabled: override.enabled, reason: 'OVERRIDE', bucketBasisPoints: bucket, variant };
     }
   }
@@ -84,11 +102,23 @@ function decideAt(flag: Flag, userId: string, attributes: Attributes, lookups: L
   for (const rule of flag.rules) {
     if (!ruleMatches(rule, userId, attributes, lookups)) continue;
     const enabled = bucket < rule.rolloutBasisPoints;
-    return { flag, enabled, reason: 'RULE_MATCH', bucketBasisPoints: bucket, variant: enabled ? variantOf(flag, userId, rule) : undefined };
+    return {
+      flag,
+      enabled,
+      reason: 'RULE_MATCH',
+      bucketBasisPoints: bucket,
+      variant: enabled ? variantOf(flag, userId, rule) : undefined,
+    };
   }
 
   const enabled = bucket < flag.rolloutBasisPoints;
-  return { flag, enabled, reason: enabled ? 'IN_ROLLOUT' : 'OUT_OF_ROLLOUT', bucketBasisPoints: bucket, variant: enabled ? variantOf(flag, userId, undefined) : undefined };
+  return {
+    flag,
+    enabled,
+    reason: enabled ? 'IN_ROLLOUT' : 'OUT_OF_ROLLOUT',
+    bucketBasisPoints: bucket,
+    variant: enabled ? variantOf(flag, userId, undefined) : undefined,
+  };
 }
 
 /**
@@ -96,7 +126,12 @@ function decideAt(flag: Flag, userId: string, attributes: Attributes, lookups: L
  * percentage only, and then the bucket alone answers, without building a decision (all-flags
  * evaluation of 1,000 flags does this 1,000 times per request).
  */
-export function isOn(flag: Flag, userId: string, attributes: Attributes = NO_ATTRIBUTES, lookups: Lookups = NOTHING): boolean {
+export function isOn(
+  flag: Flag,
+  userId: string,
+  attributes: Attributes = NO_ATTRIBUTES,
+  lookups: Lookups = NOTHING,
+): boolean {
   if (!flag.status) return false;
   const percentageOnly = flag.rules.length === 0 && flag.overrides.length === 0 && flag.prerequisites.length === 0;
   if (percentageOnly) return bucketBasisPoints(userId, flag.name) < flag.rolloutBasisPoints;

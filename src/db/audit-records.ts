@@ -4,7 +4,14 @@ import type { AuditRow, AuditTable } from './prisma-tables.js';
 /** Writes one entry in the caller's transaction; before and after are already in the audit log's shape. */
 export function recordAudit(
   table: AuditTable,
-  entry: { actor: Actor; action: string; targetType: AuditTargetType; target: string; before: object | null; after: object | null },
+  entry: {
+    actor: Actor;
+    action: string;
+    targetType: AuditTargetType;
+    target: string;
+    before: object | null;
+    after: object | null;
+  },
 ): Promise<AuditRow> {
   return table.create({
     data: {

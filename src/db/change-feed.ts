@@ -19,7 +19,9 @@ export const silentChangeFeed: ChangeFeed = {
 const CHANNEL = 'config_changed';
 const RECONNECT_DELAY_MS = 1000;
 
-/** LISTENs on a dedicated connection and reconnects after losing it (calling onChange, as changes may have been missed). */
+/**
+ * LISTENs on a dedicated connection and reconnects after losing it (calling onChange, as changes may have been missed).
+ */
 export class PostgresChangeFeed implements ChangeFeed {
   private client: pg.Client | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;

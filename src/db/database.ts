@@ -2,7 +2,15 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { DatabaseProvider } from '../config.js';
-import type { ApiKeyRepository, AuditLog, AuditRecords, ConfigReader, FlagRepository, ScheduleRepository, SegmentRepository } from './repositories.js';
+import type {
+  ApiKeyRepository,
+  AuditLog,
+  AuditRecords,
+  ConfigReader,
+  FlagRepository,
+  ScheduleRepository,
+  SegmentRepository,
+} from './repositories.js';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client.js';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
 import { migrate, type MigrationReport } from './migrate.js';
@@ -51,7 +59,11 @@ function postgresPool(url: string): pg.Pool {
  * Migrates the database, then connects Prisma through the driver adapter for its provider. Writes
  * record their audit entries in the shape auditRecords gives.
  */
-export async function openDatabase(provider: DatabaseProvider, url: string, auditRecords: AuditRecords): Promise<Database> {
+export async function openDatabase(
+  provider: DatabaseProvider,
+  url: string,
+  auditRecords: AuditRecords,
+): Promise<Database> {
   const migrations = await migrate(provider, url);
 
   // A generated client only accepts the adapter of its own provider, hence one client per provider.

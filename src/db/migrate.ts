@@ -64,13 +64,17 @@ function plan(migrations: Migration[], rows: AppliedRow[]): { pending: Migration
     pending: migrations.filter((m) => !applied.has(m.name)),
     report: {
       applied: [],
-      modifiedAfterApply: migrations.filter((m) => applied.has(m.name) && applied.get(m.name) !== m.checksum).map((m) => m.name),
+      modifiedAfterApply: migrations
+        .filter((m) => applied.has(m.name) && applied.get(m.name) !== m.checksum)
+        .map((m) => m.name),
     },
   };
 }
 
 function migrationFailed(migration: Migration, error: unknown): Error {
-  return new Error(`Migration ${migration.name} failed and was rolled back: ${(error as Error).message}`, { cause: error });
+  return new Error(`Migration ${migration.name} failed and was rolled back: ${(error as Error).message}`, {
+    cause: error,
+  });
 }
 
 const SQLITE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
@@ -103,7 +107,9 @@ function migrateSqlite(url: string, migrations: Migration[]): MigrationReport {
     // WAL lets readers and the writer work at the same time; the mode is stored in the file.
     db.pragma('journal_mode = WAL');
     db.exec(SQLITE_MIGRATIONS_TABLE);
-    const rows = db.prepare('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"').all() as AppliedRow[];
+    const rows = db
+      .prepare('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"')
+      .all() as AppliedRow[];
     const { pending, report } = plan(migrations, rows);
     const record = db.prepare(
       `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
@@ -113,7 +119,9 @@ function migrateSqlite(url: string, migrations: Migration[]): MigrationReport {
       const startedAt = Date.now();
       // IMMEDIATE takes the write lock first, so two processes starting together apply each migration once.
       const applyOnce = db.transaction(() => {
-        const again = db.prepare('SELECT 1 FROM "_prisma_migrations" WHERE migration_name = ? AND finished_at IS NOT NULL').get(migration.name);
+        const again = db
+          .prepare('SELECT 1 FROM "_prisma_migrations" WHERE migration_name = ? AND finished_at IS NOT NULL')
+          .get(migration.name);
         if (again) return;
         db.exec(migration.sql);
         record.run(randomUUID(), migration.checksum, migration.name, startedAt, Date.now());
@@ -137,7 +145,9 @@ async function migratePostgres(url: string, migrations: Migration[]): Promise<Mi
   try {
     await client.query('SELECT pg_advisory_lock($1)', [PRISMA_ADVISORY_LOCK_KEY]);
     await client.query(POSTGRES_MIGRATIONS_TABLE);
-    const { rows } = await client.query<AppliedRow>('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"');
+    const { rows } = await client.query<AppliedRow>(
+      'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"',
+    );
     const { pending, report } = plan(migrations, rows);
     for (const migration of pending) {
       await client.query('BEGIN');

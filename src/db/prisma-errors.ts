@@ -14,7 +14,9 @@ function isConnectivityError(error: unknown): boolean {
   const code = prismaCode(error);
   if (code && /^P10(0[0-2]|1[0-7])$|^P2024$/.test(code)) return true;
   const text = `${(error as Error)?.message ?? ''} ${(error as { cause?: Error })?.cause?.message ?? ''}`;
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|terminating connection|Connection terminated|database .* does not exist|not currently accepting connections|SQLITE_CANTOPEN|SQLITE_IOERR|SQLITE_BUSY|unable to open|database is locked|not open|Transaction already closed|Unable to start a transaction|is not queryable/i.test(text);
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|terminating connection|Connection terminated|database .* does not exist|not currently accepting connections|SQLITE_CANTOPEN|SQLITE_IOERR|SQLITE_BUSY|unable to open|database is locked|not open|Transaction already closed|Unable to start a transaction|is not queryable/i.test(
+    text,
+  );
 }
 
 export interface ErrorMessages {
@@ -24,7 +26,8 @@ export interface ErrorMessages {
 
 /** Maps a Prisma error to the domain error it means; anything else is a bug and stays a 500. */
 export function translatePrismaError(error: unknown, messages: ErrorMessages = {}): never {
-  if (error instanceof ConflictError || error instanceof NotFoundError || error instanceof ServiceUnavailableError) throw error;
+  if (error instanceof ConflictError || error instanceof NotFoundError || error instanceof ServiceUnavailableError)
+    throw error;
   const code = prismaCode(error);
   if (code === UNIQUE_VIOLATION && messages.conflict) throw new ConflictError(messages.conflict);
   if (code === RECORD_NOT_FOUND && messages.notFound) throw new NotFoundError(messages.notFound);

@@ -1,10 +1,49 @@
 import { ConflictError, NotFoundError } from '../errors.js';
 import { recordAudit } from './audit-records.js';
-import type { Actor, ApiKey, ApiKeyScope, AuditEntry, AuditTargetType, Flag, FlagChanges, NewApiKey, NewFlag, NewScheduledChange, NewSegment, ScheduledChange, Segment, SegmentChanges } from '../core/model.js';
-import type { ApiKeyRepository, AuditLog, AuditRecords, AuditQuery, ChangedRows, CommittedConfig, ConfigAtRevision, ConfigChanges, ConfigReader, FlagRepository, FlagWriteCheck, RevisionSpan, ScheduleRepository, SegmentRepository } from './repositories.js';
+import type {
+  Actor,
+  ApiKey,
+  ApiKeyScope,
+  AuditEntry,
+  AuditTargetType,
+  Flag,
+  FlagChanges,
+  NewApiKey,
+  NewFlag,
+  NewScheduledChange,
+  NewSegment,
+  ScheduledChange,
+  Segment,
+  SegmentChanges,
+} from '../core/model.js';
+import type {
+  ApiKeyRepository,
+  AuditLog,
+  AuditRecords,
+  AuditQuery,
+  ChangedRows,
+  CommittedConfig,
+  ConfigAtRevision,
+  ConfigChanges,
+  ConfigReader,
+  FlagRepository,
+  FlagWriteCheck,
+  RevisionSpan,
+  ScheduleRepository,
+  SegmentRepository,
+} from './repositories.js';
 import { translatePrismaError } from './prisma-errors.js';
 import type { ApiKeyRow, PrismaStore, TransactionTables } from './prisma-tables.js';
-import { toFlag, toFlagRow, toFlagRowChanges, toScheduledChange, toScheduledChangeRow, toSegment, toSegmentRow, toSegmentRowChanges } from './stored-rows.js';
+import {
+  toFlag,
+  toFlagRow,
+  toFlagRowChanges,
+  toScheduledChange,
+  toScheduledChangeRow,
+  toSegment,
+  toSegmentRow,
+  toSegmentRowChanges,
+} from './stored-rows.js';
 
 // The single row of config_revision, created by its migration.
 const REVISION_ROW = { where: { id: 1 } };
@@ -16,7 +55,10 @@ const REVISION_ROW = { where: { id: 1 } };
  * updated deadlocked on PostgreSQL (40P01, a 500). Checks made inside a write now also hold until it
  * commits. Writes are rare and were serialised at that row already; only the waiting moves earlier.
  */
-function inWriteTransaction<T>(store: PrismaStore, work: (tx: TransactionTables, revisionBefore: number) => Promise<T>): Promise<T> {
+function inWriteTransaction<T>(
+  store: PrismaStore,
+  work: (tx: TransactionTables, revisionBefore: number) => Promise<T>,
+): Promise<T> {
   return store.$transaction(async (tx) => {
     // An UPDATE that changes nothing still locks the row (and, on SQLite, the database for writing).
     const { revision } = await tx.configRevision.update({ ...REVISION_ROW, data: { revision: { increment: 0 } } });
@@ -31,7 +73,10 @@ async function revisionsOf(tx: TransactionTables, before: number): Promise<Revis
 
 async function committedConfig(tx: TransactionTables): Promise<CommittedConfig> {
   const [flags, segments] = await Promise.all([tx.flag.findMany(), tx.segment.findMany()]);
-  return { flags: new Map(flags.map((row) => [row.name, toFlag(row)])), segmentNames: new Set(segments.map((row) => row.name)) };
+  return {
+    flags: new Map(flags.map((row) => [row.name, toFlag(row)])),
+    segmentNames: new Set(segments.map((row) => row.name)),
+  };
 }
 
 /**
@@ -74,24 +119,47 @@ export class PrismaConfigReader implements ConfigReader {
       this.store.segment.findMany(),
       this.store.scheduledChange.findMany({ where: { appliedAt: null }, orderBy: { at: 'asc' } }),
     ]).catch((e) => translatePrismaError(e));
-    return { revision, flags: flags.map(toFlag), apiKeys: keys.map(toApiKey), segments: segments.map(toSegment), schedules: schedules.map(toScheduledChange) };
+    return {
+      revision,
+      flags: flags.map(toFlag),
+      apiKeys: keys.map(toApiKey),
+      segments: segments.map(toSegment),
+      schedules: schedules.map(toScheduledChange),
+    };
   }
 
   async changesSince(revision: number): Promise<ConfigChanges | undefined> {
-    const log = await this.store.configChange.findMany({ where: { revision: { gt: revision } }, orderBy: { revision: 'asc' } }).catch((e) => translatePrismaError(e));
+    const log = await this.store.configChange
+      .findMany({ where: { revision: { gt: revision } }, orderBy: { revision: 'asc' } })
+      .catch((e) => translatePrismaError(e));
     // Nothing after it: current (a poll and a notice can both ask), or the database went back (restored).
     if (log.length === 0) return (await this.revision()) === revision ? unchangedSince(revision) : undefined;
     // Each revision logs one row, so an unbroken run from the next revision on names every change since.
     if (log.some((change, i) => change.revision !== revision + 1 + i)) return undefined;
-    const keysIn = (table: string) => [...new Set(log.filter((change) => change.tableName === table).map((change) => change.key))];
-    const [flagNames, keyIds, segmentNames, scheduleIds] = [keysIn('flags'), keysIn('api_keys'), keysIn('segments'), keysIn('scheduled_changes')];
-    const rowsWith = <Row>(keys: string[], read: () => Promise<Row[]>) => (keys.length === 0 ? Promise.resolve([]) : read());
+    const keysIn = (table: string) => [
+      ...new Set(log.filter((change) => change.tableName === table).map((change) => change.key)),
+    ];
+    const [flagNames, keyIds, segmentNames, scheduleIds] = [
+      keysIn('flags'),
+      keysIn('api_keys'),
+      keysIn('segments'),
+      keysIn('scheduled_changes'),
+    ];
+    const rowsWith = <Row>(keys: string[], read: () => Promise<Row[]>) =>
+      keys.length === 0 ? Promise.resolve([]) : read();
     // Read after the log: a change landing in between makes the rows newer, never older.
     const [flags, keys, segments, schedules] = await Promise.all([
       rowsWith(flagNames, () => this.store.flag.findMany({ where: { name: { in: flagNames } } })),
-      rowsWith(keyIds, () => this.store.apiKey.findMany({ where: { id: { in: keyIds } }, orderBy: { createdAt: 'asc' } })),
+      rowsWith(keyIds, () =>
+        this.store.apiKey.findMany({ where: { id: { in: keyIds } }, orderBy: { createdAt: 'asc' } }),
+      ),
       rowsWith(segmentNames, () => this.store.segment.findMany({ where: { name: { in: segmentNames } } })),
-      rowsWith(scheduleIds, () => this.store.scheduledChange.findMany({ where: { id: { in: scheduleIds }, appliedAt: null }, orderBy: { at: 'asc' } })),
+      rowsWith(scheduleIds, () =>
+        this.store.scheduledChange.findMany({
+          where: { id: { in: scheduleIds }, appliedAt: null },
+          orderBy: { at: 'asc' },
+        }),
+      ),
     ]).catch((e) => translatePrismaError(e));
     return {
       revision: log[log.length - 1].revision,
@@ -125,17 +193,36 @@ export class PrismaFlagRepository implements FlagRepository {
     return inWriteTransaction(this.store, async (tx, revisionBefore) => {
       if (check) check(await committedConfig(tx));
       const created = toFlag(await tx.flag.create({ data: toFlagRow(flag) }));
-      await recordAudit(tx.auditEntry, { actor, action: 'flag.created', targetType: 'flag', target: flag.name, before: null, after: this.records.flag(created) });
+      await recordAudit(tx.auditEntry, {
+        actor,
+        action: 'flag.created',
+        targetType: 'flag',
+        target: flag.name,
+        before: null,
+        after: this.records.flag(created),
+      });
       return { flag: created, revisions: await revisionsOf(tx, revisionBefore) };
     }).catch((e) => translatePrismaError(e, { conflict: `A flag named "${flag.name}" already exists` }));
   }
 
-  async update(name: string, changes: FlagChanges, actor: Actor, check?: FlagWriteCheck): Promise<{ flag: Flag; revisions: RevisionSpan }> {
+  async update(
+    name: string,
+    changes: FlagChanges,
+    actor: Actor,
+    check?: FlagWriteCheck,
+  ): Promise<{ flag: Flag; revisions: RevisionSpan }> {
     this.assertWritable();
     return inWriteTransaction(this.store, async (tx, revisionBefore) => {
       const before = await existingFlag(tx, name, check);
       const after = toFlag(await tx.flag.update({ where: { name }, data: toFlagRowChanges(changes) }));
-      await recordAudit(tx.auditEntry, { actor, action: 'flag.updated', targetType: 'flag', target: name, before: this.records.flag(before), after: this.records.flag(after) });
+      await recordAudit(tx.auditEntry, {
+        actor,
+        action: 'flag.updated',
+        targetType: 'flag',
+        target: name,
+        before: this.records.flag(before),
+        after: this.records.flag(after),
+      });
       return { flag: after, revisions: await revisionsOf(tx, revisionBefore) };
     }).catch((e) => translatePrismaError(e, { notFound: `Flag "${name}" not found` }));
   }
@@ -146,11 +233,17 @@ export class PrismaFlagRepository implements FlagRepository {
       const before = await existingFlag(tx, name, check);
       await tx.flag.delete({ where: { name } });
       await tx.scheduledChange.deleteMany({ where: { flagName: name } });
-      await recordAudit(tx.auditEntry, { actor, action: 'flag.deleted', targetType: 'flag', target: name, before: this.records.flag(before), after: null });
+      await recordAudit(tx.auditEntry, {
+        actor,
+        action: 'flag.deleted',
+        targetType: 'flag',
+        target: name,
+        before: this.records.flag(before),
+        after: null,
+      });
       return revisionsOf(tx, revisionBefore);
     }).catch((e) => translatePrismaError(e, { notFound: `Flag "${name}" not found` }));
   }
-
 }
 
 export class PrismaSegmentRepository implements SegmentRepository {
@@ -164,7 +257,14 @@ export class PrismaSegmentRepository implements SegmentRepository {
     this.assertWritable();
     return inWriteTransaction(this.store, async (tx) => {
       const created = toSegment(await tx.segment.create({ data: toSegmentRow(segment) }));
-      await recordAudit(tx.auditEntry, { actor, action: 'segment.created', targetType: 'segment', target: segment.name, before: null, after: this.records.segment(created) });
+      await recordAudit(tx.auditEntry, {
+        actor,
+        action: 'segment.created',
+        targetType: 'segment',
+        target: segment.name,
+        before: null,
+        after: this.records.segment(created),
+      });
       return created;
     }).catch((e) => translatePrismaError(e, { conflict: `A segment named "${segment.name}" already exists` }));
   }
@@ -175,7 +275,14 @@ export class PrismaSegmentRepository implements SegmentRepository {
       const before = await tx.segment.findUnique({ where: { name } });
       if (!before) throw new NotFoundError(`Segment "${name}" not found`);
       const after = toSegment(await tx.segment.update({ where: { name }, data: toSegmentRowChanges(changes) }));
-      await recordAudit(tx.auditEntry, { actor, action: 'segment.updated', targetType: 'segment', target: name, before: this.records.segment(toSegment(before)), after: this.records.segment(after) });
+      await recordAudit(tx.auditEntry, {
+        actor,
+        action: 'segment.updated',
+        targetType: 'segment',
+        target: name,
+        before: this.records.segment(toSegment(before)),
+        after: this.records.segment(after),
+      });
       return after;
     }).catch((e) => translatePrismaError(e, { notFound: `Segment "${name}" not found` }));
   }
@@ -187,7 +294,14 @@ export class PrismaSegmentRepository implements SegmentRepository {
       if (!before) throw new NotFoundError(`Segment "${name}" not found`);
       check(await committedConfig(tx));
       await tx.segment.delete({ where: { name } });
-      await recordAudit(tx.auditEntry, { actor, action: 'segment.deleted', targetType: 'segment', target: name, before: this.records.segment(toSegment(before)), after: null });
+      await recordAudit(tx.auditEntry, {
+        actor,
+        action: 'segment.deleted',
+        targetType: 'segment',
+        target: name,
+        before: this.records.segment(toSegment(before)),
+        after: null,
+      });
     }).catch((e) => translatePrismaError(e, { notFound: `Segment "${name}" not found` }));
   }
 }
@@ -200,16 +314,26 @@ export class PrismaScheduleRepository implements ScheduleRepository {
   ) {}
 
   async list(flagName: string): Promise<ScheduledChange[]> {
-    const rows = await this.store.scheduledChange.findMany({ where: { flagName }, orderBy: { at: 'asc' } }).catch((e) => translatePrismaError(e));
+    const rows = await this.store.scheduledChange
+      .findMany({ where: { flagName }, orderBy: { at: 'asc' } })
+      .catch((e) => translatePrismaError(e));
     return rows.map(toScheduledChange);
   }
 
   async create(change: NewScheduledChange, actor: Actor): Promise<ScheduledChange> {
     this.assertWritable();
     return inWriteTransaction(this.store, async (tx) => {
-      if (!(await tx.flag.findUnique({ where: { name: change.flagName } }))) throw new NotFoundError(`Flag "${change.flagName}" not found`);
+      if (!(await tx.flag.findUnique({ where: { name: change.flagName } })))
+        throw new NotFoundError(`Flag "${change.flagName}" not found`);
       const created = toScheduledChange(await tx.scheduledChange.create({ data: toScheduledChangeRow(change) }));
-      await recordAudit(tx.auditEntry, { actor, action: 'schedule.created', targetType: 'flag', target: change.flagName, before: null, after: this.records.schedule(created) });
+      await recordAudit(tx.auditEntry, {
+        actor,
+        action: 'schedule.created',
+        targetType: 'flag',
+        target: change.flagName,
+        before: null,
+        after: this.records.schedule(created),
+      });
       return created;
     }).catch((e) => translatePrismaError(e));
   }
@@ -219,9 +343,19 @@ export class PrismaScheduleRepository implements ScheduleRepository {
     await inWriteTransaction(this.store, async (tx) => {
       const row = await tx.scheduledChange.findUnique({ where: { id } });
       if (!row || row.flagName !== flagName) throw new NotFoundError(`Flag "${flagName}" has no schedule "${id}"`);
-      if (row.appliedAt) throw new ConflictError(`Schedule "${id}" was applied at ${row.appliedAt.toISOString()}; change the flag instead`);
+      if (row.appliedAt)
+        throw new ConflictError(
+          `Schedule "${id}" was applied at ${row.appliedAt.toISOString()}; change the flag instead`,
+        );
       await tx.scheduledChange.delete({ where: { id } });
-      await recordAudit(tx.auditEntry, { actor, action: 'schedule.cancelled', targetType: 'flag', target: flagName, before: this.records.schedule(toScheduledChange(row)), after: null });
+      await recordAudit(tx.auditEntry, {
+        actor,
+        action: 'schedule.cancelled',
+        targetType: 'flag',
+        target: flagName,
+        before: this.records.schedule(toScheduledChange(row)),
+        after: null,
+      });
     }).catch((e) => translatePrismaError(e));
   }
 
@@ -229,13 +363,23 @@ export class PrismaScheduleRepository implements ScheduleRepository {
     this.assertWritable();
     return inWriteTransaction(this.store, async (tx) => {
       // The claim: only one instance's update finds the row still pending.
-      const claimed = await tx.scheduledChange.updateMany({ where: { id, appliedAt: null }, data: { appliedAt: new Date() } });
+      const claimed = await tx.scheduledChange.updateMany({
+        where: { id, appliedAt: null },
+        data: { appliedAt: new Date() },
+      });
       if (claimed.count === 0) return undefined;
       const change = toScheduledChange((await tx.scheduledChange.findUnique({ where: { id } }))!);
       const before = await tx.flag.findUnique({ where: { name: change.flagName } });
       if (!before) return undefined;
       const after = toFlag(await tx.flag.update({ where: { name: change.flagName }, data: change.changes }));
-      await recordAudit(tx.auditEntry, { actor, action: 'schedule.applied', targetType: 'flag', target: change.flagName, before: this.records.flag(toFlag(before)), after: this.records.flag(after) });
+      await recordAudit(tx.auditEntry, {
+        actor,
+        action: 'schedule.applied',
+        targetType: 'flag',
+        target: change.flagName,
+        before: this.records.flag(toFlag(before)),
+        after: this.records.flag(after),
+      });
       return after;
     }).catch((e) => translatePrismaError(e));
   }
@@ -249,7 +393,9 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
   ) {}
 
   async list(): Promise<ApiKey[]> {
-    const rows = await this.store.apiKey.findMany({ orderBy: { createdAt: 'asc' } }).catch((e) => translatePrismaError(e));
+    const rows = await this.store.apiKey
+      .findMany({ orderBy: { createdAt: 'asc' } })
+      .catch((e) => translatePrismaError(e));
     return rows.map(toApiKey);
   }
 
@@ -257,7 +403,14 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
     this.assertWritable();
     return inWriteTransaction(this.store, async (tx) => {
       const created = toApiKey(await tx.apiKey.create({ data: key }));
-      await recordAudit(tx.auditEntry, { actor, action: 'api_key.created', targetType: 'api_key', target: key.id, before: null, after: this.records.apiKey(created) });
+      await recordAudit(tx.auditEntry, {
+        actor,
+        action: 'api_key.created',
+        targetType: 'api_key',
+        target: key.id,
+        before: null,
+        after: this.records.apiKey(created),
+      });
       return created;
     }).catch((e) => translatePrismaError(e));
   }
@@ -268,7 +421,14 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
       const before = await tx.apiKey.findUnique({ where: { id } });
       if (!before || before.revokedAt) throw new NotFoundError(`No active API key with id "${id}"`);
       const after = toApiKey(await tx.apiKey.update({ where: { id }, data: { revokedAt: new Date() } }));
-      await recordAudit(tx.auditEntry, { actor, action: 'api_key.revoked', targetType: 'api_key', target: id, before: this.records.apiKey(toApiKey(before)), after: this.records.apiKey(after) });
+      await recordAudit(tx.auditEntry, {
+        actor,
+        action: 'api_key.revoked',
+        targetType: 'api_key',
+        target: id,
+        before: this.records.apiKey(toApiKey(before)),
+        after: this.records.apiKey(after),
+      });
       return after;
     }).catch((e) => translatePrismaError(e));
   }

@@ -1,4 +1,6 @@
-/** A row of flags; variants, rules, overrides and prerequisites are JSON text (see schema.prisma and stored-rows.ts). */
+/**
+ * A row of flags; variants, rules, overrides and prerequisites are JSON text (see schema.prisma and stored-rows.ts).
+ */
 export interface FlagRow {
   name: string;
   status: boolean;
@@ -70,7 +72,10 @@ export interface ScheduledChangeRow {
 }
 
 export interface ScheduledChangeTable {
-  findMany(args: { where: { flagName?: string; id?: { in: string[] }; appliedAt?: null }; orderBy: { at: 'asc' } }): Promise<ScheduledChangeRow[]>;
+  findMany(args: {
+    where: { flagName?: string; id?: { in: string[] }; appliedAt?: null };
+    orderBy: { at: 'asc' };
+  }): Promise<ScheduledChangeRow[]>;
   findUnique(args: { where: { id: string } }): Promise<ScheduledChangeRow | null>;
   create(args: { data: Omit<ScheduledChangeRow, 'createdAt' | 'appliedAt'> }): Promise<ScheduledChangeRow>;
   updateMany(args: { where: { id: string; appliedAt: null }; data: { appliedAt: Date } }): Promise<{ count: number }>;

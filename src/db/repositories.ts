@@ -1,5 +1,19 @@
 /** What the services need from storage: the repositories, in the core's model (never Prisma's types). */
-import type { Actor, ApiKey, AuditEntry, AuditTargetType, Flag, FlagChanges, NewApiKey, NewFlag, NewScheduledChange, NewSegment, ScheduledChange, Segment, SegmentChanges } from '../core/model.js';
+import type {
+  Actor,
+  ApiKey,
+  AuditEntry,
+  AuditTargetType,
+  Flag,
+  FlagChanges,
+  NewApiKey,
+  NewFlag,
+  NewScheduledChange,
+  NewSegment,
+  ScheduledChange,
+  Segment,
+  SegmentChanges,
+} from '../core/model.js';
 
 export interface AuditQuery {
   targetType?: AuditTargetType;
@@ -87,7 +101,12 @@ export interface FlagRepository {
   /** Throws ConflictError when the name is taken. */
   create(flag: NewFlag, actor: Actor, check?: FlagWriteCheck): Promise<{ flag: Flag; revisions: RevisionSpan }>;
   /** Throws NotFoundError when no flag has that name. */
-  update(name: string, changes: FlagChanges, actor: Actor, check?: FlagWriteCheck): Promise<{ flag: Flag; revisions: RevisionSpan }>;
+  update(
+    name: string,
+    changes: FlagChanges,
+    actor: Actor,
+    check?: FlagWriteCheck,
+  ): Promise<{ flag: Flag; revisions: RevisionSpan }>;
   /** Throws NotFoundError when no flag has that name. */
   delete(name: string, actor: Actor, check?: FlagWriteCheck): Promise<RevisionSpan>;
 }

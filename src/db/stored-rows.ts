@@ -1,6 +1,21 @@
 import type { Condition } from '../core/targeting.js';
 import type { FlagRow, FlagRowData, ScheduledChangeRow, SegmentRow, SegmentRowData } from './prisma-tables.js';
-import type { Flag, FlagChanges, JsonValue, NewFlag, NewScheduledChange, NewSegment, Override, Prerequisite, Rule, ScheduledChange, ScheduledSettings, Segment, SegmentChanges, Variant } from '../core/model.js';
+import type {
+  Flag,
+  FlagChanges,
+  JsonValue,
+  NewFlag,
+  NewScheduledChange,
+  NewSegment,
+  Override,
+  Prerequisite,
+  Rule,
+  ScheduledChange,
+  ScheduledSettings,
+  Segment,
+  SegmentChanges,
+  Variant,
+} from '../core/model.js';
 
 // The JSON columns' stored shapes: snake_case like the columns, basis points like rollout_bp.
 interface StoredVariant {
@@ -21,11 +36,21 @@ interface StoredOverride {
 }
 
 /** A list as JSON text, or null for an empty one (most flags have none). */
-const encodeList = <T, S>(items: readonly T[], encode: (item: T) => S): string | null => (items.length === 0 ? null : JSON.stringify(items.map(encode)));
-const decodeList = <S, T>(text: string | null, decode: (stored: S) => T): T[] => (text === null ? [] : (JSON.parse(text) as S[]).map(decode));
+const encodeList = <T, S>(items: readonly T[], encode: (item: T) => S): string | null =>
+  items.length === 0 ? null : JSON.stringify(items.map(encode));
+const decodeList = <S, T>(text: string | null, decode: (stored: S) => T): T[] =>
+  text === null ? [] : (JSON.parse(text) as S[]).map(decode);
 
-const encodeVariant = (v: Variant): StoredVariant => ({ key: v.key, weight_bp: v.weightBasisPoints, payload: v.payload });
-const decodeVariant = (v: StoredVariant): Variant => ({ key: v.key, weightBasisPoints: v.weight_bp, payload: v.payload });
+const encodeVariant = (v: Variant): StoredVariant => ({
+  key: v.key,
+  weight_bp: v.weightBasisPoints,
+  payload: v.payload,
+});
+const decodeVariant = (v: StoredVariant): Variant => ({
+  key: v.key,
+  weightBasisPoints: v.weight_bp,
+  payload: v.payload,
+});
 const encodeRule = (r: Rule): StoredRule => ({
   segment: r.segment,
   conditions: r.conditions,
@@ -68,7 +93,13 @@ export const toFlagRow = (flag: NewFlag): FlagRowData => ({
   prerequisites: encodeList(flag.prerequisites, asIs),
 });
 
-export function toFlagRowChanges({ variants, rules, overrides, prerequisites, ...changes }: FlagChanges): Partial<Omit<FlagRowData, 'name'>> {
+export function toFlagRowChanges({
+  variants,
+  rules,
+  overrides,
+  prerequisites,
+  ...changes
+}: FlagChanges): Partial<Omit<FlagRowData, 'name'>> {
   return {
     ...changes,
     ...(variants && { variants: encodeList(variants, encodeVariant) }),
@@ -90,7 +121,11 @@ export const toSegmentRow = (segment: NewSegment): SegmentRowData => ({
   userIds: JSON.stringify(segment.userIds),
 });
 
-export function toSegmentRowChanges({ conditions, userIds, ...changes }: SegmentChanges): Partial<Omit<SegmentRowData, 'name'>> {
+export function toSegmentRowChanges({
+  conditions,
+  userIds,
+  ...changes
+}: SegmentChanges): Partial<Omit<SegmentRowData, 'name'>> {
   return {
     ...changes,
     ...(conditions && { conditions: JSON.stringify(conditions) }),
@@ -111,7 +146,10 @@ export const toScheduledChange = ({ changes, ...row }: ScheduledChangeRow): Sche
   return { ...row, changes: settings };
 };
 
-export const toScheduledChangeRow = ({ changes, ...change }: NewScheduledChange): Omit<ScheduledChangeRow, 'createdAt' | 'appliedAt'> => ({
+export const toScheduledChangeRow = ({
+  changes,
+  ...change
+}: NewScheduledChange): Omit<ScheduledChangeRow, 'createdAt' | 'appliedAt'> => ({
   ...change,
   changes: JSON.stringify({ status: changes.status, rollout_bp: changes.rolloutBasisPoints } satisfies StoredSettings),
 });

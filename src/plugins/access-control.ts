@@ -65,7 +65,10 @@ export function registerAccessControl(app: FastifyInstance, authService: AuthSer
     if (max === 0) return undefined;
     const limiter = limits.redis
       ? new RedisRateLimiter(limits.redis, name, max, limits.windowMs, (error) =>
-          app.log.warn({ err: error }, `Redis did not count a request; the ${name} limit is not enforced until it does`),
+          app.log.warn(
+            { err: error },
+            `Redis did not count a request; the ${name} limit is not enforced until it does`,
+          ),
         )
       : new LocalRateLimiter(max, limits.windowMs);
     app.addHook('onClose', async () => limiter.close());
@@ -80,7 +83,10 @@ export function registerAccessControl(app: FastifyInstance, authService: AuthSer
     const required = access;
     // Evaluations count as reads whatever their method (OFREP evaluates with POST).
     const isRead =
-      access === 'evaluate' || route.method === 'GET' || route.method === 'HEAD' || (Array.isArray(route.method) && route.method.every((m) => m === 'GET' || m === 'HEAD'));
+      access === 'evaluate' ||
+      route.method === 'GET' ||
+      route.method === 'HEAD' ||
+      (Array.isArray(route.method) && route.method.every((m) => m === 'GET' || m === 'HEAD'));
     const limiter = isRead ? readLimiter : writeLimiter;
     // Evaluations say how much budget is left only when it has run out (429): three more headers on
     // every evaluation measured several percent of its cost. Writes always say it.

@@ -32,7 +32,8 @@ export async function registerDocs(app: FastifyInstance, version: string): Promi
       info: {
         title: 'Feature Flags Service',
         description:
-          'Feature flags with deterministic percentage rollouts. Send an API key as `Authorization: Bearer <key>` or `X-API-Key` once any key exists. Errors are RFC 9457 problem details.',
+          'Feature flags with deterministic percentage rollouts. Send an API key as `Authorization: Bearer ' +
+          '<key>` or `X-API-Key` once any key exists. Errors are RFC 9457 problem details.',
         version,
       },
       tags: [
@@ -56,10 +57,15 @@ export async function registerDocs(app: FastifyInstance, version: string): Promi
     await pages.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
     let redocBundle: Buffer | undefined;
-    pages.get('/redoc', { schema: { hide: true } }, (_request, reply) => reply.type('text/html; charset=utf-8').send(redocPage));
+    pages.get('/redoc', { schema: { hide: true } }, (_request, reply) =>
+      reply.type('text/html; charset=utf-8').send(redocPage),
+    );
     pages.get('/redoc/redoc.standalone.js', { schema: { hide: true } }, async (_request, reply) => {
       redocBundle ??= await readFile(redocBundlePath);
-      return reply.type('application/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(redocBundle);
+      return reply
+        .type('application/javascript; charset=utf-8')
+        .header('cache-control', 'public, max-age=86400')
+        .send(redocBundle);
     });
   });
 }

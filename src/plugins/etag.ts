@@ -14,7 +14,10 @@ export function etagOnSendScoped(scopeOf: (request: FastifyRequest) => string): 
     reply.header('etag', etag);
     const ifNoneMatch = request.headers['if-none-match'];
     // `*` matches any current representation (RFC 9110 §13.1.2), and a 200 is one.
-    if (ifNoneMatch && (ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag))) {
+    if (
+      ifNoneMatch &&
+      (ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag))
+    ) {
       reply.code(304);
       return '';
     }

@@ -8,5 +8,7 @@ import { z } from 'zod';
  * so they need no validation at run time.
  */
 export function fastSerializerCompiler({ schema }: { schema: unknown }): (data: unknown) => string {
-  return fastJson(z.toJSONSchema(schema as z.ZodType, { target: 'draft-7', io: 'output' }) as Parameters<typeof fastJson>[0]);
+  return fastJson(
+    z.toJSONSchema(schema as z.ZodType, { target: 'draft-7', io: 'output' }) as Parameters<typeof fastJson>[0],
+  );
 }

@@ -10,7 +10,12 @@ export interface MetricsSources {
   /** Also fed by what is answered before routing (see serverOptions in app.ts). */
   requests: RequestMetrics;
   evaluations: EvaluationCounter;
-  sync: { readonly revision: number; readonly lastConfirmedAt: number; readonly reloads: number; readonly partialReloads: number };
+  sync: {
+    readonly revision: number;
+    readonly lastConfirmedAt: number;
+    readonly reloads: number;
+    readonly partialReloads: number;
+  };
   authService: { readonly enabled: boolean };
   ping: () => Promise<void>;
 }
@@ -39,13 +44,19 @@ export class RequestMetrics {
    * and no start time exist: counted under route "unmatched", with no duration. Node gives no method
    * for what it could not parse.
    */
-  readonly countUnrouted = (method: string | undefined, status: number): void => this.observe(method ?? 'UNKNOWN', 'unmatched', status, 0);
+  readonly countUnrouted = (method: string | undefined, status: number): void =>
+    this.observe(method ?? 'UNKNOWN', 'unmatched', status, 0);
 
   observe(method: string, route: string, status: number, seconds: number): void {
     const key = `${method} ${route} ${status}`;
     let series = this.series.get(key);
     if (!series) {
-      series = { labels: { method, route, status_code: String(status) }, count: 0, sum: 0, buckets: new Array(DURATION_BUCKETS.length + 1).fill(0) };
+      series = {
+        labels: { method, route, status_code: String(status) },
+        count: 0,
+        sum: 0,
+        buckets: new Array(DURATION_BUCKETS.length + 1).fill(0),
+      };
       this.series.set(key, series);
     }
     series.count++;
@@ -136,7 +147,9 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
   });
   new Counter({
     name: `${PREFIX}snapshot_partial_reloads_total`,
-    help: 'Reads of only the flags, segments, schedules and keys changed since the snapshot, by another instance or by hand',
+    help:
+      'Reads of only the flags, segments, schedules and keys changed since the snapshot, by another instance or by ' +
+      'hand',
     registers: [registry],
     collect() {
       this.reset();
@@ -156,7 +169,12 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
     help: '1 when a database round trip succeeds at scrape time, else 0',
     registers: [registry],
     async collect() {
-      this.set(await sources.ping().then(() => 1, () => 0));
+      this.set(
+        await sources.ping().then(
+          () => 1,
+          () => 0,
+        ),
+      );
     },
   });
   new Gauge({
@@ -169,7 +187,12 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
   });
 
   app.addHook('onResponse', (request, reply, done) => {
-    requests.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    requests.observe(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
     done();
   });
 

@@ -27,7 +27,13 @@ function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Omit
 /** A 400 listing every invalid field, whether a schema or a service found it. */
 function validationProblem(errors: NonNullable<Problem['errors']>): Omit<Problem, 'instance' | 'request_id'> {
   const summary = errors.map((e) => `${e.pointer.slice(2) || e.location}: ${e.detail}`).join('; ');
-  return { type: typeOf('Validation Error'), title: 'Validation Error', status: 400, detail: `The request is invalid: ${summary}`, errors };
+  return {
+    type: typeOf('Validation Error'),
+    title: 'Validation Error',
+    status: 400,
+    detail: `The request is invalid: ${summary}`,
+    errors,
+  };
 }
 
 function schemaValidationErrors(error: FastifyError): NonNullable<Problem['errors']> {
@@ -36,7 +42,11 @@ function schemaValidationErrors(error: FastifyError): NonNullable<Problem['error
     const keys = (issue.params as { keys?: unknown }).keys;
     // One entry per unknown field, so a client can point at each.
     if (issue.keyword === 'unrecognized_keys' && Array.isArray(keys)) {
-      return keys.map((key) => ({ location, pointer: `#${issue.instancePath.replace(/\/$/, '')}/${key}`, detail: `unknown field "${key}"` }));
+      return keys.map((key) => ({
+        location,
+        pointer: `#${issue.instancePath.replace(/\/$/, '')}/${key}`,
+        detail: `unknown field "${key}"`,
+      }));
     }
     return [{ location, pointer: `#${issue.instancePath}`, detail: issue.message ?? 'is invalid' }];
   });
@@ -47,13 +57,22 @@ export function registerProblemDetails(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     // A service's validation error points at the field, as the schemas' errors do.
     if (error instanceof ValidationError) {
-      return sendProblem(request, reply, validationProblem([{ location: 'body', pointer: `#/${error.pointer}`, detail: error.problem }]));
+      return sendProblem(
+        request,
+        reply,
+        validationProblem([{ location: 'body', pointer: `#/${error.pointer}`, detail: error.problem }]),
+      );
     }
     if (error instanceof DomainError) {
       if (error.status >= 500) request.log.warn({ err: error }, error.message);
       // RFC 9110: a 401 says how to authenticate.
       if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="feature-flags"');
-      return sendProblem(request, reply, { type: typeOf(error.title), title: error.title, status: error.status, detail: error.message });
+      return sendProblem(request, reply, {
+        type: typeOf(error.title),
+        title: error.title,
+        status: error.status,
+        detail: error.message,
+      });
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       return sendProblem(request, reply, validationProblem(schemaValidationErrors(error)));
@@ -103,7 +122,12 @@ export function frameworkErrorProblems(setHeaders: ResponseHeaderSetter, count: 
     setHeaders(request, reply);
     const status = error.statusCode ?? 400;
     const title = titleOf(status);
-    sendProblem(request, reply, { type: typeOf(title), title, status, detail: frameworkErrorDetails[error.code] ?? error.message });
+    sendProblem(request, reply, {
+      type: typeOf(title),
+      title,
+      status,
+      detail: frameworkErrorDetails[error.code] ?? error.message,
+    });
     count(request.method, status);
   };
 }
@@ -128,13 +152,18 @@ export function clientErrorProblems(headers: Record<string, string>, count: Unro
   return function onClientError(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Socket): void {
     // The client is gone: there is no one to answer.
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
-    const { status, detail } = clientErrors[error.code ?? ''] ?? { status: 400, detail: 'The request is not valid HTTP/1.1' };
+    const { status, detail } = clientErrors[error.code ?? ''] ?? {
+      status: 400,
+      detail: 'The request is not valid HTTP/1.1',
+    };
     const title = titleOf(status);
     this.log.trace({ err: error }, 'client error');
     const body = JSON.stringify({ type: typeOf(title), title, status, detail });
     if (socket.writable) {
+      const length = Buffer.byteLength(body);
+      const contentHeaders = `content-type: application/problem+json; charset=utf-8\r\ncontent-length: ${length}`;
       socket.write(
-        `HTTP/1.1 ${status} ${title}\r\n${headerLines}content-type: application/problem+json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${status} ${title}\r\n${headerLines}${contentHeaders}\r\nconnection: close\r\n\r\n${body}`,
       );
       count(undefined, status);
     }

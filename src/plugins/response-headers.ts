@@ -59,7 +59,10 @@ export type ResponseHeaderSetter = (request: FastifyRequest, reply: FastifyReply
 /** The headers every response carries whoever asks: the API security headers, and CORS' fixed part. */
 export function fixedResponseHeaders(corsOrigins: '*' | string[]): Record<string, string> {
   // With a list of origins the answer depends on the Origin header, and caches must know that.
-  return { ...apiSecurityHeaders, ...(corsOrigins === '*' ? { 'access-control-allow-origin': '*' } : { vary: 'Origin' }) };
+  return {
+    ...apiSecurityHeaders,
+    ...(corsOrigins === '*' ? { 'access-control-allow-origin': '*' } : { vary: 'Origin' }),
+  };
 }
 
 export function responseHeaderSetter(corsOrigins: '*' | string[]): ResponseHeaderSetter {
@@ -92,7 +95,8 @@ export async function registerResponseHeaders(app: FastifyInstance, corsOrigins:
     setHeaders(request, reply);
     // RFC 9112 requires a 400 for HTTP/1.1 without Host. Node's own is empty, so Node lets these
     // through (serverOptions) and they are refused here, in the hook every request passes already.
-    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') return done(new BadRequestError('An HTTP/1.1 request must carry a Host header'));
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1')
+      return done(new BadRequestError('An HTTP/1.1 request must carry a Host header'));
     done();
   });
   await app.register(async (preflights) => {

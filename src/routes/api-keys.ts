@@ -1,6 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { apiKeyParamsSchema, apiKeySchema, createApiKeyBodySchema, createdApiKeySchema, toApiKeyResponse } from '../schemas/api-keys.js';
+import {
+  apiKeyParamsSchema,
+  apiKeySchema,
+  createApiKeyBodySchema,
+  createdApiKeySchema,
+  toApiKeyResponse,
+} from '../schemas/api-keys.js';
 import { problemResponses } from '../schemas/problem.js';
 import type { ApiKeyService } from '../services/api-key-service.js';
 

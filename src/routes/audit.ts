@@ -4,7 +4,10 @@ import { flagParamsSchema } from '../schemas/flags.js';
 import { problemResponses } from '../schemas/problem.js';
 import type { AuditPage, AuditService } from '../services/audit-service.js';
 
-const toPageResponse = (page: AuditPage) => ({ entries: page.entries.map(toAuditEntryResponse), next_cursor: page.nextCursor });
+const toPageResponse = (page: AuditPage) => ({
+  entries: page.entries.map(toAuditEntryResponse),
+  next_cursor: page.nextCursor,
+});
 
 export const auditRoutes: FastifyPluginAsyncZod<{ auditService: AuditService }> = async (app, { auditService }) => {
   app.get('/audit', {
@@ -31,7 +34,9 @@ export const auditRoutes: FastifyPluginAsyncZod<{ auditService: AuditService }> 
     },
     handler: async (request) => {
       const { limit, cursor } = request.query;
-      return toPageResponse(await auditService.page({ targetType: 'flag', target: request.params.flag_name, limit, cursor }));
+      return toPageResponse(
+        await auditService.page({ targetType: 'flag', target: request.params.flag_name, limit, cursor }),
+      );
     },
   });
 };

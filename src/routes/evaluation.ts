@@ -62,7 +62,10 @@ export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: Evalua
       response: { 200: flagEvaluationSchema, ...problemResponses(400, 404) },
     },
     handler: async (request) =>
-      toEvaluationResponse(request.params.user_id, evaluationService.evaluate(request.params.user_id, request.params.flag_name, request.query)),
+      toEvaluationResponse(
+        request.params.user_id,
+        evaluationService.evaluate(request.params.user_id, request.params.flag_name, request.query),
+      ),
   });
 
   app.post('/evaluate', {
@@ -76,7 +79,15 @@ export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: Evalua
     handler: async (request) => {
       const { user_id, attributes } = request.body;
       const flags = Object.fromEntries(
-        evaluationService.evaluateAll(user_id, attributes).map((r) => [r.flag.name, { enabled: r.enabled, reason: r.reason, variant: r.variant?.key ?? null, payload: r.variant?.payload ?? null }]),
+        evaluationService.evaluateAll(user_id, attributes).map((r) => [
+          r.flag.name,
+          {
+            enabled: r.enabled,
+            reason: r.reason,
+            variant: r.variant?.key ?? null,
+            payload: r.variant?.payload ?? null,
+          },
+        ]),
       );
       return { user_id, flags };
     },

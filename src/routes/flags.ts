@@ -16,7 +16,12 @@ import type { FlagService, RuleInput } from '../services/flag-service.js';
 
 type RuleBody = z.infer<typeof ruleSchema>;
 type OverrideBody = z.infer<typeof overrideSchema>;
-const toRuleInput = (r: RuleBody): RuleInput => ({ segment: r.segment, conditions: r.conditions, rolloutPercentage: r.rollout_percentage, variants: r.variants });
+const toRuleInput = (r: RuleBody): RuleInput => ({
+  segment: r.segment,
+  conditions: r.conditions,
+  rolloutPercentage: r.rollout_percentage,
+  variants: r.variants,
+});
 const toOverride = (o: OverrideBody): Override => ({ userId: o.user_id, enabled: o.enabled, variant: o.variant });
 
 export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = async (app, { flagService }) => {
@@ -28,12 +33,25 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = a
       response: { 201: flagSchema, ...problemResponses(400, 409, 413, 415) },
     },
     handler: async (request, reply) => {
-      const { flag_name, status, rollout_percentage, description, variants, rules, overrides, prerequisites } = request.body;
+      const { flag_name, status, rollout_percentage, description, variants, rules, overrides, prerequisites } =
+        request.body;
       const flag = await flagService.create(
-        { name: flag_name, status, rolloutPercentage: rollout_percentage, description, variants, rules: rules.map(toRuleInput), overrides: overrides.map(toOverride), prerequisites },
+        {
+          name: flag_name,
+          status,
+          rolloutPercentage: rollout_percentage,
+          description,
+          variants,
+          rules: rules.map(toRuleInput),
+          overrides: overrides.map(toOverride),
+          prerequisites,
+        },
         request.principal,
       );
-      return reply.code(201).header('location', `/flags/${encodeURIComponent(flag.name)}`).send(toFlagResponse(flag));
+      return reply
+        .code(201)
+        .header('location', `/flags/${encodeURIComponent(flag.name)}`)
+        .send(toFlagResponse(flag));
     },
   });
 
@@ -75,7 +93,15 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = a
       const { status, rollout_percentage, description, variants, rules, overrides, prerequisites } = request.body;
       const flag = await flagService.update(
         request.params.flag_name,
-        { status, rolloutPercentage: rollout_percentage, description, variants, rules: rules?.map(toRuleInput), overrides: overrides?.map(toOverride), prerequisites },
+        {
+          status,
+          rolloutPercentage: rollout_percentage,
+          description,
+          variants,
+          rules: rules?.map(toRuleInput),
+          overrides: overrides?.map(toOverride),
+          prerequisites,
+        },
         request.principal,
       );
       return toFlagResponse(flag);

@@ -10,7 +10,8 @@ export const healthRoutes: FastifyPluginAsyncZod<{ healthService: HealthService 
     schema: {
       tags: ['health'],
       summary: 'Readiness: 200 after a real database round trip, 503 when the database cannot be reached',
-      description: 'Evaluation keeps answering from memory while the database is down; use /health/live for restart decisions.',
+      description:
+        'Evaluation keeps answering from memory while the database is down; use /health/live for restart decisions.',
       response: { 200: healthSchema, 503: healthSchema },
     },
     handler: async (_request, reply) => {

@@ -3,7 +3,13 @@ import { hasZodFastifySchemaValidationErrors, type FastifyPluginAsyncZod } from 
 import { NotFoundError } from '../errors.js';
 import { etagOnSendScoped } from '../plugins/etag.js';
 import { notModified } from '../schemas/problem.js';
-import { ofrepBulkSchema, ofrepEvaluationSchema, ofrepFailureSchema, ofrepParamsSchema, ofrepRequestSchema } from '../schemas/ofrep.js';
+import {
+  ofrepBulkSchema,
+  ofrepEvaluationSchema,
+  ofrepFailureSchema,
+  ofrepParamsSchema,
+  ofrepRequestSchema,
+} from '../schemas/ofrep.js';
 import { type OfrepService, type OfrepSubject, TargetingKeyMissingError } from '../services/ofrep-service.js';
 import type { Attributes } from '../core/targeting.js';
 
@@ -18,7 +24,10 @@ function subjectOf(context: Context | undefined): OfrepSubject {
 
 /** Fastify's own errors for a body that is not JSON at all. */
 const isParseError = (error: FastifyError) =>
-  error.statusCode === 400 && (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY');
+  error.statusCode === 400 &&
+  (error instanceof SyntaxError ||
+    error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    error.code === 'FST_ERR_CTP_INVALID_JSON_BODY');
 
 /**
  * The OpenFeature Remote Evaluation Protocol, so OpenFeature SDKs (with an OFREP provider) use this
@@ -28,12 +37,19 @@ const isParseError = (error: FastifyError) =>
 export const ofrepRoutes: FastifyPluginAsyncZod<{ ofrepService: OfrepService }> = async (app, { ofrepService }) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const key = (request.params as { key?: string } | undefined)?.key;
-    if (error instanceof NotFoundError && key !== undefined) return reply.code(404).send({ key, errorCode: 'FLAG_NOT_FOUND', errorDetails: error.message });
-    if (error instanceof TargetingKeyMissingError) return reply.code(400).send({ key, errorCode: 'TARGETING_KEY_MISSING', errorDetails: error.message });
-    if (isParseError(error)) return reply.code(400).send({ key, errorCode: 'PARSE_ERROR', errorDetails: error.message });
+    if (error instanceof NotFoundError && key !== undefined)
+      return reply.code(404).send({ key, errorCode: 'FLAG_NOT_FOUND', errorDetails: error.message });
+    if (error instanceof TargetingKeyMissingError)
+      return reply.code(400).send({ key, errorCode: 'TARGETING_KEY_MISSING', errorDetails: error.message });
+    if (isParseError(error))
+      return reply.code(400).send({ key, errorCode: 'PARSE_ERROR', errorDetails: error.message });
     if (hasZodFastifySchemaValidationErrors(error)) {
-      const details = error.validation.map((issue) => `${issue.instancePath.slice(1) || 'body'}: ${issue.message}`).join('; ');
-      return reply.code(400).send({ key, errorCode: 'INVALID_CONTEXT', errorDetails: `The evaluation context is invalid: ${details}` });
+      const details = error.validation
+        .map((issue) => `${issue.instancePath.slice(1) || 'body'}: ${issue.message}`)
+        .join('; ');
+      return reply
+        .code(400)
+        .send({ key, errorCode: 'INVALID_CONTEXT', errorDetails: `The evaluation context is invalid: ${details}` });
     }
     // Everything else (auth, rate limits, media type, 5xx) is handled by the app's error handler.
     throw error;
@@ -44,7 +60,9 @@ export const ofrepRoutes: FastifyPluginAsyncZod<{ ofrepService: OfrepService }> 
     schema: {
       tags: ['ofrep'],
       summary: 'OFREP: evaluate one flag for a context',
-      description: '`context.targetingKey` is the user id, other context fields are attributes. Same answers as POST /evaluate/{flag_name}.',
+      description:
+        '`context.targetingKey` is the user id, other context fields are attributes. Same answers as POST ' +
+        '/evaluate/{flag_name}.',
       params: ofrepParamsSchema,
       body: ofrepRequestSchema,
       response: { 200: ofrepEvaluationSchema, 400: ofrepFailureSchema, 404: ofrepFailureSchema },
@@ -57,7 +75,9 @@ export const ofrepRoutes: FastifyPluginAsyncZod<{ ofrepService: OfrepService }> 
     schema: {
       tags: ['ofrep'],
       summary: 'OFREP: evaluate every flag for a context',
-      description: 'Sends an ETag that covers the flags and the context: If-None-Match answers 304 only when this context\'s answers are unchanged.',
+      description:
+        "Sends an ETag that covers the flags and the context: If-None-Match answers 304 only when this context's " +
+        'answers are unchanged.',
       body: ofrepRequestSchema,
       response: { 200: ofrepBulkSchema, 304: notModified, 400: ofrepFailureSchema },
     },

@@ -2,10 +2,18 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { flagParamsSchema } from '../schemas/flags.js';
 import { problemResponses } from '../schemas/problem.js';
-import { createScheduleBodySchema, scheduleParamsSchema, scheduleSchema, toScheduleResponse } from '../schemas/schedules.js';
+import {
+  createScheduleBodySchema,
+  scheduleParamsSchema,
+  scheduleSchema,
+  toScheduleResponse,
+} from '../schemas/schedules.js';
 import type { ScheduleService } from '../services/schedule-service.js';
 
-export const scheduleRoutes: FastifyPluginAsyncZod<{ scheduleService: ScheduleService }> = async (app, { scheduleService }) => {
+export const scheduleRoutes: FastifyPluginAsyncZod<{ scheduleService: ScheduleService }> = async (
+  app,
+  { scheduleService },
+) => {
   app.post('/flags/:flag_name/schedules', {
     schema: {
       tags: ['flags'],

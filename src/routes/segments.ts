@@ -1,10 +1,19 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { problemResponses } from '../schemas/problem.js';
-import { createSegmentBodySchema, segmentParamsSchema, segmentSchema, toSegmentResponse, updateSegmentBodySchema } from '../schemas/segments.js';
+import {
+  createSegmentBodySchema,
+  segmentParamsSchema,
+  segmentSchema,
+  toSegmentResponse,
+  updateSegmentBodySchema,
+} from '../schemas/segments.js';
 import type { SegmentService } from '../services/segment-service.js';
 
-export const segmentRoutes: FastifyPluginAsyncZod<{ segmentService: SegmentService }> = async (app, { segmentService }) => {
+export const segmentRoutes: FastifyPluginAsyncZod<{ segmentService: SegmentService }> = async (
+  app,
+  { segmentService },
+) => {
   app.post('/segments', {
     schema: {
       tags: ['segments'],
@@ -14,18 +23,33 @@ export const segmentRoutes: FastifyPluginAsyncZod<{ segmentService: SegmentServi
     },
     handler: async (request, reply) => {
       const { name, description, conditions, user_ids } = request.body;
-      const segment = await segmentService.create({ name, description, conditions, userIds: user_ids }, request.principal);
-      return reply.code(201).header('location', `/segments/${encodeURIComponent(segment.name)}`).send(toSegmentResponse(segment));
+      const segment = await segmentService.create(
+        { name, description, conditions, userIds: user_ids },
+        request.principal,
+      );
+      return reply
+        .code(201)
+        .header('location', `/segments/${encodeURIComponent(segment.name)}`)
+        .send(toSegmentResponse(segment));
     },
   });
 
   app.get('/segments', {
-    schema: { tags: ['segments'], summary: 'List all segments, sorted by name', response: { 200: z.array(segmentSchema) } },
+    schema: {
+      tags: ['segments'],
+      summary: 'List all segments, sorted by name',
+      response: { 200: z.array(segmentSchema) },
+    },
     handler: async () => segmentService.list().map(toSegmentResponse),
   });
 
   app.get('/segments/:segment_name', {
-    schema: { tags: ['segments'], summary: 'Read a segment', params: segmentParamsSchema, response: { 200: segmentSchema, ...problemResponses(400, 404) } },
+    schema: {
+      tags: ['segments'],
+      summary: 'Read a segment',
+      params: segmentParamsSchema,
+      response: { 200: segmentSchema, ...problemResponses(400, 404) },
+    },
     handler: async (request) => toSegmentResponse(segmentService.get(request.params.segment_name)),
   });
 
@@ -42,7 +66,13 @@ export const segmentRoutes: FastifyPluginAsyncZod<{ segmentService: SegmentServi
     },
     handler: async (request) => {
       const { description, conditions, user_ids } = request.body;
-      return toSegmentResponse(await segmentService.update(request.params.segment_name, { description, conditions, userIds: user_ids }, request.principal));
+      return toSegmentResponse(
+        await segmentService.update(
+          request.params.segment_name,
+          { description, conditions, userIds: user_ids },
+          request.principal,
+        ),
+      );
     },
   });
 

@@ -30,7 +30,13 @@ export class ApiKeyService {
     // 32 random bytes: 256 bits, base64url so it survives headers, shells and URLs unescaped.
     const secret = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
     const key = await this.keys.create(
-      { id: randomUUID(), name, scope, prefix: secret.slice(0, DISPLAYED_PREFIX_LENGTH), secretHash: hashSecret(secret) },
+      {
+        id: randomUUID(),
+        name,
+        scope,
+        prefix: secret.slice(0, DISPLAYED_PREFIX_LENGTH),
+        secretHash: hashSecret(secret),
+      },
       actor,
     );
     this.keyRing.put(key);
@@ -41,7 +47,9 @@ export class ApiKeyService {
     // Without ADMIN_API_KEY, revoking the last admin key would lock every admin out for good.
     const target = this.keyRing.activeAdmin(id);
     if (target && !this.hasAdminEnvKey && this.keyRing.activeAdminKeys === 1) {
-      throw new ConflictError('This is the last active admin key; create another admin key (or set ADMIN_API_KEY) before revoking it');
+      throw new ConflictError(
+        'This is the last active admin key; create another admin key (or set ADMIN_API_KEY) before revoking it',
+      );
     }
     const key = await this.keys.revoke(id, actor);
     this.keyRing.put(key);

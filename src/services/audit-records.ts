@@ -15,7 +15,12 @@ export interface FlagAuditRecord {
   rollout_percentage: number;
   description: string | null;
   variants: { key: string; weight: number; payload: JsonValue }[];
-  rules: { segment: string | null; conditions: Condition[]; rollout_percentage: number; variants: { key: string; weight: number }[] }[];
+  rules: {
+    segment: string | null;
+    conditions: Condition[];
+    rollout_percentage: number;
+    variants: { key: string; weight: number }[];
+  }[];
   overrides: { user_id: string; enabled: boolean; variant: string | null }[];
   prerequisites: { flag: string; variant: string | null }[];
   created_at: string;
@@ -80,7 +85,8 @@ export const auditRecords: AuditRecords = {
   schedule: (change: ScheduledChange): ScheduleAuditRecord => {
     const set: ScheduleAuditRecord['set'] = {};
     if (change.changes.status !== undefined) set.status = change.changes.status;
-    if (change.changes.rolloutBasisPoints !== undefined) set.rollout_percentage = percentage(change.changes.rolloutBasisPoints);
+    if (change.changes.rolloutBasisPoints !== undefined)
+      set.rollout_percentage = percentage(change.changes.rolloutBasisPoints);
     return {
       id: change.id,
       flag_name: change.flagName,

@@ -20,7 +20,12 @@ export class AuditService {
 
   async page(query: AuditPageQuery): Promise<AuditPage> {
     // One row more than asked tells whether an older page exists without counting.
-    const rows = await this.log.list({ targetType: query.targetType, target: query.target, beforeId: query.cursor, limit: query.limit + 1 });
+    const rows = await this.log.list({
+      targetType: query.targetType,
+      target: query.target,
+      beforeId: query.cursor,
+      limit: query.limit + 1,
+    });
     const entries = rows.slice(0, query.limit);
     return { entries, nextCursor: rows.length > query.limit ? entries[entries.length - 1].id : null };
   }

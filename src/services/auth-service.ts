@@ -51,7 +51,8 @@ export class AuthService {
   /** Throws 401 for a missing or unknown key and 403 for a key without the scope the route needs. */
   authenticate(secret: string | undefined, required: ApiKeyScope, ip: string): Principal {
     if (!this.enabled) return anonymous(ip);
-    if (!secret) throw new UnauthorizedError('An API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"');
+    if (!secret)
+      throw new UnauthorizedError('An API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"');
     const principal = this.principalFor(secret);
     if (!principal) throw new UnauthorizedError('The API key is unknown or has been revoked');
     // An admin key may also evaluate; an evaluate key may do nothing else.

@@ -24,7 +24,11 @@ interface SnapshotState extends FlagIndex {
 
 const byCodePoint = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-const loadSegment = (segment: Segment): LoadedSegment => ({ segment, userIds: new Set(segment.userIds), conditions: segment.conditions });
+const loadSegment = (segment: Segment): LoadedSegment => ({
+  segment,
+  userIds: new Set(segment.userIds),
+  conditions: segment.conditions,
+});
 
 function indexOf(flags: readonly Flag[]): FlagIndex {
   const sorted = [...flags].sort(byCodePoint);
@@ -63,7 +67,14 @@ interface StateParts {
 
 function stateOf({ revision, flags, segments, schedules }: StateParts): SnapshotState {
   const pending = [...schedules].sort((a, b) => a.at.getTime() - b.at.getTime());
-  return { revision, byName: flags.byName, sorted: flags.sorted, segments, schedules: pending, nextDueAt: pending[0]?.at.getTime() ?? Infinity };
+  return {
+    revision,
+    byName: flags.byName,
+    sorted: flags.sorted,
+    segments,
+    schedules: pending,
+    nextDueAt: pending[0]?.at.getTime() ?? Infinity,
+  };
 }
 
 /** The flag as its due, not yet written, scheduled changes make it (in time order). */
@@ -126,8 +137,18 @@ export class ConfigSnapshot {
     return this.state.nextDueAt > now ? [] : this.state.schedules.filter((s) => s.at.getTime() <= now);
   }
 
-  replace(revision: number, flags: readonly Flag[], segments: readonly Segment[], schedules: readonly ScheduledChange[]): void {
-    this.state = stateOf({ revision, flags: indexOf(flags), segments: new Map(segments.map((s) => [s.name, loadSegment(s)])), schedules });
+  replace(
+    revision: number,
+    flags: readonly Flag[],
+    segments: readonly Segment[],
+    schedules: readonly ScheduledChange[],
+  ): void {
+    this.state = stateOf({
+      revision,
+      flags: indexOf(flags),
+      segments: new Map(segments.map((s) => [s.name, loadSegment(s)])),
+      schedules,
+    });
   }
 
   /** The rows that changed in the database since this snapshot's revision (read by ConfigSync). */
@@ -136,8 +157,16 @@ export class ConfigSnapshot {
     for (const name of segments.gone) loadedSegments.delete(name);
     for (const segment of segments.present) loadedSegments.set(segment.name, loadSegment(segment));
     const changedSchedules = new Set([...schedules.gone, ...schedules.present.map((change) => change.id)]);
-    const pending = [...this.state.schedules.filter((change) => !changedSchedules.has(change.id)), ...schedules.present];
-    this.state = stateOf({ revision, flags: indexWith(this.state, flags.present, flags.gone), segments: loadedSegments, schedules: pending });
+    const pending = [
+      ...this.state.schedules.filter((change) => !changedSchedules.has(change.id)),
+      ...schedules.present,
+    ];
+    this.state = stateOf({
+      revision,
+      flags: indexWith(this.state, flags.present, flags.gone),
+      segments: loadedSegments,
+      schedules: pending,
+    });
   }
 
   /**
@@ -150,7 +179,10 @@ export class ConfigSnapshot {
   }
 
   remove(name: string, revisions?: RevisionSpan): void {
-    this.applyLocal({ flags: indexWith(this.state, [], [name]), schedules: this.state.schedules.filter((s) => s.flagName !== name) }, revisions);
+    this.applyLocal(
+      { flags: indexWith(this.state, [], [name]), schedules: this.state.schedules.filter((s) => s.flagName !== name) },
+      revisions,
+    );
   }
 
   /** A segment this process just wrote (or deleted: undefined). */

@@ -16,7 +16,10 @@ export interface EvaluationRecorder {
 }
 
 export class EvaluationService {
-  private readonly lookups: Lookups = { segment: (name) => this.flags.segment(name), flag: (name) => this.flags.find(name) };
+  private readonly lookups: Lookups = {
+    segment: (name) => this.flags.segment(name),
+    flag: (name) => this.flags.find(name),
+  };
 
   constructor(
     private readonly flags: FlagSource,

@@ -1,4 +1,15 @@
-import type { Actor, Flag, FlagChanges, JsonValue, NewFlag, Override, Prerequisite, Rule, Variant, VariantSplit } from '../core/model.js';
+import type {
+  Actor,
+  Flag,
+  FlagChanges,
+  JsonValue,
+  NewFlag,
+  Override,
+  Prerequisite,
+  Rule,
+  Variant,
+  VariantSplit,
+} from '../core/model.js';
 import type { CommittedConfig, FlagRepository } from '../db/repositories.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Condition } from '../core/targeting.js';
@@ -39,7 +50,8 @@ const toVariants = (variants: VariantInput[]): Variant[] =>
 function toFlagChanges(input: UpdateFlagInput): FlagChanges {
   return {
     status: input.status,
-    rolloutBasisPoints: input.rolloutPercentage === undefined ? undefined : percentageToBasisPoints(input.rolloutPercentage),
+    rolloutBasisPoints:
+      input.rolloutPercentage === undefined ? undefined : percentageToBasisPoints(input.rolloutPercentage),
     description: input.description,
     variants: input.variants && toVariants(input.variants),
     rules: input.rules && toRules(input.rules),
@@ -53,7 +65,10 @@ const toRules = (rules: RuleInput[]): Rule[] =>
     segment: r.segment ?? null,
     conditions: r.conditions,
     rolloutBasisPoints: percentageToBasisPoints(r.rolloutPercentage),
-    variants: r.variants.map((v): VariantSplit => ({ key: v.key, weightBasisPoints: percentageToBasisPoints(v.weight) })),
+    variants: r.variants.map((v): VariantSplit => ({
+      key: v.key,
+      weightBasisPoints: percentageToBasisPoints(v.weight),
+    })),
   }));
 
 /**
@@ -66,11 +81,15 @@ function checkPrerequisites(committed: CommittedConfig, name: string, prerequisi
     const required = committed.flags.get(prerequisite.flag);
     if (!required) throw new ValidationError(`prerequisites/${i}/flag`, `no flag named "${prerequisite.flag}"`);
     if (prerequisite.variant !== null && !required.variants.some((v) => v.key === prerequisite.variant)) {
-      throw new ValidationError(`prerequisites/${i}/variant`, `flag "${prerequisite.flag}" has no variant "${prerequisite.variant}"`);
+      throw new ValidationError(
+        `prerequisites/${i}/variant`,
+        `flag "${prerequisite.flag}" has no variant "${prerequisite.variant}"`,
+      );
     }
   }
   // Depth-first from each prerequisite, through the saved flags, looking for a way back.
-  const requires = (flag: string) => (flag === name ? prerequisites : (committed.flags.get(flag)?.prerequisites ?? [])).map((p) => p.flag);
+  const requires = (flag: string) =>
+    (flag === name ? prerequisites : (committed.flags.get(flag)?.prerequisites ?? [])).map((p) => p.flag);
   const path: string[] = [name];
   const visit = (flag: string): string[] | undefined => {
     if (flag === name) return [...path, name];
@@ -91,14 +110,18 @@ function checkPrerequisites(committed: CommittedConfig, name: string, prerequisi
 
 /** The flags that require this one, by name. */
 const dependentsOf = (committed: CommittedConfig, name: string): Flag[] =>
-  [...committed.flags.values()].filter((f) => f.prerequisites.some((p) => p.flag === name)).sort((a, b) => (a.name < b.name ? -1 : 1));
+  [...committed.flags.values()]
+    .filter((f) => f.prerequisites.some((p) => p.flag === name))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
 
 /** Flags that require a variant of this one keep finding it. */
 function checkDependentsKeep(committed: CommittedConfig, name: string, variants: Variant[]): void {
   for (const dependent of dependentsOf(committed, name)) {
     for (const p of dependent.prerequisites) {
       if (p.flag === name && p.variant !== null && !variants.some((v) => v.key === p.variant)) {
-        throw new ConflictError(`flag "${dependent.name}" requires variant "${p.variant}" of this flag; change its prerequisites first`);
+        throw new ConflictError(
+          `flag "${dependent.name}" requires variant "${p.variant}" of this flag; change its prerequisites first`,
+        );
       }
     }
   }
@@ -109,18 +132,21 @@ function checkVariantReferences(variants: Variant[], rules: Rule[], overrides: O
   const keys = new Set(variants.map((v) => v.key));
   for (const [i, rule] of rules.entries()) {
     for (const [j, split] of rule.variants.entries()) {
-      if (!keys.has(split.key)) throw new ValidationError(`rules/${i}/variants/${j}/key`, `the flag has no variant "${split.key}"`);
+      if (!keys.has(split.key))
+        throw new ValidationError(`rules/${i}/variants/${j}/key`, `the flag has no variant "${split.key}"`);
     }
   }
   for (const [i, override] of overrides.entries()) {
-    if (override.variant !== null && !keys.has(override.variant)) throw new ValidationError(`overrides/${i}/variant`, `the flag has no variant "${override.variant}"`);
+    if (override.variant !== null && !keys.has(override.variant))
+      throw new ValidationError(`overrides/${i}/variant`, `the flag has no variant "${override.variant}"`);
   }
 }
 
 /** Rules name existing segments. */
 function checkSegments(committed: CommittedConfig, rules: Rule[]): void {
   for (const [i, rule] of rules.entries()) {
-    if (rule.segment !== null && !committed.segmentNames.has(rule.segment)) throw new ValidationError(`rules/${i}/segment`, `no segment named "${rule.segment}"`);
+    if (rule.segment !== null && !committed.segmentNames.has(rule.segment))
+      throw new ValidationError(`rules/${i}/segment`, `no segment named "${rule.segment}"`);
   }
 }
 
@@ -170,7 +196,9 @@ export class FlagService {
   async update(name: string, input: UpdateFlagInput, actor: Actor): Promise<Flag> {
     const changes = toFlagChanges(input);
     // Status, percentage and description (most writes) concern no other flag or segment.
-    const changesReferences = [changes.variants, changes.rules, changes.overrides, changes.prerequisites].some((change) => change !== undefined);
+    const changesReferences = [changes.variants, changes.rules, changes.overrides, changes.prerequisites].some(
+      (change) => change !== undefined,
+    );
     const { flag, revisions } = await this.flags.update(
       name,
       changes,
@@ -196,7 +224,8 @@ export class FlagService {
     const revisions = await this.flags.delete(name, actor, (committed) => {
       const dependents = dependentsOf(committed, name);
       if (dependents.length > 0) {
-        throw new ConflictError(`Flag "${name}" is a prerequisite of ${dependents.map((f) => `"${f.name}"`).join(', ')}; remove it from them first`);
+        const names = dependents.map((f) => `"${f.name}"`).join(', ');
+        throw new ConflictError(`Flag "${name}" is a prerequisite of ${names}; remove it from them first`);
       }
     });
     this.snapshot.remove(name, revisions);

@@ -1,6 +1,12 @@
 import type { Flag } from '../core/model.js';
 import { NotFoundError } from '../errors.js';
-import { type AnyoneDecision, decide, decideForAnyone, type EvaluationReason, type Lookups } from '../core/evaluation.js';
+import {
+  type AnyoneDecision,
+  decide,
+  decideForAnyone,
+  type EvaluationReason,
+  type Lookups,
+} from '../core/evaluation.js';
 import { basisPointsToPercentage } from '../core/rollout.js';
 import type { Attributes } from '../core/targeting.js';
 import type { EvaluationRecorder, FlagSource } from './evaluation-service.js';
@@ -52,7 +58,10 @@ export class TargetingKeyMissingError extends Error {}
  * the user the value stays `false`, so an SDK asking for a string falls back to the caller's default.
  */
 export class OfrepService {
-  private readonly lookups: Lookups = { segment: (name) => this.flags.segment(name), flag: (name) => this.flags.find(name) };
+  private readonly lookups: Lookups = {
+    segment: (name) => this.flags.segment(name),
+    flag: (name) => this.flags.find(name),
+  };
 
   constructor(
     private readonly flags: FlagSource,
@@ -78,10 +87,20 @@ export class OfrepService {
     if (forAnyone) {
       this.recorder.record(flag.name, forAnyone.enabled);
       const { enabled } = forAnyone;
-      return { key: flag.name, value: enabled, reason: REASONS[forAnyone.reason], variant: enabled ? 'on' : 'off', metadata };
+      return {
+        key: flag.name,
+        value: enabled,
+        reason: REASONS[forAnyone.reason],
+        variant: enabled ? 'on' : 'off',
+        metadata,
+      };
     }
     if (targetingKey === undefined) {
-      return { key: flag.name, errorCode: 'TARGETING_KEY_MISSING', errorDetails: `Flag "${flag.name}" depends on the user: send context.targetingKey` };
+      return {
+        key: flag.name,
+        errorCode: 'TARGETING_KEY_MISSING',
+        errorDetails: `Flag "${flag.name}" depends on the user: send context.targetingKey`,
+      };
     }
     const decision = decide(flag, targetingKey, attributes, this.lookups);
     this.recorder.record(flag.name, decision.enabled);
@@ -89,7 +108,13 @@ export class OfrepService {
     const variant = decision.variant;
     if (variant) {
       const payload = variant.payload === null ? {} : { payload: JSON.stringify(variant.payload) };
-      return { key: flag.name, value: variant.key, reason, variant: variant.key, metadata: { ...metadata, ...payload } };
+      return {
+        key: flag.name,
+        value: variant.key,
+        reason,
+        variant: variant.key,
+        metadata: { ...metadata, ...payload },
+      };
     }
     return { key: flag.name, value: decision.enabled, reason, variant: decision.enabled ? 'on' : 'off', metadata };
   }

@@ -89,7 +89,12 @@ export class RedisRateLimiter implements RateLimiter {
 
   async hit(key: string): Promise<RateLimitState | undefined> {
     try {
-      const [count, ttl] = (await this.redis.eval(HIT_SCRIPT, 1, `feature-flags-rate-limit:${this.name}:${key}`, this.windowMs)) as [number, number];
+      const [count, ttl] = (await this.redis.eval(
+        HIT_SCRIPT,
+        1,
+        `feature-flags-rate-limit:${this.name}:${key}`,
+        this.windowMs,
+      )) as [number, number];
       this.failing = false;
       return stateOf(this.limit, count, ttl);
     } catch (error) {

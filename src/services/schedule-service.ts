@@ -39,7 +39,8 @@ export class ScheduleService {
   }
 
   async create(flagName: string, input: ScheduleInput, actor: Actor): Promise<ScheduledChange> {
-    if (input.at.getTime() <= Date.now()) throw new ValidationError('at', 'must be in the future; to change the flag now, update it');
+    if (input.at.getTime() <= Date.now())
+      throw new ValidationError('at', 'must be in the future; to change the flag now, update it');
     const change = await this.schedules.create(
       {
         id: randomUUID(),
@@ -47,7 +48,9 @@ export class ScheduleService {
         at: input.at,
         changes: {
           ...(input.status !== undefined && { status: input.status }),
-          ...(input.rolloutPercentage !== undefined && { rolloutBasisPoints: percentageToBasisPoints(input.rolloutPercentage) }),
+          ...(input.rolloutPercentage !== undefined && {
+            rolloutBasisPoints: percentageToBasisPoints(input.rolloutPercentage),
+          }),
         },
       },
       actor,

@@ -32,7 +32,10 @@ export class SegmentService {
     return updated;
   }
 
-  /** Refused (409) while a flag's rule uses it; checked in the delete's transaction, so no rule saved meanwhile is left pointing at nothing. */
+  /**
+   * Refused (409) while a flag's rule uses it; checked in the delete's transaction, so no rule saved meanwhile is left
+   * pointing at nothing.
+   */
   async delete(name: string, actor: Actor): Promise<void> {
     await this.segments.delete(name, actor, (committed) => refuseWhileUsed(committed, name));
     this.snapshot.putSegment(name, undefined);
@@ -42,6 +45,7 @@ export class SegmentService {
 function refuseWhileUsed(committed: CommittedConfig, segment: string): void {
   const users = [...committed.flags.values()].filter((flag) => flag.rules.some((rule) => rule.segment === segment));
   if (users.length > 0) {
-    throw new ConflictError(`Segment "${segment}" is used by the rules of ${users.map((f) => `"${f.name}"`).join(', ')}; remove it from them first`);
+    const names = users.map((f) => `"${f.name}"`).join(', ');
+    throw new ConflictError(`Segment "${segment}" is used by the rules of ${names}; remove it from them first`);
   }
 }

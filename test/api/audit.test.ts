@@ -16,14 +16,23 @@ describe.each(backends)('audit log on $name', (backend) => {
       await app().inject({ method: 'DELETE', url: '/flags/checkout' });
     });
 
-    it("records every change to a flag with the flag before and after, newest first, kept after deletion", async () => {
+    it('records every change to a flag with the flag before and after, newest first, kept after deletion', async () => {
       const res = await app().inject({ method: 'GET', url: '/flags/checkout/history' });
       expect(res.statusCode).toBe(200);
       const { entries, next_cursor } = res.json();
       expect(next_cursor).toBeNull();
-      expect(entries.map((e: { action: string }) => e.action)).toEqual(['flag.deleted', 'flag.updated', 'flag.created']);
+      expect(entries.map((e: { action: string }) => e.action)).toEqual([
+        'flag.deleted',
+        'flag.updated',
+        'flag.created',
+      ]);
       const [deleted, updated, created] = entries;
-      expect(created).toMatchObject({ target_type: 'flag', target: 'checkout', actor: { key_id: null, name: 'anonymous' }, before: null });
+      expect(created).toMatchObject({
+        target_type: 'flag',
+        target: 'checkout',
+        actor: { key_id: null, name: 'anonymous' },
+        before: null,
+      });
       // The audit log's own record (services/audit-records.ts), every field of it, not a response's.
       expect(created.after).toEqual({
         flag_name: 'checkout',
@@ -55,37 +64,67 @@ describe.each(backends)('audit log on $name', (backend) => {
       expect(ids).toEqual([...ids].sort((a, b) => b - a));
       const other = (await app().inject({ method: 'GET', url: '/audit?flag_name=other' })).json();
       expect(other.entries.map((e: { action: string }) => e.action)).toEqual(['flag.created']);
-      for (const url of ['/audit?limit=0', '/audit?limit=201', '/audit?cursor=x', '/audit?limit=1&limit=2', '/audit?flag_name=bad%20name', '/audit?verbose=1']) {
+      for (const url of [
+        '/audit?limit=0',
+        '/audit?limit=201',
+        '/audit?cursor=x',
+        '/audit?limit=1&limit=2',
+        '/audit?flag_name=bad%20name',
+        '/audit?verbose=1',
+      ]) {
         expect((await app().inject({ method: 'GET', url })).statusCode, url).toBe(400);
       }
       for (const url of ['/audit?cursor=x', '/audit?limit=1&limit=2']) {
-        expect((await app().inject({ method: 'GET', url })).json().errors[0].detail, url).toBe('must be a number, given once');
+        expect((await app().inject({ method: 'GET', url })).json().errors[0].detail, url).toBe(
+          'must be a number, given once',
+        );
       }
     });
 
     it('writes no entry for a change that fails', async () => {
       const before = await auditRows();
-      expect((await app().inject({ method: 'POST', url: '/flags', payload: { flag_name: 'other' } })).statusCode).toBe(409);
-      expect((await app().inject({ method: 'PUT', url: '/flags/missing', payload: { status: true } })).statusCode).toBe(404);
+      expect((await app().inject({ method: 'POST', url: '/flags', payload: { flag_name: 'other' } })).statusCode).toBe(
+        409,
+      );
+      expect((await app().inject({ method: 'PUT', url: '/flags/missing', payload: { status: true } })).statusCode).toBe(
+        404,
+      );
       expect((await app().inject({ method: 'DELETE', url: '/flags/missing' })).statusCode).toBe(404);
-      expect((await app().inject({ method: 'PUT', url: '/flags/other', payload: { rollout_percentage: 101 } })).statusCode).toBe(400);
+      expect(
+        (await app().inject({ method: 'PUT', url: '/flags/other', payload: { rollout_percentage: 101 } })).statusCode,
+      ).toBe(400);
       expect(await auditRows()).toBe(before);
     });
 
     it('rolls the change back when its audit entry cannot be written', async () => {
       // Make the database refuse audit rows, as a full disk or a broken table would.
       if (database.provider === 'sqlite') {
-        await query(database, `CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit refused'); END`);
+        await query(
+          database,
+          `CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit refused'); END`,
+        );
       } else {
-        await query(database, `CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$`);
-        await query(database, `CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()`);
+        await query(
+          database,
+          `CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$`,
+        );
+        await query(
+          database,
+          `CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()`,
+        );
       }
       const before = await auditRows();
-      expect((await app().inject({ method: 'PUT', url: '/flags/other', payload: { status: true } })).statusCode).toBe(500);
-      expect((await app().inject({ method: 'POST', url: '/flags', payload: { flag_name: 'unaudited' } })).statusCode).toBe(500);
+      expect((await app().inject({ method: 'PUT', url: '/flags/other', payload: { status: true } })).statusCode).toBe(
+        500,
+      );
+      expect(
+        (await app().inject({ method: 'POST', url: '/flags', payload: { flag_name: 'unaudited' } })).statusCode,
+      ).toBe(500);
 
       expect(await auditRows()).toBe(before);
-      expect(await query(database, `SELECT status FROM flags WHERE flag_name = 'other'`)).toEqual([{ status: database.provider === 'sqlite' ? 0 : false }]);
+      expect(await query(database, `SELECT status FROM flags WHERE flag_name = 'other'`)).toEqual([
+        { status: database.provider === 'sqlite' ? 0 : false },
+      ]);
       expect(await query(database, `SELECT 1 FROM flags WHERE flag_name = 'unaudited'`)).toEqual([]);
       // The snapshot did not take the change either.
       expect((await app().inject({ method: 'GET', url: '/flags/other' })).json().status).toBe(false);

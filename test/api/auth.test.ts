@@ -56,7 +56,9 @@ describe.each(backends)('API keys on $name', ({ create, available }) => {
   describe.skipIf(!available)('', () => {
     it('stays open while no key exists, and says so on /health', async () => {
       expect((await app.inject({ method: 'GET', url: '/health' })).json().auth).toBe('disabled');
-      expect((await call({ method: 'POST', url: '/flags', payload: { flag_name: 'seeded', status: true } })).statusCode).toBe(201);
+      expect(
+        (await call({ method: 'POST', url: '/flags', payload: { flag_name: 'seeded', status: true } })).statusCode,
+      ).toBe(201);
       expect((await call({ method: 'POST', url: '/flags', payload: { flag_name: 'doomed' } })).statusCode).toBe(201);
     });
 
@@ -73,7 +75,10 @@ describe.each(backends)('API keys on $name', ({ create, available }) => {
       expect((await app.inject({ method: 'GET', url: '/health' })).json().auth).toBe('enabled');
       expect((await call({ method: 'GET', url: '/flags' })).statusCode).toBe(401);
 
-      for (const [name, scope] of [['checkout', 'evaluate'], ['old', 'evaluate']] as const) {
+      for (const [name, scope] of [
+        ['checkout', 'evaluate'],
+        ['old', 'evaluate'],
+      ] as const) {
         const res = await call({ method: 'POST', url: '/api-keys', payload: { name, scope } }, keys.admin);
         expect(res.statusCode).toBe(201);
         if (name === 'checkout') keys.evaluate = res.json().secret;
@@ -96,7 +101,9 @@ describe.each(backends)('API keys on $name', ({ create, available }) => {
     });
 
     it('revokes a key at once', async () => {
-      const old = (await call({ method: 'GET', url: '/api-keys' }, keys.admin)).json().find((k: { name: string }) => k.name === 'old');
+      const old = (await call({ method: 'GET', url: '/api-keys' }, keys.admin))
+        .json()
+        .find((k: { name: string }) => k.name === 'old');
       expect((await call({ method: 'GET', url: '/users/alice/flags' }, keys.revoked)).statusCode).toBe(200);
       const revoked = await call({ method: 'DELETE', url: `/api-keys/${old.id}` }, keys.admin);
       expect(revoked.statusCode).toBe(200);
@@ -105,30 +112,45 @@ describe.each(backends)('API keys on $name', ({ create, available }) => {
       expect((await call({ method: 'DELETE', url: `/api-keys/${old.id}` }, keys.admin)).statusCode).toBe(404);
     });
 
-    it.each(adminRoutes)('$method $url: 401 without a key, with an unknown or revoked key; 403 for an evaluate key', async (route) => {
-      for (const key of [undefined, 'ffs_not-a-real-key', keys.revoked]) {
-        const res = await call(route, key);
-        expect(res.statusCode).toBe(401);
-        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-        expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
-        expect(res.json()).toMatchObject({ status: 401, title: 'Unauthorized' });
-      }
-      const forbidden = await call(route, keys.evaluate);
-      expect(forbidden.statusCode).toBe(403);
-      expect(forbidden.json()).toMatchObject({ status: 403, title: 'Forbidden' });
-    });
+    it.each(adminRoutes)(
+      '$method $url: 401 without a key, with an unknown or revoked key; 403 for an evaluate key',
+      async (route) => {
+        for (const key of [undefined, 'ffs_not-a-real-key', keys.revoked]) {
+          const res = await call(route, key);
+          expect(res.statusCode).toBe(401);
+          expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+          expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
+          expect(res.json()).toMatchObject({ status: 401, title: 'Unauthorized' });
+        }
+        const forbidden = await call(route, keys.evaluate);
+        expect(forbidden.statusCode).toBe(403);
+        expect(forbidden.json()).toMatchObject({ status: 403, title: 'Forbidden' });
+      },
+    );
 
-    it.each(evaluationRoutes)('$method $url: 401 without a valid key; evaluate and admin keys both work, by either header', async (route) => {
-      for (const key of [undefined, 'ffs_not-a-real-key', keys.revoked]) expect((await call(route, key)).statusCode).toBe(401);
-      expect((await call(route, keys.evaluate)).statusCode).toBe(200);
-      expect((await call(route, keys.evaluate, 'x-api-key')).statusCode).toBe(200);
-      expect((await call(route, keys.admin)).statusCode).toBe(200);
-    });
+    it.each(evaluationRoutes)(
+      '$method $url: 401 without a valid key; evaluate and admin keys both work, by either header',
+      async (route) => {
+        for (const key of [undefined, 'ffs_not-a-real-key', keys.revoked])
+          expect((await call(route, key)).statusCode).toBe(401);
+        expect((await call(route, keys.evaluate)).statusCode).toBe(200);
+        expect((await call(route, keys.evaluate, 'x-api-key')).statusCode).toBe(200);
+        expect((await call(route, keys.admin)).statusCode).toBe(200);
+      },
+    );
 
     it.each(adminRoutes)('$method $url: works with an admin key', async (route) => {
       const res = await call(route, keys.admin);
       // The unknown key id is the one admin request that must be a 404.
-      expect(res.statusCode, res.body).toBe(route.url.startsWith('/api-keys/') ? 404 : route.method === 'POST' ? 201 : route.method === 'DELETE' ? 204 : 200);
+      expect(res.statusCode, res.body).toBe(
+        route.url.startsWith('/api-keys/')
+          ? 404
+          : route.method === 'POST'
+            ? 201
+            : route.method === 'DELETE'
+              ? 204
+              : 200,
+      );
     });
 
     it.each(publicRoutes)('%s needs no key', async (url) => {
@@ -136,7 +158,9 @@ describe.each(backends)('API keys on $name', ({ create, available }) => {
     });
 
     it('refuses to revoke the last admin key when ADMIN_API_KEY is not set', async () => {
-      const ops = (await call({ method: 'GET', url: '/api-keys' }, keys.admin)).json().find((k: { name: string }) => k.name === 'ops');
+      const ops = (await call({ method: 'GET', url: '/api-keys' }, keys.admin))
+        .json()
+        .find((k: { name: string }) => k.name === 'ops');
       const res = await call({ method: 'DELETE', url: `/api-keys/${ops.id}` }, keys.admin);
       expect(res.statusCode).toBe(409);
       expect((await call({ method: 'GET', url: '/flags' }, keys.admin)).statusCode).toBe(200);
@@ -145,7 +169,13 @@ describe.each(backends)('API keys on $name', ({ create, available }) => {
     it('validates key requests and changes nothing when they are invalid', async () => {
       const count = async () => Number((await query(database, 'SELECT COUNT(*) AS n FROM api_keys'))[0].n);
       const before = await count();
-      for (const payload of [{ name: 'x', scope: 'root' }, { scope: 'admin' }, { name: '', scope: 'admin' }, { name: 'a\u0000b', scope: 'admin' }, { name: 'x', scope: 'admin', secret: 'mine' }]) {
+      for (const payload of [
+        { name: 'x', scope: 'root' },
+        { scope: 'admin' },
+        { name: '', scope: 'admin' },
+        { name: 'a\u0000b', scope: 'admin' },
+        { name: 'x', scope: 'admin', secret: 'mine' },
+      ]) {
         expect((await call({ method: 'POST', url: '/api-keys', payload }, keys.admin)).statusCode).toBe(400);
       }
       expect((await call({ method: 'DELETE', url: '/api-keys/not-a-uuid' }, keys.admin)).statusCode).toBe(400);
@@ -164,16 +194,23 @@ describe('ADMIN_API_KEY from the environment', () => {
   it('turns authentication on before any key exists, and acts as an admin key', async () => {
     expect((await app.inject({ method: 'GET', url: '/health' })).json().auth).toBe('enabled');
     expect((await app.inject({ method: 'GET', url: '/flags' })).statusCode).toBe(401);
-    expect((await app.inject({ method: 'GET', url: '/flags', headers: { authorization: 'Bearer wrong-key-0123456789' } })).statusCode).toBe(401);
+    expect(
+      (await app.inject({ method: 'GET', url: '/flags', headers: { authorization: 'Bearer wrong-key-0123456789' } }))
+        .statusCode,
+    ).toBe(401);
     const headers = { authorization: `Bearer ${ADMIN_ENV_KEY}` };
-    expect((await app.inject({ method: 'POST', url: '/flags', headers, payload: { flag_name: 'by_env' } })).statusCode).toBe(201);
+    expect(
+      (await app.inject({ method: 'POST', url: '/flags', headers, payload: { flag_name: 'by_env' } })).statusCode,
+    ).toBe(201);
     const history = (await app.inject({ method: 'GET', url: '/flags/by_env/history', headers })).json();
     expect(history.entries[0].actor).toEqual({ key_id: null, name: 'ADMIN_API_KEY' });
   });
 
   it('lets the only stored admin key be revoked, since ADMIN_API_KEY remains', async () => {
     const headers = { 'x-api-key': ADMIN_ENV_KEY };
-    const created = (await app.inject({ method: 'POST', url: '/api-keys', headers, payload: { name: 'temp', scope: 'admin' } })).json();
+    const created = (
+      await app.inject({ method: 'POST', url: '/api-keys', headers, payload: { name: 'temp', scope: 'admin' } })
+    ).json();
     expect((await app.inject({ method: 'DELETE', url: `/api-keys/${created.id}`, headers })).statusCode).toBe(200);
   });
 });

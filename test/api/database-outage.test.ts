@@ -36,7 +36,9 @@ describe.skipIf(!postgresAdminUrl)('when PostgreSQL goes away and comes back', (
   it('evaluates from the snapshot, refuses writes with 503, reports it, and recovers without a restart', async () => {
     const [app, database] = [testApp.app(), testApp.database()];
     const name = new URL(database.url).pathname.slice(1);
-    expect((await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'steady', status: true } })).statusCode).toBe(201);
+    expect(
+      (await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'steady', status: true } })).statusCode,
+    ).toBe(201);
 
     // Outage: no new connections, and every existing one killed.
     await admin(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
@@ -67,76 +69,101 @@ describe.skipIf(!postgresAdminUrl)('when PostgreSQL goes away and comes back', (
     await direct.query(`UPDATE flags SET rollout_bp = 0 WHERE flag_name = 'steady'`);
     await direct.end();
 
-    expect(await eventually(async () => (await app.inject({ method: 'GET', url: '/health' })).statusCode === 200, 5000)).toBe(true);
-    expect(await eventually(async () => (await app.inject({ method: 'GET', url: '/flags/steady' })).json().rollout_percentage === 0, 5000)).toBe(true);
-    expect((await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'after_outage' } })).statusCode).toBe(201);
+    expect(
+      await eventually(async () => (await app.inject({ method: 'GET', url: '/health' })).statusCode === 200, 5000),
+    ).toBe(true);
+    expect(
+      await eventually(
+        async () => (await app.inject({ method: 'GET', url: '/flags/steady' })).json().rollout_percentage === 0,
+        5000,
+      ),
+    ).toBe(true);
+    expect(
+      (await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'after_outage' } })).statusCode,
+    ).toBe(201);
   });
 });
 
-describe.skipIf(!postgresAdminUrl)('PostgreSQL connections killed again and again under writes, in the real server process', () => {
-  let database: TestDatabase;
-  let server: ServerProcess;
-  afterAll(async () => {
-    server?.process.kill('SIGKILL');
-    await database?.drop();
-  });
+describe.skipIf(!postgresAdminUrl)(
+  'PostgreSQL connections killed again and again under writes, in the real server process',
+  () => {
+    let database: TestDatabase;
+    let server: ServerProcess;
+    afterAll(async () => {
+      server?.process.kill('SIGKILL');
+      await database?.drop();
+    });
 
-  it('answers 503 while they die, never 500, stays up, and then writes again', async () => {
-    database = await createPostgresDatabase();
-    server = await startServer({ DATABASE_URL: database.url, RATE_LIMIT_WRITES: '0' });
-    const send = (method: string, path: string, body?: object) =>
-      fetch(`${server.baseUrl}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined }).then(
-        (res) => res.status,
-        () => 'no answer',
-      );
-    expect(await send('POST', '/flags', { flag_name: 'steady' })).toBe(201);
+    it('answers 503 while they die, never 500, stays up, and then writes again', async () => {
+      database = await createPostgresDatabase();
+      server = await startServer({ DATABASE_URL: database.url, RATE_LIMIT_WRITES: '0' });
+      const send = (method: string, path: string, body?: object) =>
+        fetch(`${server.baseUrl}${path}`, {
+          method,
+          headers: body ? { 'content-type': 'application/json' } : {},
+          body: body ? JSON.stringify(body) : undefined,
+        }).then(
+          (res) => res.status,
+          () => 'no answer',
+        );
+      expect(await send('POST', '/flags', { flag_name: 'steady' })).toBe(201);
 
-    // Writes are transactions of several statements, on connections the pool keeps reopening. A
-    // connection killed between two statements, or just as it opens, fails in node-postgres itself.
-    const statuses = new Map<number | string, number>();
-    let writing = true;
-    const writer = async (id: number) => {
-      for (let i = 0; writing; i++) {
-        const status =
-          i % 3 === 0
-            ? await send('POST', '/segments', { name: `s${id}_${i}` })
-            : i % 3 === 1
-              ? await send('PUT', '/flags/steady', { rollout_percentage: (id * 7 + i) % 100 })
-              : await send('DELETE', `/segments/s${id}_${i - 2}`);
-        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      // Writes are transactions of several statements, on connections the pool keeps reopening. A
+      // connection killed between two statements, or just as it opens, fails in node-postgres itself.
+      const statuses = new Map<number | string, number>();
+      let writing = true;
+      const writer = async (id: number) => {
+        for (let i = 0; writing; i++) {
+          const status =
+            i % 3 === 0
+              ? await send('POST', '/segments', { name: `s${id}_${i}` })
+              : i % 3 === 1
+                ? await send('PUT', '/flags/steady', { rollout_percentage: (id * 7 + i) % 100 })
+                : await send('DELETE', `/segments/s${id}_${i - 2}`);
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        }
+      };
+      const writers = Array.from({ length: 6 }, (_, id) => writer(id));
+      const name = new URL(database.url).pathname.slice(1);
+      const admin = new pg.Client({ connectionString: postgresAdminUrl });
+      await admin.connect();
+      for (let kill = 0; kill < 30; kill++) {
+        await new Promise((r) => setTimeout(r, 30));
+        await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
       }
-    };
-    const writers = Array.from({ length: 6 }, (_, id) => writer(id));
-    const name = new URL(database.url).pathname.slice(1);
-    const admin = new pg.Client({ connectionString: postgresAdminUrl });
-    await admin.connect();
-    for (let kill = 0; kill < 30; kill++) {
-      await new Promise((r) => setTimeout(r, 30));
-      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
-    }
-    await admin.end();
-    writing = false;
-    await Promise.all(writers);
+      await admin.end();
+      writing = false;
+      await Promise.all(writers);
 
-    expect(server.process.exitCode, server.logs().slice(-2000)).toBeNull();
-    expect(statuses.get(503)).toBeGreaterThan(0);
-    expect([...statuses.keys()].filter((status) => status !== 503 && (typeof status === 'string' || status >= 500))).toEqual([]);
-    expect(await send('PUT', '/flags/steady', { rollout_percentage: 42 })).toBe(200);
-  }, 30_000);
-});
+      expect(server.process.exitCode, server.logs().slice(-2000)).toBeNull();
+      expect(statuses.get(503)).toBeGreaterThan(0);
+      expect(
+        [...statuses.keys()].filter((status) => status !== 503 && (typeof status === 'string' || status >= 500)),
+      ).toEqual([]);
+      expect(await send('PUT', '/flags/steady', { rollout_percentage: 42 })).toBe(200);
+    }, 30_000);
+  },
+);
 
 describe('SQLite: changes by another writer of the same file', () => {
   const testApp = useTestAppAndDatabase(sqlite, { env: { SNAPSHOT_POLL_MS: '100' } });
 
   it('reach the snapshot through the revision poll', async () => {
     const [app, database] = [testApp.app(), testApp.database()];
-    expect((await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'polled', status: false } })).statusCode).toBe(201);
+    expect(
+      (await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'polled', status: false } })).statusCode,
+    ).toBe(201);
 
     const other = new Database(sqliteFilePath(database.url));
     other.prepare(`UPDATE flags SET status = 1 WHERE flag_name = 'polled'`).run();
     other.close();
 
-    expect(await eventually(async () => (await app.inject({ method: 'GET', url: '/users/u1/flags/polled' })).json().enabled === true, 3000)).toBe(true);
+    expect(
+      await eventually(
+        async () => (await app.inject({ method: 'GET', url: '/users/u1/flags/polled' })).json().enabled === true,
+        3000,
+      ),
+    ).toBe(true);
   });
 });
 
@@ -146,7 +173,9 @@ describe('SQLite: the database file goes away and comes back', () => {
   it('evaluates from the snapshot, refuses writes with 503, reports it, and recovers without a restart', async () => {
     const [app, database] = [testApp.app(), testApp.database()];
     const file = sqliteFilePath(database.url);
-    expect((await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'steady', status: true } })).statusCode).toBe(201);
+    expect(
+      (await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'steady', status: true } })).statusCode,
+    ).toBe(201);
 
     // The open handle would go on writing into the moved file, where nobody would ever read it.
     renameSync(file, `${file}.moved`);
@@ -162,9 +191,14 @@ describe('SQLite: the database file goes away and comes back', () => {
     renameSync(`${file}.moved`, file);
 
     expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'after_outage' } })).statusCode).toBe(201);
+    expect(
+      (await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'after_outage' } })).statusCode,
+    ).toBe(201);
     const reader = new Database(file, { readonly: true });
-    expect(reader.prepare('SELECT flag_name FROM flags ORDER BY flag_name').pluck().all()).toEqual(['after_outage', 'steady']);
+    expect(reader.prepare('SELECT flag_name FROM flags ORDER BY flag_name').pluck().all()).toEqual([
+      'after_outage',
+      'steady',
+    ]);
     reader.close();
   });
 });
@@ -185,12 +219,18 @@ describe('SQLite: the database file becomes unreadable under the real server pro
     if (nobody) chownSync(dir, nobody.uid, nobody.gid);
     server = await startServer({ DATABASE_URL: `file:${file}` }, { user: nobody });
     const post = (flag_name: string) =>
-      fetch(`${server.baseUrl}/flags`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ flag_name, status: true }) });
+      fetch(`${server.baseUrl}/flags`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ flag_name, status: true }),
+      });
     expect((await post('steady')).status).toBe(201);
 
     chmodSync(file, 0o000);
 
-    expect(await (await fetch(`${server.baseUrl}/users/alice123/flags/steady`)).json()).toMatchObject({ enabled: true });
+    expect(await (await fetch(`${server.baseUrl}/users/alice123/flags/steady`)).json()).toMatchObject({
+      enabled: true,
+    });
     const write = await post('refused');
     expect(write.status).toBe(503);
     expect(await write.json()).toMatchObject({ status: 503, title: 'Service Unavailable' });

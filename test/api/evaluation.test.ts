@@ -13,11 +13,13 @@ describe.each(backends)('evaluation API on $name', (backend) => {
         { flag_name: 'dark_mode', status: true, rollout_percentage: 100 },
         { flag_name: 'killed', status: false, rollout_percentage: 100 },
       ];
-      for (const payload of flags) expect((await built.inject({ method: 'POST', url: '/flags', payload })).statusCode).toBe(201);
+      for (const payload of flags)
+        expect((await built.inject({ method: 'POST', url: '/flags', payload })).statusCode).toBe(201);
     },
   });
 
-  const evaluate = (user: string, flag: string) => app().inject({ method: 'GET', url: `/users/${encodeURIComponent(user)}/flags/${flag}` });
+  const evaluate = (user: string, flag: string) =>
+    app().inject({ method: 'GET', url: `/users/${encodeURIComponent(user)}/flags/${flag}` });
 
   describe.skipIf(!available)('', () => {
     it.each([
@@ -30,7 +32,15 @@ describe.each(backends)('evaluation API on $name', (backend) => {
     ])('%s / %s: bucket %d, enabled %s (%s)', async (user, flag, bucket, enabled, reason) => {
       const res = await evaluate(user, flag);
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toEqual({ user_id: user, flag_name: flag, enabled, reason, bucket, variant: null, payload: null });
+      expect(res.json()).toEqual({
+        user_id: user,
+        flag_name: flag,
+        enabled,
+        reason,
+        bucket,
+        variant: null,
+        payload: null,
+      });
     });
 
     it('gives the same answer every time', async () => {
@@ -43,7 +53,12 @@ describe.each(backends)('evaluation API on $name', (backend) => {
       expect(res.statusCode).toBe(200);
       expect(res.json()).toEqual({
         user_id: 'user1',
-        flags: { beta_search: bucketBasisPoints('user1', 'beta_search') < 2500, dark_mode: true, killed: false, new_feature: true },
+        flags: {
+          beta_search: bucketBasisPoints('user1', 'beta_search') < 2500,
+          dark_mode: true,
+          killed: false,
+          new_feature: true,
+        },
       });
     });
 
@@ -66,13 +81,20 @@ describe.each(backends)('evaluation API on $name', (backend) => {
         const again = await app().inject({ method: 'GET', url, headers: { 'if-none-match': etag } });
         expect(again.statusCode).toBe(304);
         expect(again.body).toBe('');
-        expect((await app().inject({ method: 'GET', url, headers: { 'if-none-match': '"stale"' } })).statusCode).toBe(200);
-        expect((await app().inject({ method: 'GET', url, headers: { 'if-none-match': `"stale", W/${etag}` } })).statusCode).toBe(304);
+        expect((await app().inject({ method: 'GET', url, headers: { 'if-none-match': '"stale"' } })).statusCode).toBe(
+          200,
+        );
+        expect(
+          (await app().inject({ method: 'GET', url, headers: { 'if-none-match': `"stale", W/${etag}` } })).statusCode,
+        ).toBe(304);
         expect((await app().inject({ method: 'GET', url, headers: { 'if-none-match': '*' } })).statusCode).toBe(304);
       }
       // Another user's answers are another body, so another tag: never a 304 for someone else's cache.
       const user1 = (await app().inject({ method: 'GET', url: '/users/user1/flags' })).headers.etag as string;
-      expect((await app().inject({ method: 'GET', url: '/users/user2/flags', headers: { 'if-none-match': user1 } })).statusCode).toBe(200);
+      expect(
+        (await app().inject({ method: 'GET', url: '/users/user2/flags', headers: { 'if-none-match': user1 } }))
+          .statusCode,
+      ).toBe(200);
     });
 
     it('changes the ETag when a flag changes', async () => {

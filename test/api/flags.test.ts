@@ -15,16 +15,27 @@ describe.each(backends)('flags API on $name', (backend) => {
   });
 
   const post = (body: unknown) => app().inject({ method: 'POST', url: '/flags', payload: body as object });
-  const put = (name: string, body: unknown) => app().inject({ method: 'PUT', url: `/flags/${name}`, payload: body as object });
+  const put = (name: string, body: unknown) =>
+    app().inject({ method: 'PUT', url: `/flags/${name}`, payload: body as object });
   const listFlags = async () => (await app().inject({ method: 'GET', url: '/flags' })).json();
 
   describe.skipIf(!available)('', () => {
     it('creates a flag and returns it with timestamps and a Location header', async () => {
-      const res = await post({ flag_name: 'beta_search', status: true, rollout_percentage: 25.0, description: 'New search algorithm - 25% rollout' });
+      const res = await post({
+        flag_name: 'beta_search',
+        status: true,
+        rollout_percentage: 25.0,
+        description: 'New search algorithm - 25% rollout',
+      });
       expect(res.statusCode).toBe(201);
       expect(res.headers.location).toBe('/flags/beta_search');
       const body = res.json();
-      expect(body).toMatchObject({ flag_name: 'beta_search', status: true, rollout_percentage: 25, description: 'New search algorithm - 25% rollout' });
+      expect(body).toMatchObject({
+        flag_name: 'beta_search',
+        status: true,
+        rollout_percentage: 25,
+        description: 'New search algorithm - 25% rollout',
+      });
       expect(body.created_at).toMatch(ISO_UTC);
       expect(body.updated_at).toBe(body.created_at);
     });
@@ -32,11 +43,18 @@ describe.each(backends)('flags API on $name', (backend) => {
     it('applies defaults: off, 100%, no description', async () => {
       const res = await post({ flag_name: 'defaults' });
       expect(res.statusCode).toBe(201);
-      expect(res.json()).toMatchObject({ flag_name: 'defaults', status: false, rollout_percentage: 100, description: null });
+      expect(res.json()).toMatchObject({
+        flag_name: 'defaults',
+        status: false,
+        rollout_percentage: 100,
+        description: null,
+      });
     });
 
     it('keeps fractional percentages exactly', async () => {
-      expect((await post({ flag_name: 'tiny', status: true, rollout_percentage: 0.07 })).json().rollout_percentage).toBe(0.07);
+      expect(
+        (await post({ flag_name: 'tiny', status: true, rollout_percentage: 0.07 })).json().rollout_percentage,
+      ).toBe(0.07);
       expect((await app().inject({ method: 'GET', url: '/flags/tiny' })).json().rollout_percentage).toBe(0.07);
     });
 
@@ -45,49 +63,104 @@ describe.each(backends)('flags API on $name', (backend) => {
       const res = await post({ flag_name: 'dup', status: true });
       expect(res.statusCode).toBe(409);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(res.json()).toMatchObject({ type: '/problems/conflict', title: 'Conflict', status: 409, detail: 'A flag named "dup" already exists' });
+      expect(res.json()).toMatchObject({
+        type: '/problems/conflict',
+        title: 'Conflict',
+        status: 409,
+        detail: 'A flag named "dup" already exists',
+      });
       expect((await app().inject({ method: 'GET', url: '/flags/dup' })).json().status).toBe(false);
     });
 
     it('lists flags sorted by name', async () => {
       for (const name of ['zeta', 'Alpha', 'beta', '9lives']) await post({ flag_name: name });
-      expect((await listFlags()).map((f: { flag_name: string }) => f.flag_name)).toEqual(['9lives', 'Alpha', 'beta', 'zeta']);
+      expect((await listFlags()).map((f: { flag_name: string }) => f.flag_name)).toEqual([
+        '9lives',
+        'Alpha',
+        'beta',
+        'zeta',
+      ]);
     });
 
     it('reads one flag, 404 for an unknown one', async () => {
       await post({ flag_name: 'one', status: true });
-      expect((await app().inject({ method: 'GET', url: '/flags/one' })).json()).toMatchObject({ flag_name: 'one', status: true });
+      expect((await app().inject({ method: 'GET', url: '/flags/one' })).json()).toMatchObject({
+        flag_name: 'one',
+        status: true,
+      });
       const missing = await app().inject({ method: 'GET', url: '/flags/none' });
       expect(missing.statusCode).toBe(404);
-      expect(missing.json()).toMatchObject({ status: 404, title: 'Not Found', detail: 'Flag "none" not found', instance: '/flags/none' });
+      expect(missing.json()).toMatchObject({
+        status: 404,
+        title: 'Not Found',
+        detail: 'Flag "none" not found',
+        instance: '/flags/none',
+      });
     });
 
     it('updates only the fields sent and moves updated_at', async () => {
-      const created = (await post({ flag_name: 'partial', status: false, rollout_percentage: 10, description: 'keep me' })).json();
+      const created = (
+        await post({ flag_name: 'partial', status: false, rollout_percentage: 10, description: 'keep me' })
+      ).json();
       await new Promise((r) => setTimeout(r, 5));
       const res = await put('partial', { status: true });
       expect(res.statusCode).toBe(200);
       const updated = res.json();
-      expect(updated).toMatchObject({ flag_name: 'partial', status: true, rollout_percentage: 10, description: 'keep me', created_at: created.created_at });
+      expect(updated).toMatchObject({
+        flag_name: 'partial',
+        status: true,
+        rollout_percentage: 10,
+        description: 'keep me',
+        created_at: created.created_at,
+      });
       expect(Date.parse(updated.updated_at)).toBeGreaterThan(Date.parse(created.updated_at));
-      expect((await put('partial', { rollout_percentage: 50.0 })).json()).toMatchObject({ status: true, rollout_percentage: 50 });
-      expect((await put('partial', { description: null })).json()).toMatchObject({ description: null, rollout_percentage: 50 });
+      expect((await put('partial', { rollout_percentage: 50.0 })).json()).toMatchObject({
+        status: true,
+        rollout_percentage: 50,
+      });
+      expect((await put('partial', { description: null })).json()).toMatchObject({
+        description: null,
+        rollout_percentage: 50,
+      });
     });
 
     it('PATCH is the same partial update as PUT, with the same validation', async () => {
-      const created = (await post({ flag_name: 'patched', status: false, rollout_percentage: 10, description: 'keep me' })).json();
+      const created = (
+        await post({ flag_name: 'patched', status: false, rollout_percentage: 10, description: 'keep me' })
+      ).json();
       const patch = (body: object) => app().inject({ method: 'PATCH', url: '/flags/patched', payload: body });
       const res = await patch({ rollout_percentage: 42.5 });
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toMatchObject({ status: false, rollout_percentage: 42.5, description: 'keep me', created_at: created.created_at });
-      expect((await app().inject({ method: 'GET', url: '/users/alice123/flags/patched' })).json()).toMatchObject({ flag_name: 'patched', reason: 'FLAG_DISABLED' });
+      expect(res.json()).toMatchObject({
+        status: false,
+        rollout_percentage: 42.5,
+        description: 'keep me',
+        created_at: created.created_at,
+      });
+      expect((await app().inject({ method: 'GET', url: '/users/alice123/flags/patched' })).json()).toMatchObject({
+        flag_name: 'patched',
+        reason: 'FLAG_DISABLED',
+      });
       expect((await patch({ flag_name: 'renamed' })).statusCode).toBe(400);
       // As a JSON Merge Patch client labels it; null clears, as in RFC 7396.
-      const mergePatch = (payload: string) => app().inject({ method: 'PATCH', url: '/flags/patched', headers: { 'content-type': 'application/merge-patch+json' }, payload });
-      expect((await mergePatch('{"description": null}')).json()).toMatchObject({ description: null, rollout_percentage: 42.5 });
+      const mergePatch = (payload: string) =>
+        app().inject({
+          method: 'PATCH',
+          url: '/flags/patched',
+          headers: { 'content-type': 'application/merge-patch+json' },
+          payload,
+        });
+      expect((await mergePatch('{"description": null}')).json()).toMatchObject({
+        description: null,
+        rollout_percentage: 42.5,
+      });
       expect((await mergePatch('{"description": ')).json()).toMatchObject({ status: 400, title: 'Bad Request' });
-      expect((await app().inject({ method: 'PATCH', url: '/flags/ghost', payload: { status: true } })).statusCode).toBe(404);
-      expect((await app().inject({ method: 'GET', url: '/flags/patched' })).json()).toMatchObject({ rollout_percentage: 42.5 });
+      expect((await app().inject({ method: 'PATCH', url: '/flags/ghost', payload: { status: true } })).statusCode).toBe(
+        404,
+      );
+      expect((await app().inject({ method: 'GET', url: '/flags/patched' })).json()).toMatchObject({
+        rollout_percentage: 42.5,
+      });
     });
 
     it('refuses renames, unknown fields and empty updates, changing nothing', async () => {
@@ -98,7 +171,9 @@ describe.each(backends)('flags API on $name', (backend) => {
         expect(res.json().title).toBe('Validation Error');
       }
       const rename = (await put('fixed', { flag_name: 'renamed' })).json();
-      expect(rename.errors).toEqual([{ location: 'body', pointer: '#/flag_name', detail: 'unknown field "flag_name"' }]);
+      expect(rename.errors).toEqual([
+        { location: 'body', pointer: '#/flag_name', detail: 'unknown field "flag_name"' },
+      ]);
       expect((await app().inject({ method: 'GET', url: '/flags/fixed' })).json()).toEqual(before);
       expect((await app().inject({ method: 'GET', url: '/flags/renamed' })).statusCode).toBe(404);
     });
@@ -140,7 +215,12 @@ describe.each(backends)('flags API on $name', (backend) => {
       ];
 
       it.each(invalidBodies)('POST with %s → 400', async (_label, body) => {
-        const res = await app().inject({ method: 'POST', url: '/flags', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+        const res = await app().inject({
+          method: 'POST',
+          url: '/flags',
+          headers: { 'content-type': 'application/json' },
+          payload: JSON.stringify(body),
+        });
         expect(res.statusCode).toBe(400);
         expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
         const problem = res.json();
@@ -152,18 +232,31 @@ describe.each(backends)('flags API on $name', (backend) => {
 
       it('names every invalid field', async () => {
         const problem = (await post({ flag_name: 'ok', status: 1, rollout_percentage: 500 })).json();
-        expect(problem.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual(['#/rollout_percentage', '#/status']);
+        expect(problem.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual([
+          '#/rollout_percentage',
+          '#/status',
+        ]);
       });
 
       it('malformed JSON → 400', async () => {
-        const res = await app().inject({ method: 'POST', url: '/flags', headers: { 'content-type': 'application/json' }, payload: '{"flag_name": "x",' });
+        const res = await app().inject({
+          method: 'POST',
+          url: '/flags',
+          headers: { 'content-type': 'application/json' },
+          payload: '{"flag_name": "x",',
+        });
         expect(res.statusCode).toBe(400);
         expect(res.json()).toMatchObject({ status: 400, title: 'Bad Request' });
         expect(await listFlags()).toEqual([]);
       });
 
       it('a body that is not JSON → 415', async () => {
-        const res = await app().inject({ method: 'POST', url: '/flags', headers: { 'content-type': 'text/plain' }, payload: 'flag_name=x' });
+        const res = await app().inject({
+          method: 'POST',
+          url: '/flags',
+          headers: { 'content-type': 'text/plain' },
+          payload: 'flag_name=x',
+        });
         expect(res.statusCode).toBe(415);
         expect(res.json()).toMatchObject({ status: 415, title: 'Unsupported Media Type' });
         expect(await listFlags()).toEqual([]);
@@ -197,7 +290,9 @@ describe.each(backends)('flags API on $name', (backend) => {
     });
 
     it('50 concurrent POSTs of one name: exactly one 201, the rest 409', async () => {
-      const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => post({ flag_name: 'race', rollout_percentage: i })));
+      const responses = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => post({ flag_name: 'race', rollout_percentage: i })),
+      );
       const codes = responses.map((r) => r.statusCode);
       expect(codes.filter((c) => c === 201)).toHaveLength(1);
       expect(codes.filter((c) => c === 409)).toHaveLength(49);
@@ -207,7 +302,9 @@ describe.each(backends)('flags API on $name', (backend) => {
     it('concurrent PUTs never corrupt a flag', async () => {
       await post({ flag_name: 'contended', status: false, rollout_percentage: 0, description: 'original' });
       const responses = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => put('contended', i % 2 === 0 ? { rollout_percentage: i } : { status: i % 4 === 1 })),
+        Array.from({ length: 40 }, (_, i) =>
+          put('contended', i % 2 === 0 ? { rollout_percentage: i } : { status: i % 4 === 1 }),
+        ),
       );
       expect(responses.every((r) => r.statusCode === 200)).toBe(true);
       const final = (await app().inject({ method: 'GET', url: '/flags/contended' })).json();

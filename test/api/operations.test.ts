@@ -13,7 +13,8 @@ describe('rate limits', () => {
   const app = useApp({ RATE_LIMIT_EVALUATIONS: '5', RATE_LIMIT_WRITES: '3' });
 
   it('answers 429 problem details with Retry-After and RateLimit-* headers once a caller exceeds the write limit', async () => {
-    const write = (i: number) => app().inject({ method: 'POST', url: '/flags', payload: { flag_name: `limited_${i}` } });
+    const write = (i: number) =>
+      app().inject({ method: 'POST', url: '/flags', payload: { flag_name: `limited_${i}` } });
     for (let i = 1; i <= 3; i++) {
       const res = await write(i);
       expect(res.statusCode).toBe(201);
@@ -51,7 +52,8 @@ describe('rate limits while Redis is unreachable', () => {
   const app = useApp({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_EVALUATIONS: '1' });
 
   it('keeps serving, without limits, rather than refusing or failing', async () => {
-    for (let i = 0; i < 3; i++) expect((await app().inject({ method: 'GET', url: '/users/u1/flags' })).statusCode).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await app().inject({ method: 'GET', url: '/users/u1/flags' })).statusCode).toBe(200);
   });
 });
 
@@ -69,7 +71,9 @@ describe('rate limits while Redis stops answering', () => {
     port = (stalled.address() as AddressInfo).port;
   });
   afterAll(() => new Promise<void>((resolve) => stalled.close(() => resolve())));
-  const app = useTestApp(backends[0], { env: () => ({ RATE_LIMIT_EVALUATIONS: '1', REDIS_URL: `redis://127.0.0.1:${port}` }) });
+  const app = useTestApp(backends[0], {
+    env: () => ({ RATE_LIMIT_EVALUATIONS: '1', REDIS_URL: `redis://127.0.0.1:${port}` }),
+  });
 
   it('answers within a fraction of a second, without limits', async () => {
     for (let i = 0; i < 2; i++) {
@@ -85,9 +89,15 @@ describe('rate limits per API key', () => {
 
   it('gives every key its own budget', async () => {
     const admin = { authorization: 'Bearer env-admin-key-0123456789' };
-    const created = await app().inject({ method: 'POST', url: '/api-keys', headers: admin, payload: { name: 'app', scope: 'evaluate' } });
+    const created = await app().inject({
+      method: 'POST',
+      url: '/api-keys',
+      headers: admin,
+      payload: { name: 'app', scope: 'evaluate' },
+    });
     const other = { authorization: `Bearer ${created.json().secret}` };
-    const evaluate = (headers: Record<string, string>) => app().inject({ method: 'GET', url: '/users/u1/flags', headers });
+    const evaluate = (headers: Record<string, string>) =>
+      app().inject({ method: 'GET', url: '/users/u1/flags', headers });
     for (let i = 0; i < 3; i++) expect((await evaluate(admin)).statusCode).toBe(200);
     expect((await evaluate(admin)).statusCode).toBe(429);
     expect((await evaluate(other)).statusCode).toBe(200);
@@ -108,7 +118,11 @@ function parseMetrics(text: string): Map<string, number> {
 describe('GET /metrics', () => {
   const app = useApp({ METRICS_TOKEN: 'metrics-token-0123456789', SNAPSHOT_POLL_MS: '50' });
   const scrape = async () => {
-    const res = await app().inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer metrics-token-0123456789' } });
+    const res = await app().inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: 'Bearer metrics-token-0123456789' },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     return parseMetrics(res.body);
@@ -116,38 +130,58 @@ describe('GET /metrics', () => {
 
   it('requires METRICS_TOKEN when one is set', async () => {
     expect((await app().inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
-    expect((await app().inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer wrong-token-0123456789' } })).statusCode).toBe(401);
+    expect(
+      (
+        await app().inject({
+          method: 'GET',
+          url: '/metrics',
+          headers: { authorization: 'Bearer wrong-token-0123456789' },
+        })
+      ).statusCode,
+    ).toBe(401);
   });
 
-  it('counts requests by route and status, latencies, evaluations by flag and result, and reports the snapshot and database', async () => {
-    await app().inject({ method: 'POST', url: '/flags', payload: { flag_name: 'half', status: true, rollout_percentage: 50 } });
-    const before = await scrape();
-    const route = 'method="GET",route="/users/:user_id/flags/:flag_name",status_code="200"';
-    const evaluated = { on: 0, off: 0 };
-    for (let i = 0; i < 20; i++) {
-      const res = await app().inject({ method: 'GET', url: `/users/user${i}/flags/half` });
-      evaluated[res.json().enabled ? 'on' : 'off']++;
-    }
-    await app().inject({ method: 'GET', url: '/users/u1/flags/nope' });
-    const after = await scrape();
+  it(
+    'counts requests by route and status, latencies, evaluations by flag and result, and reports the snapshot and ' +
+      'database',
+    async () => {
+      await app().inject({
+        method: 'POST',
+        url: '/flags',
+        payload: { flag_name: 'half', status: true, rollout_percentage: 50 },
+      });
+      const before = await scrape();
+      const route = 'method="GET",route="/users/:user_id/flags/:flag_name",status_code="200"';
+      const evaluated = { on: 0, off: 0 };
+      for (let i = 0; i < 20; i++) {
+        const res = await app().inject({ method: 'GET', url: `/users/user${i}/flags/half` });
+        evaluated[res.json().enabled ? 'on' : 'off']++;
+      }
+      await app().inject({ method: 'GET', url: '/users/u1/flags/nope' });
+      const after = await scrape();
 
-    const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
-    expect(delta(`feature_flags_http_requests_total{${route}}`)).toBe(20);
-    expect(delta(`feature_flags_http_request_duration_seconds_count{${route}}`)).toBe(20);
-    expect(delta(`feature_flags_http_request_duration_seconds_bucket{le="+Inf",${route}}`)).toBe(20);
-    expect(delta('feature_flags_http_requests_total{method="GET",route="/users/:user_id/flags/:flag_name",status_code="404"}')).toBe(1);
-    expect(evaluated.on).toBeGreaterThan(0);
-    expect(evaluated.off).toBeGreaterThan(0);
-    expect(delta('feature_flags_evaluations_total{flag="half",result="on"}')).toBe(evaluated.on);
-    expect(delta('feature_flags_evaluations_total{flag="half",result="off"}')).toBe(evaluated.off);
-    expect(after.get('feature_flags_snapshot_age_seconds')).toBeLessThan(5);
-    // The create above bumped the database revision; the next poll reloads at it.
-    await new Promise((r) => setTimeout(r, 300));
-    expect((await scrape()).get('feature_flags_snapshot_revision')).toBe(1);
-    expect(after.get('feature_flags_database_up')).toBe(1);
-    expect(after.get('feature_flags_auth_enabled')).toBe(0);
-    expect(after.get('process_resident_memory_bytes')).toBeGreaterThan(0);
-  });
+      const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
+      expect(delta(`feature_flags_http_requests_total{${route}}`)).toBe(20);
+      expect(delta(`feature_flags_http_request_duration_seconds_count{${route}}`)).toBe(20);
+      expect(delta(`feature_flags_http_request_duration_seconds_bucket{le="+Inf",${route}}`)).toBe(20);
+      expect(
+        delta(
+          'feature_flags_http_requests_total{method="GET",route="/users/:user_id/flags/:flag_name",status_code="404"}',
+        ),
+      ).toBe(1);
+      expect(evaluated.on).toBeGreaterThan(0);
+      expect(evaluated.off).toBeGreaterThan(0);
+      expect(delta('feature_flags_evaluations_total{flag="half",result="on"}')).toBe(evaluated.on);
+      expect(delta('feature_flags_evaluations_total{flag="half",result="off"}')).toBe(evaluated.off);
+      expect(after.get('feature_flags_snapshot_age_seconds')).toBeLessThan(5);
+      // The create above bumped the database revision; the next poll reloads at it.
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await scrape()).get('feature_flags_snapshot_revision')).toBe(1);
+      expect(after.get('feature_flags_database_up')).toBe(1);
+      expect(after.get('feature_flags_auth_enabled')).toBe(0);
+      expect(after.get('process_resident_memory_bytes')).toBeGreaterThan(0);
+    },
+  );
 });
 
 describe('security headers and request ids', () => {
@@ -179,7 +213,8 @@ describe('security headers and request ids', () => {
 
   it('sends Strict-Transport-Security only to clients that came over HTTPS, as RFC 6797 requires', async () => {
     const hsts = async (url: string, proto?: string) =>
-      (await app().inject({ method: 'GET', url, headers: proto === undefined ? {} : { 'x-forwarded-proto': proto } })).headers['strict-transport-security'];
+      (await app().inject({ method: 'GET', url, headers: proto === undefined ? {} : { 'x-forwarded-proto': proto } }))
+        .headers['strict-transport-security'];
     for (const url of ['/flags', '/no-such-route', '/health', '/docs/', '/redoc']) {
       expect(await hsts(url, 'https'), url).toBe('max-age=31536000; includeSubDomains');
       // Proxies in a chain append their own hop; the client's is the first.
@@ -200,10 +235,18 @@ describe('security headers and request ids', () => {
       const series = `feature_flags_http_requests_total{method="GET",route="unmatched",status_code="${status}"}`;
       expect((after.get(series) ?? 0) - (before.get(series) ?? 0), series).toBe(1);
     }
-    for (const [res, status, title] of [[badEncoding, 400, 'Bad Request'], [tooLong, 414, 'URI Too Long']] as const) {
+    for (const [res, status, title] of [
+      [badEncoding, 400, 'Bad Request'],
+      [tooLong, 414, 'URI Too Long'],
+    ] as const) {
       expect(res.statusCode).toBe(status);
       expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
-      expect(res.json()).toMatchObject({ status, title, type: `/problems/${title.toLowerCase().replaceAll(' ', '-')}`, request_id: res.headers['x-request-id'] });
+      expect(res.json()).toMatchObject({
+        status,
+        title,
+        type: `/problems/${title.toLowerCase().replaceAll(' ', '-')}`,
+        request_id: res.headers['x-request-id'],
+      });
       expect(res.json().detail).not.toContain('aaaa');
       expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
       expect(res.headers['access-control-allow-origin']).toBe('*');
@@ -215,7 +258,11 @@ describe('security headers and request ids', () => {
     const res = await app().inject({ method: 'GET', url: '/flags/missing' });
     expect(res.headers['x-request-id']).toBeTruthy();
     expect(res.json().request_id).toBe(res.headers['x-request-id']);
-    const traced = await app().inject({ method: 'GET', url: '/flags/missing', headers: { 'x-request-id': 'trace-abc-123' } });
+    const traced = await app().inject({
+      method: 'GET',
+      url: '/flags/missing',
+      headers: { 'x-request-id': 'trace-abc-123' },
+    });
     expect(traced.headers['x-request-id']).toBe('trace-abc-123');
     expect(traced.json().request_id).toBe('trace-abc-123');
   });
@@ -227,8 +274,17 @@ describe('security headers and request ids', () => {
       expect(res.json().request_id).toBe(res.headers['x-request-id']);
     }
     const longest = 'a'.repeat(128);
-    expect((await app().inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': longest } })).headers['x-request-id']).toBe(longest);
-    const ids = await Promise.all(Array.from({ length: 20 }, async () => (await app().inject({ method: 'GET', url: '/health/live' })).headers['x-request-id']));
+    expect(
+      (await app().inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': longest } })).headers[
+        'x-request-id'
+      ],
+    ).toBe(longest);
+    const ids = await Promise.all(
+      Array.from(
+        { length: 20 },
+        async () => (await app().inject({ method: 'GET', url: '/health/live' })).headers['x-request-id'],
+      ),
+    );
     expect(new Set(ids).size).toBe(20);
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-z]+$/);
   });
@@ -263,15 +319,26 @@ describe('malformed HTTP', () => {
       expect(head).toContain('content-type: application/problem+json; charset=utf-8');
       expect(head).toContain("content-security-policy: default-src 'none'; frame-ancestors 'none'");
       expect(head).toContain('connection: close');
-      expect(JSON.parse(body)).toMatchObject({ status, title: STATUS_CODES[status], type: expect.stringMatching(/^\/problems\//), detail: expect.any(String) });
+      expect(JSON.parse(body)).toMatchObject({
+        status,
+        title: STATUS_CODES[status],
+        type: expect.stringMatching(/^\/problems\//),
+        detail: expect.any(String),
+      });
     }
     // Counted, though Node could not say which method they were.
     const metrics = parseMetrics((await app().inject({ method: 'GET', url: '/metrics' })).body);
-    for (const [, status] of cases) expect(metrics.get(`feature_flags_http_requests_total{method="UNKNOWN",route="unmatched",status_code="${status}"}`), String(status)).toBe(1);
+    for (const [, status] of cases)
+      expect(
+        metrics.get(`feature_flags_http_requests_total{method="UNKNOWN",route="unmatched",status_code="${status}"}`),
+        String(status),
+      ).toBe(1);
   });
 
   it('refuses HTTP/1.1 without Host as problem details (RFC 9112), and serves HTTP/1.0 without it', async () => {
-    const [head, body] = (await exchange(app(), 'GET /health/live HTTP/1.1\r\nConnection: close\r\n\r\n')).response.split('\r\n\r\n');
+    const [head, body] = (
+      await exchange(app(), 'GET /health/live HTTP/1.1\r\nConnection: close\r\n\r\n')
+    ).response.split('\r\n\r\n');
     expect(head).toMatch(/^HTTP\/1.1 400 Bad Request\r\n/);
     expect(head).toContain('content-type: application/problem+json; charset=utf-8');
     expect(head).toContain("content-security-policy: default-src 'none'; frame-ancestors 'none'");

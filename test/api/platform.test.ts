@@ -53,7 +53,16 @@ describe('health, docs and CORS', () => {
     const create = doc.paths['/flags'].post;
     const bodyRef: string = create.requestBody.content['application/json'].schema.$ref;
     const bodySchema = doc.components.schemas[bodyRef.split('/').pop()!];
-    expect(Object.keys(bodySchema.properties).sort()).toEqual(['description', 'flag_name', 'overrides', 'prerequisites', 'rollout_percentage', 'rules', 'status', 'variants']);
+    expect(Object.keys(bodySchema.properties).sort()).toEqual([
+      'description',
+      'flag_name',
+      'overrides',
+      'prerequisites',
+      'rollout_percentage',
+      'rules',
+      'status',
+      'variants',
+    ]);
     expect(bodySchema.properties.rollout_percentage).toMatchObject({ minimum: 0, maximum: 100 });
     expect(Object.keys(create.responses).sort()).toEqual(['201', '400', '401', '403', '409', '413', '415', '429']);
     // Swagger UI's Authorize button, and which routes need it.
@@ -71,7 +80,10 @@ describe('health, docs and CORS', () => {
     const collect = (node: unknown): void => {
       if (Array.isArray(node)) node.forEach(collect);
       else if (node !== null && typeof node === 'object') {
-        for (const [key, value] of Object.entries(node)) key === '$ref' ? refs.add(value as string) : collect(value);
+        for (const [key, value] of Object.entries(node)) {
+          if (key === '$ref') refs.add(value as string);
+          else collect(value);
+        }
       }
     };
     collect(doc);
@@ -87,7 +99,9 @@ describe('health, docs and CORS', () => {
     expect(refs.size).toBeGreaterThan(10);
     expect([...refs].filter((ref) => resolve(ref) === undefined)).toEqual([]);
     // Any JSON, such as a variant's payload, is one named, self-referencing schema.
-    expect(resolve('#/components/schemas/CreateFlagInput/properties/variants/items/properties/payload')).toMatchObject({ $ref: '#/components/schemas/JsonValueInput' });
+    expect(resolve('#/components/schemas/CreateFlagInput/properties/variants/items/properties/payload')).toMatchObject({
+      $ref: '#/components/schemas/JsonValueInput',
+    });
   });
 
   it('serves Swagger UI and ReDoc from the installed packages, with no CDN', async () => {
@@ -107,7 +121,11 @@ describe('health, docs and CORS', () => {
   });
 
   it('allows only the configured CORS origins', async () => {
-    const allowed = await app.inject({ method: 'GET', url: '/flags', headers: { origin: 'https://admin.example.com' } });
+    const allowed = await app.inject({
+      method: 'GET',
+      url: '/flags',
+      headers: { origin: 'https://admin.example.com' },
+    });
     expect(allowed.headers['access-control-allow-origin']).toBe('https://admin.example.com');
     const preflight = await app.inject({
       method: 'OPTIONS',
@@ -126,22 +144,34 @@ describe('health, docs and CORS', () => {
     const preflight = await app.inject({
       method: 'OPTIONS',
       url: '/flags/some_flag',
-      headers: { origin: 'https://admin.example.com', 'access-control-request-method': 'DELETE', 'access-control-request-headers': 'authorization, content-type' },
+      headers: {
+        origin: 'https://admin.example.com',
+        'access-control-request-method': 'DELETE',
+        'access-control-request-headers': 'authorization, content-type',
+      },
     });
     expect(preflight.statusCode).toBe(204);
-    expect(String(preflight.headers['access-control-allow-methods']).split(', ')).toEqual(expect.arrayContaining(['PUT', 'PATCH', 'DELETE']));
+    expect(String(preflight.headers['access-control-allow-methods']).split(', ')).toEqual(
+      expect.arrayContaining(['PUT', 'PATCH', 'DELETE']),
+    );
     expect(preflight.headers['access-control-allow-headers']).toBe('authorization, content-type');
     expect(preflight.headers['access-control-max-age']).toBe('7200');
     const listed = await app.inject({ method: 'GET', url: '/flags', headers: { origin: 'https://admin.example.com' } });
-    expect(String(listed.headers['access-control-expose-headers']).split(', ')).toEqual(expect.arrayContaining(['ETag', 'X-Request-Id', 'Retry-After']));
+    expect(String(listed.headers['access-control-expose-headers']).split(', ')).toEqual(
+      expect.arrayContaining(['ETag', 'X-Request-Id', 'Retry-After']),
+    );
     // Server-side callers send no Origin and get no CORS headers beyond the fixed ones.
-    expect((await app.inject({ method: 'GET', url: '/flags' })).headers['access-control-expose-headers']).toBeUndefined();
+    expect(
+      (await app.inject({ method: 'GET', url: '/flags' })).headers['access-control-expose-headers'],
+    ).toBeUndefined();
   });
 
   it('answers a plain OPTIONS, without Origin, with the allowed methods and no error', async () => {
     const res = await app.inject({ method: 'OPTIONS', url: '/flags' });
     expect(res.statusCode).toBe(204);
-    expect(String(res.headers['access-control-allow-methods']).split(', ')).toEqual(expect.arrayContaining(['GET', 'POST', 'PATCH']));
+    expect(String(res.headers['access-control-allow-methods']).split(', ')).toEqual(
+      expect.arrayContaining(['GET', 'POST', 'PATCH']),
+    );
     expect(res.body).toBe('');
   });
 

@@ -6,16 +6,28 @@ describe.each(backends)('prerequisites on $name', (backend) => {
   const app = useTestApp(backend, {
     seed: async (app) => {
       for (const payload of [
-        { flag_name: 'new_billing', status: true, variants: [{ key: 'v1', weight: 50 }, { key: 'v2', weight: 50 }] },
+        {
+          flag_name: 'new_billing',
+          status: true,
+          variants: [
+            { key: 'v1', weight: 50 },
+            { key: 'v2', weight: 50 },
+          ],
+        },
         { flag_name: 'invoices_v2', status: true, prerequisites: [{ flag: 'new_billing' }] },
-        { flag_name: 'invoices_pdf', status: true, prerequisites: [{ flag: 'invoices_v2' }, { flag: 'new_billing', variant: 'v2' }] },
+        {
+          flag_name: 'invoices_pdf',
+          status: true,
+          prerequisites: [{ flag: 'invoices_v2' }, { flag: 'new_billing', variant: 'v2' }],
+        },
       ]) {
         const res = await app.inject({ method: 'POST', url: '/flags', payload });
         expect(res.statusCode, res.body).toBe(201);
       }
     },
   });
-  const inject = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) => app().inject({ method, url, payload });
+  const inject = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) =>
+    app().inject({ method, url, payload });
   const evaluate = async (user: string, flag: string) => (await inject('GET', `/users/${user}/flags/${flag}`)).json();
 
   describe.skipIf(!backend.available)('', () => {
@@ -40,14 +52,20 @@ describe.each(backends)('prerequisites on $name', (backend) => {
       await inject('PUT', '/flags/new_billing', { status: false });
       expect(await evaluate('user-1', 'invoices_v2')).toMatchObject({ enabled: false, reason: 'PREREQUISITE_FAILED' });
       expect(await evaluate('user-1', 'invoices_pdf')).toMatchObject({ enabled: false, reason: 'PREREQUISITE_FAILED' });
-      expect((await inject('GET', '/users/user-1/flags')).json().flags).toEqual({ invoices_pdf: false, invoices_v2: false, new_billing: false });
+      expect((await inject('GET', '/users/user-1/flags')).json().flags).toEqual({
+        invoices_pdf: false,
+        invoices_v2: false,
+        new_billing: false,
+      });
       await inject('PUT', '/flags/new_billing', { status: true });
     });
 
     it('refuses cycles with a 409 that names them', async () => {
       const direct = await inject('PUT', '/flags/new_billing', { prerequisites: [{ flag: 'invoices_pdf' }] });
       expect(direct.statusCode).toBe(409);
-      expect(direct.json().detail).toBe('prerequisites would make a cycle: "new_billing" → "invoices_pdf" → "invoices_v2" → "new_billing"');
+      expect(direct.json().detail).toBe(
+        'prerequisites would make a cycle: "new_billing" → "invoices_pdf" → "invoices_v2" → "new_billing"',
+      );
       const self = await inject('PUT', '/flags/invoices_v2', { prerequisites: [{ flag: 'invoices_v2' }] });
       expect(self.statusCode).toBe(409);
       expect((await inject('GET', '/flags/new_billing')).json().prerequisites).toEqual([]);
@@ -56,7 +74,12 @@ describe.each(backends)('prerequisites on $name', (backend) => {
     it.each([
       ['an unknown flag', { prerequisites: [{ flag: 'nope' }] }, 400, /no flag named "nope"/],
       ['an unknown variant', { prerequisites: [{ flag: 'new_billing', variant: 'v9' }] }, 400, /has no variant "v9"/],
-      ['the same flag twice', { prerequisites: [{ flag: 'new_billing' }, { flag: 'new_billing' }] }, 400, /appears twice/],
+      [
+        'the same flag twice',
+        { prerequisites: [{ flag: 'new_billing' }, { flag: 'new_billing' }] },
+        400,
+        /appears twice/,
+      ],
     ])('refuses %s', async (_name, changes, status, message) => {
       const res = await inject('PUT', '/flags/invoices_v2', changes);
       expect(res.statusCode).toBe(status);

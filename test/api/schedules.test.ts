@@ -8,12 +8,22 @@ const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
 describe.each(backends)('scheduled changes on $name', (backend) => {
   const app = useTestApp(backend, {
     seed: async (app) => {
-      await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'launch', status: false, rollout_percentage: 100 } });
-      await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'ramp', status: true, rollout_percentage: 0 } });
+      await app.inject({
+        method: 'POST',
+        url: '/flags',
+        payload: { flag_name: 'launch', status: false, rollout_percentage: 100 },
+      });
+      await app.inject({
+        method: 'POST',
+        url: '/flags',
+        payload: { flag_name: 'ramp', status: true, rollout_percentage: 0 },
+      });
     },
   });
-  const inject = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) => app().inject({ method, url, payload });
-  const enabled = async (flag: string, user = 'alice') => (await inject('GET', `/users/${user}/flags/${flag}`)).json().enabled;
+  const inject = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) =>
+    app().inject({ method, url, payload });
+  const enabled = async (flag: string, user = 'alice') =>
+    (await inject('GET', `/users/${user}/flags/${flag}`)).json().enabled;
 
   describe.skipIf(!backend.available)('', () => {
     it('takes effect at its time without a restart or a cron job, then is written to the flag once and audited', async () => {
@@ -37,7 +47,12 @@ describe.each(backends)('scheduled changes on $name', (backend) => {
       expect(applied.applied_at).not.toBeNull();
       const history = (await inject('GET', '/flags/launch/history')).json().entries;
       expect(history.filter((e: { action: string }) => e.action === 'schedule.applied')).toHaveLength(1);
-      expect(history[0]).toMatchObject({ action: 'schedule.applied', actor: { key_id: null, name: 'scheduler' }, before: { status: false }, after: { status: true } });
+      expect(history[0]).toMatchObject({
+        action: 'schedule.applied',
+        actor: { key_id: null, name: 'scheduler' },
+        before: { status: false },
+        after: { status: true },
+      });
       expect(history[1]).toMatchObject({ action: 'schedule.created', after: { id: schedule.id } });
 
       const late = await inject('DELETE', `/flags/launch/schedules/${schedule.id}`);
@@ -47,19 +62,32 @@ describe.each(backends)('scheduled changes on $name', (backend) => {
       await sleep(1100);
       await inject('POST', '/flags/launch/schedules', { at: inMs(200), set: { status: false } });
       await sleep(1500);
-      expect((await inject('GET', '/flags/launch/schedules')).json().every((s: { applied_at: string | null }) => s.applied_at !== null)).toBe(true);
+      expect(
+        (await inject('GET', '/flags/launch/schedules'))
+          .json()
+          .every((s: { applied_at: string | null }) => s.applied_at !== null),
+      ).toBe(true);
       expect(await enabled('launch')).toBe(false);
     });
 
     it('lists, cancels and validates', async () => {
-      const first = (await inject('POST', '/flags/launch/schedules', { at: inMs(3_600_000), set: { status: false } })).json();
-      const second = (await inject('POST', '/flags/launch/schedules', { at: inMs(60_000), set: { rollout_percentage: 50 } })).json();
+      const first = (
+        await inject('POST', '/flags/launch/schedules', { at: inMs(3_600_000), set: { status: false } })
+      ).json();
+      const second = (
+        await inject('POST', '/flags/launch/schedules', { at: inMs(60_000), set: { rollout_percentage: 50 } })
+      ).json();
       const listed = (await inject('GET', '/flags/launch/schedules')).json();
-      expect(listed.filter((s: { applied_at: string | null }) => s.applied_at === null).map((s: { id: string }) => s.id)).toEqual([second.id, first.id]);
+      expect(
+        listed.filter((s: { applied_at: string | null }) => s.applied_at === null).map((s: { id: string }) => s.id),
+      ).toEqual([second.id, first.id]);
 
       expect((await inject('DELETE', `/flags/launch/schedules/${first.id}`)).statusCode).toBe(204);
       expect((await inject('DELETE', `/flags/launch/schedules/${first.id}`)).statusCode).toBe(404);
-      expect((await inject('GET', '/flags/launch/history')).json().entries[0]).toMatchObject({ action: 'schedule.cancelled', before: { id: first.id } });
+      expect((await inject('GET', '/flags/launch/history')).json().entries[0]).toMatchObject({
+        action: 'schedule.cancelled',
+        before: { id: first.id },
+      });
 
       for (const body of [
         { at: inMs(-1000), set: { status: true } },
@@ -72,10 +100,14 @@ describe.each(backends)('scheduled changes on $name', (backend) => {
         expect(refused.statusCode, JSON.stringify(body)).toBe(400);
         expect(refused.json().errors[0].pointer, JSON.stringify(body)).toMatch(/^#\/\w/);
       }
-      expect((await inject('POST', '/flags/launch/schedules', { at: inMs(-1000), set: { status: true } })).json().errors).toEqual([
+      expect(
+        (await inject('POST', '/flags/launch/schedules', { at: inMs(-1000), set: { status: true } })).json().errors,
+      ).toEqual([
         { location: 'body', pointer: '#/at', detail: 'must be in the future; to change the flag now, update it' },
       ]);
-      expect((await inject('POST', '/flags/nope/schedules', { at: inMs(1000), set: { status: true } })).statusCode).toBe(404);
+      expect(
+        (await inject('POST', '/flags/nope/schedules', { at: inMs(1000), set: { status: true } })).statusCode,
+      ).toBe(404);
       expect((await inject('GET', '/flags/nope/schedules')).statusCode).toBe(404);
     });
 

@@ -31,7 +31,14 @@ const flags = [
   flag('split', { variants }),
   flag('targeted', {
     rolloutBasisPoints: 0,
-    rules: [{ segment: null, conditions: [{ attribute: 'plan', operator: 'equals', value: 'pro' }], rolloutBasisPoints: 10_000, variants: [] }],
+    rules: [
+      {
+        segment: null,
+        conditions: [{ attribute: 'plan', operator: 'equals', value: 'pro' }],
+        rolloutBasisPoints: 10_000,
+        variants: [],
+      },
+    ],
   }),
   flag('overridden', { rolloutBasisPoints: 0, overrides: [{ userId: 'user-3', enabled: true, variant: null }] }),
   flag('requires_base', { prerequisites: [{ flag: 'base', variant: null }] }),

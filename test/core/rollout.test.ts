@@ -2,11 +2,26 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/core/evaluation.js';
-import { bucketBasisPoints, chooseVariant, percentageToBasisPoints, variantBucketBasisPoints } from '../../src/core/rollout.js';
+import {
+  bucketBasisPoints,
+  chooseVariant,
+  percentageToBasisPoints,
+  variantBucketBasisPoints,
+} from '../../src/core/rollout.js';
 
 /** A flag with a percentage and nothing else, decided for one user. */
 function evaluateRollout(rule: { status: boolean; rolloutBasisPoints: number }, userId: string, name: string) {
-  const flag = { name, description: null, variants: [], rules: [], overrides: [], prerequisites: [], createdAt: new Date(0), updatedAt: new Date(0), ...rule };
+  const flag = {
+    name,
+    description: null,
+    variants: [],
+    rules: [],
+    overrides: [],
+    prerequisites: [],
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
+    ...rule,
+  };
   const { enabled, reason, bucketBasisPoints } = decide(flag, userId);
   return { enabled, reason, bucketBasisPoints };
 }
@@ -104,8 +119,12 @@ describe('a percentage rollout', () => {
       reason: 'FLAG_DISABLED',
       bucketBasisPoints: 7521,
     });
-    expect(evaluateRollout({ status: true, rolloutBasisPoints: 7522 }, 'alice123', 'beta_search').reason).toBe('IN_ROLLOUT');
-    expect(evaluateRollout({ status: true, rolloutBasisPoints: 7521 }, 'alice123', 'beta_search').reason).toBe('OUT_OF_ROLLOUT');
+    expect(evaluateRollout({ status: true, rolloutBasisPoints: 7522 }, 'alice123', 'beta_search').reason).toBe(
+      'IN_ROLLOUT',
+    );
+    expect(evaluateRollout({ status: true, rolloutBasisPoints: 7521 }, 'alice123', 'beta_search').reason).toBe(
+      'OUT_OF_ROLLOUT',
+    );
     for (const u of users.slice(0, 2000)) {
       expect(evaluateRollout({ status: true, rolloutBasisPoints: 0 }, u, 'edge').enabled).toBe(false);
       expect(evaluateRollout({ status: true, rolloutBasisPoints: 10_000 }, u, 'edge').enabled).toBe(true);
@@ -152,11 +171,16 @@ describe('variants', () => {
     expect(counts.never).toBeUndefined();
   });
 
-  it('spreads the users inside a partial rollout over every variant too: the variant bucket is independent of the rollout bucket', () => {
-    const inRollout = users.filter((user) => bucketBasisPoints(user, 'checkout_test') < 2500);
-    const counts = spread(uneven, inRollout, 'checkout_test');
-    for (const v of uneven) expect(Math.abs((counts[v.key] ?? 0) / inRollout.length - v.weightBasisPoints / 10_000)).toBeLessThan(0.02);
-  });
+  it(
+    'spreads the users inside a partial rollout over every variant too: the variant bucket is independent of the ' +
+      'rollout bucket',
+    () => {
+      const inRollout = users.filter((user) => bucketBasisPoints(user, 'checkout_test') < 2500);
+      const counts = spread(uneven, inRollout, 'checkout_test');
+      for (const v of uneven)
+        expect(Math.abs((counts[v.key] ?? 0) / inRollout.length - v.weightBasisPoints / 10_000)).toBeLessThan(0.02);
+    },
+  );
 
   it('is the rollout formula keyed "user:flag/variants", so a user keeps a variant whatever the percentage', () => {
     for (const user of users.slice(0, 500)) {

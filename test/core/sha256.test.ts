@@ -25,7 +25,11 @@ describe('sha256Words', () => {
   });
 
   it('agrees with node:crypto on the longest inputs rollout sees (256-character user id, 100-character flag)', () => {
-    for (const input of [`${'用'.repeat(256)}:${'f'.repeat(100)}`, `${'😀'.repeat(128)}:${'x'.repeat(100)}`, `\ud800lone:flag`]) {
+    for (const input of [
+      `${'用'.repeat(256)}:${'f'.repeat(100)}`,
+      `${'😀'.repeat(128)}:${'x'.repeat(100)}`,
+      `\ud800lone:flag`,
+    ]) {
       expect(hex(sha256Words(input))).toBe(hash('sha256', input, 'hex'));
     }
   });

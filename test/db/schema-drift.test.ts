@@ -15,7 +15,15 @@ interface TableShape {
 }
 
 const SQL_TYPES: Record<DatabaseProvider, Record<string, string>> = {
-  sqlite: { Int: 'INTEGER', String: 'TEXT', Boolean: 'BOOLEAN', DateTime: 'DATETIME', Float: 'REAL', BigInt: 'BIGINT', Json: 'JSONB' },
+  sqlite: {
+    Int: 'INTEGER',
+    String: 'TEXT',
+    Boolean: 'BOOLEAN',
+    DateTime: 'DATETIME',
+    Float: 'REAL',
+    BigInt: 'BIGINT',
+    Json: 'JSONB',
+  },
   postgresql: {
     Int: 'integer',
     String: 'text',
@@ -27,7 +35,8 @@ const SQL_TYPES: Record<DatabaseProvider, Record<string, string>> = {
   },
 };
 
-const readSchema = (provider: DatabaseProvider) => readFileSync(new URL(`../../prisma/${provider}/schema.prisma`, import.meta.url), 'utf8');
+const readSchema = (provider: DatabaseProvider) =>
+  readFileSync(new URL(`../../prisma/${provider}/schema.prisma`, import.meta.url), 'utf8');
 const modelBlocks = (schema: string) => [...schema.matchAll(/^model\s+\w+\s*\{[\s\S]*?^\}/gm)].map((m) => m[0]);
 
 /** A deliberately small reader for the subset of Prisma's schema language this project uses. */
@@ -47,7 +56,12 @@ function declaredTables(provider: DatabaseProvider): Record<string, TableShape> 
       if (/@(id|unique)\b/.test(attributes)) shape.unique.push(column);
     }
     for (const compound of body.matchAll(/@@(?:id|unique)\(\[([^\]]+)\]/g)) {
-      shape.unique.push(compound[1].split(',').map((f) => columnOf[f.trim()]).join(','));
+      shape.unique.push(
+        compound[1]
+          .split(',')
+          .map((f) => columnOf[f.trim()])
+          .join(','),
+      );
     }
     shape.unique.sort();
     tables[/@@map\("([^"]+)"\)/.exec(body)?.[1] ?? model] = shape;
@@ -60,16 +74,36 @@ async function migratedTables(database: TestDatabase): Promise<Record<string, Ta
   if (database.provider === 'sqlite') {
     const db = new Database(sqliteFilePath(database.url), { readonly: true });
     try {
-      const names = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_prisma_migrations'").pluck().all() as string[];
+      const names = db
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> " +
+            "'_prisma_migrations'",
+        )
+        .pluck()
+        .all() as string[];
       for (const table of names) {
         const shape: TableShape = { columns: {}, unique: [] };
-        const info = db.prepare(`PRAGMA table_info("${table}")`).all() as { name: string; type: string; notnull: number; pk: number }[];
+        const info = db.prepare(`PRAGMA table_info("${table}")`).all() as {
+          name: string;
+          type: string;
+          notnull: number;
+          pk: number;
+        }[];
         for (const c of info) shape.columns[c.name] = { type: c.type, nullable: c.notnull === 0 && c.pk === 0 };
-        const pk = info.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+        const pk = info
+          .filter((c) => c.pk > 0)
+          .sort((a, b) => a.pk - b.pk)
+          .map((c) => c.name);
         if (pk.length) shape.unique.push(pk.join(','));
-        for (const index of db.prepare(`PRAGMA index_list("${table}")`).all() as { name: string; unique: number; origin: string }[]) {
+        for (const index of db.prepare(`PRAGMA index_list("${table}")`).all() as {
+          name: string;
+          unique: number;
+          origin: string;
+        }[]) {
           if (!index.unique || index.origin === 'pk') continue;
-          shape.unique.push((db.prepare(`PRAGMA index_info("${index.name}")`).all() as { name: string }[]).map((c) => c.name).join(','));
+          shape.unique.push(
+            (db.prepare(`PRAGMA index_info("${index.name}")`).all() as { name: string }[]).map((c) => c.name).join(','),
+          );
         }
         shape.unique.sort();
         tables[table] = shape;
@@ -83,7 +117,8 @@ async function migratedTables(database: TestDatabase): Promise<Record<string, Ta
   await client.connect();
   try {
     const columns = await client.query(
-      "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'",
+      'SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema ' +
+        "= 'public' AND table_name <> '_prisma_migrations'",
     );
     for (const c of columns.rows) {
       tables[c.table_name] ??= { columns: {}, unique: [] };
@@ -116,12 +151,16 @@ describe('schema.prisma and the migration SQL cannot drift apart', () => {
     let database: TestDatabase | undefined;
     afterAll(async () => database?.drop());
 
-    it.skipIf(!available)('a freshly migrated database has exactly the tables, columns, types, nullability and unique indexes schema.prisma declares', async () => {
-      database = await create();
-      await migrate(database.provider, database.url);
-      const expected = declaredTables(database.provider);
-      expect(Object.keys(expected)).toContain('flags');
-      expect(await migratedTables(database)).toEqual(expected);
-    });
+    it.skipIf(!available)(
+      'a freshly migrated database has exactly the tables, columns, types, nullability and unique indexes ' +
+        'schema.prisma declares',
+      async () => {
+        database = await create();
+        await migrate(database.provider, database.url);
+        const expected = declaredTables(database.provider);
+        expect(Object.keys(expected)).toContain('flags');
+        expect(await migratedTables(database)).toEqual(expected);
+      },
+    );
   });
 });

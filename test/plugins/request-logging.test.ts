@@ -21,7 +21,10 @@ async function linesLogged(level: 'info' | 'warn', routeLogLevel?: 'error'): Pro
   });
   await app.inject({ method: 'GET', url: '/', headers: { 'x-request-id': 'r1' } });
   await app.close();
-  return output.trim().split('\n').map((line) => JSON.parse(line));
+  return output
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
 }
 
 describe('lazyChildLoggerFactory', () => {

@@ -59,7 +59,10 @@ describe('ConfigSnapshot, changed flags merged into the sorted list', () => {
     const names = ['', 'A', 'Z', 'a', 'a_b', 'ab', 'b', 'beta', 'zz', 'é', '🚩'];
     const snapshot = new ConfigSnapshot();
     snapshot.replace(0, [flag('b'), flag('a')], [], []);
-    const expected = new Map([['a', flag('a')], ['b', flag('b')]]);
+    const expected = new Map([
+      ['a', flag('a')],
+      ['b', flag('b')],
+    ]);
     const noRows = { present: [], gone: [] };
     for (let step = 1; step <= 500; step++) {
       const name = names[random(names.length)];
@@ -74,7 +77,13 @@ describe('ConfigSnapshot, changed flags merged into the sorted list', () => {
       } else if (kind === 2) {
         const present = [flag(name, false), flag(names[random(names.length)], true)];
         const gone = [names[random(names.length)]].filter((g) => !present.some((f) => f.name === g));
-        snapshot.applyChanges({ revision: step, flags: { present, gone }, apiKeys: noRows, segments: noRows, schedules: noRows });
+        snapshot.applyChanges({
+          revision: step,
+          flags: { present, gone },
+          apiKeys: noRows,
+          segments: noRows,
+          schedules: noRows,
+        });
         for (const g of gone) expected.delete(g);
         for (const f of present) expected.set(f.name, f);
       } else {

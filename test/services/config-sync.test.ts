@@ -49,107 +49,151 @@ async function fullyLoaded(db: Database, database: TestDatabase) {
 describe.each(backends)('an instance behind the database, on $name', (backend) => {
   const testApp = useTestAppAndDatabase(backend);
 
-  it.skipIf(!backend.available)('reads only the rows changed since, and ends where a full load does, whatever changed them', async () => {
-    const [writer, database] = [testApp.app(), testApp.database()];
-    const db = await openDatabase(database.provider, database.url, auditRecords);
-    const other = await instance(db);
-    let authorization = '';
-    const write = async (method: 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) => {
-      const res = await writer.inject({ method, url, payload, headers: authorization ? { authorization } : {} });
-      expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300);
-      return res.statusCode === 204 ? undefined : res.json();
-    };
-    const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
+  it.skipIf(!backend.available)(
+    'reads only the rows changed since, and ends where a full load does, whatever changed them',
+    async () => {
+      const [writer, database] = [testApp.app(), testApp.database()];
+      const db = await openDatabase(database.provider, database.url, auditRecords);
+      const other = await instance(db);
+      let authorization = '';
+      const write = async (method: 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) => {
+        const res = await writer.inject({ method, url, payload, headers: authorization ? { authorization } : {} });
+        expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300);
+        return res.statusCode === 204 ? undefined : res.json();
+      };
+      const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
 
-    const steps: [string, () => Promise<unknown>][] = [
-      ['a segment created', () => write('POST', '/segments', { name: 'beta', user_ids: ['qa-1'], conditions: [{ attribute: 'plan', operator: 'equals', value: 'pro' }] })],
-      [
-        'a flag created with variants, a rule on the segment and an override',
-        () =>
-          write('POST', '/flags', {
-            flag_name: 'checkout',
-            status: true,
-            rollout_percentage: 30,
-            variants: [{ key: 'a', weight: 50 }, { key: 'b', weight: 50, payload: { color: 'blue' } }],
-            rules: [{ segment: 'beta', rollout_percentage: 100 }],
-            overrides: [{ user_id: 'qa-2', enabled: false }],
-          }),
-      ],
-      ['two flags created, one requiring the other', () => write('POST', '/flags', { flag_name: 'banner' }).then(() => write('POST', '/flags', { flag_name: 'old', prerequisites: [{ flag: 'banner' }] }))],
-      ['a flag updated', () => write('PUT', '/flags/checkout', { rollout_percentage: 45.5 })],
-      ['a segment updated', () => write('PUT', '/segments/beta', { user_ids: ['qa-1', 'qa-3'] })],
-      ['a schedule created', () => write('POST', '/flags/banner/schedules', { at: inAnHour(), set: { status: true } })],
-      [
-        'a schedule created and cancelled',
-        async () => {
-          const { id } = (await write('POST', '/flags/banner/schedules', { at: inAnHour(), set: { rollout_percentage: 5 } })) as { id: string };
-          await write('DELETE', `/flags/banner/schedules/${id}`);
-        },
-      ],
-      ['a flag with a schedule deleted', () => write('POST', '/flags/old/schedules', { at: inAnHour(), set: { status: true } }).then(() => write('DELETE', '/flags/old'))],
-      ['a rule dropped and its segment deleted', () => write('PUT', '/flags/checkout', { rules: [] }).then(() => write('DELETE', '/segments/beta'))],
-      [
-        'an admin key created, then an evaluation key created and revoked',
-        async () => {
-          const { secret } = (await write('POST', '/api-keys', { name: 'ops', scope: 'admin' })) as { secret: string };
-          authorization = `Bearer ${secret}`;
-          const { id } = (await write('POST', '/api-keys', { name: 'web', scope: 'evaluate' })) as { id: string };
-          await write('DELETE', `/api-keys/${id}`);
-          await write('POST', '/api-keys', { name: 'app', scope: 'evaluate' });
-        },
-      ],
-      ['every flag switched on by hand, in one statement', () => query(database, 'UPDATE flags SET status = true')],
-      ['a flag renamed by hand', () => query(database, "UPDATE flags SET flag_name = 'hero' WHERE flag_name = 'banner'")],
-    ];
-    try {
-      // Asked while current (a poll and a change notice can both ask): it reads nothing more.
-      await other.sync.refresh();
-      expect([other.sync.reloads, other.sync.partialReloads]).toEqual([1, 0]);
-      for (const [what, change] of steps) {
-        await change();
+      const steps: [string, () => Promise<unknown>][] = [
+        [
+          'a segment created',
+          () =>
+            write('POST', '/segments', {
+              name: 'beta',
+              user_ids: ['qa-1'],
+              conditions: [{ attribute: 'plan', operator: 'equals', value: 'pro' }],
+            }),
+        ],
+        [
+          'a flag created with variants, a rule on the segment and an override',
+          () =>
+            write('POST', '/flags', {
+              flag_name: 'checkout',
+              status: true,
+              rollout_percentage: 30,
+              variants: [
+                { key: 'a', weight: 50 },
+                { key: 'b', weight: 50, payload: { color: 'blue' } },
+              ],
+              rules: [{ segment: 'beta', rollout_percentage: 100 }],
+              overrides: [{ user_id: 'qa-2', enabled: false }],
+            }),
+        ],
+        [
+          'two flags created, one requiring the other',
+          () =>
+            write('POST', '/flags', { flag_name: 'banner' }).then(() =>
+              write('POST', '/flags', { flag_name: 'old', prerequisites: [{ flag: 'banner' }] }),
+            ),
+        ],
+        ['a flag updated', () => write('PUT', '/flags/checkout', { rollout_percentage: 45.5 })],
+        ['a segment updated', () => write('PUT', '/segments/beta', { user_ids: ['qa-1', 'qa-3'] })],
+        [
+          'a schedule created',
+          () => write('POST', '/flags/banner/schedules', { at: inAnHour(), set: { status: true } }),
+        ],
+        [
+          'a schedule created and cancelled',
+          async () => {
+            const { id } = (await write('POST', '/flags/banner/schedules', {
+              at: inAnHour(),
+              set: { rollout_percentage: 5 },
+            })) as { id: string };
+            await write('DELETE', `/flags/banner/schedules/${id}`);
+          },
+        ],
+        [
+          'a flag with a schedule deleted',
+          () =>
+            write('POST', '/flags/old/schedules', { at: inAnHour(), set: { status: true } }).then(() =>
+              write('DELETE', '/flags/old'),
+            ),
+        ],
+        [
+          'a rule dropped and its segment deleted',
+          () => write('PUT', '/flags/checkout', { rules: [] }).then(() => write('DELETE', '/segments/beta')),
+        ],
+        [
+          'an admin key created, then an evaluation key created and revoked',
+          async () => {
+            const { secret } = (await write('POST', '/api-keys', { name: 'ops', scope: 'admin' })) as {
+              secret: string;
+            };
+            authorization = `Bearer ${secret}`;
+            const { id } = (await write('POST', '/api-keys', { name: 'web', scope: 'evaluate' })) as { id: string };
+            await write('DELETE', `/api-keys/${id}`);
+            await write('POST', '/api-keys', { name: 'app', scope: 'evaluate' });
+          },
+        ],
+        ['every flag switched on by hand, in one statement', () => query(database, 'UPDATE flags SET status = true')],
+        [
+          'a flag renamed by hand',
+          () => query(database, "UPDATE flags SET flag_name = 'hero' WHERE flag_name = 'banner'"),
+        ],
+      ];
+      try {
+        // Asked while current (a poll and a change notice can both ask): it reads nothing more.
         await other.sync.refresh();
-        expect(await held(other, database), what).toEqual(await fullyLoaded(db, database));
+        expect([other.sync.reloads, other.sync.partialReloads]).toEqual([1, 0]);
+        for (const [what, change] of steps) {
+          await change();
+          await other.sync.refresh();
+          expect(await held(other, database), what).toEqual(await fullyLoaded(db, database));
+        }
+        // After its start, the instance never read everything again.
+        expect(other.sync.reloads).toBe(1);
+        expect(other.sync.partialReloads).toBe(steps.length);
+        expect(other.snapshot.find('hero')?.status).toBe(true);
+        expect(other.snapshot.find('banner')).toBeUndefined();
+      } finally {
+        await other.sync.stop();
+        await db.close();
       }
-      // After its start, the instance never read everything again.
-      expect(other.sync.reloads).toBe(1);
-      expect(other.sync.partialReloads).toBe(steps.length);
-      expect(other.snapshot.find('hero')?.status).toBe(true);
-      expect(other.snapshot.find('banner')).toBeUndefined();
-    } finally {
-      await other.sync.stop();
-      await db.close();
-    }
-  });
+    },
+  );
 
-  it.skipIf(!backend.available)('reads everything when the log of changes does not reach back to its revision', async () => {
-    const database = testApp.database();
-    const db = await openDatabase(database.provider, database.url, auditRecords);
-    const other = await instance(db);
-    try {
-      // A change the instance misses, and its record with it, emptied by hand: the log begins after a gap.
-      await query(database, "INSERT INTO flags (flag_name, updated_at) VALUES ('missed', CURRENT_TIMESTAMP)");
-      await query(database, 'DELETE FROM config_changes');
-      await query(database, "INSERT INTO flags (flag_name, updated_at) VALUES ('after_gap', CURRENT_TIMESTAMP)");
-      await other.sync.refresh();
-      expect(other.sync.reloads).toBe(2);
-      expect(other.snapshot.find('missed')).toBeDefined();
-      expect(await held(other, database)).toEqual(await fullyLoaded(db, database));
+  it.skipIf(!backend.available)(
+    'reads everything when the log of changes does not reach back to its revision',
+    async () => {
+      const database = testApp.database();
+      const db = await openDatabase(database.provider, database.url, auditRecords);
+      const other = await instance(db);
+      try {
+        // A change the instance misses, and its record with it, emptied by hand: the log begins after a gap.
+        await query(database, "INSERT INTO flags (flag_name, updated_at) VALUES ('missed', CURRENT_TIMESTAMP)");
+        await query(database, 'DELETE FROM config_changes');
+        await query(database, "INSERT INTO flags (flag_name, updated_at) VALUES ('after_gap', CURRENT_TIMESTAMP)");
+        await other.sync.refresh();
+        expect(other.sync.reloads).toBe(2);
+        expect(other.snapshot.find('missed')).toBeDefined();
+        expect(await held(other, database)).toEqual(await fullyLoaded(db, database));
 
-      // More changes than the log keeps: it keeps the last 1,000.
-      const manyFlags =
-        database.provider === 'postgresql'
-          ? "INSERT INTO flags (flag_name, updated_at) SELECT 'bulk_' || g, now() FROM generate_series(1, 1200) g"
-          : "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 1200) INSERT INTO flags (flag_name, updated_at) SELECT 'bulk_' || n, CURRENT_TIMESTAMP FROM g";
-      await query(database, manyFlags);
-      expect(Number((await query(database, 'SELECT count(*) AS n FROM config_changes'))[0].n)).toBe(1000);
-      await other.sync.refresh();
-      expect(other.sync.reloads).toBe(3);
-      expect(other.snapshot.find('bulk_1')).toBeDefined();
-      expect(await held(other, database)).toEqual(await fullyLoaded(db, database));
-      expect(other.sync.partialReloads).toBe(0);
-    } finally {
-      await other.sync.stop();
-      await db.close();
-    }
-  });
+        // More changes than the log keeps: it keeps the last 1,000.
+        const manyFlags =
+          database.provider === 'postgresql'
+            ? "INSERT INTO flags (flag_name, updated_at) SELECT 'bulk_' || g, now() FROM generate_series(1, 1200) g"
+            : 'WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 1200) INSERT INTO flags ' +
+              "(flag_name, updated_at) SELECT 'bulk_' || n, CURRENT_TIMESTAMP FROM g";
+        await query(database, manyFlags);
+        expect(Number((await query(database, 'SELECT count(*) AS n FROM config_changes'))[0].n)).toBe(1000);
+        await other.sync.refresh();
+        expect(other.sync.reloads).toBe(3);
+        expect(other.snapshot.find('bulk_1')).toBeDefined();
+        expect(await held(other, database)).toEqual(await fullyLoaded(db, database));
+        expect(other.sync.partialReloads).toBe(0);
+      } finally {
+        await other.sync.stop();
+        await db.close();
+      }
+    },
+  );
 });

@@ -43,7 +43,11 @@ describe.skipIf(!redisUrl)('RedisRateLimiter', () => {
   });
 
   it('lets requests through (undefined) while Redis cannot be reached, and reports that once', async () => {
-    const unreachable = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true });
+    const unreachable = new Redis('redis://127.0.0.1:1', {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      lazyConnect: true,
+    });
     unreachable.on('error', () => undefined);
     try {
       const failures: unknown[] = [];

@@ -10,7 +10,9 @@ export const root = new URL('../..', import.meta.url).pathname;
  * `npm start`'s command, run without npm in between, exactly as the Dockerfile runs it:
  * npm does not pass SIGTERM on to the server, so platforms must signal node itself.
  */
-export const startCommand: string[] = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start.split(' ');
+export const startCommand: string[] = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start.split(
+  ' ',
+);
 
 /** `npm start` runs the compiled service, as the Dockerfile does; compile the current source first. */
 export function buildServer(): void {
@@ -59,4 +61,3 @@ export async function startServer(
   }
   return { process: child, baseUrl: `http://127.0.0.1:${port}`, logs: () => output };
 }
-

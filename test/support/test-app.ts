@@ -8,7 +8,10 @@ interface Backend {
 }
 
 interface AppOptions {
-  /** Environment on top of the test defaults (config is read from the environment); a function is called when the app is built. */
+  /**
+   * Environment on top of the test defaults (config is read from the environment); a function is called when the app is
+   * built.
+   */
   env?: Record<string, string> | (() => Record<string, string>);
   /** Runs once the app is built, before the suite's tests. */
   seed?: (app: FastifyInstance) => Promise<void>;
@@ -19,7 +22,10 @@ interface AppOptions {
  * closes the app and drops the database after it. Returns getters for both; the database is for
  * suites that also read it or break it directly.
  */
-export function useTestAppAndDatabase(backend: Backend, { env, seed }: AppOptions = {}): { app: () => FastifyInstance; database: () => TestDatabase } {
+export function useTestAppAndDatabase(
+  backend: Backend,
+  { env, seed }: AppOptions = {},
+): { app: () => FastifyInstance; database: () => TestDatabase } {
   let database: TestDatabase | undefined;
   let app: FastifyInstance | undefined;
   beforeAll(async () => {
