@@ -3,6 +3,7 @@
  * Pure: no I/O. Every operator answers "no match" for a missing attribute or a value of a type it
  * does not handle (never an error), so a bad context can only fail to match, never break an evaluation.
  */
+import { compare as compareSemVer, parse as semverParse, type SemVer } from 'semver';
 import type { JsonValue } from './model.js';
 
 /** Any JSON: OpenFeature contexts carry objects and lists (`{"device": {"os": "ios"}}`). */
@@ -77,38 +78,9 @@ function numeric(value: unknown): number | undefined {
   return Number.isFinite(parsed) ? parsed : undefined;
 }
 
-interface SemVer {
-  core: [number, number, number];
-  prerelease: string[];
-}
-
-const SEMVER =
-  /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
-
-function parseSemVer(value: unknown): SemVer | undefined {
-  if (typeof value !== 'string') return undefined;
-  const match = SEMVER.exec(value);
-  if (!match) return undefined;
-  return {
-    core: [Number(match[1]), Number(match[2]), Number(match[3])],
-    prerelease: match[4] ? match[4].split('.') : [],
-  };
-}
-
-/** Semantic Versioning 2.0.0 precedence (§11): negative, zero or positive. */
-function compareSemVer(a: SemVer, b: SemVer): number {
-  for (let i = 0; i < 3; i++) if (a.core[i] !== b.core[i]) return a.core[i] - b.core[i];
-  if (a.prerelease.length === 0 || b.prerelease.length === 0) return b.prerelease.length - a.prerelease.length;
-  for (let i = 0; i < Math.min(a.prerelease.length, b.prerelease.length); i++) {
-    const [x, y] = [a.prerelease[i], b.prerelease[i]];
-    if (x === y) continue;
-    const [xn, yn] = [/^\d+$/.test(x), /^\d+$/.test(y)];
-    if (xn && yn) return Number(x) - Number(y);
-    if (xn !== yn) return xn ? -1 : 1;
-    return x < y ? -1 : 1;
-  }
-  return a.prerelease.length - b.prerelease.length;
-}
+/** A version string as Semantic Versioning 2.0.0 reads it, a leading "v" allowed; undefined otherwise. */
+const parseSemVer = (value: unknown): SemVer | undefined =>
+  typeof value === 'string' ? (semverParse(value) ?? undefined) : undefined;
 
 /**
  * Why a pattern is refused, or undefined when it is safe to run on every evaluation: at most
