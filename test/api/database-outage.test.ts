@@ -1,11 +1,11 @@
-import { chmodSync, chownSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqliteFilePath } from '../../src/db/sqlite-url.js';
-import { type ServerProcess, startServer } from '../support/server-process.js';
+import { type ServerProcess, startCommand, startServer } from '../support/server-process.js';
 import { useTestAppAndDatabase } from '../support/test-app.js';
 import { backends, createPostgresDatabase, postgresAdminUrl, type TestDatabase } from '../helpers.js';
 
@@ -203,8 +203,10 @@ describe('SQLite: the database file goes away and comes back', () => {
   });
 });
 
-// Root reads any file whatever its mode, so the server runs as an unprivileged user where the test is root.
-const nobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+// Root reads any file whatever its mode. Where the test is root, the server stays root (so it can
+// read a checkout under /root, mode 700) but without the capabilities that override file modes.
+const withoutModeOverride =
+  process.getuid?.() === 0 ? ['setpriv', '--bounding-set', '-dac_override,-dac_read_search', '--'] : [];
 
 describe('SQLite: the database file becomes unreadable under the real server process', () => {
   const dir = mkdtempSync(join(tmpdir(), 'flags-unreadable-'));
@@ -216,8 +218,10 @@ describe('SQLite: the database file becomes unreadable under the real server pro
   });
 
   it('answers evaluations, refuses writes with 503, reports it, and recovers when access returns', async () => {
-    if (nobody) chownSync(dir, nobody.uid, nobody.gid);
-    server = await startServer({ DATABASE_URL: `file:${file}` }, { user: nobody });
+    server = await startServer(
+      { DATABASE_URL: `file:${file}` },
+      { command: [...withoutModeOverride, ...startCommand] },
+    );
     const post = (flag_name: string) =>
       fetch(`${server.baseUrl}/flags`, {
         method: 'POST',

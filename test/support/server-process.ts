@@ -35,18 +35,17 @@ async function freePort(): Promise<number> {
 
 /**
  * Starts the service the way production does (or another Fastify server, such as the benchmark's,
- * with `command`), and waits for it to listen; `user` runs it as another uid/gid.
+ * with `command`), and waits for it to listen.
  */
 export async function startServer(
   env: Record<string, string>,
-  { user, command = startCommand }: { user?: { uid: number; gid: number }; command?: string[] } = {},
+  { command = startCommand }: { command?: string[] } = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(command[0], command.slice(1), {
     cwd: root,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    ...user,
   });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
