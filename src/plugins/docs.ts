@@ -10,12 +10,22 @@ import { htmlSecurityHeaders } from './response-headers.js';
 // Served from the installed redoc package, never a CDN: many deployments sit behind firewalls.
 const redocBundlePath = createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js');
 
+// The service's icon: a toggle switch, as SVG (browsers take an SVG favicon by its content type).
+const icon =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect x="2" y="9" width="28" height="14" rx="7" ' +
+  'fill="#2e7d32"/><circle cx="23" cy="16" r="5" fill="#fff"/></svg>';
+
+// ReDoc's footer shows Redocly's logo from its CDN, which the docs' CSP blocks (and which this
+// service never asks the internet for); the bundle is served with the service's icon in its place.
+const REDOC_CDN_LOGO = 'https://cdn.redoc.ly/redoc/logo-mini.svg';
+
 const redocPage = `<!DOCTYPE html>
 <html lang="en">
   <head>
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>Feature Flags Service – API reference</title>
+    <link rel="icon" href="/favicon.ico" type="image/svg+xml" />
   </head>
   <body>
     <redoc spec-url="/docs/json"></redoc>
@@ -56,16 +66,19 @@ export async function registerDocs(app: FastifyInstance, version: string): Promi
     pages.addHook('onRequest', htmlSecurityHeaders);
     await pages.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
-    let redocBundle: Buffer | undefined;
+    let redocBundle: string | undefined;
     pages.get('/redoc', { schema: { hide: true } }, (_request, reply) =>
       reply.type('text/html; charset=utf-8').send(redocPage),
     );
     pages.get('/redoc/redoc.standalone.js', { schema: { hide: true } }, async (_request, reply) => {
-      redocBundle ??= await readFile(redocBundlePath);
+      redocBundle ??= (await readFile(redocBundlePath, 'utf8')).replaceAll(REDOC_CDN_LOGO, '/favicon.ico');
       return reply
         .type('application/javascript; charset=utf-8')
         .header('cache-control', 'public, max-age=86400')
         .send(redocBundle);
     });
+    pages.get('/favicon.ico', { schema: { hide: true } }, (_request, reply) =>
+      reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(icon),
+    );
   });
 }

@@ -29,7 +29,7 @@ const adminRoutes: Route[] = [
   { method: 'POST', url: '/api-keys', payload: { name: 'made-by-test', scope: 'evaluate' } },
   { method: 'DELETE', url: '/api-keys/00000000-0000-4000-8000-000000000000' },
 ];
-const publicRoutes = ['/health', '/health/live', '/docs/json', '/docs/', '/redoc', '/metrics'];
+const publicRoutes = ['/health', '/health/live', '/docs/json', '/docs/', '/redoc', '/favicon.ico', '/metrics'];
 
 describe.each(backends)('API keys on $name', ({ create, available }) => {
   let database: TestDatabase;

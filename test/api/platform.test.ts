@@ -116,6 +116,13 @@ describe('health, docs and CORS', () => {
     expect(bundle.statusCode).toBe(200);
     expect(bundle.headers['content-type']).toMatch(/javascript/);
     expect(bundle.body.length).toBeGreaterThan(100_000);
+    // Its footer's logo came from Redocly's CDN, which the CSP blocks: the service's icon instead.
+    expect(bundle.body).not.toContain('cdn.redoc.ly');
+    expect(bundle.body).toContain('"/favicon.ico"');
+    const favicon = await app.inject({ method: 'GET', url: '/favicon.ico' });
+    expect(favicon.statusCode).toBe(200);
+    expect(favicon.headers['content-type']).toBe('image/svg+xml');
+    expect(favicon.body).toMatch(/^<svg /);
     const uiScript = await app.inject({ method: 'GET', url: '/docs/static/swagger-ui-bundle.js' });
     expect(uiScript.statusCode).toBe(200);
   });
