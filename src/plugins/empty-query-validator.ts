@@ -8,7 +8,7 @@ function isEmpty(value: unknown): boolean {
 
 /**
  * The zod validator, except that an empty query string is accepted without running it: almost
- * every evaluation request has no attributes, and validating `{}` measured 7% of a single-flag
+ * every evaluation request has no attributes, and validating `{}` measured several percent of a single-flag
  * evaluation. Anything non-empty is validated by the route's zod schema as usual.
  */
 export const emptyQuerySkippingValidatorCompiler: FastifySchemaCompiler<unknown> = (route) => {

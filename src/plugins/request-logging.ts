@@ -17,7 +17,7 @@ const LEVELS: Record<string, number> = {
 /**
  * A request's logger whose pino child (carrying the request id) is created only when a line is
  * actually written at an enabled level. Fastify makes one child per request; pino's child() cost
- * about 10% of single-flag evaluation throughput (README "Performance"), and at LOG_LEVEL=warn a
+ * a measurable share of single-flag evaluation (docs/performance.md), and at LOG_LEVEL=warn a
  * successful request writes nothing, so it need not pay for one.
  */
 class LazyChildLogger {
@@ -88,7 +88,7 @@ function writesInfo(log: FastifyBaseLogger): boolean {
 /**
  * Fastify's "incoming request" and "request completed" lines, not even attempted where the
  * request's log level drops them: at LOG_LEVEL=warn, building their arguments and reading the clock
- * measured up to 3% of a single-flag evaluation (README "Performance"), for lines never written.
+ * was measurable (docs/performance.md), for lines never written.
  * Errors are logged as before; Fastify's `disableRequestLogging` would silence those too.
  */
 export class RequestLogController extends LogController {

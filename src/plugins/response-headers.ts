@@ -29,7 +29,7 @@ function helmetHeaders(): Record<string, string> {
 /**
  * What OWASP's REST Security Cheat Sheet asks of JSON API responses: nothing in them may run or be
  * framed, and browsers must not guess their type. Every header costs time on the evaluation path
- * (helmet's full set of 13 measured 18% of a single-flag evaluation), so API responses get these,
+ * (helmet's full set of 13 costs far more than these: docs/performance.md), so API responses get these,
  * and Strict-Transport-Security when they travel over HTTPS.
  */
 const apiSecurityHeaders = {
@@ -86,7 +86,7 @@ export function responseHeaderSetter(corsOrigins: '*' | string[]): ResponseHeade
  * Every response's headers in one onRequest hook: its request id (so a report of a failure can be
  * matched to its logs), the API security headers and CORS. A hook is a turn of Fastify's hook
  * runner on every request, and @fastify/cors builds the route's options afresh for each one; as
- * three hooks these measured a tenth of a single-flag evaluation's cost. @fastify/cors still
+ * three hooks these cost measurably more (docs/performance.md). @fastify/cors still
  * answers the preflights, in a scope of its own that holds only its OPTIONS route.
  */
 export async function registerResponseHeaders(app: FastifyInstance, corsOrigins: '*' | string[]): Promise<void> {
