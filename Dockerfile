@@ -2,7 +2,7 @@
 
 # Build: install everything, generate the Prisma clients and compile (npm ci's postinstall does both),
 # then drop the dev dependencies.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 compiles from source when no prebuilt binary matches the platform.
 RUN apt-get update \
@@ -17,7 +17,7 @@ ENV PRISMA_SCHEMA_ENGINE_BINARY=/app/prisma/generate.mjs
 RUN npm ci && npm prune --omit=dev
 
 # Run: production dependencies, compiled code and migrations only, as a non-root user.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     PORT=8000 \
     HOST=0.0.0.0 \
