@@ -4,6 +4,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import type { FastifySchema } from 'fastify';
 import { securitySchemes } from './access-control.js';
 import { htmlSecurityHeaders } from './response-headers.js';
 
@@ -34,6 +35,32 @@ const redocPage = `<!DOCTYPE html>
 </html>
 `;
 
+/** What each status means in this API, for responses whose schema does not say (else "Default Response"). */
+const RESPONSE_DESCRIPTIONS: Record<string, string> = {
+  200: 'OK',
+  201: 'Created',
+  204: 'No Content',
+  304: 'Not Modified: the ETag sent in If-None-Match still matches',
+  400: 'Invalid request: problem details naming each invalid field',
+  401: 'No API key, or an unknown or revoked one',
+  403: 'The API key lacks the scope this route needs',
+  404: 'Not found',
+  409: 'Conflicts with the current state (a name taken, a flag or segment still in use, a cycle)',
+  413: 'The body is larger than BODY_LIMIT_BYTES',
+  415: 'The body is not JSON',
+  429: 'Rate limit exceeded: retry after Retry-After seconds',
+  503: 'The database cannot be reached',
+};
+
+const describedResponses: typeof jsonSchemaTransform = (input) => {
+  const output = jsonSchemaTransform(input);
+  const responses = (output.schema as FastifySchema & { response?: Record<string, { description?: string }> }).response;
+  for (const [status, response] of Object.entries(responses ?? {})) {
+    response.description ??= RESPONSE_DESCRIPTIONS[status];
+  }
+  return output;
+};
+
 /** The OpenAPI document (built from the routes' zod schemas), Swagger UI at /docs and ReDoc at /redoc. */
 export async function registerDocs(app: FastifyInstance, version: string): Promise<void> {
   await app.register(fastifySwagger, {
@@ -58,7 +85,7 @@ export async function registerDocs(app: FastifyInstance, version: string): Promi
       // Shown as Swagger UI's Authorize button; each protected route lists them (access-control.ts).
       components: { securitySchemes },
     },
-    transform: jsonSchemaTransform,
+    transform: describedResponses,
     transformObject: jsonSchemaTransformObject,
   });
   // The HTML pages and their assets get the full browser security headers; API responses need fewer.

@@ -74,6 +74,20 @@ describe('health, docs and CORS', () => {
     expect(doc.components.schemas.Flag.example).toBeDefined();
   });
 
+  it('describes every response by what it means, none as "Default Response"', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    const descriptions: string[] = [];
+    for (const operations of Object.values<Record<string, { responses: Record<string, { description: string }> }>>(
+      doc.paths,
+    )) {
+      for (const operation of Object.values(operations)) {
+        for (const response of Object.values(operation.responses)) descriptions.push(response.description);
+      }
+    }
+    expect(descriptions.length).toBeGreaterThan(100);
+    expect(descriptions.filter((d) => !d || d === 'Default Response')).toEqual([]);
+  });
+
   it('has only references that resolve within the document', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     const refs = new Set<string>();
