@@ -61,6 +61,53 @@ const describedResponses: typeof jsonSchemaTransform = (input) => {
   return output;
 };
 
+type OpenApiDocument = ReturnType<typeof jsonSchemaTransformObject> & {
+  components: { schemas: Record<string, unknown> };
+};
+
+/**
+ * One component per schema. fastify-type-provider-zod emits every named schema twice, as read from
+ * requests ("FlagInput") and as written in responses ("Flag"). Where the two are the same, or only one
+ * of them is used, the document keeps one under the plain name; both stay only where they differ and
+ * both are used (a request body with defaults that its response shows filled in).
+ */
+const without = (record: Record<string, unknown>, key: string) =>
+  Object.fromEntries(Object.entries(record).filter(([k]) => k !== key));
+
+const oneSchemaEach: typeof jsonSchemaTransformObject = (input) => {
+  let doc = jsonSchemaTransformObject(input) as OpenApiDocument;
+  const schemas = () => doc.components.schemas;
+  const refTo = (name: string) => `"#/components/schemas/${name}"`;
+  const text = () => JSON.stringify(doc);
+  const uses = (name: string) => text().split(refTo(name)).length - 1;
+  const rename = (from: string, to: string) => {
+    const rest = without(schemas(), from);
+    doc = JSON.parse(
+      JSON.stringify({ ...doc, components: { ...doc.components, schemas: rest } }).replaceAll(refTo(from), refTo(to)),
+    );
+  };
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const name of Object.keys(schemas()).filter((n) => n.endsWith('Input'))) {
+      const plain = name.slice(0, -'Input'.length);
+      const same =
+        JSON.stringify(schemas()[name]).replaceAll(
+          /"#\/components\/schemas\/(\w+)Input"/g,
+          '"#/components/schemas/$1"',
+        ) === JSON.stringify(schemas()[plain]);
+      if (same || uses(plain) === 0) {
+        if (!same) schemas()[plain] = schemas()[name];
+        rename(name, plain);
+        changed = true;
+      } else if (uses(name) === 0) {
+        doc.components.schemas = without(schemas(), name);
+        changed = true;
+      }
+    }
+  }
+  return doc;
+};
+
 /** The OpenAPI document (built from the routes' zod schemas), Swagger UI at /docs and ReDoc at /redoc. */
 export async function registerDocs(app: FastifyInstance, version: string): Promise<void> {
   await app.register(fastifySwagger, {
@@ -86,7 +133,7 @@ export async function registerDocs(app: FastifyInstance, version: string): Promi
       components: { securitySchemes },
     },
     transform: describedResponses,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: oneSchemaEach,
   });
   // The HTML pages and their assets get the full browser security headers; API responses need fewer.
   await app.register(async (pages) => {
