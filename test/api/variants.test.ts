@@ -36,7 +36,7 @@ describe.each(backends)('A/B/n variants on $name', (backend) => {
         expect(body.payload).toEqual(checkoutVariants.find((v) => v.key === body.variant)!.payload);
         counts[body.variant] = (counts[body.variant] ?? 0) + 1;
       }
-      // 1,000 users: each share within ±5% of its weight (the ±1% check over 100,000 is in test/rollout.test.ts).
+      // 1,000 users: each share within ±5% of its weight (the ±1% check over 100,000 is in test/core/rollout.test.ts).
       for (const v of checkoutVariants)
         expect(Math.abs(counts[v.key] / 1000 - v.weight / 100), v.key).toBeLessThan(0.05);
       expect((await evaluate('user-7')).json().variant).toBe((await evaluate('user-7')).json().variant);
