@@ -1,4 +1,7 @@
-// What the bare and floor servers answer: the service's JSON shape for a flag at 50%.
+import type { Flag } from '../src/core/model.js';
+
+// What the reference servers share: the bare and floor servers' answer (the service's JSON shape
+// for a flag at 50%), and the flags the benchmark evaluates.
 export type BenchParams = { Params: { user_id: string; flag_name: string } };
 
 const ROLLOUT_BP = 5000;
@@ -13,5 +16,22 @@ export function fixedRolloutAnswer(params: BenchParams['Params'], bucket: number
     bucket: bucket / 100,
     variant: null,
     payload: null,
+  };
+}
+
+/** A plain on/off flag at a percentage, as the benchmark seeds them: no targeting, no variants. */
+export function plainFlag(name: string, rolloutBasisPoints: number): Flag {
+  const epoch = new Date(0);
+  return {
+    name,
+    status: true,
+    rolloutBasisPoints,
+    description: null,
+    variants: [],
+    rules: [],
+    overrides: [],
+    prerequisites: [],
+    createdAt: epoch,
+    updatedAt: epoch,
   };
 }

@@ -5,6 +5,7 @@
 import Fastify from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Flag } from '../src/core/model.js';
+import { plainFlag } from './reference-answer.js';
 import { serverOptions } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { decide } from '../src/core/evaluation.js';
@@ -18,18 +19,7 @@ const flags = new Map<string, Flag>();
 for (let i = 0; i < 100; i++) {
   const name = `flag_${i}`;
   // The rollouts bench/run.ts seeds the service with.
-  flags.set(name, {
-    name,
-    status: true,
-    rolloutBasisPoints: (i % 100) * 100 + 50,
-    description: null,
-    variants: [],
-    rules: [],
-    overrides: [],
-    prerequisites: [],
-    createdAt: new Date(0),
-    updatedAt: new Date(0),
-  });
+  flags.set(name, plainFlag(name, (i % 100) * 100 + 50));
 }
 
 const app = Fastify(serverOptions(config)).withTypeProvider<ZodTypeProvider>();

@@ -17,6 +17,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { decide } from '../src/core/evaluation.js';
 import { createBenchDatabase } from './postgres.js';
+import { plainFlag } from './reference-answer.js';
 import { bucketBasisPoints } from '../src/core/rollout.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -247,18 +248,7 @@ function rssMb(child: ChildProcess): number {
 
 function inProcessRates() {
   const N = 1_000_000;
-  const flag = {
-    name: 'flag_42',
-    status: true,
-    rolloutBasisPoints: 5000,
-    description: null,
-    variants: [],
-    rules: [],
-    overrides: [],
-    prerequisites: [],
-    createdAt: new Date(0),
-    updatedAt: new Date(0),
-  };
+  const flag = plainFlag('flag_42', 5000);
   const users = Array.from({ length: N }, (_, i) => `user-${i}`);
   const time = (fn: () => void) => {
     const t = process.hrtime.bigint();
