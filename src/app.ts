@@ -25,6 +25,7 @@ import { ApiKeyRing } from './services/api-key-ring.js';
 import { ApiKeyService } from './services/api-key-service.js';
 import { AuditService } from './services/audit-service.js';
 import { AuthService } from './services/auth-service.js';
+import { type Clock, systemClock } from './services/clock.js';
 import { ConfigSync } from './services/config-sync.js';
 import { EvaluationCounter } from './services/evaluation-counter.js';
 import { EvaluationService } from './services/evaluation-service.js';
@@ -90,8 +91,14 @@ export function serverOptions(config: Config, requests = new RequestMetrics()): 
   };
 }
 
-/** Builds the whole service without listening; server.ts listens, tests use `inject`. */
-export async function buildApp(config: Config): Promise<FastifyInstance> {
+/**
+ * Builds the whole service without listening; server.ts listens, tests use `inject`. Every time the
+ * service reads or waits for comes from `clock`; tests pass one they move by hand.
+ */
+export async function buildApp(
+  config: Config,
+  { clock = systemClock }: { clock?: Clock } = {},
+): Promise<FastifyInstance> {
   const requests = new RequestMetrics();
   const app = Fastify(serverOptions(config, requests));
   app.setValidatorCompiler(validatorCompiler);
@@ -106,12 +113,23 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     app.getDefaultJsonParser('error', 'error'),
   );
 
-  const database = await openDatabase(config.databaseProvider, config.databaseUrl, auditRecords);
-  const snapshot = new ConfigSnapshot();
+  const database = await openDatabase(config.databaseProvider, config.databaseUrl, {
+    records: auditRecords,
+    now: () => clock.now(),
+  });
+  const snapshot = new ConfigSnapshot(clock);
   const keyRing = new ApiKeyRing();
-  const sync = new ConfigSync(database.config, snapshot, keyRing, database.changes, config.snapshotPollMs, app.log);
+  const sync = new ConfigSync(
+    database.config,
+    snapshot,
+    keyRing,
+    database.changes,
+    config.snapshotPollMs,
+    app.log,
+    clock,
+  );
   const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl, app.log);
-  const scheduleService = new ScheduleService(database.schedules, snapshot, app.log);
+  const scheduleService = new ScheduleService(database.schedules, snapshot, app.log, clock);
   app.addHook('onClose', async () => {
     await scheduleService.stop();
     await sync.stop();
@@ -146,8 +164,9 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     sync,
     authService,
     ping: () => database.ping(),
+    clock,
   });
-  registerAccessControl(app, authService, { ...config.rateLimits, redis });
+  registerAccessControl(app, authService, { ...config.rateLimits, redis, clock });
 
   await app.register(flagRoutes, { flagService: new FlagService(database.flags, snapshot) });
   await app.register(evaluationRoutes, { evaluationService: new EvaluationService(snapshot, evaluationCounter) });
@@ -163,6 +182,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
       () => database.ping(),
       version,
       () => authService.enabled,
+      clock,
     ),
   });
 

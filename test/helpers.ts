@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { type DatabaseProvider, loadConfig } from '../src/config.js';
+import type { Clock } from '../src/services/clock.js';
 import { sqliteFilePath } from '../src/db/sqlite-url.js';
 
 /** Set by .ci/run; without it the PostgreSQL suites are reported as skipped, never as passed. */
@@ -54,8 +55,12 @@ export const backends = [
   { name: 'postgresql', create: createPostgresDatabase, available: Boolean(postgresAdminUrl) },
 ] as const;
 
-export async function buildTestApp(database: TestDatabase, env: Record<string, string> = {}): Promise<FastifyInstance> {
-  return buildApp(loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...env }));
+export async function buildTestApp(
+  database: TestDatabase,
+  env: Record<string, string> = {},
+  clock?: Clock,
+): Promise<FastifyInstance> {
+  return buildApp(loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...env }), { clock });
 }
 
 /** Runs SQL straight against a test database, beside the service: to read what it stored, or to break it. */

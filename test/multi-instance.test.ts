@@ -1,6 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresDatabase, postgresAdminUrl, type TestDatabase } from './helpers.js';
+import type { FastifyInstance } from 'fastify';
+import { buildTestApp, createPostgresDatabase, postgresAdminUrl, query, type TestDatabase } from './helpers.js';
+import { ManualClock } from './support/manual-clock.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
 async function waitFor<T>(
@@ -164,26 +166,53 @@ describe.skipIf(!postgresAdminUrl)('two instances on one PostgreSQL', () => {
 
 const redisUrl = process.env.TEST_REDIS_URL;
 
+/**
+ * For a suite: two apps in this process on one fresh PostgreSQL database, sharing a clock that stands
+ * still until the suite moves it (the change feed between them is real).
+ */
+function useTwoAppsOnOneClock(env: Record<string, string> = {}) {
+  const apps = { clock: new ManualClock() } as {
+    clock: ManualClock;
+    database: TestDatabase;
+    a: FastifyInstance;
+    b: FastifyInstance;
+  };
+  beforeAll(async () => {
+    apps.database = await createPostgresDatabase();
+    [apps.a, apps.b] = await Promise.all([
+      buildTestApp(apps.database, env, apps.clock),
+      buildTestApp(apps.database, env, apps.clock),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([apps.a?.close(), apps.b?.close()]);
+    await apps.database?.drop();
+  });
+  return apps;
+}
+
 describe.skipIf(!postgresAdminUrl || !redisUrl)('two instances sharing rate-limit counters in Redis', () => {
   const ADMIN_API_KEY = 'rate-limit-admin-key-0123456789';
-  const instances = useTwoInstances({ REDIS_URL: redisUrl ?? '', ADMIN_API_KEY, RATE_LIMIT_EVALUATIONS: '6' });
+  // The clock stands still, so all the requests below fall in one window.
+  const apps = useTwoAppsOnOneClock({ REDIS_URL: redisUrl ?? '', ADMIN_API_KEY, RATE_LIMIT_EVALUATIONS: '6' });
 
-  it('holds one limit across both instances', async () => {
-    const { a, b } = instances;
+  it('holds one limit across both instances, until the window ends for both', async () => {
+    const { a, b, clock } = apps;
     // A fresh key per run: its counters cannot collide with an earlier run's in the same Redis.
-    const created = await fetch(`${a.baseUrl}/api-keys`, {
+    const created = await a.inject({
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_API_KEY}` },
-      body: JSON.stringify({ name: 'limited', scope: 'evaluate' }),
+      url: '/api-keys',
+      headers: { authorization: `Bearer ${ADMIN_API_KEY}` },
+      payload: { name: 'limited', scope: 'evaluate' },
     });
-    const { secret } = (await created.json()) as { secret: string };
-    const evaluate = (server: ServerProcess) =>
-      fetch(`${server.baseUrl}/users/u/flags`, { headers: { 'x-api-key': secret } });
+    const { secret } = created.json() as { secret: string };
+    const evaluate = (app: FastifyInstance) =>
+      app.inject({ method: 'GET', url: '/users/u/flags', headers: { 'x-api-key': secret } });
     // Until B has heard of the key it answers 401, which the limiter never counts: one request of 6 used.
     expect(
       (
         await waitFor(
-          () => evaluate(b).then((r) => r.status),
+          () => evaluate(b).then((r) => r.statusCode),
           (s) => s === 200,
           2000,
         )
@@ -191,60 +220,60 @@ describe.skipIf(!postgresAdminUrl || !redisUrl)('two instances sharing rate-limi
     ).toBe(200);
 
     const statuses: number[] = [];
-    for (const server of [a, b, a, b, a]) statuses.push((await evaluate(server)).status);
+    for (const app of [a, b, a, b, a]) statuses.push((await evaluate(app)).statusCode);
     expect(statuses).toEqual([200, 200, 200, 200, 200]);
-    for (const server of [a, b]) {
-      const refused = await evaluate(server);
-      expect(refused.status).toBe(429);
-      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // The clock stands at the start of a minute: the window has all of it left.
+    for (const app of [a, b]) {
+      const refused = await evaluate(app);
+      expect(refused.statusCode).toBe(429);
+      expect(refused.headers['retry-after']).toBe('60');
     }
+    await clock.advance(60_000);
+    expect([(await evaluate(a)).statusCode, (await evaluate(b)).statusCode]).toEqual([200, 200]);
   });
 });
 
 describe.skipIf(!postgresAdminUrl)('two instances and a scheduled change', () => {
-  // Both check for due changes every 100 ms, so both race to write it.
-  const instances = useTwoInstances({ SNAPSHOT_POLL_MS: '100' });
+  // Their checks for due changes, every 1,000 ms of the shared clock, fall due together and race.
+  const apps = useTwoAppsOnOneClock();
 
   it('is followed by both at its time and written to the flag exactly once', async () => {
-    const { a, b } = instances;
-    const post = (server: ServerProcess, path: string, body: object) =>
-      fetch(`${server.baseUrl}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-    expect((await post(a, '/flags', { flag_name: 'launch', status: false })).status).toBe(201);
-    const at = Date.now() + 1000;
-    expect(
-      (await post(a, '/flags/launch/schedules', { at: new Date(at).toISOString(), set: { status: true } })).status,
-    ).toBe(201);
-    const enabledOn = async (server: ServerProcess) =>
-      ((await (await fetch(`${server.baseUrl}/users/alice/flags/launch`)).json()) as { enabled: boolean }).enabled;
-
-    // B hears of the new flag within a second; until then it answers 404, not "off".
+    const { a, b, clock, database } = apps;
+    const post = (app: FastifyInstance, url: string, payload: object) => app.inject({ method: 'POST', url, payload });
+    const enabledOn = async (app: FastifyInstance) => {
+      const res = await app.inject({ method: 'GET', url: '/users/alice/flags/launch' });
+      return res.statusCode === 200 ? (res.json().enabled as boolean) : res.statusCode;
+    };
+    expect((await post(a, '/flags', { flag_name: 'launch', status: false })).statusCode).toBe(201);
+    const at = new Date(clock.now() + 500).toISOString();
+    expect((await post(a, '/flags/launch/schedules', { at, set: { status: true } })).statusCode).toBe(201);
+    // B hears of the new flag and its schedule through LISTEN/NOTIFY, which this clock does not drive.
+    const revision = async (app: FastifyInstance) =>
+      Number(/^feature_flags_snapshot_revision (\d+)$/m.exec((await app.inject('/metrics')).body)?.[1]);
+    const [{ revision: written }] = await query(database, 'SELECT revision FROM config_revision');
     expect(
       (
         await waitFor(
-          () => enabledOn(b),
-          (on) => on !== undefined,
-          1000,
+          () => revision(b),
+          (seen) => seen === written,
+          5000,
         )
       ).value,
-    ).toBe(false);
-    const switched = await waitFor(
-      () => enabledOn(b),
-      (on) => on,
-      3000,
-    );
-    expect(switched.value).toBe(true);
-    expect(Date.now()).toBeGreaterThanOrEqual(at);
-    expect(Date.now() - at).toBeLessThan(1000);
+    ).toBe(written);
 
-    await new Promise((r) => setTimeout(r, 1500));
-    const history = (await (await fetch(`${a.baseUrl}/flags/launch/history`)).json()) as {
-      entries: { action: string }[];
-    };
-    expect(history.entries.filter((e) => e.action === 'schedule.applied')).toHaveLength(1);
-    expect(await enabledOn(a)).toBe(true);
+    await clock.advance(499);
+    expect([await enabledOn(a), await enabledOn(b)]).toEqual([false, false]);
+    await clock.advance(1);
+    expect([await enabledOn(a), await enabledOn(b)]).toEqual([true, true]);
+
+    await clock.advance(500);
+    const history = (await a.inject({ method: 'GET', url: '/flags/launch/history' })).json().entries as {
+      action: string;
+      at: string;
+    }[];
+    expect(history.filter((e) => e.action === 'schedule.applied')).toEqual([
+      expect.objectContaining({ at: new Date(clock.now()).toISOString() }),
+    ]);
+    expect([await enabledOn(a), await enabledOn(b)]).toEqual([true, true]);
   });
 });

@@ -4,6 +4,7 @@ import type { AuditRow, AuditTable } from './prisma-tables.js';
 /** Writes one entry in the caller's transaction; before and after are already in the audit log's shape. */
 export function recordAudit(
   table: AuditTable,
+  at: Date,
   entry: {
     actor: Actor;
     action: string;
@@ -15,6 +16,7 @@ export function recordAudit(
 ): Promise<AuditRow> {
   return table.create({
     data: {
+      at,
       actorKeyId: entry.actor.keyId,
       actorName: entry.actor.name,
       action: entry.action,

@@ -21,6 +21,7 @@ import {
   PrismaFlagRepository,
   PrismaScheduleRepository,
   PrismaSegmentRepository,
+  type WriteContext,
 } from './prisma-repositories.js';
 import type { PrismaStore } from './prisma-tables.js';
 import { type ChangeFeed, PostgresChangeFeed, silentChangeFeed } from './change-feed.js';
@@ -57,12 +58,13 @@ function postgresPool(url: string): pg.Pool {
 
 /**
  * Migrates the database, then connects Prisma through the driver adapter for its provider. Writes
- * record their audit entries in the shape auditRecords gives.
+ * record their audit entries in the shape `records` gives, stamped with the time `now` gives
+ * (milliseconds since the epoch).
  */
 export async function openDatabase(
   provider: DatabaseProvider,
   url: string,
-  auditRecords: AuditRecords,
+  { records, now }: { records: AuditRecords; now: () => number },
 ): Promise<Database> {
   const migrations = await migrate(provider, url);
 
@@ -73,15 +75,16 @@ export async function openDatabase(
       : new PostgresClient({ adapter: new PrismaPg(postgresPool(url), { disposeExternalPool: true }) });
   const assertFileInPlace = provider === 'sqlite' ? sqliteFileGuard(sqliteFilePath(url)) : () => {};
   const store: PrismaStore = client as SqliteClient;
+  const writes: WriteContext = { assertWritable: assertFileInPlace, records, now: () => new Date(now()) };
 
   return {
     migrations,
     changes: provider === 'postgresql' ? new PostgresChangeFeed(url) : silentChangeFeed,
     config: new PrismaConfigReader(store),
-    flags: new PrismaFlagRepository(store, assertFileInPlace, auditRecords),
-    segments: new PrismaSegmentRepository(store, assertFileInPlace, auditRecords),
-    schedules: new PrismaScheduleRepository(store, assertFileInPlace, auditRecords),
-    apiKeys: new PrismaApiKeyRepository(store, assertFileInPlace, auditRecords),
+    flags: new PrismaFlagRepository(store, writes),
+    segments: new PrismaSegmentRepository(store, writes),
+    schedules: new PrismaScheduleRepository(store, writes),
+    apiKeys: new PrismaApiKeyRepository(store, writes),
     audit: new PrismaAuditLog(store),
     async ping() {
       assertFileInPlace();

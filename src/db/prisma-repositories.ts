@@ -100,6 +100,14 @@ async function existingFlag(tx: TransactionTables, name: string, check?: FlagWri
 /** Throws when a write must not be attempted (see sqlite-file-guard.ts). */
 export type WriteGuard = () => void;
 
+/** What every write needs besides its rows: the guard, the audit entries' shape, and the time it happens. */
+export interface WriteContext {
+  assertWritable: WriteGuard;
+  records: AuditRecords;
+  /** The service's clock; every timestamp a write stores comes from it. */
+  now: () => Date;
+}
+
 const toApiKey = (row: ApiKeyRow): ApiKey => ({ ...row, scope: row.scope as ApiKeyScope });
 
 export class PrismaConfigReader implements ConfigReader {
@@ -184,22 +192,22 @@ function changedRows<T>(keys: string[], present: T[], keyOf: (row: T) => string)
 export class PrismaFlagRepository implements FlagRepository {
   constructor(
     private readonly store: PrismaStore,
-    private readonly assertWritable: WriteGuard,
-    private readonly records: AuditRecords,
+    private readonly writes: WriteContext,
   ) {}
 
   async create(flag: NewFlag, actor: Actor, check?: FlagWriteCheck): Promise<{ flag: Flag; revisions: RevisionSpan }> {
-    this.assertWritable();
+    this.writes.assertWritable();
     return inWriteTransaction(this.store, async (tx, revisionBefore) => {
+      const at = this.writes.now();
       if (check) check(await committedConfig(tx));
-      const created = toFlag(await tx.flag.create({ data: toFlagRow(flag) }));
-      await recordAudit(tx.auditEntry, {
+      const created = toFlag(await tx.flag.create({ data: { ...toFlagRow(flag), createdAt: at, updatedAt: at } }));
+      await recordAudit(tx.auditEntry, at, {
         actor,
         action: 'flag.created',
         targetType: 'flag',
         target: flag.name,
         before: null,
-        after: this.records.flag(created),
+        after: this.writes.records.flag(created),
       });
       return { flag: created, revisions: await revisionsOf(tx, revisionBefore) };
     }).catch((e) => translatePrismaError(e, { conflict: `A flag named "${flag.name}" already exists` }));
@@ -211,34 +219,38 @@ export class PrismaFlagRepository implements FlagRepository {
     actor: Actor,
     check?: FlagWriteCheck,
   ): Promise<{ flag: Flag; revisions: RevisionSpan }> {
-    this.assertWritable();
+    this.writes.assertWritable();
     return inWriteTransaction(this.store, async (tx, revisionBefore) => {
+      const at = this.writes.now();
       const before = await existingFlag(tx, name, check);
-      const after = toFlag(await tx.flag.update({ where: { name }, data: toFlagRowChanges(changes) }));
-      await recordAudit(tx.auditEntry, {
+      const after = toFlag(
+        await tx.flag.update({ where: { name }, data: { ...toFlagRowChanges(changes), updatedAt: at } }),
+      );
+      await recordAudit(tx.auditEntry, at, {
         actor,
         action: 'flag.updated',
         targetType: 'flag',
         target: name,
-        before: this.records.flag(before),
-        after: this.records.flag(after),
+        before: this.writes.records.flag(before),
+        after: this.writes.records.flag(after),
       });
       return { flag: after, revisions: await revisionsOf(tx, revisionBefore) };
     }).catch((e) => translatePrismaError(e, { notFound: `Flag "${name}" not found` }));
   }
 
   async delete(name: string, actor: Actor, check?: FlagWriteCheck): Promise<RevisionSpan> {
-    this.assertWritable();
+    this.writes.assertWritable();
     return inWriteTransaction(this.store, async (tx, revisionBefore) => {
+      const at = this.writes.now();
       const before = await existingFlag(tx, name, check);
       await tx.flag.delete({ where: { name } });
       await tx.scheduledChange.deleteMany({ where: { flagName: name } });
-      await recordAudit(tx.auditEntry, {
+      await recordAudit(tx.auditEntry, at, {
         actor,
         action: 'flag.deleted',
         targetType: 'flag',
         target: name,
-        before: this.records.flag(before),
+        before: this.writes.records.flag(before),
         after: null,
       });
       return revisionsOf(tx, revisionBefore);
@@ -249,57 +261,66 @@ export class PrismaFlagRepository implements FlagRepository {
 export class PrismaSegmentRepository implements SegmentRepository {
   constructor(
     private readonly store: PrismaStore,
-    private readonly assertWritable: WriteGuard,
-    private readonly records: AuditRecords,
+    private readonly writes: WriteContext,
   ) {}
 
   async create(segment: NewSegment, actor: Actor): Promise<Segment> {
-    this.assertWritable();
+    this.writes.assertWritable();
     return inWriteTransaction(this.store, async (tx) => {
-      const created = toSegment(await tx.segment.create({ data: toSegmentRow(segment) }));
-      await recordAudit(tx.auditEntry, {
+      const at = this.writes.now();
+      const created = toSegment(
+        await tx.segment.create({ data: { ...toSegmentRow(segment), createdAt: at, updatedAt: at } }),
+      );
+      await recordAudit(tx.auditEntry, at, {
         actor,
         action: 'segment.created',
         targetType: 'segment',
         target: segment.name,
         before: null,
-        after: this.records.segment(created),
+        after: this.writes.records.segment(created),
       });
       return created;
     }).catch((e) => translatePrismaError(e, { conflict: `A segment named "${segment.name}" already exists` }));
   }
 
   async update(name: string, changes: SegmentChanges, actor: Actor): Promise<Segment> {
-    this.assertWritable();
+    this.writes.assertWritable();
     return inWriteTransaction(this.store, async (tx) => {
+      const at = this.writes.now();
       const before = await tx.segment.findUnique({ where: { name } });
       if (!before) throw new NotFoundError(`Segment "${name}" not found`);
-      const after = toSegment(await tx.segment.update({ where: { name }, data: toSegmentRowChanges(changes) }));
-      await recordAudit(tx.auditEntry, {
+      const after = toSegment(
+        await tx.segment.update({
+          where: { name },
+          data: { ...toSegmentRowChanges(changes), updatedAt: at },
+        }),
+      );
+      await recordAudit(tx.auditEntry, at, {
         actor,
         action: 'segment.updated',
         targetType: 'segment',
         target: name,
-        before: this.records.segment(toSegment(before)),
-        after: this.records.segment(after),
+        before: this.writes.records.segment(toSegment(before)),
+        after: this.writes.records.segment(after),
       });
       return after;
     }).catch((e) => translatePrismaError(e, { notFound: `Segment "${name}" not found` }));
   }
 
   async delete(name: string, actor: Actor, check: FlagWriteCheck): Promise<void> {
-    this.assertWritable();
+    this.writes.assertWritable();
     await inWriteTransaction(this.store, async (tx) => {
+      const at = this.writes.now();
       const before = await tx.segment.findUnique({ where: { name } });
       if (!before) throw new NotFoundError(`Segment "${name}" not found`);
       check(await committedConfig(tx));
       await tx.segment.delete({ where: { name } });
-      await recordAudit(tx.auditEntry, {
+      await recordAudit(tx.auditEntry, at, {
         actor,
         action: 'segment.deleted',
         targetType: 'segment',
         target: name,
-        before: this.records.segment(toSegment(before)),
+        before: this.writes.records.segment(toSegment(before)),
         after: null,
       });
     }).catch((e) => translatePrismaError(e, { notFound: `Segment "${name}" not found` }));
@@ -309,8 +330,7 @@ export class PrismaSegmentRepository implements SegmentRepository {
 export class PrismaScheduleRepository implements ScheduleRepository {
   constructor(
     private readonly store: PrismaStore,
-    private readonly assertWritable: WriteGuard,
-    private readonly records: AuditRecords,
+    private readonly writes: WriteContext,
   ) {}
 
   async list(flagName: string): Promise<ScheduledChange[]> {
@@ -321,26 +341,32 @@ export class PrismaScheduleRepository implements ScheduleRepository {
   }
 
   async create(change: NewScheduledChange, actor: Actor): Promise<ScheduledChange> {
-    this.assertWritable();
+    this.writes.assertWritable();
     return inWriteTransaction(this.store, async (tx) => {
+      const at = this.writes.now();
       if (!(await tx.flag.findUnique({ where: { name: change.flagName } })))
         throw new NotFoundError(`Flag "${change.flagName}" not found`);
-      const created = toScheduledChange(await tx.scheduledChange.create({ data: toScheduledChangeRow(change) }));
-      await recordAudit(tx.auditEntry, {
+      const created = toScheduledChange(
+        await tx.scheduledChange.create({
+          data: { ...toScheduledChangeRow(change), createdAt: at },
+        }),
+      );
+      await recordAudit(tx.auditEntry, at, {
         actor,
         action: 'schedule.created',
         targetType: 'flag',
         target: change.flagName,
         before: null,
-        after: this.records.schedule(created),
+        after: this.writes.records.schedule(created),
       });
       return created;
     }).catch((e) => translatePrismaError(e));
   }
 
   async cancel(flagName: string, id: string, actor: Actor): Promise<void> {
-    this.assertWritable();
+    this.writes.assertWritable();
     await inWriteTransaction(this.store, async (tx) => {
+      const at = this.writes.now();
       const row = await tx.scheduledChange.findUnique({ where: { id } });
       if (!row || row.flagName !== flagName) throw new NotFoundError(`Flag "${flagName}" has no schedule "${id}"`);
       if (row.appliedAt)
@@ -348,37 +374,43 @@ export class PrismaScheduleRepository implements ScheduleRepository {
           `Schedule "${id}" was applied at ${row.appliedAt.toISOString()}; change the flag instead`,
         );
       await tx.scheduledChange.delete({ where: { id } });
-      await recordAudit(tx.auditEntry, {
+      await recordAudit(tx.auditEntry, at, {
         actor,
         action: 'schedule.cancelled',
         targetType: 'flag',
         target: flagName,
-        before: this.records.schedule(toScheduledChange(row)),
+        before: this.writes.records.schedule(toScheduledChange(row)),
         after: null,
       });
     }).catch((e) => translatePrismaError(e));
   }
 
   async apply(id: string, actor: Actor): Promise<Flag | undefined> {
-    this.assertWritable();
+    this.writes.assertWritable();
     return inWriteTransaction(this.store, async (tx) => {
+      const at = this.writes.now();
       // The claim: only one instance's update finds the row still pending.
       const claimed = await tx.scheduledChange.updateMany({
         where: { id, appliedAt: null },
-        data: { appliedAt: new Date() },
+        data: { appliedAt: at },
       });
       if (claimed.count === 0) return undefined;
       const change = toScheduledChange((await tx.scheduledChange.findUnique({ where: { id } }))!);
       const before = await tx.flag.findUnique({ where: { name: change.flagName } });
       if (!before) return undefined;
-      const after = toFlag(await tx.flag.update({ where: { name: change.flagName }, data: change.changes }));
-      await recordAudit(tx.auditEntry, {
+      const after = toFlag(
+        await tx.flag.update({
+          where: { name: change.flagName },
+          data: { ...change.changes, updatedAt: at },
+        }),
+      );
+      await recordAudit(tx.auditEntry, at, {
         actor,
         action: 'schedule.applied',
         targetType: 'flag',
         target: change.flagName,
-        before: this.records.flag(toFlag(before)),
-        after: this.records.flag(after),
+        before: this.writes.records.flag(toFlag(before)),
+        after: this.writes.records.flag(after),
       });
       return after;
     }).catch((e) => translatePrismaError(e));
@@ -388,8 +420,7 @@ export class PrismaScheduleRepository implements ScheduleRepository {
 export class PrismaApiKeyRepository implements ApiKeyRepository {
   constructor(
     private readonly store: PrismaStore,
-    private readonly assertWritable: WriteGuard,
-    private readonly records: AuditRecords,
+    private readonly writes: WriteContext,
   ) {}
 
   async list(): Promise<ApiKey[]> {
@@ -400,34 +431,36 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
   }
 
   async create(key: NewApiKey, actor: Actor): Promise<ApiKey> {
-    this.assertWritable();
+    this.writes.assertWritable();
     return inWriteTransaction(this.store, async (tx) => {
-      const created = toApiKey(await tx.apiKey.create({ data: key }));
-      await recordAudit(tx.auditEntry, {
+      const at = this.writes.now();
+      const created = toApiKey(await tx.apiKey.create({ data: { ...key, createdAt: at } }));
+      await recordAudit(tx.auditEntry, at, {
         actor,
         action: 'api_key.created',
         targetType: 'api_key',
         target: key.id,
         before: null,
-        after: this.records.apiKey(created),
+        after: this.writes.records.apiKey(created),
       });
       return created;
     }).catch((e) => translatePrismaError(e));
   }
 
   async revoke(id: string, actor: Actor): Promise<ApiKey> {
-    this.assertWritable();
+    this.writes.assertWritable();
     return inWriteTransaction(this.store, async (tx) => {
+      const at = this.writes.now();
       const before = await tx.apiKey.findUnique({ where: { id } });
       if (!before || before.revokedAt) throw new NotFoundError(`No active API key with id "${id}"`);
-      const after = toApiKey(await tx.apiKey.update({ where: { id }, data: { revokedAt: new Date() } }));
-      await recordAudit(tx.auditEntry, {
+      const after = toApiKey(await tx.apiKey.update({ where: { id }, data: { revokedAt: at } }));
+      await recordAudit(tx.auditEntry, at, {
         actor,
         action: 'api_key.revoked',
         targetType: 'api_key',
         target: id,
-        before: this.records.apiKey(toApiKey(before)),
-        after: this.records.apiKey(after),
+        before: this.writes.records.apiKey(toApiKey(before)),
+        after: this.writes.records.apiKey(after),
       });
       return after;
     }).catch((e) => translatePrismaError(e));

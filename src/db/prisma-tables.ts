@@ -16,6 +16,12 @@ export interface FlagRow {
 
 export type FlagRowData = Omit<FlagRow, 'createdAt' | 'updatedAt'>;
 
+/** When a row was written, from the service's clock (tests move it by hand). */
+interface Stamped {
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 /** A row of segments; conditions and user ids are JSON text. */
 export interface SegmentRow {
   name: string;
@@ -34,8 +40,11 @@ type AnyOf<Key extends string> = { [K in Key]: { in: string[] } };
 export interface SegmentTable {
   findMany(args?: { where: AnyOf<'name'> }): Promise<SegmentRow[]>;
   findUnique(args: { where: { name: string } }): Promise<SegmentRow | null>;
-  create(args: { data: SegmentRowData }): Promise<SegmentRow>;
-  update(args: { where: { name: string }; data: Partial<Omit<SegmentRowData, 'name'>> }): Promise<SegmentRow>;
+  create(args: { data: SegmentRowData & Stamped }): Promise<SegmentRow>;
+  update(args: {
+    where: { name: string };
+    data: Partial<Omit<SegmentRowData, 'name'>> & Pick<Stamped, 'updatedAt'>;
+  }): Promise<SegmentRow>;
   delete(args: { where: { name: string } }): Promise<SegmentRow>;
 }
 
@@ -46,8 +55,11 @@ export interface SegmentTable {
 export interface FlagTable {
   findMany(args?: { where: AnyOf<'name'> }): Promise<FlagRow[]>;
   findUnique(args: { where: { name: string } }): Promise<FlagRow | null>;
-  create(args: { data: FlagRowData }): Promise<FlagRow>;
-  update(args: { where: { name: string }; data: Partial<Omit<FlagRowData, 'name'>> }): Promise<FlagRow>;
+  create(args: { data: FlagRowData & Stamped }): Promise<FlagRow>;
+  update(args: {
+    where: { name: string };
+    data: Partial<Omit<FlagRowData, 'name'>> & Pick<Stamped, 'updatedAt'>;
+  }): Promise<FlagRow>;
   delete(args: { where: { name: string } }): Promise<FlagRow>;
 }
 
@@ -77,7 +89,7 @@ export interface ScheduledChangeTable {
     orderBy: { at: 'asc' };
   }): Promise<ScheduledChangeRow[]>;
   findUnique(args: { where: { id: string } }): Promise<ScheduledChangeRow | null>;
-  create(args: { data: Omit<ScheduledChangeRow, 'createdAt' | 'appliedAt'> }): Promise<ScheduledChangeRow>;
+  create(args: { data: Omit<ScheduledChangeRow, 'appliedAt'> }): Promise<ScheduledChangeRow>;
   updateMany(args: { where: { id: string; appliedAt: null }; data: { appliedAt: Date } }): Promise<{ count: number }>;
   delete(args: { where: { id: string } }): Promise<ScheduledChangeRow>;
   deleteMany(args: { where: { flagName: string } }): Promise<{ count: number }>;
@@ -86,7 +98,7 @@ export interface ScheduledChangeTable {
 export interface ApiKeyTable {
   findMany(args: { where?: AnyOf<'id'>; orderBy: { createdAt: 'asc' } }): Promise<ApiKeyRow[]>;
   findUnique(args: { where: { id: string } }): Promise<ApiKeyRow | null>;
-  create(args: { data: Omit<ApiKeyRow, 'createdAt' | 'revokedAt'> }): Promise<ApiKeyRow>;
+  create(args: { data: Omit<ApiKeyRow, 'revokedAt'> }): Promise<ApiKeyRow>;
   update(args: { where: { id: string }; data: { revokedAt: Date } }): Promise<ApiKeyRow>;
 }
 
@@ -103,7 +115,7 @@ export interface AuditRow {
 }
 
 export interface AuditTable {
-  create(args: { data: Omit<AuditRow, 'id' | 'at'> }): Promise<AuditRow>;
+  create(args: { data: Omit<AuditRow, 'id'> }): Promise<AuditRow>;
   findMany(args: {
     where: { targetType?: string; target?: string; id?: { lt: number } };
     orderBy: { id: 'desc' };

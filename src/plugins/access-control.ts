@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { TooManyRequestsError } from '../errors.js';
 import { problemSchema } from '../schemas/problem.js';
 import type { Access, AuthService, Principal } from '../services/auth-service.js';
+import type { Clock } from '../services/clock.js';
 import { LocalRateLimiter, type RateLimiter, type RateLimitState, RedisRateLimiter } from '../services/rate-limiter.js';
 
 declare module 'fastify' {
@@ -23,6 +24,8 @@ export interface RateLimits {
   windowMs: number;
   /** Counters live here when set, so the limits hold across instances. */
   redis?: Redis;
+  /** Where the windows start and end. */
+  clock: Clock;
 }
 
 export const securitySchemes = {
@@ -64,13 +67,13 @@ export function registerAccessControl(app: FastifyInstance, authService: AuthSer
   const makeLimiter = (name: string, max: number): RateLimiter | undefined => {
     if (max === 0) return undefined;
     const limiter = limits.redis
-      ? new RedisRateLimiter(limits.redis, name, max, limits.windowMs, (error) =>
+      ? new RedisRateLimiter(limits.redis, name, max, limits.windowMs, limits.clock, (error) =>
           app.log.warn(
             { err: error },
             `Redis did not count a request; the ${name} limit is not enforced until it does`,
           ),
         )
-      : new LocalRateLimiter(max, limits.windowMs);
+      : new LocalRateLimiter(max, limits.windowMs, limits.clock);
     app.addHook('onClose', async () => limiter.close());
     return limiter;
   };

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, type Histogram, Registry } from 'prom-client';
 import { UnauthorizedError } from '../errors.js';
+import type { Clock } from '../services/clock.js';
 import type { EvaluationCounter } from '../services/evaluation-counter.js';
 
 export interface MetricsSources {
@@ -18,6 +19,7 @@ export interface MetricsSources {
   };
   authService: { readonly enabled: boolean };
   ping: () => Promise<void>;
+  clock: Clock;
 }
 
 const PREFIX = 'feature_flags_';
@@ -161,7 +163,7 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
     help: 'Seconds since the in-memory snapshot was last confirmed current against the database',
     registers: [registry],
     collect() {
-      this.set((Date.now() - sources.sync.lastConfirmedAt) / 1000);
+      this.set((sources.clock.now() - sources.sync.lastConfirmedAt) / 1000);
     },
   });
   new Gauge({

@@ -1,3 +1,4 @@
+import type { Clock } from './clock.js';
 import type { Flag, ScheduledChange, Segment } from '../core/model.js';
 import type { ConfigChanges, RevisionSpan } from '../db/repositories.js';
 import type { SegmentDefinition } from '../core/targeting.js';
@@ -97,6 +98,8 @@ export class ConfigSnapshot {
   private state: SnapshotState = stateOf({ revision: -1, flags: indexOf([]), segments: new Map(), schedules: [] });
   private writesApplied = 0;
 
+  constructor(private readonly clock: Clock) {}
+
   /** The configuration revision this snapshot holds everything of (-1 before the first load). */
   get revision(): number {
     return this.state.revision;
@@ -112,14 +115,14 @@ export class ConfigSnapshot {
     const flag = byName.get(name);
     // Most of the time nothing is due: one comparison, no clock read.
     if (flag === undefined || nextDueAt === Infinity) return flag;
-    const now = Date.now();
+    const now = this.clock.now();
     return nextDueAt > now ? flag : withDueChanges(flag, schedules, now);
   }
 
   all(): readonly Flag[] {
     const { sorted, nextDueAt, schedules } = this.state;
     if (nextDueAt === Infinity) return sorted;
-    const now = Date.now();
+    const now = this.clock.now();
     return nextDueAt > now ? sorted : sorted.map((flag) => withDueChanges(flag, schedules, now));
   }
 
@@ -133,7 +136,7 @@ export class ConfigSnapshot {
   }
 
   /** Pending scheduled changes that are due now. */
-  dueSchedules(now = Date.now()): ScheduledChange[] {
+  dueSchedules(now: number): ScheduledChange[] {
     return this.state.nextDueAt > now ? [] : this.state.schedules.filter((s) => s.at.getTime() <= now);
   }
 

@@ -1,6 +1,7 @@
 import type { ChangeFeed } from '../db/change-feed.js';
 import type { ConfigReader } from '../db/repositories.js';
 import type { ApiKeyRing } from './api-key-ring.js';
+import type { Clock } from './clock.js';
 import type { ConfigSnapshot } from './config-snapshot.js';
 
 interface SyncLogger {
@@ -18,7 +19,7 @@ const NOTICE_DELAY_MS = 20;
  * another writer, SQLite).
  */
 export class ConfigSync {
-  private timer: NodeJS.Timeout | undefined;
+  private stopPolling: (() => void) | undefined;
   private reloading: Promise<void> | undefined;
   private reloadAgain = false;
   private failing = false;
@@ -35,6 +36,7 @@ export class ConfigSync {
     private readonly feed: ChangeFeed,
     private readonly pollIntervalMs: number,
     private readonly log: SyncLogger,
+    private readonly clock: Clock,
   ) {}
 
   /** When the snapshot was last known to match the database (ms since the epoch). */
@@ -63,8 +65,7 @@ export class ConfigSync {
       (revision) => this.noticed(revision),
       (error) => this.log.warn({ err: error }, 'change feed disconnected; retrying, polling meanwhile'),
     );
-    this.timer = setInterval(() => void this.poll(), this.pollIntervalMs);
-    this.timer.unref();
+    this.stopPolling = this.clock.every(this.pollIntervalMs, () => this.poll());
   }
 
   /**
@@ -83,7 +84,7 @@ export class ConfigSync {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    this.stopPolling?.();
     clearTimeout(this.noticeTimer);
     await this.feed.close();
     await this.reloading;
@@ -115,7 +116,7 @@ export class ConfigSync {
     try {
       if ((await this.config.revision()) !== this.snapshot.revision) await this.refresh();
       else {
-        this.confirmedAt = Date.now();
+        this.confirmedAt = this.clock.now();
         this.recovered();
       }
     } catch (error) {
@@ -142,7 +143,7 @@ export class ConfigSync {
         this.keyRing.applyChanges(changes.apiKeys);
         this.partialReloadsDone++;
       }
-      this.confirmedAt = Date.now();
+      this.confirmedAt = this.clock.now();
       return;
     }
   }

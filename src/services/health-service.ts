@@ -1,3 +1,5 @@
+import type { Clock } from './clock.js';
+
 export interface HealthReport {
   databaseReachable: boolean;
   version: string;
@@ -6,13 +8,16 @@ export interface HealthReport {
 }
 
 export class HealthService {
-  private readonly startedAt = Date.now();
+  private readonly startedAt: number;
 
   constructor(
     private readonly pingDatabase: () => Promise<void>,
     private readonly version: string,
     private readonly authEnabled: () => boolean,
-  ) {}
+    private readonly clock: Clock,
+  ) {
+    this.startedAt = clock.now();
+  }
 
   async check(): Promise<HealthReport> {
     const databaseReachable = await this.pingDatabase().then(
@@ -22,7 +27,7 @@ export class HealthService {
     return {
       databaseReachable,
       version: this.version,
-      uptimeSeconds: Math.floor((Date.now() - this.startedAt) / 1000),
+      uptimeSeconds: Math.floor((this.clock.now() - this.startedAt) / 1000),
       authEnabled: this.authEnabled(),
     };
   }

@@ -3,6 +3,7 @@ import type { Actor, ScheduledChange } from '../core/model.js';
 import type { ScheduleRepository } from '../db/repositories.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { percentageToBasisPoints } from '../core/rollout.js';
+import type { Clock } from './clock.js';
 import type { ConfigSnapshot } from './config-snapshot.js';
 
 export interface ScheduleInput {
@@ -24,13 +25,14 @@ interface SchedulerLogger {
  * their flags; the database lets only the first instance do each one.
  */
 export class ScheduleService {
-  private timer: NodeJS.Timeout | undefined;
+  private stopChecking: (() => void) | undefined;
   private applying: Promise<void> | undefined;
 
   constructor(
     private readonly schedules: ScheduleRepository,
     private readonly snapshot: ConfigSnapshot,
     private readonly log: SchedulerLogger,
+    private readonly clock: Clock,
   ) {}
 
   list(flagName: string): Promise<ScheduledChange[]> {
@@ -39,7 +41,7 @@ export class ScheduleService {
   }
 
   async create(flagName: string, input: ScheduleInput, actor: Actor): Promise<ScheduledChange> {
-    if (input.at.getTime() <= Date.now())
+    if (input.at.getTime() <= this.clock.now())
       throw new ValidationError('at', 'must be in the future; to change the flag now, update it');
     const change = await this.schedules.create(
       {
@@ -65,12 +67,11 @@ export class ScheduleService {
   }
 
   start(checkIntervalMs: number): void {
-    this.timer = setInterval(() => void this.applyDue(), checkIntervalMs);
-    this.timer.unref();
+    this.stopChecking = this.clock.every(checkIntervalMs, () => this.applyDue());
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    this.stopChecking?.();
     await this.applying;
   }
 
@@ -83,9 +84,11 @@ export class ScheduleService {
 
   private async applyAllDue(): Promise<void> {
     try {
-      for (const change of this.snapshot.dueSchedules()) {
+      for (const change of this.snapshot.dueSchedules(this.clock.now())) {
         const flag = await this.schedules.apply(change.id, SCHEDULER);
-        this.snapshot.removeSchedule(change.id, flag);
+        // Another instance wrote it first: the change stays in force here until the sync brings that
+        // instance's flag, and the applied change with it; dropping it now would answer the old flag meanwhile.
+        if (flag) this.snapshot.removeSchedule(change.id, flag);
       }
     } catch (error) {
       // Evaluation already honours the change; writing it is retried at the next check.

@@ -1,12 +1,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { backends } from '../helpers.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { useTestApp } from '../support/test-app.js';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe.each(backends)('flags API on $name', (backend) => {
   const { available } = backend;
-  const app = useTestApp(backend);
+  const clock = new ManualClock();
+  const app = useTestApp(backend, { clock });
   beforeEach(async () => {
     if (!available) return;
     for (const flag of (await app().inject({ method: 'GET', url: '/flags' })).json()) {
@@ -102,7 +104,8 @@ describe.each(backends)('flags API on $name', (backend) => {
       const created = (
         await post({ flag_name: 'partial', status: false, rollout_percentage: 10, description: 'keep me' })
       ).json();
-      await new Promise((r) => setTimeout(r, 5));
+      expect(created.updated_at).toBe(new Date(clock.now()).toISOString());
+      await clock.advance(5);
       const res = await put('partial', { status: true });
       expect(res.statusCode).toBe(200);
       const updated = res.json();
@@ -113,7 +116,7 @@ describe.each(backends)('flags API on $name', (backend) => {
         description: 'keep me',
         created_at: created.created_at,
       });
-      expect(Date.parse(updated.updated_at)).toBeGreaterThan(Date.parse(created.updated_at));
+      expect(updated.updated_at).toBe(new Date(clock.now()).toISOString());
       expect((await put('partial', { rollout_percentage: 50.0 })).json()).toMatchObject({
         status: true,
         rollout_percentage: 50,

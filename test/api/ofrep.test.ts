@@ -3,6 +3,7 @@ import { OFREPProvider } from '@openfeature/ofrep-provider';
 import { OpenFeature } from '@openfeature/server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../helpers.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { useTestApp, useTestServer } from '../support/test-app.js';
 
 const seedFlags = async (app: FastifyInstance) => {
@@ -128,6 +129,8 @@ describe('OFREP with API keys', () => {
   const admin = { authorization: 'Bearer ofrep-admin-key-0123456789' };
   const testApp = useTestApp(backends[0], {
     env: { ADMIN_API_KEY: 'ofrep-admin-key-0123456789', RATE_LIMIT_EVALUATIONS: '3' },
+    // Standing still: the limit's window cannot end between the requests that fill it.
+    clock: new ManualClock(),
     seed: async (app) => {
       await app.inject({
         method: 'POST',

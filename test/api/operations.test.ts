@@ -4,10 +4,12 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../helpers.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { useTestApp } from '../support/test-app.js';
 
 // Rate limits, metrics and headers do not depend on the database; SQLite keeps these suites quick.
-const useApp = (env: Record<string, string>) => useTestApp(backends[0], { env });
+// The clock stands still unless a test moves it, so a rate-limit window never ends mid-test.
+const useApp = (env: Record<string, string>, clock = new ManualClock()) => useTestApp(backends[0], { env, clock });
 
 describe('rate limits', () => {
   const app = useApp({ RATE_LIMIT_EVALUATIONS: '5', RATE_LIMIT_WRITES: '3' });
@@ -116,7 +118,8 @@ function parseMetrics(text: string): Map<string, number> {
 }
 
 describe('GET /metrics', () => {
-  const app = useApp({ METRICS_TOKEN: 'metrics-token-0123456789', SNAPSHOT_POLL_MS: '50' });
+  const clock = new ManualClock();
+  const app = useApp({ METRICS_TOKEN: 'metrics-token-0123456789', SNAPSHOT_POLL_MS: '50' }, clock);
   const scrape = async () => {
     const res = await app().inject({
       method: 'GET',
@@ -173,10 +176,14 @@ describe('GET /metrics', () => {
       expect(evaluated.off).toBeGreaterThan(0);
       expect(delta('feature_flags_evaluations_total{flag="half",result="on"}')).toBe(evaluated.on);
       expect(delta('feature_flags_evaluations_total{flag="half",result="off"}')).toBe(evaluated.off);
-      expect(after.get('feature_flags_snapshot_age_seconds')).toBeLessThan(5);
-      // The create above bumped the database revision; the next poll reloads at it.
-      await new Promise((r) => setTimeout(r, 300));
-      expect((await scrape()).get('feature_flags_snapshot_revision')).toBe(1);
+      expect(after.get('feature_flags_snapshot_age_seconds')).toBe(0);
+      await clock.advance(30);
+      expect((await scrape()).get('feature_flags_snapshot_age_seconds')).toBe(0.03);
+      // The create above bumped the database revision; the next poll reloads at it, and confirms the snapshot.
+      await clock.advance(20);
+      const polled = await scrape();
+      expect(polled.get('feature_flags_snapshot_revision')).toBe(1);
+      expect(polled.get('feature_flags_snapshot_age_seconds')).toBe(0);
       expect(after.get('feature_flags_database_up')).toBe(1);
       expect(after.get('feature_flags_auth_enabled')).toBe(0);
       expect(after.get('process_resident_memory_bytes')).toBeGreaterThan(0);

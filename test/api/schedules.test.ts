@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { backends } from '../helpers.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { useTestApp } from '../support/test-app.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
-
 describe.each(backends)('scheduled changes on $name', (backend) => {
+  // The service checks for due changes every SNAPSHOT_POLL_MS (1,000 ms by default) of this clock.
+  const clock = new ManualClock();
+  const inMs = (ms: number) => new Date(clock.now() + ms).toISOString();
   const app = useTestApp(backend, {
+    clock,
     seed: async (app) => {
       await app.inject({
         method: 'POST',
@@ -24,6 +26,10 @@ describe.each(backends)('scheduled changes on $name', (backend) => {
     app().inject({ method, url, payload });
   const enabled = async (flag: string, user = 'alice') =>
     (await inject('GET', `/users/${user}/flags/${flag}`)).json().enabled;
+  const pending = async (flag: string) =>
+    (await inject('GET', `/flags/${flag}/schedules`))
+      .json()
+      .filter((s: { applied_at: string | null }) => s.applied_at === null);
 
   describe.skipIf(!backend.available)('', () => {
     it('takes effect at its time without a restart or a cron job, then is written to the flag once and audited', async () => {
@@ -31,24 +37,32 @@ describe.each(backends)('scheduled changes on $name', (backend) => {
       expect(created.statusCode).toBe(201);
       const schedule = created.json();
       expect(schedule).toMatchObject({ flag_name: 'launch', set: { status: true }, applied_at: null });
+      expect(schedule.created_at).toBe(new Date(clock.now()).toISOString());
       await inject('POST', '/flags/ramp/schedules', { at: inMs(700), set: { rollout_percentage: 100 } });
 
+      await clock.advance(699);
       expect(await enabled('launch')).toBe(false);
       expect(await enabled('ramp')).toBe(false);
-      await sleep(750);
-      // Due: evaluation and reads follow the clock at once, whether or not the change is written yet.
+      await clock.advance(1);
+      // Due: evaluation and reads follow the clock at once, before the next check writes the change.
       expect(await enabled('launch')).toBe(true);
       expect(await enabled('ramp')).toBe(true);
       expect((await inject('GET', '/flags/ramp')).json().rollout_percentage).toBe(100);
+      expect(await pending('launch')).toHaveLength(1);
 
-      await sleep(1300);
+      // The next check, 1,000 ms after the app started, writes both.
+      await clock.advance(300);
+      const appliedAt = new Date(clock.now()).toISOString();
+      expect(await pending('launch')).toEqual([]);
+      expect(await pending('ramp')).toEqual([]);
       const [applied] = (await inject('GET', '/flags/launch/schedules')).json();
-      expect(applied.id).toBe(schedule.id);
-      expect(applied.applied_at).not.toBeNull();
+      expect(applied).toMatchObject({ id: schedule.id, applied_at: appliedAt });
+      expect((await inject('GET', '/flags/launch')).json().updated_at).toBe(appliedAt);
       const history = (await inject('GET', '/flags/launch/history')).json().entries;
       expect(history.filter((e: { action: string }) => e.action === 'schedule.applied')).toHaveLength(1);
       expect(history[0]).toMatchObject({
         action: 'schedule.applied',
+        at: appliedAt,
         actor: { key_id: null, name: 'scheduler' },
         before: { status: false },
         after: { status: true },
@@ -59,14 +73,11 @@ describe.each(backends)('scheduled changes on $name', (backend) => {
       expect(late.statusCode).toBe(409);
 
       // The checks that found nothing due meanwhile do not stop the next change from being written.
-      await sleep(1100);
+      await clock.advance(3000);
       await inject('POST', '/flags/launch/schedules', { at: inMs(200), set: { status: false } });
-      await sleep(1500);
-      expect(
-        (await inject('GET', '/flags/launch/schedules'))
-          .json()
-          .every((s: { applied_at: string | null }) => s.applied_at !== null),
-      ).toBe(true);
+      expect(await enabled('launch')).toBe(true);
+      await clock.advance(1000);
+      expect(await pending('launch')).toEqual([]);
       expect(await enabled('launch')).toBe(false);
     });
 

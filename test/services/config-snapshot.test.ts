@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Flag } from '../../src/core/model.js';
+import { systemClock } from '../../src/services/clock.js';
 import { ConfigSnapshot } from '../../src/services/config-snapshot.js';
 
 const flag = (name: string, status = true): Flag => ({
@@ -17,7 +18,7 @@ const flag = (name: string, status = true): Flag => ({
 
 describe('ConfigSnapshot', () => {
   it('starts empty at revision -1, then holds a loaded set in name order', () => {
-    const snapshot = new ConfigSnapshot();
+    const snapshot = new ConfigSnapshot(systemClock);
     expect(snapshot.revision).toBe(-1);
     expect(snapshot.all()).toEqual([]);
     snapshot.replace(7, [flag('b'), flag('a'), flag('C')], [], []);
@@ -28,7 +29,7 @@ describe('ConfigSnapshot', () => {
   });
 
   it('applies local writes at once, keeps the revision and counts them', () => {
-    const snapshot = new ConfigSnapshot();
+    const snapshot = new ConfigSnapshot(systemClock);
     snapshot.replace(3, [flag('a')], [], []);
     snapshot.put(flag('b'));
     snapshot.put(flag('a', false));
@@ -39,7 +40,7 @@ describe('ConfigSnapshot', () => {
   });
 
   it('never changes a set a reader already holds', () => {
-    const snapshot = new ConfigSnapshot();
+    const snapshot = new ConfigSnapshot(systemClock);
     snapshot.replace(1, [flag('a')], [], []);
     const held = snapshot.all();
     snapshot.put(flag('b'));
@@ -57,7 +58,7 @@ describe('ConfigSnapshot, changed flags merged into the sorted list', () => {
       return seed % n;
     };
     const names = ['', 'A', 'Z', 'a', 'a_b', 'ab', 'b', 'beta', 'zz', 'é', '🚩'];
-    const snapshot = new ConfigSnapshot();
+    const snapshot = new ConfigSnapshot(systemClock);
     snapshot.replace(0, [flag('b'), flag('a')], [], []);
     const expected = new Map([
       ['a', flag('a')],
@@ -90,7 +91,7 @@ describe('ConfigSnapshot, changed flags merged into the sorted list', () => {
         snapshot.removeSchedule('none', flag(name, true));
         expected.set(name, flag(name, true));
       }
-      const fresh = new ConfigSnapshot();
+      const fresh = new ConfigSnapshot(systemClock);
       fresh.replace(step, [...expected.values()], [], []);
       expect(snapshot.all(), `step ${step}`).toEqual(fresh.all());
       for (const n of names) expect(snapshot.find(n), `step ${step}, ${n}`).toEqual(expected.get(n));

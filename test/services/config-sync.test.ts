@@ -3,6 +3,7 @@ import { silentChangeFeed } from '../../src/db/change-feed.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
 import { ApiKeyRing } from '../../src/services/api-key-ring.js';
 import { auditRecords } from '../../src/services/audit-records.js';
+import { systemClock } from '../../src/services/clock.js';
 import { ConfigSnapshot } from '../../src/services/config-snapshot.js';
 import { ConfigSync } from '../../src/services/config-sync.js';
 import { backends, query, type TestDatabase } from '../helpers.js';
@@ -12,9 +13,9 @@ const quiet = { info: () => undefined, warn: () => undefined };
 
 /** Another instance's view: its own connection and sync, with no change feed or poll, so it reads only when told to. */
 async function instance(db: Database) {
-  const snapshot = new ConfigSnapshot();
+  const snapshot = new ConfigSnapshot(systemClock);
   const keyRing = new ApiKeyRing();
-  const sync = new ConfigSync(db.config, snapshot, keyRing, silentChangeFeed, 3_600_000, quiet);
+  const sync = new ConfigSync(db.config, snapshot, keyRing, silentChangeFeed, 3_600_000, quiet, systemClock);
   await sync.start();
   return { snapshot, keyRing, sync };
 }
@@ -53,7 +54,7 @@ describe.each(backends)('an instance behind the database, on $name', (backend) =
     'reads only the rows changed since, and ends where a full load does, whatever changed them',
     async () => {
       const [writer, database] = [testApp.app(), testApp.database()];
-      const db = await openDatabase(database.provider, database.url, auditRecords);
+      const db = await openDatabase(database.provider, database.url, { records: auditRecords, now: Date.now });
       const other = await instance(db);
       let authorization = '';
       const write = async (method: 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) => {
@@ -165,7 +166,7 @@ describe.each(backends)('an instance behind the database, on $name', (backend) =
     'reads everything when the log of changes does not reach back to its revision',
     async () => {
       const database = testApp.database();
-      const db = await openDatabase(database.provider, database.url, auditRecords);
+      const db = await openDatabase(database.provider, database.url, { records: auditRecords, now: Date.now });
       const other = await instance(db);
       try {
         // A change the instance misses, and its record with it, emptied by hand: the log begins after a gap.

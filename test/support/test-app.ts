@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
+import type { Clock } from '../../src/services/clock.js';
 import { backends, buildTestApp, type TestDatabase } from '../helpers.js';
 
 interface Backend {
@@ -15,6 +16,8 @@ interface AppOptions {
   env?: Record<string, string> | (() => Record<string, string>);
   /** Runs once the app is built, before the suite's tests. */
   seed?: (app: FastifyInstance) => Promise<void>;
+  /** The app's clock (a ManualClock, to move time by hand); the system's when not given. */
+  clock?: Clock;
 }
 
 /**
@@ -24,14 +27,14 @@ interface AppOptions {
  */
 export function useTestAppAndDatabase(
   backend: Backend,
-  { env, seed }: AppOptions = {},
+  { env, seed, clock }: AppOptions = {},
 ): { app: () => FastifyInstance; database: () => TestDatabase } {
   let database: TestDatabase | undefined;
   let app: FastifyInstance | undefined;
   beforeAll(async () => {
     if (!backend.available) return;
     database = await backend.create();
-    app = await buildTestApp(database, typeof env === 'function' ? env() : env);
+    app = await buildTestApp(database, typeof env === 'function' ? env() : env, clock);
     await seed?.(app);
   });
   afterAll(async () => {
