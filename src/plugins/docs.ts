@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import type { FastifySchema } from 'fastify';
 import { securitySchemes } from './access-control.js';
-import { htmlSecurityHeaders } from './response-headers.js';
+import { registerHtmlSecurityHeaders } from './response-headers.js';
 
 // Served from the installed redoc package, never a CDN: many deployments sit behind firewalls.
 const redocBundlePath = createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js');
@@ -137,7 +137,7 @@ export async function registerDocs(app: FastifyInstance, version: string): Promi
   });
   // The HTML pages and their assets get the full browser security headers; API responses need fewer.
   await app.register(async (pages) => {
-    pages.addHook('onRequest', htmlSecurityHeaders);
+    await registerHtmlSecurityHeaders(pages);
     await pages.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
     let redocBundle: string | undefined;

@@ -1,30 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import fastifyCors from '@fastify/cors';
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
-import helmet from 'helmet';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyHelmet from '@fastify/helmet';
 import { BadRequestError } from '../errors.js';
-
-/** The headers helmet sets with its default options, found once by running it against a recorder. */
-function helmetHeaders(): Record<string, string> {
-  const headers: Record<string, string> = {};
-  const recorder = {
-    setHeader: (name: string, value: string) => void (headers[name.toLowerCase()] = String(value)),
-    removeHeader: () => undefined,
-  };
-  helmet({
-    contentSecurityPolicy: {
-      directives: {
-        // ReDoc runs its search index in a Web Worker it creates from a blob: URL.
-        'worker-src': ["'self'", 'blob:'],
-        // Many deployments serve plain HTTP on a private network; upgrading would break the docs there.
-        'upgrade-insecure-requests': null,
-      },
-    },
-  })({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
-  // Helmet sends it whatever the transport; the hook that every response passes sends it only over HTTPS.
-  delete headers['strict-transport-security'];
-  return headers;
-}
 
 /**
  * What OWASP's REST Security Cheat Sheet asks of JSON API responses: nothing in them may run or be
@@ -112,11 +89,26 @@ export async function registerResponseHeaders(app: FastifyInstance, corsOrigins:
 }
 
 /**
- * Helmet's full set for the docs' HTML pages and their assets, computed once (@fastify/helmet runs
- * helmet afresh for every request), with a CSP that allows only the service's own scripts.
+ * For a scope of HTML pages (the docs): helmet's full set of browser security headers in place of the
+ * API's, with a CSP that allows only the service's own scripts. @fastify/helmet runs helmet for every
+ * request, which the docs can afford; the API security headers are taken off first, since headers set
+ * on the reply would otherwise win over those helmet sets on the raw response.
  */
-const htmlHeaders = helmetHeaders();
-export const htmlSecurityHeaders: onRequestHookHandler = (_request, reply, done) => {
-  reply.headers(htmlHeaders);
-  done();
-};
+export async function registerHtmlSecurityHeaders(pages: FastifyInstance): Promise<void> {
+  pages.addHook('onRequest', (_request, reply, done) => {
+    for (const name of Object.keys(apiSecurityHeaders)) reply.removeHeader(name);
+    done();
+  });
+  await pages.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        // ReDoc runs its search index in a Web Worker it creates from a blob: URL.
+        'worker-src': ["'self'", 'blob:'],
+        // Many deployments serve plain HTTP on a private network; upgrading would break the docs there.
+        'upgrade-insecure-requests': null,
+      },
+    },
+    // Sent by the hook every response passes, and only over HTTPS (see responseHeaderSetter).
+    strictTransportSecurity: false,
+  });
+}
