@@ -5,12 +5,24 @@
 import Fastify from 'fastify';
 import { loadConfig } from '../src/config.js';
 import { bucketBasisPoints } from '../src/core/rollout.js';
-import { registerResponseHeaders } from '../src/plugins/response-headers.js';
+import { registerResponseHeaders, responseHeaderSetter } from '../src/plugins/response-headers.js';
+import { libraryOnFloor } from './library-on-floor.js';
 import { type BenchParams, fixedRolloutAnswer } from './reference-answer.js';
 
 const config = loadConfig();
 const app = Fastify({ logger: { level: config.logLevel }, routerOptions: { maxParamLength: 4096 } });
-await registerResponseHeaders(app, config.corsOrigins);
+// For the library rows: one library, or the service's replacement of it, on top (library-on-floor.ts).
+const plus = process.env.FLOOR_PLUS;
+if (plus === '@fastify/cors') {
+  // The same headers by the same hook, but @fastify/cors (global here) answers the preflights too:
+  // Fastify's router takes its OPTIONS route only once.
+  const setHeaders = responseHeaderSetter(config.corsOrigins);
+  app.addHook('onRequest', (request, reply, done) => {
+    setHeaders(request, reply);
+    done();
+  });
+} else await registerResponseHeaders(app, config.corsOrigins);
+if (plus !== undefined) await libraryOnFloor[plus](app);
 app.get<BenchParams>('/users/:user_id/flags/:flag_name', async (request) =>
   fixedRolloutAnswer(request.params, bucketBasisPoints(request.params.user_id, request.params.flag_name)),
 );

@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { decide } from '../src/core/evaluation.js';
+import { libraryOnFloor } from './library-on-floor.js';
 import { createBenchDatabase } from './postgres.js';
 import { plainFlag } from './reference-answer.js';
 import { bucketBasisPoints } from '../src/core/rollout.js';
@@ -25,6 +26,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 50;
 const postgresUrl = process.env.BENCH_POSTGRES_URL;
+const redisUrl = process.env.BENCH_REDIS_URL;
 // The service runs as in production: keys required (every request is authenticated) and rate
 // limits on (every request is counted), with limits no benchmark reaches.
 const BENCH_KEY = 'bench-admin-key-0123456789';
@@ -241,6 +243,28 @@ async function headToHead(reference: Server, other: Server, path: string): Promi
   return median(ratios);
 }
 
+/**
+ * The library policy's rows: each library, and the service's own replacement of it, added to the
+ * floor (bench/library-on-floor.ts), measured in turn with the floor round by round.
+ */
+async function librariesOnFloor(path: string) {
+  const names = Object.keys(libraryOnFloor).filter((name) => redisUrl !== undefined || !/Redis/.test(name));
+  const servers: Record<string, Server> = { floor: await start(tsx('bench/floor-server.ts'), { LOG_LEVEL: 'warn' }) };
+  for (const name of names) {
+    servers[name] = await start(tsx('bench/floor-server.ts'), {
+      LOG_LEVEL: 'warn',
+      FLOOR_PLUS: name,
+      BENCH_REDIS_URL: redisUrl ?? '',
+    });
+  }
+  try {
+    const { floor, ...runs } = await loadInTurn(servers, path);
+    return Object.fromEntries(Object.entries(runs).map(([name, r]) => [name, againstFloor(r, floor)]));
+  } finally {
+    for (const server of Object.values(servers)) await stop(server);
+  }
+}
+
 function rssMb(child: ChildProcess): number {
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
@@ -452,6 +476,9 @@ async function main() {
     for (const server of Object.values(servers)) await stop(server);
     await pgDatabase?.drop();
 
+    console.log(`libraries on the floor (library policy), ${RUNS} rounds in turn …`);
+    const libraries = await librariesOnFloor(single);
+
     console.log('all flags, 1,000 flags …');
     const many = await startService(`file:${join(dir, 'many.db')}`);
     await seedSqliteDirectly(many, join(dir, 'many.db'), 1000);
@@ -485,6 +512,7 @@ async function main() {
       floor,
       single_flag,
       head_to_head: { reference: 'floor', service: 'sqlite', ratio: headToHeadRatio },
+      libraries_on_floor: libraries,
       sha256: { ...sha256, node_crypto_adds_to_1000_flags_ms: cryptoAddsMs },
       all_flags_1000: {
         one_connection: allOne,
@@ -534,6 +562,22 @@ async function main() {
       `service on SQLite / floor: ${x(single_flag.sqlite.floor_ratio)} req/s, p99 ${x(single_flag.sqlite.floor_p99_ratio)} ` +
         `(median of ${RUNS} rounds in turn; target ≥ 0.90 ×, p99 ≤ 2 ×); head to head on one core ${x(headToHeadRatio)}`,
     );
+    // Against the floor, which already sends the 3 API security headers and CORS by hand.
+    const ownOf: Record<string, string | undefined> = {
+      '@fastify/rate-limit': 'own rate limiter',
+      '@fastify/rate-limit, Redis store': 'own rate limiter, Redis',
+      'prom-client histogram': 'own request metrics',
+    };
+    for (const [name, r] of Object.entries(libraries)) {
+      if (Object.values(ownOf).includes(name)) continue;
+      const own = ownOf[name] === undefined ? undefined : libraries[ownOf[name]!];
+      const ownRatio = own?.floor_ratio ?? 1;
+      console.log(
+        `library policy: floor + ${name} ${x(r.floor_ratio)} (p99 ${x(r.floor_p99_ratio)}), ` +
+          `${own ? `floor + ${ownOf[name]} ${x(own.floor_ratio)}` : 'the floor as it is 1.00 ×'}: the library costs ` +
+          `${f((ownRatio - r.floor_ratio) * 100, 1)} points of the floor's throughput more (keep own code only at ≥ 3)`,
+      );
+    }
     console.log(
       `SHA-256 per bucket: by hand ${f(sha256.by_hand_ns)} ns, node:crypto ${f(sha256.node_crypto_ns)} ns; node:crypto ` +
         `would add ${f(cryptoAddsMs, 2)} ms to one 1,000-flag evaluation (${f((cryptoAddsMs / allOne.p50_ms) * 100, 0)}% ` +

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { libraryOnFloor } from '../bench/library-on-floor.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
 // The benchmark's reference servers are comparisons only while they answer as the service does.
@@ -49,3 +50,25 @@ it('the floor server sends every header the service sends, and the bare route no
   expect(bare).not.toContain('x-request-id');
   expect(bare).not.toContain('content-security-policy');
 });
+
+it('the floor with each library of the library rows on top answers as the floor does, with the library at work', async () => {
+  const names = Object.keys(libraryOnFloor).filter((name) => !/Redis/.test(name));
+  const floors = await Promise.all(
+    names.map((name) =>
+      startServer({ FLOOR_PLUS: name }, { command: ['node', '--import', 'tsx', 'bench/floor-server.ts'] }),
+    ),
+  );
+  try {
+    const floor = await evaluation(servers.floor);
+    for (const [i, name] of names.entries()) {
+      const response = await evaluate(floors[i]);
+      expect(response.status, name).toBe(200);
+      expect(Object.keys((await response.json()) as object), name).toEqual(Object.keys(floor));
+      // Helmet's defaults add headers the floor does not send; evaluations carry no budget headers.
+      if (name === '@fastify/helmet') expect(response.headers.get('origin-agent-cluster')).toBe('?1');
+      if (name === '@fastify/rate-limit') expect(response.headers.get('ratelimit-limit')).toBeNull();
+    }
+  } finally {
+    for (const server of floors) server.process.kill('SIGKILL');
+  }
+}, 60_000);

@@ -23,7 +23,7 @@ export interface MetricsSources {
 }
 
 const PREFIX = 'feature_flags_';
-const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+export const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 interface RequestSeries {
   labels: { method: string; route: string; status_code: string };
