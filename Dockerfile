@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 
 # Build: install everything, generate the Prisma clients and compile (npm ci's postinstall does both),
-# then drop the dev dependencies.
+# then copy what the service loads, and nothing else, to /runtime (npm run build:runtime, which
+# test/runtime-files.test.ts runs and starts the service from, on SQLite and PostgreSQL).
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 compiles from source when no prebuilt binary matches the platform.
@@ -10,23 +11,21 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json prisma.config.ts ./
 COPY prisma ./prisma
+COPY deploy ./deploy
 COPY src ./src
 # The npm in this image (10) runs @prisma/engines' install script, which would download a schema engine
 # this service never uses; naming an existing file instead skips it, as prisma/generate.mjs does.
 ENV PRISMA_SCHEMA_ENGINE_BINARY=/app/prisma/generate.mjs
-RUN npm ci && npm prune --omit=dev
+RUN npm ci && npm run build:runtime -- /runtime
 
-# Run: production dependencies, compiled code and migrations only, as a non-root user.
+# Run: the compiled service, the modules it loads and its migrations (about 26 MB), as a non-root user.
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     PORT=8000 \
     HOST=0.0.0.0 \
     DATABASE_URL=file:/data/flags.db
 WORKDIR /app
-COPY --from=build /app/package.json ./
-COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
-COPY --from=build /app/prisma ./prisma
+COPY --from=build /runtime ./
 RUN mkdir -p /data && chown node:node /data
 USER node
 # SQLite lives here; mount a volume to keep flags across restarts (or set DATABASE_URL to PostgreSQL).

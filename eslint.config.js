@@ -11,7 +11,7 @@ const layer = (files, patterns) => ({
 const forbid = (group, message) => ({ group, message });
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'src/db/generated/', 'node_modules/'] },
+  { ignores: ['dist/', 'coverage/', 'src/db/generated/', 'node_modules/', 'runtime/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

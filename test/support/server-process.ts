@@ -39,11 +39,11 @@ async function freePort(): Promise<number> {
  */
 export async function startServer(
   env: Record<string, string>,
-  { command = startCommand }: { command?: string[] } = {},
+  { command = startCommand, cwd = root }: { command?: string[]; cwd?: string } = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(command[0], command.slice(1), {
-    cwd: root,
+    cwd,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
