@@ -166,7 +166,7 @@ export async function buildApp(
     ping: () => database.ping(),
     clock,
   });
-  registerAccessControl(app, authService, { ...config.rateLimits, redis, clock });
+  await registerAccessControl(app, authService, { ...config.rateLimits, redis });
 
   await app.register(flagRoutes, { flagService: new FlagService(database.flags, snapshot) });
   await app.register(evaluationRoutes, { evaluationService: new EvaluationService(snapshot, evaluationCounter) });

@@ -1,10 +1,9 @@
+import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify';
 import type { Redis } from 'ioredis';
 import { TooManyRequestsError } from '../errors.js';
 import { problemSchema } from '../schemas/problem.js';
 import type { Access, AuthService, Principal } from '../services/auth-service.js';
-import type { Clock } from '../services/clock.js';
-import { LocalRateLimiter, type RateLimiter, type RateLimitState, RedisRateLimiter } from '../services/rate-limiter.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -24,8 +23,6 @@ export interface RateLimits {
   windowMs: number;
   /** Counters live here when set, so the limits hold across instances. */
   redis?: Redis;
-  /** Where the windows start and end. */
-  clock: Clock;
 }
 
 export const securitySchemes = {
@@ -45,40 +42,44 @@ function credentialOf(request: FastifyRequest): string | undefined {
 
 const seconds = (ms: number) => String(Math.ceil(ms / 1000));
 
-/** The IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers), and Retry-After once refused. */
-function sendBudget(reply: FastifyReply, state: RateLimitState): void {
-  reply.header('ratelimit-limit', String(state.limit));
-  reply.header('ratelimit-remaining', String(state.remaining));
-  reply.header('ratelimit-reset', seconds(state.resetInMs));
-  if (state.exceeded) reply.header('retry-after', seconds(state.resetInMs));
-}
+/** One caller's standing in the current window, as @fastify/rate-limit counted it (no allow list here). */
+type Limit = Extract<Awaited<ReturnType<ReturnType<FastifyInstance['createRateLimit']>>>, { isAllowed: false }>;
 
-const refusal = (state: RateLimitState) =>
-  new TooManyRequestsError(`Rate limit of ${state.limit} requests exceeded; retry in ${seconds(state.resetInMs)} s`);
+/** The IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers), and Retry-After once refused. */
+function sendBudget(reply: FastifyReply, { max, remaining, ttl, isExceeded }: Limit): void {
+  reply.header('ratelimit-limit', String(max));
+  reply.header('ratelimit-remaining', String(remaining));
+  reply.header('ratelimit-reset', seconds(ttl));
+  if (isExceeded) reply.header('retry-after', seconds(ttl));
+}
 
 /**
  * API keys and rate limits, attached to each route when it is registered (not as a global hook),
  * so public routes pay nothing and each protected route runs exactly its own checks in one hook.
- * Register it after the docs and before the API routes.
+ * The counting is @fastify/rate-limit's (in memory, or in Redis when there is one), through two
+ * limiters of its own: one budget per caller for evaluations and other reads, another for writes,
+ * whichever routes they go to. Register it after the docs and before the API routes.
  */
-export function registerAccessControl(app: FastifyInstance, authService: AuthService, limits: RateLimits): void {
+export async function registerAccessControl(
+  app: FastifyInstance,
+  authService: AuthService,
+  limits: RateLimits,
+): Promise<void> {
   app.decorateRequest('principal');
-
-  const makeLimiter = (name: string, max: number): RateLimiter | undefined => {
-    if (max === 0) return undefined;
-    const limiter = limits.redis
-      ? new RedisRateLimiter(limits.redis, name, max, limits.windowMs, limits.clock, (error) =>
-          app.log.warn(
-            { err: error },
-            `Redis did not count a request; the ${name} limit is not enforced until it does`,
-          ),
-        )
-      : new LocalRateLimiter(max, limits.windowMs, limits.clock);
-    app.addHook('onClose', async () => limiter.close());
-    return limiter;
-  };
-  const readLimiter = makeLimiter('read', limits.evaluations);
-  const writeLimiter = makeLimiter('write', limits.writes);
+  await app.register(fastifyRateLimit, {
+    global: false,
+    timeWindow: limits.windowMs,
+    redis: limits.redis,
+    nameSpace: 'feature-flags-rate-limit:',
+    // A flag service must keep answering when Redis does not: the request goes through unlimited.
+    skipOnError: true,
+  });
+  const limiter = (budget: 'read' | 'write', max: number) =>
+    max === 0
+      ? undefined
+      : app.createRateLimit({ max, keyGenerator: (request) => `${budget}:${request.principal.rateLimitKey}` });
+  const readLimit = limiter('read', limits.evaluations);
+  const writeLimit = limiter('write', limits.writes);
 
   app.addHook('onRoute', (route: RouteOptions) => {
     const access = route.config?.access ?? 'admin';
@@ -90,28 +91,26 @@ export function registerAccessControl(app: FastifyInstance, authService: AuthSer
       route.method === 'GET' ||
       route.method === 'HEAD' ||
       (Array.isArray(route.method) && route.method.every((m) => m === 'GET' || m === 'HEAD'));
-    const limiter = isRead ? readLimiter : writeLimiter;
+    const checkLimit = isRead ? readLimit : writeLimit;
     // Evaluations say how much budget is left only when it has run out (429): three more headers on
-    // every evaluation measured several percent of its cost. Writes always say it.
+    // every evaluation cost several percent of it. Writes always say it.
     const alwaysSendBudget = !isRead;
-    const enforce = (reply: FastifyReply, state: RateLimitState | undefined): TooManyRequestsError | undefined => {
-      if (state === undefined) return undefined;
-      if (alwaysSendBudget || state.exceeded) sendBudget(reply, state);
-      return state.exceeded ? refusal(state) : undefined;
+    const enforce = (reply: FastifyReply, limit: Limit): TooManyRequestsError | undefined => {
+      // No count was taken (Redis down or stalled): the request goes through, with no budget to show.
+      if (limit.ttl === 0) return undefined;
+      if (alwaysSendBudget || limit.isExceeded) sendBudget(reply, limit);
+      return limit.isExceeded
+        ? new TooManyRequestsError(`Rate limit of ${limit.max} requests exceeded; retry in ${seconds(limit.ttl)} s`)
+        : undefined;
     };
-    // Synchronous unless the counts live in Redis: the evaluation path creates no promise here.
     const guard: onRequestHookHandler = (request, reply, done) => {
-      let counted: ReturnType<RateLimiter['hit']>;
       try {
-        const principal = authService.authenticate(credentialOf(request), required, request.ip);
-        request.principal = principal;
-        if (limiter === undefined) return done();
-        counted = limiter.hit(principal.rateLimitKey);
+        request.principal = authService.authenticate(credentialOf(request), required, request.ip);
       } catch (error) {
         return done(error as Error);
       }
-      if (counted instanceof Promise) counted.then((state) => done(enforce(reply, state)), done);
-      else done(enforce(reply, counted));
+      if (checkLimit === undefined) return done();
+      checkLimit(request).then((limit) => done(limit.isAllowed ? undefined : enforce(reply, limit)), done);
     };
     const existing = route.onRequest === undefined ? [] : [route.onRequest].flat();
     route.onRequest = [guard, ...existing];

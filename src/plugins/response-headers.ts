@@ -28,7 +28,7 @@ function reachedOverHttps(request: FastifyRequest): boolean {
 }
 
 // What a browser script on another origin may read besides the basics: conditional polling and budgets.
-const exposedHeaders = 'ETag, X-Request-Id, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset';
+export const exposedHeaders = 'ETag, X-Request-Id, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset';
 
 /** Sets the headers every response carries: its request id, the API security headers and CORS. */
 export type ResponseHeaderSetter = (request: FastifyRequest, reply: FastifyReply) => void;

@@ -1,21 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide, decideForAnyone, isOn, type Lookups } from '../../src/core/evaluation.js';
-import type { Flag } from '../../src/core/model.js';
 import type { Attributes } from '../../src/core/targeting.js';
-
-const flag = (name: string, fields: Partial<Flag>): Flag => ({
-  name,
-  status: true,
-  rolloutBasisPoints: 10_000,
-  description: null,
-  variants: [],
-  rules: [],
-  overrides: [],
-  prerequisites: [],
-  createdAt: new Date(0),
-  updatedAt: new Date(0),
-  ...fields,
-});
+import { flag } from '../support/flags.js';
 
 const base = flag('base', { rolloutBasisPoints: 5000 });
 const variants = [

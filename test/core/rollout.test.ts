@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/core/evaluation.js';
+import { flag } from '../support/flags.js';
 import {
   bucketBasisPoints,
   chooseVariant,
@@ -11,18 +12,7 @@ import {
 
 /** A flag with a percentage and nothing else, decided for one user. */
 function evaluateRollout(rule: { status: boolean; rolloutBasisPoints: number }, userId: string, name: string) {
-  const flag = {
-    name,
-    description: null,
-    variants: [],
-    rules: [],
-    overrides: [],
-    prerequisites: [],
-    createdAt: new Date(0),
-    updatedAt: new Date(0),
-    ...rule,
-  };
-  const { enabled, reason, bucketBasisPoints } = decide(flag, userId);
+  const { enabled, reason, bucketBasisPoints } = decide(flag(name, rule), userId);
   return { enabled, reason, bucketBasisPoints };
 }
 

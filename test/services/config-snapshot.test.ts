@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Flag } from '../../src/core/model.js';
 import { systemClock } from '../../src/services/clock.js';
 import { ConfigSnapshot } from '../../src/services/config-snapshot.js';
-
-const flag = (name: string, status = true): Flag => ({
-  name,
-  status,
-  rolloutBasisPoints: 10_000,
-  description: null,
-  variants: [],
-  rules: [],
-  overrides: [],
-  prerequisites: [],
-  createdAt: new Date(0),
-  updatedAt: new Date(0),
-});
+import { flag } from '../support/flags.js';
 
 describe('ConfigSnapshot', () => {
   it('starts empty at revision -1, then holds a loaded set in name order', () => {
@@ -32,9 +19,9 @@ describe('ConfigSnapshot', () => {
     const snapshot = new ConfigSnapshot(systemClock);
     snapshot.replace(3, [flag('a')], [], []);
     snapshot.put(flag('b'));
-    snapshot.put(flag('a', false));
+    snapshot.put(flag('a', { status: false }));
     snapshot.remove('b');
-    expect(snapshot.all()).toEqual([flag('a', false)]);
+    expect(snapshot.all()).toEqual([flag('a', { status: false })]);
     expect(snapshot.revision).toBe(3);
     expect(snapshot.localWriteCount).toBe(3);
   });
@@ -69,14 +56,14 @@ describe('ConfigSnapshot, changed flags merged into the sorted list', () => {
       const name = names[random(names.length)];
       const kind = random(4);
       if (kind === 0) {
-        const written = flag(name, step % 2 === 0);
+        const written = flag(name, { status: step % 2 === 0 });
         snapshot.put(written);
         expected.set(name, written);
       } else if (kind === 1) {
         snapshot.remove(name);
         expected.delete(name);
       } else if (kind === 2) {
-        const present = [flag(name, false), flag(names[random(names.length)], true)];
+        const present = [flag(name, { status: false }), flag(names[random(names.length)])];
         const gone = [names[random(names.length)]].filter((g) => !present.some((f) => f.name === g));
         snapshot.applyChanges({
           revision: step,
@@ -88,8 +75,8 @@ describe('ConfigSnapshot, changed flags merged into the sorted list', () => {
         for (const g of gone) expected.delete(g);
         for (const f of present) expected.set(f.name, f);
       } else {
-        snapshot.removeSchedule('none', flag(name, true));
-        expected.set(name, flag(name, true));
+        snapshot.removeSchedule('none', flag(name));
+        expected.set(name, flag(name));
       }
       const fresh = new ConfigSnapshot(systemClock);
       fresh.replace(step, [...expected.values()], [], []);

@@ -1,0 +1,16 @@
+import type { Flag } from '../../src/core/model.js';
+
+/** A flag as the core sees it: on for everyone and nothing else, unless `fields` say otherwise. */
+export const flag = (name: string, fields: Partial<Flag> = {}): Flag => ({
+  name,
+  status: true,
+  rolloutBasisPoints: 10_000,
+  description: null,
+  variants: [],
+  rules: [],
+  overrides: [],
+  prerequisites: [],
+  createdAt: new Date(0),
+  updatedAt: new Date(0),
+  ...fields,
+});
