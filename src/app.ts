@@ -7,7 +7,6 @@ import type { Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { registerAccessControl } from './plugins/access-control.js';
 import { registerDocs } from './plugins/docs.js';
-import { lazyChildLoggerFactory, RequestLogController } from './plugins/request-logging.js';
 import { registerMetrics, RequestMetrics } from './plugins/metrics.js';
 import { clientErrorProblems, frameworkErrorProblems, registerProblemDetails } from './plugins/problem-details.js';
 import { requestIdGenerator } from './plugins/request-id.js';
@@ -65,8 +64,6 @@ function connectRedis(url: string, log: FastifyBaseLogger): Redis {
 export function serverOptions(config: Config, requests = new RequestMetrics()): FastifyHttpOptions<Server> {
   return {
     logger: { level: config.logLevel },
-    childLoggerFactory: lazyChildLoggerFactory,
-    logController: new RequestLogController(),
     bodyLimit: config.bodyLimitBytes,
     // user ids may be 256 characters, and percent-encoding makes them longer in the path.
     routerOptions: { maxParamLength: 4096 },

@@ -35,8 +35,11 @@ interface RequestSeries {
 
 /**
  * Request counts and latencies, recorded with plain additions and turned into Prometheus samples
- * only when scraped: prom-client's labelled histograms re-hash their labels on every observation,
- * costing more than the library policy's 3% in earlier runs (docs/performance.md). prom-client still formats them.
+ * only when scraped: prom-client's labelled histogram re-hashes its labels on every observation,
+ * which costs more than the library policy's 3% of single-flag evaluation (docs/performance.md;
+ * test/libraries.test.ts checks the samples against prom-client's own). prom-client formats them:
+ * its registry reads any metric through get(), which these two objects answer, but it types
+ * registerMetric() for its own classes only, hence the casts where they are registered.
  */
 export class RequestMetrics {
   private readonly series = new Map<string, RequestSeries>();
