@@ -33,8 +33,19 @@ export interface Lookups {
 
 const NO_ATTRIBUTES: Attributes = {};
 const NOTHING: Lookups = { segment: () => undefined, flag: () => undefined };
-// Cycles are refused when flags are saved; this bounds what concurrent saves on two instances could still create.
-const MAX_PREREQUISITE_DEPTH = 10;
+
+/**
+ * The longest chain of prerequisites a flag may sit in, in links (a → b → c is 2). Enforced when a
+ * flag is saved (FlagService), so evaluation never meets a longer one; documented in docs/usage.md.
+ */
+export const MAX_PREREQUISITE_DEPTH = 32;
+
+/**
+ * The decisions already made for one user and context, by flag name: each flag is decided at most
+ * once per evaluation, however many flags require it (layers of flags requiring the next layer's
+ * would otherwise be decided once per path). One evaluation of all flags shares one memo.
+ */
+export type DecisionMemo = Map<string, Decision | 'deciding'>;
 
 function ruleMatches(rule: Rule, userId: string, attributes: Attributes, lookups: Lookups): boolean {
   if (rule.segment !== null) {
@@ -52,38 +63,57 @@ function variantOf(flag: Flag, userId: string, rule: Rule | undefined): Variant 
   return flag.variants.find((v) => v.key === key);
 }
 
-function prerequisitesHold(
-  flag: Flag,
-  userId: string,
-  attributes: Attributes,
-  lookups: Lookups,
-  depth: number,
-): boolean {
-  if (depth >= MAX_PREREQUISITE_DEPTH) return false;
+function prerequisitesHold(flag: Flag, userId: string, attributes: Attributes, lookups: Lookups, memo: DecisionMemo) {
   for (const prerequisite of flag.prerequisites) {
     const required = lookups.flag(prerequisite.flag);
     if (!required) return false;
-    const decision = decideAt(required, userId, attributes, lookups, depth + 1);
+    const decision = memoized(required, userId, attributes, lookups, memo);
+    // A flag met again while it is being decided is a cycle, which saving refuses: it does not hold.
+    if (decision === 'deciding') return false;
     if (!decision.enabled || (prerequisite.variant !== null && decision.variant?.key !== prerequisite.variant))
       return false;
   }
   return true;
 }
 
+function memoized(flag: Flag, userId: string, attributes: Attributes, lookups: Lookups, memo: DecisionMemo) {
+  const known = memo.get(flag.name);
+  if (known !== undefined) return known;
+  memo.set(flag.name, 'deciding');
+  const decision = decideWith(flag, userId, attributes, lookups, memo);
+  memo.set(flag.name, decision);
+  return decision;
+}
+
+/**
+ * How the flag is decided for the user. Pass one `memo` to the decisions of one evaluation of many
+ * flags for the same user and context; a single decision needs none.
+ */
 export function decide(
   flag: Flag,
   userId: string,
   attributes: Attributes = NO_ATTRIBUTES,
   lookups: Lookups = NOTHING,
+  memo?: DecisionMemo,
 ): Decision {
-  return decideAt(flag, userId, attributes, lookups, 0);
+  if (memo === undefined) return decideWith(flag, userId, attributes, lookups, undefined);
+  const decision = memoized(flag, userId, attributes, lookups, memo);
+  // Only a flag that requires itself, which saving refuses, could be met while being decided.
+  return decision === 'deciding' ? decideWith(flag, userId, attributes, lookups, memo) : decision;
 }
 
-function decideAt(flag: Flag, userId: string, attributes: Attributes, lookups: Lookups, depth: number): Decision {
+function decideWith(
+  flag: Flag,
+  userId: string,
+  attributes: Attributes,
+  lookups: Lookups,
+  memo: DecisionMemo | undefined,
+): Decision {
   const bucket = bucketBasisPoints(userId, flag.name);
   if (!flag.status)
     return { flag, enabled: false, reason: 'FLAG_DISABLED', bucketBasisPoints: bucket, variant: undefined };
-  if (flag.prerequisites.length > 0 && !prerequisitesHold(flag, userId, attributes, lookups, depth)) {
+  // Most flags have no prerequisites: only those that do pay for a memo.
+  if (flag.prerequisites.length > 0 && !prerequisitesHold(flag, userId, attributes, lookups, memo ?? new Map())) {
     return { flag, enabled: false, reason: 'PREREQUISITE_FAILED', bucketBasisPoints: bucket, variant: undefined };
   }
 
@@ -131,11 +161,12 @@ export function isOn(
   userId: string,
   attributes: Attributes = NO_ATTRIBUTES,
   lookups: Lookups = NOTHING,
+  memo?: DecisionMemo,
 ): boolean {
   if (!flag.status) return false;
   const percentageOnly = flag.rules.length === 0 && flag.overrides.length === 0 && flag.prerequisites.length === 0;
   if (percentageOnly) return bucketBasisPoints(userId, flag.name) < flag.rolloutBasisPoints;
-  return decideAt(flag, userId, attributes, lookups, 0).enabled;
+  return decide(flag, userId, attributes, lookups, memo).enabled;
 }
 
 /** The answer of a flag that is the same for every user, so no one needs to say who they are. */

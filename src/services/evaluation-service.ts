@@ -1,6 +1,6 @@
 import type { Flag } from '../core/model.js';
 import { NotFoundError } from '../errors.js';
-import { type Decision, decide, isOn, type Lookups } from '../core/evaluation.js';
+import { type Decision, decide, type DecisionMemo, isOn, type Lookups } from '../core/evaluation.js';
 import type { Attributes, SegmentDefinition } from '../core/targeting.js';
 
 /** Evaluation reads flags and segments from memory and needs no more than this (ConfigSnapshot provides it). */
@@ -34,22 +34,24 @@ export class EvaluationService {
 
   /** Every flag, in name order, with its reason and variant. */
   evaluateAll(userId: string, attributes?: Attributes): Decision[] {
-    return this.flags.all().map((flag) => this.decide(flag, userId, attributes));
+    const memo: DecisionMemo = new Map();
+    return this.flags.all().map((flag) => this.decide(flag, userId, attributes, memo));
   }
 
   /** Whether each flag is on for the user, keyed by flag name in name order. */
   enabledFlags(userId: string, attributes?: Attributes): Record<string, boolean> {
     const result: Record<string, boolean> = {};
+    const memo: DecisionMemo = new Map();
     for (const flag of this.flags.all()) {
-      const enabled = isOn(flag, userId, attributes, this.lookups);
+      const enabled = isOn(flag, userId, attributes, this.lookups, memo);
       this.recorder.record(flag.name, enabled);
       result[flag.name] = enabled;
     }
     return result;
   }
 
-  private decide(flag: Flag, userId: string, attributes: Attributes | undefined): Decision {
-    const decision = decide(flag, userId, attributes, this.lookups);
+  private decide(flag: Flag, userId: string, attributes: Attributes | undefined, memo?: DecisionMemo): Decision {
+    const decision = decide(flag, userId, attributes, this.lookups, memo);
     this.recorder.record(flag.name, decision.enabled);
     return decision;
   }

@@ -14,6 +14,7 @@ import type { CommittedConfig, FlagRepository } from '../db/repositories.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Condition } from '../core/targeting.js';
 import { percentageToBasisPoints } from '../core/rollout.js';
+import { MAX_PREREQUISITE_DEPTH } from '../core/evaluation.js';
 import type { ConfigSnapshot } from './config-snapshot.js';
 
 export interface VariantInput {
@@ -72,8 +73,9 @@ const toRules = (rules: RuleInput[]): Rule[] =>
   }));
 
 /**
- * Prerequisites name existing flags (and their variants), and never lead back to the flag: a cycle
- * is a 409 that names it.
+ * Prerequisites name existing flags (and their variants), never lead back to the flag (a cycle is a
+ * 409 that names it), and make no chain longer than MAX_PREREQUISITE_DEPTH links (a 400 that names
+ * it), counting the flags that require this one as well as those it requires.
  */
 function checkPrerequisites(committed: CommittedConfig, name: string, prerequisites: Prerequisite[]): void {
   for (const [i, prerequisite] of prerequisites.entries()) {
@@ -87,25 +89,62 @@ function checkPrerequisites(committed: CommittedConfig, name: string, prerequisi
       );
     }
   }
-  // Depth-first from each prerequisite, through the saved flags, looking for a way back.
   const requires = (flag: string) =>
     (flag === name ? prerequisites : (committed.flags.get(flag)?.prerequisites ?? [])).map((p) => p.flag);
-  const path: string[] = [name];
-  const visit = (flag: string): string[] | undefined => {
-    if (flag === name) return [...path, name];
-    if (path.includes(flag)) return undefined;
+
+  // Depth-first from the flag through what it requires; each flag is explored once, so a wide,
+  // layered graph costs its size, not its number of paths.
+  const path: string[] = [];
+  const explored = new Set<string>();
+  const cycleFrom = (flag: string): string[] | undefined => {
+    if (path.includes(flag)) return [...path.slice(path.indexOf(flag)), flag];
+    if (explored.has(flag)) return undefined;
     path.push(flag);
     for (const next of requires(flag)) {
-      const cycle = visit(next);
+      const cycle = cycleFrom(next);
       if (cycle) return cycle;
     }
     path.pop();
+    explored.add(flag);
     return undefined;
   };
-  for (const first of requires(name)) {
-    const cycle = visit(first);
-    if (cycle) throw new ConflictError(`prerequisites would make a cycle: ${cycle.map((f) => `"${f}"`).join(' → ')}`);
+  const cycle = cycleFrom(name);
+  if (cycle) throw new ConflictError(`prerequisites would make a cycle: ${cycle.map((f) => `"${f}"`).join(' → ')}`);
+
+  // The longest chain through the flag: the longest one down from it, after the longest one up to it.
+  const chainDown = longestChain(name, requires);
+  const dependents = new Map<string, string[]>();
+  for (const other of committed.flags.values()) {
+    if (other.name === name) continue;
+    for (const p of other.prerequisites) dependents.set(p.flag, [...(dependents.get(p.flag) ?? []), other.name]);
   }
+  const chainUp = longestChain(name, (flag) => dependents.get(flag) ?? []).reverse();
+  const chain = [...chainUp, ...chainDown.slice(1)];
+  if (chain.length - 1 > MAX_PREREQUISITE_DEPTH) {
+    throw new ValidationError(
+      'prerequisites',
+      `would make a chain of ${chain.length - 1} prerequisites, longer than the ${MAX_PREREQUISITE_DEPTH} allowed: ` +
+        chain.map((f) => `"${f}"`).join(' → '),
+    );
+  }
+}
+
+/** The longest path from `flag` along `next` (which has no cycles), as the flags on it, memoised per flag. */
+function longestChain(flag: string, next: (flag: string) => string[]): string[] {
+  const longest = new Map<string, string[]>();
+  const from = (current: string): string[] => {
+    const known = longest.get(current);
+    if (known) return known;
+    let best: string[] = [];
+    for (const following of next(current)) {
+      const chain = from(following);
+      if (chain.length > best.length) best = chain;
+    }
+    const result = [current, ...best];
+    longest.set(current, result);
+    return result;
+  };
+  return from(flag);
 }
 
 /** The flags that require this one, by name. */

@@ -4,6 +4,7 @@ import {
   type AnyoneDecision,
   decide,
   decideForAnyone,
+  type DecisionMemo,
   type EvaluationReason,
   type Lookups,
 } from '../core/evaluation.js';
@@ -78,10 +79,15 @@ export class OfrepService {
 
   /** Every flag, in name order; a flag that needs a targeting key the context lacks fails alone. */
   evaluateAll(subject: OfrepSubject): (OfrepEvaluation | OfrepFailure)[] {
-    return this.flags.all().map((flag) => this.resolve(flag, subject));
+    const memo: DecisionMemo = new Map();
+    return this.flags.all().map((flag) => this.resolve(flag, subject, memo));
   }
 
-  private resolve(flag: Flag, { targetingKey, attributes }: OfrepSubject): OfrepEvaluation | OfrepFailure {
+  private resolve(
+    flag: Flag,
+    { targetingKey, attributes }: OfrepSubject,
+    memo?: DecisionMemo,
+  ): OfrepEvaluation | OfrepFailure {
     const metadata = { rollout_percentage: basisPointsToPercentage(flag.rolloutBasisPoints) };
     const forAnyone = decideForAnyone(flag);
     if (forAnyone) {
@@ -102,7 +108,7 @@ export class OfrepService {
         errorDetails: `Flag "${flag.name}" depends on the user: send context.targetingKey`,
       };
     }
-    const decision = decide(flag, targetingKey, attributes, this.lookups);
+    const decision = decide(flag, targetingKey, attributes, this.lookups, memo);
     this.recorder.record(flag.name, decision.enabled);
     const reason = REASONS[decision.reason];
     const variant = decision.variant;

@@ -62,3 +62,36 @@ describe('decideForAnyone', () => {
     }
   });
 });
+
+describe('prerequisite graphs', () => {
+  // 10 layers of 5 flags, each requiring every flag of the next layer: 5^9 paths from the top.
+  const layers = Array.from({ length: 10 }, (_, n) => Array.from({ length: 5 }, (_, i) => `l${n}_${i}`));
+  const flags = new Map(
+    layers.flatMap((names, n) =>
+      names.map((name) => [
+        name,
+        flag(name, { prerequisites: (layers[n + 1] ?? []).map((f) => ({ flag: f, variant: null })) }),
+      ]),
+    ),
+  );
+  const counting = () => {
+    const looked = { count: 0 };
+    const lookups: Lookups = { segment: () => undefined, flag: (name) => (looked.count++, flags.get(name)) };
+    return { looked, lookups };
+  };
+
+  it('looks each prerequisite up once per edge, not once per path', () => {
+    const { looked, lookups } = counting();
+    expect(decide(flags.get('l0_0')!, 'u1', {}, lookups)).toMatchObject({ enabled: true, reason: 'IN_ROLLOUT' });
+    // 9 layers of edges below the top flag: 5 from it, then 25 between each pair of layers.
+    expect(looked.count).toBe(5 + 8 * 25);
+  });
+
+  it('shares one memo across the flags of one evaluation', () => {
+    const { looked, lookups } = counting();
+    const memo = new Map();
+    for (const name of layers.flat()) expect(decide(flags.get(name)!, 'u1', {}, lookups, memo).enabled).toBe(true);
+    // Each of the 45 flags above the bottom layer looks its 5 prerequisites up once.
+    expect(looked.count).toBe(45 * 5);
+  });
+});
