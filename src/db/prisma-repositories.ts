@@ -447,12 +447,18 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
     }).catch((e) => translatePrismaError(e));
   }
 
-  async revoke(id: string, actor: Actor): Promise<ApiKey> {
+  async revoke(id: string, actor: Actor, check?: (key: ApiKey, active: ApiKey[]) => void): Promise<ApiKey> {
     this.writes.assertWritable();
+    // The transaction takes the revision row first (inWriteTransaction), so concurrent revocations,
+    // on any instance, run one after the other and each check sees the ones before it.
     return inWriteTransaction(this.store, async (tx) => {
       const at = this.writes.now();
       const before = await tx.apiKey.findUnique({ where: { id } });
       if (!before || before.revokedAt) throw new NotFoundError(`No active API key with id "${id}"`);
+      if (check) {
+        const active = await tx.apiKey.findMany({ where: { revokedAt: null }, orderBy: { createdAt: 'asc' } });
+        check(toApiKey(before), active.map(toApiKey));
+      }
       const after = toApiKey(await tx.apiKey.update({ where: { id }, data: { revokedAt: at } }));
       await recordAudit(tx.auditEntry, at, {
         actor,

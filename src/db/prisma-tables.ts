@@ -96,7 +96,7 @@ export interface ScheduledChangeTable {
 }
 
 export interface ApiKeyTable {
-  findMany(args: { where?: AnyOf<'id'>; orderBy: { createdAt: 'asc' } }): Promise<ApiKeyRow[]>;
+  findMany(args: { where?: AnyOf<'id'> | { revokedAt: null }; orderBy: { createdAt: 'asc' } }): Promise<ApiKeyRow[]>;
   findUnique(args: { where: { id: string } }): Promise<ApiKeyRow | null>;
   create(args: { data: Omit<ApiKeyRow, 'revokedAt'> }): Promise<ApiKeyRow>;
   update(args: { where: { id: string }; data: { revokedAt: Date } }): Promise<ApiKeyRow>;

@@ -136,8 +136,11 @@ export interface ScheduleRepository {
 export interface ApiKeyRepository {
   list(): Promise<ApiKey[]>;
   create(key: NewApiKey, actor: Actor): Promise<ApiKey>;
-  /** Throws NotFoundError unless an active key has that id. */
-  revoke(id: string, actor: Actor): Promise<ApiKey>;
+  /**
+   * Throws NotFoundError unless an active key has that id. `check` sees the key and every active key
+   * inside the write's transaction, after any revocation that committed first, and throws to refuse.
+   */
+  revoke(id: string, actor: Actor, check?: (key: ApiKey, active: ApiKey[]) => void): Promise<ApiKey>;
 }
 
 export interface AuditLog {

@@ -15,7 +15,6 @@ interface RingState {
   readonly activeByHash: ReadonlyMap<string, ApiKey>;
   /** Revoked keys count: once a key has existed, the service never falls back to open access. */
   readonly anyKeyEverCreated: boolean;
-  readonly activeAdminKeys: number;
 }
 
 function stateOf(keys: Iterable<ApiKey>): RingState {
@@ -24,7 +23,6 @@ function stateOf(keys: Iterable<ApiKey>): RingState {
   return {
     activeByHash: new Map(active.map((k) => [k.secretHash, k])),
     anyKeyEverCreated: all.length > 0,
-    activeAdminKeys: active.filter((k) => k.scope === 'admin').length,
   };
 }
 
@@ -49,16 +47,6 @@ export class ApiKeyRing {
 
   get anyKeyEverCreated(): boolean {
     return this.state.anyKeyEverCreated;
-  }
-
-  get activeAdminKeys(): number {
-    return this.state.activeAdminKeys;
-  }
-
-  /** The active admin key with this id, if there is one. */
-  activeAdmin(id: string): ApiKey | undefined {
-    const key = this.keys.get(id);
-    return key && key.revokedAt === null && key.scope === 'admin' ? key : undefined;
   }
 
   findActiveByHash(secretHash: string): ApiKey | undefined {

@@ -44,14 +44,18 @@ export class ApiKeyService {
   }
 
   async revoke(id: string, actor: Actor): Promise<ApiKey> {
-    // Without ADMIN_API_KEY, revoking the last admin key would lock every admin out for good.
-    const target = this.keyRing.activeAdmin(id);
-    if (target && !this.hasAdminEnvKey && this.keyRing.activeAdminKeys === 1) {
-      throw new ConflictError(
-        'This is the last active admin key; create another admin key (or set ADMIN_API_KEY) before revoking it',
-      );
-    }
-    const key = await this.keys.revoke(id, actor);
+    // Without ADMIN_API_KEY, revoking the last admin key would lock every admin out for good. Checked
+    // in the revocation's transaction: two revocations of the last two admin keys, on two instances
+    // at once, must not both pass a count each read before the other committed.
+    const keepsAnAdmin = (key: ApiKey, active: ApiKey[]) => {
+      if (this.hasAdminEnvKey || key.scope !== 'admin') return;
+      if (!active.some((other) => other.scope === 'admin' && other.id !== key.id)) {
+        throw new ConflictError(
+          'This is the last active admin key; create another admin key (or set ADMIN_API_KEY) before revoking it',
+        );
+      }
+    };
+    const key = await this.keys.revoke(id, actor, keepsAnAdmin);
     this.keyRing.put(key);
     return key;
   }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, buildTestApp, query, type TestDatabase } from '../helpers.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { useTestApp } from '../support/test-app.js';
 
 const ADMIN_ENV_KEY = 'env-admin-key-0123456789';
@@ -212,5 +213,67 @@ describe('ADMIN_API_KEY from the environment', () => {
       await app.inject({ method: 'POST', url: '/api-keys', headers, payload: { name: 'temp', scope: 'admin' } })
     ).json();
     expect((await app.inject({ method: 'DELETE', url: `/api-keys/${created.id}`, headers })).statusCode).toBe(200);
+  });
+});
+
+describe.each(backends)('revoking the last two admin keys at once, on $name', (backend) => {
+  // PostgreSQL: two instances on one database. SQLite serves one instance per file, and two in one
+  // process would block each other's event loop in SQLite's busy wait: one instance, two requests.
+  const instances = backend.name === 'postgresql' ? 2 : 1;
+  // One clock for both; moving it makes each poll the other's writes.
+  const clock = new ManualClock();
+  let database: TestDatabase | undefined;
+  let apps: FastifyInstance[] = [];
+  beforeAll(async () => {
+    if (!backend.available) return;
+    database = await backend.create();
+    const built = await Promise.all(Array.from({ length: instances }, () => buildTestApp(database!, {}, clock)));
+    apps = [built[0], built.at(-1)!];
+  });
+  afterAll(async () => {
+    await Promise.all([...new Set(apps)].map((app) => app.close()));
+    await database?.drop();
+  });
+
+  it.skipIf(!backend.available)('lets one through and refuses the other (409), every time', async () => {
+    const [one, other] = apps;
+    const create = async (name: string, secret?: string) => {
+      const headers = secret === undefined ? {} : { authorization: `Bearer ${secret}` };
+      const res = await one.inject({ method: 'POST', url: '/api-keys', headers, payload: { name, scope: 'admin' } });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json() as { id: string; secret: string };
+    };
+    // The first key turns authentication on; from then on, admin keys make admin keys.
+    let survivor = await create('first');
+    for (let round = 0; round < 5; round++) {
+      const second = await create(`second-${round}`, survivor.secret);
+      await clock.advance(1000);
+      // Each instance revokes the key the other one's caller holds.
+      const [a, b] = await Promise.all([
+        one.inject({
+          method: 'DELETE',
+          url: `/api-keys/${survivor.id}`,
+          headers: { authorization: `Bearer ${second.secret}` },
+        }),
+        other.inject({
+          method: 'DELETE',
+          url: `/api-keys/${second.id}`,
+          headers: { authorization: `Bearer ${survivor.secret}` },
+        }),
+      ]);
+      expect([a.statusCode, b.statusCode].sort(), `round ${round}`).toEqual([200, 409]);
+      survivor = a.statusCode === 200 ? second : survivor;
+      await clock.advance(1000);
+      for (const app of apps) {
+        const listed = await app.inject({
+          method: 'GET',
+          url: '/flags',
+          headers: { authorization: `Bearer ${survivor.secret}` },
+        });
+        expect(listed.statusCode, `round ${round}`).toBe(200);
+      }
+    }
+    const active = await query(database!, 'SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL');
+    expect(Number(active[0].n)).toBe(1);
   });
 });

@@ -33,10 +33,8 @@ async function held({ snapshot, keyRing }: Instance, database: TestDatabase) {
     keys: storedKeys.map(({ id, secret_hash }) => ({
       id,
       active: keyRing.findActiveByHash(String(secret_hash))?.id ?? null,
-      admin: keyRing.activeAdmin(String(id))?.id ?? null,
     })),
     anyKeyEverCreated: keyRing.anyKeyEverCreated,
-    activeAdminKeys: keyRing.activeAdminKeys,
   };
 }
 
