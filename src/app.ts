@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { registerAccessControl } from './plugins/access-control.js';
 import { registerDocs } from './plugins/docs.js';
+import { registerJsonBodies } from './plugins/json-body.js';
 import { registerMetrics, RequestMetrics } from './plugins/metrics.js';
 import { clientErrorProblems, frameworkErrorProblems, registerProblemDetails } from './plugins/problem-details.js';
 import { requestIdGenerator } from './plugins/request-id.js';
@@ -104,11 +105,7 @@ export async function buildApp(
   // Every body this API takes is JSON; anything else is 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
   // Partial updates are JSON Merge Patch (RFC 7396) in all but name, and PATCH clients label them so.
-  app.addContentTypeParser(
-    'application/merge-patch+json',
-    { parseAs: 'string' },
-    app.getDefaultJsonParser('error', 'error'),
-  );
+  registerJsonBodies(app);
 
   const database = await openDatabase(config.databaseProvider, config.databaseUrl, {
     records: auditRecords,
