@@ -4,6 +4,7 @@
  * does not handle (never an error), so a bad context can only fail to match, never break an evaluation.
  */
 import { compare as compareSemVer, parse as semverParse, type SemVer } from 'semver';
+import { RE2JS } from 're2js';
 import type { JsonValue } from './model.js';
 
 /** Any JSON: OpenFeature contexts carry objects and lists (`{"device": {"os": "ios"}}`). */
@@ -83,57 +84,32 @@ const parseSemVer = (value: unknown): SemVer | undefined =>
   typeof value === 'string' ? (semverParse(value) ?? undefined) : undefined;
 
 /**
- * Why a pattern is refused, or undefined when it is safe to run on every evaluation: at most
- * MAX_REGEX_PATTERN_LENGTH characters, valid, and without the constructs that make backtracking
- * explode: a quantified group that itself contains a quantifier or an alternation ("(a+)+",
- * "(a|aa)*"), and backreferences.
+ * Why a pattern is refused, or undefined when it can be run: at most MAX_REGEX_PATTERN_LENGTH
+ * characters, in RE2's syntax (no backreferences or lookaround, which need backtracking).
  */
 export function unsafeRegexReason(pattern: string): string | undefined {
   if (pattern.length > MAX_REGEX_PATTERN_LENGTH)
     return `a pattern may have at most ${MAX_REGEX_PATTERN_LENGTH} characters`;
   try {
-    new RegExp(pattern, 'u');
+    RE2JS.compile(pattern);
   } catch (error) {
-    return `not a valid regular expression: ${(error as Error).message}`;
-  }
-  if (/\\[1-9]|\\k</.test(pattern)) return 'backreferences are not allowed';
-  // Group contents that repeat inside a repeated group, found by scanning the groups.
-  const stack: { risky: boolean }[] = [];
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '\\') {
-      i++;
-      continue;
-    }
-    if (c === '[') {
-      // Skip the character class: quantifier characters inside it are literals.
-      for (i++; i < pattern.length && pattern[i] !== ']'; i++) if (pattern[i] === '\\') i++;
-      continue;
-    }
-    if (c === '(') stack.push({ risky: false });
-    else if (c === ')') {
-      const group = stack.pop();
-      const next = pattern[i + 1];
-      const quantified = next === '*' || next === '+' || next === '{' || next === '?';
-      if (group?.risky && quantified && next !== '?')
-        return 'nested quantifiers ("(a+)+", "(a|b)*") can take exponential time';
-      if (group?.risky && stack.length > 0) stack[stack.length - 1].risky = true;
-      if (quantified && stack.length > 0) stack[stack.length - 1].risky = true;
-    } else if ((c === '*' || c === '+' || c === '{' || c === '|') && stack.length > 0) {
-      stack[stack.length - 1].risky = true;
-    }
+    return `not a regular expression RE2 accepts: ${(error as Error).message}`;
   }
   return undefined;
 }
 
-const compiledPatterns = new Map<string, RegExp>();
+/**
+ * `matches` runs on RE2JS, a linear-time engine: no pattern, however it is written, can take more
+ * than time proportional to the attribute's length (JavaScript's backtracking engine froze the
+ * process for 25 s on ".*.*.*=" against 800 characters). Pure JavaScript, so no native build.
+ */
+const compiledPatterns = new Map<string, RE2JS | null>();
 
-function regexFor(pattern: string): RegExp | undefined {
+function regexFor(pattern: string): RE2JS | null {
   let regex = compiledPatterns.get(pattern);
-  if (!regex) {
+  if (regex === undefined) {
     // Patterns are checked when a rule or segment is saved; this guards anything stored otherwise.
-    if (unsafeRegexReason(pattern) !== undefined) return undefined;
-    regex = new RegExp(pattern, 'u');
+    regex = unsafeRegexReason(pattern) === undefined ? RE2JS.compile(pattern) : null;
     compiledPatterns.set(pattern, regex);
   }
   return regex;
