@@ -27,7 +27,7 @@ const CONNECTIONS = 50;
 const postgresUrl = process.env.BENCH_POSTGRES_URL;
 // The service runs as in production: keys required (every request is authenticated) and rate
 // limits on (every request is counted), with limits no benchmark reaches.
-const BENCH_KEY = 'bench-admin-key-0123456789';
+const BENCH_KEY = 'bench-admin-key-0123456789-0123456789abcdef';
 const authorization = { authorization: `Bearer ${BENCH_KEY}` };
 const SERVICE_ENV = {
   LOG_LEVEL: 'warn',

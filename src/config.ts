@@ -3,7 +3,11 @@ import { z } from 'zod';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 // Platforms often set a variable to "" to mean "not set".
-const optionalSecret = (min: number) => z.preprocess((v) => (v === '' ? undefined : v), z.string().min(min).optional());
+const optionalSecret = (min: number) =>
+  z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().min(min, `must be at least ${min} characters; generate one with: openssl rand -base64 32`).optional(),
+  );
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8000),
@@ -28,7 +32,8 @@ const envSchema = z.object({
   // How long SIGTERM waits for in-flight requests before the process exits anyway.
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   // Accepted as an admin key, and turns authentication on even before any key is created.
-  ADMIN_API_KEY: optionalSecret(16),
+  // 32 characters at least: it is an admin credential a guessing client could try at network speed.
+  ADMIN_API_KEY: optionalSecret(32),
   // Requests per RATE_LIMIT_WINDOW_MS per API key (per IP without one); 0 turns a limit off.
   RATE_LIMIT_EVALUATIONS: z.coerce.number().int().min(0).default(60_000),
   RATE_LIMIT_WRITES: z.coerce.number().int().min(0).default(300),

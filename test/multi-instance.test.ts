@@ -192,7 +192,7 @@ function useTwoAppsOnOneClock(env: Record<string, string> = {}) {
 }
 
 describe.skipIf(!postgresAdminUrl || !redisUrl)('two instances sharing rate-limit counters in Redis', () => {
-  const ADMIN_API_KEY = 'rate-limit-admin-key-0123456789';
+  const ADMIN_API_KEY = 'rate-limit-admin-key-0123456789-0123456789abcdef';
   const apps = useTwoAppsOnOneClock({ REDIS_URL: redisUrl ?? '', ADMIN_API_KEY, RATE_LIMIT_EVALUATIONS: '6' });
 
   it('holds one limit across both instances', async () => {

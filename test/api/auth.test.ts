@@ -5,7 +5,7 @@ import { backends, buildTestApp, query, type TestDatabase } from '../helpers.js'
 import { ManualClock } from '../support/manual-clock.js';
 import { useTestApp } from '../support/test-app.js';
 
-const ADMIN_ENV_KEY = 'env-admin-key-0123456789';
+const ADMIN_ENV_KEY = 'env-admin-key-0123456789-0123456789abcdef';
 
 interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';

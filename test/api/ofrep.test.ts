@@ -126,9 +126,9 @@ describe.each(backends)('OFREP on $name', (backend) => {
 });
 
 describe('OFREP with API keys', () => {
-  const admin = { authorization: 'Bearer ofrep-admin-key-0123456789' };
+  const admin = { authorization: 'Bearer ofrep-admin-key-0123456789-0123456789abcdef' };
   const testApp = useTestApp(backends[0], {
-    env: { ADMIN_API_KEY: 'ofrep-admin-key-0123456789', RATE_LIMIT_EVALUATIONS: '3' },
+    env: { ADMIN_API_KEY: 'ofrep-admin-key-0123456789-0123456789abcdef', RATE_LIMIT_EVALUATIONS: '3' },
     // Standing still: the limit's window cannot end between the requests that fill it.
     clock: new ManualClock(),
     seed: async (app) => {

@@ -87,10 +87,10 @@ describe('rate limits while Redis stops answering', () => {
 });
 
 describe('rate limits per API key', () => {
-  const app = useApp({ RATE_LIMIT_EVALUATIONS: '3', ADMIN_API_KEY: 'env-admin-key-0123456789' });
+  const app = useApp({ RATE_LIMIT_EVALUATIONS: '3', ADMIN_API_KEY: 'env-admin-key-0123456789-0123456789abcdef' });
 
   it('gives every key its own budget', async () => {
-    const admin = { authorization: 'Bearer env-admin-key-0123456789' };
+    const admin = { authorization: 'Bearer env-admin-key-0123456789-0123456789abcdef' };
     const created = await app().inject({
       method: 'POST',
       url: '/api-keys',

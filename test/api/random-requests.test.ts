@@ -11,7 +11,7 @@ import { useTestApp } from '../support/test-app.js';
  */
 const SEED = Number(process.env.RANDOM_REQUESTS_SEED ?? 20261127);
 const REQUESTS = 1500;
-const ADMIN_KEY = 'random-requests-admin-key-0123';
+const ADMIN_KEY = 'random-requests-admin-key-0123456789abcdef';
 const auth = { authorization: `Bearer ${ADMIN_KEY}` };
 
 /** mulberry32: small, fast and good enough to pick test inputs. */

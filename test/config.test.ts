@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('configuration from the environment', () => {
+  it('refuses an ADMIN_API_KEY shorter than 32 characters, saying how to make one', () => {
+    expect(() => loadConfig({ ADMIN_API_KEY: 'x'.repeat(31) })).toThrow(ConfigError);
+    expect(() => loadConfig({ ADMIN_API_KEY: 'x'.repeat(31) })).toThrow(
+      'ADMIN_API_KEY: must be at least 32 characters; generate one with: openssl rand -base64 32',
+    );
+    expect(loadConfig({ ADMIN_API_KEY: 'x'.repeat(32) }).adminApiKey).toBe('x'.repeat(32));
+    // Empty means unset, as platforms write it.
+    expect(loadConfig({ ADMIN_API_KEY: '' }).adminApiKey).toBeUndefined();
+  });
+});
