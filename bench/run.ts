@@ -437,7 +437,7 @@ async function underAnotherInstancesWrites(adminUrl: string) {
   await client.end();
   const reader = await start(['node', 'dist/server.js'], env);
   const reloads = async () => {
-    const metrics = await (await fetch(`${reader.baseUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${reader.baseUrl}/metrics`, { headers: authorization })).text();
     return {
       full: metricValue(metrics, 'snapshot_reloads_total'),
       partial: metricValue(metrics, 'snapshot_partial_reloads_total'),

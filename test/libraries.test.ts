@@ -4,6 +4,8 @@ import { Counter, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { DURATION_BUCKETS, registerMetrics, RequestMetrics } from '../src/plugins/metrics.js';
 import { exposedHeaders, registerResponseHeaders } from '../src/plugins/response-headers.js';
+import { ApiKeyRing } from '../src/services/api-key-ring.js';
+import { AuthService } from '../src/services/auth-service.js';
 import { EvaluationCounter } from '../src/services/evaluation-counter.js';
 import { ManualClock } from './support/manual-clock.js';
 
@@ -70,7 +72,7 @@ describe('request metrics, against prom-client', () => {
       requests: own,
       evaluations: new EvaluationCounter(),
       sync: { revision: 0, lastConfirmedAt: 0, reloads: 0, partialReloads: 0 },
-      authService: { enabled: false },
+      authService: new AuthService(new ApiKeyRing(), undefined),
       ping: async () => undefined,
       clock: new ManualClock(),
     });

@@ -30,7 +30,8 @@ export const securitySchemes = {
   apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
 } as const;
 
-function credentialOf(request: FastifyRequest): string | undefined {
+/** The API key a request sends, as a bearer token or in X-API-Key. */
+export function credentialOf(request: FastifyRequest): string | undefined {
   const authorization = request.headers.authorization;
   if (authorization !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);

@@ -2,11 +2,16 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, type Histogram, Registry } from 'prom-client';
 import { UnauthorizedError } from '../errors.js';
+import type { AuthService } from '../services/auth-service.js';
 import type { Clock } from '../services/clock.js';
+import { credentialOf } from './access-control.js';
 import type { EvaluationCounter } from '../services/evaluation-counter.js';
 
 export interface MetricsSources {
-  /** When set, scrapes must send "Authorization: Bearer <token>". */
+  /**
+   * When set, scrapes must send "Authorization: Bearer <token>". When not, and keys are in use,
+   * scrapes need an admin key: the metrics name every flag and how often it is on.
+   */
   token: string | undefined;
   /** Also fed by what is answered before routing (see serverOptions in app.ts). */
   requests: RequestMetrics;
@@ -17,7 +22,7 @@ export interface MetricsSources {
     readonly reloads: number;
     readonly partialReloads: number;
   };
-  authService: { readonly enabled: boolean };
+  authService: Pick<AuthService, 'enabled' | 'authenticate'>;
   ping: () => Promise<void>;
   clock: Clock;
 }
@@ -206,8 +211,11 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
     logLevel: 'warn',
     schema: { hide: true },
     handler: async (request, reply) => {
-      if (sources.token !== undefined && !tokenMatches(request.headers.authorization, sources.token)) {
-        throw new UnauthorizedError('GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"');
+      if (sources.token !== undefined) {
+        if (!tokenMatches(request.headers.authorization, sources.token))
+          throw new UnauthorizedError('GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"');
+      } else if (sources.authService.enabled) {
+        sources.authService.authenticate(credentialOf(request), 'admin', request.ip);
       }
       return reply.type(registry.contentType).send(await registry.metrics());
     },

@@ -191,6 +191,26 @@ describe('GET /metrics', () => {
   );
 });
 
+describe('GET /metrics once API keys are in use, without METRICS_TOKEN', () => {
+  const admin = 'metrics-admin-key-0123456789-0123456789abcdef';
+  const app = useApp({ ADMIN_API_KEY: admin });
+
+  it('needs an admin key: the metrics name every flag', async () => {
+    const scrape = (headers: Record<string, string> = {}) => app().inject({ method: 'GET', url: '/metrics', headers });
+    expect((await scrape()).statusCode).toBe(401);
+    const key = await app().inject({
+      method: 'POST',
+      url: '/api-keys',
+      headers: { authorization: `Bearer ${admin}` },
+      payload: { name: 'sdk', scope: 'evaluate' },
+    });
+    expect((await scrape({ authorization: `Bearer ${key.json().secret}` })).statusCode).toBe(403);
+    const allowed = await scrape({ authorization: `Bearer ${admin}` });
+    expect(allowed.statusCode).toBe(200);
+    expect(allowed.body).toContain('feature_flags_http_requests_total');
+  });
+});
+
 describe('security headers and request ids', () => {
   const app = useApp({});
 
