@@ -38,6 +38,8 @@ const envSchema = z.object({
   RATE_LIMIT_EVALUATIONS: z.coerce.number().int().min(0).default(60_000),
   RATE_LIMIT_WRITES: z.coerce.number().int().min(0).default(300),
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
+  // Failed authentications per RATE_LIMIT_WINDOW_MS per client address; then 429 until the window ends.
+  RATE_LIMIT_FAILED_AUTH: z.coerce.number().int().min(0).default(100),
   // Rate-limit counters shared by every instance; without it each instance counts on its own.
   REDIS_URL: z.preprocess(
     (v) => (v === '' ? undefined : v),
@@ -69,7 +71,7 @@ export interface Config {
   shutdownTimeoutMs: number;
   snapshotPollMs: number;
   adminApiKey: string | undefined;
-  rateLimits: { evaluations: number; writes: number; windowMs: number };
+  rateLimits: { evaluations: number; writes: number; windowMs: number; failedAuthentications: number };
   redisUrl: string | undefined;
   metricsToken: string | undefined;
   requestTimeoutMs: number;
@@ -109,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       evaluations: e.RATE_LIMIT_EVALUATIONS,
       writes: e.RATE_LIMIT_WRITES,
       windowMs: e.RATE_LIMIT_WINDOW_MS,
+      failedAuthentications: e.RATE_LIMIT_FAILED_AUTH,
     },
     redisUrl: e.REDIS_URL,
     metricsToken: e.METRICS_TOKEN,

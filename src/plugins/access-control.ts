@@ -1,7 +1,7 @@
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify';
 import type { Redis } from 'ioredis';
-import { TooManyRequestsError } from '../errors.js';
+import { TooManyRequestsError, UnauthorizedError } from '../errors.js';
 import { problemSchema } from '../schemas/problem.js';
 import type { Access, AuthService, Principal } from '../services/auth-service.js';
 
@@ -20,6 +20,8 @@ export interface RateLimits {
   evaluations: number;
   /** Requests per window for writes; 0 turns the limit off. */
   writes: number;
+  /** Failed authentications per window per client address before it is refused outright; 0 turns it off. */
+  failedAuthentications: number;
   windowMs: number;
   /** Counters live here when set, so the limits hold across instances. */
   redis?: Redis;
@@ -54,6 +56,14 @@ function sendBudget(reply: FastifyReply, { max, remaining, ttl, isExceeded }: Li
   if (isExceeded) reply.header('retry-after', seconds(ttl));
 }
 
+/** Too many failed authentications from one address: 429 with Retry-After, whatever the key. */
+function refuseGuessing(reply: FastifyReply, limit: Limit): TooManyRequestsError {
+  reply.header('retry-after', seconds(limit.ttl));
+  return new TooManyRequestsError(
+    `Too many failed authentications from this address; retry in ${seconds(limit.ttl)} s`,
+  );
+}
+
 /**
  * API keys and rate limits, attached to each route when it is registered (not as a global hook),
  * so public routes pay nothing and each protected route runs exactly its own checks in one hook.
@@ -81,6 +91,11 @@ export async function registerAccessControl(
       : app.createRateLimit({ max, keyGenerator: (request) => `${budget}:${request.principal.rateLimitKey}` });
   const readLimit = limiter('read', limits.evaluations);
   const writeLimit = limiter('write', limits.writes);
+  // Counted by address, since a guesser has no key; a guesser's requests are refused before any key is checked.
+  const failedAuthLimit =
+    limits.failedAuthentications === 0
+      ? undefined
+      : app.createRateLimit({ max: limits.failedAuthentications, keyGenerator: (request) => `auth:${request.ip}` });
 
   app.addHook('onRoute', (route: RouteOptions) => {
     const access = route.config?.access ?? 'admin';
@@ -104,14 +119,37 @@ export async function registerAccessControl(
         ? new TooManyRequestsError(`Rate limit of ${limit.max} requests exceeded; retry in ${seconds(limit.ttl)} s`)
         : undefined;
     };
-    const guard: onRequestHookHandler = (request, reply, done) => {
-      try {
-        request.principal = authService.authenticate(credentialOf(request), required, request.ip);
-      } catch (error) {
-        return done(error as Error);
-      }
+    const authenticated = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
       if (checkLimit === undefined) return done();
       checkLimit(request).then((limit) => done(limit.isAllowed ? undefined : enforce(reply, limit)), done);
+    };
+    const guard: onRequestHookHandler = (request, reply, done) => {
+      const secret = credentialOf(request);
+      // A key verified before (and anyone, while the service is open) skips the failed-attempt budget:
+      // the evaluation path pays nothing for it.
+      if (failedAuthLimit === undefined || authService.recognizes(secret)) {
+        try {
+          request.principal = authService.authenticate(secret, required, request.ip);
+        } catch (error) {
+          return done(error as Error);
+        }
+        return authenticated(request, reply, done);
+      }
+      void (async () => {
+        // Over the budget: refused before the key is even looked at, so guessing learns nothing more.
+        const standing = await failedAuthLimit(request, { increment: false });
+        if (!standing.isAllowed && standing.isExceeded) return done(refuseGuessing(reply, standing));
+        try {
+          request.principal = authService.authenticate(secret, required, request.ip);
+        } catch (error) {
+          if (error instanceof UnauthorizedError) {
+            const counted = await failedAuthLimit(request);
+            if (!counted.isAllowed && counted.isExceeded) return done(refuseGuessing(reply, counted));
+          }
+          return done(error as Error);
+        }
+        authenticated(request, reply, done);
+      })().catch(done);
     };
     const existing = route.onRequest === undefined ? [] : [route.onRequest].flat();
     route.onRequest = [guard, ...existing];

@@ -48,6 +48,12 @@ export class AuthService {
     return this.adminKeyHash !== undefined;
   }
 
+  /** Whether authenticate() knows this caller without checking a key: open service, or a key seen before. */
+  recognizes(secret: string | undefined): boolean {
+    if (!this.enabled) return true;
+    return secret !== undefined && this.verifiedGeneration === this.keyRing.generation && this.verified.has(secret);
+  }
+
   /** Throws 401 for a missing or unknown key and 403 for a key without the scope the route needs. */
   authenticate(secret: string | undefined, required: ApiKeyScope, ip: string): Principal {
     if (!this.enabled) return anonymous(ip);

@@ -413,3 +413,24 @@ describe('a request slower than REQUEST_TIMEOUT_MS', () => {
     expect((await app().inject({ method: 'GET', url: '/flags' })).json()).toEqual([]);
   });
 });
+
+describe('failed authentications', () => {
+  const admin = 'guarded-admin-key-0123456789-0123456789abcdef';
+  const app = useApp({ ADMIN_API_KEY: admin, RATE_LIMIT_FAILED_AUTH: '3' });
+  const call = (authorization: string, remoteAddress = '203.0.113.7') =>
+    app().inject({ method: 'GET', url: '/flags', headers: { authorization }, remoteAddress });
+
+  it('are counted per address: past the budget, that address gets 429 with Retry-After, even with a good key', async () => {
+    for (let i = 0; i < 3; i++) expect((await call(`Bearer wrong-${i}`)).statusCode).toBe(401);
+    const refused = await call('Bearer wrong-3');
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.json().detail).toMatch(/^Too many failed authentications from this address/);
+    // Refused before any key is checked: a right guess from there learns nothing either.
+    expect((await call(`Bearer ${admin}`)).statusCode).toBe(429);
+    // Other addresses are not affected, and neither is a key this instance has verified before.
+    expect((await call(`Bearer ${admin}`, '198.51.100.1')).statusCode).toBe(200);
+    expect((await call(`Bearer ${admin}`)).statusCode).toBe(200);
+  });
+});
