@@ -11,9 +11,16 @@ const queryNumber = () =>
     })
     .int();
 
+// Audit ids are 32-bit integers in both databases; a larger cursor can only be made up.
+const MAX_CURSOR = 2_147_483_647;
+
 const pageQuery = {
   limit: queryNumber().min(1).max(200).default(50).describe('Entries per page, 1–200'),
-  cursor: queryNumber().min(1).optional().describe('next_cursor from the previous page'),
+  cursor: queryNumber()
+    .min(1)
+    .max(MAX_CURSOR, `must be at most ${MAX_CURSOR}: pass next_cursor from the previous page`)
+    .optional()
+    .describe('next_cursor from the previous page'),
 };
 
 export const auditQuerySchema = z.strictObject({
