@@ -31,7 +31,7 @@ import { EvaluationCounter } from './services/evaluation-counter.js';
 import { EvaluationService } from './services/evaluation-service.js';
 import { FlagService } from './services/flag-service.js';
 import { ConfigSnapshot } from './services/config-snapshot.js';
-import { HealthService } from './services/health-service.js';
+import { HealthService, type RateLimitState } from './services/health-service.js';
 import { OfrepService } from './services/ofrep-service.js';
 import { ScheduleService } from './services/schedule-service.js';
 import { SegmentService } from './services/segment-service.js';
@@ -123,6 +123,15 @@ export async function buildApp(
     clock,
   );
   const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl, app.log);
+  const { evaluations, writes, failedAuthentications } = config.rateLimits;
+  const rateLimitState = (): RateLimitState =>
+    evaluations === 0 && writes === 0 && failedAuthentications === 0
+      ? 'off'
+      : redis === undefined
+        ? 'memory'
+        : redis.status === 'ready'
+          ? 'redis'
+          : 'redis-unreachable';
   const scheduleService = new ScheduleService(database.schedules, snapshot, app.log, clock);
   app.addHook('onClose', async () => {
     await scheduleService.stop();
@@ -158,6 +167,7 @@ export async function buildApp(
     sync,
     authService,
     ping: () => database.ping(),
+    rateLimits: rateLimitState,
     clock,
   });
   await registerAccessControl(app, authService, { ...config.rateLimits, redis });
@@ -171,14 +181,18 @@ export async function buildApp(
     apiKeyService: new ApiKeyService(database.apiKeys, keyRing, authService.hasAdminEnvKey),
   });
   await app.register(auditRoutes, { auditService: new AuditService(database.audit) });
-  await app.register(healthRoutes, {
-    healthService: new HealthService(
-      () => database.ping(),
+  const healthService = new HealthService(
+    {
+      pingDatabase: () => database.ping(),
       version,
-      () => authService.enabled,
-      clock,
-    ),
-  });
+      authEnabled: () => authService.enabled,
+      rateLimits: rateLimitState,
+      snapshotConfirmedAt: () => sync.lastConfirmedAt,
+    },
+    clock,
+  );
+  app.addHook('preClose', async () => healthService.stop());
+  await app.register(healthRoutes, { healthService });
 
   return app;
 }

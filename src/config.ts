@@ -31,6 +31,8 @@ const envSchema = z.object({
   SNAPSHOT_POLL_MS: z.coerce.number().int().min(50).default(1000),
   // How long SIGTERM waits for in-flight requests before the process exits anyway.
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  // How long to keep trying a database that cannot be reached at start (not up yet, say) before exiting.
+  DATABASE_START_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   // Accepted as an admin key, and turns authentication on even before any key is created.
   // 32 characters at least: it is an admin credential a guessing client could try at network speed.
   ADMIN_API_KEY: optionalSecret(32),
@@ -40,6 +42,8 @@ const envSchema = z.object({
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
   // Failed authentications per RATE_LIMIT_WINDOW_MS per client address; then 429 until the window ends.
   RATE_LIMIT_FAILED_AUTH: z.coerce.number().int().min(0).default(100),
+  // What requests get while Redis cannot count them: served unlimited (open) or refused with 503 (closed).
+  RATE_LIMIT_ON_REDIS_FAILURE: z.enum(['open', 'closed']).default('open'),
   // Rate-limit counters shared by every instance; without it each instance counts on its own.
   REDIS_URL: z.preprocess(
     (v) => (v === '' ? undefined : v),
@@ -69,9 +73,16 @@ export interface Config {
   corsOrigins: '*' | string[];
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
+  databaseStartTimeoutMs: number;
   snapshotPollMs: number;
   adminApiKey: string | undefined;
-  rateLimits: { evaluations: number; writes: number; windowMs: number; failedAuthentications: number };
+  rateLimits: {
+    evaluations: number;
+    writes: number;
+    windowMs: number;
+    failedAuthentications: number;
+    onRedisFailure: 'open' | 'closed';
+  };
   redisUrl: string | undefined;
   metricsToken: string | undefined;
   requestTimeoutMs: number;
@@ -105,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: origins.length === 0 || origins.includes('*') ? '*' : origins,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    databaseStartTimeoutMs: e.DATABASE_START_TIMEOUT_MS,
     snapshotPollMs: e.SNAPSHOT_POLL_MS,
     adminApiKey: e.ADMIN_API_KEY,
     rateLimits: {
@@ -112,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       writes: e.RATE_LIMIT_WRITES,
       windowMs: e.RATE_LIMIT_WINDOW_MS,
       failedAuthentications: e.RATE_LIMIT_FAILED_AUTH,
+      onRedisFailure: e.RATE_LIMIT_ON_REDIS_FAILURE,
     },
     redisUrl: e.REDIS_URL,
     metricsToken: e.METRICS_TOKEN,

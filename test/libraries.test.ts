@@ -74,6 +74,7 @@ describe('request metrics, against prom-client', () => {
       sync: { revision: 0, lastConfirmedAt: 0, reloads: 0, partialReloads: 0 },
       authService: new AuthService(new ApiKeyRing(), undefined),
       ping: async () => undefined,
+      rateLimits: () => 'memory',
       clock: new ManualClock(),
     });
     const samples = (text: string) =>

@@ -81,16 +81,16 @@ describe('the real server process', () => {
 describe('deployment files', () => {
   const read = (file: string) => readFileSync(join(root, file), 'utf8');
 
-  it('point every platform at /health and at the start command the tests run', () => {
+  it('point every platform at /health/ready and at the start command the tests run', () => {
     const railway = JSON.parse(read('railway.json'));
-    expect(railway.deploy.healthcheckPath).toBe('/health');
+    expect(railway.deploy.healthcheckPath).toBe('/health/ready');
     expect(railway.deploy.startCommand).toBe(startCommand.join(' '));
-    expect(read('render.yaml')).toMatch(/healthCheckPath: \/health\n/);
+    expect(read('render.yaml')).toMatch(/healthCheckPath: \/health\/ready\n/);
     expect(read('render.yaml')).toContain(`startCommand: ${startCommand.join(' ')}\n`);
     // Render generates the admin key, so a deploy from the Blueprint is never open to anyone.
     expect(read('render.yaml')).toMatch(/- key: ADMIN_API_KEY\n\s+generateValue: true\n/);
     expect(read('Procfile').trim()).toBe('web: npm start');
-    expect(read('Dockerfile')).toMatch(/HEALTHCHECK[\s\S]*\/health/);
+    expect(read('Dockerfile')).toMatch(/HEALTHCHECK[\s\S]*\/health\/ready/);
   });
 
   // npm 12 skips the install scripts of dependencies that package.json's allowScripts does not

@@ -56,6 +56,13 @@ function postgresPool(url: string): pg.Pool {
   return pool;
 }
 
+/** The database could not be opened or migrated at start; `cause` says why. */
+export class DatabaseStartError extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message.trim().split('\n').at(-1) : String(cause), { cause });
+  }
+}
+
 /**
  * Migrates the database, then connects Prisma through the driver adapter for its provider. Writes
  * record their audit entries in the shape `records` gives, stamped with the time `now` gives
@@ -66,7 +73,9 @@ export async function openDatabase(
   url: string,
   { records, now }: { records: AuditRecords; now: () => number },
 ): Promise<Database> {
-  const migrations = await migrate(provider, url);
+  const migrations = await migrate(provider, url).catch((error: unknown) => {
+    throw new DatabaseStartError(error);
+  });
 
   // A generated client only accepts the adapter of its own provider, hence one client per provider.
   const client =

@@ -1,7 +1,7 @@
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify';
 import type { Redis } from 'ioredis';
-import { TooManyRequestsError, UnauthorizedError } from '../errors.js';
+import { ServiceUnavailableError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
 import { problemSchema } from '../schemas/problem.js';
 import type { Access, AuthService, Principal } from '../services/auth-service.js';
 
@@ -22,6 +22,8 @@ export interface RateLimits {
   writes: number;
   /** Failed authentications per window per client address before it is refused outright; 0 turns it off. */
   failedAuthentications: number;
+  /** While Redis cannot count: "open" serves requests unlimited, "closed" refuses them with 503. */
+  onRedisFailure: 'open' | 'closed';
   windowMs: number;
   /** Counters live here when set, so the limits hold across instances. */
   redis?: Redis;
@@ -56,6 +58,14 @@ function sendBudget(reply: FastifyReply, { max, remaining, ttl, isExceeded }: Li
   if (isExceeded) reply.header('retry-after', seconds(ttl));
 }
 
+/** Redis could not count the request and RATE_LIMIT_ON_REDIS_FAILURE is "closed". */
+function uncounted(reply: FastifyReply): ServiceUnavailableError {
+  reply.header('retry-after', '5');
+  return new ServiceUnavailableError(
+    'Rate limits cannot be counted (Redis is unreachable) and RATE_LIMIT_ON_REDIS_FAILURE is "closed"',
+  );
+}
+
 /** Too many failed authentications from one address: 429 with Retry-After, whatever the key. */
 function refuseGuessing(reply: FastifyReply, limit: Limit): TooManyRequestsError {
   reply.header('retry-after', seconds(limit.ttl));
@@ -82,8 +92,8 @@ export async function registerAccessControl(
     timeWindow: limits.windowMs,
     redis: limits.redis,
     nameSpace: 'feature-flags-rate-limit:',
-    // A flag service must keep answering when Redis does not: the request goes through unlimited.
-    skipOnError: true,
+    // By default a flag service keeps answering when Redis does not: the request goes through unlimited.
+    skipOnError: limits.onRedisFailure === 'open',
   });
   const limiter = (budget: 'read' | 'write', max: number) =>
     max === 0
@@ -121,7 +131,10 @@ export async function registerAccessControl(
     };
     const authenticated = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
       if (checkLimit === undefined) return done();
-      checkLimit(request).then((limit) => done(limit.isAllowed ? undefined : enforce(reply, limit)), done);
+      checkLimit(request).then(
+        (limit) => done(limit.isAllowed ? undefined : enforce(reply, limit)),
+        () => done(uncounted(reply)),
+      );
     };
     const guard: onRequestHookHandler = (request, reply, done) => {
       const secret = credentialOf(request);
@@ -149,7 +162,8 @@ export async function registerAccessControl(
           return done(error as Error);
         }
         authenticated(request, reply, done);
-      })().catch(done);
+        // Only the counting can fail here: Redis, with RATE_LIMIT_ON_REDIS_FAILURE=closed.
+      })().catch(() => done(uncounted(reply)));
     };
     const existing = route.onRequest === undefined ? [] : [route.onRequest].flat();
     route.onRequest = [guard, ...existing];

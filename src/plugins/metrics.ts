@@ -4,6 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, type Histogram, Registry } from 
 import { UnauthorizedError } from '../errors.js';
 import type { AuthService } from '../services/auth-service.js';
 import type { Clock } from '../services/clock.js';
+import type { RateLimitState } from '../services/health-service.js';
 import { credentialOf } from './access-control.js';
 import type { EvaluationCounter } from '../services/evaluation-counter.js';
 
@@ -24,6 +25,7 @@ export interface MetricsSources {
   };
   authService: Pick<AuthService, 'enabled' | 'authenticate'>;
   ping: () => Promise<void>;
+  rateLimits: () => RateLimitState;
   clock: Clock;
 }
 
@@ -185,6 +187,15 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
           () => 0,
         ),
       );
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}rate_limits_enforced`,
+    help: '1 while rate limits are counted (in memory, or in a reachable Redis); 0 while they are off or Redis is down',
+    registers: [registry],
+    collect() {
+      const state = sources.rateLimits();
+      this.set(state === 'memory' || state === 'redis' ? 1 : 0);
     },
   });
   new Gauge({

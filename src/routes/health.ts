@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { healthSchema, livenessSchema } from '../schemas/health.js';
+import { healthSchema, livenessSchema, readinessSchema } from '../schemas/health.js';
 import type { HealthService } from '../services/health-service.js';
 
 export const healthRoutes: FastifyPluginAsyncZod<{ healthService: HealthService }> = async (app, { healthService }) => {
@@ -9,22 +9,47 @@ export const healthRoutes: FastifyPluginAsyncZod<{ healthService: HealthService 
     logLevel: 'warn',
     schema: {
       tags: ['health'],
-      summary: 'Readiness: 200 after a real database round trip, 503 when the database cannot be reached',
+      summary: 'For monitoring: 200 when the database answers a round trip and rate limits are counted, else 503',
       description:
-        'Evaluation keeps answering from memory while the database is down; use /health/live for restart decisions.',
+        'Alert on it; do not route or restart on it. Evaluation keeps answering from memory while the database ' +
+        'is down: load balancers and platforms use /health/ready.',
       response: { 200: healthSchema, 503: healthSchema },
     },
     handler: async (_request, reply) => {
       const report = await healthService.check();
-      // The database is the only dependency, so the service is as ready as it is.
-      const state = report.databaseReachable ? 'ok' : 'unavailable';
-      return reply.code(report.databaseReachable ? 200 : 503).send({
-        status: state,
-        database: state,
+      const database = report.databaseReachable ? 'ok' : 'unavailable';
+      const status = !report.databaseReachable
+        ? 'unavailable'
+        : report.rateLimits === 'redis-unreachable'
+          ? 'degraded'
+          : 'ok';
+      return reply.code(status === 'ok' ? 200 : 503).send({
+        status,
+        database,
+        rate_limits: report.rateLimits,
         version: report.version,
         uptime_seconds: report.uptimeSeconds,
         auth: report.authEnabled ? 'enabled' : 'disabled',
       });
+    },
+  });
+
+  app.get('/health/ready', {
+    config: { access: 'public' },
+    logLevel: 'warn',
+    schema: {
+      tags: ['health'],
+      summary: 'For load balancers and platform health checks: 200 while this instance serves evaluations',
+      description:
+        'It serves from its in-memory snapshot, database or not, so a database outage takes no instance out of ' +
+        'rotation. 503 only while the instance shuts down.',
+      response: { 200: readinessSchema, 503: readinessSchema },
+    },
+    handler: async (_request, reply) => {
+      const { serving, snapshotAgeSeconds } = healthService.readiness();
+      return reply
+        .code(serving ? 200 : 503)
+        .send({ status: serving ? 'ok' : 'unavailable', snapshot_age_seconds: snapshotAgeSeconds });
     },
   });
 

@@ -61,6 +61,10 @@ describe.skipIf(!postgresAdminUrl)('when PostgreSQL goes away and comes back', (
     expect(health.statusCode).toBe(503);
     expect(health.json()).toMatchObject({ status: 'unavailable', database: 'unavailable' });
     expect((await app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+    // Still serving from the snapshot: load balancers and platforms keep it in rotation.
+    const ready = await app.inject({ method: 'GET', url: '/health/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({ status: 'ok' });
 
     // The database comes back, and someone else changes a flag directly in it.
     await admin(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`);

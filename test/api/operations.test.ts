@@ -57,6 +57,48 @@ describe('rate limits while Redis is unreachable', () => {
     for (let i = 0; i < 3; i++)
       expect((await app().inject({ method: 'GET', url: '/users/u1/flags' })).statusCode).toBe(200);
   });
+
+  it('says so: /health answers 503 "degraded" for monitoring, /health/ready stays 200, and a metric shows it', async () => {
+    const health = await app().inject({ method: 'GET', url: '/health' });
+    expect(health.statusCode).toBe(503);
+    expect(health.json()).toMatchObject({ status: 'degraded', database: 'ok', rate_limits: 'redis-unreachable' });
+    expect((await app().inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
+    const metrics = (await app().inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/^feature_flags_rate_limits_enforced 0$/m);
+  });
+});
+
+describe('rate limits while Redis is unreachable, with RATE_LIMIT_ON_REDIS_FAILURE=closed', () => {
+  const app = useApp({
+    REDIS_URL: 'redis://127.0.0.1:1',
+    RATE_LIMIT_EVALUATIONS: '1',
+    RATE_LIMIT_ON_REDIS_FAILURE: 'closed',
+  });
+
+  it('refuses limited requests with 503 and Retry-After, and still answers health checks', async () => {
+    const refused = await app().inject({ method: 'GET', url: '/users/u1/flags' });
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(refused.json().detail).toMatch(/Rate limits cannot be counted/);
+    expect((await app().inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
+  });
+});
+
+describe('health of a service with rate limits in memory', () => {
+  const app = useApp({});
+
+  it('reports them counted', async () => {
+    const health = await app().inject({ method: 'GET', url: '/health' });
+    expect(health.statusCode).toBe(200);
+    expect(health.json()).toMatchObject({ status: 'ok', rate_limits: 'memory' });
+    expect((await app().inject({ method: 'GET', url: '/metrics' })).body).toMatch(
+      /^feature_flags_rate_limits_enforced 1$/m,
+    );
+    expect((await app().inject({ method: 'GET', url: '/health/ready' })).json()).toEqual({
+      status: 'ok',
+      snapshot_age_seconds: 0,
+    });
+  });
 });
 
 describe('rate limits while Redis stops answering', () => {

@@ -40,6 +40,7 @@ describe('health, docs and CORS', () => {
       '/flags/{flag_name}/schedules/{schedule_id}',
       '/health',
       '/health/live',
+      '/health/ready',
       '/ofrep/v1/evaluate/flags',
       '/ofrep/v1/evaluate/flags/{key}',
       '/segments',
