@@ -9,7 +9,12 @@ import { registerAccessControl } from './plugins/access-control.js';
 import { registerDocs } from './plugins/docs.js';
 import { registerJsonBodies } from './plugins/json-body.js';
 import { registerMetrics, RequestMetrics } from './plugins/metrics.js';
-import { clientErrorProblems, frameworkErrorProblems, registerProblemDetails } from './plugins/problem-details.js';
+import {
+  answerRequestsNodeWouldNot,
+  clientErrorProblems,
+  frameworkErrorProblems,
+  registerProblemDetails,
+} from './plugins/problem-details.js';
 import { requestIdGenerator } from './plugins/request-id.js';
 import { fixedResponseHeaders, registerResponseHeaders, responseHeaderSetter } from './plugins/response-headers.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
@@ -102,6 +107,7 @@ export async function buildApp(
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemDetails(app);
+  answerRequestsNodeWouldNot(app.server, fixedResponseHeaders(config.corsOrigins), requests.countUnrouted);
   // Every body this API takes is JSON; anything else is 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
   // Partial updates are JSON Merge Patch (RFC 7396) in all but name, and PATCH clients label them so.

@@ -1,5 +1,6 @@
-import { STATUS_CODES } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { DomainError, ValidationError } from '../errors.js';
@@ -145,10 +146,23 @@ const clientErrors: Record<string, { status: number; detail: string }> = {
  * with the headers every response carries (there is no request id yet). The connection is then
  * closed, as Node and Fastify close it.
  */
-export function clientErrorProblems(headers: Record<string, string>, count: UnroutedCounter) {
-  const headerLines = Object.entries(headers)
+/** A whole HTTP/1.1 problem-details response as raw bytes, for answers written straight to a socket. */
+function rawProblem(headerLines: string, status: number, detail: string, extraHeaders = ''): string {
+  const title = titleOf(status);
+  const body = JSON.stringify({ type: typeOf(title), title, status, detail });
+  const contentHeaders =
+    `content-type: application/problem+json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+    'connection: close\r\n';
+  return `HTTP/1.1 ${status} ${title}\r\n${headerLines}${extraHeaders}${contentHeaders}\r\n${body}`;
+}
+
+const headerLinesOf = (headers: Record<string, string>) =>
+  Object.entries(headers)
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
+
+export function clientErrorProblems(headers: Record<string, string>, count: UnroutedCounter) {
+  const headerLines = headerLinesOf(headers);
   return function onClientError(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Socket): void {
     // The client is gone: there is no one to answer.
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
@@ -156,17 +170,41 @@ export function clientErrorProblems(headers: Record<string, string>, count: Unro
       status: 400,
       detail: 'The request is not valid HTTP/1.1',
     };
-    const title = titleOf(status);
     this.log.trace({ err: error }, 'client error');
-    const body = JSON.stringify({ type: typeOf(title), title, status, detail });
     if (socket.writable) {
-      const length = Buffer.byteLength(body);
-      const contentHeaders = `content-type: application/problem+json; charset=utf-8\r\ncontent-length: ${length}`;
-      socket.write(
-        `HTTP/1.1 ${status} ${title}\r\n${headerLines}${contentHeaders}\r\nconnection: close\r\n\r\n${body}`,
-      );
+      socket.write(rawProblem(headerLines, status, detail));
       count(undefined, status);
     }
     socket.destroy(error);
   };
+}
+
+const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
+
+/**
+ * The two requests Node answers (or drops) itself, before Fastify sees them, answered as problem
+ * details with the headers every response carries: an Expect other than 100-continue (Node sends a
+ * bare 417) and CONNECT (Node closes the connection without a word).
+ */
+export function answerRequestsNodeWouldNot(server: Server, headers: Record<string, string>, count: UnroutedCounter) {
+  const headerLines = headerLinesOf(headers);
+  server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
+    const status = 417;
+    const title = titleOf(status);
+    const detail = `Expect: ${request.headers.expect} is not supported; only 100-continue is`;
+    const body = JSON.stringify({ type: typeOf(title), title, status, detail });
+    response.writeHead(status, {
+      ...headers,
+      'content-type': 'application/problem+json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+    });
+    response.end(body);
+    count(request.method, status);
+  });
+  server.on('connect', (request: IncomingMessage, socket: Duplex) => {
+    socket.end(
+      rawProblem(headerLines, 405, 'CONNECT is not supported: this is not a proxy', `allow: ${ALLOWED_METHODS}\r\n`),
+    );
+    count(request.method, 405);
+  });
 }

@@ -371,6 +371,36 @@ async function exchange(app: FastifyInstance, request: string): Promise<{ respon
   return { response, seconds: (performance.now() - sent) / 1000 };
 }
 
+describe('requests Node would answer itself, or drop', () => {
+  const app = useApp({});
+  beforeAll(async () => {
+    await app().listen({ port: 0, host: '127.0.0.1' });
+  });
+  const bodyOf = (response: string) => JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4));
+
+  it('answers Expect other than 100-continue with 417 problem details and the usual headers', async () => {
+    const { response } = await exchange(
+      app(),
+      'GET /flags HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\nConnection: close\r\n\r\n',
+    );
+    expect(response).toMatch(/^HTTP\/1\.1 417 /);
+    expect(response).toMatch(/\r\ncontent-type: application\/problem\+json/i);
+    expect(response).toMatch(/\r\nx-content-type-options: nosniff/i);
+    expect(bodyOf(response)).toMatchObject({
+      status: 417,
+      title: 'Expectation Failed',
+      detail: 'Expect: something-else is not supported; only 100-continue is',
+    });
+  });
+
+  it('answers CONNECT with 405 problem details naming the allowed methods, instead of closing without a word', async () => {
+    const { response } = await exchange(app(), 'CONNECT /flags HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(response).toMatch(/^HTTP\/1\.1 405 /);
+    expect(response).toMatch(/\r\nallow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n/);
+    expect(bodyOf(response)).toMatchObject({ status: 405, detail: 'CONNECT is not supported: this is not a proxy' });
+  });
+});
+
 describe('malformed HTTP', () => {
   const app = useApp({});
   beforeAll(async () => {
