@@ -416,6 +416,33 @@ async function propagation(adminUrl: string) {
   }
 }
 
+/** 1,000 PUTs to one flag sent at once over HTTP to one instance on PostgreSQL: how many succeed, how long it takes. */
+async function writeBurst(adminUrl: string) {
+  const database = await createBenchDatabase(adminUrl);
+  const server = await start(['node', 'dist/server.js'], { ...SERVICE_ENV, DATABASE_URL: database.url });
+  try {
+    await seed(server, 1);
+    const started = performance.now();
+    const statuses = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) =>
+        fetch(`${server.baseUrl}/flags/flag_0`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json', ...authorization },
+          body: JSON.stringify({ rollout_percentage: i % 100 }),
+        }).then(async (res) => ({ status: res.status, retryAfter: res.headers.get('retry-after') })),
+      ),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const counts: Record<string, number> = {};
+    for (const { status } of statuses) counts[status] = (counts[status] ?? 0) + 1;
+    const refusedWithoutRetryAfter = statuses.filter((r) => r.status !== 200 && r.retryAfter === null).length;
+    return { counts, seconds, refused_without_retry_after: refusedWithoutRetryAfter };
+  } finally {
+    await stop(server);
+    await database.drop();
+  }
+}
+
 const metricValue = (metrics: string, name: string) =>
   Number(new RegExp(`^feature_flags_${name} (\\d+)$`, 'm').exec(metrics)?.[1]);
 
@@ -557,6 +584,9 @@ async function main() {
     const propagationResult = postgresUrl
       ? (console.log('propagation between two instances …'), await propagation(postgresUrl))
       : undefined;
+    const burst = postgresUrl
+      ? (console.log('1,000 concurrent writes to one flag (PostgreSQL) …'), await writeBurst(postgresUrl))
+      : undefined;
     const othersWrites = postgresUrl
       ? (console.log("evaluation under another instance's writes, 10,000 flags …"),
         await underAnotherInstancesWrites(postgresUrl))
@@ -568,6 +598,7 @@ async function main() {
       head_to_head: { reference: 'floor', service: 'sqlite', ratio: headToHeadRatio },
       libraries_head_to_head: libraries,
       matches_rule_ratio: matchesRatio,
+      write_burst: burst ?? 'not measured: set BENCH_POSTGRES_URL',
       sha256: { ...sha256, node_crypto_adds_to_1000_flags_ms: cryptoAddsMs },
       all_flags_1000: {
         one_connection: allOne,
@@ -643,6 +674,16 @@ async function main() {
         ? `change visible on another instance: p50 ${f(propagationResult.p50_ms, 1)} ms, p99 ${f(propagationResult.p99_ms, 1)} ms over 100 changes (target ≤ 1,000 ms)`
         : 'propagation between instances: not measured (set BENCH_POSTGRES_URL)',
     );
+    if (burst) {
+      console.log(
+        `1,000 concurrent PUTs to one flag on PostgreSQL: ${Object.entries(burst.counts)
+          .map(([status, n]) => `${n} × ${status}`)
+          .join(
+            ', ',
+          )} in ${f(burst.seconds, 2)} s; refused without Retry-After: ${burst.refused_without_retry_after} ` +
+          '(target: all succeed, or the refused carry Retry-After)',
+      );
+    }
     if (othersWrites) {
       const { without_writes: quiet, with_writes: busy } = othersWrites;
       console.log(

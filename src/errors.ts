@@ -4,8 +4,9 @@ export class DomainError extends Error {
     readonly status: number,
     readonly title: string,
     detail: string,
+    options?: ErrorOptions,
   ) {
-    super(detail);
+    super(detail, options);
     this.name = new.target.name;
   }
 }
@@ -29,8 +30,17 @@ export class ConflictError extends DomainError {
 }
 
 export class ServiceUnavailableError extends DomainError {
-  constructor(detail: string) {
-    super(503, 'Service Unavailable', detail);
+  constructor(detail: string, options?: ErrorOptions) {
+    super(503, 'Service Unavailable', detail, options);
+  }
+}
+
+/** More writes at once than this instance queues, or than the database's pool could take: try again soon. */
+export class OverloadedError extends DomainError {
+  readonly retryAfterSeconds = 1;
+
+  constructor(detail: string, options?: ErrorOptions) {
+    super(503, 'Overloaded', detail, options);
   }
 }
 

@@ -27,6 +27,9 @@ import type { PrismaStore } from './prisma-tables.js';
 import { type ChangeFeed, PostgresChangeFeed, silentChangeFeed } from './change-feed.js';
 import { sqliteFileGuard } from './sqlite-file-guard.js';
 import { sqliteFilePath } from './sqlite-url.js';
+import { WriteQueue } from './write-queue.js';
+
+const MAX_QUEUED_WRITES = 10_000;
 
 export interface Database {
   readonly config: ConfigReader;
@@ -84,7 +87,9 @@ export async function openDatabase(
       : new PostgresClient({ adapter: new PrismaPg(postgresPool(url), { disposeExternalPool: true }) });
   const assertFileInPlace = provider === 'sqlite' ? sqliteFileGuard(sqliteFilePath(url)) : () => {};
   const store: PrismaStore = client as SqliteClient;
-  const writes: WriteContext = { assertWritable: assertFileInPlace, records, now: () => new Date(now()) };
+  // Far more writes than any burst a flag service sees; each waits in memory, not for a connection.
+  const queue = new WriteQueue(MAX_QUEUED_WRITES);
+  const writes: WriteContext = { assertWritable: assertFileInPlace, records, now: () => new Date(now()), queue };
 
   return {
     migrations,

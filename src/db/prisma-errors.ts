@@ -1,8 +1,10 @@
-import { ConflictError, NotFoundError, ServiceUnavailableError } from '../errors.js';
+import { ConflictError, DomainError, NotFoundError, OverloadedError, ServiceUnavailableError } from '../errors.js';
 
 // Prisma error codes: https://www.prisma.io/docs/orm/reference/error-reference
 const UNIQUE_VIOLATION = 'P2002';
 const RECORD_NOT_FOUND = 'P2025';
+// A transaction did not get a connection from the pool in time: too many at once, not a database outage.
+const TRANSACTION_NOT_STARTED = 'P2028';
 
 function prismaCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -26,11 +28,13 @@ export interface ErrorMessages {
 
 /** Maps a Prisma error to the domain error it means; anything else is a bug and stays a 500. */
 export function translatePrismaError(error: unknown, messages: ErrorMessages = {}): never {
-  if (error instanceof ConflictError || error instanceof NotFoundError || error instanceof ServiceUnavailableError)
-    throw error;
+  if (error instanceof DomainError) throw error;
   const code = prismaCode(error);
   if (code === UNIQUE_VIOLATION && messages.conflict) throw new ConflictError(messages.conflict);
   if (code === RECORD_NOT_FOUND && messages.notFound) throw new NotFoundError(messages.notFound);
-  if (isConnectivityError(error)) throw new ServiceUnavailableError('The database is unavailable; try again shortly');
+  if (code === TRANSACTION_NOT_STARTED)
+    throw new OverloadedError('Too many writes at once for the database; try again shortly', { cause: error });
+  if (isConnectivityError(error))
+    throw new ServiceUnavailableError('The database is unavailable; try again shortly', { cause: error });
   throw error;
 }

@@ -33,6 +33,7 @@ import type {
   SegmentRepository,
 } from './repositories.js';
 import { translatePrismaError } from './prisma-errors.js';
+import type { WriteQueue } from './write-queue.js';
 import type { ApiKeyRow, PrismaStore, TransactionTables } from './prisma-tables.js';
 import {
   toFlag,
@@ -57,13 +58,16 @@ const REVISION_ROW = { where: { id: 1 } };
  */
 function inWriteTransaction<T>(
   store: PrismaStore,
+  queue: WriteQueue,
   work: (tx: TransactionTables, revisionBefore: number) => Promise<T>,
 ): Promise<T> {
-  return store.$transaction(async (tx) => {
-    // An UPDATE that changes nothing still locks the row (and, on SQLite, the database for writing).
-    const { revision } = await tx.configRevision.update({ ...REVISION_ROW, data: { revision: { increment: 0 } } });
-    return work(tx, revision);
-  });
+  return queue.run(() =>
+    store.$transaction(async (tx) => {
+      // An UPDATE that changes nothing still locks the row (and, on SQLite, the database for writing).
+      const { revision } = await tx.configRevision.update({ ...REVISION_ROW, data: { revision: { increment: 0 } } });
+      return work(tx, revision);
+    }),
+  );
 }
 
 /** The revision this write's own changes have brought the database to; it still holds the lock. */
@@ -106,6 +110,7 @@ export interface WriteContext {
   records: AuditRecords;
   /** The service's clock; every timestamp a write stores comes from it. */
   now: () => Date;
+  queue: WriteQueue;
 }
 
 const toApiKey = (row: ApiKeyRow): ApiKey => ({ ...row, scope: row.scope as ApiKeyScope });
@@ -197,7 +202,7 @@ export class PrismaFlagRepository implements FlagRepository {
 
   async create(flag: NewFlag, actor: Actor, check?: FlagWriteCheck): Promise<{ flag: Flag; revisions: RevisionSpan }> {
     this.writes.assertWritable();
-    return inWriteTransaction(this.store, async (tx, revisionBefore) => {
+    return inWriteTransaction(this.store, this.writes.queue, async (tx, revisionBefore) => {
       const at = this.writes.now();
       if (check) check(await committedConfig(tx));
       const created = toFlag(await tx.flag.create({ data: { ...toFlagRow(flag), createdAt: at, updatedAt: at } }));
@@ -220,7 +225,7 @@ export class PrismaFlagRepository implements FlagRepository {
     check?: FlagWriteCheck,
   ): Promise<{ flag: Flag; revisions: RevisionSpan }> {
     this.writes.assertWritable();
-    return inWriteTransaction(this.store, async (tx, revisionBefore) => {
+    return inWriteTransaction(this.store, this.writes.queue, async (tx, revisionBefore) => {
       const at = this.writes.now();
       const before = await existingFlag(tx, name, check);
       const after = toFlag(
@@ -240,7 +245,7 @@ export class PrismaFlagRepository implements FlagRepository {
 
   async delete(name: string, actor: Actor, check?: FlagWriteCheck): Promise<RevisionSpan> {
     this.writes.assertWritable();
-    return inWriteTransaction(this.store, async (tx, revisionBefore) => {
+    return inWriteTransaction(this.store, this.writes.queue, async (tx, revisionBefore) => {
       const at = this.writes.now();
       const before = await existingFlag(tx, name, check);
       await tx.flag.delete({ where: { name } });
@@ -266,7 +271,7 @@ export class PrismaSegmentRepository implements SegmentRepository {
 
   async create(segment: NewSegment, actor: Actor): Promise<Segment> {
     this.writes.assertWritable();
-    return inWriteTransaction(this.store, async (tx) => {
+    return inWriteTransaction(this.store, this.writes.queue, async (tx) => {
       const at = this.writes.now();
       const created = toSegment(
         await tx.segment.create({ data: { ...toSegmentRow(segment), createdAt: at, updatedAt: at } }),
@@ -285,7 +290,7 @@ export class PrismaSegmentRepository implements SegmentRepository {
 
   async update(name: string, changes: SegmentChanges, actor: Actor): Promise<Segment> {
     this.writes.assertWritable();
-    return inWriteTransaction(this.store, async (tx) => {
+    return inWriteTransaction(this.store, this.writes.queue, async (tx) => {
       const at = this.writes.now();
       const before = await tx.segment.findUnique({ where: { name } });
       if (!before) throw new NotFoundError(`Segment "${name}" not found`);
@@ -309,7 +314,7 @@ export class PrismaSegmentRepository implements SegmentRepository {
 
   async delete(name: string, actor: Actor, check: FlagWriteCheck): Promise<void> {
     this.writes.assertWritable();
-    await inWriteTransaction(this.store, async (tx) => {
+    await inWriteTransaction(this.store, this.writes.queue, async (tx) => {
       const at = this.writes.now();
       const before = await tx.segment.findUnique({ where: { name } });
       if (!before) throw new NotFoundError(`Segment "${name}" not found`);
@@ -342,7 +347,7 @@ export class PrismaScheduleRepository implements ScheduleRepository {
 
   async create(change: NewScheduledChange, actor: Actor): Promise<ScheduledChange> {
     this.writes.assertWritable();
-    return inWriteTransaction(this.store, async (tx) => {
+    return inWriteTransaction(this.store, this.writes.queue, async (tx) => {
       const at = this.writes.now();
       if (!(await tx.flag.findUnique({ where: { name: change.flagName } })))
         throw new NotFoundError(`Flag "${change.flagName}" not found`);
@@ -365,7 +370,7 @@ export class PrismaScheduleRepository implements ScheduleRepository {
 
   async cancel(flagName: string, id: string, actor: Actor): Promise<void> {
     this.writes.assertWritable();
-    await inWriteTransaction(this.store, async (tx) => {
+    await inWriteTransaction(this.store, this.writes.queue, async (tx) => {
       const at = this.writes.now();
       const row = await tx.scheduledChange.findUnique({ where: { id } });
       if (!row || row.flagName !== flagName) throw new NotFoundError(`Flag "${flagName}" has no schedule "${id}"`);
@@ -387,7 +392,7 @@ export class PrismaScheduleRepository implements ScheduleRepository {
 
   async apply(id: string, actor: Actor): Promise<Flag | undefined> {
     this.writes.assertWritable();
-    return inWriteTransaction(this.store, async (tx) => {
+    return inWriteTransaction(this.store, this.writes.queue, async (tx) => {
       const at = this.writes.now();
       // The claim: only one instance's update finds the row still pending.
       const claimed = await tx.scheduledChange.updateMany({
@@ -432,7 +437,7 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
 
   async create(key: NewApiKey, actor: Actor): Promise<ApiKey> {
     this.writes.assertWritable();
-    return inWriteTransaction(this.store, async (tx) => {
+    return inWriteTransaction(this.store, this.writes.queue, async (tx) => {
       const at = this.writes.now();
       const created = toApiKey(await tx.apiKey.create({ data: { ...key, createdAt: at } }));
       await recordAudit(tx.auditEntry, at, {
@@ -451,7 +456,7 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
     this.writes.assertWritable();
     // The transaction takes the revision row first (inWriteTransaction), so concurrent revocations,
     // on any instance, run one after the other and each check sees the ones before it.
-    return inWriteTransaction(this.store, async (tx) => {
+    return inWriteTransaction(this.store, this.writes.queue, async (tx) => {
       const at = this.writes.now();
       const before = await tx.apiKey.findUnique({ where: { id } });
       if (!before || before.revokedAt) throw new NotFoundError(`No active API key with id "${id}"`);

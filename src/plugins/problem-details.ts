@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { DomainError, ValidationError } from '../errors.js';
+import { DomainError, OverloadedError, ValidationError } from '../errors.js';
 import type { Problem } from '../schemas/problem.js';
 import type { ResponseHeaderSetter } from './response-headers.js';
 
@@ -68,6 +68,7 @@ export function registerProblemDetails(app: FastifyInstance): void {
       if (error.status >= 500) request.log.warn({ err: error }, error.message);
       // RFC 9110: a 401 says how to authenticate.
       if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="feature-flags"');
+      if (error instanceof OverloadedError) reply.header('retry-after', String(error.retryAfterSeconds));
       return sendProblem(request, reply, {
         type: typeOf(error.title),
         title: error.title,
