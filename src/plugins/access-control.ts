@@ -136,32 +136,34 @@ export async function registerAccessControl(
         () => done(uncounted(reply)),
       );
     };
+    /** Sets the caller on the request, or returns why the key is refused (401, 403). */
+    const signIn = (request: FastifyRequest, secret: string | undefined): Error | undefined => {
+      try {
+        request.principal = authService.authenticate(secret, required, request.ip);
+        return undefined;
+      } catch (error) {
+        return error as Error;
+      }
+    };
     const guard: onRequestHookHandler = (request, reply, done) => {
       const secret = credentialOf(request);
       // A key verified before (and anyone, while the service is open) skips the failed-attempt budget:
       // the evaluation path pays nothing for it.
       if (failedAuthLimit === undefined || authService.recognizes(secret)) {
-        try {
-          request.principal = authService.authenticate(secret, required, request.ip);
-        } catch (error) {
-          return done(error as Error);
-        }
-        return authenticated(request, reply, done);
+        const refused = signIn(request, secret);
+        return refused ? done(refused) : authenticated(request, reply, done);
       }
       void (async () => {
         // Over the budget: refused before the key is even looked at, so guessing learns nothing more.
         const standing = await failedAuthLimit(request, { increment: false });
         if (!standing.isAllowed && standing.isExceeded) return done(refuseGuessing(reply, standing));
-        try {
-          request.principal = authService.authenticate(secret, required, request.ip);
-        } catch (error) {
-          if (error instanceof UnauthorizedError) {
-            const counted = await failedAuthLimit(request);
-            if (!counted.isAllowed && counted.isExceeded) return done(refuseGuessing(reply, counted));
-          }
-          return done(error as Error);
+        const refused = signIn(request, secret);
+        if (!refused) return authenticated(request, reply, done);
+        if (refused instanceof UnauthorizedError) {
+          const counted = await failedAuthLimit(request);
+          if (!counted.isAllowed && counted.isExceeded) return done(refuseGuessing(reply, counted));
         }
-        authenticated(request, reply, done);
+        done(refused);
         // Only the counting can fail here: Redis, with RATE_LIMIT_ON_REDIS_FAILURE=closed.
       })().catch(() => done(uncounted(reply)));
     };
