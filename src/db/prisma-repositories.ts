@@ -65,14 +65,14 @@ function inWriteTransaction<T>(
     store.$transaction(async (tx) => {
       // An UPDATE that changes nothing still locks the row (and, on SQLite, the database for writing).
       const { revision } = await tx.configRevision.update({ ...REVISION_ROW, data: { revision: { increment: 0 } } });
-      return work(tx, revision);
+      return work(tx, Number(revision));
     }),
   );
 }
 
 /** The revision this write's own changes have brought the database to; it still holds the lock. */
 async function revisionsOf(tx: TransactionTables, before: number): Promise<RevisionSpan> {
-  return { before, after: (await tx.configRevision.findUnique(REVISION_ROW))!.revision };
+  return { before, after: Number((await tx.configRevision.findUnique(REVISION_ROW))!.revision) };
 }
 
 async function committedConfig(tx: TransactionTables): Promise<CommittedConfig> {
@@ -120,7 +120,7 @@ export class PrismaConfigReader implements ConfigReader {
 
   async revision(): Promise<number> {
     const row = await this.store.configRevision.findUnique(REVISION_ROW).catch((e) => translatePrismaError(e));
-    return row?.revision ?? 0;
+    return Number(row?.revision ?? 0);
   }
 
   async loadAll(): Promise<ConfigAtRevision> {
@@ -148,7 +148,7 @@ export class PrismaConfigReader implements ConfigReader {
     // Nothing after it: current (a poll and a notice can both ask), or the database went back (restored).
     if (log.length === 0) return (await this.revision()) === revision ? unchangedSince(revision) : undefined;
     // Each revision logs one row, so an unbroken run from the next revision on names every change since.
-    if (log.some((change, i) => change.revision !== revision + 1 + i)) return undefined;
+    if (log.some((change, i) => Number(change.revision) !== revision + 1 + i)) return undefined;
     const keysIn = (table: string) => [
       ...new Set(log.filter((change) => change.tableName === table).map((change) => change.key)),
     ];
@@ -175,7 +175,7 @@ export class PrismaConfigReader implements ConfigReader {
       ),
     ]).catch((e) => translatePrismaError(e));
     return {
-      revision: log[log.length - 1].revision,
+      revision: Number(log[log.length - 1].revision),
       flags: changedRows(flagNames, flags.map(toFlag), (flag) => flag.name),
       apiKeys: changedRows(keyIds, keys.map(toApiKey), (key) => key.id),
       segments: changedRows(segmentNames, segments.map(toSegment), (segment) => segment.name),
@@ -494,7 +494,7 @@ export class PrismaAuditLog implements AuditLog {
       })
       .catch((e) => translatePrismaError(e));
     return rows.map((row) => ({
-      id: row.id,
+      id: Number(row.id),
       at: row.at,
       actor: { keyId: row.actorKeyId, name: row.actorName },
       action: row.action,

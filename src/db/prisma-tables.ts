@@ -102,8 +102,9 @@ export interface ApiKeyTable {
   update(args: { where: { id: string }; data: { revokedAt: Date } }): Promise<ApiKeyRow>;
 }
 
+/** 64-bit ids and revisions arrive as bigint; the repositories hand numbers on (exact below 2^53). */
 export interface AuditRow {
-  id: number;
+  id: bigint;
   at: Date;
   actorKeyId: string | null;
   actorName: string;
@@ -124,13 +125,13 @@ export interface AuditTable {
 }
 
 export interface RevisionTable {
-  findUnique(args: { where: { id: number } }): Promise<{ revision: number } | null>;
-  update(args: { where: { id: number }; data: { revision: { increment: number } } }): Promise<{ revision: number }>;
+  findUnique(args: { where: { id: number } }): Promise<{ revision: bigint } | null>;
+  update(args: { where: { id: number }; data: { revision: { increment: number } } }): Promise<{ revision: bigint }>;
 }
 
 /** A row of config_changes: the revision at which a row of table_name with this key changed. */
 export interface ConfigChangeRow {
-  revision: number;
+  revision: bigint;
   tableName: string;
   key: string;
 }

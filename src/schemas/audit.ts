@@ -11,8 +11,8 @@ const queryNumber = () =>
     })
     .int();
 
-// Audit ids are 32-bit integers in both databases; a larger cursor can only be made up.
-const MAX_CURSOR = 2_147_483_647;
+// Audit ids are 64-bit in both databases; the API hands them out as JSON numbers, exact up to 2^53 − 1.
+const MAX_CURSOR = Number.MAX_SAFE_INTEGER;
 
 const pageQuery = {
   limit: queryNumber().min(1).max(200).default(50).describe('Entries per page, 1–200'),

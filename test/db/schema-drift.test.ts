@@ -21,7 +21,7 @@ const SQL_TYPES: Record<DatabaseProvider, Record<string, string>> = {
     Boolean: 'BOOLEAN',
     DateTime: 'DATETIME',
     Float: 'REAL',
-    BigInt: 'BIGINT',
+    BigInt: 'INTEGER',
     Json: 'JSONB',
   },
   postgresql: {
