@@ -246,7 +246,8 @@ describe.skipIf(!postgresAdminUrl)('two instances and a scheduled change', () =>
     // B hears of the new flag and its schedule through LISTEN/NOTIFY, which this clock does not drive.
     const revision = async (app: FastifyInstance) =>
       Number(/^feature_flags_snapshot_revision (\d+)$/m.exec((await app.inject('/metrics')).body)?.[1]);
-    const [{ revision: written }] = await query(database, 'SELECT revision FROM config_revision');
+    // pg returns a BIGINT as a string.
+    const written = Number((await query(database, 'SELECT revision FROM config_revision'))[0].revision);
     expect(
       (
         await waitFor(
