@@ -38,9 +38,10 @@ export default tseslint.config(
     ['src/core/**'],
     [
       {
-        regex: '^(?!\\./|semver$|re2js$)',
+        regex: '^(?!\\./|semver$|re2js$|@stdlib/stats-base-dists-)',
         message:
-          'src/core is pure: it imports only itself (and semver, re2js), never I/O, db, schemas, services or routes.',
+          'src/core is pure: it imports only itself (and semver, re2js, @stdlib distributions), never I/O, db, ' +
+          'schemas, services or routes.',
       },
     ],
   ),
