@@ -2,12 +2,8 @@ import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-// Platforms often set a variable to "" to mean "not set".
 const optionalSecret = (min: number) =>
-  z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z.string().min(min, `must be at least ${min} characters; generate one with: openssl rand -base64 32`).optional(),
-  );
+  z.string().min(min, `must be at least ${min} characters; generate one with: openssl rand -base64 32`).optional();
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8000),
@@ -45,13 +41,10 @@ const envSchema = z.object({
   // What requests get while Redis cannot count them: served unlimited (open) or refused with 503 (closed).
   RATE_LIMIT_ON_REDIS_FAILURE: z.enum(['open', 'closed']).default('open'),
   // Rate-limit counters shared by every instance; without it each instance counts on its own.
-  REDIS_URL: z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z
-      .string()
-      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-      .optional(),
-  ),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
   // When set, GET /metrics requires "Authorization: Bearer <METRICS_TOKEN>".
   METRICS_TOKEN: optionalSecret(16),
   // Time to receive a whole request (guards against slow clients); 0 turns it off.
@@ -98,7 +91,9 @@ export class ConfigError extends Error {}
 
 /** Reads and validates the environment once, at start; a bad value stops the process with a clear message. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  // Platforms often set a variable to "" to mean "not set"; read as a number it would be 0, which
+  // means "any port" for PORT and "no limit" for a rate limit.
+  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);

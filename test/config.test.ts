@@ -11,4 +11,13 @@ describe('configuration from the environment', () => {
     // Empty means unset, as platforms write it.
     expect(loadConfig({ ADMIN_API_KEY: '' }).adminApiKey).toBeUndefined();
   });
+
+  it('reads a variable set to "" as unset, never as 0 (any port, no rate limit)', () => {
+    const empty = loadConfig({ PORT: '', RATE_LIMIT_WRITES: '', RATE_LIMIT_EVALUATIONS: '', REDIS_URL: '' });
+    const unset = loadConfig({});
+    expect(empty.port).toBe(8000);
+    expect(empty.rateLimits).toEqual(unset.rateLimits);
+    expect(empty.rateLimits.writes).toBe(300);
+    expect(empty.redisUrl).toBeUndefined();
+  });
 });
