@@ -20,6 +20,8 @@ import { fixedResponseHeaders, registerResponseHeaders, responseHeaderSetter } f
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
 import { evaluationRoutes } from './routes/evaluation.js';
+import { eventRoutes } from './routes/events.js';
+import { experimentRoutes } from './routes/experiments.js';
 import { flagRoutes } from './routes/flags.js';
 import { healthRoutes } from './routes/health.js';
 import { ofrepRoutes } from './routes/ofrep.js';
@@ -34,6 +36,9 @@ import { type Clock, systemClock } from './services/clock.js';
 import { ConfigSync } from './services/config-sync.js';
 import { EvaluationCounter } from './services/evaluation-counter.js';
 import { EvaluationService } from './services/evaluation-service.js';
+import { EventService } from './services/event-service.js';
+import { ExperimentService } from './services/experiment-service.js';
+import { ExposureBuffer } from './services/exposure-buffer.js';
 import { FlagService } from './services/flag-service.js';
 import { ConfigSnapshot } from './services/config-snapshot.js';
 import { HealthService, type RateLimitState } from './services/health-service.js';
@@ -139,14 +144,21 @@ export async function buildApp(
           ? 'redis'
           : 'redis-unreachable';
   const scheduleService = new ScheduleService(database.schedules, snapshot, app.log, clock);
+  const exposures = new ExposureBuffer(database.experimentData, clock, app.log);
+  const eventService = new EventService(database.experimentData, snapshot, clock, config.eventRetentionDays, app.log);
   app.addHook('onClose', async () => {
     await scheduleService.stop();
+    eventService.stop();
+    // Exposures evaluated up to the end are written before the database closes.
+    await exposures.stop();
     await sync.stop();
     await database.close();
     redis?.disconnect();
   });
   await sync.start();
   scheduleService.start(config.snapshotPollMs);
+  exposures.start();
+  eventService.start();
   for (const name of database.migrations.applied) app.log.info({ migration: name }, 'applied migration');
   for (const name of database.migrations.modifiedAfterApply) {
     app.log.warn(
@@ -179,10 +191,16 @@ export async function buildApp(
   await registerAccessControl(app, authService, { ...config.rateLimits, redis });
 
   await app.register(flagRoutes, { flagService: new FlagService(database.flags, snapshot) });
-  await app.register(evaluationRoutes, { evaluationService: new EvaluationService(snapshot, evaluationCounter) });
+  await app.register(evaluationRoutes, {
+    evaluationService: new EvaluationService(snapshot, evaluationCounter, exposures),
+  });
   await app.register(scheduleRoutes, { scheduleService });
   await app.register(segmentRoutes, { segmentService: new SegmentService(database.segments, snapshot) });
-  await app.register(ofrepRoutes, { ofrepService: new OfrepService(snapshot, evaluationCounter) });
+  await app.register(ofrepRoutes, { ofrepService: new OfrepService(snapshot, evaluationCounter, exposures) });
+  await app.register(experimentRoutes, {
+    experimentService: new ExperimentService(database.experiments, database.experimentData, snapshot, clock),
+  });
+  await app.register(eventRoutes, { eventService });
   await app.register(apiKeyRoutes, {
     apiKeyService: new ApiKeyService(database.apiKeys, keyRing, authService.hasAdminEnvKey),
   });

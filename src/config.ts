@@ -45,6 +45,8 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  // Tracked events (POST /events) older than this are deleted in the background, every hour.
+  EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   // When set, GET /metrics requires "Authorization: Bearer <METRICS_TOKEN>".
   METRICS_TOKEN: optionalSecret(16),
   // Time to receive a whole request (guards against slow clients); 0 turns it off.
@@ -81,6 +83,7 @@ export interface Config {
   requestTimeoutMs: number;
   connectionTimeoutMs: number;
   keepAliveTimeoutMs: number;
+  eventRetentionDays: number;
 }
 
 function databaseProviderOf(url: string): DatabaseProvider {
@@ -126,5 +129,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     connectionTimeoutMs: e.CONNECTION_TIMEOUT_MS,
     keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+    eventRetentionDays: e.EVENT_RETENTION_DAYS,
   };
 }

@@ -3,6 +3,7 @@
  * entries, as the services and the evaluation core see them. Pure types: db/ maps rows to and from
  * them, schemas/ maps them to and from HTTP.
  */
+import type { Comparison } from './statistics.js';
 import type { Condition } from './targeting.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -113,7 +114,43 @@ export interface Actor {
   name: string;
 }
 
-export type AuditTargetType = 'flag' | 'api_key' | 'segment';
+export type AuditTargetType = 'flag' | 'api_key' | 'segment' | 'experiment';
+
+export type MetricType = 'binomial' | 'mean';
+
+/** What an experiment measures after a user's first exposure. */
+export interface Metric {
+  key: string;
+  /** The tracked event's name. */
+  event: string;
+  /** binomial: did the event at least once; mean: the sum of its values per user (0 without any). */
+  type: MetricType;
+  /** Only events within this many hours of the exposure count; null for any time until the experiment stops. */
+  windowHours: number | null;
+  /** Lower is better. */
+  inverse: boolean;
+}
+
+export type ExperimentStatus = 'draft' | 'running' | 'stopped';
+
+export interface Experiment {
+  id: number;
+  key: string;
+  flagName: string;
+  control: string;
+  metrics: Metric[];
+  hypothesis: string | null;
+  sequential: boolean;
+  status: ExperimentStatus;
+  /** The flag's variant weights when the experiment started; empty before. */
+  startWeights: VariantSplit[];
+  startedAt: Date | null;
+  stoppedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type NewExperiment = Pick<Experiment, 'key' | 'flagName' | 'control' | 'metrics' | 'hypothesis' | 'sequential'>;
 
 export interface AuditEntry {
   id: number;
@@ -124,4 +161,47 @@ export interface AuditEntry {
   target: string;
   before: unknown;
   after: unknown;
+}
+
+export interface VariantResult {
+  key: string;
+  /** Percent of the flag's users, as the flag's weights say now. */
+  weight: number;
+  users: number;
+}
+
+export interface MetricVariantResult {
+  key: string;
+  users: number;
+  conversions: number;
+  rate: number;
+  sum: number;
+  mean: number;
+  stddev: number;
+  /** The comparison with the control; absent for the control, null when it cannot be made yet. */
+  relative?: Comparison | null;
+}
+
+export interface DailyPoint {
+  date: string;
+  users: number;
+  conversions: number;
+  sum: number;
+}
+
+export interface MetricResult {
+  metric: Metric;
+  variants: MetricVariantResult[];
+  /** Cumulative daily points per variant, when asked for. */
+  series?: { key: string; points: DailyPoint[] }[];
+}
+
+export interface ExperimentResults {
+  experiment: Experiment;
+  computedAt: Date;
+  srm: { pValue: number | null; healthy: boolean | null };
+  multipleExposures: number;
+  warnings: string[];
+  variants: VariantResult[];
+  metrics: MetricResult[];
 }

@@ -7,6 +7,8 @@ import type {
   AuditLog,
   AuditRecords,
   ConfigReader,
+  ExperimentData,
+  ExperimentRepository,
   FlagRepository,
   ScheduleRepository,
   SegmentRepository,
@@ -18,6 +20,7 @@ import {
   PrismaApiKeyRepository,
   PrismaAuditLog,
   PrismaConfigReader,
+  PrismaExperimentRepository,
   PrismaFlagRepository,
   PrismaScheduleRepository,
   PrismaSegmentRepository,
@@ -28,6 +31,7 @@ import { type ChangeFeed, PostgresChangeFeed, silentChangeFeed } from './change-
 import { sqliteFileGuard } from './sqlite-file-guard.js';
 import { sqliteFilePath } from './sqlite-url.js';
 import { WriteQueue } from './write-queue.js';
+import { SqlExperimentData } from './experiment-data.js';
 
 const MAX_QUEUED_WRITES = 10_000;
 
@@ -38,6 +42,8 @@ export interface Database {
   readonly schedules: ScheduleRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly audit: AuditLog;
+  readonly experiments: ExperimentRepository;
+  readonly experimentData: ExperimentData;
   readonly migrations: MigrationReport;
   /** Tells when another process changed flags or keys; PostgreSQL only (LISTEN/NOTIFY). */
   readonly changes: ChangeFeed;
@@ -100,6 +106,8 @@ export async function openDatabase(
     schedules: new PrismaScheduleRepository(store, writes),
     apiKeys: new PrismaApiKeyRepository(store, writes),
     audit: new PrismaAuditLog(store),
+    experiments: new PrismaExperimentRepository(store, writes),
+    experimentData: new SqlExperimentData(store, provider),
     async ping() {
       assertFileInPlace();
       await (client as SqliteClient).$queryRaw`SELECT 1`;

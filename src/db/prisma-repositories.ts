@@ -6,9 +6,11 @@ import type {
   ApiKeyScope,
   AuditEntry,
   AuditTargetType,
+  Experiment,
   Flag,
   FlagChanges,
   NewApiKey,
+  NewExperiment,
   NewFlag,
   NewScheduledChange,
   NewSegment,
@@ -26,6 +28,7 @@ import type {
   ConfigAtRevision,
   ConfigChanges,
   ConfigReader,
+  ExperimentRepository,
   FlagRepository,
   FlagWriteCheck,
   RevisionSpan,
@@ -36,6 +39,9 @@ import { translatePrismaError } from './prisma-errors.js';
 import type { WriteQueue } from './write-queue.js';
 import type { ApiKeyRow, PrismaStore, TransactionTables } from './prisma-tables.js';
 import {
+  encodeWeights,
+  toExperiment,
+  toExperimentRow,
   toFlag,
   toFlagRow,
   toFlagRowChanges,
@@ -126,11 +132,12 @@ export class PrismaConfigReader implements ConfigReader {
   async loadAll(): Promise<ConfigAtRevision> {
     // Revision first: a change landing between the reads makes the data newer, never older.
     const revision = await this.revision();
-    const [flags, keys, segments, schedules] = await Promise.all([
+    const [flags, keys, segments, schedules, experiments] = await Promise.all([
       this.store.flag.findMany(),
       this.store.apiKey.findMany({ orderBy: { createdAt: 'asc' } }),
       this.store.segment.findMany(),
       this.store.scheduledChange.findMany({ where: { appliedAt: null }, orderBy: { at: 'asc' } }),
+      this.store.experiment.findMany(),
     ]).catch((e) => translatePrismaError(e));
     return {
       revision,
@@ -138,6 +145,7 @@ export class PrismaConfigReader implements ConfigReader {
       apiKeys: keys.map(toApiKey),
       segments: segments.map(toSegment),
       schedules: schedules.map(toScheduledChange),
+      experiments: experiments.map(toExperiment),
     };
   }
 
@@ -152,16 +160,17 @@ export class PrismaConfigReader implements ConfigReader {
     const keysIn = (table: string) => [
       ...new Set(log.filter((change) => change.tableName === table).map((change) => change.key)),
     ];
-    const [flagNames, keyIds, segmentNames, scheduleIds] = [
+    const [flagNames, keyIds, segmentNames, scheduleIds, experimentKeys] = [
       keysIn('flags'),
       keysIn('api_keys'),
       keysIn('segments'),
       keysIn('scheduled_changes'),
+      keysIn('experiments'),
     ];
     const rowsWith = <Row>(keys: string[], read: () => Promise<Row[]>) =>
       keys.length === 0 ? Promise.resolve([]) : read();
     // Read after the log: a change landing in between makes the rows newer, never older.
-    const [flags, keys, segments, schedules] = await Promise.all([
+    const [flags, keys, segments, schedules, experiments] = await Promise.all([
       rowsWith(flagNames, () => this.store.flag.findMany({ where: { name: { in: flagNames } } })),
       rowsWith(keyIds, () =>
         this.store.apiKey.findMany({ where: { id: { in: keyIds } }, orderBy: { createdAt: 'asc' } }),
@@ -173,6 +182,7 @@ export class PrismaConfigReader implements ConfigReader {
           orderBy: { at: 'asc' },
         }),
       ),
+      rowsWith(experimentKeys, () => this.store.experiment.findMany({ where: { key: { in: experimentKeys } } })),
     ]).catch((e) => translatePrismaError(e));
     return {
       revision: Number(log[log.length - 1].revision),
@@ -180,13 +190,14 @@ export class PrismaConfigReader implements ConfigReader {
       apiKeys: changedRows(keyIds, keys.map(toApiKey), (key) => key.id),
       segments: changedRows(segmentNames, segments.map(toSegment), (segment) => segment.name),
       schedules: changedRows(scheduleIds, schedules.map(toScheduledChange), (change) => change.id),
+      experiments: changedRows(experimentKeys, experiments.map(toExperiment), (experiment) => experiment.key),
     };
   }
 }
 
 const unchangedSince = (revision: number): ConfigChanges => {
   const none = { present: [], gone: [] };
-  return { revision, flags: none, apiKeys: none, segments: none, schedules: none };
+  return { revision, flags: none, apiKeys: none, segments: none, schedules: none, experiments: none };
 };
 
 function changedRows<T>(keys: string[], present: T[], keyOf: (row: T) => string): ChangedRows<T> {
@@ -503,5 +514,106 @@ export class PrismaAuditLog implements AuditLog {
       before: row.before === null ? null : JSON.parse(row.before),
       after: row.after === null ? null : JSON.parse(row.after),
     }));
+  }
+}
+
+export class PrismaExperimentRepository implements ExperimentRepository {
+  constructor(
+    private readonly store: PrismaStore,
+    private readonly writes: WriteContext,
+  ) {}
+
+  async list(): Promise<Experiment[]> {
+    const rows = await this.store.experiment.findMany().catch((e) => translatePrismaError(e));
+    return rows.map(toExperiment);
+  }
+
+  async create(experiment: NewExperiment, actor: Actor): Promise<{ experiment: Experiment; revisions: RevisionSpan }> {
+    this.writes.assertWritable();
+    return inWriteTransaction(this.store, this.writes.queue, async (tx, revisionBefore) => {
+      const at = this.writes.now();
+      const created = toExperiment(
+        await tx.experiment.create({
+          data: { ...toExperimentRow(experiment), status: 'draft', createdAt: at, updatedAt: at },
+        }),
+      );
+      await this.audit(tx, at, actor, 'experiment.created', null, created);
+      return { experiment: created, revisions: await revisionsOf(tx, revisionBefore) };
+    }).catch((e) =>
+      translatePrismaError(e, { conflict: `An experiment with the key "${experiment.key}" already exists` }),
+    );
+  }
+
+  async start(
+    key: string,
+    actor: Actor,
+    check: (experiment: Experiment, flag: Flag | undefined, others: Experiment[]) => void,
+  ): Promise<{ experiment: Experiment; revisions: RevisionSpan }> {
+    this.writes.assertWritable();
+    return inWriteTransaction(this.store, this.writes.queue, async (tx, revisionBefore) => {
+      const at = this.writes.now();
+      const before = await this.existing(tx, key);
+      const flagRow = await tx.flag.findUnique({ where: { name: before.flagName } });
+      const flag = flagRow ? toFlag(flagRow) : undefined;
+      const others = (await tx.experiment.findMany({ where: { flagName: before.flagName } }))
+        .map(toExperiment)
+        .filter((other) => other.key !== key);
+      check(before, flag, others);
+      const started = toExperiment(
+        await tx.experiment.update({
+          where: { key },
+          data: {
+            status: 'running',
+            startWeights: encodeWeights(flag?.variants ?? []),
+            startedAt: at,
+            updatedAt: at,
+          },
+        }),
+      );
+      await this.audit(tx, at, actor, 'experiment.started', before, started);
+      return { experiment: started, revisions: await revisionsOf(tx, revisionBefore) };
+    }).catch((e) => translatePrismaError(e));
+  }
+
+  async stop(
+    key: string,
+    actor: Actor,
+    check: (experiment: Experiment) => void,
+  ): Promise<{ experiment: Experiment; revisions: RevisionSpan }> {
+    this.writes.assertWritable();
+    return inWriteTransaction(this.store, this.writes.queue, async (tx, revisionBefore) => {
+      const at = this.writes.now();
+      const before = await this.existing(tx, key);
+      check(before);
+      const stopped = toExperiment(
+        await tx.experiment.update({ where: { key }, data: { status: 'stopped', stoppedAt: at, updatedAt: at } }),
+      );
+      await this.audit(tx, at, actor, 'experiment.stopped', before, stopped);
+      return { experiment: stopped, revisions: await revisionsOf(tx, revisionBefore) };
+    }).catch((e) => translatePrismaError(e));
+  }
+
+  private async existing(tx: TransactionTables, key: string): Promise<Experiment> {
+    const row = await tx.experiment.findUnique({ where: { key } });
+    if (!row) throw new NotFoundError(`Experiment "${key}" not found`);
+    return toExperiment(row);
+  }
+
+  private audit(
+    tx: TransactionTables,
+    at: Date,
+    actor: Actor,
+    action: string,
+    before: Experiment | null,
+    after: Experiment,
+  ) {
+    return recordAudit(tx.auditEntry, at, {
+      actor,
+      action,
+      targetType: 'experiment',
+      target: after.key,
+      before: before && this.writes.records.experiment(before),
+      after: this.writes.records.experiment(after),
+    });
   }
 }

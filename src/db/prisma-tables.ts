@@ -140,12 +140,43 @@ export interface ConfigChangeTable {
   findMany(args: { where: { revision: { gt: number } }; orderBy: { revision: 'asc' } }): Promise<ConfigChangeRow[]>;
 }
 
+/** A row of experiments; metrics and start weights are JSON text, status a plain string. */
+export interface ExperimentRow {
+  id: number;
+  key: string;
+  flagName: string;
+  control: string;
+  metrics: string;
+  hypothesis: string | null;
+  sequential: boolean;
+  status: string;
+  startWeights: string | null;
+  startedAt: Date | null;
+  stoppedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ExperimentTable {
+  findMany(args?: { where: AnyOf<'key'> | { flagName: string } }): Promise<ExperimentRow[]>;
+  findUnique(args: { where: { key: string } }): Promise<ExperimentRow | null>;
+  create(args: {
+    data: Omit<ExperimentRow, 'id' | 'startedAt' | 'stoppedAt' | 'startWeights'>;
+  }): Promise<ExperimentRow>;
+  update(args: {
+    where: { key: string };
+    data: Partial<Pick<ExperimentRow, 'status' | 'startWeights' | 'startedAt' | 'stoppedAt'>> &
+      Pick<ExperimentRow, 'updatedAt'>;
+  }): Promise<ExperimentRow>;
+}
+
 /** What one transaction may touch. */
 export interface TransactionTables {
   flag: FlagTable;
   segment: SegmentTable;
   scheduledChange: ScheduledChangeTable;
   apiKey: ApiKeyTable;
+  experiment: ExperimentTable;
   auditEntry: AuditTable;
   configRevision: RevisionTable;
 }
@@ -153,4 +184,7 @@ export interface TransactionTables {
 export interface PrismaStore extends TransactionTables {
   configChange: ConfigChangeTable;
   $transaction<T>(work: (tx: TransactionTables) => Promise<T>): Promise<T>;
+  /** SQL with the provider's placeholders ($1… on PostgreSQL, ? on SQLite): see raw-sql.ts. */
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
 }

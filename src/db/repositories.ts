@@ -4,9 +4,11 @@ import type {
   ApiKey,
   AuditEntry,
   AuditTargetType,
+  Experiment,
   Flag,
   FlagChanges,
   NewApiKey,
+  NewExperiment,
   NewFlag,
   NewScheduledChange,
   NewSegment,
@@ -31,6 +33,7 @@ export interface ConfigAtRevision {
   segments: Segment[];
   /** Pending ones only. */
   schedules: ScheduledChange[];
+  experiments: Experiment[];
 }
 
 /** Rows of one kind that changed: those that exist now, and the keys of those that no longer do. */
@@ -48,6 +51,7 @@ export interface ConfigChanges {
   segments: ChangedRows<Segment>;
   /** Pending ones only are present. */
   schedules: ChangedRows<ScheduledChange>;
+  experiments: ChangedRows<Experiment>;
 }
 
 export interface ConfigReader {
@@ -91,6 +95,7 @@ export interface AuditRecords {
   segment(segment: Segment): object;
   schedule(change: ScheduledChange): object;
   apiKey(key: ApiKey): object;
+  experiment(experiment: Experiment): object;
 }
 
 /**
@@ -146,4 +151,111 @@ export interface ApiKeyRepository {
 export interface AuditLog {
   /** Newest first. */
   list(query: AuditQuery): Promise<AuditEntry[]>;
+}
+
+export interface ExperimentRepository {
+  list(): Promise<Experiment[]>;
+  /** Throws ConflictError when the key is taken. */
+  create(experiment: NewExperiment, actor: Actor): Promise<{ experiment: Experiment; revisions: RevisionSpan }>;
+  /**
+   * Starts a draft, recording the flag's variant weights; `check` runs inside the write and throws to
+   * refuse. Throws NotFoundError for an unknown key.
+   */
+  start(
+    key: string,
+    actor: Actor,
+    check: (experiment: Experiment, flag: Flag | undefined, others: Experiment[]) => void,
+  ): Promise<{ experiment: Experiment; revisions: RevisionSpan }>;
+  /** Stops a running experiment; `check` sees it as committed and throws to refuse. */
+  stop(
+    key: string,
+    actor: Actor,
+    check: (experiment: Experiment) => void,
+  ): Promise<{ experiment: Experiment; revisions: RevisionSpan }>;
+}
+
+/** A user's exposure to an experiment, as the evaluation buffer collected it. */
+export interface ExposureRecord {
+  experimentId: number;
+  userId: string;
+  variant: string;
+  atMs: number;
+  /** Seen in more than one variant while buffered. */
+  multiple: boolean;
+}
+
+export interface TrackedEvent {
+  /** The client's id, so a retried batch is stored once; null when it sent none. */
+  eventId: string | null;
+  event: string;
+  userId: string;
+  value: number | null;
+  atMs: number;
+}
+
+export interface VariantExposures {
+  variant: string;
+  users: number;
+  /** Of those, seen in another variant too. */
+  multiple: number;
+}
+
+export interface MetricQuery {
+  experimentId: number;
+  event: string;
+  /** Events count this long after the exposure; null for no limit. */
+  windowMs: number | null;
+  /** Events after this time do not count (the experiment stopped); null while it runs. */
+  untilMs: number | null;
+}
+
+/** One variant's users and their metric, aggregated per user first (a user's events summed). */
+export interface MetricTotals {
+  variant: string;
+  users: number;
+  /** Users with at least one event. */
+  conversions: number;
+  /** Sum over users of their summed values, and of those sums squared. */
+  sum: number;
+  sumSquares: number;
+}
+
+/** What happened on one day (days since the epoch, UTC) in one variant. */
+export interface DailyMetricTotals {
+  variant: string;
+  day: number;
+  exposed: number;
+  /** Users whose first event fell on that day. */
+  converted: number;
+  /** Values of the events on that day. */
+  sum: number;
+}
+
+export interface ExportedExposure {
+  userId: string;
+  variant: string;
+  atMs: number;
+  multiple: boolean;
+}
+
+export interface ExportedEvent extends TrackedEvent {
+  id: number;
+}
+
+/** Exposures and events: written in batches outside the configuration's write lock, read as aggregates. */
+export interface ExperimentData {
+  recordExposures(exposures: readonly ExposureRecord[]): Promise<void>;
+  /** Returns how many were stored; the others repeated a stored event_id. */
+  storeEvents(events: readonly TrackedEvent[]): Promise<number>;
+  deleteEventsBefore(atMs: number): Promise<number>;
+  exposures(experimentId: number): Promise<VariantExposures[]>;
+  metricTotals(query: MetricQuery): Promise<MetricTotals[]>;
+  dailyTotals(query: MetricQuery): Promise<DailyMetricTotals[]>;
+  /** Keyset pages, for exports in constant memory. */
+  exposurePage(experimentId: number, afterUserId: string | null, limit: number): Promise<ExportedExposure[]>;
+  eventPage(
+    filter: { fromMs: number | null; toMs: number | null; event: string | null },
+    afterId: number | null,
+    limit: number,
+  ): Promise<ExportedEvent[]>;
 }

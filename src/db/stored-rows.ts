@@ -1,6 +1,18 @@
 import type { Condition } from '../core/targeting.js';
-import type { FlagRow, FlagRowData, ScheduledChangeRow, SegmentRow, SegmentRowData } from './prisma-tables.js';
 import type {
+  ExperimentRow,
+  FlagRow,
+  FlagRowData,
+  ScheduledChangeRow,
+  SegmentRow,
+  SegmentRowData,
+} from './prisma-tables.js';
+import type {
+  Experiment,
+  ExperimentStatus,
+  Metric,
+  MetricType,
+  NewExperiment,
   Flag,
   FlagChanges,
   JsonValue,
@@ -15,6 +27,7 @@ import type {
   Segment,
   SegmentChanges,
   Variant,
+  VariantSplit,
 } from '../core/model.js';
 
 // The JSON columns' stored shapes: snake_case like the columns, basis points like rollout_bp.
@@ -153,3 +166,46 @@ export const toScheduledChangeRow = ({
   ...change,
   changes: JSON.stringify({ status: changes.status, rollout_bp: changes.rolloutBasisPoints } satisfies StoredSettings),
 });
+
+interface StoredMetric {
+  key: string;
+  event: string;
+  type: MetricType;
+  window_hours: number | null;
+  inverse: boolean;
+}
+
+const encodeMetric = (m: Metric): StoredMetric => ({
+  key: m.key,
+  event: m.event,
+  type: m.type,
+  window_hours: m.windowHours,
+  inverse: m.inverse,
+});
+const decodeMetric = (m: StoredMetric): Metric => ({
+  key: m.key,
+  event: m.event,
+  type: m.type,
+  windowHours: m.window_hours,
+  inverse: m.inverse,
+});
+
+export const toExperiment = (row: ExperimentRow): Experiment => ({
+  ...row,
+  metrics: (JSON.parse(row.metrics) as StoredMetric[]).map(decodeMetric),
+  status: row.status as ExperimentStatus,
+  startWeights: decodeList(row.startWeights, (v: { key: string; weight_bp: number }) => ({
+    key: v.key,
+    weightBasisPoints: v.weight_bp,
+  })),
+});
+
+export const toExperimentRow = (
+  experiment: NewExperiment,
+): Omit<ExperimentRow, 'id' | 'status' | 'startWeights' | 'startedAt' | 'stoppedAt' | 'createdAt' | 'updatedAt'> => ({
+  ...experiment,
+  metrics: JSON.stringify(experiment.metrics.map(encodeMetric)),
+});
+
+export const encodeWeights = (weights: readonly VariantSplit[]): string | null =>
+  encodeList(weights, (v) => ({ key: v.key, weight_bp: v.weightBasisPoints }));

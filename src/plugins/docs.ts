@@ -39,6 +39,7 @@ const redocPage = `<!DOCTYPE html>
 const RESPONSE_DESCRIPTIONS: Record<string, string> = {
   200: 'OK',
   201: 'Created',
+  202: 'Accepted: stored durably',
   204: 'No Content',
   304: 'Not Modified: the ETag sent in If-None-Match still matches',
   400: 'Invalid request: problem details naming each invalid field',
@@ -125,6 +126,7 @@ export async function registerDocs(app: FastifyInstance, version: string): Promi
         { name: 'evaluation', description: 'Which flags are on for a user' },
         { name: 'segments', description: 'Reusable sets of users for targeting rules' },
         { name: 'ofrep', description: 'OpenFeature Remote Evaluation Protocol, for OpenFeature SDKs' },
+        { name: 'experiments', description: "A/B tests on flags' variants: exposures, events and results" },
         { name: 'api-keys', description: 'Who may call the API (admin keys only)' },
         { name: 'audit', description: 'Who changed what (admin keys only)' },
         { name: 'health', description: 'For load balancers and platforms' },

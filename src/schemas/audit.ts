@@ -50,9 +50,12 @@ const auditEntrySchema = z
       'segment.deleted',
       'api_key.created',
       'api_key.revoked',
+      'experiment.created',
+      'experiment.started',
+      'experiment.stopped',
     ]),
-    target_type: z.enum(['flag', 'segment', 'api_key']),
-    target: z.string().describe('The flag or segment name, or the API key id'),
+    target_type: z.enum(['flag', 'segment', 'api_key', 'experiment']),
+    target: z.string().describe("The flag's or segment's name, the API key's id or the experiment's key"),
     before: z
       .record(z.string(), z.unknown())
       .nullable()

@@ -14,7 +14,7 @@ export const userIdSchema = z
  */
 export const attributeValueSchema = jsonValueSchema;
 
-const attributesSchema = z
+export const attributesSchema = z
   .record(z.string().min(1).max(100), attributeValueSchema)
   .refine((attributes) => Object.keys(attributes).length <= 100, 'at most 100 attributes')
   .describe('What rules and segments look at: any JSON values; rules address nested ones as "device.os"')

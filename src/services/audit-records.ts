@@ -1,4 +1,4 @@
-import type { ApiKey, Flag, JsonValue, ScheduledChange, Segment } from '../core/model.js';
+import type { ApiKey, Experiment, Flag, JsonValue, ScheduledChange, Segment } from '../core/model.js';
 import type { Condition } from '../core/targeting.js';
 import { basisPointsToPercentage } from '../core/rollout.js';
 import type { AuditRecords } from '../db/repositories.js';
@@ -54,6 +54,19 @@ export interface ApiKeyAuditRecord {
   revoked_at: string | null;
 }
 
+export interface ExperimentAuditRecord {
+  key: string;
+  flag_name: string;
+  control: string;
+  metrics: { key: string; event: string; type: string; window_hours: number | null; inverse: boolean }[];
+  hypothesis: string | null;
+  sequential: boolean;
+  status: string;
+  start_weights: { key: string; weight: number }[];
+  started_at: string | null;
+  stopped_at: string | null;
+}
+
 const percentage = basisPointsToPercentage;
 
 export const auditRecords: AuditRecords = {
@@ -103,5 +116,23 @@ export const auditRecords: AuditRecords = {
     prefix: key.prefix,
     created_at: key.createdAt.toISOString(),
     revoked_at: key.revokedAt?.toISOString() ?? null,
+  }),
+  experiment: (experiment: Experiment): ExperimentAuditRecord => ({
+    key: experiment.key,
+    flag_name: experiment.flagName,
+    control: experiment.control,
+    metrics: experiment.metrics.map((m) => ({
+      key: m.key,
+      event: m.event,
+      type: m.type,
+      window_hours: m.windowHours,
+      inverse: m.inverse,
+    })),
+    hypothesis: experiment.hypothesis,
+    sequential: experiment.sequential,
+    status: experiment.status,
+    start_weights: experiment.startWeights.map((v) => ({ key: v.key, weight: percentage(v.weightBasisPoints) })),
+    started_at: experiment.startedAt?.toISOString() ?? null,
+    stopped_at: experiment.stoppedAt?.toISOString() ?? null,
   }),
 };

@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import type { Flag, ScheduledChange, Segment } from '../core/model.js';
+import type { Experiment, Flag, ScheduledChange, Segment } from '../core/model.js';
 import type { ConfigChanges, RevisionSpan } from '../db/repositories.js';
 import type { SegmentDefinition } from '../core/targeting.js';
 
@@ -21,6 +21,9 @@ interface SnapshotState extends FlagIndex {
   readonly schedules: readonly ScheduledChange[];
   /** When the first pending change is due (ms since the epoch); Infinity when none is pending. */
   readonly nextDueAt: number;
+  readonly experiments: ReadonlyMap<string, Experiment>;
+  /** The running experiment of each flag that has one (at most one runs per flag). */
+  readonly runningByFlag: ReadonlyMap<string, Experiment>;
 }
 
 const byCodePoint = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -64,10 +67,12 @@ interface StateParts {
   flags: FlagIndex;
   segments: ReadonlyMap<string, LoadedSegment>;
   schedules: readonly ScheduledChange[];
+  experiments: ReadonlyMap<string, Experiment>;
 }
 
-function stateOf({ revision, flags, segments, schedules }: StateParts): SnapshotState {
+function stateOf({ revision, flags, segments, schedules, experiments }: StateParts): SnapshotState {
   const pending = [...schedules].sort((a, b) => a.at.getTime() - b.at.getTime());
+  const running = [...experiments.values()].filter((experiment) => experiment.status === 'running');
   return {
     revision,
     byName: flags.byName,
@@ -75,8 +80,12 @@ function stateOf({ revision, flags, segments, schedules }: StateParts): Snapshot
     segments,
     schedules: pending,
     nextDueAt: pending[0]?.at.getTime() ?? Infinity,
+    experiments,
+    runningByFlag: new Map(running.map((experiment) => [experiment.flagName, experiment])),
   };
 }
+
+const byKey = (experiments: readonly Experiment[]) => new Map(experiments.map((e) => [e.key, e]));
 
 /** The flag as its due, not yet written, scheduled changes make it (in time order). */
 function withDueChanges(flag: Flag, schedules: readonly ScheduledChange[], now: number): Flag {
@@ -95,7 +104,13 @@ function withDueChanges(flag: Flag, schedules: readonly ScheduledChange[], now: 
  * has written it to the flag yet.
  */
 export class ConfigSnapshot {
-  private state: SnapshotState = stateOf({ revision: -1, flags: indexOf([]), segments: new Map(), schedules: [] });
+  private state: SnapshotState = stateOf({
+    revision: -1,
+    flags: indexOf([]),
+    segments: new Map(),
+    schedules: [],
+    experiments: new Map(),
+  });
   private writesApplied = 0;
 
   constructor(private readonly clock: Clock) {}
@@ -135,6 +150,20 @@ export class ConfigSnapshot {
     return [...this.state.segments.values()].map((s) => s.segment).sort(byCodePoint);
   }
 
+  experiment(key: string): Experiment | undefined {
+    return this.state.experiments.get(key);
+  }
+
+  /** Every experiment, by key. */
+  allExperiments(): Experiment[] {
+    return [...this.state.experiments.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /** The flag's running experiment, if it has one: looked up on every evaluation, so one map read. */
+  runningExperiment(flagName: string): Experiment | undefined {
+    return this.state.runningByFlag.get(flagName);
+  }
+
   /** Pending scheduled changes that are due now. */
   dueSchedules(now: number): ScheduledChange[] {
     return this.state.nextDueAt > now ? [] : this.state.schedules.filter((s) => s.at.getTime() <= now);
@@ -145,17 +174,19 @@ export class ConfigSnapshot {
     flags: readonly Flag[],
     segments: readonly Segment[],
     schedules: readonly ScheduledChange[],
+    experiments: readonly Experiment[],
   ): void {
     this.state = stateOf({
       revision,
       flags: indexOf(flags),
       segments: new Map(segments.map((s) => [s.name, loadSegment(s)])),
       schedules,
+      experiments: byKey(experiments),
     });
   }
 
   /** The rows that changed in the database since this snapshot's revision (read by ConfigSync). */
-  applyChanges({ revision, flags, segments, schedules }: ConfigChanges): void {
+  applyChanges({ revision, flags, segments, schedules, experiments }: ConfigChanges): void {
     const loadedSegments = new Map(this.state.segments);
     for (const name of segments.gone) loadedSegments.delete(name);
     for (const segment of segments.present) loadedSegments.set(segment.name, loadSegment(segment));
@@ -164,11 +195,15 @@ export class ConfigSnapshot {
       ...this.state.schedules.filter((change) => !changedSchedules.has(change.id)),
       ...schedules.present,
     ];
+    const changedExperiments = new Map(this.state.experiments);
+    for (const key of experiments.gone) changedExperiments.delete(key);
+    for (const experiment of experiments.present) changedExperiments.set(experiment.key, experiment);
     this.state = stateOf({
       revision,
       flags: indexWith(this.state, flags.present, flags.gone),
       segments: loadedSegments,
       schedules: pending,
+      experiments: changedExperiments,
     });
   }
 
@@ -207,11 +242,16 @@ export class ConfigSnapshot {
     this.applyLocal(updatedFlag ? { flags: indexWith(this.state, [updatedFlag], []), schedules } : { schedules });
   }
 
+  /** An experiment this process just wrote. */
+  putExperiment(experiment: Experiment, revisions: RevisionSpan): void {
+    this.applyLocal({ experiments: new Map(this.state.experiments).set(experiment.key, experiment) }, revisions);
+  }
+
   private applyLocal(changed: Partial<StateParts>, revisions?: RevisionSpan): void {
     // Otherwise the revision stays: the database has moved past it, so the next check reads what changed since.
-    const { segments, schedules } = this.state;
+    const { segments, schedules, experiments } = this.state;
     const revision = revisions && revisions.before === this.state.revision ? revisions.after : this.state.revision;
-    this.state = stateOf({ revision, flags: this.state, segments, schedules, ...changed });
+    this.state = stateOf({ revision, flags: this.state, segments, schedules, experiments, ...changed });
     this.writesApplied++;
   }
 }

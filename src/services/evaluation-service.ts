@@ -1,4 +1,4 @@
-import type { Flag } from '../core/model.js';
+import type { Experiment, Flag } from '../core/model.js';
 import { NotFoundError } from '../errors.js';
 import { type Decision, decide, type DecisionMemo, isOn, type Lookups } from '../core/evaluation.js';
 import type { Attributes, SegmentDefinition } from '../core/targeting.js';
@@ -8,11 +8,29 @@ export interface FlagSource {
   find(name: string): Flag | undefined;
   all(): readonly Flag[];
   segment(name: string): SegmentDefinition | undefined;
+  runningExperiment(flagName: string): Experiment | undefined;
 }
 
 /** Counts evaluations per flag and result, for metrics. */
 export interface EvaluationRecorder {
   record(flagName: string, enabled: boolean): void;
+}
+
+/** Takes the exposures of users who got a variant of a flag with a running experiment (ExposureBuffer). */
+export interface ExposureRecorder {
+  record(experiment: Experiment, userId: string, variant: string): void;
+}
+
+/** Every evaluation endpoint calls this with the decision it answers: one map read when the flag runs no experiment. */
+export function recordExposure(
+  flags: FlagSource,
+  exposures: ExposureRecorder,
+  decision: Decision,
+  userId: string,
+): void {
+  if (decision.variant === undefined) return;
+  const experiment = flags.runningExperiment(decision.flag.name);
+  if (experiment) exposures.record(experiment, userId, decision.variant.key);
 }
 
 export class EvaluationService {
@@ -24,6 +42,7 @@ export class EvaluationService {
   constructor(
     private readonly flags: FlagSource,
     private readonly recorder: EvaluationRecorder,
+    private readonly exposures: ExposureRecorder,
   ) {}
 
   evaluate(userId: string, flagName: string, attributes?: Attributes): Decision {
@@ -43,9 +62,10 @@ export class EvaluationService {
     const result: Record<string, boolean> = {};
     const memo: DecisionMemo = new Map();
     for (const flag of this.flags.all()) {
-      const enabled = isOn(flag, userId, attributes, this.lookups, memo);
-      this.recorder.record(flag.name, enabled);
-      result[flag.name] = enabled;
+      // A flag with a running experiment needs the variant, to record the exposure.
+      result[flag.name] = this.flags.runningExperiment(flag.name)
+        ? this.decide(flag, userId, attributes, memo).enabled
+        : this.count(flag, isOn(flag, userId, attributes, this.lookups, memo));
     }
     return result;
   }
@@ -53,6 +73,12 @@ export class EvaluationService {
   private decide(flag: Flag, userId: string, attributes: Attributes | undefined, memo?: DecisionMemo): Decision {
     const decision = decide(flag, userId, attributes, this.lookups, memo);
     this.recorder.record(flag.name, decision.enabled);
+    recordExposure(this.flags, this.exposures, decision, userId);
     return decision;
+  }
+
+  private count(flag: Flag, enabled: boolean): boolean {
+    this.recorder.record(flag.name, enabled);
+    return enabled;
   }
 }

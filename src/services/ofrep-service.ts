@@ -10,7 +10,12 @@ import {
 } from '../core/evaluation.js';
 import { basisPointsToPercentage } from '../core/rollout.js';
 import type { Attributes } from '../core/targeting.js';
-import type { EvaluationRecorder, FlagSource } from './evaluation-service.js';
+import {
+  type EvaluationRecorder,
+  type ExposureRecorder,
+  type FlagSource,
+  recordExposure,
+} from './evaluation-service.js';
 
 /** OpenFeature's reasons: https://openfeature.dev/specification/types#resolution-reason */
 export type OfrepReason = 'STATIC' | 'SPLIT' | 'TARGETING_MATCH' | 'DISABLED' | 'PREREQUISITE_FAILED';
@@ -67,6 +72,7 @@ export class OfrepService {
   constructor(
     private readonly flags: FlagSource,
     private readonly recorder: EvaluationRecorder,
+    private readonly exposures: ExposureRecorder,
   ) {}
 
   evaluate(key: string, subject: OfrepSubject): OfrepEvaluation {
@@ -110,6 +116,7 @@ export class OfrepService {
     }
     const decision = decide(flag, targetingKey, attributes, this.lookups, memo);
     this.recorder.record(flag.name, decision.enabled);
+    recordExposure(this.flags, this.exposures, decision, targetingKey);
     const reason = REASONS[decision.reason];
     const variant = decision.variant;
     if (variant) {

@@ -8,7 +8,7 @@ describe('ConfigSnapshot', () => {
     const snapshot = new ConfigSnapshot(systemClock);
     expect(snapshot.revision).toBe(-1);
     expect(snapshot.all()).toEqual([]);
-    snapshot.replace(7, [flag('b'), flag('a'), flag('C')], [], []);
+    snapshot.replace(7, [flag('b'), flag('a'), flag('C')], [], [], []);
     expect(snapshot.revision).toBe(7);
     expect(snapshot.all().map((f) => f.name)).toEqual(['C', 'a', 'b']);
     expect(snapshot.find('a')?.name).toBe('a');
@@ -17,7 +17,7 @@ describe('ConfigSnapshot', () => {
 
   it('applies local writes at once, keeps the revision and counts them', () => {
     const snapshot = new ConfigSnapshot(systemClock);
-    snapshot.replace(3, [flag('a')], [], []);
+    snapshot.replace(3, [flag('a')], [], [], []);
     snapshot.put(flag('b'));
     snapshot.put(flag('a', { status: false }));
     snapshot.remove('b');
@@ -28,10 +28,10 @@ describe('ConfigSnapshot', () => {
 
   it('never changes a set a reader already holds', () => {
     const snapshot = new ConfigSnapshot(systemClock);
-    snapshot.replace(1, [flag('a')], [], []);
+    snapshot.replace(1, [flag('a')], [], [], []);
     const held = snapshot.all();
     snapshot.put(flag('b'));
-    snapshot.replace(2, [], [], []);
+    snapshot.replace(2, [], [], [], []);
     expect(held.map((f) => f.name)).toEqual(['a']);
   });
 });
@@ -46,7 +46,7 @@ describe('ConfigSnapshot, changed flags merged into the sorted list', () => {
     };
     const names = ['', 'A', 'Z', 'a', 'a_b', 'ab', 'b', 'beta', 'zz', 'é', '🚩'];
     const snapshot = new ConfigSnapshot(systemClock);
-    snapshot.replace(0, [flag('b'), flag('a')], [], []);
+    snapshot.replace(0, [flag('b'), flag('a')], [], [], []);
     const expected = new Map([
       ['a', flag('a')],
       ['b', flag('b')],
@@ -71,6 +71,7 @@ describe('ConfigSnapshot, changed flags merged into the sorted list', () => {
           apiKeys: noRows,
           segments: noRows,
           schedules: noRows,
+          experiments: noRows,
         });
         for (const g of gone) expected.delete(g);
         for (const f of present) expected.set(f.name, f);
@@ -79,7 +80,7 @@ describe('ConfigSnapshot, changed flags merged into the sorted list', () => {
         expected.set(name, flag(name));
       }
       const fresh = new ConfigSnapshot(systemClock);
-      fresh.replace(step, [...expected.values()], [], []);
+      fresh.replace(step, [...expected.values()], [], [], []);
       expect(snapshot.all(), `step ${step}`).toEqual(fresh.all());
       for (const n of names) expect(snapshot.find(n), `step ${step}, ${n}`).toEqual(expected.get(n));
     }

@@ -1,0 +1,220 @@
+/**
+ * Exposures and tracked events, and the aggregates experiment results are computed from: plain SQL
+ * that runs the same on SQLite and PostgreSQL (times are integer milliseconds, booleans TRUE/FALSE
+ * literals), through Prisma's raw queries so it shares the client's connections. The database does
+ * the counting and summing; Node only ever sees one row per variant (or per variant and day).
+ */
+import type { DatabaseProvider } from '../config.js';
+import type {
+  ExperimentData,
+  ExposureRecord,
+  MetricQuery,
+  MetricTotals,
+  TrackedEvent,
+  VariantExposures,
+  DailyMetricTotals,
+  ExportedExposure,
+  ExportedEvent,
+} from './repositories.js';
+import { translatePrismaError } from './prisma-errors.js';
+import type { PrismaStore } from './prisma-tables.js';
+
+const DAY_MS = 86_400_000;
+
+/** Collects parameters in order and names each with the provider's placeholder. */
+class Parameters {
+  readonly values: unknown[] = [];
+  constructor(private readonly provider: DatabaseProvider) {}
+
+  add(value: unknown): string {
+    this.values.push(value);
+    return this.provider === 'postgresql' ? `$${this.values.length}` : '?';
+  }
+}
+
+// Aggregates arrive as bigint, Decimal-like objects or numbers depending on the driver.
+const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
+
+export class SqlExperimentData implements ExperimentData {
+  constructor(
+    private readonly store: PrismaStore,
+    private readonly provider: DatabaseProvider,
+  ) {}
+
+  private params() {
+    return new Parameters(this.provider);
+  }
+
+  private async query<T>(sql: string, params: Parameters): Promise<T[]> {
+    return this.store.$queryRawUnsafe<T[]>(sql, ...params.values).catch((e) => translatePrismaError(e));
+  }
+
+  private async execute(sql: string, params: Parameters): Promise<number> {
+    return this.store.$executeRawUnsafe(sql, ...params.values).catch((e) => translatePrismaError(e));
+  }
+
+  async recordExposures(exposures: readonly ExposureRecord[]): Promise<void> {
+    if (exposures.length === 0) return;
+    const p = this.params();
+    const rows = exposures.map(
+      (e) =>
+        `(${p.add(e.experimentId)}, ${p.add(e.userId)}, ${p.add(e.variant)}, ${p.add(e.atMs)}, ` +
+        `${e.multiple ? 'TRUE' : 'FALSE'})`,
+    );
+    // The first exposure stays; a later one in another variant only marks the user as seen in several.
+    await this.execute(
+      `INSERT INTO exposures (experiment_id, user_id, variant, at_ms, multiple) VALUES ${rows.join(', ')} ` +
+        'ON CONFLICT (experiment_id, user_id) DO UPDATE SET multiple = TRUE ' +
+        'WHERE NOT exposures.multiple AND (exposures.variant <> excluded.variant OR excluded.multiple)',
+      p,
+    );
+  }
+
+  async storeEvents(events: readonly TrackedEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    const p = this.params();
+    const rows = events.map(
+      (e) => `(${p.add(e.eventId)}, ${p.add(e.event)}, ${p.add(e.userId)}, ${p.add(e.value)}, ${p.add(e.atMs)})`,
+    );
+    // A retried batch: events whose event_id is stored already are skipped, and not counted.
+    return this.execute(
+      `INSERT INTO events (event_id, event, user_id, value, at_ms) VALUES ${rows.join(', ')} ` +
+        'ON CONFLICT (event_id) DO NOTHING',
+      p,
+    );
+  }
+
+  async deleteEventsBefore(atMs: number): Promise<number> {
+    const p = this.params();
+    return this.execute(`DELETE FROM events WHERE at_ms < ${p.add(atMs)}`, p);
+  }
+
+  async exposures(experimentId: number): Promise<VariantExposures[]> {
+    const p = this.params();
+    const rows = await this.query<{ variant: string; users: unknown; multiple: unknown }>(
+      'SELECT variant, COUNT(*) AS users, SUM(CASE WHEN multiple THEN 1 ELSE 0 END) AS multiple ' +
+        `FROM exposures WHERE experiment_id = ${p.add(experimentId)} GROUP BY variant`,
+      p,
+    );
+    return rows.map((r) => ({ variant: r.variant, users: num(r.users), multiple: num(r.multiple) }));
+  }
+
+  /** Each exposed user's events of the metric, after their exposure and within the metric's window. */
+  private perUser(p: Parameters, { experimentId, event, windowMs, untilMs }: MetricQuery): string {
+    const conditions = [`e.event = ${p.add(event)}`, 'e.user_id = x.user_id', 'e.at_ms >= x.at_ms'];
+    if (windowMs !== null) conditions.push(`e.at_ms < x.at_ms + ${p.add(windowMs)}`);
+    if (untilMs !== null) conditions.push(`e.at_ms <= ${p.add(untilMs)}`);
+    return (
+      'SELECT x.user_id, x.variant, x.at_ms, COUNT(e.user_id) AS events, COALESCE(SUM(e.value), 0) AS total, ' +
+      'MIN(e.at_ms) AS first_at FROM exposures x ' +
+      `LEFT JOIN events e ON ${conditions.join(' AND ')} ` +
+      `WHERE x.experiment_id = ${p.add(experimentId)} GROUP BY x.user_id, x.variant, x.at_ms`
+    );
+  }
+
+  async metricTotals(query: MetricQuery): Promise<MetricTotals[]> {
+    const p = this.params();
+    const rows = await this.query<{
+      variant: string;
+      users: unknown;
+      conversions: unknown;
+      total: unknown;
+      total_squares: unknown;
+    }>(
+      'SELECT u.variant, COUNT(*) AS users, SUM(CASE WHEN u.events > 0 THEN 1 ELSE 0 END) AS conversions, ' +
+        `SUM(u.total) AS total, SUM(u.total * u.total) AS total_squares FROM (${this.perUser(p, query)}) u ` +
+        'GROUP BY u.variant',
+      p,
+    );
+    return rows.map((r) => ({
+      variant: r.variant,
+      users: num(r.users),
+      conversions: num(r.conversions),
+      sum: num(r.total),
+      sumSquares: num(r.total_squares),
+    }));
+  }
+
+  async dailyTotals(query: MetricQuery): Promise<DailyMetricTotals[]> {
+    const p = this.params();
+    // Users by the day they were exposed and the day they first converted; values by the day of the event.
+    const perUser = this.perUser(p, query);
+    const users = await this.query<{ variant: string; exposed_day: unknown; converted_day: unknown; users: unknown }>(
+      `SELECT u.variant, u.at_ms / ${DAY_MS} AS exposed_day, u.first_at / ${DAY_MS} AS converted_day, ` +
+        `COUNT(*) AS users FROM (${perUser}) u GROUP BY u.variant, u.at_ms / ${DAY_MS}, u.first_at / ${DAY_MS}`,
+      p,
+    );
+    const q = this.params();
+    const conditions = [`e.event = ${q.add(query.event)}`, 'e.user_id = x.user_id', 'e.at_ms >= x.at_ms'];
+    if (query.windowMs !== null) conditions.push(`e.at_ms < x.at_ms + ${q.add(query.windowMs)}`);
+    if (query.untilMs !== null) conditions.push(`e.at_ms <= ${q.add(query.untilMs)}`);
+    const values = await this.query<{ variant: string; day: unknown; total: unknown }>(
+      `SELECT x.variant, e.at_ms / ${DAY_MS} AS day, SUM(e.value) AS total FROM exposures x ` +
+        `JOIN events e ON ${conditions.join(' AND ')} WHERE x.experiment_id = ${q.add(query.experimentId)} ` +
+        `GROUP BY x.variant, e.at_ms / ${DAY_MS}`,
+      q,
+    );
+    const byKey = new Map<string, DailyMetricTotals>();
+    const at = (variant: string, day: number) => {
+      const key = `${variant}\u0000${day}`;
+      let entry = byKey.get(key);
+      if (!entry) byKey.set(key, (entry = { variant, day, exposed: 0, converted: 0, sum: 0 }));
+      return entry;
+    };
+    for (const row of users) {
+      at(row.variant, num(row.exposed_day)).exposed += num(row.users);
+      if (row.converted_day !== null) at(row.variant, num(row.converted_day)).converted += num(row.users);
+    }
+    for (const row of values) at(row.variant, num(row.day)).sum += num(row.total);
+    return [...byKey.values()].sort((a, b) => a.day - b.day || (a.variant < b.variant ? -1 : 1));
+  }
+
+  async exposurePage(experimentId: number, afterUserId: string | null, limit: number): Promise<ExportedExposure[]> {
+    const p = this.params();
+    const after = afterUserId === null ? '' : ` AND user_id > ${p.add(afterUserId)}`;
+    const rows = await this.query<{ user_id: string; variant: string; at_ms: unknown; multiple: unknown }>(
+      `SELECT user_id, variant, at_ms, multiple FROM exposures WHERE experiment_id = ${p.add(experimentId)}${after} ` +
+        `ORDER BY user_id LIMIT ${p.add(limit)}`,
+      p,
+    );
+    return rows.map((r) => ({
+      userId: r.user_id,
+      variant: r.variant,
+      atMs: num(r.at_ms),
+      multiple: Boolean(r.multiple),
+    }));
+  }
+
+  async eventPage(
+    filter: { fromMs: number | null; toMs: number | null; event: string | null },
+    afterId: number | null,
+    limit: number,
+  ): Promise<ExportedEvent[]> {
+    const p = this.params();
+    const conditions = ['1 = 1'];
+    if (afterId !== null) conditions.push(`id > ${p.add(afterId)}`);
+    if (filter.fromMs !== null) conditions.push(`at_ms >= ${p.add(filter.fromMs)}`);
+    if (filter.toMs !== null) conditions.push(`at_ms < ${p.add(filter.toMs)}`);
+    if (filter.event !== null) conditions.push(`event = ${p.add(filter.event)}`);
+    const rows = await this.query<{
+      id: unknown;
+      event_id: string | null;
+      event: string;
+      user_id: string;
+      value: unknown;
+      at_ms: unknown;
+    }>(
+      `SELECT id, event_id, event, user_id, value, at_ms FROM events WHERE ${conditions.join(' AND ')} ` +
+        `ORDER BY id LIMIT ${p.add(limit)}`,
+      p,
+    );
+    return rows.map((r) => ({
+      id: num(r.id),
+      eventId: r.event_id,
+      event: r.event,
+      userId: r.user_id,
+      value: r.value === null ? null : num(r.value),
+      atMs: num(r.at_ms),
+    }));
+  }
+}

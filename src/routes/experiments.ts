@@ -1,0 +1,106 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  createExperimentBodySchema,
+  experimentParamsSchema,
+  experimentSchema,
+  resultsQuerySchema,
+  resultsSchema,
+  toExperimentResponse,
+  toResultsResponse,
+} from '../schemas/experiments.js';
+import { problemResponses } from '../schemas/problem.js';
+import type { ExperimentService } from '../services/experiment-service.js';
+
+export const experimentRoutes: FastifyPluginAsyncZod<{ experimentService: ExperimentService }> = async (
+  app,
+  { experimentService },
+) => {
+  app.post('/experiments', {
+    schema: {
+      tags: ['experiments'],
+      summary: "Create an experiment on a flag's variants (a draft until started)",
+      body: createExperimentBodySchema,
+      response: { 201: experimentSchema, ...problemResponses(400, 409, 413, 415) },
+    },
+    handler: async (request, reply) => {
+      const { key, flag_name, control, metrics, hypothesis, sequential } = request.body;
+      const experiment = await experimentService.create(
+        {
+          key,
+          flagName: flag_name,
+          control,
+          metrics: metrics.map((m) => ({
+            key: m.key,
+            event: m.event,
+            type: m.type,
+            windowHours: m.window_hours,
+            inverse: m.inverse,
+          })),
+          hypothesis,
+          sequential,
+        },
+        request.principal,
+      );
+      return reply
+        .code(201)
+        .header('location', `/experiments/${encodeURIComponent(experiment.key)}`)
+        .send(toExperimentResponse(experiment));
+    },
+  });
+
+  app.get('/experiments', {
+    schema: {
+      tags: ['experiments'],
+      summary: 'List all experiments, sorted by key',
+      response: { 200: z.array(experimentSchema) },
+    },
+    handler: async () => experimentService.list().map(toExperimentResponse),
+  });
+
+  app.get('/experiments/:key', {
+    schema: {
+      tags: ['experiments'],
+      summary: 'Read an experiment',
+      params: experimentParamsSchema,
+      response: { 200: experimentSchema, ...problemResponses(400, 404) },
+    },
+    handler: async (request) => toExperimentResponse(experimentService.get(request.params.key)),
+  });
+
+  app.post('/experiments/:key/start', {
+    schema: {
+      tags: ['experiments'],
+      summary: 'Start recording exposures: 409 when the flag already runs another experiment',
+      params: experimentParamsSchema,
+      response: { 200: experimentSchema, ...problemResponses(400, 404, 409) },
+    },
+    handler: async (request) =>
+      toExperimentResponse(await experimentService.start(request.params.key, request.principal)),
+  });
+
+  app.post('/experiments/:key/stop', {
+    schema: {
+      tags: ['experiments'],
+      summary: 'Stop the experiment: no more exposures, and events after now no longer count',
+      params: experimentParamsSchema,
+      response: { 200: experimentSchema, ...problemResponses(400, 404, 409) },
+    },
+    handler: async (request) =>
+      toExperimentResponse(await experimentService.stop(request.params.key, request.principal)),
+  });
+
+  app.get('/experiments/:key/results', {
+    schema: {
+      tags: ['experiments'],
+      summary: 'Per metric and variant: users, rates or means, uplift with frequentist and Bayesian statistics, SRM',
+      params: experimentParamsSchema,
+      querystring: resultsQuerySchema,
+      response: { 200: resultsSchema, ...problemResponses(400, 404) },
+    },
+    handler: async (request) =>
+      toResultsResponse(
+        await experimentService.results(request.params.key, { series: request.query.series === 'daily' }),
+      ),
+  });
+};

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { flagNameSchema } from './common.js';
+import { attributesSchema, userIdSchema } from './evaluation.js';
+
+/** The most events one POST /events takes. */
+export const MAX_EVENTS_PER_BATCH = 1000;
+
+const timestampSchema = z.iso
+  .datetime({ offset: true })
+  .transform((text) => new Date(text))
+  .optional()
+  .describe('ISO 8601; the time the service receives it when absent');
+
+const trackSchema = z.strictObject({
+  type: z.literal('track'),
+  event: z.string().min(1).max(200).describe("The event's name, as metrics name it"),
+  user_id: userIdSchema.describe("Who did it: OpenFeature's targetingKey"),
+  value: z.number().optional().describe('A number, summed per user by mean metrics (revenue, items)'),
+  timestamp: timestampSchema,
+  event_id: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('Your id for the event: a retried batch with the same ids is stored once'),
+});
+
+const exposureSchema = z.strictObject({
+  type: z.literal('exposure'),
+  experiment: flagNameSchema.describe("The running experiment's key"),
+  user_id: userIdSchema,
+  variant: z.string().min(1).max(100).describe('Must be the variant the service assigns this user'),
+  timestamp: timestampSchema,
+  attributes: attributesSchema
+    .optional()
+    .describe('The evaluation context the variant was decided with, when rules look at attributes'),
+});
+
+export const eventsBodySchema = z
+  .strictObject({
+    events: z
+      .array(z.discriminatedUnion('type', [trackSchema, exposureSchema]))
+      .min(1)
+      .max(MAX_EVENTS_PER_BATCH),
+  })
+  .meta({
+    id: 'EventBatch',
+    example: {
+      events: [
+        { type: 'exposure', experiment: 'checkout_test', user_id: 'alice123', variant: 'treatment' },
+        { type: 'track', event: 'purchase', user_id: 'alice123', value: 49.9, event_id: 'order-1001' },
+      ],
+    },
+  });
+
+export const ingestResultSchema = z
+  .object({
+    accepted: z.number().int().describe('Events and exposures stored'),
+    duplicates: z.number().int().describe('Track events whose event_id was already stored'),
+    rejected: z
+      .array(z.object({ index: z.number().int(), reason: z.string() }))
+      .describe('Events refused for their timestamp (in the future, or older than the retention)'),
+  })
+  .meta({ id: 'EventIngestResult' });

@@ -1,0 +1,136 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { decide, type Lookups } from '../core/evaluation.js';
+import type { Attributes } from '../core/targeting.js';
+import type { ExperimentData, ExposureRecord, TrackedEvent } from '../db/repositories.js';
+import { ValidationError } from '../errors.js';
+import type { Clock } from './clock.js';
+import type { ConfigSnapshot } from './config-snapshot.js';
+
+const DAY_MS = 86_400_000;
+/** How far ahead of this instance's clock a client's timestamp may be (clocks drift). */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+/** How often events past their retention are deleted. */
+export const RETENTION_SWEEP_MS = 3_600_000;
+
+export type IncomingEvent =
+  | { type: 'track'; event: string; userId: string; value?: number; timestamp?: Date; eventId?: string }
+  | {
+      type: 'exposure';
+      experiment: string;
+      userId: string;
+      variant: string;
+      timestamp?: Date;
+      attributes?: Attributes;
+    };
+
+export interface IngestResult {
+  accepted: number;
+  /** Track events whose event_id was stored before (a retried batch). */
+  duplicates: number;
+  rejected: { index: number; reason: string }[];
+}
+
+/**
+ * Conversions (track events) and exposures sent by clients that evaluate elsewhere. A batch is
+ * checked whole first: an exposure the service would not have made (unknown experiment, a variant it
+ * would not assign that user) refuses the batch, so results cannot be poisoned; a timestamp outside
+ * the accepted range refuses only its own event. Stored before the answer.
+ */
+export class EventService {
+  private readonly lookups: Lookups = {
+    segment: (name) => this.snapshot.segment(name),
+    flag: (name) => this.snapshot.find(name),
+  };
+  private stopSweeping: (() => void) | undefined;
+
+  constructor(
+    private readonly data: ExperimentData,
+    private readonly snapshot: ConfigSnapshot,
+    private readonly clock: Clock,
+    private readonly retentionDays: number,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /** Deletes events older than the retention, every RETENTION_SWEEP_MS. */
+  start(): void {
+    this.stopSweeping = this.clock.every(RETENTION_SWEEP_MS, () => this.sweep());
+  }
+
+  stop(): void {
+    this.stopSweeping?.();
+  }
+
+  async sweep(): Promise<number> {
+    try {
+      const deleted = await this.data.deleteEventsBefore(this.clock.now() - this.retentionDays * DAY_MS);
+      if (deleted > 0) this.log.info({ deleted, retention_days: this.retentionDays }, 'deleted expired events');
+      return deleted;
+    } catch (error) {
+      this.log.warn({ err: error }, 'cannot delete expired events; trying again at the next sweep');
+      return 0;
+    }
+  }
+
+  async ingest(events: readonly IncomingEvent[]): Promise<IngestResult> {
+    const now = this.clock.now();
+    const oldest = now - this.retentionDays * DAY_MS;
+    const tracked: TrackedEvent[] = [];
+    const exposures = new Map<string, ExposureRecord>();
+    const rejected: IngestResult['rejected'] = [];
+    events.forEach((incoming, index) => {
+      const atMs = incoming.timestamp?.getTime() ?? now;
+      if (incoming.type === 'exposure') this.checkExposure(incoming, index);
+      if (atMs > now + MAX_CLOCK_SKEW_MS) {
+        rejected.push({ index, reason: 'timestamp is in the future' });
+        return;
+      }
+      if (atMs < oldest) {
+        rejected.push({ index, reason: `timestamp is older than the retention (${this.retentionDays} days)` });
+        return;
+      }
+      if (incoming.type === 'track') {
+        tracked.push({
+          eventId: incoming.eventId ?? null,
+          event: incoming.event,
+          userId: incoming.userId,
+          value: incoming.value ?? null,
+          atMs,
+        });
+        return;
+      }
+      const experimentId = this.snapshot.experiment(incoming.experiment)!.id;
+      const id = `${experimentId}\u0000${incoming.userId}`;
+      const earlier = exposures.get(id);
+      if (!earlier || atMs < earlier.atMs) {
+        exposures.set(id, { experimentId, userId: incoming.userId, variant: incoming.variant, atMs, multiple: false });
+      }
+    });
+    const stored = await this.data.storeEvents(tracked);
+    await this.data.recordExposures([...exposures.values()]);
+    return { accepted: stored + exposures.size, duplicates: tracked.length - stored, rejected };
+  }
+
+  private checkExposure(exposure: Extract<IncomingEvent, { type: 'exposure' }>, index: number): void {
+    const at = `events/${index}`;
+    const experiment = this.snapshot.experiment(exposure.experiment);
+    if (!experiment) throw new ValidationError(`${at}/experiment`, `experiment "${exposure.experiment}" not found`);
+    if (experiment.status !== 'running') {
+      throw new ValidationError(`${at}/experiment`, `experiment "${experiment.key}" is ${experiment.status}`);
+    }
+    const flag = this.snapshot.find(experiment.flagName);
+    if (!flag?.variants.some((v) => v.key === exposure.variant)) {
+      throw new ValidationError(
+        `${at}/variant`,
+        `"${exposure.variant}" is not a variant of flag "${experiment.flagName}"`,
+      );
+    }
+    const decision = decide(flag, exposure.userId, exposure.attributes, this.lookups);
+    if (decision.variant?.key !== exposure.variant) {
+      const given = decision.variant ? `variant "${decision.variant.key}"` : 'no variant';
+      throw new ValidationError(
+        `${at}/variant`,
+        `the service assigns user "${exposure.userId}" ${given} of flag "${flag.name}", not "${exposure.variant}"`,
+      );
+    }
+  }
+}

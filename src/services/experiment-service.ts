@@ -1,0 +1,233 @@
+import type {
+  Actor,
+  DailyPoint,
+  Experiment,
+  ExperimentResults,
+  Flag,
+  Metric,
+  MetricResult,
+  MetricVariantResult,
+  NewExperiment,
+  VariantSplit,
+} from '../core/model.js';
+import { basisPointsToPercentage } from '../core/rollout.js';
+import {
+  compare,
+  DEFAULT_SEQUENTIAL_TUNING,
+  type Sample,
+  sampleRatioMismatchPValue,
+  sampleVariance,
+} from '../core/statistics.js';
+import type { DailyMetricTotals, ExperimentData, ExperimentRepository, MetricTotals } from '../db/repositories.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import type { Clock } from './clock.js';
+import type { ConfigSnapshot } from './config-snapshot.js';
+
+const ALPHA = 0.05;
+/** gbstats' threshold: below it the split is too unlikely to be chance. */
+const SRM_THRESHOLD = 0.001;
+/** Fewer users than this in a variant and the SRM check says nothing yet. */
+const SRM_MIN_USERS_PER_VARIANT = 8;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+const sameWeights = (a: readonly VariantSplit[], b: readonly VariantSplit[]) =>
+  a.length === b.length && a.every((v, i) => v.key === b[i].key && v.weightBasisPoints === b[i].weightBasisPoints);
+
+const isoDate = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
+
+/**
+ * Experiments on a flag's variants: writes go to the database, then into the snapshot (which tells
+ * every evaluation whether to record an exposure); results are aggregated by the database and read
+ * with the pure statistics core.
+ */
+export class ExperimentService {
+  constructor(
+    private readonly experiments: ExperimentRepository,
+    private readonly data: ExperimentData,
+    private readonly snapshot: ConfigSnapshot,
+    private readonly clock: Clock,
+  ) {}
+
+  list(): Experiment[] {
+    return this.snapshot.allExperiments();
+  }
+
+  get(key: string): Experiment {
+    const experiment = this.snapshot.experiment(key);
+    if (!experiment) throw new NotFoundError(`Experiment "${key}" not found`);
+    return experiment;
+  }
+
+  async create(experiment: NewExperiment, actor: Actor): Promise<Experiment> {
+    const flag = this.snapshot.find(experiment.flagName);
+    if (!flag) throw new ValidationError('flag_name', `flag "${experiment.flagName}" not found`);
+    checkVariants(flag, experiment.control);
+    const created = await this.experiments.create(experiment, actor);
+    this.snapshot.putExperiment(created.experiment, created.revisions);
+    return created.experiment;
+  }
+
+  /** Checked again inside the write, against what is committed: two starts on one flag cannot both win. */
+  async start(key: string, actor: Actor): Promise<Experiment> {
+    const started = await this.experiments.start(key, actor, (experiment, flag, others) => {
+      if (experiment.status !== 'draft') throw new ConflictError(`Experiment "${key}" is ${experiment.status}`);
+      if (!flag) throw new ConflictError(`Flag "${experiment.flagName}" no longer exists`);
+      checkVariants(flag, experiment.control);
+      const running = others.find((other) => other.status === 'running');
+      if (running) {
+        throw new ConflictError(
+          `Flag "${flag.name}" already runs experiment "${running.key}"; stop it first (one experiment per flag)`,
+        );
+      }
+    });
+    this.snapshot.putExperiment(started.experiment, started.revisions);
+    return started.experiment;
+  }
+
+  async stop(key: string, actor: Actor): Promise<Experiment> {
+    const stopped = await this.experiments.stop(key, actor, (experiment) => {
+      if (experiment.status !== 'running') throw new ConflictError(`Experiment "${key}" is ${experiment.status}`);
+    });
+    this.snapshot.putExperiment(stopped.experiment, stopped.revisions);
+    return stopped.experiment;
+  }
+
+  async results(key: string, { series }: { series: boolean }): Promise<ExperimentResults> {
+    const experiment = this.get(key);
+    const computedAt = new Date(this.clock.now());
+    const flag = this.snapshot.find(experiment.flagName);
+    // The weights evaluation uses now; the ones recorded at the start when the flag is gone.
+    const weights: VariantSplit[] = flag ? flag.variants : experiment.startWeights;
+    const warnings: string[] = [];
+    if (flag && experiment.startedAt && !sameWeights(weights, experiment.startWeights)) {
+      warnings.push(
+        "The flag's variant weights changed while the experiment ran; the sample-ratio check uses the current ones",
+      );
+    }
+    const exposures = await this.data.exposures(experiment.id);
+    const usersOf = new Map(exposures.map((e) => [e.variant, e.users]));
+    const keys = [...new Set([...weights.map((w) => w.key), ...exposures.map((e) => e.variant)])];
+    const weightOf = new Map(weights.map((w) => [w.key, w.weightBasisPoints]));
+    const variants = keys.map((k) => ({
+      key: k,
+      weight: basisPointsToPercentage(weightOf.get(k) ?? 0),
+      users: usersOf.get(k) ?? 0,
+    }));
+
+    const weighted = variants.filter((v) => (weightOf.get(v.key) ?? 0) > 0);
+    const enoughForSrm = weighted.length > 1 && weighted.every((v) => v.users >= SRM_MIN_USERS_PER_VARIANT);
+    const srmP = enoughForSrm
+      ? sampleRatioMismatchPValue(
+          weighted.map((v) => v.users),
+          weighted.map((v) => v.weight),
+        )
+      : null;
+    if (experiment.status === 'draft') warnings.push('The experiment has not started: nobody is exposed yet');
+
+    const untilMs = experiment.stoppedAt?.getTime() ?? null;
+    const metrics = await Promise.all(
+      experiment.metrics.map(async (metric) => {
+        const query = {
+          experimentId: experiment.id,
+          event: metric.event,
+          windowMs: metric.windowHours === null ? null : metric.windowHours * HOUR_MS,
+          untilMs,
+        };
+        const [totals, daily] = await Promise.all([
+          this.data.metricTotals(query),
+          series ? this.data.dailyTotals(query) : Promise.resolve(undefined),
+        ]);
+        const result: MetricResult = { metric, variants: this.compareVariants(experiment, metric, keys, totals) };
+        if (daily) result.series = cumulativeSeries(keys, daily, experiment, computedAt);
+        return result;
+      }),
+    );
+    return {
+      experiment,
+      computedAt,
+      srm: { pValue: srmP, healthy: srmP === null ? null : srmP >= SRM_THRESHOLD },
+      multipleExposures: exposures.reduce((sum, e) => sum + e.multiple, 0),
+      warnings,
+      variants,
+      metrics,
+    };
+  }
+
+  private compareVariants(
+    experiment: Experiment,
+    metric: Metric,
+    keys: string[],
+    totals: MetricTotals[],
+  ): MetricVariantResult[] {
+    const byVariant = new Map(totals.map((t) => [t.variant, t]));
+    const sampleOf = (key: string): Sample => {
+      const t = byVariant.get(key);
+      if (!t) return metric.type === 'binomial' ? { n: 0, sum: 0 } : { n: 0, sum: 0, sumSquares: 0 };
+      return metric.type === 'binomial'
+        ? { n: t.users, sum: t.conversions }
+        : { n: t.users, sum: t.sum, sumSquares: t.sumSquares };
+    };
+    const control = sampleOf(experiment.control);
+    const options = {
+      alpha: ALPHA,
+      inverse: metric.inverse,
+      sequentialTuning: experiment.sequential ? DEFAULT_SEQUENTIAL_TUNING : undefined,
+    };
+    return keys.map((key) => {
+      const t = byVariant.get(key);
+      const users = t?.users ?? 0;
+      const sample = sampleOf(key);
+      const result: MetricVariantResult = {
+        key,
+        users,
+        conversions: t?.conversions ?? 0,
+        rate: users === 0 ? 0 : (t?.conversions ?? 0) / users,
+        sum: t?.sum ?? 0,
+        mean: users === 0 ? 0 : (t?.sum ?? 0) / users,
+        stddev: metric.type === 'mean' ? Math.sqrt(Math.max(sampleVariance(sample), 0)) : 0,
+      };
+      if (key !== experiment.control) result.relative = compare(control, sample, options);
+      return result;
+    });
+  }
+}
+
+/** A flag an experiment can run on: with variants, the control among them. */
+function checkVariants(flag: Flag, control: string): void {
+  if (flag.variants.length < 2) {
+    throw new ValidationError('flag_name', `flag "${flag.name}" needs at least two variants to run an experiment`);
+  }
+  if (!flag.variants.some((v) => v.key === control)) {
+    const known = flag.variants.map((v) => `"${v.key}"`).join(', ');
+    throw new ValidationError('control', `"${control}" is not a variant of flag "${flag.name}" (${known})`);
+  }
+}
+
+/** Running totals per day from the start's day to the last day with data or today (the stop's day once stopped). */
+function cumulativeSeries(
+  keys: string[],
+  daily: DailyMetricTotals[],
+  experiment: Experiment,
+  computedAt: Date,
+): { key: string; points: DailyPoint[] }[] {
+  const firstDay = Math.floor((experiment.startedAt ?? computedAt).getTime() / DAY_MS);
+  const lastDay = Math.floor((experiment.stoppedAt ?? computedAt).getTime() / DAY_MS);
+  return keys.map((key) => {
+    const rows = daily.filter((d) => d.variant === key);
+    const points: DailyPoint[] = [];
+    let users = 0;
+    let conversions = 0;
+    let sum = 0;
+    for (let day = Math.min(firstDay, rows[0]?.day ?? firstDay); day <= lastDay; day++) {
+      for (const row of rows) {
+        if (row.day !== day) continue;
+        users += row.exposed;
+        conversions += row.converted;
+        sum += row.sum;
+      }
+      points.push({ date: isoDate(day), users, conversions, sum });
+    }
+    return { key, points };
+  });
+}
