@@ -209,10 +209,12 @@ export interface MetricQuery {
   untilMs: number | null;
 }
 
-/** One variant's users and their metric, aggregated per user first (a user's events summed). */
+/**
+ * One variant's metric, aggregated per user first (a user's events summed), over the users with at
+ * least one event: exposed users without any add 0 to the sums.
+ */
 export interface MetricTotals {
   variant: string;
-  users: number;
   /** Users with at least one event. */
   conversions: number;
   /** Sum over users of their summed values, and of those sums squared. */

@@ -138,7 +138,10 @@ export class ExperimentService {
           this.data.metricTotals(query),
           series ? this.data.dailyTotals(query) : Promise.resolve(undefined),
         ]);
-        const result: MetricResult = { metric, variants: this.compareVariants(experiment, metric, keys, totals) };
+        const result: MetricResult = {
+          metric,
+          variants: this.compareVariants(experiment, metric, keys, usersOf, totals),
+        };
         if (daily) result.series = cumulativeSeries(keys, daily, experiment, computedAt);
         return result;
       }),
@@ -158,15 +161,16 @@ export class ExperimentService {
     experiment: Experiment,
     metric: Metric,
     keys: string[],
+    usersOf: ReadonlyMap<string, number>,
     totals: MetricTotals[],
   ): MetricVariantResult[] {
     const byVariant = new Map(totals.map((t) => [t.variant, t]));
     const sampleOf = (key: string): Sample => {
+      const n = usersOf.get(key) ?? 0;
       const t = byVariant.get(key);
-      if (!t) return metric.type === 'binomial' ? { n: 0, sum: 0 } : { n: 0, sum: 0, sumSquares: 0 };
       return metric.type === 'binomial'
-        ? { n: t.users, sum: t.conversions }
-        : { n: t.users, sum: t.sum, sumSquares: t.sumSquares };
+        ? { n, sum: t?.conversions ?? 0 }
+        : { n, sum: t?.sum ?? 0, sumSquares: t?.sumSquares ?? 0 };
     };
     const control = sampleOf(experiment.control);
     const options = {
@@ -176,7 +180,7 @@ export class ExperimentService {
     };
     return keys.map((key) => {
       const t = byVariant.get(key);
-      const users = t?.users ?? 0;
+      const users = usersOf.get(key) ?? 0;
       const sample = sampleOf(key);
       const result: MetricVariantResult = {
         key,
