@@ -316,6 +316,132 @@ async function matchesRule(databaseUrl: string) {
   }
 }
 
+/** POSTs JSON to the service as the benchmark's admin; throws unless it answers `expected`. */
+async function send(server: Server, path: string, body: object | undefined, expected: number) {
+  const res = await fetch(`${server.baseUrl}${path}`, {
+    method: 'POST',
+    headers: body === undefined ? authorization : { 'content-type': 'application/json', ...authorization },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status !== expected) throw new Error(`POST ${path} failed: ${res.status} ${await res.text()}`);
+  return res;
+}
+
+const VARIANTS = [
+  { key: 'control', weight: 50 },
+  { key: 'treatment', weight: 50 },
+];
+const PURCHASE = [{ key: 'purchase', event: 'purchase', type: 'binomial' }];
+
+/**
+ * Single-flag evaluation of a flag with a running experiment against the same flag without one, on
+ * one SQLite service, in turn. wrk sends a new user id with every request, so every request records
+ * a first exposure (the buffer's worst case) and the buffer writes a batch of 1,000 rows every
+ * 1,000 requests, on the service's own core.
+ */
+async function experimentExposures(databaseUrl: string) {
+  const server = await startService(databaseUrl);
+  try {
+    await send(server, '/flags', { flag_name: 'flag_0', status: true }, 201);
+    for (const flag_name of ['without_experiment', 'with_experiment']) {
+      await send(server, '/flags', { flag_name, status: true, variants: VARIANTS }, 201);
+    }
+    const experiment = { key: 'bench', flag_name: 'with_experiment', control: 'control', metrics: PURCHASE };
+    await send(server, '/experiments', experiment, 201);
+    await send(server, '/experiments/bench/start', undefined, 200);
+    const [plainPath, experimentPath] = ['/flags/without_experiment', '/flags/with_experiment'];
+    await wrk(server, plainPath, CONNECTIONS, 2);
+    await wrk(server, experimentPath, CONNECTIONS, 2);
+    const ratios: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const plain = await wrk(server, plainPath, CONNECTIONS, DURATION_S);
+      const withExperiment = await wrk(server, experimentPath, CONNECTIONS, DURATION_S);
+      ratios.push(withExperiment.rps / plain.rps);
+    }
+    const metrics = await (await fetch(`${server.baseUrl}/metrics`, { headers: authorization })).text();
+    return {
+      ratio: median(ratios),
+      exposures_written: metricValue(metrics, 'exposures_written_total'),
+      exposures_dropped: metricValue(metrics, 'exposures_dropped_total'),
+    };
+  } finally {
+    await stop(server);
+  }
+}
+
+/**
+ * On PostgreSQL: event ingestion through POST /events in batches of 1,000 (4 clients at once), then
+ * results with 1,000,000 exposures and 2,000,000 events, written straight into the tables.
+ */
+async function experimentsAtScale(adminUrl: string) {
+  const database = await createBenchDatabase(adminUrl);
+  const server = await startService(database.url);
+  try {
+    await send(server, '/flags', { flag_name: 'checkout', status: true, variants: VARIANTS }, 201);
+    const experiment = { key: 'scale', flag_name: 'checkout', control: 'control', metrics: PURCHASE };
+    await send(server, '/experiments', experiment, 201);
+    await send(server, '/experiments/scale/start', undefined, 200);
+
+    const BATCHES = 200;
+    const CLIENTS = 4;
+    const batch = (n: number) => ({
+      events: Array.from({ length: 1000 }, (_, i) => ({
+        type: 'track',
+        event: 'ingested',
+        user_id: `user-${(n * 1000 + i) % 100_000}`,
+        value: i % 50,
+        event_id: `batch-${n}-${i}`,
+      })),
+    });
+    const ingestStarted = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        while (next < BATCHES) await send(server, '/events', batch(next++), 202);
+      }),
+    );
+    const ingestSeconds = (performance.now() - ingestStarted) / 1000;
+
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query("SELECT id FROM experiments WHERE experiment_key = 'scale'");
+      const t0 = Date.now() - 10 * 86_400_000;
+      await client.query(
+        `INSERT INTO exposures (experiment_id, user_id, variant, at_ms) SELECT $1, 'user-' || g, ` +
+          `CASE WHEN g % 2 = 0 THEN 'control' ELSE 'treatment' END, $2::bigint + g FROM generate_series(1, 1000000) g`,
+        [rows[0].id, t0],
+      );
+      // Half purchases, half other events, spread over 1,500,000 users (a third never exposed).
+      await client.query(
+        `INSERT INTO events (event, user_id, value, at_ms) SELECT CASE WHEN g % 2 = 0 THEN 'purchase' ELSE 'view' END, ` +
+          `'user-' || (g % 1500000), g % 100, $1::bigint + 2000000 + g FROM generate_series(1, 2000000) g`,
+        [t0],
+      );
+      await client.query('ANALYZE exposures; ANALYZE events');
+    } finally {
+      await client.end();
+    }
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      const res = await fetch(`${server.baseUrl}/experiments/scale/results`, { headers: authorization });
+      if (res.status !== 200) throw new Error(`results failed: ${res.status} ${await res.text()}`);
+      await res.json();
+      times.push(performance.now() - started);
+    }
+    return {
+      events_per_s: (BATCHES * 1000) / ingestSeconds,
+      ingested_events: BATCHES * 1000,
+      results_ms_median: median(times),
+      results_ms_max: Math.max(...times),
+    };
+  } finally {
+    await stop(server);
+    await database.drop();
+  }
+}
+
 function rssMb(child: ChildProcess): number {
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
@@ -560,6 +686,9 @@ async function main() {
     console.log('a flag with a matches rule against one without …');
     const matchesRatio = await matchesRule(`file:${join(dir, 'matches.db')}`);
 
+    console.log('a flag with a running experiment against the same flag without one …');
+    const exposureResult = await experimentExposures(`file:${join(dir, 'experiment.db')}`);
+
     console.log('all flags, 1,000 flags …');
     const many = await startService(`file:${join(dir, 'many.db')}`);
     await seedSqliteDirectly(many, join(dir, 'many.db'), 1000);
@@ -587,6 +716,10 @@ async function main() {
     const burst = postgresUrl
       ? (console.log('1,000 concurrent writes to one flag (PostgreSQL) …'), await writeBurst(postgresUrl))
       : undefined;
+    const atScale = postgresUrl
+      ? (console.log('experiments on PostgreSQL: event ingestion, results over 1,000,000 exposures …'),
+        await experimentsAtScale(postgresUrl))
+      : undefined;
     const othersWrites = postgresUrl
       ? (console.log("evaluation under another instance's writes, 10,000 flags …"),
         await underAnotherInstancesWrites(postgresUrl))
@@ -598,6 +731,8 @@ async function main() {
       head_to_head: { reference: 'floor', service: 'sqlite', ratio: headToHeadRatio },
       libraries_head_to_head: libraries,
       matches_rule_ratio: matchesRatio,
+      experiment_exposures: exposureResult,
+      experiments_at_scale: atScale ?? 'not measured: set BENCH_POSTGRES_URL',
       write_burst: burst ?? 'not measured: set BENCH_POSTGRES_URL',
       sha256: { ...sha256, node_crypto_adds_to_1000_flags_ms: cryptoAddsMs },
       all_flags_1000: {
@@ -658,6 +793,18 @@ async function main() {
       `a flag with a matches rule (RE2JS) against one without, same attribute sent: ${x(matchesRatio)} req/s ` +
         `(median of ${RUNS} rounds in turn; target ≥ 0.80 ×)`,
     );
+    console.log(
+      `a flag with a running experiment against the same flag without one, a new user (an exposure) per request: ` +
+        `${x(exposureResult.ratio)} req/s (median of ${RUNS} rounds in turn; target ≥ 0.85 ×); ` +
+        `${f(exposureResult.exposures_written)} exposures written, ${f(exposureResult.exposures_dropped)} dropped`,
+    );
+    if (atScale) {
+      console.log(
+        `POST /events on PostgreSQL, batches of 1,000 from 4 clients: ${f(atScale.events_per_s)} events/s ` +
+          `(target ≥ 20,000); results over 1,000,000 exposures and 2,000,000 events: median ` +
+          `${f(atScale.results_ms_median)} ms, slowest ${f(atScale.results_ms_max)} ms of 5 (target ≤ 2,000 ms)`,
+      );
+    }
     console.log(
       `SHA-256 per bucket: by hand ${f(sha256.by_hand_ns)} ns, node:crypto ${f(sha256.node_crypto_ns)} ns; node:crypto ` +
         `would add ${f(cryptoAddsMs, 2)} ms to one 1,000-flag evaluation (${f((cryptoAddsMs / allOne.p50_ms) * 100, 0)}% ` +

@@ -186,6 +186,7 @@ export async function buildApp(
     authService,
     ping: () => database.ping(),
     rateLimits: rateLimitState,
+    exposures,
     clock,
   });
   await registerAccessControl(app, authService, { ...config.rateLimits, redis });

@@ -75,6 +75,7 @@ describe('request metrics, against prom-client', () => {
       authService: new AuthService(new ApiKeyRing(), undefined),
       ping: async () => undefined,
       rateLimits: () => 'memory',
+      exposures: { written: 0, dropped: 0, size: 0 },
       clock: new ManualClock(),
     });
     const samples = (text: string) =>

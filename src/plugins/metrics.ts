@@ -26,6 +26,7 @@ export interface MetricsSources {
   authService: Pick<AuthService, 'enabled' | 'authenticate'>;
   ping: () => Promise<void>;
   rateLimits: () => RateLimitState;
+  exposures: { readonly written: number; readonly dropped: number; readonly size: number };
   clock: Clock;
 }
 
@@ -187,6 +188,32 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
           () => 0,
         ),
       );
+    },
+  });
+  new Counter({
+    name: `${PREFIX}exposures_written_total`,
+    help: 'Experiment exposures written to the database (a user seen again after a write is written again)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources.exposures.written);
+    },
+  });
+  new Counter({
+    name: `${PREFIX}exposures_dropped_total`,
+    help: 'Experiment exposures dropped because the buffer was full (the database could not keep up or was down)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources.exposures.dropped);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}exposures_buffered`,
+    help: 'Experiment exposures waiting in memory to be written',
+    registers: [registry],
+    collect() {
+      this.set(sources.exposures.size);
     },
   });
   new Gauge({

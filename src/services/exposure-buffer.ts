@@ -21,7 +21,11 @@ export class ExposureBuffer {
   private pending = new Map<string, ExposureRecord>();
   private writing: Promise<void> | undefined;
   private stopTimer: (() => void) | undefined;
+  /** The last write failed: wait for the timer rather than retry on every full batch. */
+  private failing = false;
   private droppedCount = 0;
+  /** Taken out of `pending` by the write under way; they come back if it fails, so they count to the bound. */
+  private inFlight = 0;
   private writtenCount = 0;
 
   constructor(
@@ -55,12 +59,12 @@ export class ExposureBuffer {
       if (seen.variant !== variant) seen.multiple = true;
       return;
     }
-    if (this.pending.size >= MAX_BUFFERED_EXPOSURES) {
+    if (this.pending.size + this.inFlight >= MAX_BUFFERED_EXPOSURES) {
       this.droppedCount++;
       return;
     }
     this.pending.set(id, { experimentId: experiment.id, userId, variant, atMs: this.clock.now(), multiple: false });
-    if (this.pending.size >= EXPOSURE_BATCH_ROWS && !this.writing) void this.flush();
+    if (this.pending.size >= EXPOSURE_BATCH_ROWS && !this.writing && !this.failing) void this.flush();
   }
 
   /** Writes what is buffered, a batch at a time; one flush runs at a time. Resolves once it is written. */
@@ -84,20 +88,37 @@ export class ExposureBuffer {
         this.pending.delete(id);
         if (batch.length === EXPOSURE_BATCH_ROWS) break;
       }
-      try {
-        await this.data.recordExposures(batch);
-        this.writtenCount += batch.length;
-      } catch (error) {
-        // Put them back (behind any newer sighting of the same user) for the next flush.
-        for (const exposure of batch) {
-          const id = `${exposure.experimentId}\u0000${exposure.userId}`;
-          const newer = this.pending.get(id);
-          if (newer && newer.variant !== exposure.variant) exposure.multiple = true;
-          this.pending.set(id, exposure);
+      this.inFlight = batch.length;
+      const error = await this.data.recordExposures(batch).then(
+        () => undefined,
+        (e: unknown) => e ?? new Error('exposure write failed'),
+      );
+      this.inFlight = 0;
+      if (error !== undefined) {
+        this.putBack(batch);
+        // Transitions only: an outage must not log a line a second.
+        if (!this.failing) {
+          this.log.warn(
+            { err: error, buffered: this.pending.size },
+            'cannot write exposures; kept for the next attempt',
+          );
         }
-        this.log.warn({ err: error, buffered: this.pending.size }, 'cannot write exposures; kept for the next attempt');
+        this.failing = true;
         return;
       }
+      this.writtenCount += batch.length;
+      if (this.failing) this.log.info({ buffered: this.pending.size }, 'writing exposures again');
+      this.failing = false;
+    }
+  }
+
+  /** A batch that could not be written goes back, kept over any newer sighting of the same user. */
+  private putBack(batch: readonly ExposureRecord[]): void {
+    for (const exposure of batch) {
+      const id = `${exposure.experimentId}\u0000${exposure.userId}`;
+      const newer = this.pending.get(id);
+      if (newer && newer.variant !== exposure.variant) exposure.multiple = true;
+      this.pending.set(id, exposure);
     }
   }
 }
