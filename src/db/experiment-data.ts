@@ -21,7 +21,10 @@ import type { PrismaStore } from './prisma-tables.js';
 
 const DAY_MS = 86_400_000;
 
-/** Collects parameters in order and names each with the provider's placeholder. */
+/**
+ * Collects parameters and names each with the provider's placeholder. SQLite's "?" is positional:
+ * add them in the order their placeholders appear in the text.
+ */
 class Parameters {
   readonly values: unknown[] = [];
   constructor(private readonly provider: DatabaseProvider) {}
@@ -170,9 +173,10 @@ export class SqlExperimentData implements ExperimentData {
 
   async exposurePage(experimentId: number, afterUserId: string | null, limit: number): Promise<ExportedExposure[]> {
     const p = this.params();
-    const after = afterUserId === null ? '' : ` AND user_id > ${p.add(afterUserId)}`;
+    const conditions = [`experiment_id = ${p.add(experimentId)}`];
+    if (afterUserId !== null) conditions.push(`user_id > ${p.add(afterUserId)}`);
     const rows = await this.query<{ user_id: string; variant: string; at_ms: unknown; multiple: unknown }>(
-      `SELECT user_id, variant, at_ms, multiple FROM exposures WHERE experiment_id = ${p.add(experimentId)}${after} ` +
+      `SELECT user_id, variant, at_ms, multiple FROM exposures WHERE ${conditions.join(' AND ')} ` +
         `ORDER BY user_id LIMIT ${p.add(limit)}`,
       p,
     );

@@ -1,12 +1,21 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { eventsBodySchema, ingestResultSchema } from '../schemas/events.js';
+import { z } from 'zod';
+import {
+  EVENTS_BODY_LIMIT_BYTES,
+  eventExportQuerySchema,
+  eventsBodySchema,
+  ingestResultSchema,
+} from '../schemas/events.js';
 import { problemResponses } from '../schemas/problem.js';
 import type { EventService } from '../services/event-service.js';
+import { sendRows } from './row-stream.js';
 
 export const eventRoutes: FastifyPluginAsyncZod<{ eventService: EventService }> = async (app, { eventService }) => {
   app.post('/events', {
     // Sent by the applications that evaluate flags, with the keys they evaluate with.
     config: { access: 'evaluate' },
+    // A full batch is larger than BODY_LIMIT_BYTES' default.
+    bodyLimit: EVENTS_BODY_LIMIT_BYTES,
     schema: {
       tags: ['experiments'],
       summary: 'Record conversions (track) and exposures made elsewhere, up to 1,000 per batch; 202 once stored',
@@ -38,4 +47,38 @@ export const eventRoutes: FastifyPluginAsyncZod<{ eventService: EventService }> 
       return reply.code(202).send(result);
     },
   });
+
+  app.get('/events/export', {
+    schema: {
+      tags: ['experiments'],
+      summary: 'Stored events, streamed as NDJSON or, with Accept: text/csv, CSV, in arrival order; ?after= resumes',
+      querystring: eventExportQuerySchema,
+      response: { 200: z.string().describe('One event per line: id, event_id, event, user_id, value, timestamp') },
+    },
+    handler: async (request, reply) => {
+      const { from, to, event, after } = request.query;
+      const rows = eventService.events(
+        {
+          fromMs: from === undefined ? null : Date.parse(from),
+          toMs: to === undefined ? null : Date.parse(to),
+          event: event ?? null,
+        },
+        after ?? null,
+      );
+      return sendRows(request, reply, ['id', 'event_id', 'event', 'user_id', 'value', 'timestamp'], eventRows(rows));
+    },
+  });
 };
+
+async function* eventRows(rows: ReturnType<EventService['events']>) {
+  for await (const r of rows) {
+    yield {
+      id: r.id,
+      event_id: r.eventId,
+      event: r.event,
+      user_id: r.userId,
+      value: r.value,
+      timestamp: new Date(r.atMs).toISOString(),
+    };
+  }
+}

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   createExperimentBodySchema,
   experimentParamsSchema,
+  exposureExportQuerySchema,
   experimentSchema,
   resultsQuerySchema,
   resultsSchema,
@@ -11,6 +12,7 @@ import {
 } from '../schemas/experiments.js';
 import { problemResponses } from '../schemas/problem.js';
 import type { ExperimentService } from '../services/experiment-service.js';
+import { sendRows } from './row-stream.js';
 
 export const experimentRoutes: FastifyPluginAsyncZod<{ experimentService: ExperimentService }> = async (
   app,
@@ -103,4 +105,26 @@ export const experimentRoutes: FastifyPluginAsyncZod<{ experimentService: Experi
         await experimentService.results(request.params.key, { series: request.query.series === 'daily' }),
       ),
   });
+
+  app.get('/experiments/:key/exposures/export', {
+    schema: {
+      tags: ['experiments'],
+      summary: 'Every exposure, streamed as NDJSON or, with Accept: text/csv, CSV; ?after= resumes',
+      params: experimentParamsSchema,
+      querystring: exposureExportQuerySchema,
+      response: { 200: z.string().describe('One exposure per line: user_id, variant, exposed_at, multiple') },
+    },
+    handler: async (request, reply) => {
+      // Unknown experiments get their 404 before the stream starts.
+      experimentService.get(request.params.key);
+      const rows = experimentService.exposures(request.params.key, request.query.after ?? null);
+      return sendRows(request, reply, ['user_id', 'variant', 'exposed_at', 'multiple'], mapRows(rows));
+    },
+  });
 };
+
+async function* mapRows(rows: AsyncIterable<{ userId: string; variant: string; atMs: number; multiple: boolean }>) {
+  for await (const r of rows) {
+    yield { user_id: r.userId, variant: r.variant, exposed_at: new Date(r.atMs).toISOString(), multiple: r.multiple };
+  }
+}

@@ -4,6 +4,8 @@ import { attributesSchema, userIdSchema } from './evaluation.js';
 
 /** The most events one POST /events takes. */
 export const MAX_EVENTS_PER_BATCH = 1000;
+/** POST /events' own body limit: 1,000 events of about 1 KB each. */
+export const EVENTS_BODY_LIMIT_BYTES = 1024 * 1024;
 
 const timestampSchema = z.iso
   .datetime({ offset: true })
@@ -62,3 +64,16 @@ export const ingestResultSchema = z
       .describe('Events refused for their timestamp (in the future, or older than the retention)'),
   })
   .meta({ id: 'EventIngestResult' });
+
+export const eventExportQuerySchema = z.strictObject({
+  from: z.iso.datetime({ offset: true }).optional().describe('Events at or after this time (ISO 8601)'),
+  to: z.iso.datetime({ offset: true }).optional().describe('Events before this time (ISO 8601)'),
+  event: z.string().min(1).max(200).optional().describe('Only events of this name'),
+  after: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .optional()
+    .describe('Resume after this id (the last one received)'),
+});

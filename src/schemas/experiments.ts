@@ -104,6 +104,10 @@ export function toExperimentResponse(experiment: Experiment): z.infer<typeof exp
   };
 }
 
+export const exposureExportQuerySchema = z.strictObject({
+  after: z.string().min(1).max(256).optional().describe('Resume after this user_id (the last one received)'),
+});
+
 export const resultsQuerySchema = z.strictObject({
   series: z.enum(['daily']).optional().describe('"daily" adds cumulative daily points per variant and metric'),
 });

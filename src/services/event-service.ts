@@ -1,10 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { decide, type Lookups } from '../core/evaluation.js';
 import type { Attributes } from '../core/targeting.js';
-import type { ExperimentData, ExposureRecord, TrackedEvent } from '../db/repositories.js';
+import type { ExperimentData, ExportedEvent, ExposureRecord, TrackedEvent } from '../db/repositories.js';
 import { ValidationError } from '../errors.js';
 import type { Clock } from './clock.js';
 import type { ConfigSnapshot } from './config-snapshot.js';
+import { EXPORT_PAGE_ROWS } from './experiment-service.js';
 
 const DAY_MS = 86_400_000;
 /** How far ahead of this instance's clock a client's timestamp may be (clocks drift). */
@@ -108,6 +109,19 @@ export class EventService {
     const stored = await this.data.storeEvents(tracked);
     await this.data.recordExposures([...exposures.values()]);
     return { accepted: stored + exposures.size, duplicates: tracked.length - stored, rejected };
+  }
+
+  /** Stored events in id order (the order they arrived) after `afterId`, a page at a time. */
+  async *events(
+    filter: { fromMs: number | null; toMs: number | null; event: string | null },
+    afterId: number | null,
+  ): AsyncGenerator<ExportedEvent> {
+    for (let after = afterId; ;) {
+      const page = await this.data.eventPage(filter, after, EXPORT_PAGE_ROWS);
+      yield* page;
+      if (page.length < EXPORT_PAGE_ROWS) return;
+      after = page[page.length - 1].id;
+    }
   }
 
   private checkExposure(exposure: Extract<IncomingEvent, { type: 'exposure' }>, index: number): void {

@@ -18,7 +18,13 @@ import {
   sampleRatioMismatchPValue,
   sampleVariance,
 } from '../core/statistics.js';
-import type { DailyMetricTotals, ExperimentData, ExperimentRepository, MetricTotals } from '../db/repositories.js';
+import type {
+  DailyMetricTotals,
+  ExperimentData,
+  ExperimentRepository,
+  ExportedExposure,
+  MetricTotals,
+} from '../db/repositories.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Clock } from './clock.js';
 import type { ConfigSnapshot } from './config-snapshot.js';
@@ -30,6 +36,8 @@ const SRM_THRESHOLD = 0.001;
 const SRM_MIN_USERS_PER_VARIANT = 8;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+/** Rows per database read when exporting. */
+export const EXPORT_PAGE_ROWS = 5000;
 
 const sameWeights = (a: readonly VariantSplit[], b: readonly VariantSplit[]) =>
   a.length === b.length && a.every((v, i) => v.key === b[i].key && v.weightBasisPoints === b[i].weightBasisPoints);
@@ -155,6 +163,20 @@ export class ExperimentService {
       variants,
       metrics,
     };
+  }
+
+  /**
+   * Every exposure of the experiment after `afterUserId`, in user id order, read a page at a time so
+   * an export of any size holds one page in memory.
+   */
+  async *exposures(key: string, afterUserId: string | null): AsyncGenerator<ExportedExposure> {
+    const { id } = this.get(key);
+    for (let after = afterUserId; ;) {
+      const page = await this.data.exposurePage(id, after, EXPORT_PAGE_ROWS);
+      yield* page;
+      if (page.length < EXPORT_PAGE_ROWS) return;
+      after = page[page.length - 1].userId;
+    }
   }
 
   private compareVariants(
