@@ -23,7 +23,19 @@ function parseExamples(markdown: string): Example[] {
 }
 
 // Values that change from run to run; the docs show real ones, the test checks their type.
-const VOLATILE = new Set(['created_at', 'updated_at', 'uptime_seconds', 'request_id', 'at', 'secret', 'prefix']);
+const VOLATILE = new Set([
+  'created_at',
+  'updated_at',
+  'uptime_seconds',
+  'request_id',
+  'at',
+  'secret',
+  'prefix',
+  'started_at',
+  'computed_at',
+  'exposed_at',
+  'timestamp',
+]);
 // API key ids are random UUIDs; audit entry ids are numbers and stay exact.
 const isVolatile = (key: string, value: unknown) => VOLATILE.has(key) || (key === 'id' && typeof value === 'string');
 
@@ -60,6 +72,10 @@ describe('API_EXAMPLES.md, run against a live server', () => {
       'POST /ofrep',
       ' /audit',
       'POST /api-keys',
+      'POST /experiments',
+      ' /experiments',
+      'POST /events',
+      ' /events',
     ]) {
       expect(documented).toContain(endpoint);
     }

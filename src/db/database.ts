@@ -95,6 +95,11 @@ export async function openDatabase(
   const store: PrismaStore = client as SqliteClient;
   // Far more writes than any burst a flag service sees; each waits in memory, not for a connection.
   const queue = new WriteQueue(MAX_QUEUED_WRITES);
+  const experimentData = new SqlExperimentData(
+    store,
+    provider,
+    provider === 'sqlite' ? sqliteFilePath(url) : undefined,
+  );
   const writes: WriteContext = { assertWritable: assertFileInPlace, records, now: () => new Date(now()), queue };
 
   return {
@@ -107,11 +112,14 @@ export async function openDatabase(
     apiKeys: new PrismaApiKeyRepository(store, writes),
     audit: new PrismaAuditLog(store),
     experiments: new PrismaExperimentRepository(store, writes),
-    experimentData: new SqlExperimentData(store, provider),
+    experimentData,
     async ping() {
       assertFileInPlace();
       await (client as SqliteClient).$queryRaw`SELECT 1`;
     },
-    close: () => client.$disconnect(),
+    async close() {
+      experimentData.close();
+      await client.$disconnect();
+    },
   };
 }

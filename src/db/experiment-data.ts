@@ -4,6 +4,7 @@
  * literals), through Prisma's raw queries so it shares the client's connections. The database does
  * the counting and summing; Node only ever sees one row per variant (or per variant and day).
  */
+import Database from 'better-sqlite3';
 import type { DatabaseProvider } from '../config.js';
 import type {
   ExperimentData,
@@ -38,11 +39,48 @@ class Parameters {
 // Aggregates arrive as bigint, Decimal-like objects or numbers depending on the driver.
 const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
 
+// The first exposure stays; a later one in another variant only marks the user as seen in several.
+const KEEP_FIRST_EXPOSURE =
+  'ON CONFLICT (experiment_id, user_id) DO UPDATE SET multiple = TRUE ' +
+  'WHERE NOT exposures.multiple AND (exposures.variant <> excluded.variant OR excluded.multiple)';
+
+/**
+ * A batch of exposures as one JSON parameter, unpacked by the database: [[experiment_id, user_id,
+ * variant, at_ms, multiple], …]. ("WHERE true" keeps SQLite from reading ON CONFLICT as a join's.)
+ */
+const INSERT_EXPOSURES: Record<DatabaseProvider, string> = {
+  sqlite:
+    'INSERT INTO exposures (experiment_id, user_id, variant, at_ms, multiple) SELECT value ->> 0, value ->> 1, ' +
+    `value ->> 2, value ->> 3, value ->> 4 FROM json_each(?) WHERE true ${KEEP_FIRST_EXPOSURE}`,
+  postgresql:
+    'INSERT INTO exposures (experiment_id, user_id, variant, at_ms, multiple) SELECT (e ->> 0)::integer, e ->> 1, ' +
+    `e ->> 2, (e ->> 3)::bigint, (e ->> 4)::boolean FROM jsonb_array_elements($1::jsonb) e ${KEEP_FIRST_EXPOSURE}`,
+};
+
 export class SqlExperimentData implements ExperimentData {
+  /**
+   * SQLite writes exposures through its own better-sqlite3 connection rather than Prisma: evaluation
+   * records one per new user, and Prisma's raw query took 6.5 µs per exposure where the same
+   * statement on better-sqlite3 takes 1.5 µs, about an eighth of a single-flag evaluation
+   * (docs/performance.md, "a flag with a running experiment"). WAL lets it write beside Prisma's.
+   */
+  private readonly sqliteWriter: Database.Database | undefined;
+  private readonly insertSqliteExposures: Database.Statement<[string]> | undefined;
+
   constructor(
     private readonly store: PrismaStore,
     private readonly provider: DatabaseProvider,
-  ) {}
+    sqliteFile?: string,
+  ) {
+    if (sqliteFile !== undefined) {
+      this.sqliteWriter = new Database(sqliteFile, { timeout: 5000 });
+      this.insertSqliteExposures = this.sqliteWriter.prepare(INSERT_EXPOSURES.sqlite);
+    }
+  }
+
+  close(): void {
+    this.sqliteWriter?.close();
+  }
 
   private params() {
     return new Parameters(this.provider);
@@ -58,19 +96,22 @@ export class SqlExperimentData implements ExperimentData {
 
   async recordExposures(exposures: readonly ExposureRecord[]): Promise<void> {
     if (exposures.length === 0) return;
+    const batch = JSON.stringify(
+      exposures.map((e) => [
+        e.experimentId,
+        e.userId,
+        e.variant,
+        e.atMs,
+        this.provider === 'sqlite' ? +e.multiple : e.multiple,
+      ]),
+    );
+    if (this.insertSqliteExposures) {
+      this.insertSqliteExposures.run(batch);
+      return;
+    }
     const p = this.params();
-    const rows = exposures.map(
-      (e) =>
-        `(${p.add(e.experimentId)}, ${p.add(e.userId)}, ${p.add(e.variant)}, ${p.add(e.atMs)}, ` +
-        `${e.multiple ? 'TRUE' : 'FALSE'})`,
-    );
-    // The first exposure stays; a later one in another variant only marks the user as seen in several.
-    await this.execute(
-      `INSERT INTO exposures (experiment_id, user_id, variant, at_ms, multiple) VALUES ${rows.join(', ')} ` +
-        'ON CONFLICT (experiment_id, user_id) DO UPDATE SET multiple = TRUE ' +
-        'WHERE NOT exposures.multiple AND (exposures.variant <> excluded.variant OR excluded.multiple)',
-      p,
-    );
+    p.add(batch);
+    await this.execute(INSERT_EXPOSURES.postgresql, p);
   }
 
   async storeEvents(events: readonly TrackedEvent[]): Promise<number> {

@@ -11,12 +11,21 @@ interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
   payload?: object;
+  /** What an allowed caller gets, when not 200. */
+  status?: number;
 }
 
 // Every route that needs a key, with a request that succeeds for an admin (flags "seeded" and "doomed" exist).
 const evaluationRoutes: Route[] = [
   { method: 'GET', url: '/users/alice/flags' },
   { method: 'GET', url: '/users/alice/flags/seeded' },
+  // Applications send their conversions with the key they evaluate with.
+  {
+    method: 'POST',
+    url: '/events',
+    payload: { events: [{ type: 'track', event: 'signup', user_id: 'alice' }] },
+    status: 202,
+  },
 ];
 const adminRoutes: Route[] = [
   { method: 'GET', url: '/flags' },
@@ -26,6 +35,8 @@ const adminRoutes: Route[] = [
   { method: 'DELETE', url: '/flags/doomed' },
   { method: 'GET', url: '/flags/seeded/history' },
   { method: 'GET', url: '/audit' },
+  { method: 'GET', url: '/experiments' },
+  { method: 'GET', url: '/events/export' },
   { method: 'GET', url: '/api-keys' },
   { method: 'POST', url: '/api-keys', payload: { name: 'made-by-test', scope: 'evaluate' } },
   { method: 'DELETE', url: '/api-keys/00000000-0000-4000-8000-000000000000' },
@@ -135,9 +146,9 @@ describe.each(backends)('API keys on $name', ({ create, available }) => {
       async (route) => {
         for (const key of [undefined, 'ffs_not-a-real-key', keys.revoked])
           expect((await call(route, key)).statusCode).toBe(401);
-        expect((await call(route, keys.evaluate)).statusCode).toBe(200);
-        expect((await call(route, keys.evaluate, 'x-api-key')).statusCode).toBe(200);
-        expect((await call(route, keys.admin)).statusCode).toBe(200);
+        expect((await call(route, keys.evaluate)).statusCode).toBe(route.status ?? 200);
+        expect((await call(route, keys.evaluate, 'x-api-key')).statusCode).toBe(route.status ?? 200);
+        expect((await call(route, keys.admin)).statusCode).toBe(route.status ?? 200);
       },
     );
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { compare, DEFAULT_SEQUENTIAL_TUNING } from '../../src/core/statistics.js';
 import { backends, query } from '../helpers.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { useTestAppAndDatabase } from '../support/test-app.js';
@@ -345,6 +346,69 @@ describe.each(backends)('experiments on $name', (backend) => {
       expect(control.stddev).toBeCloseTo(Math.sqrt(((15 - 6) ** 2 + (3 - 6) ** 2 + 36) / 2), 10);
       expect(treatment).toMatchObject({ key: 'treatment', users: 3, sum: 24, mean: 8 });
       expect(treatment.relative.estimate).toBeCloseTo(2 / 6, 10);
+    });
+
+    it('reads a sequential experiment with the sequential interval, and adds up the days of its series', async () => {
+      const flag = 'third';
+      await inject('POST', '/experiments', {
+        key: 'daily_looks',
+        flag_name: flag,
+        control: 'control',
+        metrics,
+        sequential: true,
+      });
+      const byVariant: Record<string, string[]> = { control: [], treatment: [] };
+      for (let i = 0; byVariant.control.length < 20 || byVariant.treatment.length < 20; i++) {
+        const user = `looker-${i}`;
+        const variant = (await variantOf(flag, user))!;
+        if (byVariant[variant].length < 20) byVariant[variant].push(user);
+      }
+      await inject('POST', '/experiments/daily_looks/start');
+      const startedAt = clock.now();
+      // Day one: half of each variant exposed, a few convert; day two: the rest, and more conversions.
+      for (const day of [0, 1]) {
+        for (const variant of ['control', 'treatment']) {
+          for (const user of byVariant[variant].slice(day * 10, day * 10 + 10)) await variantOf(flag, user);
+        }
+        await clock.advance(1000);
+        const buyers = [...byVariant.control.slice(0, 4 + day * 4), ...byVariant.treatment.slice(0, 6 + day * 6)];
+        await events(buyers.map((user_id) => ({ type: 'track', event: 'purchase', user_id })));
+        if (day === 0) await clock.advance(DAY_MS);
+      }
+      const results = (await inject('GET', '/experiments/daily_looks/results?series=daily')).json();
+      const [control, treatment] = results.metrics[0].variants;
+      expect([control.users, control.conversions, treatment.users, treatment.conversions]).toEqual([20, 8, 20, 12]);
+      const expected = compare(
+        { n: 20, sum: 8 },
+        { n: 20, sum: 12 },
+        { alpha: 0.05, inverse: false, sequentialTuning: DEFAULT_SEQUENTIAL_TUNING },
+      )!;
+      expect(treatment.relative.frequentist).toEqual({
+        p_value: expected.frequentist.pValue,
+        ci: expected.frequentist.ci,
+      });
+      const fixed = compare({ n: 20, sum: 8 }, { n: 20, sum: 12 }, { alpha: 0.05, inverse: false })!;
+      // Always-valid intervals are wider than the fixed-horizon one.
+      expect(expected.frequentist.ci[1] - expected.frequentist.ci[0]).toBeGreaterThan(
+        fixed.frequentist.ci[1] - fixed.frequentist.ci[0],
+      );
+      const day = (offset: number) => new Date(startedAt + offset * DAY_MS).toISOString().slice(0, 10);
+      expect(results.metrics[0].series).toEqual([
+        {
+          key: 'control',
+          points: [
+            { date: day(0), users: 10, conversions: 4, rate: 0.4 },
+            { date: day(1), users: 20, conversions: 8, rate: 0.4 },
+          ],
+        },
+        {
+          key: 'treatment',
+          points: [
+            { date: day(0), users: 10, conversions: 6, rate: 0.6 },
+            { date: day(1), users: 20, conversions: 12, rate: 0.6 },
+          ],
+        },
+      ]);
     });
   });
 });
