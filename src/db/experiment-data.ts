@@ -148,14 +148,21 @@ export class SqlExperimentData implements ExperimentData {
    * join, so users without events (most of them, usually) cost nothing here; their zeros are implied
    * by the exposure counts. Half the time of a left join over every exposure at 1,000,000 exposures.
    */
-  private perConvertedUser(p: Parameters, { experimentId, event, windowMs, untilMs }: MetricQuery): string {
+  private perConvertedUser(p: Parameters, query: MetricQuery): string {
+    return (
+      'SELECT x.variant, COALESCE(SUM(e.value), 0) AS total, MIN(e.at_ms) AS first_at ' +
+      `${this.metricEvents(p, query)} GROUP BY x.experiment_id, x.user_id, x.variant`
+    );
+  }
+
+  /** The experiment's exposures joined to the metric's events that count for them. */
+  private metricEvents(p: Parameters, { experimentId, event, windowMs, untilMs }: MetricQuery): string {
     const conditions = [`e.event = ${p.add(event)}`, 'e.user_id = x.user_id', 'e.at_ms >= x.at_ms'];
     if (windowMs !== null) conditions.push(`e.at_ms < x.at_ms + ${p.add(windowMs)}`);
     if (untilMs !== null) conditions.push(`e.at_ms <= ${p.add(untilMs)}`);
     return (
-      'SELECT x.variant, COALESCE(SUM(e.value), 0) AS total, MIN(e.at_ms) AS first_at FROM exposures x ' +
-      `JOIN events e ON ${conditions.join(' AND ')} ` +
-      `WHERE x.experiment_id = ${p.add(experimentId)} GROUP BY x.experiment_id, x.user_id, x.variant`
+      `FROM exposures x JOIN events e ON ${conditions.join(' AND ')} ` +
+      `WHERE x.experiment_id = ${p.add(experimentId)}`
     );
   }
 
@@ -189,15 +196,11 @@ export class SqlExperimentData implements ExperimentData {
         `FROM (${this.perConvertedUser(convertedParams, query)}) u GROUP BY u.variant, u.first_at / ${DAY_MS}`,
       convertedParams,
     );
-    const q = this.params();
-    const conditions = [`e.event = ${q.add(query.event)}`, 'e.user_id = x.user_id', 'e.at_ms >= x.at_ms'];
-    if (query.windowMs !== null) conditions.push(`e.at_ms < x.at_ms + ${q.add(query.windowMs)}`);
-    if (query.untilMs !== null) conditions.push(`e.at_ms <= ${q.add(query.untilMs)}`);
+    const valueParams = this.params();
     const values = await this.query<{ variant: string; day: unknown; total: unknown }>(
-      `SELECT x.variant, e.at_ms / ${DAY_MS} AS day, SUM(e.value) AS total FROM exposures x ` +
-        `JOIN events e ON ${conditions.join(' AND ')} WHERE x.experiment_id = ${q.add(query.experimentId)} ` +
-        `GROUP BY x.variant, e.at_ms / ${DAY_MS}`,
-      q,
+      `SELECT x.variant, e.at_ms / ${DAY_MS} AS day, SUM(e.value) AS total ` +
+        `${this.metricEvents(valueParams, query)} GROUP BY x.variant, e.at_ms / ${DAY_MS}`,
+      valueParams,
     );
     const byKey = new Map<string, DailyMetricTotals>();
     const at = (variant: string, day: unknown) => {
