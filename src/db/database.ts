@@ -98,6 +98,7 @@ export async function openDatabase(
   const experimentData = new SqlExperimentData(
     store,
     provider,
+    assertFileInPlace,
     provider === 'sqlite' ? sqliteFilePath(url) : undefined,
   );
   const writes: WriteContext = { assertWritable: assertFileInPlace, records, now: () => new Date(now()), queue };

@@ -67,9 +67,14 @@ export class SqlExperimentData implements ExperimentData {
   private readonly sqliteWriter: Database.Database | undefined;
   private readonly insertSqliteExposures: Database.Statement<[string]> | undefined;
 
+  /**
+   * `assertWritable` throws when the SQLite file was replaced or removed under the process (see
+   * sqlite-file-guard.ts), so writes wait (exposures stay buffered) instead of landing in a lost file.
+   */
   constructor(
     private readonly store: PrismaStore,
     private readonly provider: DatabaseProvider,
+    private readonly assertWritable: () => void,
     sqliteFile?: string,
   ) {
     if (sqliteFile !== undefined) {
@@ -96,6 +101,7 @@ export class SqlExperimentData implements ExperimentData {
 
   async recordExposures(exposures: readonly ExposureRecord[]): Promise<void> {
     if (exposures.length === 0) return;
+    this.assertWritable();
     const batch = JSON.stringify(
       exposures.map((e) => [
         e.experimentId,
@@ -116,6 +122,7 @@ export class SqlExperimentData implements ExperimentData {
 
   async storeEvents(events: readonly TrackedEvent[]): Promise<number> {
     if (events.length === 0) return 0;
+    this.assertWritable();
     const p = this.params();
     const rows = events.map(
       (e) => `(${p.add(e.eventId)}, ${p.add(e.event)}, ${p.add(e.userId)}, ${p.add(e.value)}, ${p.add(e.atMs)})`,

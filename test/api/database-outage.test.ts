@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sqliteFilePath } from '../../src/db/sqlite-url.js';
 import { type ServerProcess, startCommand, startServer } from '../support/server-process.js';
 import { useTestAppAndDatabase } from '../support/test-app.js';
-import { backends, createPostgresDatabase, postgresAdminUrl, type TestDatabase } from '../helpers.js';
+import { backends, createPostgresDatabase, postgresAdminUrl, query, type TestDatabase } from '../helpers.js';
+import { ManualClock } from '../support/manual-clock.js';
 
 const [sqlite, postgresql] = backends;
 
@@ -250,5 +251,44 @@ describe('SQLite: the database file becomes unreadable under the real server pro
     expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
     expect((await post('after_outage')).status).toBe(201);
     expect((await fetch(`${server.baseUrl}/flags/refused`)).status).toBe(404);
+  });
+});
+
+describe('SQLite: the database file goes away while an experiment runs', () => {
+  const clock = new ManualClock();
+  const testApp = useTestAppAndDatabase(sqlite, { clock, env: { SNAPSHOT_POLL_MS: '3600000' } });
+  const variants = [
+    { key: 'control', weight: 50 },
+    { key: 'treatment', weight: 50 },
+  ];
+
+  it('refuses events with 503 and keeps exposures in memory, then writes them into the file it opened', async () => {
+    const [app, database] = [testApp.app(), testApp.database()];
+    const file = sqliteFilePath(database.url);
+    const post = (url: string, payload?: object) => app.inject({ method: 'POST', url, payload });
+    expect((await post('/flags', { flag_name: 'checkout', status: true, variants })).statusCode).toBe(201);
+    const metrics = [{ key: 'purchase', event: 'purchase', type: 'binomial' }];
+    expect(
+      (await post('/experiments', { key: 'x', flag_name: 'checkout', control: 'control', metrics })).statusCode,
+    ).toBe(201);
+    expect((await post('/experiments/x/start')).statusCode).toBe(200);
+
+    renameSync(file, `${file}.moved`);
+
+    const refused = await post('/events', { events: [{ type: 'track', event: 'purchase', user_id: 'alice' }] });
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect((await app.inject({ method: 'GET', url: '/users/alice/flags/checkout' })).json().variant).not.toBeNull();
+    await clock.advance(1000);
+    const moved = new Database(`${file}.moved`, { readonly: true });
+    expect(moved.prepare('SELECT COUNT(*) FROM exposures').pluck().get()).toBe(0);
+    moved.close();
+
+    renameSync(`${file}.moved`, file);
+    await clock.advance(1000);
+    expect((await query(database, 'SELECT user_id FROM exposures')).map((r) => r.user_id)).toEqual(['alice']);
+    expect(
+      (await post('/events', { events: [{ type: 'track', event: 'purchase', user_id: 'alice' }] })).statusCode,
+    ).toBe(202);
   });
 });
