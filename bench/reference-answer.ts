@@ -23,7 +23,12 @@ export function fixedRolloutAnswer(params: BenchParams['Params'], bucket: number
 export function plainFlag(name: string, rolloutBasisPoints: number): Flag {
   const epoch = new Date(0);
   return {
+    configId: 0,
+    flagId: 0,
+    environmentId: 0,
     name,
+    kind: 'release',
+    tags: [],
     status: true,
     rolloutBasisPoints,
     description: null,

@@ -27,13 +27,20 @@ import { healthRoutes } from './routes/health.js';
 import { ofrepRoutes } from './routes/ofrep.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { segmentRoutes } from './routes/segments.js';
-import { auditRecords } from './services/audit-records.js';
 import { ApiKeyRing } from './services/api-key-ring.js';
 import { ApiKeyService } from './services/api-key-service.js';
 import { AuditService } from './services/audit-service.js';
 import { AuthService } from './services/auth-service.js';
 import { type Clock, systemClock } from './services/clock.js';
 import { ConfigSync } from './services/config-sync.js';
+import { ConfigWriter } from './services/config-writer.js';
+import { FlagUsage } from './services/flag-usage.js';
+import { ScopeResolver } from './services/scope.js';
+import { ProjectService } from './services/project-service.js';
+import { PromotionService } from './services/promotion-service.js';
+import { FlagsAsCode } from './services/flags-as-code.js';
+import { projectRoutes } from './routes/projects.js';
+import { registerScope } from './plugins/scope.js';
 import { EvaluationCounter } from './services/evaluation-counter.js';
 import { EvaluationService } from './services/evaluation-service.js';
 import { EventService } from './services/event-service.js';
@@ -118,10 +125,7 @@ export async function buildApp(
   // Partial updates are JSON Merge Patch (RFC 7396) in all but name, and PATCH clients label them so.
   registerJsonBodies(app);
 
-  const database = await openDatabase(config.databaseProvider, config.databaseUrl, {
-    records: auditRecords,
-    now: () => clock.now(),
-  });
+  const database = await openDatabase(config.databaseProvider, config.databaseUrl, { now: () => clock.now() });
   const snapshot = new ConfigSnapshot(clock);
   const keyRing = new ApiKeyRing();
   const sync = new ConfigSync(
@@ -143,12 +147,16 @@ export async function buildApp(
         : redis.status === 'ready'
           ? 'redis'
           : 'redis-unreachable';
-  const scheduleService = new ScheduleService(database.schedules, snapshot, app.log, clock);
+  const writer = new ConfigWriter(database.store, snapshot, keyRing);
+  const scheduleService = new ScheduleService(database.schedules, writer, snapshot, app.log, clock);
   const exposures = new ExposureBuffer(database.experimentData, clock, app.log);
-  const eventService = new EventService(database.experimentData, snapshot, clock, config.eventRetentionDays, app.log);
+  const eventService = new EventService(database.experimentData, clock, config.eventRetentionDays, app.log);
+  const evaluationCounter = new EvaluationCounter();
+  const usage = new FlagUsage(evaluationCounter, database.evaluationTimes, clock, app.log);
   app.addHook('onClose', async () => {
     await scheduleService.stop();
     eventService.stop();
+    await usage.stop();
     // Exposures evaluated up to the end are written before the database closes.
     await exposures.stop();
     await sync.stop();
@@ -159,6 +167,7 @@ export async function buildApp(
   scheduleService.start(config.snapshotPollMs);
   exposures.start();
   eventService.start();
+  usage.start();
   for (const name of database.migrations.applied) app.log.info({ migration: name }, 'applied migration');
   for (const name of database.migrations.modifiedAfterApply) {
     app.log.warn(
@@ -174,7 +183,6 @@ export async function buildApp(
         'service can change flags. Create a key (POST /api-keys) or set ADMIN_API_KEY.',
     );
   }
-  const evaluationCounter = new EvaluationCounter();
 
   await registerResponseHeaders(app, config.corsOrigins);
   await registerDocs(app, version);
@@ -187,25 +195,39 @@ export async function buildApp(
     ping: () => database.ping(),
     rateLimits: rateLimitState,
     exposures,
+    snapshot,
     clock,
   });
   await registerAccessControl(app, authService, { ...config.rateLimits, redis });
+  const scopes = new ScopeResolver(snapshot);
+  registerScope(app, scopes);
 
-  await app.register(flagRoutes, { flagService: new FlagService(database.flags, snapshot) });
-  await app.register(evaluationRoutes, {
-    evaluationService: new EvaluationService(snapshot, evaluationCounter, exposures),
+  const flagService = new FlagService(writer, snapshot, usage);
+  const segmentService = new SegmentService(writer);
+  const evaluationService = new EvaluationService(evaluationCounter, exposures);
+  const ofrepService = new OfrepService(evaluationCounter, exposures);
+  const experimentService = new ExperimentService(writer, database.experimentData, clock);
+  await app.register(flagRoutes, { flagService });
+  await app.register(projectRoutes, {
+    projectService: new ProjectService(writer, snapshot, database.experimentData),
+    flagService,
+    promotionService: new PromotionService(writer, snapshot),
+    flagsAsCode: new FlagsAsCode(writer, snapshot),
   });
-  await app.register(scheduleRoutes, { scheduleService });
-  await app.register(segmentRoutes, { segmentService: new SegmentService(database.segments, snapshot) });
-  await app.register(ofrepRoutes, { ofrepService: new OfrepService(snapshot, evaluationCounter, exposures) });
-  await app.register(experimentRoutes, {
-    experimentService: new ExperimentService(database.experiments, database.experimentData, snapshot, clock),
-  });
-  await app.register(eventRoutes, { eventService });
+  // What works on one environment answers for the key's (or default/production) at the root, and for
+  // any environment under /projects/{project}/environments/{environment}; segments likewise per project.
+  for (const prefix of ['', '/projects/:project/environments/:environment']) {
+    await app.register(evaluationRoutes, { prefix, evaluationService });
+    await app.register(scheduleRoutes, { prefix, scheduleService });
+    await app.register(ofrepRoutes, { prefix, ofrepService });
+    await app.register(experimentRoutes, { prefix, experimentService });
+    await app.register(eventRoutes, { prefix, eventService });
+  }
+  for (const prefix of ['', '/projects/:project']) await app.register(segmentRoutes, { prefix, segmentService });
   await app.register(apiKeyRoutes, {
-    apiKeyService: new ApiKeyService(database.apiKeys, keyRing, authService.hasAdminEnvKey),
+    apiKeyService: new ApiKeyService(database.apiKeys, writer, snapshot, authService.hasAdminEnvKey),
   });
-  await app.register(auditRoutes, { auditService: new AuditService(database.audit) });
+  await app.register(auditRoutes, { auditService: new AuditService(database.audit), scopes });
   const healthService = new HealthService(
     {
       pingDatabase: () => database.ping(),

@@ -29,6 +29,16 @@ export class ConflictError extends DomainError {
   }
 }
 
+/** A promotion or an import that would leave the configuration broken: nothing changed, and every reason is listed. */
+export class RefusedChangeError extends ConflictError {
+  constructor(
+    detail: string,
+    readonly problems: string[],
+  ) {
+    super(`${detail}: ${problems.join('; ')}`);
+  }
+}
+
 export class ServiceUnavailableError extends DomainError {
   constructor(detail: string, options?: ErrorOptions) {
     super(503, 'Service Unavailable', detail, options);

@@ -8,6 +8,7 @@ import { ApiKeyRing } from '../src/services/api-key-ring.js';
 import { AuthService } from '../src/services/auth-service.js';
 import { EvaluationCounter } from '../src/services/evaluation-counter.js';
 import { ManualClock } from './support/manual-clock.js';
+import { ConfigSnapshot } from '../src/services/config-snapshot.js';
 
 // What the library policy kept by hand (docs/performance.md) must answer as the library it replaces.
 
@@ -76,6 +77,7 @@ describe('request metrics, against prom-client', () => {
       ping: async () => undefined,
       rateLimits: () => 'memory',
       exposures: { written: 0, dropped: 0, size: 0 },
+      snapshot: new ConfigSnapshot(new ManualClock()),
       clock: new ManualClock(),
     });
     const samples = (text: string) =>

@@ -46,21 +46,131 @@ export interface Override {
   variant: string | null;
 }
 
+/** How long a flag is expected to live, which tells when it has become stale. */
+export type FlagKind = 'release' | 'experiment' | 'operational' | 'kill_switch' | 'permission';
+
+/** Days a flag of each kind is expected to live; null for flags meant to stay (Unleash's lifetimes). */
+export const FLAG_KIND_LIFETIME_DAYS: Record<FlagKind, number | null> = {
+  release: 40,
+  experiment: 40,
+  operational: 7,
+  kill_switch: null,
+  permission: null,
+};
+
+/** A team's flags, segments and environments. */
+export interface Project {
+  id: number;
+  key: string;
+  name: string;
+  description: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A stage of a project (development, staging, production); `position` orders them. */
+export interface Environment {
+  id: number;
+  projectId: number;
+  key: string;
+  name: string;
+  position: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A variant as the flag's definition holds it: its weights are per environment. */
+export interface VariantDefinition {
+  key: string;
+  payload: JsonValue;
+}
+
+/** What a flag is, in every environment of its project. */
+export interface FlagDefinition {
+  id: number;
+  projectId: number;
+  name: string;
+  description: string | null;
+  kind: FlagKind;
+  tags: string[];
+  variants: VariantDefinition[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** How a flag behaves in one environment. `weights` has one entry per variant of the definition, in its order. */
+export interface FlagConfig {
+  id: number;
+  flagId: number;
+  environmentId: number;
+  status: boolean;
+  rolloutBasisPoints: number;
+  weights: VariantSplit[];
+  rules: Rule[];
+  overrides: Override[];
+  prerequisites: Prerequisite[];
+  updatedAt: Date;
+}
+
+/** A flag as one environment evaluates it: its definition and that environment's configuration together. */
 export interface Flag {
+  /** The configuration's id: this flag in this environment. */
+  configId: number;
+  flagId: number;
+  environmentId: number;
   name: string;
   status: boolean;
   rolloutBasisPoints: number;
   description: string | null;
+  kind: FlagKind;
+  tags: string[];
   /** Empty for a plain on/off flag. */
   variants: Variant[];
   rules: Rule[];
   overrides: Override[];
   prerequisites: Prerequisite[];
   createdAt: Date;
+  /** The later of the definition's and the configuration's last change. */
   updatedAt: Date;
 }
 
-export type NewFlag = Omit<Flag, 'createdAt' | 'updatedAt'>;
+/** The definition and one environment's configuration as one flag (built field by field: see stored-rows.ts). */
+export function flagOf(definition: FlagDefinition, config: FlagConfig): Flag {
+  const weightOf = new Map(config.weights.map((w) => [w.key, w.weightBasisPoints]));
+  return {
+    configId: config.id,
+    flagId: definition.id,
+    environmentId: config.environmentId,
+    name: definition.name,
+    status: config.status,
+    rolloutBasisPoints: config.rolloutBasisPoints,
+    description: definition.description,
+    kind: definition.kind,
+    tags: definition.tags,
+    variants: definition.variants.map((v) => ({
+      key: v.key,
+      weightBasisPoints: weightOf.get(v.key) ?? 0,
+      payload: v.payload,
+    })),
+    rules: config.rules,
+    overrides: config.overrides,
+    prerequisites: config.prerequisites,
+    createdAt: definition.createdAt,
+    updatedAt: config.updatedAt > definition.updatedAt ? config.updatedAt : definition.updatedAt,
+  };
+}
+
+export type NewProject = Pick<Project, 'key' | 'name' | 'description'>;
+export type NewEnvironment = Pick<Environment, 'projectId' | 'key' | 'name' | 'position'>;
+export type NewFlagDefinition = Omit<FlagDefinition, 'id' | 'createdAt' | 'updatedAt'>;
+export type FlagDefinitionChanges = Partial<Pick<FlagDefinition, 'description' | 'kind' | 'tags' | 'variants'>>;
+export type NewFlagConfig = Omit<FlagConfig, 'id' | 'updatedAt'>;
+/** The configuration fields one environment sets. */
+export type FlagSettings = Pick<
+  FlagConfig,
+  'status' | 'rolloutBasisPoints' | 'weights' | 'rules' | 'overrides' | 'prerequisites'
+>;
+export type FlagConfigChanges = Partial<FlagSettings>;
 
 /** What a scheduled change sets on its flag. */
 export interface ScheduledSettings {
@@ -70,6 +180,7 @@ export interface ScheduledSettings {
 
 export interface ScheduledChange {
   id: string;
+  environmentId: number;
   flagName: string;
   at: Date;
   changes: ScheduledSettings;
@@ -81,6 +192,8 @@ export interface ScheduledChange {
 export type NewScheduledChange = Omit<ScheduledChange, 'createdAt' | 'appliedAt'>;
 
 export interface Segment {
+  id: number;
+  projectId: number;
   name: string;
   description: string | null;
   conditions: Condition[];
@@ -89,10 +202,8 @@ export interface Segment {
   updatedAt: Date;
 }
 
-export type NewSegment = Omit<Segment, 'createdAt' | 'updatedAt'>;
-export type SegmentChanges = Partial<Omit<NewSegment, 'name'>>;
-
-export type FlagChanges = Partial<Omit<NewFlag, 'name'>>;
+export type NewSegment = Omit<Segment, 'id' | 'createdAt' | 'updatedAt'>;
+export type SegmentChanges = Partial<Pick<Segment, 'description' | 'conditions' | 'userIds'>>;
 
 export type ApiKeyScope = 'admin' | 'evaluate';
 
@@ -100,6 +211,10 @@ export interface ApiKey {
   id: string;
   name: string;
   scope: ApiKeyScope;
+  /** The project the key may use; null for a global admin key. */
+  projectId: number | null;
+  /** The one environment an evaluate key evaluates in; null for admin keys. */
+  environmentId: number | null;
   prefix: string;
   secretHash: string;
   createdAt: Date;
@@ -114,7 +229,7 @@ export interface Actor {
   name: string;
 }
 
-export type AuditTargetType = 'flag' | 'api_key' | 'segment' | 'experiment';
+export type AuditTargetType = 'flag' | 'api_key' | 'segment' | 'experiment' | 'project' | 'environment';
 
 export type MetricType = 'binomial' | 'mean';
 
@@ -135,6 +250,7 @@ export type ExperimentStatus = 'draft' | 'running' | 'stopped';
 
 export interface Experiment {
   id: number;
+  environmentId: number;
   key: string;
   flagName: string;
   control: string;
@@ -150,7 +266,10 @@ export interface Experiment {
   updatedAt: Date;
 }
 
-export type NewExperiment = Pick<Experiment, 'key' | 'flagName' | 'control' | 'metrics' | 'hypothesis' | 'sequential'>;
+export type NewExperiment = Pick<
+  Experiment,
+  'environmentId' | 'key' | 'flagName' | 'control' | 'metrics' | 'hypothesis' | 'sequential'
+>;
 
 export interface AuditEntry {
   id: number;
@@ -159,6 +278,9 @@ export interface AuditEntry {
   action: string;
   targetType: AuditTargetType;
   target: string;
+  /** The project's and environment's keys, where the change concerned one. */
+  project: string | null;
+  environment: string | null;
   before: unknown;
   after: unknown;
 }
@@ -204,4 +326,76 @@ export interface ExperimentResults {
   warnings: string[];
   variants: VariantResult[];
   metrics: MetricResult[];
+}
+
+/** Why a flag is stale: past its kind's expected lifetime, or not evaluated for a long time; null when it is not. */
+export type StaleReason = { reason: 'past_expected_lifetime' | 'not_evaluated'; detail: string } | null;
+
+/** A definition with what the project's environments make of it. */
+export interface DefinitionInUse {
+  definition: FlagDefinition;
+  /** Per environment, in the project's order. */
+  environments: { environment: Environment; config: FlagConfig | undefined; lastEvaluatedAt: number | null }[];
+  stale: StaleReason;
+}
+
+/** One field of a flag's settings that differs between two environments. */
+export interface FieldChange {
+  /**
+   * "status", "rollout_percentage", "variants.<key>.weight", "rules[<i>]", "overrides.<user>" or
+   * "prerequisites.<flag>".
+   */
+  field: string;
+  change: 'added' | 'removed' | 'changed';
+  /** In the target environment now; null when added. */
+  before: unknown;
+  /** In the target once promoted (the source's); null when removed. */
+  after: unknown;
+}
+
+export interface FlagDiff {
+  flagName: string;
+  changes: FieldChange[];
+}
+
+export interface Promotion {
+  from: string;
+  to: string;
+  flags: FlagDiff[];
+  applied: boolean;
+}
+
+/** A project's configuration as one document: what GET …/export answers and POST …/import takes. */
+export interface FlagsDocument {
+  project: { key: string; name: string; description: string | null };
+  /** In the project's order. */
+  environments: { key: string; name: string }[];
+  /** By name. */
+  segments: Pick<Segment, 'name' | 'description' | 'conditions' | 'userIds'>[];
+  /** By name. */
+  flags: DocumentFlag[];
+}
+
+export interface DocumentFlag {
+  name: string;
+  description: string | null;
+  kind: FlagKind;
+  tags: string[];
+  variants: VariantDefinition[];
+  /** Settings per environment key, in the project's order. */
+  environments: Map<string, FlagSettings>;
+}
+
+export interface ImportChange {
+  type: 'environment' | 'segment' | 'flag';
+  name: string;
+  change: 'added' | 'removed' | 'changed';
+  /** For flags: what changes, the definition's fields and then each environment's ("<environment>.status"). */
+  fields: FieldChange[];
+}
+
+export interface ImportResult {
+  mode: 'merge' | 'replace';
+  changes: ImportChange[];
+  applied: boolean;
 }

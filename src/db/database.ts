@@ -3,27 +3,24 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { DatabaseProvider } from '../config.js';
 import type {
-  ApiKeyRepository,
+  ApiKeyReader,
   AuditLog,
-  AuditRecords,
   ConfigReader,
+  ConfigStore,
+  EvaluationTimes,
   ExperimentData,
-  ExperimentRepository,
-  FlagRepository,
-  ScheduleRepository,
-  SegmentRepository,
+  ScheduleReader,
 } from './repositories.js';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client.js';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
 import { migrate, type MigrationReport } from './migrate.js';
 import {
-  PrismaApiKeyRepository,
+  PrismaApiKeyReader,
   PrismaAuditLog,
   PrismaConfigReader,
-  PrismaExperimentRepository,
-  PrismaFlagRepository,
-  PrismaScheduleRepository,
-  PrismaSegmentRepository,
+  PrismaConfigStore,
+  PrismaEvaluationTimes,
+  PrismaScheduleReader,
   type WriteContext,
 } from './prisma-repositories.js';
 import type { PrismaStore } from './prisma-tables.js';
@@ -37,12 +34,12 @@ const MAX_QUEUED_WRITES = 10_000;
 
 export interface Database {
   readonly config: ConfigReader;
-  readonly flags: FlagRepository;
-  readonly segments: SegmentRepository;
-  readonly schedules: ScheduleRepository;
-  readonly apiKeys: ApiKeyRepository;
+  /** Every change to the configuration (projects, environments, flags, segments, schedules, experiments, keys). */
+  readonly store: ConfigStore;
+  readonly apiKeys: ApiKeyReader;
+  readonly schedules: ScheduleReader;
   readonly audit: AuditLog;
-  readonly experiments: ExperimentRepository;
+  readonly evaluationTimes: EvaluationTimes;
   readonly experimentData: ExperimentData;
   readonly migrations: MigrationReport;
   /** Tells when another process changed flags or keys; PostgreSQL only (LISTEN/NOTIFY). */
@@ -74,13 +71,12 @@ export class DatabaseStartError extends Error {
 
 /**
  * Migrates the database, then connects Prisma through the driver adapter for its provider. Writes
- * record their audit entries in the shape `records` gives, stamped with the time `now` gives
- * (milliseconds since the epoch).
+ * are stamped with the time `now` gives (milliseconds since the epoch).
  */
 export async function openDatabase(
   provider: DatabaseProvider,
   url: string,
-  { records, now }: { records: AuditRecords; now: () => number },
+  { now }: { now: () => number },
 ): Promise<Database> {
   const migrations = await migrate(provider, url).catch((error: unknown) => {
     throw new DatabaseStartError(error);
@@ -92,7 +88,8 @@ export async function openDatabase(
       ? new SqliteClient({ adapter: new PrismaBetterSqlite3({ url: sqliteFilePath(url), timeout: 5000 }) })
       : new PostgresClient({ adapter: new PrismaPg(postgresPool(url), { disposeExternalPool: true }) });
   const assertFileInPlace = provider === 'sqlite' ? sqliteFileGuard(sqliteFilePath(url)) : () => {};
-  const store: PrismaStore = client as SqliteClient;
+  // Both clients come from identical models (test/db/schema-drift.test.ts): one's types describe the other.
+  const store = client as unknown as PrismaStore;
   // Far more writes than any burst a flag service sees; each waits in memory, not for a connection.
   const queue = new WriteQueue(MAX_QUEUED_WRITES);
   const experimentData = new SqlExperimentData(
@@ -101,22 +98,21 @@ export async function openDatabase(
     assertFileInPlace,
     provider === 'sqlite' ? sqliteFilePath(url) : undefined,
   );
-  const writes: WriteContext = { assertWritable: assertFileInPlace, records, now: () => new Date(now()), queue };
+  const writes: WriteContext = { assertWritable: assertFileInPlace, now: () => new Date(now()), queue };
 
   return {
     migrations,
     changes: provider === 'postgresql' ? new PostgresChangeFeed(url) : silentChangeFeed,
     config: new PrismaConfigReader(store),
-    flags: new PrismaFlagRepository(store, writes),
-    segments: new PrismaSegmentRepository(store, writes),
-    schedules: new PrismaScheduleRepository(store, writes),
-    apiKeys: new PrismaApiKeyRepository(store, writes),
+    store: new PrismaConfigStore(store, writes),
+    apiKeys: new PrismaApiKeyReader(store),
+    schedules: new PrismaScheduleReader(store),
     audit: new PrismaAuditLog(store),
-    experiments: new PrismaExperimentRepository(store, writes),
+    evaluationTimes: new PrismaEvaluationTimes(store, assertFileInPlace),
     experimentData,
     async ping() {
       assertFileInPlace();
-      await (client as SqliteClient).$queryRaw`SELECT 1`;
+      await store.$queryRaw`SELECT 1`;
     },
     async close() {
       experimentData.close();

@@ -16,6 +16,7 @@ import type {
   DailyMetricTotals,
   ExportedExposure,
   ExportedEvent,
+  EventFilter,
 } from './repositories.js';
 import { translatePrismaError } from './prisma-errors.js';
 import type { PrismaStore } from './prisma-tables.js';
@@ -125,12 +126,14 @@ export class SqlExperimentData implements ExperimentData {
     this.assertWritable();
     const p = this.params();
     const rows = events.map(
-      (e) => `(${p.add(e.eventId)}, ${p.add(e.event)}, ${p.add(e.userId)}, ${p.add(e.value)}, ${p.add(e.atMs)})`,
+      (e) =>
+        `(${p.add(e.environmentId)}, ${p.add(e.eventId)}, ${p.add(e.event)}, ${p.add(e.userId)}, ` +
+        `${p.add(e.value)}, ${p.add(e.atMs)})`,
     );
     // A retried batch: events whose event_id is stored already are skipped, and not counted.
     return this.execute(
-      `INSERT INTO events (event_id, event, user_id, value, at_ms) VALUES ${rows.join(', ')} ` +
-        'ON CONFLICT (event_id) DO NOTHING',
+      `INSERT INTO events (environment_id, event_id, event, user_id, value, at_ms) VALUES ${rows.join(', ')} ` +
+        'ON CONFLICT (environment_id, event_id) DO NOTHING',
       p,
     );
   }
@@ -163,8 +166,13 @@ export class SqlExperimentData implements ExperimentData {
   }
 
   /** The experiment's exposures joined to the metric's events that count for them. */
-  private metricEvents(p: Parameters, { experimentId, event, windowMs, untilMs }: MetricQuery): string {
-    const conditions = [`e.event = ${p.add(event)}`, 'e.user_id = x.user_id', 'e.at_ms >= x.at_ms'];
+  private metricEvents(p: Parameters, { experimentId, environmentId, event, windowMs, untilMs }: MetricQuery): string {
+    const conditions = [
+      `e.environment_id = ${p.add(environmentId)}`,
+      `e.event = ${p.add(event)}`,
+      'e.user_id = x.user_id',
+      'e.at_ms >= x.at_ms',
+    ];
     if (windowMs !== null) conditions.push(`e.at_ms < x.at_ms + ${p.add(windowMs)}`);
     if (untilMs !== null) conditions.push(`e.at_ms <= ${p.add(untilMs)}`);
     return (
@@ -239,36 +247,46 @@ export class SqlExperimentData implements ExperimentData {
     }));
   }
 
-  async eventPage(
-    filter: { fromMs: number | null; toMs: number | null; event: string | null },
-    afterId: number | null,
-    limit: number,
-  ): Promise<ExportedEvent[]> {
+  async eventPage(filter: EventFilter, afterId: number | null, limit: number): Promise<ExportedEvent[]> {
     const p = this.params();
-    const conditions = ['1 = 1'];
+    const conditions = [`environment_id = ${p.add(filter.environmentId)}`];
     if (afterId !== null) conditions.push(`id > ${p.add(afterId)}`);
     if (filter.fromMs !== null) conditions.push(`at_ms >= ${p.add(filter.fromMs)}`);
     if (filter.toMs !== null) conditions.push(`at_ms < ${p.add(filter.toMs)}`);
     if (filter.event !== null) conditions.push(`event = ${p.add(filter.event)}`);
     const rows = await this.query<{
       id: unknown;
+      environment_id: unknown;
       event_id: string | null;
       event: string;
       user_id: string;
       value: unknown;
       at_ms: unknown;
     }>(
-      `SELECT id, event_id, event, user_id, value, at_ms FROM events WHERE ${conditions.join(' AND ')} ` +
+      'SELECT id, environment_id, event_id, event, user_id, value, at_ms FROM events ' +
+        `WHERE ${conditions.join(' AND ')} ` +
         `ORDER BY id LIMIT ${p.add(limit)}`,
       p,
     );
     return rows.map((r) => ({
       id: num(r.id),
+      environmentId: num(r.environment_id),
       eventId: r.event_id,
       event: r.event,
       userId: r.user_id,
       value: r.value === null ? null : num(r.value),
       atMs: num(r.at_ms),
     }));
+  }
+
+  async deleteData(environmentIds: readonly number[], experimentIds: readonly number[]): Promise<void> {
+    if (experimentIds.length > 0) {
+      const p = this.params();
+      await this.execute(`DELETE FROM exposures WHERE experiment_id IN (${experimentIds.map((id) => p.add(id))})`, p);
+    }
+    if (environmentIds.length > 0) {
+      const p = this.params();
+      await this.execute(`DELETE FROM events WHERE environment_id IN (${environmentIds.map((id) => p.add(id))})`, p);
+    }
   }
 }

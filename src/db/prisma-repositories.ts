@@ -1,50 +1,48 @@
-import { ConflictError, NotFoundError } from '../errors.js';
-import { recordAudit } from './audit-records.js';
 import type {
-  Actor,
   ApiKey,
-  ApiKeyScope,
   AuditEntry,
   AuditTargetType,
+  Environment,
   Experiment,
-  Flag,
-  FlagChanges,
-  NewApiKey,
-  NewExperiment,
-  NewFlag,
-  NewScheduledChange,
-  NewSegment,
+  FlagConfig,
+  FlagDefinition,
+  NewFlagConfig,
+  Project,
   ScheduledChange,
   Segment,
-  SegmentChanges,
 } from '../core/model.js';
 import type {
-  ApiKeyRepository,
+  ApiKeyReader,
   AuditLog,
-  AuditRecords,
   AuditQuery,
   ChangedRows,
-  CommittedConfig,
   ConfigAtRevision,
   ConfigChanges,
+  ConfigDelta,
   ConfigReader,
-  ExperimentRepository,
-  FlagRepository,
-  FlagWriteCheck,
+  ConfigStore,
+  ConfigWrite,
+  ConfigWriteResult,
+  EvaluationTimes,
   RevisionSpan,
-  ScheduleRepository,
-  SegmentRepository,
+  ScheduleReader,
 } from './repositories.js';
 import { translatePrismaError } from './prisma-errors.js';
 import type { WriteQueue } from './write-queue.js';
-import type { ApiKeyRow, PrismaStore, TransactionTables } from './prisma-tables.js';
+import type { PrismaStore, TransactionTables } from './prisma-tables.js';
 import {
   encodeWeights,
+  toApiKey,
+  toEnvironment,
   toExperiment,
   toExperimentRow,
-  toFlag,
-  toFlagRow,
-  toFlagRowChanges,
+  toFlagConfig,
+  toFlagConfigRow,
+  toFlagConfigRowChanges,
+  toFlagDefinition,
+  toFlagDefinitionRow,
+  toFlagDefinitionRowChanges,
+  toProject,
   toScheduledChange,
   toScheduledChangeRow,
   toSegment,
@@ -54,6 +52,328 @@ import {
 
 // The single row of config_revision, created by its migration.
 const REVISION_ROW = { where: { id: 1 } };
+// An import or an environment copied from another writes thousands of rows in one transaction.
+const WRITE_TIMEOUT_MS = 60_000;
+
+/** Throws when a write must not be attempted (see sqlite-file-guard.ts). */
+export type WriteGuard = () => void;
+
+/** What every write needs besides its rows: the guard, the time it happens, and the queue it waits in. */
+export interface WriteContext {
+  assertWritable: WriteGuard;
+  /** The service's clock; every timestamp a write stores comes from it. */
+  now: () => Date;
+  queue: WriteQueue;
+}
+
+/** Rows changed by one write, keyed by id so a row changed twice is reported once, as it ended. */
+class DeltaCollector {
+  private readonly tables = {
+    projects: new RowChanges<Project, number>((row) => row.id),
+    environments: new RowChanges<Environment, number>((row) => row.id),
+    flags: new RowChanges<FlagDefinition, number>((row) => row.id),
+    flagConfigs: new RowChanges<FlagConfig, number>((row) => row.id),
+    segments: new RowChanges<Segment, number>((row) => row.id),
+    experiments: new RowChanges<Experiment, number>((row) => row.id),
+    apiKeys: new RowChanges<ApiKey, string>((row) => row.id),
+    schedules: new RowChanges<ScheduledChange, string>((row) => row.id),
+  };
+
+  get<K extends keyof DeltaCollector['tables']>(table: K): DeltaCollector['tables'][K] {
+    return this.tables[table];
+  }
+
+  delta(): ConfigDelta {
+    const t = this.tables;
+    return {
+      projects: t.projects.rows(),
+      environments: t.environments.rows(),
+      flags: t.flags.rows(),
+      flagConfigs: t.flagConfigs.rows(),
+      segments: t.segments.rows(),
+      experiments: t.experiments.rows(),
+      apiKeys: t.apiKeys.rows(),
+      schedules: t.schedules.rows(),
+    };
+  }
+}
+
+class RowChanges<T, Id> {
+  private readonly changed = new Map<Id, T | undefined>();
+  constructor(private readonly idOf: (row: T) => Id) {}
+
+  put<R extends T>(row: R): R {
+    this.changed.set(this.idOf(row), row);
+    return row;
+  }
+
+  gone(id: Id): void {
+    this.changed.set(id, undefined);
+  }
+
+  rows(): ChangedRows<T, Id> {
+    const present: T[] = [];
+    const gone: Id[] = [];
+    for (const [id, row] of this.changed) {
+      if (row === undefined) gone.push(id);
+      else present.push(row);
+    }
+    return { present, gone };
+  }
+}
+
+/** One transaction's reads and writes, every change collected for the snapshot. */
+class PrismaConfigWrite implements ConfigWrite {
+  readonly collected = new DeltaCollector();
+
+  constructor(
+    private readonly tx: TransactionTables,
+    readonly at: Date,
+  ) {}
+
+  async projects(): Promise<Project[]> {
+    return (await this.tx.project.findMany({ orderBy: { key: 'asc' } })).map(toProject);
+  }
+
+  async project(key: string): Promise<Project | undefined> {
+    const row = await this.tx.project.findUnique({ where: { key } });
+    return row ? toProject(row) : undefined;
+  }
+
+  async environments(projectId: number): Promise<Environment[]> {
+    const rows = await this.tx.environment.findMany({ where: { projectId }, orderBy: { position: 'asc' } });
+    return rows.map(toEnvironment);
+  }
+
+  async flags(projectId: number): Promise<FlagDefinition[]> {
+    return (await this.tx.flag.findMany({ where: { projectId }, orderBy: { name: 'asc' } })).map(toFlagDefinition);
+  }
+
+  async flag(projectId: number, name: string): Promise<FlagDefinition | undefined> {
+    const row = await this.tx.flag.findUnique({ where: { projectId_name: { projectId, name } } });
+    return row ? toFlagDefinition(row) : undefined;
+  }
+
+  async configsOfFlag(flagId: number): Promise<FlagConfig[]> {
+    return (await this.tx.flagConfig.findMany({ where: { flagId } })).map(toFlagConfig);
+  }
+
+  async configsOfEnvironment(environmentId: number): Promise<FlagConfig[]> {
+    return (await this.tx.flagConfig.findMany({ where: { environmentId } })).map(toFlagConfig);
+  }
+
+  async segments(projectId: number): Promise<Segment[]> {
+    return (await this.tx.segment.findMany({ where: { projectId }, orderBy: { name: 'asc' } })).map(toSegment);
+  }
+
+  async segment(projectId: number, name: string): Promise<Segment | undefined> {
+    const row = await this.tx.segment.findUnique({ where: { projectId_name: { projectId, name } } });
+    return row ? toSegment(row) : undefined;
+  }
+
+  async schedule(id: string): Promise<ScheduledChange | undefined> {
+    const row = await this.tx.scheduledChange.findUnique({ where: { id } });
+    return row ? toScheduledChange(row) : undefined;
+  }
+
+  async schedulesOfEnvironment(environmentId: number): Promise<ScheduledChange[]> {
+    return (await this.tx.scheduledChange.findMany({ where: { environmentId } })).map(toScheduledChange);
+  }
+
+  async schedulesOfFlag(environmentIds: readonly number[], flagName: string): Promise<ScheduledChange[]> {
+    const rows = await this.tx.scheduledChange.findMany({
+      where: { environmentId: { in: [...environmentIds] }, flagName },
+      orderBy: { at: 'asc' },
+    });
+    return rows.map(toScheduledChange);
+  }
+
+  async experiment(environmentId: number, key: string): Promise<Experiment | undefined> {
+    const row = await this.tx.experiment.findUnique({ where: { environmentId_key: { environmentId, key } } });
+    return row ? toExperiment(row) : undefined;
+  }
+
+  async experimentsOfFlag(environmentId: number, flagName: string): Promise<Experiment[]> {
+    return (await this.tx.experiment.findMany({ where: { environmentId, flagName } })).map(toExperiment);
+  }
+
+  async experimentsOfEnvironment(environmentId: number): Promise<Experiment[]> {
+    return (await this.tx.experiment.findMany({ where: { environmentId } })).map(toExperiment);
+  }
+
+  async apiKey(id: string): Promise<ApiKey | undefined> {
+    const row = await this.tx.apiKey.findUnique({ where: { id } });
+    return row ? toApiKey(row) : undefined;
+  }
+
+  async activeApiKeys(): Promise<ApiKey[]> {
+    const rows = await this.tx.apiKey.findMany({ where: { revokedAt: null }, orderBy: { createdAt: 'asc' } });
+    return rows.map(toApiKey);
+  }
+
+  async createProject(project: Parameters<ConfigWrite['createProject']>[0]): Promise<Project> {
+    const row = await this.tx.project.create({ data: { ...project, createdAt: this.at, updatedAt: this.at } });
+    return this.collected.get('projects').put(toProject(row));
+  }
+
+  async updateProject(id: number, changes: Parameters<ConfigWrite['updateProject']>[1]): Promise<Project> {
+    const row = await this.tx.project.update({ where: { id }, data: { ...changes, updatedAt: this.at } });
+    return this.collected.get('projects').put(toProject(row));
+  }
+
+  async deleteProject(id: number): Promise<void> {
+    await this.tx.project.delete({ where: { id } });
+    this.collected.get('projects').gone(id);
+  }
+
+  async createEnvironment(environment: Parameters<ConfigWrite['createEnvironment']>[0]): Promise<Environment> {
+    const row = await this.tx.environment.create({ data: { ...environment, createdAt: this.at, updatedAt: this.at } });
+    return this.collected.get('environments').put(toEnvironment(row));
+  }
+
+  async updateEnvironment(id: number, changes: Parameters<ConfigWrite['updateEnvironment']>[1]): Promise<Environment> {
+    const row = await this.tx.environment.update({ where: { id }, data: { ...changes, updatedAt: this.at } });
+    return this.collected.get('environments').put(toEnvironment(row));
+  }
+
+  async deleteEnvironment(id: number): Promise<void> {
+    await this.tx.environment.delete({ where: { id } });
+    this.collected.get('environments').gone(id);
+  }
+
+  async createFlag(flag: Parameters<ConfigWrite['createFlag']>[0]): Promise<FlagDefinition> {
+    const row = await this.tx.flag.create({
+      data: { ...toFlagDefinitionRow(flag), createdAt: this.at, updatedAt: this.at },
+    });
+    return this.collected.get('flags').put(toFlagDefinition(row));
+  }
+
+  async updateFlag(id: number, changes: Parameters<ConfigWrite['updateFlag']>[1]): Promise<FlagDefinition> {
+    const row = await this.tx.flag.update({
+      where: { id },
+      data: { ...toFlagDefinitionRowChanges(changes), updatedAt: this.at },
+    });
+    return this.collected.get('flags').put(toFlagDefinition(row));
+  }
+
+  async deleteFlag(id: number): Promise<void> {
+    await this.tx.flag.delete({ where: { id } });
+    this.collected.get('flags').gone(id);
+  }
+
+  async createFlagConfig(config: NewFlagConfig): Promise<FlagConfig> {
+    const row = await this.tx.flagConfig.create({ data: { ...toFlagConfigRow(config), updatedAt: this.at } });
+    return this.collected.get('flagConfigs').put(toFlagConfig(row));
+  }
+
+  async updateFlagConfig(id: number, changes: Parameters<ConfigWrite['updateFlagConfig']>[1]): Promise<FlagConfig> {
+    const row = await this.tx.flagConfig.update({
+      where: { id },
+      data: { ...toFlagConfigRowChanges(changes), updatedAt: this.at },
+    });
+    return this.collected.get('flagConfigs').put(toFlagConfig(row));
+  }
+
+  async deleteFlagConfig(id: number): Promise<void> {
+    await this.tx.flagConfig.delete({ where: { id } });
+    this.collected.get('flagConfigs').gone(id);
+  }
+
+  async createSegment(segment: Parameters<ConfigWrite['createSegment']>[0]): Promise<Segment> {
+    const row = await this.tx.segment.create({
+      data: { ...toSegmentRow(segment), createdAt: this.at, updatedAt: this.at },
+    });
+    return this.collected.get('segments').put(toSegment(row));
+  }
+
+  async updateSegment(id: number, changes: Parameters<ConfigWrite['updateSegment']>[1]): Promise<Segment> {
+    const row = await this.tx.segment.update({
+      where: { id },
+      data: { ...toSegmentRowChanges(changes), updatedAt: this.at },
+    });
+    return this.collected.get('segments').put(toSegment(row));
+  }
+
+  async deleteSegment(id: number): Promise<void> {
+    await this.tx.segment.delete({ where: { id } });
+    this.collected.get('segments').gone(id);
+  }
+
+  async createSchedule(change: Parameters<ConfigWrite['createSchedule']>[0]): Promise<ScheduledChange> {
+    const row = await this.tx.scheduledChange.create({ data: { ...toScheduledChangeRow(change), createdAt: this.at } });
+    return this.collected.get('schedules').put(toScheduledChange(row));
+  }
+
+  async deleteSchedule(id: string): Promise<void> {
+    await this.tx.scheduledChange.delete({ where: { id } });
+    this.collected.get('schedules').gone(id);
+  }
+
+  async claimSchedule(id: string): Promise<boolean> {
+    // The claim: only one instance's update finds the row still pending.
+    const claimed = await this.tx.scheduledChange.updateMany({
+      where: { id, appliedAt: null },
+      data: { appliedAt: this.at },
+    });
+    if (claimed.count === 0) return false;
+    this.collected.get('schedules').gone(id);
+    return true;
+  }
+
+  async createExperiment(experiment: Parameters<ConfigWrite['createExperiment']>[0]): Promise<Experiment> {
+    const row = await this.tx.experiment.create({
+      data: { ...toExperimentRow(experiment), status: 'draft', createdAt: this.at, updatedAt: this.at },
+    });
+    return this.collected.get('experiments').put(toExperiment(row));
+  }
+
+  async updateExperiment(
+    id: number,
+    { startWeights, ...changes }: Parameters<ConfigWrite['updateExperiment']>[1],
+  ): Promise<Experiment> {
+    const row = await this.tx.experiment.update({
+      where: { id },
+      data: {
+        ...changes,
+        ...(startWeights && { startWeights: encodeWeights(startWeights) }),
+        updatedAt: this.at,
+      },
+    });
+    return this.collected.get('experiments').put(toExperiment(row));
+  }
+
+  async deleteExperiment(id: number): Promise<void> {
+    await this.tx.experiment.delete({ where: { id } });
+    this.collected.get('experiments').gone(id);
+  }
+
+  async createApiKey(key: Parameters<ConfigWrite['createApiKey']>[0]): Promise<ApiKey> {
+    const row = await this.tx.apiKey.create({ data: { ...key, createdAt: this.at } });
+    return this.collected.get('apiKeys').put(toApiKey(row));
+  }
+
+  async revokeApiKey(id: string): Promise<ApiKey> {
+    const row = await this.tx.apiKey.update({ where: { id }, data: { revokedAt: this.at } });
+    return this.collected.get('apiKeys').put(toApiKey(row));
+  }
+
+  async audit(entry: Parameters<ConfigWrite['audit']>[0]): Promise<void> {
+    await this.tx.auditEntry.create({
+      data: {
+        at: this.at,
+        actorKeyId: entry.actor.keyId,
+        actorName: entry.actor.name,
+        action: entry.action,
+        targetType: entry.targetType,
+        target: entry.target,
+        project: entry.project,
+        environment: entry.environment,
+        before: entry.before && JSON.stringify(entry.before),
+        after: entry.after && JSON.stringify(entry.after),
+      },
+    });
+  }
+}
 
 /**
  * Every write is one transaction that first takes the config_revision row, which its triggers
@@ -62,64 +382,35 @@ const REVISION_ROW = { where: { id: 1 } };
  * updated deadlocked on PostgreSQL (40P01, a 500). Checks made inside a write now also hold until it
  * commits. Writes are rare and were serialised at that row already; only the waiting moves earlier.
  */
-function inWriteTransaction<T>(
-  store: PrismaStore,
-  queue: WriteQueue,
-  work: (tx: TransactionTables, revisionBefore: number) => Promise<T>,
-): Promise<T> {
-  return queue.run(() =>
-    store.$transaction(async (tx) => {
-      // An UPDATE that changes nothing still locks the row (and, on SQLite, the database for writing).
-      const { revision } = await tx.configRevision.update({ ...REVISION_ROW, data: { revision: { increment: 0 } } });
-      return work(tx, Number(revision));
-    }),
-  );
-}
+export class PrismaConfigStore implements ConfigStore {
+  constructor(
+    private readonly store: PrismaStore,
+    private readonly writes: WriteContext,
+  ) {}
 
-/** The revision this write's own changes have brought the database to; it still holds the lock. */
-async function revisionsOf(tx: TransactionTables, before: number): Promise<RevisionSpan> {
-  return { before, after: Number((await tx.configRevision.findUnique(REVISION_ROW))!.revision) };
-}
-
-async function committedConfig(tx: TransactionTables): Promise<CommittedConfig> {
-  const [flags, segments] = await Promise.all([tx.flag.findMany(), tx.segment.findMany()]);
-  return {
-    flags: new Map(flags.map((row) => [row.name, toFlag(row)])),
-    segmentNames: new Set(segments.map((row) => row.name)),
-  };
-}
-
-/**
- * The flag a write changes, as committed, after the write's check if it has one: the check has read
- * every flag, this one included, so the flag comes from what it read.
- */
-async function existingFlag(tx: TransactionTables, name: string, check?: FlagWriteCheck): Promise<Flag> {
-  let flag: Flag | undefined;
-  if (check) {
-    const committed = await committedConfig(tx);
-    check(committed);
-    flag = committed.flags.get(name);
-  } else {
-    const row = await tx.flag.findUnique({ where: { name } });
-    flag = row ? toFlag(row) : undefined;
+  async write<T>(
+    work: (write: ConfigWrite) => Promise<T>,
+    messages: { conflict?: string } = {},
+  ): Promise<ConfigWriteResult<T>> {
+    this.writes.assertWritable();
+    return this.writes.queue
+      .run(() =>
+        this.store.$transaction(
+          async (tx) => {
+            // An UPDATE that changes nothing still locks the row (and, on SQLite, the database for writing).
+            const locked = await tx.configRevision.update({ ...REVISION_ROW, data: { revision: { increment: 0 } } });
+            const write = new PrismaConfigWrite(tx, this.writes.now());
+            const result = await work(write);
+            const after = (await tx.configRevision.findUnique(REVISION_ROW))!.revision;
+            const revisions: RevisionSpan = { before: Number(locked.revision), after: Number(after) };
+            return { result, changes: write.collected.delta(), revisions };
+          },
+          { timeout: WRITE_TIMEOUT_MS },
+        ),
+      )
+      .catch((e) => translatePrismaError(e, messages));
   }
-  if (!flag) throw new NotFoundError(`Flag "${name}" not found`);
-  return flag;
 }
-
-/** Throws when a write must not be attempted (see sqlite-file-guard.ts). */
-export type WriteGuard = () => void;
-
-/** What every write needs besides its rows: the guard, the audit entries' shape, and the time it happens. */
-export interface WriteContext {
-  assertWritable: WriteGuard;
-  records: AuditRecords;
-  /** The service's clock; every timestamp a write stores comes from it. */
-  now: () => Date;
-  queue: WriteQueue;
-}
-
-const toApiKey = (row: ApiKeyRow): ApiKey => ({ ...row, scope: row.scope as ApiKeyScope });
 
 export class PrismaConfigReader implements ConfigReader {
   constructor(private readonly store: PrismaStore) {}
@@ -132,16 +423,23 @@ export class PrismaConfigReader implements ConfigReader {
   async loadAll(): Promise<ConfigAtRevision> {
     // Revision first: a change landing between the reads makes the data newer, never older.
     const revision = await this.revision();
-    const [flags, keys, segments, schedules, experiments] = await Promise.all([
-      this.store.flag.findMany(),
-      this.store.apiKey.findMany({ orderBy: { createdAt: 'asc' } }),
-      this.store.segment.findMany(),
-      this.store.scheduledChange.findMany({ where: { appliedAt: null }, orderBy: { at: 'asc' } }),
-      this.store.experiment.findMany(),
+    const s = this.store;
+    const [projects, environments, flags, flagConfigs, keys, segments, schedules, experiments] = await Promise.all([
+      s.project.findMany(),
+      s.environment.findMany(),
+      s.flag.findMany(),
+      s.flagConfig.findMany(),
+      s.apiKey.findMany({ orderBy: { createdAt: 'asc' } }),
+      s.segment.findMany(),
+      s.scheduledChange.findMany({ where: { appliedAt: null }, orderBy: { at: 'asc' } }),
+      s.experiment.findMany(),
     ]).catch((e) => translatePrismaError(e));
     return {
       revision,
-      flags: flags.map(toFlag),
+      projects: projects.map(toProject),
+      environments: environments.map(toEnvironment),
+      flags: flags.map(toFlagDefinition),
+      flagConfigs: flagConfigs.map(toFlagConfig),
       apiKeys: keys.map(toApiKey),
       segments: segments.map(toSegment),
       schedules: schedules.map(toScheduledChange),
@@ -160,333 +458,68 @@ export class PrismaConfigReader implements ConfigReader {
     const keysIn = (table: string) => [
       ...new Set(log.filter((change) => change.tableName === table).map((change) => change.key)),
     ];
-    const [flagNames, keyIds, segmentNames, scheduleIds, experimentKeys] = [
-      keysIn('flags'),
-      keysIn('api_keys'),
-      keysIn('segments'),
-      keysIn('scheduled_changes'),
-      keysIn('experiments'),
-    ];
-    const rowsWith = <Row>(keys: string[], read: () => Promise<Row[]>) =>
+    const idsIn = (table: string) => keysIn(table).map(Number);
+    const ids = {
+      projects: idsIn('projects'),
+      environments: idsIn('environments'),
+      flags: idsIn('flags'),
+      flagConfigs: idsIn('flag_configs'),
+      segments: idsIn('segments'),
+      experiments: idsIn('experiments'),
+      apiKeys: keysIn('api_keys'),
+      schedules: keysIn('scheduled_changes'),
+    };
+    const s = this.store;
+    const rowsWith = <Row>(keys: unknown[], read: () => Promise<Row[]>) =>
       keys.length === 0 ? Promise.resolve([]) : read();
     // Read after the log: a change landing in between makes the rows newer, never older.
-    const [flags, keys, segments, schedules, experiments] = await Promise.all([
-      rowsWith(flagNames, () => this.store.flag.findMany({ where: { name: { in: flagNames } } })),
-      rowsWith(keyIds, () =>
-        this.store.apiKey.findMany({ where: { id: { in: keyIds } }, orderBy: { createdAt: 'asc' } }),
+    const [projects, environments, flags, flagConfigs, segments, experiments, keys, schedules] = await Promise.all([
+      rowsWith(ids.projects, () => s.project.findMany({ where: { id: { in: ids.projects } } })),
+      rowsWith(ids.environments, () => s.environment.findMany({ where: { id: { in: ids.environments } } })),
+      rowsWith(ids.flags, () => s.flag.findMany({ where: { id: { in: ids.flags } } })),
+      rowsWith(ids.flagConfigs, () => s.flagConfig.findMany({ where: { id: { in: ids.flagConfigs } } })),
+      rowsWith(ids.segments, () => s.segment.findMany({ where: { id: { in: ids.segments } } })),
+      rowsWith(ids.experiments, () => s.experiment.findMany({ where: { id: { in: ids.experiments } } })),
+      rowsWith(ids.apiKeys, () =>
+        s.apiKey.findMany({ where: { id: { in: ids.apiKeys } }, orderBy: { createdAt: 'asc' } }),
       ),
-      rowsWith(segmentNames, () => this.store.segment.findMany({ where: { name: { in: segmentNames } } })),
-      rowsWith(scheduleIds, () =>
-        this.store.scheduledChange.findMany({
-          where: { id: { in: scheduleIds }, appliedAt: null },
-          orderBy: { at: 'asc' },
-        }),
+      rowsWith(ids.schedules, () =>
+        s.scheduledChange.findMany({ where: { id: { in: ids.schedules }, appliedAt: null }, orderBy: { at: 'asc' } }),
       ),
-      rowsWith(experimentKeys, () => this.store.experiment.findMany({ where: { key: { in: experimentKeys } } })),
     ]).catch((e) => translatePrismaError(e));
     return {
       revision: Number(log[log.length - 1].revision),
-      flags: changedRows(flagNames, flags.map(toFlag), (flag) => flag.name),
-      apiKeys: changedRows(keyIds, keys.map(toApiKey), (key) => key.id),
-      segments: changedRows(segmentNames, segments.map(toSegment), (segment) => segment.name),
-      schedules: changedRows(scheduleIds, schedules.map(toScheduledChange), (change) => change.id),
-      experiments: changedRows(experimentKeys, experiments.map(toExperiment), (experiment) => experiment.key),
+      projects: changedRows(ids.projects, projects.map(toProject)),
+      environments: changedRows(ids.environments, environments.map(toEnvironment)),
+      flags: changedRows(ids.flags, flags.map(toFlagDefinition)),
+      flagConfigs: changedRows(ids.flagConfigs, flagConfigs.map(toFlagConfig)),
+      segments: changedRows(ids.segments, segments.map(toSegment)),
+      experiments: changedRows(ids.experiments, experiments.map(toExperiment)),
+      apiKeys: changedRows(ids.apiKeys, keys.map(toApiKey)),
+      schedules: changedRows(ids.schedules, schedules.map(toScheduledChange)),
     };
   }
 }
 
-const unchangedSince = (revision: number): ConfigChanges => {
+export const noChanges = (): ConfigDelta => {
   const none = { present: [], gone: [] };
-  return { revision, flags: none, apiKeys: none, segments: none, schedules: none, experiments: none };
+  return {
+    projects: none,
+    environments: none,
+    flags: none,
+    flagConfigs: none,
+    segments: none,
+    experiments: none,
+    apiKeys: none,
+    schedules: none,
+  };
 };
 
-function changedRows<T>(keys: string[], present: T[], keyOf: (row: T) => string): ChangedRows<T> {
-  const found = new Set(present.map(keyOf));
-  return { present, gone: keys.filter((key) => !found.has(key)) };
-}
+const unchangedSince = (revision: number): ConfigChanges => ({ revision, ...noChanges() });
 
-export class PrismaFlagRepository implements FlagRepository {
-  constructor(
-    private readonly store: PrismaStore,
-    private readonly writes: WriteContext,
-  ) {}
-
-  async create(flag: NewFlag, actor: Actor, check?: FlagWriteCheck): Promise<{ flag: Flag; revisions: RevisionSpan }> {
-    this.writes.assertWritable();
-    return inWriteTransaction(this.store, this.writes.queue, async (tx, revisionBefore) => {
-      const at = this.writes.now();
-      if (check) check(await committedConfig(tx));
-      const created = toFlag(await tx.flag.create({ data: { ...toFlagRow(flag), createdAt: at, updatedAt: at } }));
-      await recordAudit(tx.auditEntry, at, {
-        actor,
-        action: 'flag.created',
-        targetType: 'flag',
-        target: flag.name,
-        before: null,
-        after: this.writes.records.flag(created),
-      });
-      return { flag: created, revisions: await revisionsOf(tx, revisionBefore) };
-    }).catch((e) => translatePrismaError(e, { conflict: `A flag named "${flag.name}" already exists` }));
-  }
-
-  async update(
-    name: string,
-    changes: FlagChanges,
-    actor: Actor,
-    check?: FlagWriteCheck,
-  ): Promise<{ flag: Flag; revisions: RevisionSpan }> {
-    this.writes.assertWritable();
-    return inWriteTransaction(this.store, this.writes.queue, async (tx, revisionBefore) => {
-      const at = this.writes.now();
-      const before = await existingFlag(tx, name, check);
-      const after = toFlag(
-        await tx.flag.update({ where: { name }, data: { ...toFlagRowChanges(changes), updatedAt: at } }),
-      );
-      await recordAudit(tx.auditEntry, at, {
-        actor,
-        action: 'flag.updated',
-        targetType: 'flag',
-        target: name,
-        before: this.writes.records.flag(before),
-        after: this.writes.records.flag(after),
-      });
-      return { flag: after, revisions: await revisionsOf(tx, revisionBefore) };
-    }).catch((e) => translatePrismaError(e, { notFound: `Flag "${name}" not found` }));
-  }
-
-  async delete(name: string, actor: Actor, check?: FlagWriteCheck): Promise<RevisionSpan> {
-    this.writes.assertWritable();
-    return inWriteTransaction(this.store, this.writes.queue, async (tx, revisionBefore) => {
-      const at = this.writes.now();
-      const before = await existingFlag(tx, name, check);
-      await tx.flag.delete({ where: { name } });
-      await tx.scheduledChange.deleteMany({ where: { flagName: name } });
-      await recordAudit(tx.auditEntry, at, {
-        actor,
-        action: 'flag.deleted',
-        targetType: 'flag',
-        target: name,
-        before: this.writes.records.flag(before),
-        after: null,
-      });
-      return revisionsOf(tx, revisionBefore);
-    }).catch((e) => translatePrismaError(e, { notFound: `Flag "${name}" not found` }));
-  }
-}
-
-export class PrismaSegmentRepository implements SegmentRepository {
-  constructor(
-    private readonly store: PrismaStore,
-    private readonly writes: WriteContext,
-  ) {}
-
-  async create(segment: NewSegment, actor: Actor): Promise<Segment> {
-    this.writes.assertWritable();
-    return inWriteTransaction(this.store, this.writes.queue, async (tx) => {
-      const at = this.writes.now();
-      const created = toSegment(
-        await tx.segment.create({ data: { ...toSegmentRow(segment), createdAt: at, updatedAt: at } }),
-      );
-      await recordAudit(tx.auditEntry, at, {
-        actor,
-        action: 'segment.created',
-        targetType: 'segment',
-        target: segment.name,
-        before: null,
-        after: this.writes.records.segment(created),
-      });
-      return created;
-    }).catch((e) => translatePrismaError(e, { conflict: `A segment named "${segment.name}" already exists` }));
-  }
-
-  async update(name: string, changes: SegmentChanges, actor: Actor): Promise<Segment> {
-    this.writes.assertWritable();
-    return inWriteTransaction(this.store, this.writes.queue, async (tx) => {
-      const at = this.writes.now();
-      const before = await tx.segment.findUnique({ where: { name } });
-      if (!before) throw new NotFoundError(`Segment "${name}" not found`);
-      const after = toSegment(
-        await tx.segment.update({
-          where: { name },
-          data: { ...toSegmentRowChanges(changes), updatedAt: at },
-        }),
-      );
-      await recordAudit(tx.auditEntry, at, {
-        actor,
-        action: 'segment.updated',
-        targetType: 'segment',
-        target: name,
-        before: this.writes.records.segment(toSegment(before)),
-        after: this.writes.records.segment(after),
-      });
-      return after;
-    }).catch((e) => translatePrismaError(e, { notFound: `Segment "${name}" not found` }));
-  }
-
-  async delete(name: string, actor: Actor, check: FlagWriteCheck): Promise<void> {
-    this.writes.assertWritable();
-    await inWriteTransaction(this.store, this.writes.queue, async (tx) => {
-      const at = this.writes.now();
-      const before = await tx.segment.findUnique({ where: { name } });
-      if (!before) throw new NotFoundError(`Segment "${name}" not found`);
-      check(await committedConfig(tx));
-      await tx.segment.delete({ where: { name } });
-      await recordAudit(tx.auditEntry, at, {
-        actor,
-        action: 'segment.deleted',
-        targetType: 'segment',
-        target: name,
-        before: this.writes.records.segment(toSegment(before)),
-        after: null,
-      });
-    }).catch((e) => translatePrismaError(e, { notFound: `Segment "${name}" not found` }));
-  }
-}
-
-export class PrismaScheduleRepository implements ScheduleRepository {
-  constructor(
-    private readonly store: PrismaStore,
-    private readonly writes: WriteContext,
-  ) {}
-
-  async list(flagName: string): Promise<ScheduledChange[]> {
-    const rows = await this.store.scheduledChange
-      .findMany({ where: { flagName }, orderBy: { at: 'asc' } })
-      .catch((e) => translatePrismaError(e));
-    return rows.map(toScheduledChange);
-  }
-
-  async create(change: NewScheduledChange, actor: Actor): Promise<ScheduledChange> {
-    this.writes.assertWritable();
-    return inWriteTransaction(this.store, this.writes.queue, async (tx) => {
-      const at = this.writes.now();
-      if (!(await tx.flag.findUnique({ where: { name: change.flagName } })))
-        throw new NotFoundError(`Flag "${change.flagName}" not found`);
-      const created = toScheduledChange(
-        await tx.scheduledChange.create({
-          data: { ...toScheduledChangeRow(change), createdAt: at },
-        }),
-      );
-      await recordAudit(tx.auditEntry, at, {
-        actor,
-        action: 'schedule.created',
-        targetType: 'flag',
-        target: change.flagName,
-        before: null,
-        after: this.writes.records.schedule(created),
-      });
-      return created;
-    }).catch((e) => translatePrismaError(e));
-  }
-
-  async cancel(flagName: string, id: string, actor: Actor): Promise<void> {
-    this.writes.assertWritable();
-    await inWriteTransaction(this.store, this.writes.queue, async (tx) => {
-      const at = this.writes.now();
-      const row = await tx.scheduledChange.findUnique({ where: { id } });
-      if (!row || row.flagName !== flagName) throw new NotFoundError(`Flag "${flagName}" has no schedule "${id}"`);
-      if (row.appliedAt)
-        throw new ConflictError(
-          `Schedule "${id}" was applied at ${row.appliedAt.toISOString()}; change the flag instead`,
-        );
-      await tx.scheduledChange.delete({ where: { id } });
-      await recordAudit(tx.auditEntry, at, {
-        actor,
-        action: 'schedule.cancelled',
-        targetType: 'flag',
-        target: flagName,
-        before: this.writes.records.schedule(toScheduledChange(row)),
-        after: null,
-      });
-    }).catch((e) => translatePrismaError(e));
-  }
-
-  async apply(id: string, actor: Actor): Promise<Flag | undefined> {
-    this.writes.assertWritable();
-    return inWriteTransaction(this.store, this.writes.queue, async (tx) => {
-      const at = this.writes.now();
-      // The claim: only one instance's update finds the row still pending.
-      const claimed = await tx.scheduledChange.updateMany({
-        where: { id, appliedAt: null },
-        data: { appliedAt: at },
-      });
-      if (claimed.count === 0) return undefined;
-      const change = toScheduledChange((await tx.scheduledChange.findUnique({ where: { id } }))!);
-      const before = await tx.flag.findUnique({ where: { name: change.flagName } });
-      if (!before) return undefined;
-      const after = toFlag(
-        await tx.flag.update({
-          where: { name: change.flagName },
-          data: { ...change.changes, updatedAt: at },
-        }),
-      );
-      await recordAudit(tx.auditEntry, at, {
-        actor,
-        action: 'schedule.applied',
-        targetType: 'flag',
-        target: change.flagName,
-        before: this.writes.records.flag(toFlag(before)),
-        after: this.writes.records.flag(after),
-      });
-      return after;
-    }).catch((e) => translatePrismaError(e));
-  }
-}
-
-export class PrismaApiKeyRepository implements ApiKeyRepository {
-  constructor(
-    private readonly store: PrismaStore,
-    private readonly writes: WriteContext,
-  ) {}
-
-  async list(): Promise<ApiKey[]> {
-    const rows = await this.store.apiKey
-      .findMany({ orderBy: { createdAt: 'asc' } })
-      .catch((e) => translatePrismaError(e));
-    return rows.map(toApiKey);
-  }
-
-  async create(key: NewApiKey, actor: Actor): Promise<ApiKey> {
-    this.writes.assertWritable();
-    return inWriteTransaction(this.store, this.writes.queue, async (tx) => {
-      const at = this.writes.now();
-      const created = toApiKey(await tx.apiKey.create({ data: { ...key, createdAt: at } }));
-      await recordAudit(tx.auditEntry, at, {
-        actor,
-        action: 'api_key.created',
-        targetType: 'api_key',
-        target: key.id,
-        before: null,
-        after: this.writes.records.apiKey(created),
-      });
-      return created;
-    }).catch((e) => translatePrismaError(e));
-  }
-
-  async revoke(id: string, actor: Actor, check?: (key: ApiKey, active: ApiKey[]) => void): Promise<ApiKey> {
-    this.writes.assertWritable();
-    // The transaction takes the revision row first (inWriteTransaction), so concurrent revocations,
-    // on any instance, run one after the other and each check sees the ones before it.
-    return inWriteTransaction(this.store, this.writes.queue, async (tx) => {
-      const at = this.writes.now();
-      const before = await tx.apiKey.findUnique({ where: { id } });
-      if (!before || before.revokedAt) throw new NotFoundError(`No active API key with id "${id}"`);
-      if (check) {
-        const active = await tx.apiKey.findMany({ where: { revokedAt: null }, orderBy: { createdAt: 'asc' } });
-        check(toApiKey(before), active.map(toApiKey));
-      }
-      const after = toApiKey(await tx.apiKey.update({ where: { id }, data: { revokedAt: at } }));
-      await recordAudit(tx.auditEntry, at, {
-        actor,
-        action: 'api_key.revoked',
-        targetType: 'api_key',
-        target: id,
-        before: this.writes.records.apiKey(toApiKey(before)),
-        after: this.writes.records.apiKey(after),
-      });
-      return after;
-    }).catch((e) => translatePrismaError(e));
-  }
+function changedRows<T extends { id: Id }, Id>(ids: Id[], present: T[]): ChangedRows<T, Id> {
+  const found = new Set(present.map((row) => row.id));
+  return { present, gone: ids.filter((id) => !found.has(id)) };
 }
 
 export class PrismaAuditLog implements AuditLog {
@@ -498,6 +531,7 @@ export class PrismaAuditLog implements AuditLog {
         where: {
           targetType: query.targetType,
           target: query.target,
+          project: query.project,
           ...(query.beforeId === undefined ? {} : { id: { lt: query.beforeId } }),
         },
         orderBy: { id: 'desc' },
@@ -511,109 +545,63 @@ export class PrismaAuditLog implements AuditLog {
       action: row.action,
       targetType: row.targetType as AuditTargetType,
       target: row.target,
+      project: row.project,
+      environment: row.environment,
       before: row.before === null ? null : JSON.parse(row.before),
       after: row.after === null ? null : JSON.parse(row.after),
     }));
   }
 }
 
-export class PrismaExperimentRepository implements ExperimentRepository {
+export class PrismaScheduleReader implements ScheduleReader {
+  constructor(private readonly store: PrismaStore) {}
+
+  async list(environmentId: number, flagName: string): Promise<ScheduledChange[]> {
+    const rows = await this.store.scheduledChange
+      .findMany({ where: { environmentId, flagName }, orderBy: { at: 'asc' } })
+      .catch((e) => translatePrismaError(e));
+    return rows.map(toScheduledChange);
+  }
+}
+
+export class PrismaApiKeyReader implements ApiKeyReader {
+  constructor(private readonly store: PrismaStore) {}
+
+  async list(): Promise<ApiKey[]> {
+    const rows = await this.store.apiKey
+      .findMany({ orderBy: { createdAt: 'asc' } })
+      .catch((e) => translatePrismaError(e));
+    return rows.map(toApiKey);
+  }
+}
+
+export class PrismaEvaluationTimes implements EvaluationTimes {
   constructor(
     private readonly store: PrismaStore,
-    private readonly writes: WriteContext,
+    private readonly assertWritable: WriteGuard,
   ) {}
 
-  async list(): Promise<Experiment[]> {
-    const rows = await this.store.experiment.findMany().catch((e) => translatePrismaError(e));
-    return rows.map(toExperiment);
+  async record(flags: readonly { flagId: number; environmentId: number }[], at: Date): Promise<void> {
+    if (flags.length === 0) return;
+    this.assertWritable();
+    // Not a configuration write: no revision lock, no audit entry, no change for the snapshot.
+    await this.store
+      .$transaction(
+        flags.map(({ flagId, environmentId }) =>
+          this.store.flagEvaluation.upsert({
+            where: { flagId_environmentId: { flagId, environmentId } },
+            create: { flagId, environmentId, lastEvaluatedAt: at },
+            update: { lastEvaluatedAt: at },
+          }),
+        ),
+      )
+      .catch((e) => translatePrismaError(e));
   }
 
-  async create(experiment: NewExperiment, actor: Actor): Promise<{ experiment: Experiment; revisions: RevisionSpan }> {
-    this.writes.assertWritable();
-    return inWriteTransaction(this.store, this.writes.queue, async (tx, revisionBefore) => {
-      const at = this.writes.now();
-      const created = toExperiment(
-        await tx.experiment.create({
-          data: { ...toExperimentRow(experiment), status: 'draft', createdAt: at, updatedAt: at },
-        }),
-      );
-      await this.audit(tx, at, actor, 'experiment.created', null, created);
-      return { experiment: created, revisions: await revisionsOf(tx, revisionBefore) };
-    }).catch((e) =>
-      translatePrismaError(e, { conflict: `An experiment with the key "${experiment.key}" already exists` }),
-    );
-  }
-
-  async start(
-    key: string,
-    actor: Actor,
-    check: (experiment: Experiment, flag: Flag | undefined, others: Experiment[]) => void,
-  ): Promise<{ experiment: Experiment; revisions: RevisionSpan }> {
-    this.writes.assertWritable();
-    return inWriteTransaction(this.store, this.writes.queue, async (tx, revisionBefore) => {
-      const at = this.writes.now();
-      const before = await this.existing(tx, key);
-      const flagRow = await tx.flag.findUnique({ where: { name: before.flagName } });
-      const flag = flagRow ? toFlag(flagRow) : undefined;
-      const others = (await tx.experiment.findMany({ where: { flagName: before.flagName } }))
-        .map(toExperiment)
-        .filter((other) => other.key !== key);
-      check(before, flag, others);
-      const started = toExperiment(
-        await tx.experiment.update({
-          where: { key },
-          data: {
-            status: 'running',
-            startWeights: encodeWeights(flag?.variants ?? []),
-            startedAt: at,
-            updatedAt: at,
-          },
-        }),
-      );
-      await this.audit(tx, at, actor, 'experiment.started', before, started);
-      return { experiment: started, revisions: await revisionsOf(tx, revisionBefore) };
-    }).catch((e) => translatePrismaError(e));
-  }
-
-  async stop(
-    key: string,
-    actor: Actor,
-    check: (experiment: Experiment) => void,
-  ): Promise<{ experiment: Experiment; revisions: RevisionSpan }> {
-    this.writes.assertWritable();
-    return inWriteTransaction(this.store, this.writes.queue, async (tx, revisionBefore) => {
-      const at = this.writes.now();
-      const before = await this.existing(tx, key);
-      check(before);
-      const stopped = toExperiment(
-        await tx.experiment.update({ where: { key }, data: { status: 'stopped', stoppedAt: at, updatedAt: at } }),
-      );
-      await this.audit(tx, at, actor, 'experiment.stopped', before, stopped);
-      return { experiment: stopped, revisions: await revisionsOf(tx, revisionBefore) };
-    }).catch((e) => translatePrismaError(e));
-  }
-
-  private async existing(tx: TransactionTables, key: string): Promise<Experiment> {
-    const row = await tx.experiment.findUnique({ where: { key } });
-    if (!row) throw new NotFoundError(`Experiment "${key}" not found`);
-    return toExperiment(row);
-  }
-
-  private audit(
-    tx: TransactionTables,
-    at: Date,
-    actor: Actor,
-    action: string,
-    before: Experiment | null,
-    after: Experiment,
-  ) {
-    return recordAudit(tx.auditEntry, at, {
-      actor,
-      action,
-      targetType: 'experiment',
-      target: after.key,
-      before: before && this.writes.records.experiment(before),
-      after: this.writes.records.experiment(after),
-    });
+  async ofProject(projectId: number) {
+    const flagIds = (await this.store.flag.findMany({ where: { projectId }, select: { id: true } })).map((f) => f.id);
+    return this.store.flagEvaluation
+      .findMany({ where: { flagId: { in: flagIds } } })
+      .catch((e) => translatePrismaError(e));
   }
 }

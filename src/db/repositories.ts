@@ -4,14 +4,21 @@ import type {
   ApiKey,
   AuditEntry,
   AuditTargetType,
+  Environment,
   Experiment,
-  Flag,
-  FlagChanges,
+  FlagConfig,
+  FlagConfigChanges,
+  FlagDefinition,
+  FlagDefinitionChanges,
   NewApiKey,
+  NewEnvironment,
   NewExperiment,
-  NewFlag,
+  NewFlagConfig,
+  NewFlagDefinition,
+  NewProject,
   NewScheduledChange,
   NewSegment,
+  Project,
   ScheduledChange,
   Segment,
   SegmentChanges,
@@ -20,6 +27,8 @@ import type {
 export interface AuditQuery {
   targetType?: AuditTargetType;
   target?: string;
+  /** Only entries about this project (its key). */
+  project?: string;
   /** Entries with an id below this one: the cursor of the page before. */
   beforeId?: number;
   limit: number;
@@ -28,7 +37,10 @@ export interface AuditQuery {
 /** Everything instances keep in memory, as of one revision. */
 export interface ConfigAtRevision {
   revision: number;
-  flags: Flag[];
+  projects: Project[];
+  environments: Environment[];
+  flags: FlagDefinition[];
+  flagConfigs: FlagConfig[];
   apiKeys: ApiKey[];
   segments: Segment[];
   /** Pending ones only. */
@@ -36,26 +48,33 @@ export interface ConfigAtRevision {
   experiments: Experiment[];
 }
 
-/** Rows of one kind that changed: those that exist now, and the keys of those that no longer do. */
-export interface ChangedRows<T> {
+/** Rows of one kind that changed: those that exist now, and the ids of those that no longer do. */
+export interface ChangedRows<T, Id = number> {
   present: T[];
-  /** Names of flags and segments, ids of keys and schedules; a schedule that was applied counts as gone. */
-  gone: string[];
+  /** A schedule that was applied counts as gone. */
+  gone: Id[];
+}
+
+/** Every kind of row instances keep in memory, and which of each changed. */
+export interface ConfigDelta {
+  projects: ChangedRows<Project>;
+  environments: ChangedRows<Environment>;
+  flags: ChangedRows<FlagDefinition>;
+  flagConfigs: ChangedRows<FlagConfig>;
+  segments: ChangedRows<Segment>;
+  experiments: ChangedRows<Experiment>;
+  apiKeys: ChangedRows<ApiKey, string>;
+  /** Pending ones only are present. */
+  schedules: ChangedRows<ScheduledChange, string>;
 }
 
 /** What changed since an earlier revision, as of this one (or newer, like ConfigAtRevision). */
-export interface ConfigChanges {
+export interface ConfigChanges extends ConfigDelta {
   revision: number;
-  flags: ChangedRows<Flag>;
-  apiKeys: ChangedRows<ApiKey>;
-  segments: ChangedRows<Segment>;
-  /** Pending ones only are present. */
-  schedules: ChangedRows<ScheduledChange>;
-  experiments: ChangedRows<Experiment>;
 }
 
 export interface ConfigReader {
-  /** Bumped by the database for every changed row of flags, segments, schedules or API keys: cheap to poll. */
+  /** Bumped by the database for every changed configuration row: cheap to poll. */
   revision(): Promise<number>;
   /** Everything, at that revision (or newer: a later poll then reloads again). */
   loadAll(): Promise<ConfigAtRevision>;
@@ -67,85 +86,99 @@ export interface ConfigReader {
   changesSince(revision: number): Promise<ConfigChanges | undefined>;
 }
 
-/** The flags and the segments' names as committed, read by a write once no other write can commit. */
-export interface CommittedConfig {
-  readonly flags: ReadonlyMap<string, Flag>;
-  readonly segmentNames: ReadonlySet<string>;
-}
-
-/**
- * What a flag write checks against the other flags and segments (prerequisites, rules' segments):
- * run inside the write, before it changes anything, on what is committed rather than on a snapshot
- * that may not hold a write made a moment ago; it throws to refuse the write.
- */
-export type FlagWriteCheck = (committed: CommittedConfig) => void;
-
 /** The database revision just before a write and just after it: no other write committed in between. */
 export interface RevisionSpan {
   before: number;
   after: number;
 }
 
-/**
- * What the audit log stores of a row before and after a change: a shape the service layer owns
- * (services/audit-records.ts), so storage never borrows the API's response shapes for history.
- */
-export interface AuditRecords {
-  flag(flag: Flag): object;
-  segment(segment: Segment): object;
-  schedule(change: ScheduledChange): object;
-  apiKey(key: ApiKey): object;
-  experiment(experiment: Experiment): object;
+/** One entry of the audit log; before and after are already in the audit log's own shapes (AuditRecords). */
+export interface NewAuditEntry {
+  actor: Actor;
+  action: string;
+  targetType: AuditTargetType;
+  target: string;
+  project: string | null;
+  environment: string | null;
+  before: object | null;
+  after: object | null;
 }
 
 /**
- * Every write records an audit entry in the same transaction. Without a check, a flag write reads
- * nothing of the other flags and segments.
+ * One write of the configuration, inside one transaction: what it reads is committed and stays so
+ * until it commits (every write first takes the revision row, so writes on every instance run one
+ * after the other), and every row it changes is collected for the snapshot. Services decide; this
+ * only reads and writes rows.
  */
-export interface FlagRepository {
-  /** Throws ConflictError when the name is taken. */
-  create(flag: NewFlag, actor: Actor, check?: FlagWriteCheck): Promise<{ flag: Flag; revisions: RevisionSpan }>;
-  /** Throws NotFoundError when no flag has that name. */
-  update(
-    name: string,
-    changes: FlagChanges,
-    actor: Actor,
-    check?: FlagWriteCheck,
-  ): Promise<{ flag: Flag; revisions: RevisionSpan }>;
-  /** Throws NotFoundError when no flag has that name. */
-  delete(name: string, actor: Actor, check?: FlagWriteCheck): Promise<RevisionSpan>;
+export interface ConfigWrite {
+  /** The write's time, from the service's clock: every timestamp it stores. */
+  readonly at: Date;
+
+  projects(): Promise<Project[]>;
+  project(key: string): Promise<Project | undefined>;
+  /** In position order. */
+  environments(projectId: number): Promise<Environment[]>;
+  flags(projectId: number): Promise<FlagDefinition[]>;
+  flag(projectId: number, name: string): Promise<FlagDefinition | undefined>;
+  configsOfFlag(flagId: number): Promise<FlagConfig[]>;
+  configsOfEnvironment(environmentId: number): Promise<FlagConfig[]>;
+  segments(projectId: number): Promise<Segment[]>;
+  segment(projectId: number, name: string): Promise<Segment | undefined>;
+  /** Applied ones too. */
+  schedule(id: string): Promise<ScheduledChange | undefined>;
+  /** The environment's scheduled changes, applied ones too. */
+  schedulesOfEnvironment(environmentId: number): Promise<ScheduledChange[]>;
+  /** The flag's scheduled changes in these environments, applied ones too, by time. */
+  schedulesOfFlag(environmentIds: readonly number[], flagName: string): Promise<ScheduledChange[]>;
+  experiment(environmentId: number, key: string): Promise<Experiment | undefined>;
+  experimentsOfFlag(environmentId: number, flagName: string): Promise<Experiment[]>;
+  experimentsOfEnvironment(environmentId: number): Promise<Experiment[]>;
+  apiKey(id: string): Promise<ApiKey | undefined>;
+  activeApiKeys(): Promise<ApiKey[]>;
+
+  createProject(project: NewProject): Promise<Project>;
+  updateProject(id: number, changes: Partial<NewProject>): Promise<Project>;
+  deleteProject(id: number): Promise<void>;
+  createEnvironment(environment: NewEnvironment): Promise<Environment>;
+  updateEnvironment(id: number, changes: Partial<Pick<Environment, 'key' | 'name' | 'position'>>): Promise<Environment>;
+  deleteEnvironment(id: number): Promise<void>;
+  createFlag(flag: NewFlagDefinition): Promise<FlagDefinition>;
+  updateFlag(id: number, changes: FlagDefinitionChanges): Promise<FlagDefinition>;
+  deleteFlag(id: number): Promise<void>;
+  createFlagConfig(config: NewFlagConfig): Promise<FlagConfig>;
+  updateFlagConfig(id: number, changes: FlagConfigChanges): Promise<FlagConfig>;
+  deleteFlagConfig(id: number): Promise<void>;
+  createSegment(segment: NewSegment): Promise<Segment>;
+  updateSegment(id: number, changes: SegmentChanges): Promise<Segment>;
+  deleteSegment(id: number): Promise<void>;
+  createSchedule(change: NewScheduledChange): Promise<ScheduledChange>;
+  deleteSchedule(id: string): Promise<void>;
+  /** Marks a pending change applied; false when it was not pending (another instance got there first). */
+  claimSchedule(id: string): Promise<boolean>;
+  createExperiment(experiment: NewExperiment): Promise<Experiment>;
+  updateExperiment(
+    id: number,
+    changes: Partial<Pick<Experiment, 'status' | 'startWeights' | 'startedAt' | 'stoppedAt'>>,
+  ): Promise<Experiment>;
+  deleteExperiment(id: number): Promise<void>;
+  createApiKey(key: NewApiKey): Promise<ApiKey>;
+  revokeApiKey(id: string): Promise<ApiKey>;
+  audit(entry: NewAuditEntry): Promise<void>;
 }
 
-export interface SegmentRepository {
-  /** Throws ConflictError when the name is taken. */
-  create(segment: NewSegment, actor: Actor): Promise<Segment>;
-  /** Throws NotFoundError when no segment has that name. */
-  update(name: string, changes: SegmentChanges, actor: Actor): Promise<Segment>;
-  /** Throws NotFoundError when no segment has that name; the check runs inside the write, before the delete. */
-  delete(name: string, actor: Actor, check: FlagWriteCheck): Promise<void>;
+export interface ConfigWriteResult<T> {
+  result: T;
+  /** Every row the write changed, as committed. */
+  changes: ConfigDelta;
+  revisions: RevisionSpan;
 }
 
-export interface ScheduleRepository {
-  /** Every schedule of the flag, applied ones too, by time. */
-  list(flagName: string): Promise<ScheduledChange[]>;
-  create(change: NewScheduledChange, actor: Actor): Promise<ScheduledChange>;
-  /** Throws NotFoundError for an unknown id, ConflictError for one already applied. */
-  cancel(flagName: string, id: string, actor: Actor): Promise<void>;
+export interface ConfigStore {
   /**
-   * Writes a due change to its flag, once across all instances: the one that marks it applied first
-   * does it. Returns the updated flag, or undefined when another instance already had.
+   * Runs `work` in one transaction and commits what it wrote, or nothing when it throws. Conflicts
+   * on unique keys are thrown as ConflictError with the message `conflict` gives.
    */
-  apply(id: string, actor: Actor): Promise<Flag | undefined>;
-}
-
-export interface ApiKeyRepository {
-  list(): Promise<ApiKey[]>;
-  create(key: NewApiKey, actor: Actor): Promise<ApiKey>;
-  /**
-   * Throws NotFoundError unless an active key has that id. `check` sees the key and every active key
-   * inside the write's transaction, after any revocation that committed first, and throws to refuse.
-   */
-  revoke(id: string, actor: Actor, check?: (key: ApiKey, active: ApiKey[]) => void): Promise<ApiKey>;
+  write<T>(work: (write: ConfigWrite) => Promise<T>, messages?: { conflict?: string }): Promise<ConfigWriteResult<T>>;
 }
 
 export interface AuditLog {
@@ -153,25 +186,21 @@ export interface AuditLog {
   list(query: AuditQuery): Promise<AuditEntry[]>;
 }
 
-export interface ExperimentRepository {
-  list(): Promise<Experiment[]>;
-  /** Throws ConflictError when the key is taken. */
-  create(experiment: NewExperiment, actor: Actor): Promise<{ experiment: Experiment; revisions: RevisionSpan }>;
-  /**
-   * Starts a draft, recording the flag's variant weights; `check` runs inside the write and throws to
-   * refuse. Throws NotFoundError for an unknown key.
-   */
-  start(
-    key: string,
-    actor: Actor,
-    check: (experiment: Experiment, flag: Flag | undefined, others: Experiment[]) => void,
-  ): Promise<{ experiment: Experiment; revisions: RevisionSpan }>;
-  /** Stops a running experiment; `check` sees it as committed and throws to refuse. */
-  stop(
-    key: string,
-    actor: Actor,
-    check: (experiment: Experiment) => void,
-  ): Promise<{ experiment: Experiment; revisions: RevisionSpan }>;
+export interface ScheduleReader {
+  /** The flag's scheduled changes in the environment, applied ones too, by time. */
+  list(environmentId: number, flagName: string): Promise<ScheduledChange[]>;
+}
+
+export interface ApiKeyReader {
+  list(): Promise<ApiKey[]>;
+}
+
+/** When each flag was last evaluated in each environment (kept apart from the configuration). */
+export interface EvaluationTimes {
+  /** Sets the time for these flags in these environments, where it is later than the stored one. */
+  record(flags: readonly { flagId: number; environmentId: number }[], at: Date): Promise<void>;
+  /** Every flag's last evaluation in each environment of the project. */
+  ofProject(projectId: number): Promise<{ flagId: number; environmentId: number; lastEvaluatedAt: Date }[]>;
 }
 
 /** A user's exposure to an experiment, as the evaluation buffer collected it. */
@@ -185,6 +214,7 @@ export interface ExposureRecord {
 }
 
 export interface TrackedEvent {
+  environmentId: number;
   /** The client's id, so a retried batch is stored once; null when it sent none. */
   eventId: string | null;
   event: string;
@@ -202,6 +232,8 @@ export interface VariantExposures {
 
 export interface MetricQuery {
   experimentId: number;
+  /** The experiment's environment: only its events count. */
+  environmentId: number;
   event: string;
   /** Events count this long after the exposure; null for no limit. */
   windowMs: number | null;
@@ -240,6 +272,13 @@ export interface ExportedExposure {
   multiple: boolean;
 }
 
+export interface EventFilter {
+  environmentId: number;
+  fromMs: number | null;
+  toMs: number | null;
+  event: string | null;
+}
+
 export interface ExportedEvent extends TrackedEvent {
   id: number;
 }
@@ -255,9 +294,7 @@ export interface ExperimentData {
   dailyTotals(query: MetricQuery): Promise<DailyMetricTotals[]>;
   /** Keyset pages, for exports in constant memory. */
   exposurePage(experimentId: number, afterUserId: string | null, limit: number): Promise<ExportedExposure[]>;
-  eventPage(
-    filter: { fromMs: number | null; toMs: number | null; event: string | null },
-    afterId: number | null,
-    limit: number,
-  ): Promise<ExportedEvent[]>;
+  eventPage(filter: EventFilter, afterId: number | null, limit: number): Promise<ExportedEvent[]>;
+  /** What deleted environments and experiments leave behind: their exposures and events. */
+  deleteData(environmentIds: readonly number[], experimentIds: readonly number[]): Promise<void>;
 }

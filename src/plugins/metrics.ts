@@ -7,6 +7,7 @@ import type { Clock } from '../services/clock.js';
 import type { RateLimitState } from '../services/health-service.js';
 import { credentialOf } from './access-control.js';
 import type { EvaluationCounter } from '../services/evaluation-counter.js';
+import type { ConfigSnapshot } from '../services/config-snapshot.js';
 
 export interface MetricsSources {
   /**
@@ -27,6 +28,8 @@ export interface MetricsSources {
   ping: () => Promise<void>;
   rateLimits: () => RateLimitState;
   exposures: { readonly written: number; readonly dropped: number; readonly size: number };
+  /** Names the project and environment of each evaluation count. */
+  snapshot: ConfigSnapshot;
   clock: Clock;
 }
 
@@ -130,14 +133,18 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
   registry.registerMetric(requests.histogram as unknown as Histogram);
   new Counter({
     name: `${PREFIX}evaluations_total`,
-    help: 'Flag evaluations by flag and result',
-    labelNames: ['flag', 'result'] as const,
+    help: 'Flag evaluations by project, environment, flag and result',
+    labelNames: ['project', 'environment', 'flag', 'result'] as const,
     registers: [registry],
     collect() {
       this.reset();
-      for (const [flag, { on, off }] of sources.evaluations.entries()) {
-        if (on) this.inc({ flag, result: 'on' }, on);
-        if (off) this.inc({ flag, result: 'off' }, off);
+      for (const { environmentId, flagName: flag, on, off } of sources.evaluations.values()) {
+        // Counts of an environment deleted since are no longer reported.
+        const view = sources.snapshot.environment(environmentId);
+        if (!view) continue;
+        const labels = { project: view.project.key, environment: view.environment.key, flag };
+        if (on) this.inc({ ...labels, result: 'on' }, on);
+        if (off) this.inc({ ...labels, result: 'off' }, off);
       }
     },
   });

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { DomainError, OverloadedError, ValidationError } from '../errors.js';
+import { DomainError, OverloadedError, RefusedChangeError, ValidationError } from '../errors.js';
 import type { Problem } from '../schemas/problem.js';
 import type { ResponseHeaderSetter } from './response-headers.js';
 
@@ -74,6 +74,7 @@ export function registerProblemDetails(app: FastifyInstance): void {
         title: error.title,
         status: error.status,
         detail: error.message,
+        ...(error instanceof RefusedChangeError && { problems: error.problems }),
       });
     }
     if (hasZodFastifySchemaValidationErrors(error)) {

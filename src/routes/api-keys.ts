@@ -19,8 +19,9 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ apiKeyService: ApiKeyService 
       response: { 201: createdApiKeySchema, ...problemResponses(400, 413, 415) },
     },
     handler: async (request, reply) => {
-      const { key, secret } = await apiKeyService.create(request.body.name, request.body.scope, request.principal);
-      return reply.code(201).send({ ...toApiKeyResponse(key), secret });
+      const { name, scope, project, environment } = request.body;
+      const { key, secret } = await apiKeyService.create(name, scope, { project, environment }, request.principal);
+      return reply.code(201).send({ ...toApiKeyResponse(key, apiKeyService.bindingOf(key)), secret });
     },
   });
 
@@ -30,7 +31,8 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ apiKeyService: ApiKeyService 
       summary: 'List API keys, oldest first, revoked ones included (never their secrets)',
       response: { 200: z.array(apiKeySchema) },
     },
-    handler: async () => (await apiKeyService.list()).map(toApiKeyResponse),
+    handler: async (request) =>
+      (await apiKeyService.list(request.principal)).map((key) => toApiKeyResponse(key, apiKeyService.bindingOf(key))),
   });
 
   app.delete('/api-keys/:id', {
@@ -40,6 +42,9 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ apiKeyService: ApiKeyService 
       params: apiKeyParamsSchema,
       response: { 200: apiKeySchema, ...problemResponses(400, 404, 409) },
     },
-    handler: async (request) => toApiKeyResponse(await apiKeyService.revoke(request.params.id, request.principal)),
+    handler: async (request) => {
+      const key = await apiKeyService.revoke(request.params.id, request.principal);
+      return toApiKeyResponse(key, apiKeyService.bindingOf(key));
+    },
   });
 };

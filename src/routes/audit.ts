@@ -3,13 +3,17 @@ import { auditPageSchema, auditQuerySchema, historyQuerySchema, toAuditEntryResp
 import { flagParamsSchema } from '../schemas/flags.js';
 import { problemResponses } from '../schemas/problem.js';
 import type { AuditPage, AuditService } from '../services/audit-service.js';
+import type { ScopeResolver } from '../services/scope.js';
 
 const toPageResponse = (page: AuditPage) => ({
   entries: page.entries.map(toAuditEntryResponse),
   next_cursor: page.nextCursor,
 });
 
-export const auditRoutes: FastifyPluginAsyncZod<{ auditService: AuditService }> = async (app, { auditService }) => {
+export const auditRoutes: FastifyPluginAsyncZod<{ auditService: AuditService; scopes: ScopeResolver }> = async (
+  app,
+  { auditService, scopes },
+) => {
   app.get('/audit', {
     schema: {
       tags: ['audit'],
@@ -18,13 +22,18 @@ export const auditRoutes: FastifyPluginAsyncZod<{ auditService: AuditService }> 
       response: { 200: auditPageSchema, ...problemResponses(400) },
     },
     handler: async (request) => {
-      const { flag_name, limit, cursor } = request.query;
+      const { flag_name, project, limit, cursor } = request.query;
       const filter = flag_name === undefined ? {} : { targetType: 'flag' as const, target: flag_name };
-      return toPageResponse(await auditService.page({ ...filter, limit, cursor }));
+      // A project's admin key reads its project's history only.
+      const bound = request.principal.projectId === null ? undefined : scopes.project(request.principal, project);
+      return toPageResponse(
+        await auditService.page({ ...filter, project: bound?.project.key ?? project, limit, cursor }),
+      );
     },
   });
 
   app.get('/flags/:flag_name/history', {
+    config: { scope: 'project' },
     schema: {
       tags: ['audit'],
       summary: "A flag's changes, newest first (kept after the flag is deleted)",
@@ -35,7 +44,13 @@ export const auditRoutes: FastifyPluginAsyncZod<{ auditService: AuditService }> 
     handler: async (request) => {
       const { limit, cursor } = request.query;
       return toPageResponse(
-        await auditService.page({ targetType: 'flag', target: request.params.flag_name, limit, cursor }),
+        await auditService.page({
+          targetType: 'flag',
+          target: request.params.flag_name,
+          project: request.project.project.key,
+          limit,
+          cursor,
+        }),
       );
     },
   });

@@ -37,7 +37,7 @@ export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: Evalua
   app.setValidatorCompiler(emptyQuerySkippingValidatorCompiler);
 
   app.get('/users/:user_id/flags', {
-    config: { access: 'evaluate' },
+    config: { access: 'evaluate', scope: 'environment' },
     schema: {
       tags: ['evaluation'],
       summary: 'Evaluate every flag for a user',
@@ -48,12 +48,12 @@ export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: Evalua
     onSend: etagOnSend,
     handler: async (request) => ({
       user_id: request.params.user_id,
-      flags: evaluationService.enabledFlags(request.params.user_id, request.query),
+      flags: evaluationService.enabledFlags(request.environment, request.params.user_id, request.query),
     }),
   });
 
   app.get('/users/:user_id/flags/:flag_name', {
-    config: { access: 'evaluate' },
+    config: { access: 'evaluate', scope: 'environment' },
     schema: {
       tags: ['evaluation'],
       summary: 'Evaluate one flag for a user, with the reason',
@@ -64,12 +64,17 @@ export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: Evalua
     handler: async (request) =>
       toEvaluationResponse(
         request.params.user_id,
-        evaluationService.evaluate(request.params.user_id, request.params.flag_name, request.query),
+        evaluationService.evaluate(
+          request.environment,
+          request.params.user_id,
+          request.params.flag_name,
+          request.query,
+        ),
       ),
   });
 
   app.post('/evaluate', {
-    config: { access: 'evaluate' },
+    config: { access: 'evaluate', scope: 'environment' },
     schema: {
       tags: ['evaluation'],
       summary: 'Evaluate every flag for a user and their attributes, with reasons and variants',
@@ -79,7 +84,7 @@ export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: Evalua
     handler: async (request) => {
       const { user_id, attributes } = request.body;
       const flags = Object.fromEntries(
-        evaluationService.evaluateAll(user_id, attributes).map((r) => [
+        evaluationService.evaluateAll(request.environment, user_id, attributes).map((r) => [
           r.flag.name,
           {
             enabled: r.enabled,
@@ -94,7 +99,7 @@ export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: Evalua
   });
 
   app.post('/evaluate/:flag_name', {
-    config: { access: 'evaluate' },
+    config: { access: 'evaluate', scope: 'environment' },
     schema: {
       tags: ['evaluation'],
       summary: 'Evaluate one flag for a user and their attributes',
@@ -104,7 +109,10 @@ export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: Evalua
     },
     handler: async (request) => {
       const { user_id, attributes } = request.body;
-      return toEvaluationResponse(user_id, evaluationService.evaluate(user_id, request.params.flag_name, attributes));
+      return toEvaluationResponse(
+        user_id,
+        evaluationService.evaluate(request.environment, user_id, request.params.flag_name, attributes),
+      );
     },
   });
 };

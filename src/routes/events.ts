@@ -13,7 +13,7 @@ import { sendRows } from './row-stream.js';
 export const eventRoutes: FastifyPluginAsyncZod<{ eventService: EventService }> = async (app, { eventService }) => {
   app.post('/events', {
     // Sent by the applications that evaluate flags, with the keys they evaluate with.
-    config: { access: 'evaluate' },
+    config: { access: 'evaluate', scope: 'environment' },
     // A full batch is larger than BODY_LIMIT_BYTES' default.
     bodyLimit: EVENTS_BODY_LIMIT_BYTES,
     schema: {
@@ -24,6 +24,7 @@ export const eventRoutes: FastifyPluginAsyncZod<{ eventService: EventService }> 
     },
     handler: async (request, reply) => {
       const result = await eventService.ingest(
+        request.environment,
         request.body.events.map((e) =>
           e.type === 'track'
             ? {
@@ -49,6 +50,7 @@ export const eventRoutes: FastifyPluginAsyncZod<{ eventService: EventService }> 
   });
 
   app.get('/events/export', {
+    config: { scope: 'environment' },
     schema: {
       tags: ['experiments'],
       summary: 'Stored events, streamed as NDJSON or, with Accept: text/csv, CSV, in arrival order; ?after= resumes',
@@ -59,6 +61,7 @@ export const eventRoutes: FastifyPluginAsyncZod<{ eventService: EventService }> 
       const { from, to, event, after } = request.query;
       const rows = eventService.events(
         {
+          environmentId: request.environment.environment.id,
           fromMs: from === undefined ? null : Date.parse(from),
           toMs: to === undefined ? null : Date.parse(to),
           event: event ?? null,

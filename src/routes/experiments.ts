@@ -19,6 +19,7 @@ export const experimentRoutes: FastifyPluginAsyncZod<{ experimentService: Experi
   { experimentService },
 ) => {
   app.post('/experiments', {
+    config: { scope: 'environment' },
     schema: {
       tags: ['experiments'],
       summary: "Create an experiment on a flag's variants (a draft until started)",
@@ -28,6 +29,7 @@ export const experimentRoutes: FastifyPluginAsyncZod<{ experimentService: Experi
     handler: async (request, reply) => {
       const { key, flag_name, control, metrics, hypothesis, sequential } = request.body;
       const experiment = await experimentService.create(
+        request.environment,
         {
           key,
           flagName: flag_name,
@@ -46,31 +48,34 @@ export const experimentRoutes: FastifyPluginAsyncZod<{ experimentService: Experi
       );
       return reply
         .code(201)
-        .header('location', `/experiments/${encodeURIComponent(experiment.key)}`)
+        .header('location', `${request.url.replace(/\/?(\?.*)?$/, '')}/${encodeURIComponent(experiment.key)}`)
         .send(toExperimentResponse(experiment));
     },
   });
 
   app.get('/experiments', {
+    config: { scope: 'environment' },
     schema: {
       tags: ['experiments'],
       summary: 'List all experiments, sorted by key',
       response: { 200: z.array(experimentSchema) },
     },
-    handler: async () => experimentService.list().map(toExperimentResponse),
+    handler: async (request) => experimentService.list(request.environment).map(toExperimentResponse),
   });
 
   app.get('/experiments/:key', {
+    config: { scope: 'environment' },
     schema: {
       tags: ['experiments'],
       summary: 'Read an experiment',
       params: experimentParamsSchema,
       response: { 200: experimentSchema, ...problemResponses(400, 404) },
     },
-    handler: async (request) => toExperimentResponse(experimentService.get(request.params.key)),
+    handler: async (request) => toExperimentResponse(experimentService.get(request.environment, request.params.key)),
   });
 
   app.post('/experiments/:key/start', {
+    config: { scope: 'environment' },
     schema: {
       tags: ['experiments'],
       summary: 'Start recording exposures: 409 when the flag already runs another experiment',
@@ -78,10 +83,11 @@ export const experimentRoutes: FastifyPluginAsyncZod<{ experimentService: Experi
       response: { 200: experimentSchema, ...problemResponses(400, 404, 409) },
     },
     handler: async (request) =>
-      toExperimentResponse(await experimentService.start(request.params.key, request.principal)),
+      toExperimentResponse(await experimentService.start(request.environment, request.params.key, request.principal)),
   });
 
   app.post('/experiments/:key/stop', {
+    config: { scope: 'environment' },
     schema: {
       tags: ['experiments'],
       summary: 'Stop the experiment: no more exposures, and events after now no longer count',
@@ -89,10 +95,11 @@ export const experimentRoutes: FastifyPluginAsyncZod<{ experimentService: Experi
       response: { 200: experimentSchema, ...problemResponses(400, 404, 409) },
     },
     handler: async (request) =>
-      toExperimentResponse(await experimentService.stop(request.params.key, request.principal)),
+      toExperimentResponse(await experimentService.stop(request.environment, request.params.key, request.principal)),
   });
 
   app.get('/experiments/:key/results', {
+    config: { scope: 'environment' },
     schema: {
       tags: ['experiments'],
       summary: 'Per metric and variant: users, rates or means, uplift with frequentist and Bayesian statistics, SRM',
@@ -102,11 +109,14 @@ export const experimentRoutes: FastifyPluginAsyncZod<{ experimentService: Experi
     },
     handler: async (request) =>
       toResultsResponse(
-        await experimentService.results(request.params.key, { series: request.query.series === 'daily' }),
+        await experimentService.results(request.environment, request.params.key, {
+          series: request.query.series === 'daily',
+        }),
       ),
   });
 
   app.get('/experiments/:key/exposures/export', {
+    config: { scope: 'environment' },
     schema: {
       tags: ['experiments'],
       summary: 'Every exposure, streamed as NDJSON or, with Accept: text/csv, CSV; ?after= resumes',
@@ -116,8 +126,8 @@ export const experimentRoutes: FastifyPluginAsyncZod<{ experimentService: Experi
     },
     handler: async (request, reply) => {
       // Unknown experiments get their 404 before the stream starts.
-      experimentService.get(request.params.key);
-      const rows = experimentService.exposures(request.params.key, request.query.after ?? null);
+      experimentService.get(request.environment, request.params.key);
+      const rows = experimentService.exposures(request.environment, request.params.key, request.query.after ?? null);
       return sendRows(request, reply, ['user_id', 'variant', 'exposed_at', 'multiple'], mapRows(rows));
     },
   });

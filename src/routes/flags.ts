@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   createFlagBodySchema,
+  flagListQuerySchema,
   flagParamsSchema,
   flagSchema,
   toFlagResponse,
@@ -13,38 +14,54 @@ import { notModified, problemResponses } from '../schemas/problem.js';
 import type { Override } from '../core/model.js';
 import type { overrideSchema, ruleSchema } from '../schemas/targeting.js';
 import type { FlagService, RuleInput } from '../services/flag-service.js';
+import { linkToNextPage } from './pages.js';
 
 type RuleBody = z.infer<typeof ruleSchema>;
 type OverrideBody = z.infer<typeof overrideSchema>;
-const toRuleInput = (r: RuleBody): RuleInput => ({
+export const toRuleInput = (r: RuleBody): RuleInput => ({
   segment: r.segment,
   conditions: r.conditions,
   rolloutPercentage: r.rollout_percentage,
   variants: r.variants,
 });
-const toOverride = (o: OverrideBody): Override => ({ userId: o.user_id, enabled: o.enabled, variant: o.variant });
+export const toOverride = (o: OverrideBody): Override => ({
+  userId: o.user_id,
+  enabled: o.enabled,
+  variant: o.variant,
+});
 
+const flagPageSchema = z
+  .object({
+    flags: z.array(flagSchema),
+    next_cursor: z.string().nullable().describe('Pass as ?cursor= for the next page; null on the last page'),
+  })
+  .meta({ id: 'FlagPage' });
+
+/**
+ * The seed's flag endpoints: each flag as one environment has it (the API key's, else
+ * default/production). Creating a flag here sets its definition and this environment's settings; the
+ * project's other environments get it off. Deleting deletes it from the project.
+ */
 export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = async (app, { flagService }) => {
   app.post('/flags', {
+    config: { scope: 'environment' },
     schema: {
       tags: ['flags'],
       summary: 'Create a flag',
+      description: "Sets the flag's definition and this environment's settings; it is off in the project's others.",
       body: createFlagBodySchema,
-      response: { 201: flagSchema, ...problemResponses(400, 409, 413, 415) },
+      response: { 201: flagSchema, ...problemResponses(400, 404, 409, 413, 415) },
     },
     handler: async (request, reply) => {
-      const { flag_name, status, rollout_percentage, description, variants, rules, overrides, prerequisites } =
-        request.body;
+      const { flag_name, rollout_percentage, rules, overrides, ...fields } = request.body;
       const flag = await flagService.create(
+        request.environment,
         {
+          ...fields,
           name: flag_name,
-          status,
           rolloutPercentage: rollout_percentage,
-          description,
-          variants,
           rules: rules.map(toRuleInput),
           overrides: overrides.map(toOverride),
-          prerequisites,
         },
         request.principal,
       );
@@ -56,51 +73,65 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = a
   });
 
   app.get('/flags', {
+    config: { scope: 'environment' },
     schema: {
       tags: ['flags'],
-      summary: 'List all flags, sorted by name',
-      response: { 200: z.array(flagSchema), 304: notModified },
+      summary: 'List flags, sorted by name',
+      description:
+        'Without `limit`, every flag that matches, as a list. With `limit`, a page `{flags, next_cursor}`, the next ' +
+        'page also in the Link header.',
+      querystring: flagListQuerySchema,
+      response: { 200: z.union([z.array(flagSchema), flagPageSchema]), 304: notModified, ...problemResponses(400) },
     },
     // Dashboards and SDKs poll this: fast serialisation, and 304 when nothing changed.
     serializerCompiler: fastSerializerCompiler,
     onSend: etagOnSend,
-    handler: async () => flagService.list().map(toFlagResponse),
+    handler: async (request, reply) => {
+      const query = request.query;
+      const page = await flagService.find(request.environment, query);
+      const flags = page.items.map(toFlagResponse);
+      if (query.limit === undefined) return flags;
+      linkToNextPage(request, reply, page.nextCursor);
+      return { flags, next_cursor: page.nextCursor };
+    },
   });
 
   app.get('/flags/:flag_name', {
+    config: { scope: 'environment' },
     schema: {
       tags: ['flags'],
       summary: 'Read a flag',
       params: flagParamsSchema,
       response: { 200: flagSchema, ...problemResponses(400, 404) },
     },
-    handler: async (request) => toFlagResponse(flagService.get(request.params.flag_name)),
+    handler: async (request) => toFlagResponse(flagService.get(request.environment, request.params.flag_name)),
   });
 
   // PUT as the API has always documented it; PATCH because a partial update is what it means (RFC 5789).
   app.route({
     method: ['PUT', 'PATCH'],
     url: '/flags/:flag_name',
+    config: { scope: 'environment' },
     schema: {
       tags: ['flags'],
       summary: 'Change some fields of a flag',
-      description: 'Partial update: only the fields sent change. Renaming is not allowed; unknown fields are rejected.',
+      description:
+        'Partial update: only the fields sent change. Renaming is not allowed; unknown fields are rejected. ' +
+        "Description, kind, tags and variants are the flag's definition, shared by the project's environments.",
       params: flagParamsSchema,
       body: updateFlagBodySchema,
-      response: { 200: flagSchema, ...problemResponses(400, 404, 413, 415) },
+      response: { 200: flagSchema, ...problemResponses(400, 404, 409, 413, 415) },
     },
     handler: async (request) => {
-      const { status, rollout_percentage, description, variants, rules, overrides, prerequisites } = request.body;
+      const { rollout_percentage, rules, overrides, ...fields } = request.body;
       const flag = await flagService.update(
+        request.environment,
         request.params.flag_name,
         {
-          status,
+          ...fields,
           rolloutPercentage: rollout_percentage,
-          description,
-          variants,
           rules: rules?.map(toRuleInput),
           overrides: overrides?.map(toOverride),
-          prerequisites,
         },
         request.principal,
       );
@@ -109,14 +140,16 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = a
   });
 
   app.delete('/flags/:flag_name', {
+    config: { scope: 'environment' },
     schema: {
       tags: ['flags'],
-      summary: 'Delete a flag',
+      summary: 'Delete a flag from its project (every environment)',
       params: flagParamsSchema,
-      response: { 204: z.null().describe('Deleted'), ...problemResponses(400, 404) },
+      response: { 204: z.null().describe('Deleted'), ...problemResponses(400, 404, 409) },
     },
     handler: async (request, reply) => {
-      await flagService.delete(request.params.flag_name, request.principal);
+      const { project, environment } = request.environment;
+      await flagService.delete(project, request.params.flag_name, request.principal, environment);
       return reply.code(204).send(null);
     },
   });

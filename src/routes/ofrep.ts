@@ -1,8 +1,10 @@
 import type { FastifyError, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { NotFoundError } from '../errors.js';
+import { ScopeNotFoundError } from '../services/scope.js';
 import { etagOnSendScoped } from '../plugins/etag.js';
-import { notModified } from '../schemas/problem.js';
+import { notModified, problemSchema } from '../schemas/problem.js';
+import { z } from 'zod';
 import {
   ofrepBulkSchema,
   ofrepEvaluationSchema,
@@ -37,7 +39,8 @@ const isParseError = (error: FastifyError) =>
 export const ofrepRoutes: FastifyPluginAsyncZod<{ ofrepService: OfrepService }> = async (app, { ofrepService }) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const key = (request.params as { key?: string } | undefined)?.key;
-    if (error instanceof NotFoundError && key !== undefined)
+    // An unknown project or environment is the path's problem, not the flag's: problem details, like every 404.
+    if (error instanceof NotFoundError && !(error instanceof ScopeNotFoundError) && key !== undefined)
       return reply.code(404).send({ key, errorCode: 'FLAG_NOT_FOUND', errorDetails: error.message });
     if (error instanceof TargetingKeyMissingError)
       return reply.code(400).send({ key, errorCode: 'TARGETING_KEY_MISSING', errorDetails: error.message });
@@ -56,7 +59,7 @@ export const ofrepRoutes: FastifyPluginAsyncZod<{ ofrepService: OfrepService }> 
   });
 
   app.post('/ofrep/v1/evaluate/flags/:key', {
-    config: { access: 'evaluate' },
+    config: { access: 'evaluate', scope: 'environment' },
     schema: {
       tags: ['ofrep'],
       summary: 'OFREP: evaluate one flag for a context',
@@ -65,13 +68,19 @@ export const ofrepRoutes: FastifyPluginAsyncZod<{ ofrepService: OfrepService }> 
         '/evaluate/{flag_name}.',
       params: ofrepParamsSchema,
       body: ofrepRequestSchema,
-      response: { 200: ofrepEvaluationSchema, 400: ofrepFailureSchema, 404: ofrepFailureSchema },
+      response: {
+        200: ofrepEvaluationSchema,
+        400: ofrepFailureSchema,
+        // The protocol's FLAG_NOT_FOUND, or problem details for a project or environment that is not there.
+        404: z.union([ofrepFailureSchema, problemSchema]),
+      },
     },
-    handler: async (request) => ofrepService.evaluate(request.params.key, subjectOf(request.body?.context)),
+    handler: async (request) =>
+      ofrepService.evaluate(request.environment, request.params.key, subjectOf(request.body?.context)),
   });
 
   app.post('/ofrep/v1/evaluate/flags', {
-    config: { access: 'evaluate' },
+    config: { access: 'evaluate', scope: 'environment' },
     schema: {
       tags: ['ofrep'],
       summary: 'OFREP: evaluate every flag for a context',
@@ -79,10 +88,12 @@ export const ofrepRoutes: FastifyPluginAsyncZod<{ ofrepService: OfrepService }> 
         "Sends an ETag that covers the flags and the context: If-None-Match answers 304 only when this context's " +
         'answers are unchanged.',
       body: ofrepRequestSchema,
-      response: { 200: ofrepBulkSchema, 304: notModified, 400: ofrepFailureSchema },
+      response: { 200: ofrepBulkSchema, 304: notModified, 400: ofrepFailureSchema, 404: problemSchema },
     },
     // The context is part of the tag: a client whose context changed never gets another context's 304.
     onSend: etagOnSendScoped((request) => JSON.stringify(contextOf(request) ?? {})),
-    handler: async (request) => ({ flags: ofrepService.evaluateAll(subjectOf(request.body?.context)) }),
+    handler: async (request) => ({
+      flags: ofrepService.evaluateAll(request.environment, subjectOf(request.body?.context)),
+    }),
   });
 };

@@ -15,6 +15,7 @@ export const scheduleRoutes: FastifyPluginAsyncZod<{ scheduleService: ScheduleSe
   { scheduleService },
 ) => {
   app.post('/flags/:flag_name/schedules', {
+    config: { scope: 'environment' },
     schema: {
       tags: ['flags'],
       summary: 'Schedule a change to a flag: evaluation follows it from its time on, without a cron job',
@@ -25,6 +26,7 @@ export const scheduleRoutes: FastifyPluginAsyncZod<{ scheduleService: ScheduleSe
     handler: async (request, reply) => {
       const { at, set } = request.body;
       const change = await scheduleService.create(
+        request.environment,
         request.params.flag_name,
         { at: new Date(at), status: set.status, rolloutPercentage: set.rollout_percentage },
         request.principal,
@@ -34,16 +36,19 @@ export const scheduleRoutes: FastifyPluginAsyncZod<{ scheduleService: ScheduleSe
   });
 
   app.get('/flags/:flag_name/schedules', {
+    config: { scope: 'environment' },
     schema: {
       tags: ['flags'],
       summary: "A flag's scheduled changes by time, applied ones included",
       params: flagParamsSchema,
       response: { 200: z.array(scheduleSchema), ...problemResponses(400, 404) },
     },
-    handler: async (request) => (await scheduleService.list(request.params.flag_name)).map(toScheduleResponse),
+    handler: async (request) =>
+      (await scheduleService.list(request.environment, request.params.flag_name)).map(toScheduleResponse),
   });
 
   app.delete('/flags/:flag_name/schedules/:schedule_id', {
+    config: { scope: 'environment' },
     schema: {
       tags: ['flags'],
       summary: 'Cancel a pending scheduled change (409 once applied)',
@@ -51,7 +56,12 @@ export const scheduleRoutes: FastifyPluginAsyncZod<{ scheduleService: ScheduleSe
       response: { 204: z.null().describe('Cancelled'), ...problemResponses(400, 404, 409) },
     },
     handler: async (request, reply) => {
-      await scheduleService.cancel(request.params.flag_name, request.params.schedule_id, request.principal);
+      await scheduleService.cancel(
+        request.environment,
+        request.params.flag_name,
+        request.params.schedule_id,
+        request.principal,
+      );
       return reply.code(204).send(null);
     },
   });

@@ -15,6 +15,7 @@ export const segmentRoutes: FastifyPluginAsyncZod<{ segmentService: SegmentServi
   { segmentService },
 ) => {
   app.post('/segments', {
+    config: { scope: 'project' },
     schema: {
       tags: ['segments'],
       summary: 'Create a segment: listed users, plus whoever meets all its conditions',
@@ -24,39 +25,43 @@ export const segmentRoutes: FastifyPluginAsyncZod<{ segmentService: SegmentServi
     handler: async (request, reply) => {
       const { name, description, conditions, user_ids } = request.body;
       const segment = await segmentService.create(
+        request.project,
         { name, description, conditions, userIds: user_ids },
         request.principal,
       );
       return reply
         .code(201)
-        .header('location', `/segments/${encodeURIComponent(segment.name)}`)
+        .header('location', `${request.url.replace(/\/?(\?.*)?$/, '')}/${encodeURIComponent(segment.name)}`)
         .send(toSegmentResponse(segment));
     },
   });
 
   app.get('/segments', {
+    config: { scope: 'project' },
     schema: {
       tags: ['segments'],
       summary: 'List all segments, sorted by name',
       response: { 200: z.array(segmentSchema) },
     },
-    handler: async () => segmentService.list().map(toSegmentResponse),
+    handler: async (request) => segmentService.list(request.project).map(toSegmentResponse),
   });
 
   app.get('/segments/:segment_name', {
+    config: { scope: 'project' },
     schema: {
       tags: ['segments'],
       summary: 'Read a segment',
       params: segmentParamsSchema,
       response: { 200: segmentSchema, ...problemResponses(400, 404) },
     },
-    handler: async (request) => toSegmentResponse(segmentService.get(request.params.segment_name)),
+    handler: async (request) => toSegmentResponse(segmentService.get(request.project, request.params.segment_name)),
   });
 
   // PUT and PATCH alike, as for flags.
   app.route({
     method: ['PUT', 'PATCH'],
     url: '/segments/:segment_name',
+    config: { scope: 'project' },
     schema: {
       tags: ['segments'],
       summary: 'Change some fields of a segment',
@@ -68,6 +73,7 @@ export const segmentRoutes: FastifyPluginAsyncZod<{ segmentService: SegmentServi
       const { description, conditions, user_ids } = request.body;
       return toSegmentResponse(
         await segmentService.update(
+          request.project,
           request.params.segment_name,
           { description, conditions, userIds: user_ids },
           request.principal,
@@ -77,6 +83,7 @@ export const segmentRoutes: FastifyPluginAsyncZod<{ segmentService: SegmentServi
   });
 
   app.delete('/segments/:segment_name', {
+    config: { scope: 'project' },
     schema: {
       tags: ['segments'],
       summary: 'Delete a segment; 409 naming the flags whose rules still use it',
@@ -84,7 +91,7 @@ export const segmentRoutes: FastifyPluginAsyncZod<{ segmentService: SegmentServi
       response: { 204: z.null().describe('Deleted'), ...problemResponses(400, 404, 409) },
     },
     handler: async (request, reply) => {
-      await segmentService.delete(request.params.segment_name, request.principal);
+      await segmentService.delete(request.project, request.params.segment_name, request.principal);
       return reply.code(204).send(null);
     },
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApiKey } from '../core/model.js';
-import { storableText } from './common.js';
+import { keySchema, storableText } from './common.js';
 
 export const createApiKeyBodySchema = z
   .strictObject({
@@ -8,8 +8,20 @@ export const createApiKeyBodySchema = z
     scope: z
       .enum(['admin', 'evaluate'])
       .describe('"admin" manages flags, keys and the audit log; "evaluate" only evaluates'),
+    project: keySchema
+      .optional()
+      .describe(
+        'The project the key is bound to: it never sees another. Left out: an admin key is global (only a global ' +
+          'key may create one), an evaluate key gets the caller\'s project, else "default"',
+      ),
+    environment: keySchema
+      .optional()
+      .describe('For evaluate keys: the one environment they evaluate in; "production" when left out'),
   })
-  .meta({ id: 'CreateApiKey', example: { name: 'checkout-service', scope: 'evaluate' } });
+  .meta({
+    id: 'CreateApiKey',
+    example: { name: 'checkout-service', scope: 'evaluate', project: 'default', environment: 'production' },
+  });
 
 export const apiKeyParamsSchema = z.object({ id: z.uuid() });
 
@@ -18,6 +30,8 @@ export const apiKeySchema = z
     id: z.string(),
     name: z.string(),
     scope: z.enum(['admin', 'evaluate']),
+    project: z.string().nullable().describe('The project the key is bound to; null for a global admin key'),
+    environment: z.string().nullable().describe('The environment an evaluate key evaluates in; null for admin keys'),
     prefix: z.string().describe('The first characters of the secret, to tell keys apart'),
     created_at: z.string().describe('ISO 8601, UTC'),
     revoked_at: z.string().nullable().describe('ISO 8601, UTC; null while the key is active'),
@@ -28,6 +42,8 @@ export const apiKeySchema = z
       id: '0b7c1f0e-8a3e-4c39-9a51-2f2f6c1d9e10',
       name: 'checkout-service',
       scope: 'evaluate',
+      project: 'default',
+      environment: 'production',
       prefix: 'ffs_Xq3v9LmA',
       created_at: '2026-11-27T10:00:00.000Z',
       revoked_at: null,
@@ -41,11 +57,15 @@ export const createdApiKeySchema = apiKeySchema
 export type ApiKeyResponse = z.infer<typeof apiKeySchema>;
 
 /** Never the secret or its hash. */
-export function toApiKeyResponse(key: ApiKey): ApiKeyResponse {
+export function toApiKeyResponse(
+  key: ApiKey,
+  binding: { project: string | null; environment: string | null },
+): ApiKeyResponse {
   return {
     id: key.id,
     name: key.name,
     scope: key.scope,
+    ...binding,
     prefix: key.prefix,
     created_at: key.createdAt.toISOString(),
     revoked_at: key.revokedAt?.toISOString() ?? null,

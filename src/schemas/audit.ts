@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AuditEntry } from '../core/model.js';
-import { flagNameSchema } from './common.js';
+import { flagNameSchema, keySchema } from './common.js';
 
 // A query parameter given twice arrives as a list, which zod would report as "received NaN".
 const queryNumber = () =>
@@ -25,6 +25,7 @@ const pageQuery = {
 
 export const auditQuerySchema = z.strictObject({
   flag_name: flagNameSchema.optional().describe('Only entries about this flag'),
+  project: keySchema.optional().describe('Only entries about this project'),
   ...pageQuery,
 });
 
@@ -53,9 +54,25 @@ const auditEntrySchema = z
       'experiment.created',
       'experiment.started',
       'experiment.stopped',
+      'flag.promoted',
+      'environment.promoted',
+      'project.created',
+      'project.updated',
+      'project.deleted',
+      'project.imported',
+      'environment.created',
+      'environment.updated',
+      'environment.deleted',
     ]),
-    target_type: z.enum(['flag', 'segment', 'api_key', 'experiment']),
-    target: z.string().describe("The flag's or segment's name, the API key's id or the experiment's key"),
+    target_type: z.enum(['flag', 'segment', 'api_key', 'experiment', 'project', 'environment']),
+    target: z
+      .string()
+      .describe("The flag's or segment's name, the API key's id, the experiment's, project's or environment's key"),
+    project: z.string().nullable().describe("The project's key; null for changes outside projects (API keys)"),
+    environment: z
+      .string()
+      .nullable()
+      .describe("The environment's key, for changes to one environment; null for changes to the whole project"),
     before: z
       .record(z.string(), z.unknown())
       .nullable()
@@ -82,6 +99,8 @@ export function toAuditEntryResponse(entry: AuditEntry): z.infer<typeof auditEnt
     action: entry.action as z.infer<typeof auditEntrySchema>['action'],
     target_type: entry.targetType,
     target: entry.target,
+    project: entry.project,
+    environment: entry.environment,
     before: entry.before as Record<string, unknown> | null,
     after: entry.after as Record<string, unknown> | null,
   };

@@ -12,6 +12,17 @@ export const flagNameSchema = z
   .describe('Unique name: 1–100 letters, digits, "_", "-" or ".", starting with a letter or digit')
   .meta({ example: 'beta_search' });
 
+/** Project and environment keys: as flag names, they appear in paths unescaped. */
+export const keySchema = z
+  .string()
+  .min(1)
+  .max(50)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+    'must start with a letter or digit and contain only letters, digits, "_", "-" and "."',
+  )
+  .meta({ example: 'production' });
+
 // Half of a surrogate pair: in a `u` regular expression, a whole pair is one code point and no match.
 const LONE_SURROGATE = /\p{Cs}/u;
 

@@ -36,6 +36,30 @@ const variantSchema = z.strictObject({
   payload: jsonValueSchema.default(null).describe('Any JSON the client needs for this variant; null by default'),
 });
 
+export const FLAG_KINDS = ['release', 'experiment', 'operational', 'kill_switch', 'permission'] as const;
+
+export const kindSchema = z
+  .enum(FLAG_KINDS)
+  .describe(
+    'How long the flag is expected to live: release and experiment 40 days, operational 7; kill_switch and ' +
+      'permission flags are meant to stay. Past it, the flag is reported stale',
+  );
+
+const tagSchema = z
+  .string()
+  .min(1)
+  .max(50)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/,
+    'must start with a letter or digit and contain only letters, digits, "_", "-", "." and ":"',
+  );
+
+export const tagsSchema = z
+  .array(tagSchema)
+  .max(20)
+  .superRefine((tags, context) => checkUnique(tags, null, 'tag', context))
+  .describe('Labels to find flags by (?tag=), e.g. "team:checkout"');
+
 const variantsSchema = z
   .array(variantSchema)
   .max(20)
@@ -56,6 +80,8 @@ export const createFlagBodySchema = z
     status: z.boolean().default(false).describe('On or off; defaults to off'),
     rollout_percentage: rolloutPercentageSchema.default(100),
     description: descriptionSchema.default(null),
+    kind: kindSchema.default('release'),
+    tags: tagsSchema.default([]),
     variants: variantsSchema.default([]),
     rules: rulesSchema.default([]),
     overrides: overridesSchema.default([]),
@@ -76,13 +102,17 @@ export const updateFlagBodySchema = z
     status: z.boolean().optional(),
     rollout_percentage: rolloutPercentageSchema.optional(),
     description: descriptionSchema.optional(),
+    kind: kindSchema.optional(),
+    tags: tagsSchema.optional(),
     variants: variantsSchema.optional(),
     rules: rulesSchema.optional(),
     overrides: overridesSchema.optional(),
     prerequisites: prerequisitesSchema.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, {
-    message: 'send at least one of status, rollout_percentage, description, variants, rules, overrides, prerequisites',
+    message:
+      'send at least one of status, rollout_percentage, description, kind, tags, variants, rules, overrides, ' +
+      'prerequisites',
     // Only worth saying when the body is otherwise valid (an unknown field is the better message).
     when: (payload) => payload.issues.length === 0,
   })
@@ -95,6 +125,8 @@ export const flagSchema = z
     status: z.boolean(),
     rollout_percentage: z.number(),
     description: z.string().nullable(),
+    kind: z.enum(FLAG_KINDS),
+    tags: z.array(z.string()),
     // payload is any JSON; z.unknown() because fast-json-stringify cannot compile z.json()'s recursive schema.
     variants: z.array(z.object({ key: z.string(), weight: z.number(), payload: z.unknown() })),
     rules: z.array(ruleResponseSchema),
@@ -110,6 +142,8 @@ export const flagSchema = z
       status: true,
       rollout_percentage: 25,
       description: 'New search algorithm - 25% rollout',
+      kind: 'release',
+      tags: [],
       variants: [],
       rules: [],
       overrides: [],
@@ -127,6 +161,8 @@ export function toFlagResponse(flag: Flag): FlagResponse {
     status: flag.status,
     rollout_percentage: basisPointsToPercentage(flag.rolloutBasisPoints),
     description: flag.description,
+    kind: flag.kind,
+    tags: flag.tags,
     variants: flag.variants.map((v) => ({
       key: v.key,
       weight: basisPointsToPercentage(v.weightBasisPoints),
@@ -139,3 +175,139 @@ export function toFlagResponse(flag: Flag): FlagResponse {
     updated_at: flag.updatedAt.toISOString(),
   };
 }
+
+/** A variant as the definition has it: its weight applies where the variants' keys change (and on create). */
+const definitionVariantSchema = variantSchema.extend({
+  weight: variantSchema.shape.weight
+    .optional()
+    .describe('Share of the users who get the flag, 0–100; where left out, the variants are split equally'),
+});
+
+const definitionVariantsSchema = z
+  .array(definitionVariantSchema)
+  .max(20)
+  .superRefine((variants, context) => {
+    checkUnique(variants, 'key', 'variant', context);
+    if (variants.every((v) => v.weight !== undefined)) checkWeightsTotal(variants as { weight: number }[], context);
+    else if (variants.some((v) => v.weight !== undefined))
+      context.addIssue({ code: 'custom', message: 'give every variant a weight, or none (split equally)' });
+  })
+  .describe(
+    "The flag's variants and payloads, shared by every environment; each environment sets their weights. " +
+      "Where the variants' keys change, every environment takes the weights given here",
+  );
+
+export const createDefinitionBodySchema = z
+  .strictObject({
+    flag_name: flagNameSchema,
+    description: descriptionSchema.default(null),
+    kind: kindSchema.default('release'),
+    tags: tagsSchema.default([]),
+    variants: definitionVariantsSchema.default([]),
+  })
+  .describe('A new flag is off in every environment of the project')
+  .meta({
+    id: 'CreateFlagDefinition',
+    example: { flag_name: 'new_checkout', description: 'One-page checkout', kind: 'release', tags: ['team:checkout'] },
+  });
+
+export const updateDefinitionBodySchema = z
+  .strictObject({
+    description: descriptionSchema.optional(),
+    kind: kindSchema.optional(),
+    tags: tagsSchema.optional(),
+    variants: definitionVariantsSchema.optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, {
+    message: 'send at least one of description, kind, tags, variants',
+    when: (payload) => payload.issues.length === 0,
+  })
+  .meta({ id: 'UpdateFlagDefinition', example: { tags: ['team:checkout', 'q4'] } });
+
+export const staleSchema = z
+  .object({
+    reason: z
+      .enum(['past_expected_lifetime', 'not_evaluated'])
+      .describe("past_expected_lifetime: older than its kind's lifetime; not_evaluated: not evaluated for 30 days"),
+    detail: z.string(),
+  })
+  .nullable()
+  .describe('null while the flag is in use and within its expected lifetime');
+
+export const definitionSchema = z
+  .object({
+    flag_name: z.string(),
+    description: z.string().nullable(),
+    kind: z.enum(FLAG_KINDS),
+    tags: z.array(z.string()),
+    variants: z.array(z.object({ key: z.string(), payload: z.unknown() })),
+    environments: z
+      .record(
+        z.string(),
+        z.object({
+          status: z.boolean(),
+          rollout_percentage: z.number(),
+          last_evaluated_at: z.string().nullable().describe('ISO 8601, UTC; null when never evaluated'),
+        }),
+      )
+      .describe("Each environment's status, percentage and last evaluation, by environment key"),
+    stale: staleSchema,
+    created_at: z.string().describe('ISO 8601, UTC'),
+    updated_at: z.string().describe('ISO 8601, UTC'),
+  })
+  .meta({ id: 'FlagDefinition' });
+
+export type DefinitionResponse = z.infer<typeof definitionSchema>;
+
+export const definitionPageSchema = z
+  .object({
+    flags: z.array(definitionSchema),
+    next_cursor: z.string().nullable().describe('Pass as ?cursor= for the next page; null on the last page'),
+  })
+  .meta({ id: 'FlagDefinitionPage' });
+
+/** One environment's settings of a flag: its variants' weights only, never their keys or payloads. */
+export const updateSettingsBodySchema = z
+  .strictObject({
+    status: z.boolean().optional(),
+    rollout_percentage: rolloutPercentageSchema.optional(),
+    variants: z
+      .array(z.strictObject({ key: z.string(), weight: rolloutPercentageSchema }))
+      .superRefine((variants, context) => {
+        checkUnique(variants, 'key', 'variant', context);
+        checkWeightsTotal(variants, context);
+      })
+      .optional()
+      .describe("Every one of the flag's variants with its weight in this environment, adding up to 100"),
+    rules: rulesSchema.optional(),
+    overrides: overridesSchema.optional(),
+    prerequisites: prerequisitesSchema.optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, {
+    message: 'send at least one of status, rollout_percentage, variants, rules, overrides, prerequisites',
+    when: (payload) => payload.issues.length === 0,
+  })
+  .describe("Only the fields sent change; the flag's definition (description, kind, tags, variants) is the project's")
+  .meta({ id: 'UpdateFlagSettings', example: { status: true, rollout_percentage: 10 } });
+
+const booleanQuery = z
+  .enum(['true', 'false'])
+  .transform((value) => value === 'true')
+  .describe('true or false');
+
+/** Flag lists: unknown parameters are refused, so a typo never silently lists everything. */
+export const flagListQuerySchema = z.strictObject({
+  q: z.string().min(1).max(100).optional().describe('Only flags whose name or description contains this (any case)'),
+  tag: tagSchema.optional().describe('Only flags with this tag'),
+  stale: booleanQuery.optional().describe('Only stale flags (true) or only flags in use (false)'),
+  limit: z.coerce
+    .number({ error: 'must be a number, given once' })
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe('At most this many flags; the next page is in next_cursor and the Link header'),
+  cursor: z.string().min(1).max(200).optional().describe('next_cursor from the previous page'),
+});
+
+export type FlagListQuery = z.infer<typeof flagListQuerySchema>;

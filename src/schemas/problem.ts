@@ -19,6 +19,10 @@ export const problemSchema = z
       )
       .optional()
       .describe('Every invalid field, for validation errors'),
+    problems: z
+      .array(z.string())
+      .optional()
+      .describe('Everything that refuses a promotion or an import, each in a sentence'),
   })
   .meta({
     id: 'Problem',

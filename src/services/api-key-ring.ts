@@ -60,16 +60,22 @@ export class ApiKeyRing {
   }
 
   /** Keys that changed in the database since the last load (read by ConfigSync). */
-  applyChanges({ present, gone }: ChangedRows<ApiKey>): void {
+  applyChanges({ present, gone }: ChangedRows<ApiKey, string>): void {
     const keys = new Map(this.keys);
     for (const id of gone) keys.delete(id);
     for (const key of present) keys.set(key.id, key);
     this.replace([...keys.values()]);
   }
 
-  /** A key this process just created or revoked: in force here at once, before the next reload. */
-  put(key: ApiKey): void {
-    this.applyChanges({ present: [key], gone: [] });
+  /** Keys this process just created or revoked: in force here at once, before the next reload. */
+  put(changes: ChangedRows<ApiKey, string>): void {
+    this.applyChanges(changes);
     this.writesApplied++;
+  }
+
+  /** An active key by id. */
+  active(id: string): ApiKey | undefined {
+    const key = this.keys.get(id);
+    return key && key.revokedAt === null ? key : undefined;
   }
 }

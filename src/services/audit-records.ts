@@ -1,7 +1,16 @@
-import type { ApiKey, Experiment, Flag, JsonValue, ScheduledChange, Segment } from '../core/model.js';
+import type {
+  ApiKey,
+  Environment,
+  Experiment,
+  Flag,
+  FlagDefinition,
+  JsonValue,
+  Project,
+  ScheduledChange,
+  Segment,
+} from '../core/model.js';
 import type { Condition } from '../core/targeting.js';
 import { basisPointsToPercentage } from '../core/rollout.js';
-import type { AuditRecords } from '../db/repositories.js';
 
 /**
  * What the audit log stores of each row, before and after a change. The shape is the audit log's
@@ -14,6 +23,8 @@ export interface FlagAuditRecord {
   status: boolean;
   rollout_percentage: number;
   description: string | null;
+  kind: string;
+  tags: string[];
   variants: { key: string; weight: number; payload: JsonValue }[];
   rules: {
     segment: string | null;
@@ -25,6 +36,29 @@ export interface FlagAuditRecord {
   prerequisites: { flag: string; variant: string | null }[];
   created_at: string;
   updated_at: string;
+}
+
+/** A flag's definition alone, for changes to it that concern every environment. */
+export interface FlagDefinitionAuditRecord {
+  flag_name: string;
+  description: string | null;
+  kind: string;
+  tags: string[];
+  variants: { key: string; payload: JsonValue }[];
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProjectAuditRecord {
+  key: string;
+  name: string;
+  description: string | null;
+}
+
+export interface EnvironmentAuditRecord {
+  key: string;
+  name: string;
+  position: number;
 }
 
 export interface SegmentAuditRecord {
@@ -69,12 +103,14 @@ export interface ExperimentAuditRecord {
 
 const percentage = basisPointsToPercentage;
 
-export const auditRecords: AuditRecords = {
+export const auditRecords = {
   flag: (flag: Flag): FlagAuditRecord => ({
     flag_name: flag.name,
     status: flag.status,
     rollout_percentage: percentage(flag.rolloutBasisPoints),
     description: flag.description,
+    kind: flag.kind,
+    tags: flag.tags,
     variants: flag.variants.map((v) => ({ key: v.key, weight: percentage(v.weightBasisPoints), payload: v.payload })),
     rules: flag.rules.map((rule) => ({
       segment: rule.segment,
@@ -86,6 +122,25 @@ export const auditRecords: AuditRecords = {
     prerequisites: flag.prerequisites.map((p) => ({ flag: p.flag, variant: p.variant })),
     created_at: flag.createdAt.toISOString(),
     updated_at: flag.updatedAt.toISOString(),
+  }),
+  definition: (flag: FlagDefinition): FlagDefinitionAuditRecord => ({
+    flag_name: flag.name,
+    description: flag.description,
+    kind: flag.kind,
+    tags: flag.tags,
+    variants: flag.variants.map((v) => ({ key: v.key, payload: v.payload })),
+    created_at: flag.createdAt.toISOString(),
+    updated_at: flag.updatedAt.toISOString(),
+  }),
+  project: (project: Project): ProjectAuditRecord => ({
+    key: project.key,
+    name: project.name,
+    description: project.description,
+  }),
+  environment: (environment: Environment): EnvironmentAuditRecord => ({
+    key: environment.key,
+    name: environment.name,
+    position: environment.position,
   }),
   segment: (segment: Segment): SegmentAuditRecord => ({
     name: segment.name,

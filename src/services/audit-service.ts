@@ -4,6 +4,7 @@ import type { AuditLog } from '../db/repositories.js';
 export interface AuditPageQuery {
   targetType?: AuditTargetType;
   target?: string;
+  project?: string;
   /** From the previous page's nextCursor. */
   cursor?: number;
   limit: number;
@@ -23,6 +24,7 @@ export class AuditService {
     const rows = await this.log.list({
       targetType: query.targetType,
       target: query.target,
+      project: query.project,
       beforeId: query.cursor,
       limit: query.limit + 1,
     });

@@ -9,14 +9,20 @@ export type Access = 'public' | ApiKeyScope;
 /** Who is calling. `rateLimitKey` identifies the caller to the rate limiter. */
 export interface Principal extends Actor {
   scope: ApiKeyScope;
+  /** The only project the caller may see; null for global admin keys (and open access). */
+  projectId: number | null;
+  /** The only environment the caller may evaluate in; null for admin keys. */
+  environmentId: number | null;
   rateLimitKey: string;
 }
 
 const ADMIN_ENV_KEY_NAME = 'ADMIN_API_KEY';
 
+const GLOBAL_ADMIN = { scope: 'admin', projectId: null, environmentId: null } as const;
+
 /** Where no key exists yet, everyone may do everything, as in the quick start. */
 function anonymous(ip: string): Principal {
-  return { keyId: null, name: 'anonymous', scope: 'admin', rateLimitKey: `ip:${ip}` };
+  return { ...GLOBAL_ADMIN, keyId: null, name: 'anonymous', rateLimitKey: `ip:${ip}` };
 }
 
 // Distinct valid secrets remembered at once; far more than the keys any deployment has.
@@ -84,9 +90,18 @@ export class AuthService {
   private verify(secret: string): Principal | undefined {
     const secretHash = hashSecret(secret);
     const key = this.keyRing.findActiveByHash(secretHash);
-    if (key) return { keyId: key.id, name: key.name, scope: key.scope, rateLimitKey: `key:${key.id}` };
+    if (key) {
+      return {
+        keyId: key.id,
+        name: key.name,
+        scope: key.scope,
+        projectId: key.projectId,
+        environmentId: key.environmentId,
+        rateLimitKey: `key:${key.id}`,
+      };
+    }
     if (this.adminKeyHash && timingSafeEqual(Buffer.from(secretHash, 'hex'), this.adminKeyHash)) {
-      return { keyId: null, name: ADMIN_ENV_KEY_NAME, scope: 'admin', rateLimitKey: 'key:ADMIN_API_KEY' };
+      return { ...GLOBAL_ADMIN, keyId: null, name: ADMIN_ENV_KEY_NAME, rateLimitKey: 'key:ADMIN_API_KEY' };
     }
     return undefined;
   }

@@ -1,7 +1,18 @@
 import type { Clock } from './clock.js';
-import type { Experiment, Flag, ScheduledChange, Segment } from '../core/model.js';
-import type { ConfigChanges, RevisionSpan } from '../db/repositories.js';
+import {
+  type Environment,
+  type Experiment,
+  type Flag,
+  type FlagConfig,
+  type FlagDefinition,
+  flagOf,
+  type Project,
+  type ScheduledChange,
+  type Segment,
+} from '../core/model.js';
+import type { ConfigAtRevision, ConfigChanges, ConfigDelta, RevisionSpan } from '../db/repositories.js';
 import type { SegmentDefinition } from '../core/targeting.js';
+import type { Lookups } from '../core/evaluation.js';
 
 /** A segment as evaluation uses it: its user ids in a set, for a lookup per evaluation. */
 export interface LoadedSegment extends SegmentDefinition {
@@ -14,19 +25,9 @@ interface FlagIndex {
   readonly sorted: readonly Flag[];
 }
 
-interface SnapshotState extends FlagIndex {
-  readonly revision: number;
-  readonly segments: ReadonlyMap<string, LoadedSegment>;
-  /** Pending scheduled changes, by time. */
-  readonly schedules: readonly ScheduledChange[];
-  /** When the first pending change is due (ms since the epoch); Infinity when none is pending. */
-  readonly nextDueAt: number;
-  readonly experiments: ReadonlyMap<string, Experiment>;
-  /** The running experiment of each flag that has one (at most one runs per flag). */
-  readonly runningByFlag: ReadonlyMap<string, Experiment>;
-}
-
-const byCodePoint = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byName = (a: { name: string }, b: { name: string }) => byCodePoint(a.name, b.name);
+const byKey = (a: { key: string }, b: { key: string }) => byCodePoint(a.key, b.key);
 
 const loadSegment = (segment: Segment): LoadedSegment => ({
   segment,
@@ -35,7 +36,7 @@ const loadSegment = (segment: Segment): LoadedSegment => ({
 });
 
 function indexOf(flags: readonly Flag[]): FlagIndex {
-  const sorted = [...flags].sort(byCodePoint);
+  const sorted = [...flags].sort(byName);
   return { byName: new Map(sorted.map((f) => [f.name, f])), sorted };
 }
 
@@ -44,12 +45,12 @@ function indexOf(flags: readonly Flag[]): FlagIndex {
  * again, which took about 40% off a write to one of 10,000 flags; most of what remains is copying
  * the name map, the price of a snapshot no write ever changes under a reader.
  */
-function indexWith({ byName, sorted }: FlagIndex, present: readonly Flag[], gone: readonly string[]): FlagIndex {
-  const nextByName = new Map(byName);
+function indexWith({ byName: names, sorted }: FlagIndex, present: readonly Flag[], gone: readonly string[]): FlagIndex {
+  const nextByName = new Map(names);
   for (const name of gone) nextByName.delete(name);
   const incoming = new Map(present.map((flag) => [flag.name, flag]));
   for (const flag of incoming.values()) nextByName.set(flag.name, flag);
-  const added = [...incoming.values()].sort(byCodePoint);
+  const added = [...incoming.values()].sort(byName);
   const replaced = new Set([...gone, ...incoming.keys()]);
   const merged: Flag[] = [];
   let next = 0;
@@ -62,31 +63,6 @@ function indexWith({ byName, sorted }: FlagIndex, present: readonly Flag[], gone
   return { byName: nextByName, sorted: merged };
 }
 
-interface StateParts {
-  revision: number;
-  flags: FlagIndex;
-  segments: ReadonlyMap<string, LoadedSegment>;
-  schedules: readonly ScheduledChange[];
-  experiments: ReadonlyMap<string, Experiment>;
-}
-
-function stateOf({ revision, flags, segments, schedules, experiments }: StateParts): SnapshotState {
-  const pending = [...schedules].sort((a, b) => a.at.getTime() - b.at.getTime());
-  const running = [...experiments.values()].filter((experiment) => experiment.status === 'running');
-  return {
-    revision,
-    byName: flags.byName,
-    sorted: flags.sorted,
-    segments,
-    schedules: pending,
-    nextDueAt: pending[0]?.at.getTime() ?? Infinity,
-    experiments,
-    runningByFlag: new Map(running.map((experiment) => [experiment.flagName, experiment])),
-  };
-}
-
-const byKey = (experiments: readonly Experiment[]) => new Map(experiments.map((e) => [e.key, e]));
-
 /** The flag as its due, not yet written, scheduled changes make it (in time order). */
 function withDueChanges(flag: Flag, schedules: readonly ScheduledChange[], now: number): Flag {
   let effective = flag;
@@ -97,20 +73,163 @@ function withDueChanges(flag: Flag, schedules: readonly ScheduledChange[], now: 
   return effective;
 }
 
+/** A project's definitions, segments and environments. */
+export class ProjectView {
+  constructor(
+    readonly project: Project,
+    /** In position order. */
+    readonly environments: readonly Environment[],
+    readonly definitions: ReadonlyMap<string, FlagDefinition>,
+    readonly segments: ReadonlyMap<string, LoadedSegment>,
+  ) {}
+
+  environment(key: string): Environment | undefined {
+    return this.environments.find((e) => e.key === key);
+  }
+
+  /** Every flag definition, in name order. */
+  allDefinitions(): FlagDefinition[] {
+    return [...this.definitions.values()].sort(byName);
+  }
+
+  /** Every segment, in name order. */
+  allSegments(): Segment[] {
+    return [...this.segments.values()].map((s) => s.segment).sort(byName);
+  }
+}
+
 /**
- * Every flag, segment and pending scheduled change, in memory, so evaluation never waits for the
- * database. Each change builds a new immutable state and swaps it in one assignment: a reader always
- * sees one consistent set. A scheduled change counts from its time on, whether or not an instance
- * has written it to the flag yet.
+ * One environment's configuration as evaluation reads it: its flags (definition and configuration
+ * together), its project's segments, its pending scheduled changes and its experiments. Immutable: a
+ * change builds a new view and the snapshot swaps it in, so a reader always sees one consistent set.
+ * A scheduled change counts from its time on, whether or not an instance has written it to the flag yet.
+ */
+export class EnvironmentView {
+  /** When the first pending change is due (ms since the epoch); Infinity when none is pending. */
+  private readonly nextDueAt: number;
+  /** The running experiment of each flag that has one (at most one runs per flag). */
+  private readonly runningByFlag: ReadonlyMap<string, Experiment>;
+  /** What a decision looks up besides its flag: built once per view, not per evaluation. */
+  readonly lookups: Lookups = {
+    segment: (name) => this.segment(name),
+    flag: (name) => this.find(name),
+  };
+
+  constructor(
+    readonly project: Project,
+    readonly environment: Environment,
+    /** The environment's configurations, by flag id. */
+    readonly configs: ReadonlyMap<number, FlagConfig>,
+    readonly index: FlagIndex,
+    private readonly segments: ReadonlyMap<string, LoadedSegment>,
+    /** Pending scheduled changes, by time. */
+    readonly schedules: readonly ScheduledChange[],
+    private readonly experiments: ReadonlyMap<string, Experiment>,
+    private readonly clock: Clock,
+  ) {
+    this.nextDueAt = schedules[0]?.at.getTime() ?? Infinity;
+    const running = [...experiments.values()].filter((experiment) => experiment.status === 'running');
+    this.runningByFlag = new Map(running.map((experiment) => [experiment.flagName, experiment]));
+  }
+
+  find(name: string): Flag | undefined {
+    const flag = this.index.byName.get(name);
+    // Most of the time nothing is due: one comparison, no clock read.
+    if (flag === undefined || this.nextDueAt === Infinity) return flag;
+    const now = this.clock.now();
+    return this.nextDueAt > now ? flag : withDueChanges(flag, this.schedules, now);
+  }
+
+  /** Every flag, in name order. */
+  all(): readonly Flag[] {
+    const { sorted } = this.index;
+    if (this.nextDueAt === Infinity) return sorted;
+    const now = this.clock.now();
+    return this.nextDueAt > now ? sorted : sorted.map((flag) => withDueChanges(flag, this.schedules, now));
+  }
+
+  /** As the configuration stands, without the scheduled changes that are due (for writes and diffs). */
+  stored(name: string): Flag | undefined {
+    return this.index.byName.get(name);
+  }
+
+  segment(name: string): LoadedSegment | undefined {
+    return this.segments.get(name);
+  }
+
+  experiment(key: string): Experiment | undefined {
+    return this.experiments.get(key);
+  }
+
+  /** Every experiment, by key. */
+  allExperiments(): Experiment[] {
+    return [...this.experiments.values()].sort(byKey);
+  }
+
+  /** The flag's running experiment, if it has one: looked up on every evaluation, so one map read. */
+  runningExperiment(flagName: string): Experiment | undefined {
+    return this.runningByFlag.get(flagName);
+  }
+
+  /** Pending scheduled changes that are due now. */
+  dueSchedules(now: number): ScheduledChange[] {
+    return this.nextDueAt > now ? [] : this.schedules.filter((s) => s.at.getTime() <= now);
+  }
+}
+
+/** The rows instances keep, by id. */
+interface Rows {
+  projects: ReadonlyMap<number, Project>;
+  environments: ReadonlyMap<number, Environment>;
+  flags: ReadonlyMap<number, FlagDefinition>;
+  flagConfigs: ReadonlyMap<number, FlagConfig>;
+  segments: ReadonlyMap<number, Segment>;
+  experiments: ReadonlyMap<number, Experiment>;
+  schedules: ReadonlyMap<string, ScheduledChange>;
+}
+
+interface SnapshotState {
+  readonly revision: number;
+  readonly rows: Rows;
+  readonly projectsByKey: ReadonlyMap<string, ProjectView>;
+  readonly projects: ReadonlyMap<number, ProjectView>;
+  readonly environments: ReadonlyMap<number, EnvironmentView>;
+}
+
+type RowTable = keyof Rows;
+const ROW_TABLES: RowTable[] = [
+  'projects',
+  'environments',
+  'flags',
+  'flagConfigs',
+  'segments',
+  'experiments',
+  'schedules',
+];
+
+const EMPTY: SnapshotState = {
+  revision: -1,
+  rows: {
+    projects: new Map(),
+    environments: new Map(),
+    flags: new Map(),
+    flagConfigs: new Map(),
+    segments: new Map(),
+    experiments: new Map(),
+    schedules: new Map(),
+  },
+  projectsByKey: new Map(),
+  projects: new Map(),
+  environments: new Map(),
+};
+
+/**
+ * Every project, environment, flag, segment, pending scheduled change and experiment, in memory, so
+ * evaluation never waits for the database: one view per environment. Each change builds new views of
+ * what it touched and swaps the whole state in one assignment.
  */
 export class ConfigSnapshot {
-  private state: SnapshotState = stateOf({
-    revision: -1,
-    flags: indexOf([]),
-    segments: new Map(),
-    schedules: [],
-    experiments: new Map(),
-  });
+  private state: SnapshotState = EMPTY;
   private writesApplied = 0;
 
   constructor(private readonly clock: Clock) {}
@@ -125,133 +244,253 @@ export class ConfigSnapshot {
     return this.writesApplied;
   }
 
-  find(name: string): Flag | undefined {
-    const { byName, nextDueAt, schedules } = this.state;
-    const flag = byName.get(name);
-    // Most of the time nothing is due: one comparison, no clock read.
-    if (flag === undefined || nextDueAt === Infinity) return flag;
-    const now = this.clock.now();
-    return nextDueAt > now ? flag : withDueChanges(flag, schedules, now);
+  /** Every project, by key. */
+  allProjects(): ProjectView[] {
+    return [...this.state.projects.values()].sort((a, b) => byKey(a.project, b.project));
   }
 
-  all(): readonly Flag[] {
-    const { sorted, nextDueAt, schedules } = this.state;
-    if (nextDueAt === Infinity) return sorted;
-    const now = this.clock.now();
-    return nextDueAt > now ? sorted : sorted.map((flag) => withDueChanges(flag, schedules, now));
+  project(key: string): ProjectView | undefined {
+    return this.state.projectsByKey.get(key);
   }
 
-  segment(name: string): LoadedSegment | undefined {
-    return this.state.segments.get(name);
+  projectById(id: number): ProjectView | undefined {
+    return this.state.projects.get(id);
   }
 
-  /** Every segment, in name order. */
-  allSegments(): Segment[] {
-    return [...this.state.segments.values()].map((s) => s.segment).sort(byCodePoint);
+  environment(id: number): EnvironmentView | undefined {
+    return this.state.environments.get(id);
   }
 
-  experiment(key: string): Experiment | undefined {
-    return this.state.experiments.get(key);
+  /** Every environment's view (for the scheduler and the metrics). */
+  allEnvironments(): Iterable<EnvironmentView> {
+    return this.state.environments.values();
   }
 
-  /** Every experiment, by key. */
-  allExperiments(): Experiment[] {
-    return [...this.state.experiments.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  }
-
-  /** The flag's running experiment, if it has one: looked up on every evaluation, so one map read. */
-  runningExperiment(flagName: string): Experiment | undefined {
-    return this.state.runningByFlag.get(flagName);
-  }
-
-  /** Pending scheduled changes that are due now. */
-  dueSchedules(now: number): ScheduledChange[] {
-    return this.state.nextDueAt > now ? [] : this.state.schedules.filter((s) => s.at.getTime() <= now);
-  }
-
-  replace(
-    revision: number,
-    flags: readonly Flag[],
-    segments: readonly Segment[],
-    schedules: readonly ScheduledChange[],
-    experiments: readonly Experiment[],
-  ): void {
-    this.state = stateOf({
-      revision,
-      flags: indexOf(flags),
-      segments: new Map(segments.map((s) => [s.name, loadSegment(s)])),
-      schedules,
-      experiments: byKey(experiments),
-    });
+  replace(all: ConfigAtRevision): void {
+    const ids = <T extends { id: number }>(rows: readonly T[]) => new Map(rows.map((row) => [row.id, row]));
+    const rows: Rows = {
+      projects: ids(all.projects),
+      environments: ids(all.environments),
+      flags: ids(all.flags),
+      flagConfigs: ids(all.flagConfigs),
+      segments: ids(all.segments),
+      experiments: ids(all.experiments),
+      schedules: new Map(all.schedules.map((s) => [s.id, s])),
+    };
+    this.state = build(all.revision, rows, this.clock);
   }
 
   /** The rows that changed in the database since this snapshot's revision (read by ConfigSync). */
-  applyChanges({ revision, flags, segments, schedules, experiments }: ConfigChanges): void {
-    const loadedSegments = new Map(this.state.segments);
-    for (const name of segments.gone) loadedSegments.delete(name);
-    for (const segment of segments.present) loadedSegments.set(segment.name, loadSegment(segment));
-    const changedSchedules = new Set([...schedules.gone, ...schedules.present.map((change) => change.id)]);
-    const pending = [
-      ...this.state.schedules.filter((change) => !changedSchedules.has(change.id)),
-      ...schedules.present,
-    ];
-    const changedExperiments = new Map(this.state.experiments);
-    for (const key of experiments.gone) changedExperiments.delete(key);
-    for (const experiment of experiments.present) changedExperiments.set(experiment.key, experiment);
-    this.state = stateOf({
-      revision,
-      flags: indexWith(this.state, flags.present, flags.gone),
-      segments: loadedSegments,
-      schedules: pending,
-      experiments: changedExperiments,
-    });
+  applyChanges(changes: ConfigChanges): void {
+    this.state = this.changed(changes.revision, changes);
   }
 
   /**
    * A write this process just committed: visible here at once, before the next reload. With the
    * write's revisions, a snapshot that held everything up to the write's start then holds everything
-   * up to its end, since nothing else committed in between: no reload is needed for it.
+   * up to its end, since nothing else committed in between: no reload is needed for it. Otherwise the
+   * revision stays: the database has moved past it, so the next check reads what changed since.
    */
-  put(flag: Flag, revisions?: RevisionSpan): void {
-    this.applyLocal({ flags: indexWith(this.state, [flag], []) }, revisions);
+  applyLocal(delta: ConfigDelta, revisions?: RevisionSpan): void {
+    const revision = revisions && revisions.before === this.state.revision ? revisions.after : this.state.revision;
+    this.state = this.changed(revision, delta);
+    this.writesApplied++;
   }
 
-  remove(name: string, revisions?: RevisionSpan): void {
-    this.applyLocal(
-      { flags: indexWith(this.state, [], [name]), schedules: this.state.schedules.filter((s) => s.flagName !== name) },
-      revisions,
+  private changed(revision: number, delta: ConfigDelta): SnapshotState {
+    const before = this.state;
+    const rows = { ...before.rows } as { -readonly [K in RowTable]: Map<unknown, unknown> };
+    const touched = new Touched();
+    for (const table of ROW_TABLES) {
+      const { present, gone } = delta[table] as { present: { id: unknown }[]; gone: unknown[] };
+      if (present.length === 0 && gone.length === 0) continue;
+      const next = new Map(before.rows[table] as Map<unknown, unknown>);
+      for (const id of gone) {
+        touched.row(table, next.get(id));
+        next.delete(id);
+      }
+      for (const row of present) {
+        touched.row(table, next.get(row.id));
+        touched.row(table, row);
+        next.set(row.id, row);
+      }
+      rows[table] = next;
+    }
+    return rebuild(before, revision, rows as unknown as Rows, touched, this.clock);
+  }
+}
+
+/** What a change touched: which projects' views, and which environments' flags, need building again. */
+class Touched {
+  readonly projects = new Set<number>();
+  readonly environments = new Set<number>();
+  /** Flag ids whose effective flag changed, per environment (configurations) and per project (definitions). */
+  readonly flagsByEnvironment = new Map<number, Set<number>>();
+  readonly flagsByProject = new Map<number, Set<number>>();
+
+  row(table: RowTable, row: unknown): void {
+    if (row === undefined) return;
+    switch (table) {
+      case 'projects':
+        this.projects.add((row as Project).id);
+        return;
+      case 'environments':
+        this.projects.add((row as Environment).projectId);
+        this.environments.add((row as Environment).id);
+        return;
+      case 'flags': {
+        const flag = row as FlagDefinition;
+        this.projects.add(flag.projectId);
+        add(this.flagsByProject, flag.projectId, flag.id);
+        return;
+      }
+      case 'flagConfigs': {
+        const config = row as FlagConfig;
+        this.environments.add(config.environmentId);
+        add(this.flagsByEnvironment, config.environmentId, config.flagId);
+        return;
+      }
+      case 'segments':
+        this.projects.add((row as Segment).projectId);
+        return;
+      case 'experiments':
+        this.environments.add((row as Experiment).environmentId);
+        return;
+      case 'schedules':
+        this.environments.add((row as ScheduledChange).environmentId);
+        return;
+    }
+  }
+}
+
+function add(map: Map<number, Set<number>>, key: number, value: number): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(value);
+}
+
+/** Everything built from the rows: for a full load. */
+function build(revision: number, rows: Rows, clock: Clock): SnapshotState {
+  const touched = new Touched();
+  for (const id of rows.projects.keys()) touched.projects.add(id);
+  return rebuild(EMPTY, revision, rows, touched, clock);
+}
+
+function rebuild(before: SnapshotState, revision: number, rows: Rows, touched: Touched, clock: Clock): SnapshotState {
+  const projects = new Map(before.projects);
+  const environments = new Map(before.environments);
+
+  // Projects whose environments, definitions or segments changed get a new view, and so do their environments.
+  for (const projectId of touched.projects) {
+    const project = rows.projects.get(projectId);
+    const old = before.projects.get(projectId);
+    if (!project) {
+      projects.delete(projectId);
+      continue;
+    }
+    const changedFlags = touched.flagsByProject.get(projectId);
+    const fresh = !old;
+    const definitions = fresh ? new Map<string, FlagDefinition>() : new Map(old.definitions);
+    if (fresh) {
+      for (const flag of rows.flags.values()) if (flag.projectId === projectId) definitions.set(flag.name, flag);
+    } else if (changedFlags) {
+      for (const [name, flag] of old.definitions) if (changedFlags.has(flag.id)) definitions.delete(name);
+      for (const id of changedFlags) {
+        const flag = rows.flags.get(id);
+        if (flag) definitions.set(flag.name, flag);
+      }
+    }
+    const segments = new Map<string, LoadedSegment>();
+    for (const segment of rows.segments.values()) {
+      if (segment.projectId !== projectId) continue;
+      // Unchanged segments keep their loaded user-id sets.
+      const known = old?.segments.get(segment.name);
+      segments.set(segment.name, known && known.segment === segment ? known : loadSegment(segment));
+    }
+    const projectEnvironments = [...rows.environments.values()]
+      .filter((e) => e.projectId === projectId)
+      .sort((a, b) => a.position - b.position || byKey(a, b));
+    projects.set(projectId, new ProjectView(project, projectEnvironments, definitions, segments));
+    for (const environment of projectEnvironments) touched.environments.add(environment.id);
+    // A changed definition changes the flag in each of its project's environments.
+    if (changedFlags) {
+      for (const environment of projectEnvironments) {
+        for (const id of changedFlags) add(touched.flagsByEnvironment, environment.id, id);
+      }
+    }
+  }
+  for (const [id, view] of before.environments) {
+    if (!rows.environments.has(id) || !projects.has(view.project.id)) environments.delete(id);
+  }
+
+  for (const environmentId of touched.environments) {
+    const environment = rows.environments.get(environmentId);
+    const projectView = environment && projects.get(environment.projectId);
+    if (!environment || !projectView) {
+      environments.delete(environmentId);
+      continue;
+    }
+    const old = before.environments.get(environmentId);
+    const changedFlags = touched.flagsByEnvironment.get(environmentId);
+    let configs: ReadonlyMap<number, FlagConfig>;
+    let index: FlagIndex;
+    if (!old || old.project.id !== environment.projectId) {
+      const all = new Map<number, FlagConfig>();
+      for (const config of rows.flagConfigs.values())
+        if (config.environmentId === environmentId) all.set(config.flagId, config);
+      configs = all;
+      index = indexOf(effectiveFlags(all.values(), rows));
+    } else if (changedFlags) {
+      const next = new Map(old.configs);
+      for (const id of changedFlags) next.delete(id);
+      for (const config of rows.flagConfigs.values()) {
+        if (config.environmentId === environmentId && changedFlags.has(config.flagId)) next.set(config.flagId, config);
+      }
+      configs = next;
+      const present = effectiveFlags(
+        [...changedFlags].map((id) => next.get(id)).filter((c) => c !== undefined),
+        rows,
+      );
+      const presentNames = new Set(present.map((f) => f.name));
+      const gone = [...changedFlags]
+        .map((id) => old.configs.get(id) && (before.rows.flags.get(id)?.name ?? rows.flags.get(id)?.name))
+        .filter((name): name is string => name !== undefined && !presentNames.has(name));
+      index = indexWith(old.index, present, gone);
+    } else {
+      configs = old.configs;
+      index = old.index;
+    }
+    const schedules = [...rows.schedules.values()]
+      .filter((s) => s.environmentId === environmentId)
+      .sort((a, b) => a.at.getTime() - b.at.getTime());
+    const experiments = new Map(
+      [...rows.experiments.values()].filter((e) => e.environmentId === environmentId).map((e) => [e.key, e]),
+    );
+    environments.set(
+      environmentId,
+      new EnvironmentView(
+        projectView.project,
+        environment,
+        configs,
+        index,
+        projectView.segments,
+        schedules,
+        experiments,
+        clock,
+      ),
     );
   }
 
-  /** A segment this process just wrote (or deleted: undefined). */
-  putSegment(name: string, segment: Segment | undefined): void {
-    const segments = new Map(this.state.segments);
-    if (segment) segments.set(name, loadSegment(segment));
-    else segments.delete(name);
-    this.applyLocal({ segments });
-  }
+  const projectsByKey = new Map([...projects.values()].map((view) => [view.project.key, view]));
+  return { revision, rows, projects, projectsByKey, environments };
+}
 
-  /** A scheduled change this process just created. */
-  addSchedule(change: ScheduledChange): void {
-    this.applyLocal({ schedules: [...this.state.schedules, change] });
+/** The effective flags of these configurations; a configuration whose definition is not (yet) known is left out. */
+function effectiveFlags(configs: Iterable<FlagConfig>, rows: Rows): Flag[] {
+  const flags: Flag[] = [];
+  for (const config of configs) {
+    const definition = rows.flags.get(config.flagId);
+    if (definition) flags.push(flagOf(definition, config));
   }
-
-  /** A scheduled change this process just cancelled, or wrote to its flag (which then comes along). */
-  removeSchedule(id: string, updatedFlag?: Flag): void {
-    const schedules = this.state.schedules.filter((s) => s.id !== id);
-    this.applyLocal(updatedFlag ? { flags: indexWith(this.state, [updatedFlag], []), schedules } : { schedules });
-  }
-
-  /** An experiment this process just wrote. */
-  putExperiment(experiment: Experiment, revisions: RevisionSpan): void {
-    this.applyLocal({ experiments: new Map(this.state.experiments).set(experiment.key, experiment) }, revisions);
-  }
-
-  private applyLocal(changed: Partial<StateParts>, revisions?: RevisionSpan): void {
-    // Otherwise the revision stays: the database has moved past it, so the next check reads what changed since.
-    const { segments, schedules, experiments } = this.state;
-    const revision = revisions && revisions.before === this.state.revision ? revisions.after : this.state.revision;
-    this.state = stateOf({ revision, flags: this.state, segments, schedules, experiments, ...changed });
-    this.writesApplied++;
-  }
+  return flags;
 }

@@ -134,9 +134,8 @@ export class ConfigSync {
       // A local write committed while we read may be missing from what we read: read again.
       if (this.localWrites() !== writesBefore) continue;
       if (everything) {
-        const { revision, flags, apiKeys, segments, schedules, experiments } = everything;
-        this.snapshot.replace(revision, flags, segments, schedules, experiments);
-        this.keyRing.replace(apiKeys);
+        this.snapshot.replace(everything);
+        this.keyRing.replace(everything.apiKeys);
         this.fullReloadsDone++;
       } else if (changes && changes.revision !== since) {
         this.snapshot.applyChanges(changes);

@@ -1,10 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { decide, type Lookups } from '../core/evaluation.js';
+import { decide } from '../core/evaluation.js';
 import type { Attributes } from '../core/targeting.js';
-import type { ExperimentData, ExportedEvent, ExposureRecord, TrackedEvent } from '../db/repositories.js';
+import type { EventFilter, ExperimentData, ExportedEvent, ExposureRecord, TrackedEvent } from '../db/repositories.js';
 import { ValidationError } from '../errors.js';
 import type { Clock } from './clock.js';
-import type { ConfigSnapshot } from './config-snapshot.js';
+import type { EnvironmentView } from './config-snapshot.js';
 import { EXPORT_PAGE_ROWS } from './experiment-service.js';
 
 const DAY_MS = 86_400_000;
@@ -32,21 +32,17 @@ export interface IngestResult {
 }
 
 /**
- * Conversions (track events) and exposures sent by clients that evaluate elsewhere. A batch is
- * checked whole first: an exposure the service would not have made (unknown experiment, a variant it
- * would not assign that user) refuses the batch, so results cannot be poisoned; a timestamp outside
- * the accepted range refuses only its own event. Stored before the answer.
+ * Conversions (track events) and exposures sent by clients that evaluate elsewhere, in one
+ * environment (the API key's). A batch is checked whole first: an exposure the service would not have
+ * made (unknown experiment, a variant it would not assign that user) refuses the batch, so results
+ * cannot be poisoned; a timestamp outside the accepted range refuses only its own event. Stored before
+ * the answer.
  */
 export class EventService {
-  private readonly lookups: Lookups = {
-    segment: (name) => this.snapshot.segment(name),
-    flag: (name) => this.snapshot.find(name),
-  };
   private stopSweeping: (() => void) | undefined;
 
   constructor(
     private readonly data: ExperimentData,
-    private readonly snapshot: ConfigSnapshot,
     private readonly clock: Clock,
     private readonly retentionDays: number,
     private readonly log: FastifyBaseLogger,
@@ -72,7 +68,7 @@ export class EventService {
     }
   }
 
-  async ingest(events: readonly IncomingEvent[]): Promise<IngestResult> {
+  async ingest(view: EnvironmentView, events: readonly IncomingEvent[]): Promise<IngestResult> {
     const now = this.clock.now();
     const oldest = now - this.retentionDays * DAY_MS;
     const tracked: TrackedEvent[] = [];
@@ -80,7 +76,7 @@ export class EventService {
     const rejected: IngestResult['rejected'] = [];
     events.forEach((incoming, index) => {
       const atMs = incoming.timestamp?.getTime() ?? now;
-      if (incoming.type === 'exposure') this.checkExposure(incoming, index);
+      if (incoming.type === 'exposure') checkExposure(view, incoming, index);
       if (atMs > now + MAX_CLOCK_SKEW_MS) {
         rejected.push({ index, reason: 'timestamp is in the future' });
         return;
@@ -91,6 +87,7 @@ export class EventService {
       }
       if (incoming.type === 'track') {
         tracked.push({
+          environmentId: view.environment.id,
           eventId: incoming.eventId ?? null,
           event: incoming.event,
           userId: incoming.userId,
@@ -99,7 +96,7 @@ export class EventService {
         });
         return;
       }
-      const experimentId = this.snapshot.experiment(incoming.experiment)!.id;
+      const experimentId = view.experiment(incoming.experiment)!.id;
       const id = `${experimentId}\u0000${incoming.userId}`;
       const earlier = exposures.get(id);
       if (!earlier || atMs < earlier.atMs) {
@@ -112,10 +109,7 @@ export class EventService {
   }
 
   /** Stored events in id order (the order they arrived) after `afterId`, a page at a time. */
-  async *events(
-    filter: { fromMs: number | null; toMs: number | null; event: string | null },
-    afterId: number | null,
-  ): AsyncGenerator<ExportedEvent> {
+  async *events(filter: EventFilter, afterId: number | null): AsyncGenerator<ExportedEvent> {
     for (let after = afterId; ;) {
       const page = await this.data.eventPage(filter, after, EXPORT_PAGE_ROWS);
       yield* page;
@@ -123,28 +117,29 @@ export class EventService {
       after = page[page.length - 1].id;
     }
   }
+}
 
-  private checkExposure(exposure: Extract<IncomingEvent, { type: 'exposure' }>, index: number): void {
-    const at = `events/${index}`;
-    const experiment = this.snapshot.experiment(exposure.experiment);
-    if (!experiment) throw new ValidationError(`${at}/experiment`, `experiment "${exposure.experiment}" not found`);
-    if (experiment.status !== 'running') {
-      throw new ValidationError(`${at}/experiment`, `experiment "${experiment.key}" is ${experiment.status}`);
-    }
-    const flag = this.snapshot.find(experiment.flagName);
-    if (!flag?.variants.some((v) => v.key === exposure.variant)) {
-      throw new ValidationError(
-        `${at}/variant`,
-        `"${exposure.variant}" is not a variant of flag "${experiment.flagName}"`,
-      );
-    }
-    const decision = decide(flag, exposure.userId, exposure.attributes, this.lookups);
-    if (decision.variant?.key !== exposure.variant) {
-      const given = decision.variant ? `variant "${decision.variant.key}"` : 'no variant';
-      throw new ValidationError(
-        `${at}/variant`,
-        `the service assigns user "${exposure.userId}" ${given} of flag "${flag.name}", not "${exposure.variant}"`,
-      );
-    }
+/** An exposure the service would have recorded itself: a running experiment, and the variant it assigns the user. */
+function checkExposure(view: EnvironmentView, exposure: Extract<IncomingEvent, { type: 'exposure' }>, index: number) {
+  const at = `events/${index}`;
+  const experiment = view.experiment(exposure.experiment);
+  if (!experiment) throw new ValidationError(`${at}/experiment`, `experiment "${exposure.experiment}" not found`);
+  if (experiment.status !== 'running') {
+    throw new ValidationError(`${at}/experiment`, `experiment "${experiment.key}" is ${experiment.status}`);
+  }
+  const flag = view.find(experiment.flagName);
+  if (!flag?.variants.some((v) => v.key === exposure.variant)) {
+    throw new ValidationError(
+      `${at}/variant`,
+      `"${exposure.variant}" is not a variant of flag "${experiment.flagName}"`,
+    );
+  }
+  const decision = decide(flag, exposure.userId, exposure.attributes, view.lookups);
+  if (decision.variant?.key !== exposure.variant) {
+    const given = decision.variant ? `variant "${decision.variant.key}"` : 'no variant';
+    throw new ValidationError(
+      `${at}/variant`,
+      `the service assigns user "${exposure.userId}" ${given} of flag "${flag.name}", not "${exposure.variant}"`,
+    );
   }
 }

@@ -1,14 +1,15 @@
-import type {
-  Actor,
-  DailyPoint,
-  Experiment,
-  ExperimentResults,
-  Flag,
-  Metric,
-  MetricResult,
-  MetricVariantResult,
-  NewExperiment,
-  VariantSplit,
+import {
+  type Actor,
+  type DailyPoint,
+  type Experiment,
+  type ExperimentResults,
+  type Flag,
+  flagOf,
+  type Metric,
+  type MetricResult,
+  type MetricVariantResult,
+  type NewExperiment,
+  type VariantSplit,
 } from '../core/model.js';
 import { basisPointsToPercentage } from '../core/rollout.js';
 import {
@@ -19,15 +20,17 @@ import {
   sampleVariance,
 } from '../core/statistics.js';
 import type {
+  ConfigWrite,
   DailyMetricTotals,
   ExperimentData,
-  ExperimentRepository,
   ExportedExposure,
   MetricTotals,
 } from '../db/repositories.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { auditRecords } from './audit-records.js';
 import type { Clock } from './clock.js';
-import type { ConfigSnapshot } from './config-snapshot.js';
+import type { EnvironmentView } from './config-snapshot.js';
+import type { ConfigWriter } from './config-writer.js';
 
 const ALPHA = 0.05;
 /** gbstats' threshold: below it the split is too unlikely to be chance. */
@@ -44,67 +47,110 @@ const sameWeights = (a: readonly VariantSplit[], b: readonly VariantSplit[]) =>
 
 const isoDate = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
 
+const experimentNotFound = (key: string) => new NotFoundError(`Experiment "${key}" not found`);
+
 /**
- * Experiments on a flag's variants: writes go to the database, then into the snapshot (which tells
- * every evaluation whether to record an exposure); results are aggregated by the database and read
- * with the pure statistics core.
+ * Experiments on a flag's variants in one environment: writes go to the database, then into the
+ * snapshot (which tells every evaluation whether to record an exposure); results are aggregated by
+ * the database and read with the pure statistics core.
  */
 export class ExperimentService {
   constructor(
-    private readonly experiments: ExperimentRepository,
+    private readonly writer: ConfigWriter,
     private readonly data: ExperimentData,
-    private readonly snapshot: ConfigSnapshot,
     private readonly clock: Clock,
   ) {}
 
-  list(): Experiment[] {
-    return this.snapshot.allExperiments();
+  list(view: EnvironmentView): Experiment[] {
+    return view.allExperiments();
   }
 
-  get(key: string): Experiment {
-    const experiment = this.snapshot.experiment(key);
-    if (!experiment) throw new NotFoundError(`Experiment "${key}" not found`);
+  get(view: EnvironmentView, key: string): Experiment {
+    const experiment = view.experiment(key);
+    if (!experiment) throw experimentNotFound(key);
     return experiment;
   }
 
-  async create(experiment: NewExperiment, actor: Actor): Promise<Experiment> {
-    const flag = this.snapshot.find(experiment.flagName);
+  async create(view: EnvironmentView, experiment: Omit<NewExperiment, 'environmentId'>, actor: Actor) {
+    const flag = view.find(experiment.flagName);
     if (!flag) throw new ValidationError('flag_name', `flag "${experiment.flagName}" not found`);
     checkVariants(flag, experiment.control);
-    const created = await this.experiments.create(experiment, actor);
-    this.snapshot.putExperiment(created.experiment, created.revisions);
-    return created.experiment;
+    return this.writer.write(
+      async (write) => {
+        const created = await write.createExperiment({ ...experiment, environmentId: view.environment.id });
+        await this.audit(write, view, actor, 'experiment.created', null, created);
+        return created;
+      },
+      { conflict: `An experiment with the key "${experiment.key}" already exists` },
+    );
   }
 
   /** Checked again inside the write, against what is committed: two starts on one flag cannot both win. */
-  async start(key: string, actor: Actor): Promise<Experiment> {
-    const started = await this.experiments.start(key, actor, (experiment, flag, others) => {
+  async start(view: EnvironmentView, key: string, actor: Actor): Promise<Experiment> {
+    const { project, environment } = view;
+    return this.writer.write(async (write) => {
+      const experiment = await write.experiment(environment.id, key);
+      if (!experiment) throw experimentNotFound(key);
       if (experiment.status !== 'draft') throw new ConflictError(`Experiment "${key}" is ${experiment.status}`);
-      if (!flag) throw new ConflictError(`Flag "${experiment.flagName}" no longer exists`);
+      const definition = await write.flag(project.id, experiment.flagName);
+      const config =
+        definition && (await write.configsOfFlag(definition.id)).find((c) => c.environmentId === environment.id);
+      if (!definition || !config) throw new ConflictError(`Flag "${experiment.flagName}" no longer exists`);
+      const flag = flagOf(definition, config);
       checkVariants(flag, experiment.control);
-      const running = others.find((other) => other.status === 'running');
+      const running = (await write.experimentsOfFlag(environment.id, flag.name)).find(
+        (other) => other.key !== key && other.status === 'running',
+      );
       if (running) {
         throw new ConflictError(
           `Flag "${flag.name}" already runs experiment "${running.key}"; stop it first (one experiment per flag)`,
         );
       }
+      const started = await write.updateExperiment(experiment.id, {
+        status: 'running',
+        startWeights: flag.variants,
+        startedAt: write.at,
+      });
+      await this.audit(write, view, actor, 'experiment.started', experiment, started);
+      return started;
     });
-    this.snapshot.putExperiment(started.experiment, started.revisions);
-    return started.experiment;
   }
 
-  async stop(key: string, actor: Actor): Promise<Experiment> {
-    const stopped = await this.experiments.stop(key, actor, (experiment) => {
+  async stop(view: EnvironmentView, key: string, actor: Actor): Promise<Experiment> {
+    return this.writer.write(async (write) => {
+      const experiment = await write.experiment(view.environment.id, key);
+      if (!experiment) throw experimentNotFound(key);
       if (experiment.status !== 'running') throw new ConflictError(`Experiment "${key}" is ${experiment.status}`);
+      const stopped = await write.updateExperiment(experiment.id, { status: 'stopped', stoppedAt: write.at });
+      await this.audit(write, view, actor, 'experiment.stopped', experiment, stopped);
+      return stopped;
     });
-    this.snapshot.putExperiment(stopped.experiment, stopped.revisions);
-    return stopped.experiment;
   }
 
-  async results(key: string, { series }: { series: boolean }): Promise<ExperimentResults> {
-    const experiment = this.get(key);
+  private audit(
+    write: ConfigWrite,
+    { project, environment }: EnvironmentView,
+    actor: Actor,
+    action: string,
+    before: Experiment | null,
+    after: Experiment,
+  ) {
+    return write.audit({
+      actor,
+      action,
+      targetType: 'experiment',
+      target: after.key,
+      project: project.key,
+      environment: environment.key,
+      before: before && auditRecords.experiment(before),
+      after: auditRecords.experiment(after),
+    });
+  }
+
+  async results(view: EnvironmentView, key: string, { series }: { series: boolean }): Promise<ExperimentResults> {
+    const experiment = this.get(view, key);
     const computedAt = new Date(this.clock.now());
-    const flag = this.snapshot.find(experiment.flagName);
+    const flag = view.find(experiment.flagName);
     // The weights evaluation uses now; the ones recorded at the start when the flag is gone.
     const weights: VariantSplit[] = flag ? flag.variants : experiment.startWeights;
     const warnings: string[] = [];
@@ -138,6 +184,7 @@ export class ExperimentService {
       experiment.metrics.map(async (metric) => {
         const query = {
           experimentId: experiment.id,
+          environmentId: experiment.environmentId,
           event: metric.event,
           windowMs: metric.windowHours === null ? null : metric.windowHours * HOUR_MS,
           untilMs,
@@ -169,8 +216,8 @@ export class ExperimentService {
    * Every exposure of the experiment after `afterUserId`, in user id order, read a page at a time so
    * an export of any size holds one page in memory.
    */
-  async *exposures(key: string, afterUserId: string | null): AsyncGenerator<ExportedExposure> {
-    const { id } = this.get(key);
+  async *exposures(view: EnvironmentView, key: string, afterUserId: string | null): AsyncGenerator<ExportedExposure> {
+    const { id } = this.get(view, key);
     for (let after = afterUserId; ;) {
       const page = await this.data.exposurePage(id, after, EXPORT_PAGE_ROWS);
       yield* page;

@@ -6,7 +6,6 @@ import {
   decideForAnyone,
   type DecisionMemo,
   type EvaluationReason,
-  type Lookups,
 } from '../core/evaluation.js';
 import { basisPointsToPercentage } from '../core/rollout.js';
 import type { Attributes } from '../core/targeting.js';
@@ -64,32 +63,27 @@ export class TargetingKeyMissingError extends Error {}
  * the user the value stays `false`, so an SDK asking for a string falls back to the caller's default.
  */
 export class OfrepService {
-  private readonly lookups: Lookups = {
-    segment: (name) => this.flags.segment(name),
-    flag: (name) => this.flags.find(name),
-  };
-
   constructor(
-    private readonly flags: FlagSource,
     private readonly recorder: EvaluationRecorder,
     private readonly exposures: ExposureRecorder,
   ) {}
 
-  evaluate(key: string, subject: OfrepSubject): OfrepEvaluation {
-    const flag = this.flags.find(key);
+  evaluate(flags: FlagSource, key: string, subject: OfrepSubject): OfrepEvaluation {
+    const flag = flags.find(key);
     if (!flag) throw new NotFoundError(`Flag "${key}" not found`);
-    const result = this.resolve(flag, subject);
+    const result = this.resolve(flags, flag, subject);
     if ('errorCode' in result) throw new TargetingKeyMissingError(result.errorDetails);
     return result;
   }
 
   /** Every flag, in name order; a flag that needs a targeting key the context lacks fails alone. */
-  evaluateAll(subject: OfrepSubject): (OfrepEvaluation | OfrepFailure)[] {
+  evaluateAll(flags: FlagSource, subject: OfrepSubject): (OfrepEvaluation | OfrepFailure)[] {
     const memo: DecisionMemo = new Map();
-    return this.flags.all().map((flag) => this.resolve(flag, subject, memo));
+    return flags.all().map((flag) => this.resolve(flags, flag, subject, memo));
   }
 
   private resolve(
+    flags: FlagSource,
     flag: Flag,
     { targetingKey, attributes }: OfrepSubject,
     memo?: DecisionMemo,
@@ -97,7 +91,7 @@ export class OfrepService {
     const metadata = { rollout_percentage: basisPointsToPercentage(flag.rolloutBasisPoints) };
     const forAnyone = decideForAnyone(flag);
     if (forAnyone) {
-      this.recorder.record(flag.name, forAnyone.enabled);
+      this.recorder.record(flag, forAnyone.enabled);
       const { enabled } = forAnyone;
       return {
         key: flag.name,
@@ -114,9 +108,9 @@ export class OfrepService {
         errorDetails: `Flag "${flag.name}" depends on the user: send context.targetingKey`,
       };
     }
-    const decision = decide(flag, targetingKey, attributes, this.lookups, memo);
-    this.recorder.record(flag.name, decision.enabled);
-    recordExposure(this.flags, this.exposures, decision, targetingKey);
+    const decision = decide(flag, targetingKey, attributes, flags.lookups, memo);
+    this.recorder.record(flag, decision.enabled);
+    recordExposure(flags, this.exposures, decision, targetingKey);
     const reason = REASONS[decision.reason];
     const variant = decision.variant;
     if (variant) {

@@ -39,6 +39,8 @@ describe.each(backends)('audit log on $name', (backend) => {
         status: false,
         rollout_percentage: 10,
         description: null,
+        kind: 'release',
+        tags: [],
         variants: [],
         rules: [],
         overrides: [],
@@ -128,9 +130,13 @@ describe.each(backends)('audit log on $name', (backend) => {
       ).toBe(500);
 
       expect(await auditRows()).toBe(before);
-      expect(await query(database, `SELECT status FROM flags WHERE flag_name = 'other'`)).toEqual([
-        { status: database.provider === 'sqlite' ? 0 : false },
-      ]);
+      expect(
+        await query(
+          database,
+          `SELECT c.status FROM flag_configs c JOIN flags f ON f.id = c.flag_id JOIN environments e ON ` +
+            `e.id = c.environment_id WHERE f.flag_name = 'other' AND e.environment_key = 'production'`,
+        ),
+      ).toEqual([{ status: database.provider === 'sqlite' ? 0 : false }]);
       expect(await query(database, `SELECT 1 FROM flags WHERE flag_name = 'unaudited'`)).toEqual([]);
       // The snapshot did not take the change either.
       expect((await app().inject({ method: 'GET', url: '/flags/other' })).json().status).toBe(false);

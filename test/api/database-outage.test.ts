@@ -71,7 +71,10 @@ describe.skipIf(!postgresAdminUrl)('when PostgreSQL goes away and comes back', (
     await admin(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`);
     const direct = new pg.Client({ connectionString: database.url });
     await direct.connect();
-    await direct.query(`UPDATE flags SET rollout_bp = 0 WHERE flag_name = 'steady'`);
+    await direct.query(
+      `UPDATE flag_configs SET rollout_bp = 0 WHERE environment_id = 2 AND ` +
+        `flag_id = (SELECT id FROM flags WHERE flag_name = 'steady')`,
+    );
     await direct.end();
 
     expect(
@@ -160,7 +163,12 @@ describe('SQLite: changes by another writer of the same file', () => {
     ).toBe(201);
 
     const other = new Database(sqliteFilePath(database.url));
-    other.prepare(`UPDATE flags SET status = 1 WHERE flag_name = 'polled'`).run();
+    other
+      .prepare(
+        `UPDATE flag_configs SET status = 1 WHERE environment_id = 2 AND ` +
+          `flag_id = (SELECT id FROM flags WHERE flag_name = 'polled')`,
+      )
+      .run();
     other.close();
 
     expect(

@@ -216,15 +216,20 @@ describe('GET /metrics', () => {
       ).toBe(1);
       expect(evaluated.on).toBeGreaterThan(0);
       expect(evaluated.off).toBeGreaterThan(0);
-      expect(delta('feature_flags_evaluations_total{flag="half",result="on"}')).toBe(evaluated.on);
-      expect(delta('feature_flags_evaluations_total{flag="half",result="off"}')).toBe(evaluated.off);
+      expect(
+        delta('feature_flags_evaluations_total{project="default",environment="production",flag="half",result="on"}'),
+      ).toBe(evaluated.on);
+      expect(
+        delta('feature_flags_evaluations_total{project="default",environment="production",flag="half",result="off"}'),
+      ).toBe(evaluated.off);
       expect(after.get('feature_flags_snapshot_age_seconds')).toBe(0);
       await clock.advance(30);
       expect((await scrape()).get('feature_flags_snapshot_age_seconds')).toBe(0.03);
-      // The create above bumped the database revision; the next poll reloads at it, and confirms the snapshot.
+      // The create above bumped the database revision (a definition and two environments' configurations, after
+      // the one bump of the migration to projects); the next poll reloads at it, and confirms the snapshot.
       await clock.advance(20);
       const polled = await scrape();
-      expect(polled.get('feature_flags_snapshot_revision')).toBe(1);
+      expect(polled.get('feature_flags_snapshot_revision')).toBe(4);
       expect(polled.get('feature_flags_snapshot_age_seconds')).toBe(0);
       expect(after.get('feature_flags_database_up')).toBe(1);
       expect(after.get('feature_flags_auth_enabled')).toBe(0);

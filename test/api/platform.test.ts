@@ -51,6 +51,37 @@ describe('health, docs and CORS', () => {
       '/health/ready',
       '/ofrep/v1/evaluate/flags',
       '/ofrep/v1/evaluate/flags/{key}',
+      '/projects',
+      '/projects/{project}',
+      '/projects/{project}/environments',
+      '/projects/{project}/environments/{environment}',
+      '/projects/{project}/environments/{environment}/evaluate',
+      '/projects/{project}/environments/{environment}/evaluate/{flag_name}',
+      '/projects/{project}/environments/{environment}/events',
+      '/projects/{project}/environments/{environment}/events/export',
+      '/projects/{project}/environments/{environment}/experiments',
+      '/projects/{project}/environments/{environment}/experiments/{key}',
+      '/projects/{project}/environments/{environment}/experiments/{key}/exposures/export',
+      '/projects/{project}/environments/{environment}/experiments/{key}/results',
+      '/projects/{project}/environments/{environment}/experiments/{key}/start',
+      '/projects/{project}/environments/{environment}/experiments/{key}/stop',
+      '/projects/{project}/environments/{environment}/flags',
+      '/projects/{project}/environments/{environment}/flags/{flag_name}',
+      '/projects/{project}/environments/{environment}/flags/{flag_name}/schedules',
+      '/projects/{project}/environments/{environment}/flags/{flag_name}/schedules/{schedule_id}',
+      '/projects/{project}/environments/{environment}/ofrep/v1/evaluate/flags',
+      '/projects/{project}/environments/{environment}/ofrep/v1/evaluate/flags/{key}',
+      '/projects/{project}/environments/{environment}/promote',
+      '/projects/{project}/environments/{environment}/users/{user_id}/flags',
+      '/projects/{project}/environments/{environment}/users/{user_id}/flags/{flag_name}',
+      '/projects/{project}/export',
+      '/projects/{project}/flags',
+      '/projects/{project}/flags/{flag_name}',
+      '/projects/{project}/flags/{flag_name}/diff',
+      '/projects/{project}/flags/{flag_name}/promote',
+      '/projects/{project}/import',
+      '/projects/{project}/segments',
+      '/projects/{project}/segments/{segment_name}',
       '/segments',
       '/segments/{segment_name}',
       '/users/{user_id}/flags',
@@ -65,15 +96,27 @@ describe('health, docs and CORS', () => {
     expect(Object.keys(bodySchema.properties).sort()).toEqual([
       'description',
       'flag_name',
+      'kind',
       'overrides',
       'prerequisites',
       'rollout_percentage',
       'rules',
       'status',
+      'tags',
       'variants',
     ]);
     expect(bodySchema.properties.rollout_percentage).toMatchObject({ minimum: 0, maximum: 100 });
-    expect(Object.keys(create.responses).sort()).toEqual(['201', '400', '401', '403', '409', '413', '415', '429']);
+    expect(Object.keys(create.responses).sort()).toEqual([
+      '201',
+      '400',
+      '401',
+      '403',
+      '404',
+      '409',
+      '413',
+      '415',
+      '429',
+    ]);
     // Swagger UI's Authorize button, and which routes need it.
     expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['apiKeyHeader', 'bearerAuth']);
     expect(create.security).toEqual([{ bearerAuth: [] }, { apiKeyHeader: [] }]);
@@ -125,8 +168,14 @@ describe('health, docs and CORS', () => {
     expect(resolve('#/components/schemas/CreateFlag/properties/variants/items/properties/payload')).toMatchObject({
       $ref: '#/components/schemas/JsonValue',
     });
-    // One component per schema: the request and response forms are merged where they are the same.
-    expect(Object.keys(doc.components.schemas).filter((name) => name.endsWith('Input'))).toEqual([]);
+    // One component per schema: the request and response forms are merged where they are the same. Both stay
+    // only where a document is read and written in different forms (the flags document: defaults when imported,
+    // every field when exported).
+    const inputs = Object.keys(doc.components.schemas).filter((name) => name.endsWith('Input'));
+    expect(inputs.sort()).toEqual(['CreateSegmentInput', 'FlagsDocumentInput', 'OverrideInput', 'RuleInput']);
+    for (const name of inputs) {
+      expect(doc.components.schemas[name.slice(0, -'Input'.length)]).not.toEqual(doc.components.schemas[name]);
+    }
   });
 
   it('serves Swagger UI and ReDoc from the installed packages, with no CDN', async () => {

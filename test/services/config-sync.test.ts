@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { silentChangeFeed } from '../../src/db/change-feed.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
 import { ApiKeyRing } from '../../src/services/api-key-ring.js';
-import { auditRecords } from '../../src/services/audit-records.js';
 import { systemClock } from '../../src/services/clock.js';
 import { ConfigSnapshot } from '../../src/services/config-snapshot.js';
 import { ConfigSync } from '../../src/services/config-sync.js';
@@ -27,9 +26,20 @@ async function held({ snapshot, keyRing }: Instance, database: TestDatabase) {
   const storedKeys = await query(database, 'SELECT id, secret_hash FROM api_keys ORDER BY id');
   return {
     revision: snapshot.revision,
-    flags: snapshot.all(),
-    segments: snapshot.allSegments(),
-    schedules: snapshot.dueSchedules(Number.MAX_SAFE_INTEGER),
+    projects: snapshot.allProjects().map((p) => ({
+      project: p.project,
+      environments: p.environments,
+      segments: p.allSegments(),
+      definitions: p.allDefinitions(),
+    })),
+    environments: [...snapshot.allEnvironments()]
+      .sort((a, b) => a.environment.id - b.environment.id)
+      .map((view) => ({
+        environment: view.environment.key,
+        flags: view.all(),
+        schedules: view.dueSchedules(Number.MAX_SAFE_INTEGER),
+        experiments: view.allExperiments(),
+      })),
     keys: storedKeys.map(({ id, secret_hash }) => ({
       id,
       active: keyRing.findActiveByHash(String(secret_hash))?.id ?? null,
@@ -52,10 +62,10 @@ describe.each(backends)('an instance behind the database, on $name', (backend) =
     'reads only the rows changed since, and ends where a full load does, whatever changed them',
     async () => {
       const [writer, database] = [testApp.app(), testApp.database()];
-      const db = await openDatabase(database.provider, database.url, { records: auditRecords, now: Date.now });
+      const db = await openDatabase(database.provider, database.url, { now: Date.now });
       const other = await instance(db);
       let authorization = '';
-      const write = async (method: 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) => {
+      const write = async (method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object) => {
         const res = await writer.inject({ method, url, payload, headers: authorization ? { authorization } : {} });
         expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300);
         return res.statusCode === 204 ? undefined : res.json();
@@ -133,7 +143,34 @@ describe.each(backends)('an instance behind the database, on $name', (backend) =
             await write('POST', '/api-keys', { name: 'app', scope: 'evaluate' });
           },
         ],
-        ['every flag switched on by hand, in one statement', () => query(database, 'UPDATE flags SET status = true')],
+        [
+          'a project created, and an environment copied from another',
+          () =>
+            write('POST', '/projects', { key: 'shop', name: 'Shop' }).then(() =>
+              write('POST', '/projects/default/environments', {
+                key: 'staging',
+                name: 'Staging',
+                position: 1,
+                copy_from: 'production',
+              }),
+            ),
+        ],
+        [
+          'a flag changed in staging, then promoted to production',
+          () =>
+            write('PATCH', '/projects/default/environments/staging/flags/checkout', { rollout_percentage: 80 }).then(
+              () => write('POST', '/projects/default/flags/checkout/promote', { from: 'staging', to: 'production' }),
+            ),
+        ],
+        ['a definition changed', () => write('PATCH', '/projects/default/flags/banner', { tags: ['team:web'] })],
+        [
+          'an environment deleted',
+          () => write('DELETE', '/projects/default/environments/development?confirm=development'),
+        ],
+        [
+          'every flag switched on by hand, in one statement',
+          () => query(database, 'UPDATE flag_configs SET status = true'),
+        ],
         [
           'a flag renamed by hand',
           () => query(database, "UPDATE flags SET flag_name = 'hero' WHERE flag_name = 'banner'"),
@@ -151,8 +188,10 @@ describe.each(backends)('an instance behind the database, on $name', (backend) =
         // After its start, the instance never read everything again.
         expect(other.sync.reloads).toBe(1);
         expect(other.sync.partialReloads).toBe(steps.length);
-        expect(other.snapshot.find('hero')?.status).toBe(true);
-        expect(other.snapshot.find('banner')).toBeUndefined();
+        const production = other.snapshot.environment(2)!;
+        expect(production.find('hero')?.status).toBe(true);
+        expect(production.find('banner')).toBeUndefined();
+        expect(production.find('checkout')?.rolloutBasisPoints).toBe(8000);
       } finally {
         await other.sync.stop();
         await db.close();
@@ -164,29 +203,46 @@ describe.each(backends)('an instance behind the database, on $name', (backend) =
     'reads everything when the log of changes does not reach back to its revision',
     async () => {
       const database = testApp.database();
-      const db = await openDatabase(database.provider, database.url, { records: auditRecords, now: Date.now });
+      const db = await openDatabase(database.provider, database.url, { now: Date.now });
       const other = await instance(db);
       try {
         // A change the instance misses, and its record with it, emptied by hand: the log begins after a gap.
-        await query(database, "INSERT INTO flags (flag_name, updated_at) VALUES ('missed', CURRENT_TIMESTAMP)");
+        const addFlag = async (name: string) => {
+          await query(
+            database,
+            `INSERT INTO flags (project_id, flag_name, updated_at) VALUES (1, '${name}', CURRENT_TIMESTAMP)`,
+          );
+          await query(
+            database,
+            'INSERT INTO flag_configs (flag_id, environment_id, updated_at) ' +
+              `SELECT id, 2, CURRENT_TIMESTAMP FROM flags WHERE flag_name = '${name}'`,
+          );
+        };
+        await addFlag('missed');
         await query(database, 'DELETE FROM config_changes');
-        await query(database, "INSERT INTO flags (flag_name, updated_at) VALUES ('after_gap', CURRENT_TIMESTAMP)");
+        await addFlag('after_gap');
         await other.sync.refresh();
         expect(other.sync.reloads).toBe(2);
-        expect(other.snapshot.find('missed')).toBeDefined();
+        expect(other.snapshot.environment(2)!.find('missed')).toBeDefined();
         expect(await held(other, database)).toEqual(await fullyLoaded(db, database));
 
         // More changes than the log keeps: it keeps the last 1,000.
         const manyFlags =
           database.provider === 'postgresql'
-            ? "INSERT INTO flags (flag_name, updated_at) SELECT 'bulk_' || g, now() FROM generate_series(1, 1200) g"
+            ? "INSERT INTO flags (project_id, flag_name, updated_at) SELECT 1, 'bulk_' || g, now() " +
+              'FROM generate_series(1, 1200) g'
             : 'WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 1200) INSERT INTO flags ' +
-              "(flag_name, updated_at) SELECT 'bulk_' || n, CURRENT_TIMESTAMP FROM g";
+              "(project_id, flag_name, updated_at) SELECT 1, 'bulk_' || n, CURRENT_TIMESTAMP FROM g";
         await query(database, manyFlags);
+        await query(
+          database,
+          'INSERT INTO flag_configs (flag_id, environment_id, updated_at) ' +
+            "SELECT id, 2, CURRENT_TIMESTAMP FROM flags WHERE flag_name LIKE 'bulk_%'",
+        );
         expect(Number((await query(database, 'SELECT count(*) AS n FROM config_changes'))[0].n)).toBe(1000);
         await other.sync.refresh();
         expect(other.sync.reloads).toBe(3);
-        expect(other.snapshot.find('bulk_1')).toBeDefined();
+        expect(other.snapshot.environment(2)!.find('bulk_1')).toBeDefined();
         expect(await held(other, database)).toEqual(await fullyLoaded(db, database));
         expect(other.sync.partialReloads).toBe(0);
       } finally {

@@ -2,7 +2,6 @@ import type { FastifyBaseLogger } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Experiment } from '../../src/core/model.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
-import { auditRecords } from '../../src/services/audit-records.js';
 import { ExposureBuffer, MAX_BUFFERED_EXPOSURES } from '../../src/services/exposure-buffer.js';
 import { backends, query, type TestDatabase } from '../helpers.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -24,7 +23,7 @@ describe.each(backends)('the exposure buffer on $name', (backend) => {
   beforeAll(async () => {
     if (!backend.available) return;
     database = await backend.create();
-    db = await openDatabase(database.provider, database.url, { records: auditRecords, now: () => clock.now() });
+    db = await openDatabase(database.provider, database.url, { now: () => clock.now() });
   });
   afterAll(async () => {
     await db?.close();

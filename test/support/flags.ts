@@ -2,7 +2,12 @@ import type { Flag } from '../../src/core/model.js';
 
 /** A flag as the core sees it: on for everyone and nothing else, unless `fields` say otherwise. */
 export const flag = (name: string, fields: Partial<Flag> = {}): Flag => ({
+  configId: 1,
+  flagId: 1,
+  environmentId: 1,
   name,
+  kind: 'release',
+  tags: [],
   status: true,
   rolloutBasisPoints: 10_000,
   description: null,
