@@ -186,6 +186,7 @@ export async function buildApp(
 
   await registerResponseHeaders(app, config.corsOrigins);
   await registerDocs(app, version);
+  const flagService = new FlagService(writer, snapshot, usage);
   registerMetrics(app, {
     token: config.metricsToken,
     requests,
@@ -196,13 +197,13 @@ export async function buildApp(
     rateLimits: rateLimitState,
     exposures,
     snapshot,
+    staleFlags: () => flagService.staleCounts(),
     clock,
   });
   await registerAccessControl(app, authService, { ...config.rateLimits, redis });
   const scopes = new ScopeResolver(snapshot);
   registerScope(app, scopes);
 
-  const flagService = new FlagService(writer, snapshot, usage);
   const segmentService = new SegmentService(writer);
   const evaluationService = new EvaluationService(evaluationCounter, exposures);
   const ofrepService = new OfrepService(evaluationCounter, exposures);

@@ -78,6 +78,7 @@ describe('request metrics, against prom-client', () => {
       rateLimits: () => 'memory',
       exposures: { written: 0, dropped: 0, size: 0 },
       snapshot: new ConfigSnapshot(new ManualClock()),
+      staleFlags: async () => [],
       clock: new ManualClock(),
     });
     const samples = (text: string) =>

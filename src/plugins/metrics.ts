@@ -28,6 +28,8 @@ export interface MetricsSources {
   ping: () => Promise<void>;
   rateLimits: () => RateLimitState;
   exposures: { readonly written: number; readonly dropped: number; readonly size: number };
+  /** Stale flags per project (services/flag-usage.ts says which are). */
+  staleFlags: () => Promise<{ project: string; count: number }[]>;
   /** Names the project and environment of each evaluation count. */
   snapshot: ConfigSnapshot;
   clock: Clock;
@@ -146,6 +148,16 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
         if (on) this.inc({ ...labels, result: 'on' }, on);
         if (off) this.inc({ ...labels, result: 'off' }, off);
       }
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}stale_flags`,
+    help: "Flags past their kind's expected lifetime or not evaluated for 30 days, by project: candidates for removal",
+    labelNames: ['project'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const { project, count } of await sources.staleFlags()) this.set({ project }, count);
     },
   });
   new Gauge({

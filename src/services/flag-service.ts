@@ -239,7 +239,19 @@ export class FlagService {
     return { items: page.items, nextCursor: page.nextCursor };
   }
 
-  async getDefinitionInUse(project: ProjectView, name: string): Promise<DefinitionInUse> {
+  /** As the snapshot holds it now (after a write this request made, too). */
+  /** How many flags of each project are stale, for /metrics. */
+  async staleCounts(): Promise<{ project: string; count: number }[]> {
+    return Promise.all(
+      this.snapshot.allProjects().map(async (project) => ({
+        project: project.project.key,
+        count: (await this.findDefinitions(project, { stale: true })).items.length,
+      })),
+    );
+  }
+
+  async getDefinitionInUse(view: ProjectView, name: string): Promise<DefinitionInUse> {
+    const project = this.snapshot.projectById(view.project.id) ?? view;
     const definition = this.getDefinition(project, name);
     const lastEvaluations = await this.usage.lastEvaluations(project.project.id);
     return this.inUse(project, definition, lastEvaluations.get(definition.id));
