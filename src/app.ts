@@ -40,6 +40,7 @@ import { ProjectService } from './services/project-service.js';
 import { PromotionService } from './services/promotion-service.js';
 import { FlagsAsCode } from './services/flags-as-code.js';
 import { projectRoutes } from './routes/projects.js';
+import { importFlagsFile } from './flags-import-file.js';
 import { registerScope } from './plugins/scope.js';
 import { EvaluationCounter } from './services/evaluation-counter.js';
 import { EvaluationService } from './services/evaluation-service.js';
@@ -209,11 +210,16 @@ export async function buildApp(
   const ofrepService = new OfrepService(evaluationCounter, exposures);
   const experimentService = new ExperimentService(writer, database.experimentData, clock);
   await app.register(flagRoutes, { flagService });
+  const projectService = new ProjectService(writer, snapshot, database.experimentData);
+  const flagsAsCode = new FlagsAsCode(writer, snapshot);
+  if (config.flagsImportFile !== undefined) {
+    await importFlagsFile(config.flagsImportFile, { snapshot, projects: projectService, flagsAsCode }, app.log);
+  }
   await app.register(projectRoutes, {
-    projectService: new ProjectService(writer, snapshot, database.experimentData),
+    projectService,
     flagService,
     promotionService: new PromotionService(writer, snapshot),
-    flagsAsCode: new FlagsAsCode(writer, snapshot),
+    flagsAsCode,
   });
   // What works on one environment answers for the key's (or default/production) at the root, and for
   // any environment under /projects/{project}/environments/{environment}; segments likewise per project.

@@ -45,6 +45,8 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  // A flags document (GET /projects/{project}/export, JSON or YAML) merged into its project at start.
+  FLAGS_IMPORT_FILE: z.string().min(1).optional(),
   // Tracked events (POST /events) older than this are deleted in the background, every hour.
   EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   // When set, GET /metrics requires "Authorization: Bearer <METRICS_TOKEN>".
@@ -84,6 +86,7 @@ export interface Config {
   connectionTimeoutMs: number;
   keepAliveTimeoutMs: number;
   eventRetentionDays: number;
+  flagsImportFile: string | undefined;
 }
 
 function databaseProviderOf(url: string): DatabaseProvider {
@@ -130,5 +133,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     connectionTimeoutMs: e.CONNECTION_TIMEOUT_MS,
     keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
+    flagsImportFile: e.FLAGS_IMPORT_FILE,
   };
 }

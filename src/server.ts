@@ -29,6 +29,10 @@ async function buildWhenDatabaseAnswers(settings: Config) {
     try {
       return await buildApp(settings);
     } catch (error) {
+      if (error instanceof ConfigError) {
+        console.error(error.message);
+        process.exit(1);
+      }
       if (!(error instanceof DatabaseStartError)) throw error;
       const where = `the database at DATABASE_URL=${shownUrl(settings.databaseUrl)}`;
       const left = settings.databaseStartTimeoutMs - (Date.now() - startedAt);
