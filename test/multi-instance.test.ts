@@ -50,6 +50,42 @@ describe.skipIf(!postgresAdminUrl)('two instances on one PostgreSQL', () => {
     return res.status === 200 ? ((await res.json()) as { enabled: boolean }).enabled : res.status;
   };
 
+  it('a change in one environment reaches the other instance within a second; the other environment is untouched', async () => {
+    const { a, b } = instances;
+    const evaluateIn = async (server: ServerProcess, environment: string) => {
+      const res = await send(
+        server,
+        'GET',
+        `/projects/default/environments/${environment}/users/alice123/flags/staged`,
+      );
+      return res.status === 200 ? ((await res.json()) as { enabled: boolean }).enabled : res.status;
+    };
+    expect((await send(a, 'POST', '/flags', { flag_name: 'staged', status: true })).status).toBe(201);
+    const copy = { key: 'staging', name: 'Staging', copy_from: 'production' };
+    expect((await send(a, 'POST', '/projects/default/environments', copy)).status).toBe(201);
+    const copied = await waitFor(
+      () => evaluateIn(b, 'staging'),
+      (v) => v === true,
+      2000,
+    );
+    expect(copied.value).toBe(true);
+    expect(copied.ms).toBeLessThan(1000);
+
+    const off = await send(a, 'PATCH', '/projects/default/environments/staging/flags/staged', { status: false });
+    expect(off.status).toBe(200);
+    const changed = await waitFor(
+      () => evaluateIn(b, 'staging'),
+      (v) => v === false,
+      2000,
+    );
+    expect(changed.value).toBe(false);
+    expect(changed.ms).toBeLessThan(1000);
+    for (const server of [a, b]) {
+      expect(await evaluateIn(server, 'production')).toBe(true);
+      expect(await evaluate(server, 'staged')).toBe(true);
+    }
+  });
+
   it('a write through one instance is read through the other within a second', async () => {
     const { a, b } = instances;
     expect((await send(a, 'POST', '/flags', { flag_name: 'shared', status: true })).status).toBe(201);

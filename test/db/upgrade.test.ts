@@ -173,7 +173,9 @@ describe.each(backends)('upgrading a database filled by the previous version, on
           }),
         ).toEqual(before.history.entries);
         const keys = await get('/api-keys');
-        expect(keys.map(({ project, environment, ...key }: Record<string, unknown>) => key)).toEqual(before.keys);
+        expect(keys.map(({ project: _p, environment: _e, ...key }: Record<string, unknown>) => key)).toEqual(
+          before.keys,
+        );
         expect(keys.map((k: { project: string | null }) => k.project)).toEqual(['default']);
         // The experiment kept its exposures and events.
         const result = await get('/experiments/checkout_test/results');
