@@ -121,15 +121,84 @@ async function seed(server: Server, count: number) {
   }
 }
 
-/** Many flags at once, straight into the SQLite file; the running service picks them up like any other writer's. */
+/** The environments every project has in the benchmark: 10 projects × these 3 × 1,000 flags stay loaded. */
+const BENCH_ENVIRONMENTS = ['development', 'staging', 'production'];
+const BACKGROUND_PROJECTS = 9;
+
+/**
+ * SQL that adds what the measured rows evaluate beside: "staging" in project default, and 9 more
+ * projects with 3 environments and `flags` flags each, on in every environment. Run before a service
+ * starts, it loads them like any other writer's rows.
+ */
+function backgroundSql(provider: 'sqlite' | 'postgresql', flags: number): string[] {
+  const now = provider === 'sqlite' ? "strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')" : 'now()';
+  const series = (n: number, from = 0) =>
+    provider === 'sqlite'
+      ? `(WITH RECURSIVE s(g) AS (SELECT ${from} UNION ALL SELECT g + 1 FROM s WHERE g < ${n}) SELECT g FROM s)`
+      : `(SELECT g FROM generate_series(${from}, ${n}) g)`;
+  const environments = BENCH_ENVIRONMENTS.map((key, i) => `SELECT '${key}' AS key, ${i} AS position`).join(
+    ' UNION ALL ',
+  );
+  return [
+    `INSERT INTO environments (project_id, environment_key, name, position, created_at, updated_at) ` +
+      `SELECT 1, 'staging', 'Staging', 2, ${now}, ${now}`,
+    `INSERT INTO projects (project_key, name, created_at, updated_at) ` +
+      `SELECT 'bench_' || g, 'Bench ' || g, ${now}, ${now} FROM ${series(BACKGROUND_PROJECTS, 1)} AS s`,
+    `INSERT INTO environments (project_id, environment_key, name, position, created_at, updated_at) ` +
+      `SELECT p.id, e.key, e.key, e.position, ${now}, ${now} FROM projects p CROSS JOIN (${environments}) e ` +
+      `WHERE p.project_key LIKE 'bench_%'`,
+    `INSERT INTO flags (project_id, flag_name, description, kind, created_at, updated_at) ` +
+      `SELECT p.id, 'flag_' || s.g, 'Benchmark flag number ' || s.g, 'release', ${now}, ${now} ` +
+      `FROM projects p CROSS JOIN ${series(flags - 1)} AS s WHERE p.project_key LIKE 'bench_%'`,
+    `INSERT INTO flag_configs (flag_id, environment_id, status, rollout_bp, updated_at) ` +
+      `SELECT f.id, e.id, true, 5000, ${now} FROM flags f JOIN environments e ON e.project_id = f.project_id ` +
+      `JOIN projects p ON p.id = f.project_id WHERE p.project_key LIKE 'bench_%'`,
+  ];
+}
+
+async function loadBackground(databaseUrl: string, flags = 1000): Promise<void> {
+  if (databaseUrl.startsWith('file:')) {
+    // Migrated first, as the service would, so the tables exist.
+    const { migrate } = await import('../src/db/migrate.js');
+    await migrate('sqlite', databaseUrl);
+    const db = new Database(databaseUrl.slice('file:'.length));
+    db.transaction(() => {
+      for (const sql of backgroundSql('sqlite', flags)) db.exec(sql);
+    })();
+    db.close();
+    return;
+  }
+  const { migrate } = await import('../src/db/migrate.js');
+  await migrate('postgresql', databaseUrl);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    for (const sql of backgroundSql('postgresql', flags)) await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Many flags at once in project default, every environment's settings with them, straight into the
+ * SQLite file; the running service picks them up like any other writer's.
+ */
 async function seedSqliteDirectly(server: Server, file: string, count: number) {
   const db = new Database(file);
-  const insert = db.prepare(
-    'INSERT INTO flags (flag_name, status, rollout_bp, description, updated_at) VALUES (?, 1, ?, ?, ?)',
+  const now = new Date().toISOString();
+  const insertFlag = db.prepare(
+    'INSERT INTO flags (project_id, flag_name, description, kind, created_at, updated_at) ' +
+      "VALUES (1, ?, ?, 'release', ?, ?)",
+  );
+  const insertConfig = db.prepare(
+    'INSERT INTO flag_configs (flag_id, environment_id, status, rollout_bp, updated_at) ' +
+      'SELECT ?, id, 1, ?, ? FROM environments WHERE project_id = 1',
   );
   db.transaction(() => {
-    for (let i = 0; i < count; i++)
-      insert.run(`flag_${i}`, ((i % 100) + 0.5) * 100, `Benchmark flag number ${i}`, new Date().toISOString());
+    for (let i = 0; i < count; i++) {
+      const { lastInsertRowid } = insertFlag.run(`flag_${i}`, `Benchmark flag number ${i}`, now, now);
+      insertConfig.run(lastInsertRowid, ((i % 100) + 0.5) * 100, now);
+    }
   })();
   db.close();
   for (let i = 0; i < 100; i++) {
@@ -414,7 +483,8 @@ async function experimentsAtScale(adminUrl: string) {
       );
       // Half purchases, half other events, spread over 1,500,000 users (a third never exposed).
       await client.query(
-        `INSERT INTO events (event, user_id, value, at_ms) SELECT CASE WHEN g % 2 = 0 THEN 'purchase' ELSE 'view' END, ` +
+        'INSERT INTO events (environment_id, event, user_id, value, at_ms) SELECT 2, ' +
+          "CASE WHEN g % 2 = 0 THEN 'purchase' ELSE 'view' END, " +
           `'user-' || (g % 1500000), g % 100, $1::bigint + 2000000 + g FROM generate_series(1, 2000000) g`,
         [t0],
       );
@@ -584,8 +654,12 @@ async function underAnotherInstancesWrites(adminUrl: string) {
   const client = new pg.Client({ connectionString: database.url });
   await client.connect();
   await client.query(
-    "INSERT INTO flags (flag_name, status, rollout_bp, updated_at) SELECT 'flag_' || g, true, 5000, now() FROM " +
-      'generate_series(0, 9999) g',
+    "INSERT INTO flags (project_id, flag_name, updated_at) SELECT 1, 'flag_' || g, now() " +
+      'FROM generate_series(0, 9999) g',
+  );
+  await client.query(
+    'INSERT INTO flag_configs (flag_id, environment_id, status, rollout_bp, updated_at) ' +
+      'SELECT f.id, e.id, true, 5000, now() FROM flags f JOIN environments e ON e.project_id = f.project_id',
   );
   await client.end();
   const reader = await start(['node', 'dist/server.js'], env);
@@ -667,6 +741,7 @@ async function main() {
       [ROUTE_ALONE]: await start(tsx('bench/route-server.ts'), { LOG_LEVEL: 'warn' }),
     };
     for (const [name, url, env] of targets) {
+      await loadBackground(url);
       servers[name] = await startService(url, env);
       await seed(servers[name], 100);
     }
@@ -689,20 +764,27 @@ async function main() {
     console.log('a flag with a running experiment against the same flag without one …');
     const exposureResult = await experimentExposures(`file:${join(dir, 'experiment.db')}`);
 
-    console.log('all flags, 1,000 flags …');
+    console.log('all flags, 1,000 flags, 10 projects × 3 environments × 1,000 flags loaded …');
+    await loadBackground(`file:${join(dir, 'many.db')}`);
     const many = await startService(`file:${join(dir, 'many.db')}`);
     await seedSqliteDirectly(many, join(dir, 'many.db'), 1000);
     const allOne = await load(many, '/flags', 1);
     const allFifty = await load(many, '/flags');
     await stop(many);
 
-    console.log('resident memory with 10,000 flags …');
+    console.log('resident memory with 10,000 flags, and with 10 projects × 3 environments × 1,000 flags …');
     const memoryServer = await startService(`file:${join(dir, 'memory.db')}`);
     await wrk(memoryServer, '/flags', 10, 2); // warm the heap and JIT before the baseline
     const rssEmpty = rssMb(memoryServer.child);
     await seedSqliteDirectly(memoryServer, join(dir, 'memory.db'), 10_000);
     const rssFull = rssMb(memoryServer.child);
     await stop(memoryServer);
+    await loadBackground(`file:${join(dir, 'projects.db')}`);
+    const projectsServer = await startService(`file:${join(dir, 'projects.db')}`);
+    await seedSqliteDirectly(projectsServer, join(dir, 'projects.db'), 1000);
+    await wrk(projectsServer, '/flags', 10, 2);
+    const rssProjects = rssMb(projectsServer.child);
+    await stop(projectsServer);
 
     console.log('in-process decide() against a bare crypto.hash loop, and SHA-256 by hand against node:crypto …');
     const inProcess = inProcessRates();
@@ -739,7 +821,15 @@ async function main() {
         one_connection: allOne,
         fifty_connections: { ...allFifty, evaluations_per_s: allFifty.rps * 1000 },
       },
-      memory: { rss_before_mb: rssEmpty, rss_with_10000_flags_mb: rssFull, added_mb: rssFull - rssEmpty },
+      memory: {
+        rss_before_mb: rssEmpty,
+        // 10,000 flags in default, each with its settings in its 2 environments.
+        rss_with_10000_flags_mb: rssFull,
+        added_mb: rssFull - rssEmpty,
+        // 10 projects × 3 environments × 1,000 flags: 30,000 flags' settings.
+        rss_with_10_projects_mb: rssProjects,
+        added_by_10_projects_mb: rssProjects - rssEmpty,
+      },
       in_process: { ...inProcess, ratio: inProcess.evaluate_per_s / inProcess.bare_hash_per_s },
       propagation: propagationResult ?? 'not measured: set BENCH_POSTGRES_URL',
       under_another_instances_writes: othersWrites ?? 'not measured: set BENCH_POSTGRES_URL',
@@ -814,7 +904,8 @@ async function main() {
       `in-process decide(): ${f(inProcess.evaluate_per_s)}/s vs bare crypto.hash ${f(inProcess.bare_hash_per_s)}/s = ${f((inProcess.evaluate_per_s / inProcess.bare_hash_per_s) * 100, 1)}% (target ≥ 80%)`,
     );
     console.log(
-      `memory: ${f(rssEmpty, 1)} MB → ${f(rssFull, 1)} MB with 10,000 flags: ${rssFull >= rssEmpty ? '+' : '−'}${f(Math.abs(rssFull - rssEmpty), 1)} MB (target ≤ 50 MB)`,
+      `memory: ${f(rssEmpty, 1)} MB → ${f(rssFull, 1)} MB with 10,000 flags: ${rssFull >= rssEmpty ? '+' : '−'}${f(Math.abs(rssFull - rssEmpty), 1)} MB (target ≤ 50 MB); ` +
+        `${f(rssProjects, 1)} MB with 10 projects × 3 environments × 1,000 flags (+${f(rssProjects - rssEmpty, 1)} MB)`,
     );
     console.log(
       propagationResult
@@ -838,7 +929,8 @@ async function main() {
       );
     }
     console.log(
-      `\n${RUNS} runs of ${DURATION_S} s after a 2 s warm-up, medians (single-flag servers measured in turn, round by round); wrk, ${CONNECTIONS} connections unless stated; ${has('taskset') ? 'server on core 0, wrk on core 1' : 'not pinned (no taskset)'}. Written to bench/results/latest.json`,
+      `Single-flag and 1,000-flag rows with 10 projects × 3 environments × 1,000 flags loaded beside.\n` +
+        `\n${RUNS} runs of ${DURATION_S} s after a 2 s warm-up, medians (single-flag servers measured in turn, round by round); wrk, ${CONNECTIONS} connections unless stated; ${has('taskset') ? 'server on core 0, wrk on core 1' : 'not pinned (no taskset)'}. Written to bench/results/latest.json`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

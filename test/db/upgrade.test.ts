@@ -60,7 +60,9 @@ describe.each(backends)('upgrading a database filled by the previous version, on
         { command: [join(root, 'node_modules', '.bin', 'tsx'), 'src/server.ts'], cwd: previous },
       );
       const base = server.baseUrl;
-      const call = async (method: string, path: string, body?: unknown, key = ADMIN_KEY) => {
+      // What the old version answered; its shapes are what the new version must give back.
+      type Answer = Record<string, unknown> & { secret: string; id: string; entries: unknown[] };
+      const call = async (method: string, path: string, body?: unknown, key = ADMIN_KEY): Promise<Answer> => {
         const res = await fetch(`${base}${path}`, {
           method,
           headers: {
@@ -70,7 +72,7 @@ describe.each(backends)('upgrading a database filled by the previous version, on
           body: body === undefined ? undefined : JSON.stringify(body),
         });
         expect(res.status, `${method} ${path}`).toBeLessThan(300);
-        return res.status === 204 ? undefined : res.json();
+        return res.status === 204 ? ({} as Answer) : ((await res.json()) as Answer);
       };
       await call('POST', '/segments', {
         name: 'beta',
@@ -117,7 +119,7 @@ describe.each(backends)('upgrading a database filled by the previous version, on
       const before = {
         flags: await call('GET', '/flags'),
         segments: await call('GET', '/segments'),
-        schedules: await call('GET', '/flags/banner/schedules'),
+        schedules: (await call('GET', '/flags/banner/schedules')) as unknown as { id: string }[],
         experiment: await call('GET', '/experiments/checkout_test'),
         answers: await answers(evaluateKey),
         history: await call('GET', '/flags/checkout/history'),
