@@ -134,9 +134,15 @@ export interface Flag {
   updatedAt: Date;
 }
 
-/** The definition and one environment's configuration as one flag (built field by field: see stored-rows.ts). */
+/** Shared by every flag without variants (most of them); frozen, as flags in memory are never changed in place. */
+const NO_VARIANTS: Variant[] = Object.freeze([]) as never[];
+
+/**
+ * The definition and one environment's configuration as one flag, built field by field: evaluation
+ * reads these objects thousands of times a request, and a literal gives every flag the same fast shape.
+ */
 export function flagOf(definition: FlagDefinition, config: FlagConfig): Flag {
-  const weightOf = new Map(config.weights.map((w) => [w.key, w.weightBasisPoints]));
+  const weightOf = (key: string) => config.weights.find((w) => w.key === key)?.weightBasisPoints ?? 0;
   return {
     configId: config.id,
     flagId: definition.id,
@@ -147,11 +153,14 @@ export function flagOf(definition: FlagDefinition, config: FlagConfig): Flag {
     description: definition.description,
     kind: definition.kind,
     tags: definition.tags,
-    variants: definition.variants.map((v) => ({
-      key: v.key,
-      weightBasisPoints: weightOf.get(v.key) ?? 0,
-      payload: v.payload,
-    })),
+    variants:
+      definition.variants.length === 0
+        ? NO_VARIANTS
+        : definition.variants.map((v) => ({
+            key: v.key,
+            weightBasisPoints: weightOf(v.key),
+            payload: v.payload,
+          })),
     rules: config.rules,
     overrides: config.overrides,
     prerequisites: config.prerequisites,
@@ -159,6 +168,16 @@ export function flagOf(definition: FlagDefinition, config: FlagConfig): Flag {
     updatedAt: config.updatedAt > definition.updatedAt ? config.updatedAt : definition.updatedAt,
   };
 }
+
+/** What an environment sets of a flag, out of its configuration row: to copy to another environment. */
+export const settingsOf = (config: FlagConfig): FlagSettings => ({
+  status: config.status,
+  rolloutBasisPoints: config.rolloutBasisPoints,
+  weights: config.weights,
+  rules: config.rules,
+  overrides: config.overrides,
+  prerequisites: config.prerequisites,
+});
 
 export type NewProject = Pick<Project, 'key' | 'name' | 'description'>;
 export type NewEnvironment = Pick<Environment, 'projectId' | 'key' | 'name' | 'position'>;

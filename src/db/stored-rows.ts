@@ -56,11 +56,18 @@ interface StoredOverride {
   variant: string | null;
 }
 
+/**
+ * The one empty list every row without rules, overrides, prerequisites or variants shares: 30,000
+ * flags' settings hold four lists each, and the snapshot never changes one in place (frozen, so
+ * nothing can).
+ */
+const NONE: never[] = Object.freeze([]) as never[];
+
 /** A list as JSON text, or null for an empty one (most flags have none). */
 const encodeList = <T, S>(items: readonly T[], encode: (item: T) => S): string | null =>
   items.length === 0 ? null : JSON.stringify(items.map(encode));
 const decodeList = <S, T>(text: string | null, decode: (stored: S) => T): T[] =>
-  text === null ? [] : (JSON.parse(text) as S[]).map(decode);
+  text === null ? NONE : (JSON.parse(text) as S[]).map(decode);
 
 const encodeSplit = (v: VariantSplit): StoredSplit => ({ key: v.key, weight_bp: v.weightBasisPoints });
 const decodeSplit = (v: StoredSplit): VariantSplit => ({ key: v.key, weightBasisPoints: v.weight_bp });

@@ -407,18 +407,7 @@ export class FlagService {
       });
       const after = await write.updateFlagConfig(before.id, settings);
       await this.checkSettings(write, project.id, changedDefinition, after, settings, name);
-      const flag = flagOf(changedDefinition, after);
-      await write.audit({
-        actor,
-        action: 'flag.updated',
-        targetType: 'flag',
-        target: name,
-        project: project.key,
-        environment: environment.key,
-        before: auditRecords.flag(flagOf(definition, before)),
-        after: auditRecords.flag(flag),
-      });
-      return flag;
+      return this.auditUpdate(write, view, actor, flagOf(definition, before), flagOf(changedDefinition, after));
     });
   }
 
@@ -458,18 +447,7 @@ export class FlagService {
       }
       const after = await write.updateFlagConfig(before.id, settings);
       await this.checkSettings(write, project.id, definition, after, settings, name);
-      const flag = flagOf(definition, after);
-      await write.audit({
-        actor,
-        action: 'flag.updated',
-        targetType: 'flag',
-        target: name,
-        project: project.key,
-        environment: environment.key,
-        before: auditRecords.flag(flagOf(definition, before)),
-        after: auditRecords.flag(flag),
-      });
-      return flag;
+      return this.auditUpdate(write, view, actor, flagOf(definition, before), flagOf(definition, after));
     });
   }
 
@@ -506,6 +484,21 @@ export class FlagService {
         after: null,
       });
     });
+  }
+
+  /** One environment's flag changed: its audit entry, and the flag as it is now. */
+  private async auditUpdate(write: ConfigWrite, view: EnvironmentView, actor: Actor, before: Flag, after: Flag) {
+    await write.audit({
+      actor,
+      action: 'flag.updated',
+      targetType: 'flag',
+      target: after.name,
+      project: view.project.key,
+      environment: view.environment.key,
+      before: auditRecords.flag(before),
+      after: auditRecords.flag(after),
+    });
+    return after;
   }
 
   private async existing(write: ConfigWrite, projectId: number, name: string) {

@@ -12,6 +12,7 @@ import {
   type FlagSettings,
   flagOf,
   type Segment,
+  settingsOf,
 } from '../core/model.js';
 import type { ConfigWrite } from '../db/repositories.js';
 import { RefusedChangeError } from '../errors.js';
@@ -23,15 +24,6 @@ import { diffSettings } from './promotion-service.js';
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-
-const settingsOf = (config: FlagConfig): FlagSettings => ({
-  status: config.status,
-  rolloutBasisPoints: config.rolloutBasisPoints,
-  weights: config.weights,
-  rules: config.rules,
-  overrides: config.overrides,
-  prerequisites: config.prerequisites,
-});
 
 /** A stand-in flag for diffs and checks of settings not stored yet. */
 const flagWith = (

@@ -1,4 +1,4 @@
-import type { Actor, Environment, Project } from '../core/model.js';
+import { type Actor, type Environment, type Project, settingsOf } from '../core/model.js';
 import type { ConfigWrite, ExperimentData } from '../db/repositories.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { auditRecords } from './audit-records.js';
@@ -160,16 +160,7 @@ export class ProjectService {
           await write.createFlagConfig({
             flagId: flag.id,
             environmentId: created.id,
-            ...(from
-              ? {
-                  status: from.status,
-                  rolloutBasisPoints: from.rolloutBasisPoints,
-                  weights: from.weights,
-                  rules: from.rules,
-                  overrides: from.overrides,
-                  prerequisites: from.prerequisites,
-                }
-              : offSettings(equalWeights(flag.variants))),
+            ...(from ? settingsOf(from) : offSettings(equalWeights(flag.variants))),
           });
         }
         await write.audit({

@@ -3,11 +3,10 @@ import {
   type Environment,
   type FieldChange,
   type Flag,
-  type FlagConfig,
   type FlagDiff,
-  type FlagSettings,
   flagOf,
   type Promotion,
+  settingsOf,
 } from '../core/model.js';
 import type { ConfigWrite } from '../db/repositories.js';
 import { NotFoundError, RefusedChangeError, ValidationError } from '../errors.js';
@@ -71,15 +70,6 @@ export function diffSettings(target: Flag, source: Flag): FieldChange[] {
   );
   return changes;
 }
-
-const settingsOf = (config: FlagConfig): FlagSettings => ({
-  status: config.status,
-  rolloutBasisPoints: config.rolloutBasisPoints,
-  weights: config.weights,
-  rules: config.rules,
-  overrides: config.overrides,
-  prerequisites: config.prerequisites,
-});
 
 /**
  * Promotion within a project: the target environment takes the source's settings of one flag, or of
