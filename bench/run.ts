@@ -786,6 +786,17 @@ async function main() {
     const rssProjects = rssMb(projectsServer.child);
     await stop(projectsServer);
 
+    // What the snapshot itself holds, after a full collection, in a process of its own.
+    const snapshotHeap = (shape: string) =>
+      JSON.parse(
+        execFileSync('node', ['--expose-gc', '--import', 'tsx', 'bench/snapshot-memory.ts', shape], {
+          cwd: root,
+          encoding: 'utf8',
+        }),
+      ) as { flags: number; configurations: number; heap_mb: number };
+    const heapTenThousand = snapshotHeap('1,2,10000');
+    const heapProjects = snapshotHeap('10,3,1000');
+
     console.log('in-process decide() against a bare crypto.hash loop, and SHA-256 by hand against node:crypto …');
     const inProcess = inProcessRates();
     const sha256 = sha256Cost();
@@ -829,6 +840,8 @@ async function main() {
         // 10 projects × 3 environments × 1,000 flags: 30,000 flags' settings.
         rss_with_10_projects_mb: rssProjects,
         added_by_10_projects_mb: rssProjects - rssEmpty,
+        snapshot_heap_10000_flags_2_environments_mb: heapTenThousand.heap_mb,
+        snapshot_heap_10_projects_mb: heapProjects.heap_mb,
       },
       in_process: { ...inProcess, ratio: inProcess.evaluate_per_s / inProcess.bare_hash_per_s },
       propagation: propagationResult ?? 'not measured: set BENCH_POSTGRES_URL',
@@ -905,7 +918,10 @@ async function main() {
     );
     console.log(
       `memory: ${f(rssEmpty, 1)} MB → ${f(rssFull, 1)} MB with 10,000 flags: ${rssFull >= rssEmpty ? '+' : '−'}${f(Math.abs(rssFull - rssEmpty), 1)} MB (target ≤ 50 MB); ` +
-        `${f(rssProjects, 1)} MB with 10 projects × 3 environments × 1,000 flags (+${f(rssProjects - rssEmpty, 1)} MB)`,
+        `${f(rssProjects, 1)} MB with 10 projects × 3 environments × 1,000 flags (+${f(rssProjects - rssEmpty, 1)} MB); ` +
+        `resident memory also keeps what loading left in the heap. The snapshot itself, after a full collection: ` +
+        `${f(heapTenThousand.heap_mb, 1)} MB for 10,000 flags in 2 environments, ${f(heapProjects.heap_mb, 1)} MB ` +
+        `for 10 projects × 3 environments × 1,000 flags`,
     );
     console.log(
       propagationResult
