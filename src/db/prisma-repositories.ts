@@ -522,7 +522,7 @@ export class PrismaConfigReader implements ConfigReader {
   }
 }
 
-export const noChanges = (): ConfigDelta => {
+const noChanges = (): ConfigDelta => {
   const none = { present: [], gone: [] };
   return {
     projects: none,

@@ -72,10 +72,4 @@ export class ApiKeyRing {
     this.applyChanges(changes);
     this.writesApplied++;
   }
-
-  /** An active key by id. */
-  active(id: string): ApiKey | undefined {
-    const key = this.keys.get(id);
-    return key && key.revokedAt === null ? key : undefined;
-  }
 }

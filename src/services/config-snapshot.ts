@@ -148,11 +148,6 @@ export class EnvironmentView {
     return this.nextDueAt > now ? sorted : sorted.map((flag) => withDueChanges(flag, this.schedules, now));
   }
 
-  /** As the configuration stands, without the scheduled changes that are due (for writes and diffs). */
-  stored(name: string): Flag | undefined {
-    return this.index.byName.get(name);
-  }
-
   segment(name: string): LoadedSegment | undefined {
     return this.segments.get(name);
   }
