@@ -16,6 +16,7 @@ export function fixedRolloutAnswer(params: BenchParams['Params'], bucket: number
     bucket: bucket / 100,
     variant: null,
     payload: null,
+    value: enabled,
   };
 }
 
@@ -29,6 +30,8 @@ export function plainFlag(name: string, rolloutBasisPoints: number): Flag {
     name,
     kind: 'release',
     tags: [],
+    valueType: 'boolean',
+    offVariant: null,
     status: true,
     rolloutBasisPoints,
     description: null,

@@ -40,6 +40,7 @@ app.get('/users/:user_id/flags/:flag_name', {
       bucket: basisPointsToPercentage(decision.bucketBasisPoints),
       variant: null,
       payload: null,
+      value: decision.enabled,
     };
   },
 });

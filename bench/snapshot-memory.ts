@@ -56,7 +56,9 @@ function rows(): ConfigAtRevision {
         description: `Benchmark flag number ${f} of project ${p}`,
         kind: 'release',
         tags: [],
+        valueType: 'boolean',
         variants: [],
+        offVariant: null,
         createdAt: at,
         updatedAt: at,
       } satisfies FlagDefinition);

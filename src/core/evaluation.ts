@@ -8,7 +8,8 @@
  *      rule's percentage                                     (RULE_MATCH)
  *   5. otherwise the flag's own percentage      → IN_ROLLOUT / OUT_OF_ROLLOUT
  * A user who gets a flag with variants also gets a variant: the one the override names, or the
- * rule's split of the flag's variants, or the flag's own weights, walked with the variant bucket.
+ * rule's split of the flag's variants, or the flag's own weights, walked with the variant bucket. A
+ * user the flag is off for gets its off variant, where it has one (a typed flag's value when off).
  */
 import type { Flag, Rule, Variant } from './model.js';
 import { bucketBasisPoints, chooseVariant, variantBucketBasisPoints } from './rollout.js';
@@ -96,10 +97,20 @@ export function decide(
   lookups: Lookups = NOTHING,
   memo?: DecisionMemo,
 ): Decision {
-  if (memo === undefined) return decideWith(flag, userId, attributes, lookups, undefined);
+  if (memo === undefined) return withOffVariant(decideWith(flag, userId, attributes, lookups, undefined));
   const decision = memoized(flag, userId, attributes, lookups, memo);
   // Only a flag that requires itself, which saving refuses, could be met while being decided.
-  return decision === 'deciding' ? decideWith(flag, userId, attributes, lookups, memo) : decision;
+  return withOffVariant(decision === 'deciding' ? decideWith(flag, userId, attributes, lookups, memo) : decision);
+}
+
+/**
+ * A decision that is off, with the flag's off variant where it has one. Prerequisites read decisions
+ * before this (they ask whether a flag is on, and on which variant), so it never changes what they see.
+ */
+function withOffVariant(decision: Decision): Decision {
+  const { flag } = decision;
+  if (decision.enabled || flag.offVariant === null) return decision;
+  return { ...decision, variant: flag.variants.find((v) => v.key === flag.offVariant) };
 }
 
 function decideWith(

@@ -8,6 +8,9 @@ import type { Condition } from './targeting.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
+/** What OpenFeature gets as a flag's value: its on/off state, or its variant's typed value. */
+export type FlagValueType = 'boolean' | 'string' | 'number' | 'object';
+
 /** One arm of an A/B/n test. */
 export interface Variant {
   key: string;
@@ -15,6 +18,8 @@ export interface Variant {
   weightBasisPoints: number;
   /** Whatever the client needs for this arm (copy, colours, a config object). */
   payload: JsonValue;
+  /** The flag's value for this arm, of the flag's value type; null for boolean flags. */
+  value: JsonValue;
 }
 
 /** A share of a rule's users for one of the flag's variants. */
@@ -83,6 +88,7 @@ export interface Environment {
 export interface VariantDefinition {
   key: string;
   payload: JsonValue;
+  value: JsonValue;
 }
 
 /** What a flag is, in every environment of its project. */
@@ -93,7 +99,10 @@ export interface FlagDefinition {
   description: string | null;
   kind: FlagKind;
   tags: string[];
+  valueType: FlagValueType;
   variants: VariantDefinition[];
+  /** The variant served (with its payload and value) to users the flag is off for; null for none. */
+  offVariant: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -124,8 +133,11 @@ export interface Flag {
   description: string | null;
   kind: FlagKind;
   tags: string[];
+  valueType: FlagValueType;
   /** Empty for a plain on/off flag. */
   variants: Variant[];
+  /** The variant served to users the flag is off for; null for none. */
+  offVariant: string | null;
   rules: Rule[];
   overrides: Override[];
   prerequisites: Prerequisite[];
@@ -153,6 +165,8 @@ export function flagOf(definition: FlagDefinition, config: FlagConfig): Flag {
     description: definition.description,
     kind: definition.kind,
     tags: definition.tags,
+    valueType: definition.valueType,
+    offVariant: definition.offVariant,
     variants:
       definition.variants.length === 0
         ? NO_VARIANTS
@@ -160,6 +174,7 @@ export function flagOf(definition: FlagDefinition, config: FlagConfig): Flag {
             key: v.key,
             weightBasisPoints: weightOf(v.key),
             payload: v.payload,
+            value: v.value,
           })),
     rules: config.rules,
     overrides: config.overrides,
@@ -182,7 +197,9 @@ export const settingsOf = (config: FlagConfig): FlagSettings => ({
 export type NewProject = Pick<Project, 'key' | 'name' | 'description'>;
 export type NewEnvironment = Pick<Environment, 'projectId' | 'key' | 'name' | 'position'>;
 export type NewFlagDefinition = Omit<FlagDefinition, 'id' | 'createdAt' | 'updatedAt'>;
-export type FlagDefinitionChanges = Partial<Pick<FlagDefinition, 'description' | 'kind' | 'tags' | 'variants'>>;
+export type FlagDefinitionChanges = Partial<
+  Pick<FlagDefinition, 'description' | 'kind' | 'tags' | 'valueType' | 'variants' | 'offVariant'>
+>;
 export type NewFlagConfig = Omit<FlagConfig, 'id' | 'updatedAt'>;
 /** The configuration fields one environment sets. */
 export type FlagSettings = Pick<
@@ -400,7 +417,9 @@ export interface DocumentFlag {
   description: string | null;
   kind: FlagKind;
   tags: string[];
+  valueType: FlagValueType;
   variants: VariantDefinition[];
+  offVariant: string | null;
   /** Settings per environment key, in the project's order. */
   environments: Map<string, FlagSettings>;
 }

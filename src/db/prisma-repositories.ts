@@ -456,7 +456,7 @@ export class PrismaConfigReader implements ConfigReader {
    */
   private async allFlagConfigs(): Promise<FlagConfig[]> {
     const configs: FlagConfig[] = [];
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await this.store.flagConfig.findMany({
         where: { id: { gt: after } },
         orderBy: { id: 'asc' },

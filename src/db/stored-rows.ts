@@ -20,6 +20,7 @@ import type {
   FlagDefinition,
   FlagDefinitionChanges,
   FlagKind,
+  FlagValueType,
   Metric,
   MetricType,
   NewExperiment,
@@ -98,7 +99,14 @@ export const toFlagDefinition = (row: FlagRow): FlagDefinition => ({
   description: row.description,
   kind: row.kind as FlagKind,
   tags: decodeList(row.tags, asIs<string>),
-  variants: decodeList(row.variants, asIs<VariantDefinition>),
+  valueType: row.valueType as FlagValueType,
+  // Stored before flags had types, a variant has no value: null, as boolean flags' variants have.
+  variants: decodeList(row.variants, (v: VariantDefinition) => ({
+    key: v.key,
+    payload: v.payload,
+    value: v.value ?? null,
+  })),
+  offVariant: row.offVariant,
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
 });
@@ -109,7 +117,9 @@ export const toFlagDefinitionRow = (flag: NewFlagDefinition) => ({
   description: flag.description,
   kind: flag.kind,
   tags: encodeList(flag.tags, asIs),
+  valueType: flag.valueType,
   variants: encodeList(flag.variants, asIs),
+  offVariant: flag.offVariant,
 });
 
 export const toFlagDefinitionRowChanges = ({ tags, variants, ...changes }: FlagDefinitionChanges) => ({

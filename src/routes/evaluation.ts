@@ -25,7 +25,12 @@ const toEvaluationResponse = (userId: string, result: Decision) => ({
   bucket: basisPointsToPercentage(result.bucketBasisPoints),
   variant: result.variant?.key ?? null,
   payload: result.variant?.payload ?? null,
+  value: valueOf(result),
 });
+
+/** OpenFeature's value: whether the flag is on, or for a typed flag the variant's value (null without one). */
+const valueOf = ({ flag, enabled, variant }: Decision) =>
+  flag.valueType === 'boolean' ? enabled : (variant?.value ?? null);
 
 export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: EvaluationService }> = async (
   app,
@@ -91,6 +96,7 @@ export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: Evalua
             reason: r.reason,
             variant: r.variant?.key ?? null,
             payload: r.variant?.payload ?? null,
+            value: valueOf(r),
           },
         ]),
       );

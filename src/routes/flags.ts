@@ -53,12 +53,14 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = a
       response: { 201: flagSchema, ...problemResponses(400, 404, 409, 413, 415) },
     },
     handler: async (request, reply) => {
-      const { flag_name, rollout_percentage, rules, overrides, ...fields } = request.body;
+      const { flag_name, rollout_percentage, rules, overrides, value_type, off_variant, ...fields } = request.body;
       const flag = await flagService.create(
         request.environment,
         {
           ...fields,
           name: flag_name,
+          valueType: value_type,
+          offVariant: off_variant,
           rolloutPercentage: rollout_percentage,
           rules: rules.map(toRuleInput),
           overrides: overrides.map(toOverride),
@@ -123,12 +125,14 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = a
       response: { 200: flagSchema, ...problemResponses(400, 404, 409, 413, 415) },
     },
     handler: async (request) => {
-      const { rollout_percentage, rules, overrides, ...fields } = request.body;
+      const { rollout_percentage, rules, overrides, value_type, off_variant, ...fields } = request.body;
       const flag = await flagService.update(
         request.environment,
         request.params.flag_name,
         {
           ...fields,
+          valueType: value_type,
+          offVariant: off_variant,
           rolloutPercentage: rollout_percentage,
           rules: rules?.map(toRuleInput),
           overrides: overrides?.map(toOverride),

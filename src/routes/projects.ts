@@ -247,10 +247,10 @@ export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
       response: { 201: definitionSchema, ...problemResponses(400, 404, 409, 413, 415) },
     },
     handler: async (request, reply) => {
-      const { flag_name, ...input } = request.body;
+      const { flag_name, value_type, off_variant, ...input } = request.body;
       const created = await flagService.createDefinition(
         request.project,
-        { ...input, name: flag_name },
+        { ...input, name: flag_name, valueType: value_type, offVariant: off_variant },
         request.principal,
       );
       const view = await flagService.getDefinitionInUse(request.project, created.name);
@@ -283,7 +283,13 @@ export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
       response: { 200: definitionSchema, ...problemResponses(400, 404, 409, 413, 415) },
     },
     handler: async (request) => {
-      await flagService.updateDefinition(request.project, request.params.flag_name, request.body, request.principal);
+      const { value_type, off_variant, ...input } = request.body;
+      await flagService.updateDefinition(
+        request.project,
+        request.params.flag_name,
+        { ...input, valueType: value_type, offVariant: off_variant },
+        request.principal,
+      );
       return toDefinitionResponse(await flagService.getDefinitionInUse(request.project, request.params.flag_name));
     },
   });

@@ -52,9 +52,18 @@ export const flagEvaluationSchema = z
     variant: z
       .string()
       .nullable()
-      .describe("The user's variant when the flag has variants and is on for the user, else null"),
+      .describe(
+        "The user's variant when the flag has variants and is on for the user, or its off_variant when it is off; " +
+          'else null',
+      ),
     // Any JSON; z.unknown() because fast-json-stringify cannot compile z.json()'s recursive schema.
     payload: z.unknown().describe("The variant's payload (any JSON), else null"),
+    value: z
+      .unknown()
+      .describe(
+        "The flag's value as OpenFeature sees it: `enabled` for boolean flags; for string, number and object " +
+          "flags, the variant's value (null when the flag is off and has no off_variant)",
+      ),
   })
   .meta({
     id: 'FlagEvaluation',
@@ -86,6 +95,7 @@ export const userFlagDetailsSchema = z
         reason: flagEvaluationSchema.shape.reason,
         variant: z.string().nullable(),
         payload: z.unknown(),
+        value: z.unknown(),
       }),
     ),
   })
@@ -93,6 +103,6 @@ export const userFlagDetailsSchema = z
     id: 'UserFlagDetails',
     example: {
       user_id: 'alice123',
-      flags: { beta_search: { enabled: true, reason: 'RULE_MATCH', variant: null, payload: null } },
+      flags: { beta_search: { enabled: true, reason: 'RULE_MATCH', variant: null, payload: null, value: true } },
     },
   });

@@ -34,9 +34,30 @@ const variantSchema = z.strictObject({
     .describe('Unique within the flag, e.g. "control", "blue_button"'),
   weight: rolloutPercentageSchema.describe('Share of the users who get the flag, 0–100 with at most two decimals'),
   payload: jsonValueSchema.default(null).describe('Any JSON the client needs for this variant; null by default'),
+  value: jsonValueSchema
+    .optional()
+    .describe(
+      "The flag's value for this variant, of its value_type (OpenFeature's string, number or object value); " +
+        'left out for boolean flags',
+    ),
 });
 
 export const FLAG_KINDS = ['release', 'experiment', 'operational', 'kill_switch', 'permission'] as const;
+export const VALUE_TYPES = ['boolean', 'string', 'number', 'object'] as const;
+
+export const valueTypeSchema = z
+  .enum(VALUE_TYPES)
+  .describe(
+    "What OpenFeature gets as the value: boolean (whether the flag is on, the default), or the variant's " +
+      'string, number or object value',
+  );
+
+export const offVariantSchema = z
+  .string()
+  .min(1)
+  .max(50)
+  .nullable()
+  .describe('The variant served (payload and value) to users the flag is off for; null for none');
 
 export const kindSchema = z
   .enum(FLAG_KINDS)
@@ -82,7 +103,9 @@ export const createFlagBodySchema = z
     description: descriptionSchema.default(null),
     kind: kindSchema.default('release'),
     tags: tagsSchema.default([]),
+    value_type: valueTypeSchema.default('boolean'),
     variants: variantsSchema.default([]),
+    off_variant: offVariantSchema.default(null),
     rules: rulesSchema.default([]),
     overrides: overridesSchema.default([]),
     prerequisites: prerequisitesSchema.default([]),
@@ -104,15 +127,17 @@ export const updateFlagBodySchema = z
     description: descriptionSchema.optional(),
     kind: kindSchema.optional(),
     tags: tagsSchema.optional(),
+    value_type: valueTypeSchema.optional(),
     variants: variantsSchema.optional(),
+    off_variant: offVariantSchema.optional(),
     rules: rulesSchema.optional(),
     overrides: overridesSchema.optional(),
     prerequisites: prerequisitesSchema.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, {
     message:
-      'send at least one of status, rollout_percentage, description, kind, tags, variants, rules, overrides, ' +
-      'prerequisites',
+      'send at least one of status, rollout_percentage, description, kind, tags, value_type, variants, ' +
+      'off_variant, rules, overrides, prerequisites',
     // Only worth saying when the body is otherwise valid (an unknown field is the better message).
     when: (payload) => payload.issues.length === 0,
   })
@@ -127,8 +152,17 @@ export const flagSchema = z
     description: z.string().nullable(),
     kind: z.enum(FLAG_KINDS),
     tags: z.array(z.string()),
+    value_type: z.enum(VALUE_TYPES),
     // payload is any JSON; z.unknown() because fast-json-stringify cannot compile z.json()'s recursive schema.
-    variants: z.array(z.object({ key: z.string(), weight: z.number(), payload: z.unknown() })),
+    variants: z.array(
+      z.object({
+        key: z.string(),
+        weight: z.number(),
+        payload: z.unknown(),
+        value: z.unknown().optional().describe("Of the flag's value_type; absent for boolean flags"),
+      }),
+    ),
+    off_variant: z.string().nullable(),
     rules: z.array(ruleResponseSchema),
     overrides: z.array(overrideResponseSchema),
     prerequisites: z.array(prerequisiteResponseSchema),
@@ -144,7 +178,9 @@ export const flagSchema = z
       description: 'New search algorithm - 25% rollout',
       kind: 'release',
       tags: [],
+      value_type: 'boolean',
       variants: [],
+      off_variant: null,
       rules: [],
       overrides: [],
       prerequisites: [],
@@ -163,11 +199,14 @@ export function toFlagResponse(flag: Flag): FlagResponse {
     description: flag.description,
     kind: flag.kind,
     tags: flag.tags,
+    value_type: flag.valueType,
     variants: flag.variants.map((v) => ({
       key: v.key,
       weight: basisPointsToPercentage(v.weightBasisPoints),
       payload: v.payload,
+      ...(flag.valueType !== 'boolean' && { value: v.value }),
     })),
+    off_variant: flag.offVariant,
     rules: flag.rules.map(toRuleResponse),
     overrides: flag.overrides.map(toOverrideResponse),
     prerequisites: flag.prerequisites.map((p) => ({ flag: p.flag, variant: p.variant })),
@@ -203,7 +242,9 @@ export const createDefinitionBodySchema = z
     description: descriptionSchema.default(null),
     kind: kindSchema.default('release'),
     tags: tagsSchema.default([]),
+    value_type: valueTypeSchema.default('boolean'),
     variants: definitionVariantsSchema.default([]),
+    off_variant: offVariantSchema.default(null),
   })
   .describe('A new flag is off in every environment of the project')
   .meta({
@@ -216,10 +257,12 @@ export const updateDefinitionBodySchema = z
     description: descriptionSchema.optional(),
     kind: kindSchema.optional(),
     tags: tagsSchema.optional(),
+    value_type: valueTypeSchema.optional(),
     variants: definitionVariantsSchema.optional(),
+    off_variant: offVariantSchema.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, {
-    message: 'send at least one of description, kind, tags, variants',
+    message: 'send at least one of description, kind, tags, value_type, variants, off_variant',
     when: (payload) => payload.issues.length === 0,
   })
   .meta({ id: 'UpdateFlagDefinition', example: { tags: ['team:checkout', 'q4'] } });
@@ -240,7 +283,9 @@ export const definitionSchema = z
     description: z.string().nullable(),
     kind: z.enum(FLAG_KINDS),
     tags: z.array(z.string()),
-    variants: z.array(z.object({ key: z.string(), payload: z.unknown() })),
+    value_type: z.enum(VALUE_TYPES),
+    variants: z.array(z.object({ key: z.string(), payload: z.unknown(), value: z.unknown().optional() })),
+    off_variant: z.string().nullable(),
     environments: z
       .record(
         z.string(),

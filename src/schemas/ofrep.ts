@@ -26,8 +26,13 @@ export const ofrepEvaluationSchema = z
   .object({
     key: z.string(),
     value: z
-      .union([z.boolean(), z.string()])
-      .describe("Whether the flag is on for the user; for a flag with variants that is on, the variant's key"),
+      .unknown()
+      .optional()
+      .describe(
+        "A boolean flag: whether it is on for the user (for a flag with variants that is on, the variant's key). " +
+          "A string, number or object flag: its variant's value; absent when it is off for the user and has no " +
+          "off_variant, so SDKs use the caller's default (OFREP's code default)",
+      ),
     reason: z
       .enum(['STATIC', 'SPLIT', 'TARGETING_MATCH', 'DISABLED', 'PREREQUISITE_FAILED'])
       .describe(

@@ -11,7 +11,7 @@ import type {
 } from '../core/model.js';
 import { basisPointsToPercentage, percentageToBasisPoints } from '../core/rollout.js';
 import { checkUnique, checkWeightsTotal, flagNameSchema, jsonValueSchema, keySchema, storableText } from './common.js';
-import { type DefinitionResponse, kindSchema, tagsSchema } from './flags.js';
+import { type DefinitionResponse, kindSchema, offVariantSchema, tagsSchema, valueTypeSchema } from './flags.js';
 import { createSegmentBodySchema } from './segments.js';
 import { overridesSchema, prerequisitesSchema, rulesSchema, toOverrideResponse, toRuleResponse } from './targeting.js';
 
@@ -122,7 +122,13 @@ export const toDefinitionResponse = ({ definition, environments, stale }: Defini
   description: definition.description,
   kind: definition.kind,
   tags: definition.tags,
-  variants: definition.variants.map((v) => ({ key: v.key, payload: v.payload })),
+  value_type: definition.valueType,
+  variants: definition.variants.map((v) => ({
+    key: v.key,
+    payload: v.payload,
+    ...(definition.valueType !== 'boolean' && { value: v.value }),
+  })),
+  off_variant: definition.offVariant,
   environments: Object.fromEntries(
     environments.map(({ environment, config, lastEvaluatedAt }) => [
       environment.key,
@@ -226,8 +232,16 @@ const documentFlagSchema = z.strictObject({
   description: descriptionSchema.default(null),
   kind: kindSchema.default('release'),
   tags: tagsSchema.default([]),
+  value_type: valueTypeSchema.default('boolean'),
+  off_variant: offVariantSchema.default(null),
   variants: z
-    .array(z.strictObject({ key: z.string().min(1).max(50), payload: jsonValueSchema.default(null) }))
+    .array(
+      z.strictObject({
+        key: z.string().min(1).max(50),
+        payload: jsonValueSchema.default(null),
+        value: jsonValueSchema.optional(),
+      }),
+    )
     .max(20)
     .default([])
     .superRefine((variants, context) => checkUnique(variants, 'key', 'variant', context)),
@@ -327,7 +341,9 @@ export function fromDocument(document: z.output<typeof flagsDocumentSchema>, pro
       description: f.description,
       kind: f.kind,
       tags: f.tags,
-      variants: f.variants.map((v) => ({ key: v.key, payload: v.payload })),
+      valueType: f.value_type,
+      variants: f.variants.map((v) => ({ key: v.key, payload: v.payload, value: v.value ?? null })),
+      offVariant: f.off_variant,
       environments: new Map(Object.entries(f.environments).map(([key, settings]) => [key, toSettings(settings)])),
     })),
   };
@@ -351,7 +367,10 @@ export function toDocument(document: FlagsDocument): FlagsDocumentBody {
       description: f.description,
       kind: f.kind,
       tags: f.tags,
-      variants: f.variants.map((v) => ({ key: v.key, payload: v.payload })),
+      value_type: f.valueType,
+      off_variant: f.offVariant,
+      // A boolean flag's variants carry no value: left out, as the document takes them.
+      variants: f.variants.map((v) => (f.valueType === 'boolean' ? { key: v.key, payload: v.payload } : v)),
       environments: Object.fromEntries(
         [...f.environments].map(([key, s]) => [
           key,

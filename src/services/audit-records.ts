@@ -25,7 +25,10 @@ export interface FlagAuditRecord {
   description: string | null;
   kind: string;
   tags: string[];
-  variants: { key: string; weight: number; payload: JsonValue }[];
+  value_type: string;
+  /** Each variant's value only for flags of a value type other than boolean. */
+  variants: { key: string; weight: number; payload: JsonValue; value?: JsonValue }[];
+  off_variant: string | null;
   rules: {
     segment: string | null;
     conditions: Condition[];
@@ -44,7 +47,9 @@ export interface FlagDefinitionAuditRecord {
   description: string | null;
   kind: string;
   tags: string[];
-  variants: { key: string; payload: JsonValue }[];
+  value_type: string;
+  variants: { key: string; payload: JsonValue; value?: JsonValue }[];
+  off_variant: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -111,7 +116,14 @@ export const auditRecords = {
     description: flag.description,
     kind: flag.kind,
     tags: flag.tags,
-    variants: flag.variants.map((v) => ({ key: v.key, weight: percentage(v.weightBasisPoints), payload: v.payload })),
+    value_type: flag.valueType,
+    variants: flag.variants.map((v) => ({
+      key: v.key,
+      weight: percentage(v.weightBasisPoints),
+      payload: v.payload,
+      ...(flag.valueType !== 'boolean' && { value: v.value }),
+    })),
+    off_variant: flag.offVariant,
     rules: flag.rules.map((rule) => ({
       segment: rule.segment,
       conditions: rule.conditions.map((c) => ({ ...c })),
@@ -128,7 +140,13 @@ export const auditRecords = {
     description: flag.description,
     kind: flag.kind,
     tags: flag.tags,
-    variants: flag.variants.map((v) => ({ key: v.key, payload: v.payload })),
+    value_type: flag.valueType,
+    variants: flag.variants.map((v) => ({
+      key: v.key,
+      payload: v.payload,
+      ...(flag.valueType !== 'boolean' && { value: v.value }),
+    })),
+    off_variant: flag.offVariant,
     created_at: flag.createdAt.toISOString(),
     updated_at: flag.updatedAt.toISOString(),
   }),

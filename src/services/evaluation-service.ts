@@ -21,14 +21,17 @@ export interface ExposureRecorder {
   record(experiment: Experiment, userId: string, variant: string): void;
 }
 
-/** Every evaluation endpoint calls this with the decision it answers: one map read when the flag runs no experiment. */
+/**
+ * Every evaluation endpoint calls this with the decision it answers: one map read when the flag runs
+ * no experiment. Users the flag is off for are not exposed, even when they get its off variant.
+ */
 export function recordExposure(
   flags: FlagSource,
   exposures: ExposureRecorder,
   decision: Decision,
   userId: string,
 ): void {
-  if (decision.variant === undefined) return;
+  if (decision.variant === undefined || !decision.enabled) return;
   const experiment = flags.runningExperiment(decision.flag.name);
   if (experiment) exposures.record(experiment, userId, decision.variant.key);
 }

@@ -135,8 +135,10 @@ function checkExposure(view: EnvironmentView, exposure: Extract<IncomingEvent, {
     );
   }
   const decision = decide(flag, exposure.userId, exposure.attributes, view.lookups);
-  if (decision.variant?.key !== exposure.variant) {
-    const given = decision.variant ? `variant "${decision.variant.key}"` : 'no variant';
+  // An off variant is served, never exposed: the user is not in the experiment.
+  const served = decision.enabled ? decision.variant : undefined;
+  if (served?.key !== exposure.variant) {
+    const given = served ? `variant "${served.key}"` : 'no variant';
     throw new ValidationError(
       `${at}/variant`,
       `the service assigns user "${exposure.userId}" ${given} of flag "${flag.name}", not "${exposure.variant}"`,

@@ -1,4 +1,4 @@
-import type { Flag, Override, Prerequisite, Rule } from '../core/model.js';
+import type { Flag, FlagDefinition, JsonValue, Override, Prerequisite, Rule } from '../core/model.js';
 import { ConflictError, ValidationError } from '../errors.js';
 import { MAX_PREREQUISITE_DEPTH } from '../core/evaluation.js';
 
@@ -156,4 +156,41 @@ export function problemsOf(checks: readonly (() => void)[]): string[] {
     }
   }
   return problems;
+}
+
+const isOfType: Record<Exclude<FlagDefinition['valueType'], 'boolean'>, (value: JsonValue) => boolean> = {
+  string: (value) => typeof value === 'string',
+  number: (value) => typeof value === 'number' && Number.isFinite(value),
+  // OpenFeature's object values are any structure: an object or a list.
+  object: (value) => value !== null && typeof value === 'object',
+};
+
+/**
+ * A typed flag's variants each carry a value of its type, and it has at least one to serve; a
+ * boolean flag's variants carry none (its value is whether it is on). The off variant is one of them.
+ */
+export function checkValues({
+  valueType,
+  variants,
+  offVariant,
+}: Pick<FlagDefinition, 'valueType' | 'variants' | 'offVariant'>): void {
+  if (valueType === 'boolean') {
+    const valued = variants.findIndex((v) => v.value !== null);
+    if (valued >= 0) {
+      throw new ValidationError(
+        `variants/${valued}/value`,
+        "a boolean flag's variants carry no value (its value is whether it is on); set value_type to give them one",
+      );
+    }
+  } else {
+    if (variants.length === 0) {
+      throw new ValidationError('variants', `a ${valueType} flag needs variants, each with its ${valueType} value`);
+    }
+    const wrong = variants.findIndex((v) => !isOfType[valueType](v.value));
+    if (wrong >= 0)
+      throw new ValidationError(`variants/${wrong}/value`, `must be a ${valueType}, as the flag's value_type says`);
+  }
+  if (offVariant !== null && !variants.some((v) => v.key === offVariant)) {
+    throw new ValidationError('off_variant', `the flag has no variant "${offVariant}"`);
+  }
 }

@@ -7,6 +7,7 @@ import {
   type FlagDefinition,
   type FlagDefinitionChanges,
   type FlagKind,
+  type FlagValueType,
   type FlagSettings,
   flagOf,
   type JsonValue,
@@ -29,6 +30,7 @@ import {
   checkDependentsKeep,
   checkPrerequisites,
   checkSegments,
+  checkValues,
   checkVariantReferences,
   type CommittedConfig,
   dependentsOf,
@@ -39,6 +41,8 @@ export interface VariantInput {
   /** Percentage, at most two decimals; may be left out where the weights are not being set. */
   weight?: number;
   payload: JsonValue;
+  /** Of the flag's value type; left out (null) for boolean flags. */
+  value?: JsonValue;
 }
 
 export interface RuleInput {
@@ -63,8 +67,13 @@ export interface DefinitionInput {
   description?: string | null;
   kind?: FlagKind;
   tags?: string[];
+  valueType?: FlagValueType;
   variants?: VariantInput[];
+  offVariant?: string | null;
 }
+
+const toVariantDefinitions = (variants: VariantInput[]): VariantDefinition[] =>
+  variants.map((v) => ({ key: v.key, payload: v.payload, value: v.value ?? null }));
 
 /** The seed's flag: definition and one environment's settings at once. */
 export interface CreateFlagInput extends Required<DefinitionInput> {
@@ -288,7 +297,7 @@ export class FlagService {
   /** The seed's create: the definition, this environment's settings, and the flag off in the project's others. */
   async create(view: EnvironmentView, input: CreateFlagInput, actor: Actor): Promise<Flag> {
     const { project, environment } = view;
-    const { name, description, kind, tags, variants } = input;
+    const { name, description, kind, tags, valueType, variants, offVariant } = input;
     const settings = toSettings({ ...input, weights: variants.map((v) => ({ key: v.key, weight: v.weight ?? 0 })) });
     return this.writer.write(
       async (write) => {
@@ -299,8 +308,11 @@ export class FlagService {
           description,
           kind,
           tags,
-          variants: variants.map((v) => ({ key: v.key, payload: v.payload })),
+          valueType,
+          variants: toVariantDefinitions(variants),
+          offVariant,
         });
+        checkValues(definition);
         const target = { ...offSettings([]), ...definedOnly(settings) } as FlagSettings;
         const flag = flagOf(definition, {
           ...target,
@@ -360,8 +372,11 @@ export class FlagService {
           description: input.description,
           kind: input.kind,
           tags: input.tags,
-          variants: input.variants.map((v) => ({ key: v.key, payload: v.payload })),
+          valueType: input.valueType,
+          variants: toVariantDefinitions(input.variants),
+          offVariant: input.offVariant,
         });
+        checkValues(definition);
         for (const environment of environments) {
           await write.createFlagConfig({
             flagId: definition.id,
@@ -392,7 +407,9 @@ export class FlagService {
       description: input.description,
       kind: input.kind,
       tags: input.tags,
+      valueType: input.valueType,
       variants: input.variants,
+      offVariant: input.offVariant,
     });
     const settings = definedOnly(
       toSettings({ ...input, weights: input.variants?.map((v) => ({ key: v.key, weight: v.weight ?? 0 })) }),
@@ -534,11 +551,12 @@ export class FlagService {
       ...(input.description !== undefined && { description: input.description }),
       ...(input.kind !== undefined && { kind: input.kind }),
       ...(input.tags !== undefined && { tags: input.tags }),
-      ...(input.variants !== undefined && {
-        variants: input.variants.map((v): VariantDefinition => ({ key: v.key, payload: v.payload })),
-      }),
+      ...(input.valueType !== undefined && { valueType: input.valueType }),
+      ...(input.variants !== undefined && { variants: toVariantDefinitions(input.variants) }),
+      ...(input.offVariant !== undefined && { offVariant: input.offVariant }),
     };
     if (Object.keys(changes).length === 0) return definition;
+    checkValues({ ...definition, ...changes });
     const variants = changes.variants;
     if (variants && !sameKeys(variants, definition.variants)) {
       const given =

@@ -37,7 +37,7 @@ const flagWith = (
   );
 
 function definitionChanges(before: FlagDefinition | undefined, after: DocumentFlag): FieldChange[] {
-  const fields = ['description', 'kind', 'tags', 'variants'] as const;
+  const fields = ['description', 'kind', 'tags', 'valueType', 'variants', 'offVariant'] as const;
   return fields
     .filter((field) => !same(before?.[field], after[field]))
     .map((field) => ({
@@ -75,7 +75,9 @@ export class FlagsAsCode {
         description: definition.description,
         kind: definition.kind,
         tags: definition.tags,
+        valueType: definition.valueType,
         variants: definition.variants,
+        offVariant: definition.offVariant,
         environments: new Map(
           environments.flatMap((environment) => {
             const config = this.snapshot.environment(environment.id)?.configs.get(definition.id);
@@ -247,7 +249,14 @@ export class FlagsAsCode {
       const environmentIdOf = (id: number) => (id < 0 ? createdEnvironments.get(id)!.id : id);
       for (const flag of finalFlags.values()) {
         const existing = definitionsByName.get(flag.name);
-        const fields = { description: flag.description, kind: flag.kind, tags: flag.tags, variants: flag.variants };
+        const fields = {
+          description: flag.description,
+          kind: flag.kind,
+          tags: flag.tags,
+          valueType: flag.valueType,
+          variants: flag.variants,
+          offVariant: flag.offVariant,
+        };
         const definition = !existing
           ? await write.createFlag({ projectId, name: flag.name, ...fields })
           : definitionChanges(existing, flag).length > 0

@@ -1,4 +1,4 @@
-import type { Flag } from '../core/model.js';
+import type { Flag, JsonValue, Variant } from '../core/model.js';
 import { NotFoundError } from '../errors.js';
 import {
   type AnyoneDecision,
@@ -38,8 +38,11 @@ export interface OfrepSubject {
 
 export interface OfrepEvaluation {
   key: string;
-  /** Whether the flag is on for the user; for a flag with variants that is on, the variant's key. */
-  value: boolean | string;
+  /**
+   * A boolean flag: whether it is on for the user (for a flag with variants that is on, the variant's
+   * key). A typed flag: its variant's value; absent when it is off with no off variant (code default).
+   */
+  value?: JsonValue;
   reason: OfrepReason;
   /** The variant's key, or "on" / "off" for a flag without variants. */
   variant: string;
@@ -58,9 +61,8 @@ export class TargetingKeyMissingError extends Error {}
 
 /**
  * Flags evaluated in OpenFeature's terms, for the OpenFeature Remote Evaluation Protocol. The answers
- * are the native endpoints' answers: `value` is `enabled` for the user named by `targetingKey`, or
- * the variant's key when the flag has variants and is on for the user. When such a flag is off for
- * the user the value stays `false`, so an SDK asking for a string falls back to the caller's default.
+ * are the native endpoints' answers for the user named by `targetingKey`, with the value OpenFeature
+ * expects of the flag's value type (see answer()).
  */
 export class OfrepService {
   constructor(
@@ -88,18 +90,12 @@ export class OfrepService {
     { targetingKey, attributes }: OfrepSubject,
     memo?: DecisionMemo,
   ): OfrepEvaluation | OfrepFailure {
-    const metadata = { rollout_percentage: basisPointsToPercentage(flag.rolloutBasisPoints) };
     const forAnyone = decideForAnyone(flag);
     if (forAnyone) {
       this.recorder.record(flag, forAnyone.enabled);
-      const { enabled } = forAnyone;
-      return {
-        key: flag.name,
-        value: enabled,
-        reason: REASONS[forAnyone.reason],
-        variant: enabled ? 'on' : 'off',
-        metadata,
-      };
+      // An off flag's off variant is the same for everyone too.
+      const variant = forAnyone.enabled ? undefined : offVariantOf(flag);
+      return answer(flag, forAnyone.enabled, REASONS[forAnyone.reason], variant);
     }
     if (targetingKey === undefined) {
       return {
@@ -111,18 +107,28 @@ export class OfrepService {
     const decision = decide(flag, targetingKey, attributes, flags.lookups, memo);
     this.recorder.record(flag, decision.enabled);
     recordExposure(flags, this.exposures, decision, targetingKey);
-    const reason = REASONS[decision.reason];
-    const variant = decision.variant;
-    if (variant) {
-      const payload = variant.payload === null ? {} : { payload: JSON.stringify(variant.payload) };
-      return {
-        key: flag.name,
-        value: variant.key,
-        reason,
-        variant: variant.key,
-        metadata: { ...metadata, ...payload },
-      };
-    }
-    return { key: flag.name, value: decision.enabled, reason, variant: decision.enabled ? 'on' : 'off', metadata };
+    return answer(flag, decision.enabled, REASONS[decision.reason], decision.variant);
   }
+}
+
+const offVariantOf = (flag: Flag) => flag.variants.find((v) => v.key === flag.offVariant);
+
+/**
+ * The flag's answer in OpenFeature's terms. A boolean flag's value is whether it is on (the variant's
+ * key when it is on and has variants, as always); a typed flag's is its variant's value, and when it
+ * is off with no off variant there is none: the protocol's code default, so the SDK returns the
+ * caller's default without an error.
+ */
+function answer(flag: Flag, enabled: boolean, reason: OfrepReason, variant: Variant | undefined): OfrepEvaluation {
+  const metadata: OfrepEvaluation['metadata'] = {
+    rollout_percentage: basisPointsToPercentage(flag.rolloutBasisPoints),
+  };
+  if (variant && variant.payload !== null) metadata.payload = JSON.stringify(variant.payload);
+  const variantKey = variant?.key ?? (enabled ? 'on' : 'off');
+  if (flag.valueType !== 'boolean') {
+    return variant
+      ? { key: flag.name, value: variant.value, reason, variant: variantKey, metadata }
+      : { key: flag.name, reason, variant: variantKey, metadata };
+  }
+  return { key: flag.name, value: enabled && variant ? variant.key : enabled, reason, variant: variantKey, metadata };
 }

@@ -40,6 +40,8 @@ describe.each(backends)('evaluation API on $name', (backend) => {
         bucket,
         variant: null,
         payload: null,
+        // A boolean flag's OpenFeature value is whether it is on.
+        value: enabled,
       });
     });
 

@@ -97,12 +97,14 @@ describe('health, docs and CORS', () => {
       'description',
       'flag_name',
       'kind',
+      'off_variant',
       'overrides',
       'prerequisites',
       'rollout_percentage',
       'rules',
       'status',
       'tags',
+      'value_type',
       'variants',
     ]);
     expect(bodySchema.properties.rollout_percentage).toMatchObject({ minimum: 0, maximum: 100 });

@@ -192,8 +192,9 @@ describe.each(backends)('random requests on $name', (backend) => {
         const request = `${method} ${url} ${payload ?? ''}`.slice(0, 300);
         if (res.statusCode >= 500) failures.push(`${request} → ${res.statusCode} ${res.body.slice(0, 300)}`);
         if (!res.headers['x-request-id']) failures.push(`${request} → no X-Request-Id`);
-        // OFREP answers its own errors in the protocol's shape (test/api/ofrep.test.ts).
-        if (res.statusCode >= 400 && !path.startsWith('/ofrep/')) {
+        // OFREP answers its own errors in the protocol's shape (test/api/ofrep.test.ts), at the root and under
+        // /projects/{project}/environments/{environment}.
+        if (res.statusCode >= 400 && !path.includes('/ofrep/')) {
           const isProblem =
             String(res.headers['content-type']).startsWith('application/problem+json') &&
             res.json().status === res.statusCode;

@@ -159,6 +159,7 @@ describe.each(backends)('segments, rules and overrides on $name', (backend) => {
         reason: 'OUT_OF_ROLLOUT',
         variant: null,
         payload: null,
+        value: false,
       });
       expect(Object.keys(all.flags)).toEqual(['beta_search', 'new_checkout']);
       expect((await inject('POST', '/evaluate/nope', { user_id: 'u1' })).statusCode).toBe(404);

@@ -5,8 +5,8 @@ import { flag } from '../support/flags.js';
 
 const base = flag('base', { rolloutBasisPoints: 5000 });
 const variants = [
-  { key: 'a', weightBasisPoints: 5000, payload: null },
-  { key: 'b', weightBasisPoints: 5000, payload: { colour: 'blue' } },
+  { key: 'a', weightBasisPoints: 5000, payload: null, value: null },
+  { key: 'b', weightBasisPoints: 5000, payload: { colour: 'blue' }, value: null },
 ];
 const flags = [
   base,

@@ -142,8 +142,8 @@ describe.each(backends)('upgrading a database filled by the previous version, on
           return res.json();
         };
         const withoutNewFields = (flags: Record<string, unknown>[]) =>
-          flags.map(({ kind, tags, ...rest }) => {
-            expect([kind, tags]).toEqual(['release', []]);
+          flags.map(({ kind, tags, value_type, off_variant, ...rest }) => {
+            expect([kind, tags, value_type, off_variant]).toEqual(['release', [], 'boolean', null]);
             return rest;
           });
         expect(withoutNewFields(await get('/flags'))).toEqual(before.flags);
@@ -155,7 +155,10 @@ describe.each(backends)('upgrading a database filled by the previous version, on
         const after: Record<string, unknown> = {};
         for (const user of USERS) {
           for (const flag of ['banner', 'checkout']) {
-            after[`${flag}/${user}`] = await get(`/users/${user}/flags/${flag}?plan=pro`, evaluateKey);
+            // The same answer, with OpenFeature's value beside it (whether a boolean flag is on).
+            const { value, ...answer } = await get(`/users/${user}/flags/${flag}?plan=pro`, evaluateKey);
+            expect(value).toBe(answer.enabled);
+            after[`${flag}/${user}`] = answer;
           }
         }
         expect(after).toEqual(before.answers);

@@ -8,6 +8,8 @@ export const flag = (name: string, fields: Partial<Flag> = {}): Flag => ({
   name,
   kind: 'release',
   tags: [],
+  valueType: 'boolean',
+  offVariant: null,
   status: true,
   rolloutBasisPoints: 10_000,
   description: null,
