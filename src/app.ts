@@ -42,6 +42,10 @@ import { FlagsAsCode } from './services/flags-as-code.js';
 import { projectRoutes } from './routes/projects.js';
 import { importFlagsFile } from './flags-import-file.js';
 import { registerScope } from './plugins/scope.js';
+import { StreamHub } from './services/stream-hub.js';
+import { streamRoutes } from './routes/streams.js';
+import type { Principal } from './services/auth-service.js';
+import type { EnvironmentView } from './services/config-snapshot.js';
 import { EvaluationCounter } from './services/evaluation-counter.js';
 import { EvaluationService } from './services/evaluation-service.js';
 import { EventService } from './services/event-service.js';
@@ -154,6 +158,9 @@ export async function buildApp(
   const eventService = new EventService(database.experimentData, clock, config.eventRetentionDays, app.log);
   const evaluationCounter = new EvaluationCounter();
   const usage = new FlagUsage(evaluationCounter, database.evaluationTimes, clock, app.log);
+  const hub = new StreamHub(snapshot, clock, config.streams.heartbeatMs, config.streams.limitPerKey);
+  // Open streams would keep close() waiting for ever: they end first, and clients reconnect elsewhere.
+  app.addHook('preClose', async () => hub.stop());
   app.addHook('onClose', async () => {
     await scheduleService.stop();
     eventService.stop();
@@ -169,6 +176,7 @@ export async function buildApp(
   exposures.start();
   eventService.start();
   usage.start();
+  hub.start();
   for (const name of database.migrations.applied) app.log.info({ migration: name }, 'applied migration');
   for (const name of database.migrations.modifiedAfterApply) {
     app.log.warn(
@@ -223,10 +231,18 @@ export async function buildApp(
   });
   // What works on one environment answers for the key's (or default/production) at the root, and for
   // any environment under /projects/{project}/environments/{environment}; segments likewise per project.
+  const streams = {
+    tokenFor: (principal: Principal, environmentId: number) => authService.streamToken(principal, environmentId),
+    atLeast: async (view: EnvironmentView, revision: number) => {
+      if (snapshot.revision < revision) await sync.refresh();
+      return snapshot.environment(view.environment.id) ?? view;
+    },
+  };
   for (const prefix of ['', '/projects/:project/environments/:environment']) {
     await app.register(evaluationRoutes, { prefix, evaluationService });
     await app.register(scheduleRoutes, { prefix, scheduleService });
-    await app.register(ofrepRoutes, { prefix, ofrepService });
+    await app.register(ofrepRoutes, { prefix, ofrepService, streams });
+    await app.register(streamRoutes, { prefix, hub, authService, scopes, snapshot });
     await app.register(experimentRoutes, { prefix, experimentService });
     await app.register(eventRoutes, { prefix, eventService });
   }

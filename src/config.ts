@@ -47,6 +47,10 @@ const envSchema = z.object({
     .optional(),
   // A flags document (GET /projects/{project}/export, JSON or YAML) merged into its project at start.
   FLAGS_IMPORT_FILE: z.string().min(1).optional(),
+  // Open event streams (GET /stream, OFREP's) per API key (per client address without one).
+  STREAM_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(1000),
+  // A comment on every open stream this often, so proxies do not close idle ones.
+  STREAM_HEARTBEAT_MS: z.coerce.number().int().min(1000).default(15_000),
   // Tracked events (POST /events) older than this are deleted in the background, every hour.
   EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   // When set, GET /metrics requires "Authorization: Bearer <METRICS_TOKEN>".
@@ -87,6 +91,7 @@ export interface Config {
   keepAliveTimeoutMs: number;
   eventRetentionDays: number;
   flagsImportFile: string | undefined;
+  streams: { limitPerKey: number; heartbeatMs: number };
 }
 
 function databaseProviderOf(url: string): DatabaseProvider {
@@ -134,5 +139,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
     flagsImportFile: e.FLAGS_IMPORT_FILE,
+    streams: { limitPerKey: e.STREAM_LIMIT_PER_KEY, heartbeatMs: e.STREAM_HEARTBEAT_MS },
   };
 }

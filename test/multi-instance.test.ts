@@ -86,6 +86,39 @@ describe.skipIf(!postgresAdminUrl)('two instances on one PostgreSQL', () => {
     }
   });
 
+  it('a change through one instance reaches a stream on the other within a second', async () => {
+    const { a, b } = instances;
+    expect((await send(a, 'POST', '/flags', { flag_name: 'streamed', status: true })).status).toBe(201);
+    const controller = new AbortController();
+    const res = await fetch(`${b.baseUrl}/stream`, { signal: controller.signal });
+    expect(res.status).toBe(200);
+    let received = '';
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of res.body!) received += decoder.decode(chunk as Uint8Array, { stream: true });
+      } catch {
+        // Aborted below.
+      }
+    })();
+    await waitFor(
+      async () => received,
+      (text) => text.includes('event: revision'),
+      2000,
+    );
+    const sent = performance.now();
+    expect((await send(a, 'PUT', '/flags/streamed', { rollout_percentage: 5 })).status).toBe(200);
+    const arrived = await waitFor(
+      async () => received,
+      (text) => text.includes('"flags":["streamed"]'),
+      2000,
+    );
+    controller.abort();
+    await reading;
+    expect(arrived.value).toContain('event: change');
+    expect(performance.now() - sent).toBeLessThan(1000);
+  });
+
   it('a write through one instance is read through the other within a second', async () => {
     const { a, b } = instances;
     expect((await send(a, 'POST', '/flags', { flag_name: 'shared', status: true })).status).toBe(201);

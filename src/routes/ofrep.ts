@@ -5,7 +5,10 @@ import { ScopeNotFoundError } from '../services/scope.js';
 import { etagOnSendScoped } from '../plugins/etag.js';
 import { notModified, problemSchema } from '../schemas/problem.js';
 import { z } from 'zod';
+import type { Principal } from '../services/auth-service.js';
+import type { EnvironmentView } from '../services/config-snapshot.js';
 import {
+  ofrepBulkQuerySchema,
   ofrepBulkSchema,
   ofrepEvaluationSchema,
   ofrepFailureSchema,
@@ -36,7 +39,20 @@ const isParseError = (error: FastifyError) =>
  * service unmodified. Its errors have the protocol's own shape, `{key, errorCode, errorDetails}`;
  * 401, 403, 413, 415 and 429, for which the protocol defines no body, stay problem details.
  */
-export const ofrepRoutes: FastifyPluginAsyncZod<{ ofrepService: OfrepService }> = async (app, { ofrepService }) => {
+/** What the bulk evaluation needs for its event stream. */
+export interface OfrepStreams {
+  tokenFor(principal: Principal, environmentId: number): string;
+  /** The environment as of at least this revision, reading the database first when the snapshot is behind it. */
+  atLeast(view: EnvironmentView, revision: number): Promise<EnvironmentView>;
+}
+
+// The protocol's default: clients close the stream after this long in the background.
+const INACTIVITY_DELAY_SEC = 120;
+
+export const ofrepRoutes: FastifyPluginAsyncZod<{ ofrepService: OfrepService; streams: OfrepStreams }> = async (
+  app,
+  { ofrepService, streams },
+) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const key = (request.params as { key?: string } | undefined)?.key;
     // An unknown project or environment is the path's problem, not the flag's: problem details, like every 404.
@@ -87,13 +103,29 @@ export const ofrepRoutes: FastifyPluginAsyncZod<{ ofrepService: OfrepService }> 
       description:
         "Sends an ETag that covers the flags and the context: If-None-Match answers 304 only when this context's " +
         'answers are unchanged.',
+      querystring: ofrepBulkQuerySchema,
       body: ofrepRequestSchema,
       response: { 200: ofrepBulkSchema, 304: notModified, 400: ofrepFailureSchema, 404: problemSchema },
     },
     // The context is part of the tag: a client whose context changed never gets another context's 304.
     onSend: etagOnSendScoped((request) => JSON.stringify(contextOf(request) ?? {})),
-    handler: async (request) => ({
-      flags: ofrepService.evaluateAll(request.environment, subjectOf(request.body?.context)),
-    }),
+    handler: async (request) => {
+      // Sent because of a change event: answer with at least that change, even on an instance that has not
+      // heard of it yet.
+      const revision = /^"?(\d+)"?$/.exec(request.query.flagConfigEtag ?? '')?.[1];
+      const view =
+        revision === undefined ? request.environment : await streams.atLeast(request.environment, Number(revision));
+      const token = streams.tokenFor(request.principal, view.environment.id);
+      return {
+        flags: ofrepService.evaluateAll(view, subjectOf(request.body?.context)),
+        eventStreams: [
+          {
+            type: 'sse' as const,
+            endpoint: { requestUri: `/ofrep/v1/event-stream?token=${encodeURIComponent(token)}` },
+            inactivityDelaySec: INACTIVITY_DELAY_SEC,
+          },
+        ],
+      };
+    },
   });
 };

@@ -68,5 +68,25 @@ export const ofrepFailureSchema = z
   });
 
 export const ofrepBulkSchema = z
-  .object({ flags: z.array(z.union([ofrepEvaluationSchema, ofrepFailureSchema])) })
+  .object({
+    flags: z.array(z.union([ofrepEvaluationSchema, ofrepFailureSchema])),
+    eventStreams: z
+      .array(
+        z.object({
+          type: z.literal('sse'),
+          endpoint: z.object({ requestUri: z.string() }).describe("On the OFREP base URL's origin"),
+          inactivityDelaySec: z.number().int(),
+        }),
+      )
+      .describe('Where to listen for changes (server-sent events) instead of polling'),
+  })
   .meta({ id: 'OfrepBulkEvaluation' });
+
+export const ofrepBulkQuerySchema = z.object({
+  flagConfigEtag: z
+    .string()
+    .max(200)
+    .optional()
+    .describe('The etag of the refetchEvaluation event that caused this request: the service answers at least that'),
+  flagConfigLastModified: z.string().max(40).optional().describe('The lastModified of that event'),
+});

@@ -49,6 +49,12 @@ export class ApiKeyRing {
     return this.state.anyKeyEverCreated;
   }
 
+  /** An active key by id. */
+  active(id: string): ApiKey | undefined {
+    const key = this.keys.get(id);
+    return key && key.revokedAt === null ? key : undefined;
+  }
+
   findActiveByHash(secretHash: string): ApiKey | undefined {
     return this.state.activeByHash.get(secretHash);
   }

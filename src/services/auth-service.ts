@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Actor, ApiKeyScope } from '../core/model.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import { type ApiKeyRing, hashSecret } from './api-key-ring.js';
@@ -17,6 +17,8 @@ export interface Principal extends Actor {
 }
 
 const ADMIN_ENV_KEY_NAME = 'ADMIN_API_KEY';
+/** Who stream tokens made while the service is open are for. */
+const OPEN = 'open';
 
 const GLOBAL_ADMIN = { scope: 'admin', projectId: null, environmentId: null } as const;
 
@@ -72,6 +74,41 @@ export class AuthService {
       throw new ForbiddenError('This API key may only evaluate flags; managing them needs an admin key');
     }
     return principal;
+  }
+
+  /**
+   * A token for an event-stream URL (browsers' EventSource cannot send headers): the environment and
+   * who it is for, signed with the SHA-256 of that key's secret, which every instance holds. It lasts
+   * as long as its key (revoking the key ends it), as the key itself would in the same browser; being
+   * always the same for a key and an environment, it leaves the bulk evaluation's ETag and the
+   * client's stream URL unchanged from one evaluation to the next.
+   */
+  streamToken(principal: Principal, environmentId: number): string {
+    const holder = principal.keyId ?? (principal.name === ADMIN_ENV_KEY_NAME ? ADMIN_ENV_KEY_NAME : OPEN);
+    const claims = `${environmentId}.${holder}`;
+    return `${claims}.${this.sign(holder, claims)}`;
+  }
+
+  /** The environment and holder a stream token grants, or undefined when it is forged or its key revoked. */
+  verifyStreamToken(token: string): { environmentId: number; holder: string } | undefined {
+    const match = /^(\d+)\.([\w-]+)\.([\w-]+)$/.exec(token);
+    if (!match) return undefined;
+    const [, environmentId, holder, mac] = match;
+    if (holder === OPEN && this.enabled) return undefined;
+    const expected = this.sign(holder, `${environmentId}.${holder}`);
+    if (expected === undefined || expected.length !== mac.length) return undefined;
+    if (!timingSafeEqual(Buffer.from(expected), Buffer.from(mac))) return undefined;
+    return { environmentId: Number(environmentId), holder: `key:${holder}` };
+  }
+
+  private sign(holder: string, claims: string): string | undefined {
+    const secret =
+      holder === OPEN
+        ? OPEN
+        : holder === ADMIN_ENV_KEY_NAME
+          ? this.adminKeyHash?.toString('hex')
+          : this.keyRing.active(holder)?.secretHash;
+    return secret === undefined ? undefined : createHmac('sha256', secret).update(claims).digest('base64url');
   }
 
   private principalFor(secret: string): Principal | undefined {

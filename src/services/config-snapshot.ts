@@ -73,6 +73,24 @@ function withDueChanges(flag: Flag, schedules: readonly ScheduledChange[], now: 
   return effective;
 }
 
+/**
+ * What a change did to one environment's answers: the flags whose answers may differ (null when it
+ * cannot tell: a full load), at the revision the snapshot then holds.
+ */
+export interface EnvironmentChange {
+  environmentId: number;
+  revision: number;
+  /** When this instance applied it (ms since the epoch). */
+  at: number;
+  flags: string[] | null;
+}
+
+/** The revision and time of the last change to an environment's answers: its configuration's version. */
+export interface ConfigVersion {
+  revision: number;
+  at: number;
+}
+
 /** A project's definitions, segments and environments. */
 export class ProjectView {
   constructor(
@@ -126,6 +144,8 @@ export class EnvironmentView {
     readonly schedules: readonly ScheduledChange[],
     private readonly experiments: ReadonlyMap<string, Experiment>,
     private readonly clock: Clock,
+    /** Of the last change to its answers (for OFREP's flagConfigEtag and lastModified). */
+    readonly version: ConfigVersion,
   ) {
     this.nextDueAt = schedules[0]?.at.getTime() ?? Infinity;
     const running = [...experiments.values()].filter((experiment) => experiment.status === 'running');
@@ -226,8 +246,21 @@ const EMPTY: SnapshotState = {
 export class ConfigSnapshot {
   private state: SnapshotState = EMPTY;
   private writesApplied = 0;
+  private readonly listeners = new Set<(changes: EnvironmentChange[]) => void>();
 
   constructor(private readonly clock: Clock) {}
+
+  /** Calls `listener` after every change that touches environments' answers, once the new state is in place. */
+  onChange(listener: (changes: EnvironmentChange[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private swap(next: SnapshotState, changes: EnvironmentChange[]): void {
+    this.state = next;
+    if (changes.length === 0) return;
+    for (const listener of this.listeners) listener(changes);
+  }
 
   /** The configuration revision this snapshot holds everything of (-1 before the first load). */
   get revision(): number {
@@ -272,12 +305,14 @@ export class ConfigSnapshot {
       experiments: ids(all.experiments),
       schedules: new Map(all.schedules.map((s) => [s.id, s])),
     };
-    this.state = build(all.revision, rows, this.clock);
+    const { state, changes } = build(all.revision, rows, this.clock);
+    this.swap(state, changes);
   }
 
   /** The rows that changed in the database since this snapshot's revision (read by ConfigSync). */
   applyChanges(changes: ConfigChanges): void {
-    this.state = this.changed(changes.revision, changes);
+    const next = this.changed(changes.revision, changes);
+    this.swap(next.state, next.changes);
   }
 
   /**
@@ -288,11 +323,12 @@ export class ConfigSnapshot {
    */
   applyLocal(delta: ConfigDelta, revisions?: RevisionSpan): void {
     const revision = revisions && revisions.before === this.state.revision ? revisions.after : this.state.revision;
-    this.state = this.changed(revision, delta);
+    const next = this.changed(revision, delta);
     this.writesApplied++;
+    this.swap(next.state, next.changes);
   }
 
-  private changed(revision: number, delta: ConfigDelta): SnapshotState {
+  private changed(revision: number, delta: ConfigDelta): Rebuilt {
     const before = this.state;
     const rows = { ...before.rows } as { -readonly [K in RowTable]: Map<unknown, unknown> };
     const touched = new Touched();
@@ -322,6 +358,8 @@ class Touched {
   /** Flag ids whose effective flag changed, per environment (configurations) and per project (definitions). */
   readonly flagsByEnvironment = new Map<number, Set<number>>();
   readonly flagsByProject = new Map<number, Set<number>>();
+  /** Segments changed (by name), per project: the flags whose rules use them answer differently. */
+  readonly segmentsByProject = new Map<number, Set<string>>();
 
   row(table: RowTable, row: unknown): void {
     if (row === undefined) return;
@@ -347,6 +385,7 @@ class Touched {
       }
       case 'segments':
         this.projects.add((row as Segment).projectId);
+        addName(this.segmentsByProject, (row as Segment).projectId, (row as Segment).name);
         return;
       case 'experiments':
         this.environments.add((row as Experiment).environmentId);
@@ -364,14 +403,32 @@ function add(map: Map<number, Set<number>>, key: number, value: number): void {
   set.add(value);
 }
 
-/** Everything built from the rows: for a full load. */
-function build(revision: number, rows: Rows, clock: Clock): SnapshotState {
-  const touched = new Touched();
-  for (const id of rows.projects.keys()) touched.projects.add(id);
-  return rebuild(EMPTY, revision, rows, touched, clock);
+function addName(map: Map<number, Set<string>>, key: number, value: string): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(value);
 }
 
-function rebuild(before: SnapshotState, revision: number, rows: Rows, touched: Touched, clock: Clock): SnapshotState {
+interface Rebuilt {
+  state: SnapshotState;
+  changes: EnvironmentChange[];
+}
+
+/** Everything built from the rows: for a full load, after which nothing says which answers changed. */
+function build(revision: number, rows: Rows, clock: Clock): Rebuilt {
+  const touched = new Touched();
+  for (const id of rows.projects.keys()) touched.projects.add(id);
+  const { state } = rebuild(EMPTY, revision, rows, touched, clock);
+  const at = clock.now();
+  return {
+    state,
+    changes: [...state.environments.keys()].map((environmentId) => ({ environmentId, revision, at, flags: null })),
+  };
+}
+
+function rebuild(before: SnapshotState, revision: number, rows: Rows, touched: Touched, clock: Clock): Rebuilt {
+  const changes: EnvironmentChange[] = [];
+  const at = clock.now();
   const projects = new Map(before.projects);
   const environments = new Map(before.environments);
 
@@ -427,6 +484,7 @@ function rebuild(before: SnapshotState, revision: number, rows: Rows, touched: T
     }
     const old = before.environments.get(environmentId);
     const changedFlags = touched.flagsByEnvironment.get(environmentId);
+    const changedNames = new Set<string>();
     let configs: ReadonlyMap<number, FlagConfig>;
     let index: FlagIndex;
     if (!old || old.project.id !== environment.projectId) {
@@ -451,6 +509,7 @@ function rebuild(before: SnapshotState, revision: number, rows: Rows, touched: T
         .map((id) => old.configs.get(id) && (before.rows.flags.get(id)?.name ?? rows.flags.get(id)?.name))
         .filter((name): name is string => name !== undefined && !presentNames.has(name));
       index = indexWith(old.index, present, gone);
+      for (const name of [...presentNames, ...gone]) changedNames.add(name);
     } else {
       configs = old.configs;
       index = old.index;
@@ -461,6 +520,18 @@ function rebuild(before: SnapshotState, revision: number, rows: Rows, touched: T
     const experiments = new Map(
       [...rows.experiments.values()].filter((e) => e.environmentId === environmentId).map((e) => [e.key, e]),
     );
+    // A changed segment changes the answers of the flags whose rules use it.
+    const segments = touched.segmentsByProject.get(environment.projectId);
+    if (segments && old) {
+      for (const flag of index.sorted) {
+        if (flag.rules.some((rule) => rule.segment !== null && segments.has(rule.segment))) changedNames.add(flag.name);
+      }
+    }
+    let version = old?.version ?? { revision, at };
+    if (old && changedNames.size > 0) {
+      version = { revision, at };
+      changes.push({ environmentId, revision, at, flags: [...changedNames].sort() });
+    }
     environments.set(
       environmentId,
       new EnvironmentView(
@@ -472,12 +543,13 @@ function rebuild(before: SnapshotState, revision: number, rows: Rows, touched: T
         schedules,
         experiments,
         clock,
+        version,
       ),
     );
   }
 
   const projectsByKey = new Map([...projects.values()].map((view) => [view.project.key, view]));
-  return { revision, rows, projects, projectsByKey, environments };
+  return { state: { revision, rows, projects, projectsByKey, environments }, changes };
 }
 
 /** The effective flags of these configurations; a configuration whose definition is not (yet) known is left out. */

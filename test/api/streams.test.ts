@@ -1,0 +1,204 @@
+import { EventSource } from 'eventsource';
+import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
+import { OpenFeature, ProviderEvents } from '@openfeature/web-sdk';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../support/manual-clock.js';
+import { useTestServer } from '../support/test-app.js';
+
+/** An SSE client on fetch: the events as they arrive, parsed. */
+async function connect(url: string, headers: Record<string, string> = {}) {
+  const controller = new AbortController();
+  const res = await fetch(url, { headers, signal: controller.signal });
+  const events: { id?: string; event?: string; data?: string; comment?: string }[] = [];
+  let buffer = '';
+  const reading = (async () => {
+    if (!res.body) return;
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of res.body) {
+        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event: (typeof events)[number] = {};
+          for (const line of block.split('\n')) {
+            const [, field, value] = /^([^:]*):? ?(.*)$/.exec(line)!;
+            if (field === '') event.comment = value;
+            else (event as Record<string, string>)[field] = value;
+          }
+          events.push(event);
+        }
+      }
+    } catch {
+      // Aborted by close().
+    }
+  })();
+  const next = async (matching: (e: (typeof events)[number]) => boolean, timeoutMs = 2000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = events.find(matching);
+      if (found) {
+        events.splice(events.indexOf(found), 1);
+        return found;
+      }
+      if (Date.now() > deadline) throw new Error(`no matching event in ${timeoutMs} ms: ${JSON.stringify(events)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  return {
+    res,
+    events,
+    next,
+    close: async () => {
+      controller.abort();
+      await reading;
+    },
+  };
+}
+
+describe('server-sent events', () => {
+  const clock = new ManualClock(Date.now());
+  const server = useTestServer({
+    clock,
+    env: { STREAM_LIMIT_PER_KEY: '3', STREAM_HEARTBEAT_MS: '15000', RATE_LIMIT_WRITES: '0' },
+    seed: async (app) => {
+      for (const flag_name of ['banner', 'checkout']) {
+        await app.inject({ method: 'POST', url: '/flags', payload: { flag_name, status: true } });
+      }
+      await app.inject({
+        method: 'POST',
+        url: '/projects/default/environments',
+        payload: { key: 'staging', name: 'Staging' },
+      });
+    },
+  });
+  const write = (method: 'PUT' | 'PATCH', path: string, payload: object, headers: Record<string, string> = {}) =>
+    server.app().inject({ method, url: path, payload, headers });
+  afterAll(() => OpenFeature.close());
+
+  it('GET /stream: the revision, then each change with its flags; Last-Event-ID replays what was missed', async () => {
+    const stream = await connect(`${server.baseUrl()}/stream`);
+    expect(stream.res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const first = await stream.next((e) => e.event === 'revision');
+    const revision = JSON.parse(first.data!).revision;
+    expect(first.id).toBe(String(revision));
+
+    await write('PUT', '/flags/banner', { rollout_percentage: 50 });
+    const change = await stream.next((e) => e.event === 'change');
+    const data = JSON.parse(change.data!);
+    expect(data.flags).toEqual(['banner']);
+    expect(data.revision).toBeGreaterThan(revision);
+    expect(change.id).toBe(String(data.revision));
+    // Another environment's change does not reach this stream.
+    await write('PATCH', '/projects/default/environments/staging/flags/checkout', { status: true });
+    await write('PUT', '/flags/checkout', { rollout_percentage: 10 });
+    const last = await stream.next((e) => e.event === 'change');
+    expect(JSON.parse(last.data!).flags).toEqual(['checkout']);
+    expect(stream.events.filter((e) => e.event === 'change')).toEqual([]);
+    await stream.close();
+
+    // Missed while away: replayed in order on reconnecting.
+    await write('PUT', '/flags/banner', { rollout_percentage: 60 });
+    await write('PUT', '/flags/checkout', { rollout_percentage: 20 });
+    const resumed = await connect(`${server.baseUrl()}/stream`, { 'last-event-id': last.id! });
+    const replayed = [await resumed.next((e) => e.event === 'change'), await resumed.next((e) => e.event === 'change')];
+    expect(replayed.map((e) => JSON.parse(e.data!).flags)).toEqual([['banner'], ['checkout']]);
+    expect(resumed.events.filter((e) => e.event === 'revision')).toEqual([]);
+    await resumed.close();
+    // From before this instance kept changes: reload everything.
+    const tooOld = await connect(`${server.baseUrl()}/stream`, { 'last-event-id': '0' });
+    expect(JSON.parse((await tooOld.next((e) => e.event === 'reload')).data!).revision).toBeGreaterThan(0);
+    await tooOld.close();
+  });
+
+  it('keeps idle streams alive with a heartbeat comment', async () => {
+    const stream = await connect(`${server.baseUrl()}/projects/default/environments/staging/stream`);
+    await stream.next((e) => e.event === 'revision');
+    await clock.advance(15_000);
+    await stream.next((e) => e.comment === 'heartbeat');
+    await stream.close();
+  });
+
+  it('OFREP: the bulk evaluation names an event stream that says refetchEvaluation; flagConfigEtag and ETag give 304', async () => {
+    const bulk = async (query = '', headers: Record<string, string> = {}) =>
+      fetch(`${server.baseUrl()}/ofrep/v1/evaluate/flags${query}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ context: { targetingKey: 'alice' } }),
+      });
+    const first = await bulk();
+    const body = (await first.json()) as { eventStreams: { endpoint: { requestUri: string } }[] };
+    expect(body.eventStreams).toEqual([
+      {
+        type: 'sse',
+        endpoint: { requestUri: expect.stringMatching(/^\/ofrep\/v1\/event-stream\?token=/) },
+        inactivityDelaySec: 120,
+      },
+    ]);
+    const etag = first.headers.get('etag')!;
+    // A browser's EventSource: no headers, the token in the URL.
+    const source = new EventSource(`${server.baseUrl()}${body.eventStreams[0].endpoint.requestUri}`);
+    const messages: MessageEvent[] = [];
+    source.onmessage = (message) => messages.push(message);
+    await new Promise((resolve) => (source.onopen = resolve));
+    await write('PUT', '/flags/banner', { status: false });
+    const deadline = Date.now() + 2000;
+    while (messages.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    source.close();
+    expect(messages).toHaveLength(1);
+    const data = JSON.parse(messages[0].data);
+    expect(data).toEqual({
+      type: 'refetchEvaluation',
+      etag: expect.stringMatching(/^"\d+"$/),
+      lastModified: expect.any(Number),
+    });
+    expect(messages[0].lastEventId).toBe(data.etag.replaceAll('"', ''));
+
+    const query = `?flagConfigEtag=${encodeURIComponent(data.etag)}&flagConfigLastModified=${data.lastModified}`;
+    const changed = await bulk(query, { 'if-none-match': etag });
+    expect(changed.status).toBe(200);
+    const { flags } = (await changed.json()) as { flags: { key: string }[] };
+    const banner = flags.find((f) => f.key === 'banner');
+    expect(banner).toMatchObject({ value: false, reason: 'DISABLED' });
+    const again = await bulk(query, { 'if-none-match': changed.headers.get('etag')! });
+    expect(again.status).toBe(304);
+    await write('PUT', '/flags/banner', { status: true });
+  });
+
+  it('the OpenFeature web provider follows the stream: a change reaches it without polling', async () => {
+    (globalThis as { EventSource?: unknown }).EventSource = EventSource;
+    await write('PUT', '/flags/checkout', { status: true, rollout_percentage: 100 });
+    await OpenFeature.setContext({ targetingKey: 'alice' });
+    await OpenFeature.setProviderAndWait(new OFREPWebProvider({ baseUrl: server.baseUrl(), pollInterval: 0 }));
+    const client = OpenFeature.getClient();
+    expect(client.getBooleanValue('checkout', false)).toBe(true);
+    const changed = new Promise((resolve) => client.addHandler(ProviderEvents.ConfigurationChanged, resolve));
+    // The stream connects just after the first evaluation.
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    await write('PUT', '/flags/checkout', { status: false });
+    await changed;
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(client.getBooleanValue('checkout', true)).toBe(false);
+  });
+
+  it('needs a key once keys exist, refuses a forged token, and limits the streams each key holds', async () => {
+    const admin = await server
+      .app()
+      .inject({ method: 'POST', url: '/api-keys', payload: { name: 'root', scope: 'admin' } });
+    const auth = { authorization: `Bearer ${admin.json().secret}` };
+    expect((await fetch(`${server.baseUrl()}/stream`)).status).toBe(401);
+    expect((await fetch(`${server.baseUrl()}/stream?token=1.open.forged`)).status).toBe(401);
+    const open = await Promise.all([0, 1, 2].map(() => connect(`${server.baseUrl()}/stream`, auth)));
+    for (const stream of open) expect(stream.res.status).toBe(200);
+    const refused = await fetch(`${server.baseUrl()}/stream`, { headers: auth });
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { detail: string }).detail).toMatch(/Too many open streams/);
+    await open[0].close();
+    await new Promise((r) => setTimeout(r, 50));
+    const another = await connect(`${server.baseUrl()}/stream`, auth);
+    expect(another.res.status).toBe(200);
+    for (const stream of [...open.slice(1), another]) await stream.close();
+  });
+});
