@@ -43,6 +43,10 @@ import { projectRoutes } from './routes/projects.js';
 import { importFlagsFile } from './flags-import-file.js';
 import { registerScope } from './plugins/scope.js';
 import { StreamHub } from './services/stream-hub.js';
+import { webhookAnnouncement } from './services/webhook-announcement.js';
+import { WebhookWorker } from './services/webhook-worker.js';
+import { WebhookService } from './services/webhook-service.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { streamRoutes } from './routes/streams.js';
 import type { Principal } from './services/auth-service.js';
 import type { EnvironmentView } from './services/config-snapshot.js';
@@ -130,7 +134,10 @@ export async function buildApp(
   // Partial updates are JSON Merge Patch (RFC 7396) in all but name, and PATCH clients label them so.
   registerJsonBodies(app);
 
-  const database = await openDatabase(config.databaseProvider, config.databaseUrl, { now: () => clock.now() });
+  const database = await openDatabase(config.databaseProvider, config.databaseUrl, {
+    now: () => clock.now(),
+    announcement: webhookAnnouncement,
+  });
   const snapshot = new ConfigSnapshot(clock);
   const keyRing = new ApiKeyRing();
   const sync = new ConfigSync(
@@ -159,12 +166,14 @@ export async function buildApp(
   const evaluationCounter = new EvaluationCounter();
   const usage = new FlagUsage(evaluationCounter, database.evaluationTimes, clock, app.log);
   const hub = new StreamHub(snapshot, clock, config.streams.heartbeatMs, config.streams.limitPerKey);
+  const webhookWorker = new WebhookWorker(database.webhooks, clock, app.log, config.webhooks);
   // Open streams would keep close() waiting for ever: they end first, and clients reconnect elsewhere.
   app.addHook('preClose', async () => hub.stop());
   app.addHook('onClose', async () => {
     await scheduleService.stop();
     eventService.stop();
     await usage.stop();
+    await webhookWorker.stop();
     // Exposures evaluated up to the end are written before the database closes.
     await exposures.stop();
     await sync.stop();
@@ -177,6 +186,7 @@ export async function buildApp(
   eventService.start();
   usage.start();
   hub.start();
+  webhookWorker.start(config.snapshotPollMs);
   for (const name of database.migrations.applied) app.log.info({ migration: name }, 'applied migration');
   for (const name of database.migrations.modifiedAfterApply) {
     app.log.warn(
@@ -207,6 +217,8 @@ export async function buildApp(
     exposures,
     snapshot,
     staleFlags: () => flagService.staleCounts(),
+    streams: hub,
+    webhooks: { outcomes: webhookWorker.outcomes, pending: () => database.webhooks.pendingCount() },
     clock,
   });
   await registerAccessControl(app, authService, { ...config.rateLimits, redis });
@@ -249,6 +261,15 @@ export async function buildApp(
   for (const prefix of ['', '/projects/:project']) await app.register(segmentRoutes, { prefix, segmentService });
   await app.register(apiKeyRoutes, {
     apiKeyService: new ApiKeyService(database.apiKeys, writer, snapshot, authService.hasAdminEnvKey),
+  });
+  await app.register(webhookRoutes, {
+    webhookService: new WebhookService(
+      database.webhooks,
+      writer,
+      snapshot,
+      clock,
+      config.webhooks.allowPrivateNetworks,
+    ),
   });
   await app.register(auditRoutes, { auditService: new AuditService(database.audit), scopes });
   const healthService = new HealthService(

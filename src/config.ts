@@ -23,7 +23,7 @@ const envSchema = z.object({
     .min(1024)
     .default(64 * 1024),
   // How often each instance checks the configuration revision (PostgreSQL NOTIFY usually arrives
-  // sooner) and looks for due scheduled changes to write to their flags.
+  // sooner) and looks for due scheduled changes to write to their flags and due webhook deliveries to send.
   SNAPSHOT_POLL_MS: z.coerce.number().int().min(50).default(1000),
   // How long SIGTERM waits for in-flight requests before the process exits anyway.
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
@@ -47,6 +47,10 @@ const envSchema = z.object({
     .optional(),
   // A flags document (GET /projects/{project}/export, JSON or YAML) merged into its project at start.
   FLAGS_IMPORT_FILE: z.string().min(1).optional(),
+  // Webhooks may reach loopback, private and link-local addresses (tests, a receiver on the same network).
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).default('false'),
+  // A webhook delivery that takes longer fails, and is tried again later.
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   // Open event streams (GET /stream, OFREP's) per API key (per client address without one).
   STREAM_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(1000),
   // A comment on every open stream this often, so proxies do not close idle ones.
@@ -92,6 +96,7 @@ export interface Config {
   eventRetentionDays: number;
   flagsImportFile: string | undefined;
   streams: { limitPerKey: number; heartbeatMs: number };
+  webhooks: { allowPrivateNetworks: boolean; timeoutMs: number };
 }
 
 function databaseProviderOf(url: string): DatabaseProvider {
@@ -140,5 +145,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
     flagsImportFile: e.FLAGS_IMPORT_FILE,
     streams: { limitPerKey: e.STREAM_LIMIT_PER_KEY, heartbeatMs: e.STREAM_HEARTBEAT_MS },
+    webhooks: { allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true', timeoutMs: e.WEBHOOK_TIMEOUT_MS },
   };
 }

@@ -79,6 +79,8 @@ describe('request metrics, against prom-client', () => {
       exposures: { written: 0, dropped: 0, size: 0 },
       snapshot: new ConfigSnapshot(new ManualClock()),
       staleFlags: async () => [],
+      streams: { size: 0 },
+      webhooks: { outcomes: { delivered: 0, retrying: 0, failed: 0 }, pending: async () => 0 },
       clock: new ManualClock(),
     });
     const samples = (text: string) =>

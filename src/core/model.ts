@@ -265,7 +265,47 @@ export interface Actor {
   name: string;
 }
 
-export type AuditTargetType = 'flag' | 'api_key' | 'segment' | 'experiment' | 'project' | 'environment';
+export const AUDIT_TARGET_TYPES = [
+  'flag',
+  'segment',
+  'api_key',
+  'experiment',
+  'project',
+  'environment',
+  'webhook',
+] as const;
+export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
+
+/** Every action the audit log records, and so every event a webhook can ask for. */
+export const AUDIT_ACTIONS = [
+  'flag.created',
+  'flag.updated',
+  'flag.deleted',
+  'schedule.created',
+  'schedule.cancelled',
+  'schedule.applied',
+  'segment.created',
+  'segment.updated',
+  'segment.deleted',
+  'api_key.created',
+  'api_key.revoked',
+  'experiment.created',
+  'experiment.started',
+  'experiment.stopped',
+  'flag.promoted',
+  'environment.promoted',
+  'project.created',
+  'project.updated',
+  'project.deleted',
+  'project.imported',
+  'environment.created',
+  'environment.updated',
+  'environment.deleted',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export type MetricType = 'binomial' | 'mean';
 
@@ -436,4 +476,38 @@ export interface ImportResult {
   mode: 'merge' | 'replace';
   changes: ImportChange[];
   applied: boolean;
+}
+
+/** Where changes are announced (the audit entries whose action matches `events`). */
+export interface Webhook {
+  id: string;
+  /** Only this project's changes; null for every project's. */
+  projectId: number | null;
+  url: string;
+  events: string[];
+  /** whsec_<base64>, Standard Webhooks' form. */
+  secret: string;
+  enabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One announcement to one webhook, and how its attempts went. Times are ms since the epoch. */
+export interface WebhookDelivery {
+  id: string;
+  webhookId: string;
+  event: string;
+  payload: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  deadlineAt: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  lastLatencyMs: number | null;
+  lastResponse: string | null;
+  createdAt: number;
+  deliveredAt: number | null;
 }

@@ -9,7 +9,9 @@ import type {
   ConfigStore,
   EvaluationTimes,
   ExperimentData,
+  NewAuditEntry,
   ScheduleReader,
+  WebhookStore,
 } from './repositories.js';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client.js';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
@@ -29,6 +31,7 @@ import { sqliteFileGuard } from './sqlite-file-guard.js';
 import { sqliteFilePath } from './sqlite-url.js';
 import { WriteQueue } from './write-queue.js';
 import { SqlExperimentData } from './experiment-data.js';
+import { PrismaWebhookStore } from './webhook-data.js';
 
 const MAX_QUEUED_WRITES = 10_000;
 
@@ -41,6 +44,7 @@ export interface Database {
   readonly audit: AuditLog;
   readonly evaluationTimes: EvaluationTimes;
   readonly experimentData: ExperimentData;
+  readonly webhooks: WebhookStore;
   readonly migrations: MigrationReport;
   /** Tells when another process changed flags or keys; PostgreSQL only (LISTEN/NOTIFY). */
   readonly changes: ChangeFeed;
@@ -71,12 +75,13 @@ export class DatabaseStartError extends Error {
 
 /**
  * Migrates the database, then connects Prisma through the driver adapter for its provider. Writes
- * are stamped with the time `now` gives (milliseconds since the epoch).
+ * are stamped with the time `now` gives (milliseconds since the epoch), and announced to webhooks in
+ * the body `announcement` gives.
  */
 export async function openDatabase(
   provider: DatabaseProvider,
   url: string,
-  { now }: { now: () => number },
+  { now, announcement }: { now: () => number; announcement: (entry: NewAuditEntry, id: number, at: Date) => string },
 ): Promise<Database> {
   const migrations = await migrate(provider, url).catch((error: unknown) => {
     throw new DatabaseStartError(error);
@@ -98,7 +103,7 @@ export async function openDatabase(
     assertFileInPlace,
     provider === 'sqlite' ? sqliteFilePath(url) : undefined,
   );
-  const writes: WriteContext = { assertWritable: assertFileInPlace, now: () => new Date(now()), queue };
+  const writes: WriteContext = { assertWritable: assertFileInPlace, now: () => new Date(now()), queue, announcement };
 
   return {
     migrations,
@@ -110,6 +115,7 @@ export async function openDatabase(
     audit: new PrismaAuditLog(store),
     evaluationTimes: new PrismaEvaluationTimes(store, assertFileInPlace),
     experimentData,
+    webhooks: new PrismaWebhookStore(store, provider, assertFileInPlace),
     async ping() {
       assertFileInPlace();
       await store.$queryRaw`SELECT 1`;

@@ -10,7 +10,11 @@ import type {
   Project,
   ScheduledChange,
   Segment,
+  Webhook,
 } from '../core/model.js';
+import { randomUUID } from 'node:crypto';
+import { DELIVERY_WINDOW_MS, matchesEvent } from '../core/webhooks.js';
+import { toWebhook } from './webhook-data.js';
 import type {
   ApiKeyReader,
   AuditLog,
@@ -24,8 +28,11 @@ import type {
   ConfigWrite,
   ConfigWriteResult,
   EvaluationTimes,
+  NewAuditEntry,
+  NewWebhook,
   RevisionSpan,
   ScheduleReader,
+  WebhookChanges,
 } from './repositories.js';
 import { translatePrismaError } from './prisma-errors.js';
 import type { WriteQueue } from './write-queue.js';
@@ -66,6 +73,8 @@ export interface WriteContext {
   /** The service's clock; every timestamp a write stores comes from it. */
   now: () => Date;
   queue: WriteQueue;
+  /** The body announcing an audit entry to webhooks; the service layer owns its shape. */
+  announcement: (entry: NewAuditEntry, id: number, at: Date) => string;
 }
 
 /** Rows changed by one write, keyed by id so a row changed twice is reported once, as it ended. */
@@ -131,6 +140,7 @@ class PrismaConfigWrite implements ConfigWrite {
   constructor(
     private readonly tx: TransactionTables,
     readonly at: Date,
+    private readonly announcement: WriteContext['announcement'],
   ) {}
 
   async projects(): Promise<Project[]> {
@@ -359,8 +369,28 @@ class PrismaConfigWrite implements ConfigWrite {
     return this.collected.get('apiKeys').put(toApiKey(row));
   }
 
+  async webhook(id: string): Promise<Webhook | undefined> {
+    const row = await this.tx.webhook.findUnique({ where: { id } });
+    return row ? toWebhook(row) : undefined;
+  }
+
+  async createWebhook(webhook: NewWebhook): Promise<Webhook> {
+    const data = { ...webhook, events: JSON.stringify(webhook.events), createdAt: this.at, updatedAt: this.at };
+    return toWebhook(await this.tx.webhook.create({ data }));
+  }
+
+  async updateWebhook(id: string, { events, ...rest }: WebhookChanges): Promise<Webhook> {
+    const data = { ...rest, ...(events && { events: JSON.stringify(events) }), updatedAt: this.at };
+    return toWebhook(await this.tx.webhook.update({ where: { id }, data }));
+  }
+
+  async deleteWebhook(id: string): Promise<void> {
+    await this.tx.webhookDelivery.deleteMany({ where: { webhookId: id } });
+    await this.tx.webhook.delete({ where: { id } });
+  }
+
   async audit(entry: Parameters<ConfigWrite['audit']>[0]): Promise<void> {
-    await this.tx.auditEntry.create({
+    const created = await this.tx.auditEntry.create({
       data: {
         at: this.at,
         actorKeyId: entry.actor.keyId,
@@ -374,6 +404,36 @@ class PrismaConfigWrite implements ConfigWrite {
         after: entry.after && JSON.stringify(entry.after),
       },
     });
+    await this.announce(entry, Number(created.id));
+  }
+
+  /**
+   * The outbox: one delivery per webhook that asks for this action, written in this transaction, so a
+   * change that commits is announced and one that rolls back never is.
+   */
+  private async announce(entry: NewAuditEntry, id: number): Promise<void> {
+    const hooks = (await this.tx.webhook.findMany({ where: { enabled: true } })).map(toWebhook);
+    const wanted = hooks.filter((hook) => matchesEvent(hook.events, entry.action));
+    if (wanted.length === 0) return;
+    const project =
+      entry.project === null ? undefined : await this.tx.project.findUnique({ where: { key: entry.project } });
+    const payload = this.announcement(entry, id, this.at);
+    const at = this.at.getTime();
+    for (const hook of wanted) {
+      if (hook.projectId !== null && hook.projectId !== project?.id) continue;
+      await this.tx.webhookDelivery.create({
+        data: {
+          id: `msg_${randomUUID()}`,
+          webhookId: hook.id,
+          event: entry.action,
+          payload,
+          status: 'pending',
+          nextAttemptAt: at,
+          deadlineAt: at + DELIVERY_WINDOW_MS,
+          createdAt: at,
+        },
+      });
+    }
   }
 }
 
@@ -401,7 +461,7 @@ export class PrismaConfigStore implements ConfigStore {
           async (tx) => {
             // An UPDATE that changes nothing still locks the row (and, on SQLite, the database for writing).
             const locked = await tx.configRevision.update({ ...REVISION_ROW, data: { revision: { increment: 0 } } });
-            const write = new PrismaConfigWrite(tx, this.writes.now());
+            const write = new PrismaConfigWrite(tx, this.writes.now(), this.writes.announcement);
             const result = await work(write);
             const after = (await tx.configRevision.findUnique(REVISION_ROW))!.revision;
             const revisions: RevisionSpan = { before: Number(locked.revision), after: Number(after) };

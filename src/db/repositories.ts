@@ -3,6 +3,7 @@ import type {
   Actor,
   ApiKey,
   AuditEntry,
+  AuditAction,
   AuditTargetType,
   Environment,
   Experiment,
@@ -22,6 +23,8 @@ import type {
   ScheduledChange,
   Segment,
   SegmentChanges,
+  Webhook,
+  WebhookDelivery,
 } from '../core/model.js';
 
 export interface AuditQuery {
@@ -95,7 +98,7 @@ export interface RevisionSpan {
 /** One entry of the audit log; before and after are already in the audit log's own shapes (AuditRecords). */
 export interface NewAuditEntry {
   actor: Actor;
-  action: string;
+  action: AuditAction;
   targetType: AuditTargetType;
   target: string;
   project: string | null;
@@ -163,6 +166,11 @@ export interface ConfigWrite {
   deleteExperiment(id: number): Promise<void>;
   createApiKey(key: NewApiKey): Promise<ApiKey>;
   revokeApiKey(id: string): Promise<ApiKey>;
+  webhook(id: string): Promise<Webhook | undefined>;
+  createWebhook(webhook: NewWebhook): Promise<Webhook>;
+  updateWebhook(id: string, changes: WebhookChanges): Promise<Webhook>;
+  /** With its deliveries. */
+  deleteWebhook(id: string): Promise<void>;
   audit(entry: NewAuditEntry): Promise<void>;
 }
 
@@ -297,4 +305,61 @@ export interface ExperimentData {
   eventPage(filter: EventFilter, afterId: number | null, limit: number): Promise<ExportedEvent[]>;
   /** What deleted environments and experiments leave behind: their exposures and events. */
   deleteData(environmentIds: readonly number[], experimentIds: readonly number[]): Promise<void>;
+}
+
+/** A delivery an instance has claimed to send now, with its webhook (undefined when that was deleted). */
+export interface ClaimedDelivery {
+  id: string;
+  event: string;
+  payload: string;
+  attempts: number;
+  deadlineAt: number;
+  webhook: Webhook | undefined;
+}
+
+/** How an attempt went. */
+export interface DeliveryOutcome {
+  status: 'pending' | 'delivered' | 'failed';
+  at: number;
+  /** When to try again, while pending. */
+  nextAttemptAt: number;
+  statusCode: number | null;
+  error: string | null;
+  latencyMs: number | null;
+  /** At most 1,024 characters of the receiver's answer. */
+  response: string | null;
+}
+
+export type NewWebhook = Omit<Webhook, 'createdAt' | 'updatedAt'>;
+export type WebhookChanges = Partial<Pick<Webhook, 'url' | 'events' | 'secret' | 'enabled'>>;
+
+/** Where a page of deliveries ended: creation times repeat (one change can touch many flags), ids break ties. */
+export interface DeliveryCursor {
+  createdAt: number;
+  id: string;
+}
+
+/**
+ * Webhooks and their outbox (the deliveries each change wrote in its own transaction). Webhooks
+ * themselves change through ConfigWrite, audited like every change.
+ */
+export interface WebhookStore {
+  /** A project's (`projectId`), the global ones (null), or all (undefined). */
+  list(projectId: number | null | undefined): Promise<Webhook[]>;
+  get(id: string): Promise<Webhook | undefined>;
+  /** Newest first, after the cursor (the last delivery of the previous page). */
+  deliveries(webhookId: string, after: DeliveryCursor | undefined, limit: number): Promise<WebhookDelivery[]>;
+  delivery(webhookId: string, id: string): Promise<WebhookDelivery | undefined>;
+  enqueue(
+    delivery: Pick<WebhookDelivery, 'id' | 'webhookId' | 'event' | 'payload'>,
+    nowMs: number,
+    deadlineMs: number,
+  ): Promise<WebhookDelivery>;
+  /** Pending again at once, with a new deadline. */
+  retry(id: string, nowMs: number, deadlineMs: number): Promise<WebhookDelivery>;
+  /** Up to `limit` due deliveries, leased to this caller for `leaseMs`. */
+  claim(nowMs: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]>;
+  settle(id: string, outcome: DeliveryOutcome): Promise<void>;
+  /** Deliveries not yet delivered nor given up. */
+  pendingCount(): Promise<number>;
 }

@@ -128,6 +128,11 @@ export async function registerDocs(app: FastifyInstance, version: string): Promi
         { name: 'ofrep', description: 'OpenFeature Remote Evaluation Protocol, for OpenFeature SDKs' },
         { name: 'experiments', description: "A/B tests on flags' variants: exposures, events and results" },
         { name: 'api-keys', description: 'Who may call the API (admin keys only)' },
+        {
+          name: 'webhooks',
+          description: 'Every change announced to your URLs, signed (Standard Webhooks), never lost',
+        },
+        { name: 'projects', description: 'Projects, environments, promotion and flags as code' },
         { name: 'audit', description: 'Who changed what (admin keys only)' },
         { name: 'health', description: 'For load balancers and platforms' },
       ],

@@ -30,6 +30,14 @@ export interface MetricsSources {
   exposures: { readonly written: number; readonly dropped: number; readonly size: number };
   /** Stale flags per project (services/flag-usage.ts says which are). */
   staleFlags: () => Promise<{ project: string; count: number }[]>;
+  /** Open event streams on this instance. */
+  streams: { readonly size: number };
+  webhooks: {
+    /** This instance's attempts by how they ended. */
+    readonly outcomes: Readonly<Record<'delivered' | 'retrying' | 'failed', number>>;
+    /** Deliveries waiting in the outbox, for every instance. */
+    pending: () => Promise<number>;
+  };
   /** Names the project and environment of each evaluation count. */
   snapshot: ConfigSnapshot;
   clock: Clock;
@@ -233,6 +241,36 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
     registers: [registry],
     collect() {
       this.set(sources.exposures.size);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}streams_open`,
+    help: 'Open event streams (GET /stream and OFREP) on this instance',
+    registers: [registry],
+    collect() {
+      this.set(sources.streams.size);
+    },
+  });
+  new Counter({
+    name: `${PREFIX}webhook_attempts_total`,
+    help:
+      'Webhook delivery attempts by this instance: delivered, retrying (failed, tried again later) or failed ' +
+      '(given up)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [result, count] of Object.entries(sources.webhooks.outcomes)) this.inc({ result }, count);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}webhook_deliveries_pending`,
+    help:
+      'Webhook deliveries waiting to be sent or tried again, for all instances: a growing number is a receiver ' +
+      'down',
+    registers: [registry],
+    async collect() {
+      this.set(await sources.webhooks.pending());
     },
   });
   new Gauge({

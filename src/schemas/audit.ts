@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AuditEntry } from '../core/model.js';
+import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, type AuditEntry } from '../core/model.js';
 import { flagNameSchema, keySchema } from './common.js';
 
 // A query parameter given twice arrives as a list, which zod would report as "received NaN".
@@ -39,32 +39,8 @@ const auditEntrySchema = z
       key_id: z.string().nullable().describe('null for ADMIN_API_KEY and for anonymous changes'),
       name: z.string().describe('The key\'s name, "ADMIN_API_KEY" or "anonymous"'),
     }),
-    action: z.enum([
-      'flag.created',
-      'flag.updated',
-      'flag.deleted',
-      'schedule.created',
-      'schedule.cancelled',
-      'schedule.applied',
-      'segment.created',
-      'segment.updated',
-      'segment.deleted',
-      'api_key.created',
-      'api_key.revoked',
-      'experiment.created',
-      'experiment.started',
-      'experiment.stopped',
-      'flag.promoted',
-      'environment.promoted',
-      'project.created',
-      'project.updated',
-      'project.deleted',
-      'project.imported',
-      'environment.created',
-      'environment.updated',
-      'environment.deleted',
-    ]),
-    target_type: z.enum(['flag', 'segment', 'api_key', 'experiment', 'project', 'environment']),
+    action: z.enum(AUDIT_ACTIONS),
+    target_type: z.enum(AUDIT_TARGET_TYPES),
     target: z
       .string()
       .describe("The flag's or segment's name, the API key's id, the experiment's, project's or environment's key"),

@@ -8,6 +8,7 @@ import type {
   Project,
   ScheduledChange,
   Segment,
+  Webhook,
 } from '../core/model.js';
 import type { Condition } from '../core/targeting.js';
 import { basisPointsToPercentage } from '../core/rollout.js';
@@ -91,6 +92,18 @@ export interface ApiKeyAuditRecord {
   prefix: string;
   created_at: string;
   revoked_at: string | null;
+}
+
+/**
+ * Never the secret (only whether this change replaced it), and the URL's origin only: a receiver's
+ * path often is a credential (chat webhooks), and audit entries are themselves announced to webhooks.
+ */
+export interface WebhookAuditRecord {
+  id: string;
+  origin: string;
+  events: string[];
+  enabled: boolean;
+  secret_changed: boolean;
 }
 
 export interface ExperimentAuditRecord {
@@ -189,6 +202,13 @@ export const auditRecords = {
     prefix: key.prefix,
     created_at: key.createdAt.toISOString(),
     revoked_at: key.revokedAt?.toISOString() ?? null,
+  }),
+  webhook: (webhook: Webhook, secretChanged = false): WebhookAuditRecord => ({
+    id: webhook.id,
+    origin: new URL(webhook.url).origin,
+    events: webhook.events,
+    enabled: webhook.enabled,
+    secret_changed: secretChanged,
   }),
   experiment: (experiment: Experiment): ExperimentAuditRecord => ({
     key: experiment.key,

@@ -1,5 +1,6 @@
 import {
   type Actor,
+  type AuditAction,
   type DailyPoint,
   type Experiment,
   type ExperimentResults,
@@ -131,7 +132,7 @@ export class ExperimentService {
     write: ConfigWrite,
     { project, environment }: EnvironmentView,
     actor: Actor,
-    action: string,
+    action: AuditAction,
     before: Experiment | null,
     after: Experiment,
   ) {

@@ -188,7 +188,10 @@ export function checkValues({
     }
     const wrong = variants.findIndex((v) => !isOfType[valueType](v.value));
     if (wrong >= 0)
-      throw new ValidationError(`variants/${wrong}/value`, `must be a ${valueType}, as the flag's value_type says`);
+      throw new ValidationError(
+        `variants/${wrong}/value`,
+        `must be ${valueType === 'object' ? 'an' : 'a'} ${valueType}, as the flag's value_type says`,
+      );
   }
   if (offVariant !== null && !variants.some((v) => v.key === offVariant)) {
     throw new ValidationError('off_variant', `the flag has no variant "${offVariant}"`);

@@ -117,7 +117,14 @@ describe('server-sent events', () => {
     await stream.next((e) => e.event === 'revision');
     await clock.advance(15_000);
     await stream.next((e) => e.comment === 'heartbeat');
+    const metrics = async () => (await server.app().inject({ method: 'GET', url: '/metrics' })).body;
+    expect(await metrics()).toMatch(/^feature_flags_streams_open 1$/m);
     await stream.close();
+    // The server notices the closed connection on its own time.
+    for (let i = 0; i < 100 && /^feature_flags_streams_open 1$/m.test(await metrics()); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(await metrics()).toMatch(/^feature_flags_streams_open 0$/m);
   });
 
   it('OFREP: the bulk evaluation names an event stream that says refetchEvaluation; flagConfigEtag and ETag give 304', async () => {

@@ -68,7 +68,7 @@ describe.each(backends)('typed flags on $name', (backend) => {
         ],
         [
           { flag_name: 'x', value_type: 'object', variants: [{ key: 'a', weight: 100, value: 'x' }] },
-          /must be a object/,
+          /must be an object, as the flag's value_type says/,
         ],
         [{ flag_name: 'x', variants: [{ key: 'a', weight: 100, value: 1 }] }, /boolean flag's variants carry no value/],
         [

@@ -66,6 +66,8 @@ describe.each(backends)('migrations on $name', ({ create, available }) => {
         'projects',
         'scheduled_changes',
         'segments',
+        'webhook_deliveries',
+        'webhooks',
       ]);
     },
   );
@@ -97,6 +99,8 @@ describe.each(backends)('migrations on $name', ({ create, available }) => {
       'projects',
       'scheduled_changes',
       'segments',
+      'webhook_deliveries',
+      'webhooks',
     ]);
     expect(
       (await query(database, 'SELECT migration_name FROM "_prisma_migrations"')).map((r) => r.migration_name),
@@ -122,6 +126,8 @@ describe.each(backends)('migrations on $name', ({ create, available }) => {
       'projects',
       'scheduled_changes',
       'segments',
+      'webhook_deliveries',
+      'webhooks',
     ]);
   });
 

@@ -1,3 +1,4 @@
+import { webhookAnnouncement } from '../../src/services/webhook-announcement.js';
 import { describe, expect, it } from 'vitest';
 import { silentChangeFeed } from '../../src/db/change-feed.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
@@ -62,7 +63,10 @@ describe.each(backends)('an instance behind the database, on $name', (backend) =
     'reads only the rows changed since, and ends where a full load does, whatever changed them',
     async () => {
       const [writer, database] = [testApp.app(), testApp.database()];
-      const db = await openDatabase(database.provider, database.url, { now: Date.now });
+      const db = await openDatabase(database.provider, database.url, {
+        now: Date.now,
+        announcement: webhookAnnouncement,
+      });
       const other = await instance(db);
       let authorization = '';
       const write = async (method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object) => {
@@ -203,7 +207,10 @@ describe.each(backends)('an instance behind the database, on $name', (backend) =
     'reads everything when the log of changes does not reach back to its revision',
     async () => {
       const database = testApp.database();
-      const db = await openDatabase(database.provider, database.url, { now: Date.now });
+      const db = await openDatabase(database.provider, database.url, {
+        now: Date.now,
+        announcement: webhookAnnouncement,
+      });
       const other = await instance(db);
       try {
         // A change the instance misses, and its record with it, emptied by hand: the log begins after a gap.

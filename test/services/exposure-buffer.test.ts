@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { webhookAnnouncement } from '../../src/services/webhook-announcement.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Experiment } from '../../src/core/model.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
@@ -23,7 +24,10 @@ describe.each(backends)('the exposure buffer on $name', (backend) => {
   beforeAll(async () => {
     if (!backend.available) return;
     database = await backend.create();
-    db = await openDatabase(database.provider, database.url, { now: () => clock.now() });
+    db = await openDatabase(database.provider, database.url, {
+      now: () => clock.now(),
+      announcement: webhookAnnouncement,
+    });
   });
   afterAll(async () => {
     await db?.close();

@@ -1,0 +1,40 @@
+import { AUDIT_ACTIONS } from './model.js';
+
+/**
+ * Which changes a webhook announces, and when a failed delivery is tried again: pure, so the outbox
+ * (db), the worker (services) and the tests agree on both.
+ */
+
+/** An event pattern: an action ("flag.updated"), every action of one kind ("segment.*"), or everything ("*"). */
+export const EVENT_PATTERN = /^(\*|[a-z_]+\.(\*|[a-z_]+))$/;
+
+const KINDS = new Set(AUDIT_ACTIONS.map((action) => action.slice(0, action.indexOf('.'))));
+
+/** Whether a pattern can ever match: "*", a kind the audit log has ("segment.*"), or one of its actions. */
+export function isKnownEvent(pattern: string): boolean {
+  if (pattern === '*') return true;
+  if (pattern.endsWith('.*')) return KINDS.has(pattern.slice(0, -2));
+  return (AUDIT_ACTIONS as readonly string[]).includes(pattern);
+}
+
+/** Whether an audit action ("flag.updated") is one of the webhook's patterns. */
+export function matchesEvent(patterns: readonly string[], action: string): boolean {
+  const kind = action.slice(0, action.indexOf('.'));
+  return patterns.some((pattern) => pattern === '*' || pattern === action || pattern === `${kind}.*`);
+}
+
+/** How long a delivery is tried, from the change (or a retry by hand): Standard Webhooks' window. */
+export const DELIVERY_WINDOW_MS = 24 * 3_600_000;
+
+const FIRST_RETRY_MS = 5_000;
+const LONGEST_RETRY_MS = 3_600_000;
+
+/**
+ * How long to wait after the `attempt`th failure: 5 s, doubling up to an hour, and "full jitter"
+ * between half and all of it (`random` in [0, 1)), so receivers that come back are not hit by every
+ * sender at the same moment.
+ */
+export function retryDelayMs(attempt: number, random: number): number {
+  const ceiling = Math.min(LONGEST_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(attempt - 1, 0));
+  return Math.round(ceiling / 2 + (ceiling / 2) * random);
+}

@@ -1,0 +1,176 @@
+import { isIP } from 'node:net';
+import type { Readable } from 'node:stream';
+import type { FastifyBaseLogger } from 'fastify';
+import { Webhook as Signer } from 'standardwebhooks';
+import { Agent, request } from 'undici';
+import { retryDelayMs } from '../core/webhooks.js';
+import type { ClaimedDelivery, DeliveryOutcome, WebhookStore } from '../db/repositories.js';
+import type { Clock } from './clock.js';
+import { assertPublicHost, publicOnlyLookup } from './network-guard.js';
+
+/** Deliveries one instance sends at a time. */
+const BATCH = 20;
+/** What is kept of a receiver's answer. */
+const KEPT_RESPONSE_CHARS = 1024;
+
+export interface WorkerOptions {
+  /** A delivery that takes longer fails (and is tried again). */
+  timeoutMs: number;
+  allowPrivateNetworks: boolean;
+  /** For the jitter of retry delays. */
+  random?: () => number;
+}
+
+/** Reads at most `limit` characters of a body, then stops reading: a receiver's answer is not stored whole. */
+async function firstCharacters(body: Readable, limit: number): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  for await (const chunk of body) {
+    text += decoder.decode(chunk as Uint8Array, { stream: true });
+    if (text.length >= limit) break;
+  }
+  body.destroy();
+  return text.slice(0, limit);
+}
+
+/**
+ * Sends the outbox: every instance claims due deliveries every SNAPSHOT_POLL_MS (a lease, so exactly one sends
+ * each attempt), signs them as Standard Webhooks defines, and records how each went. Failures are
+ * tried again with exponential backoff and jitter until 24 hours after the change, then marked
+ * failed. Redirects are not followed, and an answer over 1 KB is cut.
+ */
+export class WebhookWorker {
+  private stopPolling: (() => void) | undefined;
+  private running: Promise<void> | undefined;
+  private readonly random: () => number;
+  /** Connects only to public addresses, checked on the connection's own lookup, unless private ones are allowed. */
+  private readonly agent: Agent;
+  /** Attempts by how they ended, for /metrics. */
+  readonly outcomes = { delivered: 0, retrying: 0, failed: 0 };
+
+  constructor(
+    private readonly store: WebhookStore,
+    private readonly clock: Clock,
+    private readonly log: FastifyBaseLogger,
+    private readonly options: WorkerOptions,
+  ) {
+    this.random = options.random ?? Math.random;
+    this.agent = new Agent(options.allowPrivateNetworks ? {} : { connect: { lookup: publicOnlyLookup } });
+  }
+
+  /** Looks for due deliveries every `pollMs` (SNAPSHOT_POLL_MS: when each instance looks at the database for work). */
+  start(pollMs: number): void {
+    this.stopPolling = this.clock.every(pollMs, () => this.deliverDue());
+  }
+
+  async stop(): Promise<void> {
+    this.stopPolling?.();
+    await this.running;
+    await this.agent.close();
+  }
+
+  /** One pass at a time: claims what is due and sends it. */
+  deliverDue(): Promise<void> {
+    this.running ??= this.pass().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    let claimed: ClaimedDelivery[];
+    try {
+      // Leased for twice the timeout: past that, the instance sending it is taken to be gone.
+      claimed = await this.store.claim(this.clock.now(), 2 * this.options.timeoutMs, BATCH);
+    } catch (error) {
+      this.log.warn({ err: error }, 'cannot read the webhook outbox; trying again');
+      return;
+    }
+    await Promise.all(claimed.map((delivery) => this.send(delivery)));
+  }
+
+  private async send(delivery: ClaimedDelivery): Promise<void> {
+    const outcome = await this.attempt(delivery);
+    this.outcomes[outcome.status === 'pending' ? 'retrying' : outcome.status]++;
+    try {
+      await this.store.settle(delivery.id, outcome);
+    } catch (error) {
+      // Its lease runs out and it is sent again: at least once, the receiver deduplicating by webhook-id.
+      this.log.warn({ err: error, delivery: delivery.id }, 'cannot record a webhook delivery');
+    }
+  }
+
+  private async attempt(delivery: ClaimedDelivery): Promise<DeliveryOutcome> {
+    const webhook = delivery.webhook;
+    const at = this.clock.now();
+    const failed = (
+      error: string,
+      statusCode: number | null = null,
+      latencyMs: number | null = null,
+      response: string | null = null,
+    ) => {
+      const attempts = delivery.attempts + 1;
+      const next = at + retryDelayMs(attempts, this.random());
+      const giveUp = !webhook || next > delivery.deadlineAt;
+      return {
+        status: giveUp ? ('failed' as const) : ('pending' as const),
+        at,
+        nextAttemptAt: giveUp ? at : next,
+        statusCode,
+        error,
+        latencyMs,
+        response,
+      };
+    };
+    if (!webhook) return failed('the webhook was deleted');
+    if (!webhook.enabled) return failed('the webhook is disabled');
+    const url = new URL(webhook.url);
+    try {
+      // A name is checked as it is connected to (publicOnlyLookup); an address is never looked up.
+      if (isIP(url.hostname.replace(/^\[|\]$/g, ''))) {
+        await assertPublicHost(url, this.options.allowPrivateNetworks);
+      }
+    } catch (error) {
+      return failed((error as Error).message);
+    }
+    const started = performance.now();
+    try {
+      const timestamp = new Date(at);
+      const response = await request(url, {
+        method: 'POST',
+        dispatcher: this.agent,
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'feature-flags-service webhooks',
+          'webhook-id': delivery.id,
+          'webhook-timestamp': String(Math.floor(at / 1000)),
+          'webhook-signature': new Signer(webhook.secret).sign(delivery.id, timestamp, delivery.payload),
+        },
+        body: delivery.payload,
+      });
+      const status = response.statusCode;
+      const text = await firstCharacters(response.body, KEPT_RESPONSE_CHARS);
+      const latencyMs = Math.round(performance.now() - started);
+      if (status >= 200 && status < 300) {
+        return {
+          status: 'delivered',
+          at,
+          nextAttemptAt: at,
+          statusCode: status,
+          error: null,
+          latencyMs,
+          response: text,
+        };
+      }
+      const why = status >= 300 && status < 400 ? 'redirects are not followed' : `HTTP ${status}`;
+      return failed(why, status, latencyMs, text);
+    } catch (error) {
+      const latencyMs = Math.round(performance.now() - started);
+      const timedOut = (error as Error).name === 'TimeoutError';
+      return failed(
+        timedOut ? `no answer within ${this.options.timeoutMs} ms` : (error as Error).message,
+        null,
+        latencyMs,
+      );
+    }
+  }
+}
