@@ -9,6 +9,7 @@
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { hash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -510,6 +511,83 @@ async function experimentsAtScale(adminUrl: string) {
   }
 }
 
+/** An open GET /stream held by the benchmark: it counts the `change` events it has read. */
+function openStream(server: Server, agent: http.Agent): Promise<{ changes: () => number; close: () => void }> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(`${server.baseUrl}/stream`, { agent, headers: authorization }, (response) => {
+      let changes = 0;
+      let tail = '';
+      let opened = false;
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        const text = tail + chunk;
+        changes += text.split('event: change\n').length - 1;
+        tail = text.slice(-20);
+        if (!opened && text.includes('event: revision')) {
+          opened = true;
+          resolve({ changes: () => changes, close: () => request.destroy() });
+        }
+      });
+      response.on('error', () => undefined);
+    });
+    request.on('error', reject);
+  });
+}
+
+/**
+ * Event streams on one instance (SQLite): resident memory per open stream with 5,000 open, and the
+ * time from sending a write to its change event read by the last of 1,000 subscribers (100 writes).
+ */
+async function streamsAtScale(databaseUrl: string) {
+  const server = await startService(databaseUrl, { STREAM_LIMIT_PER_KEY: '10000' });
+  const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  const streams: Awaited<ReturnType<typeof openStream>>[] = [];
+  try {
+    await seed(server, 1);
+    // Warm the route and the heap with streams opened and closed, before the baseline.
+    for (let i = 0; i < 200; i++) streams.push(await openStream(server, agent));
+    for (const stream of streams.splice(0)) stream.close();
+    await sleep(1000);
+    const rssBefore = rssMb(server.child);
+    for (let i = 0; i < 5000; i += 100) {
+      streams.push(...(await Promise.all(Array.from({ length: 100 }, () => openStream(server, agent)))));
+    }
+    await sleep(1000);
+    const rssOpen = rssMb(server.child);
+    for (const stream of streams.splice(1000)) stream.close();
+
+    const delays: number[] = [];
+    // 10 writes to warm up, then 100 measured.
+    for (let i = 1; i <= 110; i++) {
+      const sent = performance.now();
+      const res = await fetch(`${server.baseUrl}/flags/flag_0`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', ...authorization },
+        body: JSON.stringify({ rollout_percentage: i % 2 ? 25 : 75 }),
+      });
+      if (res.status !== 200) throw new Error(`write failed: ${res.status}`);
+      while (streams.some((stream) => stream.changes() < i)) {
+        if (performance.now() - sent > 10_000) throw new Error('a change never reached every stream');
+        await new Promise((r) => setImmediate(r));
+      }
+      if (i > 10) delays.push(performance.now() - sent);
+    }
+    delays.sort((a, b) => a - b);
+    return {
+      rss_before_mb: rssBefore,
+      rss_with_5000_streams_mb: rssOpen,
+      kb_per_stream: ((rssOpen - rssBefore) * 1024) / 5000,
+      write_to_last_of_1000_p50_ms: delays[49],
+      write_to_last_of_1000_p99_ms: delays[98],
+      write_to_last_of_1000_max_ms: delays[99],
+    };
+  } finally {
+    for (const stream of streams) stream.close();
+    agent.destroy();
+    await stop(server);
+  }
+}
+
 function rssMb(child: ChildProcess): number {
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
@@ -795,6 +873,9 @@ async function main() {
     const heapTenThousand = snapshotHeap('1,2,10000');
     const heapProjects = snapshotHeap('10,3,1000');
 
+    console.log('event streams: 5,000 open, then a change to 1,000 of them …');
+    const streamsResult = await streamsAtScale(`file:${join(dir, 'streams.db')}`);
+
     console.log('in-process decide() against a bare crypto.hash loop, and SHA-256 by hand against node:crypto …');
     const inProcess = inProcessRates();
     const sha256 = sha256Cost();
@@ -841,6 +922,7 @@ async function main() {
         snapshot_heap_10000_flags_2_environments_mb: heapTenThousand.heap_mb,
         snapshot_heap_10_projects_mb: heapProjects.heap_mb,
       },
+      streams: streamsResult,
       in_process: { ...inProcess, ratio: inProcess.evaluate_per_s / inProcess.bare_hash_per_s },
       propagation: propagationResult ?? 'not measured: set BENCH_POSTGRES_URL',
       under_another_instances_writes: othersWrites ?? 'not measured: set BENCH_POSTGRES_URL',
@@ -920,6 +1002,12 @@ async function main() {
         `resident memory also keeps what loading left in the heap. The snapshot itself, after a full collection: ` +
         `${f(heapTenThousand.heap_mb, 1)} MB for 10,000 flags in 2 environments, ${f(heapProjects.heap_mb, 1)} MB ` +
         `for 10 projects × 3 environments × 1,000 flags`,
+    );
+    console.log(
+      `event streams: ${f(streamsResult.kb_per_stream, 1)} KB of resident memory per open stream ` +
+        `(${f(streamsResult.rss_before_mb, 1)} → ${f(streamsResult.rss_with_5000_streams_mb, 1)} MB with 5,000 open); ` +
+        `a write's answer to its change read by the last of 1,000 streams: p50 ${f(streamsResult.write_to_last_of_1000_p50_ms, 1)} ms, ` +
+        `p99 ${f(streamsResult.write_to_last_of_1000_p99_ms, 1)} ms over 100 writes (the clients in one process)`,
     );
     console.log(
       propagationResult
