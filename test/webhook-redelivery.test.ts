@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSqliteDatabase, type TestDatabase } from './helpers.js';
+import { createPostgresDatabase, createSqliteDatabase, postgresAdminUrl, type TestDatabase } from './helpers.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 import { startReceiver } from './support/webhook-receiver.js';
 
@@ -59,4 +59,40 @@ describe('a webhook delivery whose sender dies', () => {
     expect(deliveries).toMatchObject([{ id: lost.headers['webhook-id'], status: 'delivered', attempts: 1 }]);
     expect(receiver.received).toHaveLength(2);
   }, 30_000);
+
+  it.skipIf(!postgresAdminUrl)(
+    'two real instances on one PostgreSQL send each delivery exactly once between them',
+    async () => {
+      const database = await createPostgresDatabase();
+      cleanup.push(() => database.drop());
+      const receiver = await startReceiver();
+      cleanup.push(() => receiver.close());
+      const env = { DATABASE_URL: database.url, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', RATE_LIMIT_WRITES: '0' };
+      const servers = await Promise.all([startServer(env), startServer(env)]);
+      for (const server of servers) cleanup.push(() => server.process.kill('SIGKILL'));
+      const post = (server: ServerProcess, path: string, body: object) =>
+        fetch(`${server.baseUrl}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      expect((await post(servers[0], '/webhooks', { url: receiver.url(), events: ['flag.created'] })).status).toBe(201);
+      // 100 changes through both instances, which both poll the outbox every second.
+      await Promise.all(
+        Array.from({ length: 100 }, async (_, i) => {
+          const res = await post(servers[i % 2], '/flags', { flag_name: `f${i}` });
+          expect(res.status).toBe(201);
+        }),
+      );
+      await receiver.waitFor(100);
+      // Two more polls of each instance: nothing is sent twice.
+      await new Promise((r) => setTimeout(r, 2500));
+      const ids = receiver.received.map((r) => r.headers['webhook-id']);
+      expect(ids).toHaveLength(100);
+      expect(new Set(ids).size).toBe(100);
+      const targets = receiver.received.map((r) => (JSON.parse(r.body) as { data: { target: string } }).data.target);
+      expect(new Set(targets)).toEqual(new Set(Array.from({ length: 100 }, (_, i) => `f${i}`)));
+    },
+    30_000,
+  );
 });

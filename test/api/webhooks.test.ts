@@ -136,6 +136,32 @@ describe.each(backends)('webhooks on $name', (backend) => {
       await ok('DELETE', `/webhooks/${hook.id}`);
     });
 
+    it('delivers to a receiver that was down (connection refused) once it is back', async () => {
+      const down = await startReceiver();
+      const url = down.url();
+      await down.close();
+      const res = await inject('POST', '/webhooks', { url, events: ['flag.updated'] });
+      const hook = res.json();
+      await toggle(false);
+      await clock.advance(1000);
+      let [delivery] = await deliveries(hook.id);
+      expect(delivery).toMatchObject({ status: 'pending', attempts: 1, last_status_code: null });
+      expect(delivery.last_error).toMatch(/ECONNREFUSED/);
+
+      // Back on the same port a minute later; the retry due by then delivers it.
+      await clock.advance(60_000);
+      const back = await startReceiver(Number(new URL(url).port));
+      try {
+        await clock.advance(60_000);
+        [delivery] = await deliveries(hook.id);
+        expect(delivery).toMatchObject({ status: 'delivered', last_status_code: 200 });
+        expect(back.received.map((r) => r.headers['webhook-id'])).toEqual([delivery.id]);
+      } finally {
+        await back.close();
+      }
+      await ok('DELETE', `/webhooks/${hook.id}`);
+    });
+
     it('follows no redirect and waits for no answer past WEBHOOK_TIMEOUT_MS', async () => {
       const hook = await subscribe(['flag.updated']);
       receiver.answerWith((_req, res) => res.writeHead(307, { location: receiver.url('/elsewhere') }).end());

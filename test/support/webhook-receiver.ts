@@ -8,10 +8,10 @@ export interface Received {
 }
 
 /**
- * A real HTTP endpoint on loopback that records every request and answers as the test says (200 by
- * default): the other side of a webhook.
+ * A real HTTP endpoint on loopback (on `port`, or any free one) that records every request and
+ * answers as the test says (200 by default): the other side of a webhook.
  */
-export async function startReceiver() {
+export async function startReceiver(port = 0) {
   const received: Received[] = [];
   let answer: (request: IncomingMessage, response: ServerResponse) => unknown = (_request, response) =>
     response.end('ok');
@@ -23,12 +23,12 @@ export async function startReceiver() {
       answer(request, response);
     });
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(port, '127.0.0.1');
   await once(server, 'listening');
-  const { port } = server.address() as { port: number };
+  const { port: listening } = server.address() as { port: number };
   return {
     received,
-    url: (path = '/hook') => `http://127.0.0.1:${port}${path}`,
+    url: (path = '/hook') => `http://127.0.0.1:${listening}${path}`,
     answerWith(next: typeof answer) {
       answer = next;
     },
