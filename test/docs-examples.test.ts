@@ -84,6 +84,8 @@ describe('API_EXAMPLES.md, run against a live server', () => {
       'POST /projects',
       'PATCH /projects',
       ' /projects',
+      'POST /webhooks',
+      ' /webhooks',
     ]) {
       expect(documented).toContain(endpoint);
     }
