@@ -26,6 +26,9 @@ export function matchesEvent(patterns: readonly string[], action: string): boole
 /** How long a delivery is tried, from the change (or a retry by hand): Standard Webhooks' window. */
 export const DELIVERY_WINDOW_MS = 24 * 3_600_000;
 
+/** How long a delivered or failed delivery stays listed, then deleted. */
+export const DELIVERY_RETENTION_MS = 30 * 24 * 3_600_000;
+
 const FIRST_RETRY_MS = 5_000;
 const LONGEST_RETRY_MS = 3_600_000;
 

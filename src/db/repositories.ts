@@ -362,4 +362,6 @@ export interface WebhookStore {
   settle(id: string, outcome: DeliveryOutcome): Promise<void>;
   /** Deliveries not yet delivered nor given up. */
   pendingCount(): Promise<number>;
+  /** Deletes delivered and failed deliveries created before `beforeMs`; returns how many. */
+  prune(beforeMs: number): Promise<number>;
 }

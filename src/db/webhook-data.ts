@@ -160,4 +160,13 @@ export class PrismaWebhookStore implements WebhookStore {
   pendingCount(): Promise<number> {
     return this.run(() => this.store.webhookDelivery.count({ where: { status: 'pending' } }));
   }
+
+  async prune(beforeMs: number): Promise<number> {
+    const { count } = await this.run(() =>
+      this.store.webhookDelivery.deleteMany({
+        where: { status: { in: ['delivered', 'failed'] }, createdAt: { lt: beforeMs } },
+      }),
+    );
+    return count;
+  }
 }

@@ -3,13 +3,15 @@ import type { Readable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import { Webhook as Signer } from 'standardwebhooks';
 import { Agent, request } from 'undici';
-import { retryDelayMs } from '../core/webhooks.js';
+import { DELIVERY_RETENTION_MS, retryDelayMs } from '../core/webhooks.js';
 import type { ClaimedDelivery, DeliveryOutcome, WebhookStore } from '../db/repositories.js';
 import type { Clock } from './clock.js';
 import { assertPublicHost, publicOnlyLookup } from './network-guard.js';
 
 /** Deliveries one instance sends at a time. */
 const BATCH = 20;
+/** How often settled deliveries past their retention are deleted. */
+export const PRUNE_EVERY_MS = 3_600_000;
 /** What is kept of a receiver's answer. */
 const KEPT_RESPONSE_CHARS = 1024;
 
@@ -41,6 +43,7 @@ async function firstCharacters(body: Readable, limit: number): Promise<string> {
  */
 export class WebhookWorker {
   private stopPolling: (() => void) | undefined;
+  private stopPruning: (() => void) | undefined;
   private running: Promise<void> | undefined;
   private readonly random: () => number;
   /** Connects only to public addresses, checked on the connection's own lookup, unless private ones are allowed. */
@@ -61,12 +64,23 @@ export class WebhookWorker {
   /** Looks for due deliveries every `pollMs` (SNAPSHOT_POLL_MS: when each instance looks at the database for work). */
   start(pollMs: number): void {
     this.stopPolling = this.clock.every(pollMs, () => this.deliverDue());
+    this.stopPruning = this.clock.every(PRUNE_EVERY_MS, () => this.prune());
   }
 
   async stop(): Promise<void> {
     this.stopPolling?.();
+    this.stopPruning?.();
     await this.running;
     await this.agent.close();
+  }
+
+  /** Deletes deliveries settled more than DELIVERY_RETENTION_MS ago: the outbox does not grow without end. */
+  async prune(): Promise<void> {
+    try {
+      await this.store.prune(this.clock.now() - DELIVERY_RETENTION_MS);
+    } catch (error) {
+      this.log.warn({ err: error }, 'cannot delete old webhook deliveries; trying again in an hour');
+    }
   }
 
   /** One pass at a time: claims what is due and sends it. */

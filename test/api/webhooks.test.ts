@@ -243,6 +243,22 @@ describe.each(backends)('webhooks on $name', (backend) => {
         all.map((d: { id: string }) => d.id).sort(),
       );
 
+      // Settled deliveries are kept 30 days, then deleted by the hourly sweep; pending ones stay.
+      const [oldest] = all;
+      await query(
+        database(),
+        `UPDATE webhook_deliveries SET created_at = created_at - ${31 * 86_400_000} WHERE id = '${oldest.id}'`,
+      );
+      await toggle(false);
+      await query(
+        database(),
+        `UPDATE webhook_deliveries SET created_at = 0, next_attempt_at = ${clock.now() + 7_200_000} WHERE status = 'pending'`,
+      );
+      await clock.advance(3_600_000);
+      const kept = (await deliveries(hook.id)).map((d: { id: string }) => d.id);
+      expect(kept).toHaveLength(4);
+      expect(kept).not.toContain(oldest.id);
+
       await ok('DELETE', `/webhooks/${hook.id}`);
       expect((await inject('GET', `/webhooks/${hook.id}/deliveries`)).statusCode).toBe(404);
       expect(await query(database(), `SELECT id FROM webhook_deliveries WHERE webhook_id = '${hook.id}'`)).toEqual([]);
