@@ -52,6 +52,8 @@ import type { Principal } from './services/auth-service.js';
 import type { EnvironmentView } from './services/config-snapshot.js';
 import { EvaluationCounter } from './services/evaluation-counter.js';
 import { EvaluationService } from './services/evaluation-service.js';
+import { ImpactService } from './services/impact-service.js';
+import { RecentContexts } from './services/recent-contexts.js';
 import { EventService } from './services/event-service.js';
 import { ExperimentService } from './services/experiment-service.js';
 import { ExposureBuffer } from './services/exposure-buffer.js';
@@ -226,8 +228,9 @@ export async function buildApp(
   registerScope(app, scopes);
 
   const segmentService = new SegmentService(writer);
-  const evaluationService = new EvaluationService(evaluationCounter, exposures);
-  const ofrepService = new OfrepService(evaluationCounter, exposures);
+  const recentContexts = new RecentContexts(clock, config.impactSampleUsers);
+  const evaluationService = new EvaluationService(evaluationCounter, exposures, recentContexts);
+  const ofrepService = new OfrepService(evaluationCounter, exposures, recentContexts);
   const experimentService = new ExperimentService(writer, database.experimentData, clock);
   await app.register(flagRoutes, { flagService });
   const projectService = new ProjectService(writer, snapshot, database.experimentData);
@@ -240,6 +243,7 @@ export async function buildApp(
     flagService,
     promotionService: new PromotionService(writer, snapshot),
     flagsAsCode,
+    impactService: new ImpactService(flagService, recentContexts),
   });
   // What works on one environment answers for the key's (or default/production) at the root, and for
   // any environment under /projects/{project}/environments/{environment}; segments likewise per project.

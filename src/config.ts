@@ -57,6 +57,8 @@ const envSchema = z.object({
   STREAM_HEARTBEAT_MS: z.coerce.number().int().min(1000).default(15_000),
   // Tracked events (POST /events) older than this are deleted in the background, every hour.
   EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  // Users remembered per environment, with their attributes, for the impact preview (0 turns it off).
+  IMPACT_SAMPLE_USERS: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   // When set, GET /metrics requires "Authorization: Bearer <METRICS_TOKEN>".
   METRICS_TOKEN: optionalSecret(16),
   // Time to receive a whole request (guards against slow clients); 0 turns it off.
@@ -97,6 +99,7 @@ export interface Config {
   flagsImportFile: string | undefined;
   streams: { limitPerKey: number; heartbeatMs: number };
   webhooks: { allowPrivateNetworks: boolean; timeoutMs: number };
+  impactSampleUsers: number;
 }
 
 function databaseProviderOf(url: string): DatabaseProvider {
@@ -146,5 +149,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     flagsImportFile: e.FLAGS_IMPORT_FILE,
     streams: { limitPerKey: e.STREAM_LIMIT_PER_KEY, heartbeatMs: e.STREAM_HEARTBEAT_MS },
     webhooks: { allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true', timeoutMs: e.WEBHOOK_TIMEOUT_MS },
+    impactSampleUsers: e.IMPACT_SAMPLE_USERS,
   };
 }

@@ -7,6 +7,8 @@ import {
   definitionSchema,
   flagListQuerySchema,
   flagSchema,
+  impactSchema,
+  toImpactResponse,
   toFlagResponse,
   updateDefinitionBodySchema,
   updateSettingsBodySchema,
@@ -42,8 +44,9 @@ import {
   flagsDocumentSchema,
 } from '../schemas/projects.js';
 import { etagOnSend } from '../plugins/etag.js';
-import type { FlagService } from '../services/flag-service.js';
+import type { FlagService, SettingsInput } from '../services/flag-service.js';
 import type { FlagsAsCode } from '../services/flags-as-code.js';
+import type { ImpactService } from '../services/impact-service.js';
 import type { ProjectService } from '../services/project-service.js';
 import type { PromotionService } from '../services/promotion-service.js';
 import { toOverride, toRuleInput } from './flags.js';
@@ -54,6 +57,7 @@ interface Services {
   flagService: FlagService;
   promotionService: PromotionService;
   flagsAsCode: FlagsAsCode;
+  impactService: ImpactService;
 }
 
 const environmentSchemaRef = projectSchema.shape.environments.element;
@@ -66,7 +70,7 @@ const environment = { scope: 'environment' } as const;
  */
 export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
   app,
-  { projectService, flagService, promotionService, flagsAsCode },
+  { projectService, flagService, promotionService, flagsAsCode, impactService },
 ) => {
   app.get('/projects', {
     schema: {
@@ -349,23 +353,34 @@ export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
       body: updateSettingsBodySchema,
       response: { 200: flagSchema, ...problemResponses(400, 404, 409, 413, 415) },
     },
-    handler: async (request) => {
-      const { rollout_percentage, variants, rules, overrides, ...fields } = request.body;
-      return toFlagResponse(
+    handler: async (request) =>
+      toFlagResponse(
         await flagService.updateSettings(
           request.environment,
           request.params.flag_name,
-          {
-            ...fields,
-            rolloutPercentage: rollout_percentage,
-            weights: variants,
-            rules: rules?.map(toRuleInput),
-            overrides: overrides?.map(toOverride),
-          },
+          toSettingsInput(request.body),
           request.principal,
         ),
-      );
+      ),
+  });
+
+  app.post('/projects/:project/environments/:environment/flags/:flag_name/impact', {
+    config: environment,
+    schema: {
+      tags: ['projects'],
+      summary: "What a change to a flag's settings would do to the users evaluated in the last 24 hours",
+      description:
+        'Takes the same body as the PATCH of the settings and changes nothing. Counts, among the users who ' +
+        'evaluated the flag in this environment lately (a bounded sample: IMPACT_SAMPLE_USERS per environment), ' +
+        'those the change would turn on, turn off or move to another variant.',
+      params: environmentFlagParamsSchema,
+      body: updateSettingsBodySchema,
+      response: { 200: impactSchema, ...problemResponses(400, 404, 409, 413, 415) },
     },
+    handler: async (request) =>
+      toImpactResponse(
+        impactService.preview(request.environment, request.params.flag_name, toSettingsInput(request.body)),
+      ),
   });
 
   app.get('/projects/:project/flags/:flag_name/diff', {
@@ -472,3 +487,14 @@ export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
     },
   });
 };
+
+function toSettingsInput(body: z.infer<typeof updateSettingsBodySchema>): SettingsInput {
+  const { rollout_percentage, variants, rules, overrides, ...fields } = body;
+  return {
+    ...fields,
+    rolloutPercentage: rollout_percentage,
+    weights: variants,
+    rules: rules?.map(toRuleInput),
+    overrides: overrides?.map(toOverride),
+  };
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Flag } from '../core/model.js';
+import { IMPACT_WINDOW_MS, type Impact } from '../core/impact.js';
 import { basisPointsToPercentage } from '../core/rollout.js';
 import {
   checkUnique,
@@ -356,3 +357,29 @@ export const flagListQuerySchema = z.strictObject({
 });
 
 export type FlagListQuery = z.infer<typeof flagListQuerySchema>;
+
+const impactUsers = (what: string) =>
+  z.object({ count: z.number().int(), examples: z.array(z.string()).describe(`Up to 5 of the users ${what}`) });
+
+export const impactSchema = z
+  .object({
+    window_hours: z.number().int().describe('How far back the sample of users reaches'),
+    users: z.number().int().describe('Users who evaluated the flag in this environment within the window'),
+    turning_on: impactUsers('the flag would turn on for'),
+    turning_off: impactUsers('the flag would turn off for'),
+    changing_variant: impactUsers('who would get another variant'),
+    unchanged: z.number().int(),
+  })
+  .meta({ id: 'Impact' });
+
+export function toImpactResponse(impact: Impact): z.infer<typeof impactSchema> {
+  const { examples } = impact;
+  return {
+    window_hours: IMPACT_WINDOW_MS / 3_600_000,
+    users: impact.users,
+    turning_on: { count: impact.turningOn, examples: examples.turningOn },
+    turning_off: { count: impact.turningOff, examples: examples.turningOff },
+    changing_variant: { count: impact.changingVariant, examples: examples.changingVariant },
+    unchanged: impact.unchanged,
+  };
+}

@@ -2,9 +2,11 @@ import type { Experiment, Flag } from '../core/model.js';
 import { NotFoundError } from '../errors.js';
 import { type Decision, decide, type DecisionMemo, isOn, type Lookups } from '../core/evaluation.js';
 import type { Attributes } from '../core/targeting.js';
+import type { ContextRecorder } from './recent-contexts.js';
 
 /** One environment's flags, in memory (an EnvironmentView): evaluation needs no more than this. */
 export interface FlagSource {
+  readonly environment: { readonly id: number };
   find(name: string): Flag | undefined;
   all(): readonly Flag[];
   runningExperiment(flagName: string): Experiment | undefined;
@@ -40,22 +42,26 @@ export class EvaluationService {
   constructor(
     private readonly recorder: EvaluationRecorder,
     private readonly exposures: ExposureRecorder,
+    private readonly contexts: ContextRecorder,
   ) {}
 
   evaluate(flags: FlagSource, userId: string, flagName: string, attributes?: Attributes): Decision {
     const flag = flags.find(flagName);
     if (!flag) throw new NotFoundError(`Flag "${flagName}" not found`);
+    this.contexts.record(flags.environment.id, userId, attributes, flag.flagId);
     return this.decide(flags, flag, userId, attributes);
   }
 
   /** Every flag, in name order, with its reason and variant. */
   evaluateAll(flags: FlagSource, userId: string, attributes?: Attributes): Decision[] {
+    this.contexts.record(flags.environment.id, userId, attributes);
     const memo: DecisionMemo = new Map();
     return flags.all().map((flag) => this.decide(flags, flag, userId, attributes, memo));
   }
 
   /** Whether each flag is on for the user, keyed by flag name in name order. */
   enabledFlags(flags: FlagSource, userId: string, attributes?: Attributes): Record<string, boolean> {
+    this.contexts.record(flags.environment.id, userId, attributes);
     const result: Record<string, boolean> = {};
     const memo: DecisionMemo = new Map();
     for (const flag of flags.all()) {

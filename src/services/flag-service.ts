@@ -28,6 +28,7 @@ import type { ConfigWriter } from './config-writer.js';
 import type { FlagUsage } from './flag-usage.js';
 import {
   checkDependentsKeep,
+  checkFlag,
   checkPrerequisites,
   checkSegments,
   checkValues,
@@ -167,6 +168,17 @@ const withFlag = (committed: CommittedConfig, flag: Flag): CommittedConfig => ({
   ...committed,
   flags: new Map(committed.flags).set(flag.name, flag),
 });
+
+/** Weights name every variant of the flag, and only those. */
+function checkWeightKeys(settings: Partial<FlagSettings>, definition: FlagDefinition): void {
+  if (settings.weights && !sameKeys(settings.weights, definition.variants)) {
+    const keys = definition.variants.map((v) => `"${v.key}"`).join(', ') || 'none';
+    throw new ValidationError(
+      'variants',
+      `must give a weight to each of the flag's variants (${keys}), and only those`,
+    );
+  }
+}
 
 const flagNotFound = (name: string) => new NotFoundError(`Flag "${name}" not found`);
 
@@ -455,17 +467,32 @@ export class FlagService {
       const { definition, configs } = await this.existing(write, project.id, name);
       const before = configs.find((c) => c.environmentId === environment.id);
       if (!before) throw flagNotFound(name);
-      if (settings.weights && !sameKeys(settings.weights, definition.variants)) {
-        const keys = definition.variants.map((v) => `"${v.key}"`).join(', ') || 'none';
-        throw new ValidationError(
-          'variants',
-          `must give a weight to each of the flag's variants (${keys}), and only those`,
-        );
-      }
+      checkWeightKeys(settings, definition);
       const after = await write.updateFlagConfig(before.id, settings);
       await this.checkSettings(write, project.id, definition, after, settings, name);
       return this.auditUpdate(write, view, actor, flagOf(definition, before), flagOf(definition, after));
     });
+  }
+
+  /**
+   * The flag as a settings change would leave it in this environment, checked as the write checks it
+   * (against the snapshot, as nothing is written), for the impact preview.
+   */
+  proposedSettings(view: EnvironmentView, name: string, input: SettingsInput): { before: Flag; after: Flag } {
+    const before = this.get(view, name);
+    const project = this.snapshot.projectById(view.project.id);
+    const config = view.configs.get(before.flagId);
+    if (!project || !config) throw flagNotFound(name);
+    const definition = this.getDefinition(project, name);
+    const settings = definedOnly(toSettings(input));
+    checkWeightKeys(settings, definition);
+    const after = flagOf(definition, { ...config, ...settings });
+    const committed: CommittedConfig = {
+      flags: new Map(view.all().map((flag) => [flag.name, flag])).set(name, after),
+      segmentNames: new Set(project.allSegments().map((segment) => segment.name)),
+    };
+    checkFlag(committed, after);
+    return { before, after };
   }
 
   /** Deletes the flag from its project: its definition, every environment's configuration and schedules. */

@@ -9,6 +9,7 @@ import {
 } from '../core/evaluation.js';
 import { basisPointsToPercentage } from '../core/rollout.js';
 import type { Attributes } from '../core/targeting.js';
+import type { ContextRecorder } from './recent-contexts.js';
 import {
   type EvaluationRecorder,
   type ExposureRecorder,
@@ -68,11 +69,14 @@ export class OfrepService {
   constructor(
     private readonly recorder: EvaluationRecorder,
     private readonly exposures: ExposureRecorder,
+    private readonly contexts: ContextRecorder,
   ) {}
 
   evaluate(flags: FlagSource, key: string, subject: OfrepSubject): OfrepEvaluation {
     const flag = flags.find(key);
     if (!flag) throw new NotFoundError(`Flag "${key}" not found`);
+    if (subject.targetingKey !== undefined)
+      this.contexts.record(flags.environment.id, subject.targetingKey, subject.attributes, flag.flagId);
     const result = this.resolve(flags, flag, subject);
     if ('errorCode' in result) throw new TargetingKeyMissingError(result.errorDetails);
     return result;
@@ -80,6 +84,8 @@ export class OfrepService {
 
   /** Every flag, in name order; a flag that needs a targeting key the context lacks fails alone. */
   evaluateAll(flags: FlagSource, subject: OfrepSubject): (OfrepEvaluation | OfrepFailure)[] {
+    if (subject.targetingKey !== undefined)
+      this.contexts.record(flags.environment.id, subject.targetingKey, subject.attributes);
     const memo: DecisionMemo = new Map();
     return flags.all().map((flag) => this.resolve(flags, flag, subject, memo));
   }

@@ -68,6 +68,7 @@ describe('health, docs and CORS', () => {
       '/projects/{project}/environments/{environment}/experiments/{key}/stop',
       '/projects/{project}/environments/{environment}/flags',
       '/projects/{project}/environments/{environment}/flags/{flag_name}',
+      '/projects/{project}/environments/{environment}/flags/{flag_name}/impact',
       '/projects/{project}/environments/{environment}/flags/{flag_name}/schedules',
       '/projects/{project}/environments/{environment}/flags/{flag_name}/schedules/{schedule_id}',
       '/projects/{project}/environments/{environment}/ofrep/v1/evaluate/flags',
