@@ -613,6 +613,8 @@ export class PrismaAuditLog implements AuditLog {
           targetType: query.targetType,
           target: query.target,
           project: query.project,
+          actorName: query.actor,
+          ...(query.since || query.until ? { at: { gte: query.since, lt: query.until } } : {}),
           ...(query.beforeId === undefined ? {} : { id: { lt: query.beforeId } }),
         },
         orderBy: { id: 'desc' },

@@ -32,6 +32,11 @@ export interface AuditQuery {
   target?: string;
   /** Only entries about this project (its key). */
   project?: string;
+  /** Only changes made by the key of this name ("ADMIN_API_KEY", "anonymous"). */
+  actor?: string;
+  /** Only changes at or after `since` and before `until`. */
+  since?: Date;
+  until?: Date;
   /** Entries with an id below this one: the cursor of the page before. */
   beforeId?: number;
   limit: number;

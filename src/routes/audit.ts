@@ -22,12 +22,20 @@ export const auditRoutes: FastifyPluginAsyncZod<{ auditService: AuditService; sc
       response: { 200: auditPageSchema, ...problemResponses(400) },
     },
     handler: async (request) => {
-      const { flag_name, project, limit, cursor } = request.query;
+      const { flag_name, project, actor, since, until, limit, cursor } = request.query;
       const filter = flag_name === undefined ? {} : { targetType: 'flag' as const, target: flag_name };
       // A project's admin key reads its project's history only.
       const bound = request.principal.projectId === null ? undefined : scopes.project(request.principal, project);
       return toPageResponse(
-        await auditService.page({ ...filter, project: bound?.project.key ?? project, limit, cursor }),
+        await auditService.page({
+          ...filter,
+          project: bound?.project.key ?? project,
+          actor,
+          since: since === undefined ? undefined : new Date(since),
+          until: until === undefined ? undefined : new Date(until),
+          limit,
+          cursor,
+        }),
       );
     },
   });

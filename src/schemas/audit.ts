@@ -26,6 +26,9 @@ const pageQuery = {
 export const auditQuerySchema = z.strictObject({
   flag_name: flagNameSchema.optional().describe('Only entries about this flag'),
   project: keySchema.optional().describe('Only entries about this project'),
+  actor: z.string().min(1).max(200).optional().describe('Only changes by the key of this name'),
+  since: z.iso.datetime({ offset: true }).optional().describe('Only changes at or after this time (ISO 8601)'),
+  until: z.iso.datetime({ offset: true }).optional().describe('Only changes before this time (ISO 8601)'),
   ...pageQuery,
 });
 

@@ -5,6 +5,9 @@ export interface AuditPageQuery {
   targetType?: AuditTargetType;
   target?: string;
   project?: string;
+  actor?: string;
+  since?: Date;
+  until?: Date;
   /** From the previous page's nextCursor. */
   cursor?: number;
   limit: number;
@@ -25,6 +28,9 @@ export class AuditService {
       targetType: query.targetType,
       target: query.target,
       project: query.project,
+      actor: query.actor,
+      since: query.since,
+      until: query.until,
       beforeId: query.cursor,
       limit: query.limit + 1,
     });

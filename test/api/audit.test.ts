@@ -91,6 +91,27 @@ describe.each(backends)('audit log on $name', (backend) => {
       }
     });
 
+    it('filters by actor and by time', async () => {
+      const all = (await app().inject({ method: 'GET', url: '/audit' })).json().entries as { at: string; id: number }[];
+      const byAnonymous = (await app().inject({ method: 'GET', url: '/audit?actor=anonymous' })).json();
+      expect(byAnonymous.entries).toHaveLength(all.length);
+      expect((await app().inject({ method: 'GET', url: '/audit?actor=ops' })).json().entries).toEqual([]);
+      // The second oldest entry's time: since it, all but the oldest; until it, the oldest alone (or those at the same ms).
+      const at = all[all.length - 2].at;
+      const since = (await app().inject({ method: 'GET', url: `/audit?since=${at}` })).json().entries;
+      const until = (await app().inject({ method: 'GET', url: `/audit?until=${at}` })).json().entries;
+      expect(since.length + until.length).toBe(all.length);
+      expect(since.map((e: { id: number }) => e.id)).toContain(all[all.length - 2].id);
+      expect(until.map((e: { id: number }) => e.id)).not.toContain(all[all.length - 2].id);
+      const window = `since=${encodeURIComponent('2000-01-01T00:00:00+02:00')}&until=2000-01-02T00:00:00Z`;
+      expect((await app().inject({ method: 'GET', url: `/audit?${window}` })).json().entries).toEqual([]);
+      for (const url of ['/audit?since=yesterday', '/audit?until=2026-13-01T00:00:00Z', '/audit?actor=']) {
+        const res = await app().inject({ method: 'GET', url });
+        expect(res.statusCode, url).toBe(400);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      }
+    });
+
     it('writes no entry for a change that fails', async () => {
       const before = await auditRows();
       expect((await app().inject({ method: 'POST', url: '/flags', payload: { flag_name: 'other' } })).statusCode).toBe(
