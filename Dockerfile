@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 
-# Build: install everything, generate the Prisma clients and compile (npm ci's postinstall does both),
+# Build: install everything, generate the Prisma clients, compile and build the dashboard (npm ci's postinstall),
 # then copy what the service loads, and nothing else, to /runtime (npm run build:runtime, which
 # test/runtime-files.test.ts runs and starts the service from, on SQLite and PostgreSQL).
 FROM node:24-bookworm-slim AS build
@@ -13,6 +13,7 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json prisma.con
 COPY prisma ./prisma
 COPY deploy ./deploy
 COPY src ./src
+COPY web ./web
 # The npm in this image (10) runs @prisma/engines' install script, which would download a schema engine
 # this service never uses; naming an existing file instead skips it, as prisma/generate.mjs does.
 ENV PRISMA_SCHEMA_ENGINE_BINARY=/app/prisma/generate.mjs

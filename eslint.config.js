@@ -11,7 +11,7 @@ const layer = (files, patterns) => ({
 const forbid = (group, message) => ({ group, message });
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'src/db/generated/', 'node_modules/', 'runtime/'] },
+  { ignores: ['dist/', 'coverage/', 'src/db/generated/', 'node_modules/', 'runtime/', 'test-output/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -58,6 +58,15 @@ export default tseslint.config(
     [forbid(['../routes/*', '../plugins/*', '../schemas/*'], 'services know nothing of HTTP.')],
   ),
   layer(['src/routes/**'], [forbid(['../db/*'], 'routes go through services, never to db.')]),
+  layer(
+    ['web/**'],
+    [
+      {
+        regex: '(^|/)src/(core|db|services|routes|schemas|plugins)/',
+        message: 'The dashboard talks only to the public REST API: it imports nothing of the server.',
+      },
+    ],
+  ),
   layer(
     ['bench/**'],
     [forbid(['../test/*', '../dist/*'], 'bench builds on src/ itself, not on tests or build output.')],

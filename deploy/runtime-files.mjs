@@ -19,6 +19,8 @@ const files = [
   // Listed at start from their folder (src/db/migrate.ts), which no trace can see.
   'prisma/sqlite/migrations',
   'prisma/postgresql/migrations',
+  // The dashboard's static files, served from their folder (src/plugins/dashboard.ts).
+  'dist/ui',
   // Found by require.resolve and read when /redoc asks for it (src/plugins/docs.ts).
   'node_modules/redoc/package.json',
   'node_modules/redoc/bundles/redoc.standalone.js',

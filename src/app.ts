@@ -6,6 +6,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { registerAccessControl } from './plugins/access-control.js';
+import { registerDashboard } from './plugins/dashboard.js';
 import { registerDocs } from './plugins/docs.js';
 import { registerJsonBodies } from './plugins/json-body.js';
 import { registerMetrics, RequestMetrics } from './plugins/metrics.js';
@@ -207,6 +208,7 @@ export async function buildApp(
 
   await registerResponseHeaders(app, config.corsOrigins);
   await registerDocs(app, version);
+  await registerDashboard(app);
   const flagService = new FlagService(writer, snapshot, usage);
   registerMetrics(app, {
     token: config.metricsToken,

@@ -31,7 +31,7 @@ describe.each(backends)('the runtime folder alone, on $name', (backend) => {
   });
 
   it.skipIf(!backend.available)(
-    'migrates, serves the API, the docs and their assets, and reports healthy',
+    'migrates, serves the API, the docs, the dashboard and their assets, and reports healthy',
     async () => {
       const url = (path: string) => `${server!.baseUrl}${path}`;
       expect((await fetch(url('/health'))).status).toBe(200);
@@ -45,6 +45,10 @@ describe.each(backends)('the runtime folder alone, on $name', (backend) => {
       for (const path of ['/docs/', '/docs/static/swagger-ui-bundle.js', '/docs/json', '/redoc/redoc.standalone.js']) {
         expect((await fetch(url(path))).status, path).toBe(200);
       }
+      const dashboard = await (await fetch(url('/ui/'))).text();
+      const script = dashboard.match(/src="(\/ui\/assets\/[^"]+\.js)"/)?.[1];
+      expect(script).toBeDefined();
+      expect((await fetch(url(script!))).status).toBe(200);
       expect(server!.logs()).toContain('applied migration');
     },
   );

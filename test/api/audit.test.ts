@@ -96,7 +96,7 @@ describe.each(backends)('audit log on $name', (backend) => {
       const byAnonymous = (await app().inject({ method: 'GET', url: '/audit?actor=anonymous' })).json();
       expect(byAnonymous.entries).toHaveLength(all.length);
       expect((await app().inject({ method: 'GET', url: '/audit?actor=ops' })).json().entries).toEqual([]);
-      // The second oldest entry's time: since it, all but the oldest; until it, the oldest alone (or those at the same ms).
+      // The second oldest entry's time: since it, all but the oldest; until it, the oldest alone.
       const at = all[all.length - 2].at;
       const since = (await app().inject({ method: 'GET', url: `/audit?since=${at}` })).json().entries;
       const until = (await app().inject({ method: 'GET', url: `/audit?until=${at}` })).json().entries;

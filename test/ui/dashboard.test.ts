@@ -1,0 +1,316 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../support/manual-clock.js';
+import { useTestServer } from '../support/test-app.js';
+
+// Debian's chromium (.ci/run installs it); without it the suite is reported as skipped, never as passed.
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = new URL('../../test-output/ui/', import.meta.url);
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const ADMIN = 'dashboard-journey-admin-key-0123456789';
+const DAY_MS = 86_400_000;
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a real browser', () => {
+  const clock = new ManualClock();
+  const server = useTestServer({
+    clock,
+    env: { ADMIN_API_KEY: ADMIN, RATE_LIMIT_WRITES: '0', RATE_LIMIT_EVALUATIONS: '0', SNAPSHOT_POLL_MS: '3600000' },
+  });
+  const call = async (method: Method, url: string, payload?: unknown, key = ADMIN) => {
+    const res = await server.app().inject({
+      method,
+      url,
+      payload: payload as object,
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300);
+    return res.statusCode === 204 ? undefined : res.json();
+  };
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text());
+    });
+  }, 60_000);
+  afterEach(async ({ task }) => {
+    if (task.result?.state === 'fail') {
+      await page.screenshot({
+        path: new URL(`failed-${task.name.slice(0, 40)}.png`, SCREENSHOTS).pathname,
+        fullPage: true,
+      });
+    }
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  /**
+   * Every page: no serious or critical axe-core violation, nothing wider than a 375 px phone, and a
+   * screenshot at both widths (CI keeps test-output/ as artefacts).
+   */
+  async function check(name: string) {
+    await page.evaluate(AXE);
+    // Expressions run in the page (typed here without the DOM library, which the service's code must not see).
+    const result = (await page.evaluate('axe.run()')) as { violations: { id: string; impact: string; help: string }[] };
+    const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(
+      serious.map((v) => `${v.id}: ${v.help}`),
+      name,
+    ).toEqual([]);
+    await page.screenshot({ path: new URL(`${name}-desktop.png`, SCREENSHOTS).pathname, fullPage: true });
+    await page.setViewportSize({ width: 375, height: 800 });
+    // Wide tables scroll inside themselves; nothing else may make the page scroll sideways.
+    const sticking = await page.evaluate(`[...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > 376 && !e.closest('table'))
+      .map((e) => e.tagName.toLowerCase() + '.' + e.className)
+      .slice(0, 5)`);
+    expect(
+      await page.evaluate('document.documentElement.scrollWidth'),
+      `${name} at 375 px: ${sticking}`,
+    ).toBeLessThanOrEqual(375);
+    await page.screenshot({ path: new URL(`${name}-mobile.png`, SCREENSHOTS).pathname, fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }
+  const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name }).click();
+
+  it('signs in with a pasted key, and says why a wrong one is refused', async () => {
+    await page.goto(`${server.baseUrl()}/ui/`);
+    const key = page.getByLabel('API key');
+    await key.fill('not-a-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/Not signed in/);
+    // What the person typed stays, to be corrected.
+    expect(await key.inputValue()).toBe('not-a-key');
+    await check('sign-in');
+    await key.fill(ADMIN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Flags', level: 1 }).waitFor();
+    expect(await page.evaluate("sessionStorage.getItem('feature-flags.api-key')")).toBe(ADMIN);
+  }, 60_000);
+
+  it('creates a flag, and shows the API refusing a taken name without losing the form', async () => {
+    await page.getByText('New flag').click();
+    await page.getByLabel('Name').fill('checkout');
+    await page.getByLabel('Tags (comma-separated)').fill('web, payments');
+    await page.getByRole('button', { name: 'Create flag' }).click();
+    await page.getByRole('link', { name: 'checkout' }).waitFor();
+    expect((await call('GET', '/projects/default/flags/checkout')).tags).toEqual(['web', 'payments']);
+    await page.getByLabel('Name').fill('checkout');
+    await page.getByRole('button', { name: 'Create flag' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/already exists/);
+    expect(await page.getByLabel('Name').inputValue()).toBe('checkout');
+    await check('flags');
+  }, 60_000);
+
+  it('creates a segment with a condition', async () => {
+    await nav('Segments');
+    await page.getByLabel('Name').fill('pro');
+    await page.getByRole('button', { name: 'Add condition' }).click();
+    await page.getByLabel('Attribute').fill('plan');
+    await page.getByLabel('Value').fill('pro');
+    await page.getByRole('button', { name: 'Create segment' }).click();
+    await page.getByText('plan equals pro').waitFor();
+    expect((await call('GET', '/projects/default/segments/pro')).conditions).toEqual([
+      { attribute: 'plan', operator: 'equals', value: 'pro' },
+    ]);
+    await check('segments');
+  }, 60_000);
+
+  it('in development: turns the flag on from the keyboard, adds a rule with the segment, and previews a percentage change', async () => {
+    await page.getByLabel('Environment').selectOption('development');
+    await nav('Flags');
+    await page.getByRole('link', { name: 'checkout' }).click();
+    await page.getByRole('heading', { name: 'checkout', level: 1 }).waitFor();
+    const toggle = page.getByRole('switch', { name: 'checkout in Development' });
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Turn checkout on in Development?' });
+    await dialog.waitFor();
+    // The dialog focuses its first button, the confirmation that names the environment.
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Turn on in Development');
+    await page.keyboard.press('Enter');
+    await page.getByText('On in Development', { exact: true }).waitFor();
+    expect((await call('GET', '/projects/default/environments/development/flags/checkout')).status).toBe(true);
+    expect((await call('GET', '/projects/default/environments/production/flags/checkout')).status).toBe(false);
+
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await page.getByLabel('Segment').selectOption('pro');
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    await expect
+      .poll(async () => (await call('GET', '/projects/default/environments/development/flags/checkout')).rules)
+      .toEqual([{ segment: 'pro', conditions: [], rollout_percentage: 100, variants: [] }]);
+
+    // 200 users evaluate it in development (every fourth is on the pro plan), so the preview has people to count.
+    for (let i = 0; i < 200; i++) {
+      await call('POST', '/projects/default/environments/development/evaluate/checkout', {
+        user_id: `user-${i}`,
+        attributes: { plan: i % 4 === 0 ? 'pro' : 'free' },
+      });
+    }
+    await call('PATCH', '/projects/default/environments/development/flags/checkout', { rollout_percentage: 10 });
+    await page.reload();
+    await page.getByLabel('Rollout percentage', { exact: true }).fill('60.5');
+    const expected = await call('POST', '/projects/default/environments/development/flags/checkout/impact', {
+      rollout_percentage: 60.5,
+    });
+    expect(expected.turning_on.count).toBeGreaterThan(20);
+    const preview = page.getByTestId('impact');
+    await expect
+      .poll(() => preview.textContent())
+      .toContain(
+        `Of the 200 users evaluated in the last 24 hours, this change turns it on for ${expected.turning_on.count}`,
+      );
+    await check('flag');
+    await page.getByRole('button', { name: 'Save percentage' }).click();
+    await expect
+      .poll(
+        async () => (await call('GET', '/projects/default/environments/development/flags/checkout')).rollout_percentage,
+      )
+      .toBe(60.5);
+  }, 120_000);
+
+  it('evaluates the flag for a user and shows the change in its history', async () => {
+    await page.getByLabel('User id').fill('user-0');
+    await page.getByLabel('Attributes (JSON)').fill('{"plan": "pro"}');
+    await page.getByRole('button', { name: 'Evaluate', exact: true }).click();
+    await expect.poll(() => page.getByTestId('answer').textContent()).toBe('on');
+    await page.getByText('RULE_MATCH').waitFor();
+    await page.getByLabel('Attributes (JSON)').fill('{"plan": ');
+    await page.getByRole('button', { name: 'Evaluate', exact: true }).click();
+    await page.getByText('Attributes must be JSON').waitFor();
+    const history = page.getByRole('region', { name: 'History' });
+    await history.getByRole('rowheader', { name: 'rollout_percentage' }).first().waitFor();
+    expect(await history.getByText('60.5').count()).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('shows the promotion diff from development to production, and applies it', async () => {
+    await nav('Environments');
+    await page.getByRole('combobox', { name: /^From/ }).selectOption('development');
+    await page.getByRole('combobox', { name: /^To/ }).selectOption('production');
+    await page.getByRole('button', { name: 'Compare' }).click();
+    await page.getByRole('heading', { name: 'checkout' }).waitFor();
+    await check('environments');
+    await page.getByRole('button', { name: 'Promote 1 flags to Production' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Promote to Production' }).click();
+    await page.getByText('Promoted 1 flags from Development to Production').waitFor();
+    expect(await call('GET', '/projects/default/environments/production/flags/checkout')).toMatchObject({
+      status: true,
+      rollout_percentage: 60.5,
+      rules: [{ segment: 'pro' }],
+    });
+  }, 60_000);
+
+  it('creates and starts an experiment, and shows its results with intervals and the daily chart', async () => {
+    await call('POST', '/flags', {
+      flag_name: 'button',
+      status: true,
+      variants: [
+        { key: 'control', weight: 50 },
+        { key: 'treatment', weight: 50 },
+      ],
+    });
+    await page.getByLabel('Environment').selectOption('production');
+    await nav('Experiments');
+    await page.getByLabel('Key', { exact: true }).fill('button-test');
+    await page.getByLabel('Flag (with variants)').selectOption('button');
+    await page.getByLabel('Control variant').selectOption('control');
+    await page.getByLabel('Metric key').fill('purchase');
+    await page.getByLabel('Event').fill('purchase');
+    await page.getByRole('button', { name: 'Create experiment' }).click();
+    await page.getByRole('button', { name: 'Start button-test' }).click();
+    await page.getByRole('button', { name: 'Stop button-test' }).waitFor();
+    await check('experiments');
+
+    // Two days of traffic through the API: exposures as the service assigns them, and purchases, which
+    // treatment makes twice as often.
+    for (const day of [0, 1]) {
+      const exposures = [];
+      const purchases = [];
+      for (let i = day * 600; i < (day + 1) * 600; i++) {
+        const user = `shopper-${i}`;
+        const { variant } = await call('GET', `/users/${user}/flags/button`);
+        exposures.push({ type: 'exposure', experiment: 'button-test', user_id: user, variant });
+        if (i % 20 < (variant === 'treatment' ? 6 : 3))
+          purchases.push({ type: 'track', event: 'purchase', user_id: user });
+      }
+      await call('POST', '/events', { events: exposures });
+      await call('POST', '/events', { events: purchases });
+      await clock.advance(DAY_MS);
+    }
+    await page.getByRole('link', { name: 'button-test' }).click();
+    const verdict = page.getByTestId('verdict');
+    await expect
+      .poll(() => verdict.textContent(), { timeout: 10_000 })
+      .toMatch(/^treatment wins: \d+\.\d% chance to beat control/);
+    const results = await call('GET', '/experiments/button-test/results');
+    const treatment = results.metrics[0].variants.find((v: { key: string }) => v.key === 'treatment');
+    expect(await page.getByRole('row', { name: /^treatment \d/ }).textContent()).toContain(
+      `${(treatment.relative.bayesian.chance_to_win * 100).toFixed(1)}%`,
+    );
+    expect(await page.locator('.interval-plot circle').count()).toBe(1);
+    expect(await page.locator('.chart canvas').count()).toBe(1);
+    expect(await page.locator('.chart .u-legend').textContent()).toMatch(/control.*treatment/);
+    await check('experiment-results');
+  }, 120_000);
+
+  it('filters the audit log by flag, actor and date', async () => {
+    await nav('Audit log');
+    await page.getByLabel('Flag').fill('checkout');
+    await page.getByLabel('Actor (key name)').fill('ADMIN_API_KEY');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    const expected = await call('GET', '/audit?flag_name=checkout&actor=ADMIN_API_KEY&project=default');
+    expect(expected.entries.length).toBeGreaterThan(2);
+    await expect.poll(() => page.locator('.entries > li').count()).toBe(expected.entries.length);
+    await check('audit');
+    await page.getByLabel(/^From/).fill('2030-01-01T00:00');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('No changes match.').waitFor();
+  }, 60_000);
+
+  it('creates an API key, showing its secret once with a copy button, and revokes it', async () => {
+    await nav('API keys');
+    await page.getByLabel('Name').fill('storefront');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = await page.getByTestId('secret').textContent();
+    expect(secret).toMatch(/^ffs_/);
+    await page.getByRole('button', { name: 'Copy the secret of storefront' }).waitFor();
+    await check('api-keys');
+    // An evaluate key gets the read-only view: answers, nothing to change.
+    const other = await browser.newPage();
+    await other.goto(`${server.baseUrl()}/ui/`);
+    await other.getByLabel('API key').fill(secret!);
+    await other.getByRole('button', { name: 'Sign in' }).click();
+    await other.getByRole('heading', { name: 'Feature flags (read-only)' }).waitFor();
+    await other.getByLabel('User id').fill('user-0');
+    await other.getByLabel('Attributes (JSON)').fill('{"plan": "pro"}');
+    await other.getByRole('button', { name: 'Evaluate every flag' }).click();
+    await other.getByRole('rowheader', { name: 'checkout' }).waitFor();
+    await other.close();
+
+    await page.getByRole('button', { name: 'Revoke storefront' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke key' }).click();
+    await page.getByText(/^revoked /).waitFor();
+  }, 60_000);
+
+  it('follows the colour scheme, and met no CSP refusal or script error on the way', async () => {
+    await nav('Flags');
+    const background = () => page.evaluate('getComputedStyle(document.documentElement).backgroundColor');
+    await page.emulateMedia({ colorScheme: 'light' });
+    const light = await background();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await background()).not.toBe(light);
+    await page.screenshot({ path: new URL('flags-dark.png', SCREENSHOTS).pathname });
+    expect(problems).toEqual([]);
+  });
+});

@@ -1,0 +1,179 @@
+import { useEffect, useState } from 'preact/hooks';
+import { Link, Route, Router, Switch, useLocation } from 'wouter-preact';
+import { api, ApiError, type Project } from './api.js';
+import { ProblemMessage } from './components.js';
+import { PlaceContext } from './place.js';
+import { session } from './session.js';
+import { AuditPage } from './pages/audit.js';
+import { EnvironmentsPage } from './pages/environments.js';
+import { ExperimentPage, ExperimentsPage } from './pages/experiments.js';
+import { FlagPage } from './pages/flag.js';
+import { FlagsPage } from './pages/flags.js';
+import { KeysPage } from './pages/keys.js';
+import { ReadOnlyPage } from './pages/read-only.js';
+import { SegmentsPage } from './pages/segments.js';
+import { SignIn } from './pages/sign-in.js';
+
+type Access =
+  | { state: 'checking' }
+  | { state: 'signed-out'; error?: unknown }
+  | { state: 'admin'; projects: Project[]; open: boolean }
+  | { state: 'read-only' }
+  | { state: 'failed'; error: unknown };
+
+/** Asks the API what the stored key (or no key) may do: 200 admin, 403 an evaluate key, 401 sign in. */
+async function checkAccess(): Promise<Access> {
+  try {
+    return { state: 'admin', projects: await api.projects(), open: session.key() === null };
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401)
+      return { state: 'signed-out', error: session.key() ? error : undefined };
+    if (error instanceof ApiError && error.status === 403) return { state: 'read-only' };
+    return { state: 'failed', error };
+  }
+}
+
+export function App() {
+  const [access, setAccess] = useState<Access>({ state: 'checking' });
+  const recheck = () => checkAccess().then(setAccess);
+  useEffect(() => void recheck(), []);
+  const signOut = () => {
+    session.signOut();
+    void recheck();
+  };
+  return (
+    <Router base="/ui">
+      {access.state === 'checking' && <p class="page">Loading…</p>}
+      {access.state === 'failed' && (
+        <main class="page">
+          <h1>Feature flags</h1>
+          <ProblemMessage error={access.error} />
+          <button type="button" onClick={recheck}>
+            Try again
+          </button>
+        </main>
+      )}
+      {access.state === 'signed-out' && (
+        <SignIn
+          error={access.error}
+          onSignIn={(key) => {
+            session.signIn(key);
+            return checkAccess().then((next) => {
+              if (next.state === 'signed-out' || next.state === 'failed') session.signOut();
+              setAccess(next);
+            });
+          }}
+        />
+      )}
+      {access.state === 'read-only' && <ReadOnlyPage onSignOut={signOut} />}
+      {access.state === 'admin' && <SignedIn projects={access.projects} open={access.open} onSignOut={signOut} />}
+    </Router>
+  );
+}
+
+const NAV = [
+  ['/flags', 'Flags'],
+  ['/environments', 'Environments'],
+  ['/segments', 'Segments'],
+  ['/experiments', 'Experiments'],
+  ['/keys', 'API keys'],
+  ['/audit', 'Audit log'],
+] as const;
+
+function SignedIn({ projects, open, onSignOut }: { projects: Project[]; open: boolean; onSignOut: () => void }) {
+  const saved = session.place();
+  const initial =
+    projects.find((p) => p.key === saved?.project) ?? projects.find((p) => p.key === 'default') ?? projects[0];
+  const [place, setPlace] = useState(() => ({
+    project: initial?.key ?? 'default',
+    environment:
+      initial?.environments.find((e) => e.key === saved?.environment)?.key ??
+      initial?.environments.find((e) => e.key === 'production')?.key ??
+      initial?.environments[0]?.key ??
+      'production',
+  }));
+  const [location] = useLocation();
+  const choose = (project: string, environment: string) => {
+    session.remember({ project, environment });
+    setPlace({ project, environment });
+  };
+  const current = projects.find((p) => p.key === place.project);
+  return (
+    <PlaceContext.Provider value={{ projects, ...place, readOnly: false, choose }}>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      {open && (
+        <p class="banner" role="status">
+          Open mode: no API key exists, so anyone who can reach this service can change flags. Create an admin key under
+          API keys to turn authentication on.
+        </p>
+      )}
+      <header class="top">
+        <Link href="/flags" class="brand">
+          Feature flags
+        </Link>
+        <nav aria-label="Main">
+          <ul>
+            {NAV.map(([href, label]) => (
+              <li key={href}>
+                <Link href={href} aria-current={location.startsWith(href) ? 'page' : undefined}>
+                  {label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div class="place">
+          <label>
+            Project
+            <select
+              value={place.project}
+              onChange={(event) => {
+                const project = projects.find((p) => p.key === event.currentTarget.value)!;
+                const environment =
+                  project.environments.find((e) => e.key === place.environment)?.key ?? project.environments[0]?.key;
+                choose(project.key, environment);
+              }}
+            >
+              {projects.map((p) => (
+                <option key={p.key} value={p.key}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Environment
+            <select value={place.environment} onChange={(event) => choose(place.project, event.currentTarget.value)}>
+              {current?.environments.map((e) => (
+                <option key={e.key} value={e.key}>
+                  {e.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          {!open && (
+            <button type="button" onClick={onSignOut}>
+              Sign out
+            </button>
+          )}
+        </div>
+      </header>
+      <main id="main" class="page" key={`${place.project}/${place.environment}`}>
+        <Switch>
+          <Route path="/flags/:name">{(params) => <FlagPage name={decodeURIComponent(params.name)} />}</Route>
+          <Route path="/environments" component={EnvironmentsPage} />
+          <Route path="/segments" component={SegmentsPage} />
+          <Route path="/experiments/:key">
+            {(params) => <ExperimentPage experimentKey={decodeURIComponent(params.key)} />}
+          </Route>
+          <Route path="/experiments" component={ExperimentsPage} />
+          <Route path="/keys" component={KeysPage} />
+          <Route path="/audit" component={AuditPage} />
+          <Route component={FlagsPage} />
+        </Switch>
+      </main>
+    </PlaceContext.Provider>
+  );
+}

@@ -1,0 +1,168 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from './api.js';
+import { fieldErrors } from './logic/problems.js';
+
+/** A refused call as the API explained it: title, detail, and each field it named. Never a blank page. */
+export function ProblemMessage({ error }: { error: unknown }) {
+  if (error === undefined || error === null) return null;
+  if (!(error instanceof ApiError)) {
+    return (
+      <p class="problem" role="alert">
+        {String((error as Error)?.message ?? error)}
+      </p>
+    );
+  }
+  const { problem } = error;
+  const fields = fieldErrors(problem);
+  return (
+    <div class="problem" role="alert">
+      <strong>{explain(problem.status) ?? problem.title}</strong> {problem.detail}
+      {fields.length > 0 && (
+        <ul>
+          {fields.map((f) => (
+            <li key={f.field}>
+              <code>{f.field}</code>: {f.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      {problem.problems && (
+        <ul>
+          {problem.problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function explain(status: number): string | undefined {
+  if (status === 401) return 'Not signed in:';
+  if (status === 403) return 'Not allowed with this key:';
+  if (status === 429) return 'Too many requests, try again shortly:';
+  if (status === 0) return 'Offline:';
+  return undefined;
+}
+
+/** Loads data for a page and reloads it on demand; keeps the last data while reloading. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    let current = true;
+    load().then(
+      (value) => current && (setData(value), setError(undefined)),
+      (failure) => current && setError(failure),
+    );
+    return () => {
+      current = false;
+    };
+  }, [...deps, version]);
+  return { data, error, reload: () => setVersion((v) => v + 1) };
+}
+
+/** Runs a write, keeping its error for the form to show; the form's own state is never reset on failure. */
+export function useAction() {
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  const run = async <T,>(action: () => Promise<T>): Promise<T | undefined> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      return await action();
+    } catch (failure) {
+      setError(failure);
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, busy, run, clear: () => setError(undefined) };
+}
+
+/** A modal confirmation (the native dialog: focus is trapped and Escape cancels). */
+export function Confirm({
+  open,
+  title,
+  children,
+  confirmLabel,
+  onConfirm,
+  onCancel,
+}: {
+  open: boolean;
+  title: string;
+  children?: ComponentChildren;
+  confirmLabel: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const element = dialog.current;
+    if (!element) return;
+    if (open && !element.open) element.showModal();
+    if (!open && element.open) element.close();
+  }, [open]);
+  return (
+    <dialog ref={dialog} aria-labelledby="confirm-title" onCancel={onCancel} onClose={() => open && onCancel()}>
+      <h2 id="confirm-title">{title}</h2>
+      {children}
+      <div class="actions">
+        <button type="button" class="primary" onClick={onConfirm}>
+          {confirmLabel}
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
+/** A toggle that says what it does: a switch, labelled by the flag. */
+export function Switch({
+  checked,
+  label,
+  disabled,
+  onChange,
+}: {
+  checked: boolean;
+  label: string;
+  disabled?: boolean;
+  onChange: () => void;
+}) {
+  return (
+    <button
+      type="button"
+      role="switch"
+      class="switch"
+      aria-checked={checked}
+      aria-label={label}
+      disabled={disabled}
+      onClick={onChange}
+    >
+      <span aria-hidden="true">{checked ? 'On' : 'Off'}</span>
+    </button>
+  );
+}
+
+export function Copy({ text, label }: { text: string; label: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <button
+      type="button"
+      onClick={async () => {
+        await navigator.clipboard?.writeText(text).catch(() => undefined);
+        setCopied(true);
+      }}
+      aria-label={label}
+    >
+      {copied ? 'Copied' : 'Copy'}
+    </button>
+  );
+}
+
+export const formatDate = (iso: string) => new Date(iso).toLocaleString();

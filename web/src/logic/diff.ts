@@ -1,0 +1,32 @@
+import type { JsonValue } from '../api.js';
+
+export interface Change {
+  field: string;
+  before: JsonValue | undefined;
+  after: JsonValue | undefined;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The fields an audit entry's before and after differ in, in the order they first appear; nested objects by path. */
+export function changes(
+  before: Record<string, JsonValue> | null,
+  after: Record<string, JsonValue> | null,
+  prefix = '',
+): Change[] {
+  const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])];
+  const result: Change[] = [];
+  for (const key of keys) {
+    const was = before?.[key];
+    const is = after?.[key];
+    if (same(was, is)) continue;
+    const isObject = (v: unknown): v is Record<string, JsonValue> =>
+      typeof v === 'object' && v !== null && !Array.isArray(v);
+    if (isObject(was) && isObject(is)) result.push(...changes(was, is, `${prefix}${key}.`));
+    else result.push({ field: `${prefix}${key}`, before: was, after: is });
+  }
+  return result;
+}
+
+/** A value as a person reads it in a diff. */
+export const show = (value: JsonValue | undefined) => (value === undefined ? '—' : JSON.stringify(value));

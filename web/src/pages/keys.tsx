@@ -1,0 +1,143 @@
+import { useState } from 'preact/hooks';
+import { api, type ApiKey } from '../api.js';
+import { Confirm, Copy, formatDate, ProblemMessage, useAction, useLoad } from '../components.js';
+import { usePlace } from '../place.js';
+
+export function KeysPage() {
+  const { projects } = usePlace();
+  const { data, error, reload } = useLoad(() => api.keys(), []);
+  const [name, setName] = useState('');
+  const [scope, setScope] = useState<ApiKey['scope']>('evaluate');
+  const [project, setProject] = useState('');
+  const [environment, setEnvironment] = useState('');
+  const [created, setCreated] = useState<(ApiKey & { secret: string }) | null>(null);
+  const [revoking, setRevoking] = useState<ApiKey | null>(null);
+  const action = useAction();
+  const revoke = useAction();
+  const environments = projects.find((p) => p.key === project)?.environments ?? [];
+  return (
+    <>
+      <h1>API keys</h1>
+      <ProblemMessage error={error ?? revoke.error} />
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Scope</th>
+            <th scope="col">Bound to</th>
+            <th scope="col">Prefix</th>
+            <th scope="col">Created</th>
+            <th scope="col">
+              <span class="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {data?.map((key) => (
+            <tr key={key.id} class={key.revoked_at ? 'revoked' : undefined}>
+              <th scope="row">{key.name}</th>
+              <td>{key.scope}</td>
+              <td>{[key.project, key.environment].filter(Boolean).join(' / ') || 'everything'}</td>
+              <td>
+                <code>{key.prefix}</code>
+              </td>
+              <td>{formatDate(key.created_at)}</td>
+              <td>
+                {key.revoked_at ? (
+                  `revoked ${formatDate(key.revoked_at)}`
+                ) : (
+                  <button type="button" onClick={() => setRevoking(key)}>
+                    Revoke {key.name}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <Confirm
+        open={revoking !== null}
+        title={`Revoke ${revoking?.name}?`}
+        confirmLabel="Revoke key"
+        onCancel={() => setRevoking(null)}
+        onConfirm={async () => {
+          const key = revoking!;
+          setRevoking(null);
+          if (await revoke.run(() => api.revokeKey(key.id).then(() => true))) reload();
+        }}
+      >
+        <p>Every client using it is refused from now on. This cannot be undone.</p>
+      </Confirm>
+      {created && (
+        <div class="card success" role="status">
+          <p>
+            Key <strong>{created.name}</strong> created. Copy its secret now: it is not shown again.
+          </p>
+          <p class="row">
+            <code data-testid="secret">{created.secret}</code>
+            <Copy text={created.secret} label={`Copy the secret of ${created.name}`} />
+          </p>
+        </div>
+      )}
+      <h2>New key</h2>
+      <form
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const result = await action.run(() =>
+            api.createKey({
+              name: name.trim(),
+              scope,
+              project: project || undefined,
+              environment: scope === 'evaluate' ? environment || undefined : undefined,
+            }),
+          );
+          if (result) {
+            setCreated(result);
+            setName('');
+            reload();
+          }
+        }}
+      >
+        <label>
+          Name
+          <input required value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </label>
+        <label>
+          Scope
+          <select value={scope} onChange={(e) => setScope(e.currentTarget.value as ApiKey['scope'])}>
+            <option value="evaluate">evaluate: reads answers (SDKs, browsers)</option>
+            <option value="admin">admin: changes everything</option>
+          </select>
+        </label>
+        <label>
+          Project
+          <select value={project} onChange={(e) => (setProject(e.currentTarget.value), setEnvironment(''))}>
+            <option value="">{scope === 'admin' ? 'All projects' : 'default'}</option>
+            {projects.map((p) => (
+              <option key={p.key} value={p.key}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        {scope === 'evaluate' && (
+          <label>
+            Environment
+            <select value={environment} onChange={(e) => setEnvironment(e.currentTarget.value)}>
+              <option value="">production</option>
+              {environments.map((e) => (
+                <option key={e.key} value={e.key}>
+                  {e.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        <ProblemMessage error={action.error} />
+        <button type="submit" class="primary" disabled={action.busy}>
+          Create key
+        </button>
+      </form>
+    </>
+  );
+}

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { changes, show } from '../src/logic/diff.js';
+import { move, OPERATORS, toCondition, valueText } from '../src/logic/conditions.js';
+import { fieldErrors } from '../src/logic/problems.js';
+import { verdict } from '../src/logic/results.js';
+import { fromLocalInput, toLocalInput } from '../src/logic/time.js';
+import { addsUp, equalSplit, rebalance, total } from '../src/logic/weights.js';
+import type { Results } from '../src/api.js';
+
+describe('weights', () => {
+  it('rebalances the others in proportion so the total stays 100, to the hundredth', () => {
+    expect(rebalance([50, 50], 0, 70)).toEqual([70, 30]);
+    expect(rebalance([50, 30, 20], 0, 20)).toEqual([20, 48, 32]);
+    expect(rebalance([100, 0, 0], 0, 40)).toEqual([40, 30, 30]);
+    const odd = rebalance([33.33, 33.33, 33.34], 1, 10.01);
+    expect(odd[1]).toBe(10.01);
+    expect(addsUp(odd)).toBe(true);
+    expect(rebalance([50, 50], 1, 150)).toEqual([0, 100]);
+  });
+
+  it('splits equally, the first ones taking the remainder, and adds without float drift', () => {
+    expect(equalSplit(3)).toEqual([33.34, 33.33, 33.33]);
+    expect(equalSplit(0)).toEqual([]);
+    expect(total([0.1, 0.2, 99.7])).toBe(100);
+    expect(addsUp([0.1, 0.2, 99.7])).toBe(true);
+    expect(addsUp([50, 49.99])).toBe(false);
+  });
+});
+
+describe('conditions', () => {
+  it('offers the 19 operators and types the value as each needs', () => {
+    expect(OPERATORS).toHaveLength(19);
+    expect(toCondition('age', 'gte', '18')).toEqual({ attribute: 'age', operator: 'gte', value: 18 });
+    expect(toCondition('country', 'in', 'DE, FR,,')).toEqual({
+      attribute: 'country',
+      operator: 'in',
+      value: ['DE', 'FR'],
+    });
+    expect(toCondition('email', 'exists', 'ignored')).toEqual({ attribute: 'email', operator: 'exists' });
+    expect(toCondition('version', 'semver_gte', '2.1.0').value).toBe('2.1.0');
+    // Not a number: sent as typed, so the API names the field instead of the dashboard guessing.
+    expect(toCondition('age', 'lt', 'old').value).toBe('old');
+    expect(valueText({ attribute: 'c', operator: 'in', value: ['a', 'b'] })).toBe('a, b');
+  });
+
+  it('moves a rule, and leaves the list alone for a move out of range', () => {
+    expect(move(['a', 'b', 'c'], 0, 2)).toEqual(['b', 'c', 'a']);
+    expect(move(['a', 'b', 'c'], 2, 0)).toEqual(['c', 'a', 'b']);
+    expect(move(['a', 'b'], 0, -1)).toEqual(['a', 'b']);
+  });
+});
+
+describe('diffs, problems and times', () => {
+  it('lists changed fields of an audit entry by path', () => {
+    expect(
+      changes(
+        { status: false, rollout_percentage: 10, meta: { a: 1, b: 2 } },
+        { status: true, rollout_percentage: 10, meta: { a: 1, b: 3 } },
+      ),
+    ).toEqual([
+      { field: 'status', before: false, after: true },
+      { field: 'meta.b', before: 2, after: 3 },
+    ]);
+    expect(changes(null, { flag_name: 'x' })).toEqual([{ field: 'flag_name', before: undefined, after: 'x' }]);
+    expect(show(undefined)).toBe('—');
+  });
+
+  it("names each field a 400 refused by the API's pointer", () => {
+    expect(
+      fieldErrors({
+        status: 400,
+        title: 'Validation Error',
+        detail: 'invalid',
+        errors: [{ location: 'body', pointer: '#/rules/0/segment', detail: 'no segment named "x"' }],
+      }),
+    ).toEqual([{ field: 'rules/0/segment', message: 'no segment named "x"' }]);
+  });
+
+  it('turns a datetime-local value into the UTC instant and back', () => {
+    const instant = fromLocalInput('2026-12-24T18:30')!;
+    expect(new Date(instant).getHours()).toBe(18);
+    expect(toLocalInput(instant)).toBe('2026-12-24T18:30');
+    expect(fromLocalInput('')).toBeUndefined();
+    expect(fromLocalInput('tomorrow')).toBeUndefined();
+  });
+});
+
+describe('verdict', () => {
+  const results = (chance: number, p: number, healthy = true): Results => ({
+    experiment: 'e',
+    flag_name: 'f',
+    status: 'running',
+    computed_at: '2026-12-01T00:00:00Z',
+    srm: { p_value: healthy ? 0.5 : 0.0001, healthy },
+    warnings: [],
+    variants: [],
+    metrics: [
+      {
+        metric: 'purchase',
+        type: 'binomial',
+        variants: [
+          { key: 'control', users: 100, rate: 0.1, relative: null },
+          {
+            key: 'treatment',
+            users: 100,
+            rate: 0.2,
+            relative: {
+              estimate: 1,
+              frequentist: { p_value: p, ci: [0.2, 1.8] },
+              bayesian: { chance_to_win: chance, ci: [0.2, 1.8], risk: [0, 0] },
+            },
+          },
+        ],
+      },
+    ],
+  });
+  const of = (r: Results) => verdict(r, r.metrics[0], 'control');
+
+  it('names the winner only with evidence, the loser too, and distrusts a sample ratio mismatch', () => {
+    expect(of(results(0.99, 0.01))).toMatchObject({ leader: 'treatment', trustworthy: true });
+    expect(of(results(0.01, 0.01))).toMatchObject({ leader: 'control', trustworthy: true });
+    expect(of(results(0.8, 0.2))).toMatchObject({ leader: 'treatment', trustworthy: false });
+    expect(of(results(0.99, 0.01, false))).toMatchObject({ leader: null, trustworthy: false });
+    expect(of(results(0.99, 0.01, false)).summary).toMatch(/SRM/);
+  });
+});
