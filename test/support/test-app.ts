@@ -55,12 +55,15 @@ export function useTestApp(backend: Backend, options: AppOptions = {}): () => Fa
 
 const [sqlite] = backends;
 
-/** For a suite whose clients speak real HTTP (curl, a browser, an SDK): the app on SQLite, listening on loopback. */
-export function useTestServer(options: AppOptions = {}): { app: () => FastifyInstance; baseUrl: () => string } {
-  const app = useTestApp(sqlite, options);
+/** For a suite whose clients speak real HTTP (curl, a browser, an SDK): the app (on SQLite unless given), on loopback. */
+export function useTestServer(
+  options: AppOptions = {},
+  backend: Backend = sqlite,
+): { app: () => FastifyInstance; baseUrl: () => string } {
+  const app = useTestApp(backend, options);
   let baseUrl = '';
   beforeAll(async () => {
-    baseUrl = await app().listen({ port: 0, host: '127.0.0.1' });
+    if (backend.available) baseUrl = await app().listen({ port: 0, host: '127.0.0.1' });
   });
   return { app, baseUrl: () => baseUrl };
 }

@@ -276,8 +276,10 @@ export const api = {
   evaluateForKey: (user_id: string, attributes: Record<string, JsonValue>) =>
     call<{ user_id: string; flags: Record<string, Evaluation> }>('POST', '/evaluate', { user_id, attributes }),
   projects: () => call<Project[]>('GET', '/projects'),
-  createFlag: (project: string, input: { flag_name: string; description?: string; kind?: FlagKind; tags?: string[] }) =>
-    call<unknown>('POST', `/projects/${e(project)}/flags`, input),
+  createFlag: (
+    project: string,
+    input: { flag_name: string; description?: string; kind?: FlagKind; tags?: string[]; variants?: { key: string }[] },
+  ) => call<unknown>('POST', `/projects/${e(project)}/flags`, input),
   updateDefinition: (
     project: string,
     name: string,

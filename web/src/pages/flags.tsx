@@ -119,7 +119,13 @@ function NewFlag({ onCreated }: { onCreated: () => void }) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [tags, setTags] = useState('');
+  const [variants, setVariants] = useState('');
   const action = useAction();
+  const list = (text: string) =>
+    text
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
   return (
     <details class="card">
       <summary>New flag</summary>
@@ -130,16 +136,15 @@ function NewFlag({ onCreated }: { onCreated: () => void }) {
             rootApi.createFlag(project, {
               flag_name: name.trim(),
               description: description.trim() || undefined,
-              tags: tags
-                .split(',')
-                .map((t) => t.trim())
-                .filter(Boolean),
+              tags: list(tags),
+              variants: list(variants).map((key) => ({ key })),
             }),
           );
           if (created) {
             setName('');
             setDescription('');
             setTags('');
+            setVariants('');
             onCreated();
           }
         }}
@@ -156,7 +161,11 @@ function NewFlag({ onCreated }: { onCreated: () => void }) {
           Tags (comma-separated)
           <input value={tags} onInput={(e) => setTags(e.currentTarget.value)} />
         </label>
-        <p class="hint">The flag starts off in every environment of the project.</p>
+        <label>
+          Variants (comma-separated keys, for A/B tests; none for on/off)
+          <input value={variants} onInput={(e) => setVariants(e.currentTarget.value)} />
+        </label>
+        <p class="hint">The flag starts off in every environment of the project, its variants split equally.</p>
         <ProblemMessage error={action.error} />
         <button type="submit" class="primary" disabled={action.busy}>
           Create flag
