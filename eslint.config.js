@@ -30,7 +30,12 @@ export default tseslint.config(
     rules: {
       'max-len': [
         'error',
-        { code: 120, ignoreUrls: true, ignoreTemplateLiterals: true, ignorePattern: '^\\s*(it|describe)(\\.\\w+)*\\(' },
+        {
+          code: 120,
+          ignoreUrls: true,
+          ignoreTemplateLiterals: true,
+          ignorePattern: '^\\s*(it|test|describe)(\\.\\w+)*\\(',
+        },
       ],
     },
   },

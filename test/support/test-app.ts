@@ -55,7 +55,7 @@ export function useTestApp(backend: Backend, options: AppOptions = {}): () => Fa
 
 const [sqlite] = backends;
 
-/** For a suite whose clients speak real HTTP (curl, a browser, an SDK): the app (on SQLite unless given), on loopback. */
+/** For a suite whose clients speak real HTTP (curl, a browser, an SDK): the app (SQLite by default) on loopback. */
 export function useTestServer(
   options: AppOptions = {},
   backend: Backend = sqlite,
