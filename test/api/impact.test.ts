@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { backends } from '../helpers.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { useTestApp } from '../support/test-app.js';
+import { SAMPLES_PER_SECOND } from '../../src/services/recent-contexts.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 const HOUR_MS = 3_600_000;
@@ -24,9 +25,11 @@ describe.each(backends)('impact preview on $name', (backend) => {
   /** Who the flag is on for now, asked the way clients ask (and so sampled). */
   const answers = async (flag: string) => {
     const on = new Map<string, boolean>();
-    for (const user of users) {
+    for (const [i, user] of users.entries()) {
       const res = await ok('POST', `${base}/evaluate/${flag}`, { user_id: user.id, attributes: user });
       on.set(user.id, res.enabled);
+      // At most SAMPLES_PER_SECOND evaluations are sampled a second: this clock moves only when told.
+      if (i % SAMPLES_PER_SECOND === SAMPLES_PER_SECOND - 1) await clock.advance(1000);
     }
     return on;
   };
@@ -134,12 +137,16 @@ describe.each(backends)('impact preview on $name', (backend) => {
 
 describe('impact preview sample bounds', () => {
   const [sqlite] = backends;
-  const app = useTestApp(sqlite, { env: { IMPACT_SAMPLE_USERS: '50', RATE_LIMIT_EVALUATIONS: '0' } });
+  const clock = new ManualClock();
+  const app = useTestApp(sqlite, { clock, env: { IMPACT_SAMPLE_USERS: '50', RATE_LIMIT_EVALUATIONS: '0' } });
 
   it('keeps the most recent IMPACT_SAMPLE_USERS users per environment and skips oversized contexts', async () => {
     const post = (url: string, payload: unknown) => app().inject({ method: 'POST', url, payload: payload as object });
     await post('/flags', { flag_name: 'f', status: true });
-    for (let i = 0; i < 120; i++) await post(`${base}/evaluate/f`, { user_id: `u${i}` });
+    for (let i = 0; i < 120; i++) {
+      await post(`${base}/evaluate/f`, { user_id: `u${i}` });
+      if (i % SAMPLES_PER_SECOND === SAMPLES_PER_SECOND - 1) await clock.advance(1000);
+    }
     await post(`${base}/evaluate/f`, { user_id: 'big', attributes: { notes: 'x'.repeat(2000) } });
     const impact = (await post(`${base}/flags/f/impact`, { status: false })).json();
     expect(impact.users).toBe(50);

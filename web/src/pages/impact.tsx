@@ -33,11 +33,13 @@ export function ImpactPreview({ flag, change }: { flag: string; change: Settings
   return (
     <div class="impact" role="status" aria-live="polite" data-testid="impact">
       {error !== undefined && <ProblemMessage error={error} />}
-      {impact && impact.users === 0 && <p>No user evaluated this flag in the last {impact.window_hours} hours.</p>}
+      {impact && impact.users === 0 && (
+        <p>No user sampled from the last {impact.window_hours} hours' evaluations has evaluated this flag.</p>
+      )}
       {impact && impact.users > 0 && (
         <p>
-          Of the <strong>{impact.users}</strong> users evaluated in the last {impact.window_hours} hours, this change
-          turns it <strong class="on">on for {impact.turning_on.count}</strong> and{' '}
+          Of <strong>{impact.users}</strong> users sampled from the last {impact.window_hours} hours' evaluations, this
+          change turns it <strong class="on">on for {impact.turning_on.count}</strong> and{' '}
           <strong class="off">off for {impact.turning_off.count}</strong>
           {impact.changing_variant.count > 0 && <>, and moves {impact.changing_variant.count} to another variant</>}.
           {impact.turning_on.examples.length + impact.turning_off.examples.length > 0 && (
