@@ -376,6 +376,8 @@ export interface MetricVariantResult {
   sum: number;
   mean: number;
   stddev: number;
+  /** 95% interval of the rate (binomial) or the mean. */
+  interval: [number, number];
   /** The comparison with the control; absent for the control, null when it cannot be made yet. */
   relative?: Comparison | null;
 }

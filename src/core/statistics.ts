@@ -60,6 +60,19 @@ export function sampleVariance(sample: Sample): number {
   return (sample.sumSquares - sample.sum ** 2 / sample.n) / (sample.n - 1);
 }
 
+/**
+ * The interval of one variant's own mean (a conversion rate, or a mean value): the normal
+ * approximation, mean ± z(1 − alpha/2) × √(variance / n); a rate's is kept within 0 and 1. With
+ * fewer than two users there is no spread to measure: the interval is the mean itself.
+ */
+export function meanInterval(sample: Sample, alpha: number): [number, number] {
+  const mean = sampleMean(sample);
+  if (sample.n < 2) return [mean, mean];
+  const halfWidth = normalQuantile(1 - alpha / 2, 0, 1) * Math.sqrt(Math.max(sampleVariance(sample), 0) / sample.n);
+  if (isMean(sample)) return [mean - halfWidth, mean + halfWidth];
+  return [Math.max(0, mean - halfWidth), Math.min(1, mean + halfWidth)];
+}
+
 // gbstats' variance_of_ratios for M / D with independent M and D.
 const varianceOfRatio = (meanM: number, varM: number, meanD: number, varD: number) =>
   varM / meanD ** 2 + (varD * meanM ** 2) / meanD ** 4;

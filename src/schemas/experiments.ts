@@ -138,6 +138,7 @@ const metricVariantSchema = z.object({
   sum: z.number().optional().describe("mean: the sum of the users' values"),
   mean: z.number().optional().describe('mean: sum / users'),
   stddev: z.number().optional().describe("mean: the sample standard deviation of the users' values"),
+  interval: interval.describe("95% confidence interval of the variant's rate (binomial) or mean"),
   relative: relativeSchema.optional().describe('Absent for the control'),
 });
 
@@ -211,6 +212,7 @@ export function toResultsResponse(results: ExperimentResults): ResultsResponse {
           key: v.key,
           users: v.users,
           ...(binomial ? { conversions: v.conversions, rate: v.rate } : { sum: v.sum, mean: v.mean, stddev: v.stddev }),
+          interval: v.interval,
           ...(v.relative === undefined ? {} : { relative: toRelative(v.relative) }),
         })),
         ...(series && {

@@ -18,6 +18,7 @@ import {
   DEFAULT_SEQUENTIAL_TUNING,
   type Sample,
   sampleRatioMismatchPValue,
+  meanInterval,
   sampleVariance,
 } from '../core/statistics.js';
 import type {
@@ -260,6 +261,7 @@ export class ExperimentService {
         sum: t?.sum ?? 0,
         mean: users === 0 ? 0 : (t?.sum ?? 0) / users,
         stddev: metric.type === 'mean' ? Math.sqrt(Math.max(sampleVariance(sample), 0)) : 0,
+        interval: meanInterval(sample, ALPHA),
       };
       if (key !== experiment.control) result.relative = compare(control, sample, options);
       return result;

@@ -154,6 +154,7 @@ describe.each(backends)('experiments on $name', (backend) => {
         users: 0,
         conversions: 0,
         rate: 0,
+        interval: [0, 0],
         relative: null,
       });
       // Users as the flag splits them, found while the experiment is a draft (so none is exposed yet).
@@ -187,7 +188,14 @@ describe.each(backends)('experiments on $name', (backend) => {
       expect(results.srm.p_value).toBeCloseTo(0.7928, 4);
       expect(results.srm.healthy).toBe(true);
       const [control, treatment] = results.metrics[0].variants;
-      expect(control).toEqual({ key: 'control', users: 28, conversions: 14, rate: 0.5 });
+      expect(control).toEqual({
+        key: 'control',
+        users: 28,
+        conversions: 14,
+        rate: 0.5,
+        // 0.5 ± 1.959964 × √(0.25 / 28)
+        interval: [expect.closeTo(0.31480081, 7), expect.closeTo(0.68519919, 7)],
+      });
       expect(treatment).toMatchObject({ key: 'treatment', users: 30, conversions: 16 });
       expect(treatment.rate).toBeCloseTo(0.5333, 4);
       const { estimate, frequentist, bayesian } = treatment.relative;

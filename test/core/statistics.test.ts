@@ -3,6 +3,7 @@ import {
   type AnalysisOptions,
   compare,
   DEFAULT_SEQUENTIAL_TUNING,
+  meanInterval,
   sampleRatioMismatchPValue,
 } from '../../src/core/statistics.js';
 
@@ -116,6 +117,22 @@ function seeded(seed: number) {
     return state / 2147483647;
   };
 }
+
+describe("a variant's own interval", () => {
+  it('is the Wald interval of a rate and the z-interval of a mean, and the mean alone below two users', () => {
+    // 14/28: 0.5 ± 1.959964 × √(0.25 / 28); the values 1, 2, 3: 2 ± 1.959964 × √(1 / 3).
+    const rate = meanInterval({ n: 28, sum: 14 }, 0.05);
+    expect(rate[0]).toBeCloseTo(0.31480081, 7);
+    expect(rate[1]).toBeCloseTo(0.68519919, 7);
+    const mean = meanInterval({ n: 3, sum: 6, sumSquares: 14 }, 0.05);
+    expect(mean[0]).toBeCloseTo(0.86841427, 7);
+    expect(mean[1]).toBeCloseTo(3.13158573, 7);
+    // 2 of 3: 0.667 ± 0.533 would pass 1; a rate's interval stops there.
+    expect(meanInterval({ n: 3, sum: 2 }, 0.05)[1]).toBe(1);
+    expect(meanInterval({ n: 1, sum: 1 }, 0.05)).toEqual([1, 1]);
+    expect(meanInterval({ n: 0, sum: 0 }, 0.05)).toEqual([0, 0]);
+  });
+});
 
 describe('statistics: A/A honesty', () => {
   it('flags 5% ± 2% of 1,000 experiments without a true difference as significant at alpha 0.05', () => {

@@ -65,34 +65,34 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
    * Every page: no serious or critical axe-core violation, nothing wider than a 375 px phone, and a
    * screenshot at both widths (CI keeps test-output/ as artefacts).
    */
-  async function check(name: string) {
-    await page.evaluate(AXE);
+  async function check(name: string, on: Page = page) {
+    await on.evaluate(AXE);
     // Expressions run in the page (typed here without the DOM library, which the service's code must not see).
-    const result = (await page.evaluate('axe.run()')) as { violations: { id: string; impact: string; help: string }[] };
+    const result = (await on.evaluate('axe.run()')) as { violations: { id: string; impact: string; help: string }[] };
     const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     expect(
       serious.map((v) => `${v.id}: ${v.help}`),
       name,
     ).toEqual([]);
-    await page.screenshot({
+    await on.screenshot({
       path: new URL(`${backend.name}-${name}-desktop.png`, SCREENSHOTS).pathname,
       fullPage: true,
     });
-    await page.setViewportSize({ width: 375, height: 800 });
+    await on.setViewportSize({ width: 375, height: 800 });
     // Wide tables scroll inside themselves; nothing else may make the page scroll sideways.
-    const sticking = await page.evaluate(`[...document.querySelectorAll('body *')]
+    const sticking = await on.evaluate(`[...document.querySelectorAll('body *')]
       .filter((e) => e.getBoundingClientRect().right > 376 && !e.closest('table'))
       .map((e) => e.tagName.toLowerCase() + '.' + e.className)
       .slice(0, 5)`);
     expect(
-      await page.evaluate('document.documentElement.scrollWidth'),
+      await on.evaluate('document.documentElement.scrollWidth'),
       `${name} at 375 px: ${sticking}`,
     ).toBeLessThanOrEqual(375);
-    await page.screenshot({
+    await on.screenshot({
       path: new URL(`${backend.name}-${name}-mobile.png`, SCREENSHOTS).pathname,
       fullPage: true,
     });
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await on.setViewportSize({ width: 1280, height: 900 });
   }
   const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name }).click();
 
@@ -122,6 +122,11 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
     await page.getByRole('button', { name: 'Create flag' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/already exists/);
     expect(await page.getByLabel('Name').inputValue()).toBe('checkout');
+    // A 400 names the field the API refused.
+    await page.getByLabel('Name').fill('no spaces allowed');
+    await page.getByRole('button', { name: 'Create flag' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/flag_name/);
+    expect(await page.getByLabel('Name').inputValue()).toBe('no spaces allowed');
     await check('flags');
   }, 60_000);
 
@@ -169,6 +174,8 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
         user_id: `user-${i}`,
         attributes: { plan: i % 4 === 0 ? 'pro' : 'free' },
       });
+      // The service samples at most 100 evaluations a second; this clock moves only when told.
+      if (i % 100 === 99) await clock.advance(1000);
     }
     await call('PATCH', '/projects/default/environments/development/flags/checkout', { rollout_percentage: 10 });
     await page.reload();
@@ -181,7 +188,7 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
     await expect
       .poll(() => preview.textContent())
       .toContain(
-        `Of the 200 users evaluated in the last 24 hours, this change turns it on for ${expected.turning_on.count}`,
+        `Of 200 users sampled from the last 24 hours' evaluations, this change turns it on for ${expected.turning_on.count}`,
       );
     await check('flag');
     await page.getByRole('button', { name: 'Save percentage' }).click();
@@ -273,7 +280,10 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
     expect(await page.getByRole('row', { name: /^treatment \d/ }).textContent()).toContain(
       `${(treatment.relative.bayesian.chance_to_win * 100).toFixed(1)}%`,
     );
-    expect(await page.locator('.interval-plot circle').count()).toBe(1);
+    // Each variant's rate with its interval, then the treatment's uplift with its interval.
+    expect(await page.locator('.interval-plot circle').count()).toBe(3);
+    const [low, high] = treatment.interval.map((x: number) => `${(x * 100).toFixed(1)}%`);
+    expect(await page.getByRole('row', { name: /^treatment \d/ }).textContent()).toContain(`(${low} to ${high})`);
     expect(await page.locator('.chart canvas').count()).toBe(1);
     expect(await page.locator('.chart .u-legend').textContent()).toMatch(/control.*treatment/);
     await check('experiment-results');
@@ -311,6 +321,7 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
     await other.getByLabel('Attributes (JSON)').fill('{"plan": "pro"}');
     await other.getByRole('button', { name: 'Evaluate every flag' }).click();
     await other.getByRole('rowheader', { name: 'checkout' }).waitFor();
+    await check('read-only', other);
     await other.close();
 
     await page.getByRole('button', { name: 'Revoke storefront' }).click();
@@ -357,4 +368,30 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
     await page.screenshot({ path: new URL(`${backend.name}-flags-dark.png`, SCREENSHOTS).pathname });
     expect(problems).toEqual([]);
   });
+});
+
+describe.skipIf(!existsSync(CHROMIUM))('the dashboard when the API refuses for load', () => {
+  // Open mode, two writes a minute: the third is a 429, which the form must show, keeping the input.
+  const server = useTestServer({ env: { RATE_LIMIT_WRITES: '2' } });
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('shows the open-mode banner, and a 429 as a message in the form', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.baseUrl()}/ui/flags`);
+    await page.getByText(/^Open mode: no API key exists/).waitFor();
+    await page.getByText('New flag').click();
+    for (const name of ['one', 'two', 'three']) {
+      await page.getByLabel('Name').fill(name);
+      await page.getByRole('button', { name: 'Create flag' }).click();
+      if (name !== 'three') await page.getByRole('link', { name }).waitFor();
+    }
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/Too many requests.*Rate limit of 2/);
+    expect(await page.getByLabel('Name').inputValue()).toBe('three');
+  }, 60_000);
 });

@@ -178,6 +178,7 @@ export interface MetricVariant {
   rate?: number;
   mean?: number;
   stddev?: number;
+  interval: [number, number];
   relative?: Relative | null;
 }
 export interface Results {

@@ -26,22 +26,28 @@ export function LineChart({
         title,
         width,
         height: 260,
-        scales: { x: { time: true } },
+        // One point per UTC day: the x axis counts days and is labelled with their dates.
+        scales: { x: { time: false } },
         series: [
           {},
           ...series.map((s, i) => ({
             label: s.label,
+            points: { show: true },
             stroke: PALETTE[i % PALETTE.length],
             width: 2,
             value: (_: uPlot, v: number | null) => (v === null ? '—' : format(v)),
           })),
         ],
         axes: [
-          { stroke: 'currentColor' },
-          { stroke: 'currentColor', values: (_: uPlot, ticks: number[]) => ticks.map(format) },
+          {
+            stroke: 'currentColor',
+            incrs: [1],
+            values: (_: uPlot, ticks: number[]) => ticks.map((i) => days[i] ?? ''),
+          },
+          { stroke: 'currentColor', size: 64, values: (_: uPlot, ticks: number[]) => ticks.map(format) },
         ],
       },
-      [days.map((d) => Date.parse(d) / 1000), ...series.map((s) => s.values)] as uPlot.AlignedData,
+      [days.map((_, i) => i), ...series.map((s) => s.values)] as uPlot.AlignedData,
       element,
     );
     return () => chart.destroy();
@@ -58,17 +64,20 @@ const describe = (
   `${title}: ${rows.map((r) => `${r.label} ${format(r.estimate)} (${format(r.low)} to ${format(r.high)})`).join('; ')}`;
 
 /**
- * Intervals on one axis, one row each (a forest plot): the estimate as a dot, the interval as a bar,
- * zero as a line. Drawn as SVG: a handful of rows needs no chart library, and SVG keeps text readable.
+ * Intervals on one axis, one row each (a forest plot): the estimate as a dot, the interval as a bar;
+ * uplifts are drawn around zero (a dashed line), rates over their own range. Drawn as SVG: a handful
+ * of rows needs no chart library, and SVG keeps the text readable.
  */
 export function IntervalPlot({
   title,
   rows,
   format,
+  aroundZero = true,
 }: {
   title: string;
   rows: { label: string; estimate: number; low: number; high: number; good: boolean | null }[];
   format: (value: number) => string;
+  aroundZero?: boolean;
 }) {
   const width = 560;
   const rowHeight = 34;
@@ -76,11 +85,15 @@ export function IntervalPlot({
   const right = 24;
   const height = rows.length * rowHeight + 40;
   const extent = Math.max(0.01, ...rows.flatMap((r) => [Math.abs(r.low), Math.abs(r.high)])) * 1.1;
-  const x = (v: number) => left + ((v + extent) / (2 * extent)) * (width - left - right);
+  const lowest = Math.min(...rows.map((r) => r.low));
+  const highest = Math.max(...rows.map((r) => r.high));
+  const pad = Math.max((highest - lowest) * 0.1, 0.001);
+  const [from, to] = aroundZero ? [-extent, extent] : [lowest - pad, highest + pad];
+  const x = (v: number) => left + ((v - from) / (to - from)) * (width - left - right);
   return (
     <figure class="interval-plot">
       <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={describe(title, rows, format)}>
-        <line x1={x(0)} x2={x(0)} y1={10} y2={height - 24} class="zero" />
+        {aroundZero && <line x1={x(0)} x2={x(0)} y1={10} y2={height - 24} class="zero" />}
         {rows.map((row, i) => {
           const y = 24 + i * rowHeight;
           const tone = row.good === null ? 'neutral' : row.good ? 'good' : 'bad';
@@ -94,14 +107,16 @@ export function IntervalPlot({
             </g>
           );
         })}
-        <text x={x(-extent)} y={height - 6}>
-          {format(-extent)}
+        <text x={x(from)} y={height - 6}>
+          {format(from)}
         </text>
-        <text x={x(0)} y={height - 6} text-anchor="middle">
-          0
-        </text>
-        <text x={x(extent)} y={height - 6} text-anchor="end">
-          {format(extent)}
+        {aroundZero && (
+          <text x={x(0)} y={height - 6} text-anchor="middle">
+            0
+          </text>
+        )}
+        <text x={x(to)} y={height - 6} text-anchor="end">
+          {format(to)}
         </text>
       </svg>
       <figcaption>{title}</figcaption>

@@ -99,11 +99,12 @@ describe('verdict', () => {
         metric: 'purchase',
         type: 'binomial',
         variants: [
-          { key: 'control', users: 100, rate: 0.1, relative: null },
+          { key: 'control', users: 100, rate: 0.1, interval: [0.04, 0.16], relative: null },
           {
             key: 'treatment',
             users: 100,
             rate: 0.2,
+            interval: [0.12, 0.28],
             relative: {
               estimate: 1,
               frequentist: { p_value: p, ci: [0.2, 1.8] },

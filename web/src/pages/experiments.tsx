@@ -215,6 +215,7 @@ function ResultsView({ results, control }: { results: Results; control: string }
         const call = verdict(results, metric, control);
         const rateOf = (v: (typeof metric.variants)[number]) => (metric.type === 'binomial' ? v.rate : v.mean) ?? 0;
         const format = metric.type === 'binomial' ? percent : (v: number) => v.toFixed(2);
+        const measure = metric.type === 'binomial' ? 'conversion rate' : 'mean';
         const days = [...new Set((metric.series ?? []).flatMap((s) => s.points.map((p) => p.date)))].sort();
         return (
           <section key={metric.metric} class="card" aria-labelledby={`metric-${metric.metric}`}>
@@ -241,7 +242,12 @@ function ResultsView({ results, control }: { results: Results; control: string }
                       {v.key === control && ' (control)'}
                     </th>
                     <td>{v.users}</td>
-                    <td>{format(rateOf(v))}</td>
+                    <td>
+                      {format(rateOf(v))}{' '}
+                      <span class="hint">
+                        ({format(v.interval[0])} to {format(v.interval[1])})
+                      </span>
+                    </td>
                     <td>
                       {v.relative ? `${percent(v.relative.estimate)} (${interval(v.relative.frequentist.ci)})` : '—'}
                     </td>
@@ -251,6 +257,18 @@ function ResultsView({ results, control }: { results: Results; control: string }
                 ))}
               </tbody>
             </table>
+            <IntervalPlot
+              title={`${metric.metric}: each variant's ${measure} with its 95% interval`}
+              format={format}
+              aroundZero={false}
+              rows={metric.variants.map((v) => ({
+                label: v.key,
+                estimate: rateOf(v),
+                low: v.interval[0],
+                high: v.interval[1],
+                good: call.leader === v.key && call.trustworthy ? true : null,
+              }))}
+            />
             <IntervalPlot
               title={`${metric.metric}: uplift against ${control} with 95% intervals`}
               format={percent}
@@ -266,7 +284,7 @@ function ResultsView({ results, control }: { results: Results; control: string }
             />
             {days.length > 0 && (
               <LineChart
-                title={`${metric.metric}: cumulative ${metric.type === 'binomial' ? 'conversion rate' : 'mean'} by day`}
+                title={`${metric.metric}: cumulative ${measure} by day`}
                 days={days}
                 format={format}
                 series={(metric.series ?? []).map((s) => ({
