@@ -289,6 +289,73 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
     await check('experiment-results');
   }, 120_000);
 
+  test('reorders rules, adds an override and a prerequisite, and schedules a change in Berlin time stored as UTC', async () => {
+    // A person in Berlin: the picker shows their wall clock and time zone; the API gets the UTC instant.
+    const context = await browser.newContext({ timezoneId: 'Europe/Berlin', viewport: { width: 1280, height: 900 } });
+    await context.addInitScript(`sessionStorage.setItem('feature-flags.api-key', ${JSON.stringify(ADMIN)})`);
+    const berlin = await context.newPage();
+    try {
+      await berlin.goto(`${server.baseUrl()}/ui/flags/checkout`);
+      await berlin.getByRole('heading', { name: 'checkout', level: 1 }).waitFor();
+      const path = '/projects/default/environments/production/flags/checkout';
+
+      // A second rule, moved above the first with its arrow, then back by dragging.
+      await berlin.getByRole('button', { name: 'Add rule' }).click();
+      await berlin.getByRole('button', { name: 'Add condition' }).last().click();
+      await berlin.getByLabel('Attribute', { exact: true }).last().fill('country');
+      await berlin.getByLabel('Operator').last().selectOption('in');
+      await berlin.getByLabel('Value', { exact: true }).last().fill('DE, AT');
+      await berlin.getByRole('button', { name: 'Move rule 2 up' }).click();
+      await berlin.getByRole('button', { name: 'Save rules' }).click();
+      await expect
+        .poll(async () => (await call('GET', path)).rules.map((r: { segment: string | null }) => r.segment))
+        .toEqual([null, 'pro']);
+      expect((await call('GET', path)).rules[0].conditions).toEqual([
+        { attribute: 'country', operator: 'in', value: ['DE', 'AT'] },
+      ]);
+      await berlin.locator('.rules > li[draggable]').nth(1).dragTo(berlin.locator('.rules > li[draggable]').nth(0));
+      await berlin.getByRole('button', { name: 'Save rules' }).click();
+      await expect
+        .poll(async () => (await call('GET', path)).rules.map((r: { segment: string | null }) => r.segment))
+        .toEqual(['pro', null]);
+
+      await berlin.getByRole('button', { name: 'Add override' }).click();
+      await berlin.getByLabel('User id').first().fill('vip-1');
+      await berlin.getByRole('button', { name: 'Save overrides' }).click();
+      await expect
+        .poll(async () => (await call('GET', path)).overrides)
+        .toEqual([{ user_id: 'vip-1', enabled: true, variant: null }]);
+
+      await berlin.getByRole('button', { name: 'Add prerequisite' }).click();
+      await berlin.getByRole('combobox', { name: /^Flag/ }).selectOption('button');
+      await berlin.getByRole('button', { name: 'Save prerequisites' }).click();
+      await expect
+        .poll(async () => (await call('GET', path)).prerequisites)
+        .toEqual([{ flag: 'button', variant: null }]);
+
+      const when = berlin.getByLabel('When (Europe/Berlin)');
+      await when.fill('2026-12-24T18:30');
+      await berlin.getByRole('combobox', { name: /^Status/ }).selectOption('off');
+      await berlin.getByText('Stored as 2026-12-24T17:30:00.000Z (UTC).').waitFor();
+      await berlin.getByRole('button', { name: 'Schedule change' }).click();
+      await expect
+        .poll(async () =>
+          (await call('GET', `${path}/schedules`)).map((c: { at: string; set: object }) => [c.at, c.set]),
+        )
+        .toEqual([['2026-12-24T17:30:00.000Z', { status: false }]]);
+      await berlin.getByRole('button', { name: /^Cancel change of/ }).waitFor();
+    } catch (error) {
+      await berlin.screenshot({
+        path: new URL(`${backend.name}-failed-berlin.png`, SCREENSHOTS).pathname,
+        fullPage: true,
+      });
+      console.log('alerts on the page:', await berlin.getByRole('alert').allTextContents());
+      throw error;
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   test('filters the audit log by flag, actor and date', async () => {
     await nav('Audit log');
     await page.getByLabel('Flag').fill('checkout');

@@ -229,6 +229,15 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   return parsed as T;
 }
 
+/** Rules as the API takes them: a rule for any user has no segment (the API answers such rules with null). */
+const withRuleInputs = (change: SettingsChange) =>
+  change.rules === undefined
+    ? change
+    : {
+        ...change,
+        rules: change.rules.map(({ segment, ...rule }) => (segment === null ? rule : { ...rule, segment })),
+      };
+
 const q = (params: Record<string, string | number | boolean | undefined>) => {
   const search = new URLSearchParams();
   for (const [name, value] of Object.entries(params))
@@ -245,8 +254,10 @@ export function scoped(project: string, environment: string) {
     flags: (filter: { q?: string; tag?: string; stale?: boolean } = {}) =>
       call<{ flags: Flag[]; next_cursor: string | null }>('GET', `${env}/flags${q(filter)}`),
     flag: (name: string) => call<Flag>('GET', `${env}/flags/${e(name)}`),
-    updateSettings: (name: string, change: SettingsChange) => call<Flag>('PATCH', `${env}/flags/${e(name)}`, change),
-    impact: (name: string, change: SettingsChange) => call<Impact>('POST', `${env}/flags/${e(name)}/impact`, change),
+    updateSettings: (name: string, change: SettingsChange) =>
+      call<Flag>('PATCH', `${env}/flags/${e(name)}`, withRuleInputs(change)),
+    impact: (name: string, change: SettingsChange) =>
+      call<Impact>('POST', `${env}/flags/${e(name)}/impact`, withRuleInputs(change)),
     evaluate: (name: string, user_id: string, attributes: Record<string, JsonValue>) =>
       call<Evaluation>('POST', `${env}/evaluate/${e(name)}`, { user_id, attributes }),
     evaluateAll: (user_id: string, attributes: Record<string, JsonValue>) =>
