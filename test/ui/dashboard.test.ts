@@ -425,6 +425,40 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
     console.log(`dashboard on ${backend.name}: 1,002 flags listed in ${rendered} ms, filtered in ${filtered} ms`);
   }, 120_000);
 
+  test('walks every page with the Tab key, the focus always visible, reaching its controls', async () => {
+    const focused = `(() => {
+      const e = document.activeElement;
+      if (!e || e === document.body) return null;
+      const style = getComputedStyle(e);
+      const name = e.getAttribute('aria-label') || e.labels?.[0]?.textContent || e.textContent;
+      return { what: e.tagName.toLowerCase() + ' ' + name.trim().slice(0, 40), outline: style.outlineStyle + ' ' + style.outlineWidth };
+    })()`;
+    const pages: [string, RegExp][] = [
+      ['Flags', /^input Search/],
+      ['Environments', /^button Compare/],
+      ['Segments', /^button Create segment/],
+      ['Experiments', /^button Create experiment/],
+      ['API keys', /^button Create key/],
+      ['Audit log', /^button Filter/],
+    ];
+    for (const [link, control] of pages) {
+      await nav(link);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      const reached: string[] = [];
+      for (let i = 0; i < 60 && !reached.some((what) => control.test(what)); i++) {
+        await page.keyboard.press('Tab');
+        const focus = (await page.evaluate(focused)) as { what: string; outline: string } | null;
+        if (focus === null) continue;
+        expect(focus.outline, `${link}: ${focus.what}`).toMatch(/^solid [2-9]/);
+        reached.push(focus.what);
+      }
+      expect(
+        reached.some((what) => control.test(what)),
+        `${link}: ${reached.join(' | ')}`,
+      ).toBe(true);
+    }
+  }, 60_000);
+
   test('follows the colour scheme, and met no CSP refusal or script error on the way', async () => {
     await nav('Flags');
     const background = () => page.evaluate('getComputedStyle(document.documentElement).backgroundColor');
