@@ -64,7 +64,7 @@ export default tseslint.config(
   ),
   layer(['src/routes/**'], [forbid(['../db/*'], 'routes go through services, never to db.')]),
   layer(
-    ['web/**'],
+    ['web/src/**'],
     [
       {
         regex: '(^|/)src/(core|db|services|routes|schemas|plugins)/',

@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
 import { type Promotion, scoped } from '../api.js';
 import { Confirm, ProblemMessage, useAction } from '../components.js';
-import { show } from '../logic/diff.js';
 import { usePlace } from '../place.js';
+import { DiffTable } from './history.js';
 
 /** Promotion: what copying one environment's settings onto another would change, then doing it. */
 export function EnvironmentsPage() {
@@ -74,28 +74,7 @@ export function EnvironmentsPage() {
           {diff.flags.map((flag) => (
             <section key={flag.flag_name} class="card">
               <h3>{flag.flag_name}</h3>
-              <table class="diff">
-                <thead>
-                  <tr>
-                    <th scope="col">Field</th>
-                    <th scope="col">{name(to)} now</th>
-                    <th scope="col">After promotion</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {flag.changes.map((change) => (
-                    <tr key={change.field}>
-                      <th scope="row">{change.field}</th>
-                      <td class="before">
-                        <code>{show(change.before)}</code>
-                      </td>
-                      <td class="after">
-                        <code>{show(change.after)}</code>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <DiffTable rows={flag.changes} before={`${name(to)} now`} after="After promotion" />
             </section>
           ))}
           <button type="button" class="primary" onClick={() => setConfirming(true)}>

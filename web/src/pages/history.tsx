@@ -1,31 +1,38 @@
-import type { AuditEntry } from '../api.js';
+import type { AuditEntry, JsonValue } from '../api.js';
 import { api } from '../api.js';
 import { formatDate, ProblemMessage, useLoad } from '../components.js';
 import { changes, show } from '../logic/diff.js';
 import { usePlace } from '../place.js';
 
-/** One audit entry's before and after, field by field. */
-export function EntryDiff({ entry }: { entry: AuditEntry }) {
-  const fields = changes(entry.before, entry.after);
-  if (fields.length === 0) return null;
+/** Fields before and after a change, one row each. */
+export function DiffTable({
+  rows,
+  before = 'Before',
+  after = 'After',
+}: {
+  rows: readonly { field: string; before: JsonValue | undefined; after: JsonValue | undefined }[];
+  before?: string;
+  after?: string;
+}) {
+  if (rows.length === 0) return null;
   return (
     <table class="diff">
       <thead>
         <tr>
           <th scope="col">Field</th>
-          <th scope="col">Before</th>
-          <th scope="col">After</th>
+          <th scope="col">{before}</th>
+          <th scope="col">{after}</th>
         </tr>
       </thead>
       <tbody>
-        {fields.map((change) => (
-          <tr key={change.field}>
-            <th scope="row">{change.field}</th>
+        {rows.map((row) => (
+          <tr key={row.field}>
+            <th scope="row">{row.field}</th>
             <td class="before">
-              <code>{show(change.before)}</code>
+              <code>{show(row.before)}</code>
             </td>
             <td class="after">
-              <code>{show(change.after)}</code>
+              <code>{show(row.after)}</code>
             </td>
           </tr>
         ))}
@@ -44,7 +51,7 @@ export function EntryList({ entries }: { entries: AuditEntry[] }) {
             {entry.environment && <> in {entry.environment}</>} by {entry.actor.name},{' '}
             <time dateTime={entry.at}>{formatDate(entry.at)}</time>
           </p>
-          <EntryDiff entry={entry} />
+          <DiffTable rows={changes(entry.before, entry.after)} />
         </li>
       ))}
     </ol>
