@@ -25,6 +25,13 @@ export const OPERATORS = [
 
 export type Operator = (typeof OPERATORS)[number];
 
+/** "DE, FR,," → ["DE", "FR"]: tags, variant keys and list values are typed comma-separated. */
+export const commaList = (text: string) =>
+  text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
 const NUMERIC = new Set<string>(['lt', 'lte', 'gt', 'gte']);
 const LISTS = new Set<string>(['in', 'not_in']);
 const NO_VALUE = new Set<string>(['exists', 'not_exists']);
@@ -38,10 +45,7 @@ export function toCondition(attribute: string, operator: string, text: string): 
     return {
       attribute,
       operator,
-      value: text
-        .split(',')
-        .map((item) => item.trim())
-        .filter(Boolean),
+      value: commaList(text),
     };
   if (NUMERIC.has(operator) && text.trim() !== '' && Number.isFinite(Number(text))) {
     return { attribute, operator, value: Number(text) };

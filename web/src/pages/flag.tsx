@@ -3,6 +3,7 @@ import { Link } from 'wouter-preact';
 import { api as rootApi, type Flag, type Override, type Prerequisite, type Rule, type SettingsChange } from '../api.js';
 import { Confirm, ProblemMessage, Switch, useAction, useLoad } from '../components.js';
 import { usePlace } from '../place.js';
+import { commaList } from '../logic/conditions.js';
 import { addsUp, equalSplit, rebalance, total } from '../logic/weights.js';
 import { EvaluatePanel } from './evaluate.js';
 import { History } from './history.js';
@@ -64,10 +65,7 @@ function Definition({ flag, project, onSaved }: { flag: Flag; project: string; o
           const saved = await action.run(() =>
             rootApi.updateDefinition(project, flag.flag_name, {
               description: description.trim() || null,
-              tags: tags
-                .split(',')
-                .map((t) => t.trim())
-                .filter(Boolean),
+              tags: commaList(tags),
             }),
           );
           if (saved) onSaved();

@@ -3,6 +3,7 @@ import { Link } from 'wouter-preact';
 import { api as rootApi, type Flag } from '../api.js';
 import { Confirm, ProblemMessage, Switch, useAction, useLoad } from '../components.js';
 import { useLiveChanges } from '../live.js';
+import { commaList } from '../logic/conditions.js';
 import { usePlace } from '../place.js';
 
 type StatusFilter = 'all' | 'on' | 'off';
@@ -121,11 +122,6 @@ function NewFlag({ onCreated }: { onCreated: () => void }) {
   const [tags, setTags] = useState('');
   const [variants, setVariants] = useState('');
   const action = useAction();
-  const list = (text: string) =>
-    text
-      .split(',')
-      .map((item) => item.trim())
-      .filter(Boolean);
   return (
     <details class="card">
       <summary>New flag</summary>
@@ -136,8 +132,8 @@ function NewFlag({ onCreated }: { onCreated: () => void }) {
             rootApi.createFlag(project, {
               flag_name: name.trim(),
               description: description.trim() || undefined,
-              tags: list(tags),
-              variants: list(variants).map((key) => ({ key })),
+              tags: commaList(tags),
+              variants: commaList(variants).map((key) => ({ key })),
             }),
           );
           if (created) {
