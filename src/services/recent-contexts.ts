@@ -57,7 +57,6 @@ interface EnvironmentSample {
  */
 export class RecentContexts implements ContextRecorder {
   private readonly byEnvironment = new Map<number, EnvironmentSample>();
-  private skippedCount = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -81,10 +80,7 @@ export class RecentContexts implements ContextRecorder {
       if (sample.tokens < 1) return;
     }
     sample.tokens--;
-    if (attributes !== undefined && charactersLeft(attributes, MAX_CONTEXT_CHARACTERS) < 0) {
-      this.skippedCount++;
-      return;
-    }
+    if (attributes !== undefined && charactersLeft(attributes, MAX_CONTEXT_CHARACTERS) < 0) return;
     const { users } = sample;
     const known = users.get(userId);
     if (known !== undefined) {
@@ -111,10 +107,5 @@ export class RecentContexts implements ContextRecorder {
     return [...sample.users.values()].filter(
       (user) => user.seenAt >= since && (user.flagIds === null || user.flagIds.has(flagId)),
     );
-  }
-
-  /** Contexts left out for their size since start. */
-  get skipped(): number {
-    return this.skippedCount;
   }
 }

@@ -297,7 +297,6 @@ export const api = {
     name: string,
     input: { description?: string | null; tags?: string[]; variants?: Variant[] },
   ) => call<unknown>('PATCH', `/projects/${e(project)}/flags/${e(name)}`, input),
-  deleteFlag: (project: string, name: string) => call<void>('DELETE', `/projects/${e(project)}/flags/${e(name)}`),
   segments: (project: string) => call<Segment[]>('GET', `/projects/${e(project)}/segments`),
   createSegment: (
     project: string,
@@ -316,6 +315,4 @@ export const api = {
     until?: string;
     cursor?: number;
   }) => call<{ entries: AuditEntry[]; next_cursor: number | null }>('GET', `/audit${q({ ...filter, limit: 100 })}`),
-  history: (name: string) =>
-    call<{ entries: AuditEntry[]; next_cursor: number | null }>('GET', `/flags/${e(name)}/history${q({ limit: 100 })}`),
 };

@@ -80,7 +80,7 @@ export function useAction() {
       setBusy(false);
     }
   };
-  return { error, busy, run, clear: () => setError(undefined) };
+  return { error, busy, run };
 }
 
 /** A modal confirmation (the native dialog: focus is trapped and Escape cancels). */

@@ -3,7 +3,7 @@ import { changes, show } from '../src/logic/diff.js';
 import { move, OPERATORS, toCondition, valueText } from '../src/logic/conditions.js';
 import { fieldErrors } from '../src/logic/problems.js';
 import { verdict } from '../src/logic/results.js';
-import { fromLocalInput, toLocalInput } from '../src/logic/time.js';
+import { fromLocalInput } from '../src/logic/time.js';
 import { addsUp, equalSplit, rebalance, total } from '../src/logic/weights.js';
 import type { Results } from '../src/api.js';
 
@@ -76,10 +76,10 @@ describe('diffs, problems and times', () => {
     ).toEqual([{ field: 'rules/0/segment', message: 'no segment named "x"' }]);
   });
 
-  it('turns a datetime-local value into the UTC instant and back', () => {
+  it('turns a datetime-local value into the UTC instant', () => {
     const instant = fromLocalInput('2026-12-24T18:30')!;
     expect(new Date(instant).getHours()).toBe(18);
-    expect(toLocalInput(instant)).toBe('2026-12-24T18:30');
+    expect(new Date(instant).getMinutes()).toBe(30);
     expect(fromLocalInput('')).toBeUndefined();
     expect(fromLocalInput('tomorrow')).toBeUndefined();
   });

@@ -1,14 +1,6 @@
 /** The browser's time zone, shown beside every date-time picker. */
 export const timeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-const pad = (n: number) => String(n).padStart(2, '0');
-
-/** An ISO instant as a datetime-local input shows it: the user's wall-clock time. */
-export function toLocalInput(iso: string): string {
-  const d = new Date(iso);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
 /** A datetime-local value (the user's wall clock) as the UTC instant the API stores; undefined when not a time. */
 export function fromLocalInput(value: string): string | undefined {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return undefined;
