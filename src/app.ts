@@ -21,6 +21,7 @@ import { fixedResponseHeaders, registerResponseHeaders, responseHeaderSetter } f
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
 import { evaluationRoutes } from './routes/evaluation.js';
+import { configRoutes } from './routes/config.js';
 import { eventRoutes } from './routes/events.js';
 import { experimentRoutes } from './routes/experiments.js';
 import { flagRoutes } from './routes/flags.js';
@@ -263,6 +264,7 @@ export async function buildApp(
     await app.register(streamRoutes, { prefix, hub, authService, scopes, snapshot });
     await app.register(experimentRoutes, { prefix, experimentService });
     await app.register(eventRoutes, { prefix, eventService });
+    await app.register(configRoutes, { prefix, flagsAsCode, atLeast: streams.atLeast });
   }
   for (const prefix of ['', '/projects/:project']) await app.register(segmentRoutes, { prefix, segmentService });
   await app.register(apiKeyRoutes, {

@@ -184,6 +184,20 @@ export function flagOf(definition: FlagDefinition, config: FlagConfig): Flag {
   };
 }
 
+/**
+ * A flag from a definition and settings that are not stored rows: a document's (flags as code, GET
+ * /config), or settings being checked before they are saved.
+ */
+export const flagWithSettings = (
+  definition: Omit<FlagDefinition, 'id' | 'projectId' | 'createdAt' | 'updatedAt'>,
+  settings: FlagSettings,
+  environmentId: number,
+): Flag =>
+  flagOf(
+    { ...definition, id: 0, projectId: 0, createdAt: new Date(0), updatedAt: new Date(0) },
+    { ...settings, id: 0, flagId: 0, environmentId, updatedAt: new Date(0) },
+  );
+
 /** What an environment sets of a flag, out of its configuration row: to copy to another environment. */
 export const settingsOf = (config: FlagConfig): FlagSettings => ({
   status: config.status,
@@ -192,6 +206,23 @@ export const settingsOf = (config: FlagConfig): FlagSettings => ({
   rules: config.rules,
   overrides: config.overrides,
   prerequisites: config.prerequisites,
+});
+
+/** Variants split equally (in basis points; the first ones take the remainder). */
+export function equalWeights(variants: readonly { key: string }[]): VariantSplit[] {
+  const share = Math.floor(10_000 / Math.max(variants.length, 1));
+  const remainder = 10_000 - share * variants.length;
+  return variants.map((v, i) => ({ key: v.key, weightBasisPoints: share + (i < remainder ? 1 : 0) }));
+}
+
+/** A flag off in an environment: what a new environment or a new flag elsewhere starts with. */
+export const offSettings = (weights: VariantSplit[]): FlagSettings => ({
+  status: false,
+  rolloutBasisPoints: 10_000,
+  weights,
+  rules: [],
+  overrides: [],
+  prerequisites: [],
 });
 
 export type NewProject = Pick<Project, 'key' | 'name' | 'description'>;
@@ -241,7 +272,12 @@ export interface Segment {
 export type NewSegment = Omit<Segment, 'id' | 'createdAt' | 'updatedAt'>;
 export type SegmentChanges = Partial<Pick<Segment, 'description' | 'conditions' | 'userIds'>>;
 
-export type ApiKeyScope = 'admin' | 'evaluate';
+/**
+ * What a key may do, each including the one after it: `admin` manages; `server` also downloads its
+ * environment's whole configuration (segments' user lists too), for in-process evaluation; `evaluate`
+ * only evaluates, and is the one that ends up in browsers.
+ */
+export type ApiKeyScope = 'admin' | 'server' | 'evaluate';
 
 export interface ApiKey {
   id: string;
@@ -249,7 +285,7 @@ export interface ApiKey {
   scope: ApiKeyScope;
   /** The project the key may use; null for a global admin key. */
   projectId: number | null;
-  /** The one environment an evaluate key evaluates in; null for admin keys. */
+  /** The one environment an evaluate or server key works in; null for admin keys. */
   environmentId: number | null;
   prefix: string;
   secretHash: string;
@@ -452,6 +488,23 @@ export interface FlagsDocument {
   segments: Pick<Segment, 'name' | 'description' | 'conditions' | 'userIds'>[];
   /** By name. */
   flags: DocumentFlag[];
+}
+
+/**
+ * One environment's whole configuration: what GET /config answers and the in-process provider
+ * evaluates from. Flags are as stored; pending scheduled changes come beside them, and whoever
+ * evaluates applies those that are due (core/schedules).
+ */
+export interface EnvironmentConfig {
+  /** The environment's version: the revision of the last change to its configuration. */
+  revision: number;
+  environment: string;
+  /** The project's definitions and segments, with this environment's settings only. */
+  document: FlagsDocument;
+  /** Pending, in time order. */
+  schedules: Pick<ScheduledChange, 'id' | 'flagName' | 'at' | 'changes'>[];
+  /** The running experiments, whose exposures the evaluator records. */
+  experiments: Pick<Experiment, 'key' | 'flagName'>[];
 }
 
 export interface DocumentFlag {

@@ -15,14 +15,15 @@ import {
   ofrepParamsSchema,
   ofrepRequestSchema,
 } from '../schemas/ofrep.js';
-import { type OfrepService, type OfrepSubject, TargetingKeyMissingError } from '../services/ofrep-service.js';
+import { type OfrepService, TargetingKeyMissingError } from '../services/ofrep-service.js';
+import type { OpenFeatureSubject } from '../core/openfeature.js';
 import type { Attributes } from '../core/targeting.js';
 
 type Context = { targetingKey?: string } & Attributes;
 const contextOf = (request: FastifyRequest) => (request.body as { context?: Context } | null | undefined)?.context;
 
 /** The context's targetingKey is the user; everything else in it is attributes. */
-function subjectOf(context: Context | undefined): OfrepSubject {
+function subjectOf(context: Context | undefined): OpenFeatureSubject {
   const { targetingKey, ...attributes } = context ?? {};
   return { targetingKey, attributes };
 }

@@ -2,12 +2,18 @@ import { z } from 'zod';
 import type { ApiKey } from '../core/model.js';
 import { keySchema, storableText } from './common.js';
 
+const API_KEY_SCOPES = ['admin', 'server', 'evaluate'] as const;
+
 export const createApiKeyBodySchema = z
   .strictObject({
     name: storableText(z.string().trim().min(1).max(100)).describe('Who or what uses the key, e.g. "checkout-service"'),
     scope: z
-      .enum(['admin', 'evaluate'])
-      .describe('"admin" manages flags, keys and the audit log; "evaluate" only evaluates'),
+      .enum(API_KEY_SCOPES)
+      .describe(
+        '"admin" manages flags, keys and the audit log; "server" evaluates and downloads its environment\'s ' +
+          "configuration (GET /config, for in-process evaluation; it holds segments' user lists, so keep it on " +
+          'servers); "evaluate" only evaluates, and may be shipped to browsers',
+      ),
     project: keySchema
       .optional()
       .describe(
@@ -16,7 +22,7 @@ export const createApiKeyBodySchema = z
       ),
     environment: keySchema
       .optional()
-      .describe('For evaluate keys: the one environment they evaluate in; "production" when left out'),
+      .describe('For evaluate and server keys: their one environment; "production" when left out'),
   })
   .meta({
     id: 'CreateApiKey',
@@ -29,9 +35,12 @@ export const apiKeySchema = z
   .object({
     id: z.string(),
     name: z.string(),
-    scope: z.enum(['admin', 'evaluate']),
+    scope: z.enum(API_KEY_SCOPES),
     project: z.string().nullable().describe('The project the key is bound to; null for a global admin key'),
-    environment: z.string().nullable().describe('The environment an evaluate key evaluates in; null for admin keys'),
+    environment: z
+      .string()
+      .nullable()
+      .describe('The environment an evaluate or server key works in; null for admin keys'),
     prefix: z.string().describe('The first characters of the secret, to tell keys apart'),
     created_at: z.string().describe('ISO 8601, UTC'),
     revoked_at: z.string().nullable().describe('ISO 8601, UTC; null while the key is active'),

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { ScheduledChange } from '../core/model.js';
-import { basisPointsToPercentage } from '../core/rollout.js';
+import type { ScheduledChange, ScheduledSettings } from '../core/model.js';
+import { basisPointsToPercentage, percentageToBasisPoints } from '../core/rollout.js';
 import { flagNameSchema, rolloutPercentageSchema } from './common.js';
 
-const settingsSchema = z
+export const scheduledSettingsSchema = z
   .strictObject({
     status: z.boolean().optional(),
     rollout_percentage: rolloutPercentageSchema.optional(),
@@ -15,7 +15,7 @@ export const createScheduleBodySchema = z
     at: z.iso
       .datetime({ offset: true })
       .describe('When, as an ISO 8601 time with a zone, e.g. 2026-12-01T09:00:00Z; in the future'),
-    set: settingsSchema.describe('What changes then'),
+    set: scheduledSettingsSchema.describe('What changes then'),
   })
   .meta({
     id: 'CreateSchedule',
@@ -35,17 +35,31 @@ export const scheduleSchema = z
   })
   .meta({ id: 'Schedule' });
 
-export function toScheduleResponse(change: ScheduledChange): z.infer<typeof scheduleSchema> {
+/** What a scheduled change sets, as the API writes it. */
+export function toScheduledSettings(changes: ScheduledSettings): { status?: boolean; rollout_percentage?: number } {
   const set: { status?: boolean; rollout_percentage?: number } = {};
-  if (change.changes.status !== undefined) set.status = change.changes.status;
-  if (change.changes.rolloutBasisPoints !== undefined)
-    set.rollout_percentage = basisPointsToPercentage(change.changes.rolloutBasisPoints);
+  if (changes.status !== undefined) set.status = changes.status;
+  if (changes.rolloutBasisPoints !== undefined)
+    set.rollout_percentage = basisPointsToPercentage(changes.rolloutBasisPoints);
+  return set;
+}
+
+export function toScheduleResponse(change: ScheduledChange): z.infer<typeof scheduleSchema> {
   return {
     id: change.id,
     flag_name: change.flagName,
     at: change.at.toISOString(),
-    set,
+    set: toScheduledSettings(change.changes),
     created_at: change.createdAt.toISOString(),
     applied_at: change.appliedAt?.toISOString() ?? null,
   };
+}
+
+/** What a scheduled change sets, as the core holds it. */
+export function fromScheduledSettings(set: z.output<typeof scheduledSettingsSchema>): ScheduledSettings {
+  const changes: ScheduledSettings = {};
+  if (set.status !== undefined) changes.status = set.status;
+  if (set.rollout_percentage !== undefined)
+    changes.rolloutBasisPoints = percentageToBasisPoints(set.rollout_percentage);
+  return changes;
 }

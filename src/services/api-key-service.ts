@@ -109,8 +109,8 @@ export class ApiKeyService {
   }
 
   /**
-   * An evaluate key without a binding evaluates where requests without one do: the caller's project
-   * (or "default"), in its production environment, as keys did before projects existed.
+   * An evaluate or server key without a binding works where requests without one do: the caller's
+   * project (or "default"), in its production environment, as keys did before projects existed.
    */
   private resolveBinding(scope: ApiKeyScope, binding: KeyBinding, caller: Principal) {
     if (scope === 'admin' && binding.environment !== undefined) {
@@ -121,7 +121,7 @@ export class ApiKeyService {
     }
     const callerProject = caller.projectId === null ? undefined : this.snapshot.projectById(caller.projectId);
     const projectKey =
-      binding.project ?? callerProject?.project.key ?? (scope === 'evaluate' ? DEFAULT_PROJECT : undefined);
+      binding.project ?? callerProject?.project.key ?? (scope === 'admin' ? undefined : DEFAULT_PROJECT);
     if (projectKey === undefined) return { projectId: null, environmentId: null };
     const project = this.snapshot.project(projectKey);
     if (!project || (callerProject !== undefined && callerProject !== project)) {

@@ -11,7 +11,7 @@ export interface Principal extends Actor {
   scope: ApiKeyScope;
   /** The only project the caller may see; null for global admin keys (and open access). */
   projectId: number | null;
-  /** The only environment the caller may evaluate in; null for admin keys. */
+  /** The only environment the caller may work in; null for admin keys. */
   environmentId: number | null;
   rateLimitKey: string;
 }
@@ -19,6 +19,8 @@ export interface Principal extends Actor {
 const ADMIN_ENV_KEY_NAME = 'ADMIN_API_KEY';
 /** Who stream tokens made while the service is open are for. */
 const OPEN = 'open';
+
+const SCOPE_RANK: Record<ApiKeyScope, number> = { evaluate: 0, server: 1, admin: 2 };
 
 const GLOBAL_ADMIN = { scope: 'admin', projectId: null, environmentId: null } as const;
 
@@ -69,9 +71,13 @@ export class AuthService {
       throw new UnauthorizedError('An API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"');
     const principal = this.principalFor(secret);
     if (!principal) throw new UnauthorizedError('The API key is unknown or has been revoked');
-    // An admin key may also evaluate; an evaluate key may do nothing else.
-    if (required === 'admin' && principal.scope !== 'admin') {
-      throw new ForbiddenError('This API key may only evaluate flags; managing them needs an admin key');
+    // Each scope includes the ones below it: admin, then server, then evaluate.
+    if (SCOPE_RANK[principal.scope] < SCOPE_RANK[required]) {
+      throw new ForbiddenError(
+        required === 'admin'
+          ? `This API key (${principal.scope}) may not manage flags; that needs an admin key`
+          : "This API key may only evaluate flags; the environment's configuration needs a server key",
+      );
     }
     return principal;
   }

@@ -13,6 +13,7 @@ import {
 import type { ConfigAtRevision, ConfigChanges, ConfigDelta, RevisionSpan } from '../db/repositories.js';
 import type { SegmentDefinition } from '../core/targeting.js';
 import type { Lookups } from '../core/evaluation.js';
+import { withDueChanges } from '../core/schedules.js';
 
 /** A segment as evaluation uses it: its user ids in a set, for a lookup per evaluation. */
 export interface LoadedSegment extends SegmentDefinition {
@@ -63,19 +64,10 @@ function indexWith({ byName: names, sorted }: FlagIndex, present: readonly Flag[
   return { byName: nextByName, sorted: merged };
 }
 
-/** The flag as its due, not yet written, scheduled changes make it (in time order). */
-function withDueChanges(flag: Flag, schedules: readonly ScheduledChange[], now: number): Flag {
-  let effective = flag;
-  for (const change of schedules) {
-    if (change.at.getTime() > now) break;
-    if (change.flagName === flag.name) effective = { ...effective, ...change.changes };
-  }
-  return effective;
-}
-
 /**
- * What a change did to one environment's answers: the flags whose answers may differ (null when it
- * cannot tell: a full load), at the revision the snapshot then holds.
+ * What a change did to one environment's configuration: the flags whose answers, experiments or
+ * scheduled changes may differ (null when it cannot tell: a full load; empty for a segment no flag
+ * uses), at the revision the snapshot then holds.
  */
 export interface EnvironmentChange {
   environmentId: number;
@@ -85,7 +77,7 @@ export interface EnvironmentChange {
   flags: string[] | null;
 }
 
-/** The revision and time of the last change to an environment's answers: its configuration's version. */
+/** The revision and time of the last change to an environment's configuration: its version. */
 export interface ConfigVersion {
   revision: number;
   at: number;
@@ -360,6 +352,11 @@ class Touched {
   readonly flagsByProject = new Map<number, Set<number>>();
   /** Segments changed (by name), per project: the flags whose rules use them answer differently. */
   readonly segmentsByProject = new Map<number, Set<string>>();
+  /**
+   * Flags whose experiments or scheduled changes changed, per environment: their answers may not
+   * differ yet, but the environment's configuration (GET /config) does, so its version moves.
+   */
+  readonly namesByEnvironment = new Map<number, Set<string>>();
 
   row(table: RowTable, row: unknown): void {
     if (row === undefined) return;
@@ -389,9 +386,11 @@ class Touched {
         return;
       case 'experiments':
         this.environments.add((row as Experiment).environmentId);
+        addName(this.namesByEnvironment, (row as Experiment).environmentId, (row as Experiment).flagName);
         return;
       case 'schedules':
         this.environments.add((row as ScheduledChange).environmentId);
+        addName(this.namesByEnvironment, (row as ScheduledChange).environmentId, (row as ScheduledChange).flagName);
         return;
     }
   }
@@ -527,8 +526,10 @@ function rebuild(before: SnapshotState, revision: number, rows: Rows, touched: T
         if (flag.rules.some((rule) => rule.segment !== null && segments.has(rule.segment))) changedNames.add(flag.name);
       }
     }
+    for (const name of touched.namesByEnvironment.get(environmentId) ?? []) changedNames.add(name);
     let version = old?.version ?? { revision, at };
-    if (old && changedNames.size > 0) {
+    // A segment no flag uses yet changes no answer, but it is part of the configuration all the same.
+    if (old && (changedNames.size > 0 || segments !== undefined)) {
       version = { revision, at };
       changes.push({ environmentId, revision, at, flags: [...changedNames].sort() });
     }

@@ -9,8 +9,10 @@ import {
   type FlagKind,
   type FlagValueType,
   type FlagSettings,
+  equalWeights,
   flagOf,
   type JsonValue,
+  offSettings,
   type Override,
   type Prerequisite,
   type Project,
@@ -118,25 +120,8 @@ function toSettings(input: SettingsInput): Partial<FlagSettings> {
 const definedOnly = <T extends object>(fields: T): Partial<T> =>
   Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
 
-/** Variants split equally (in basis points; the first ones take the remainder). */
-export function equalWeights(variants: readonly { key: string }[]): VariantSplit[] {
-  const share = Math.floor(10_000 / Math.max(variants.length, 1));
-  const remainder = 10_000 - share * variants.length;
-  return variants.map((v, i) => ({ key: v.key, weightBasisPoints: share + (i < remainder ? 1 : 0) }));
-}
-
 const sameKeys = (a: readonly { key: string }[], b: readonly { key: string }[]) =>
   a.length === b.length && a.every((v) => b.some((w) => w.key === v.key));
-
-/** A flag off in an environment: what a new environment or a new flag elsewhere starts with. */
-export const offSettings = (weights: VariantSplit[]): FlagSettings => ({
-  status: false,
-  rolloutBasisPoints: 10_000,
-  weights,
-  rules: [],
-  overrides: [],
-  prerequisites: [],
-});
 
 /** The flags of one environment and the segments of its project, as committed: what its writes are checked against. */
 export async function committedEnvironment(

@@ -1,40 +1,32 @@
 import {
   type Actor,
   type DocumentFlag,
+  type EnvironmentConfig,
   type FieldChange,
   type FlagsDocument,
   type ImportChange,
   type ImportResult,
   type Environment,
+  equalWeights,
   type Flag,
   type FlagConfig,
   type FlagDefinition,
   type FlagSettings,
   flagOf,
+  flagWithSettings,
+  offSettings,
   type Segment,
   settingsOf,
 } from '../core/model.js';
 import type { ConfigWrite } from '../db/repositories.js';
-import { RefusedChangeError } from '../errors.js';
-import type { ConfigSnapshot, ProjectView } from './config-snapshot.js';
+import { NotFoundError, RefusedChangeError } from '../errors.js';
+import type { ConfigSnapshot, EnvironmentView, ProjectView } from './config-snapshot.js';
 import type { ConfigWriter } from './config-writer.js';
 import { checkFlag, type CommittedConfig, problemsOf } from './flag-checks.js';
-import { equalWeights, offSettings } from './flag-service.js';
 import { diffSettings } from './promotion-service.js';
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-
-/** A stand-in flag for diffs and checks of settings not stored yet. */
-const flagWith = (
-  definition: Omit<FlagDefinition, 'id' | 'projectId' | 'createdAt' | 'updatedAt'>,
-  settings: FlagSettings,
-  environmentId: number,
-): Flag =>
-  flagOf(
-    { ...definition, id: 0, projectId: 0, createdAt: new Date(0), updatedAt: new Date(0) },
-    { ...settings, id: 0, flagId: 0, environmentId, updatedAt: new Date(0) },
-  );
 
 function definitionChanges(before: FlagDefinition | undefined, after: DocumentFlag): FieldChange[] {
   const fields = ['description', 'kind', 'tags', 'valueType', 'variants', 'offVariant'] as const;
@@ -85,6 +77,22 @@ export class FlagsAsCode {
           }),
         ),
       })),
+    };
+  }
+
+  /** One environment's configuration, for in-process evaluation (GET /config). */
+  exportEnvironment(view: EnvironmentView): EnvironmentConfig {
+    const project = this.snapshot.projectById(view.project.id);
+    if (!project) throw new NotFoundError(`Project of environment "${view.environment.key}" not found`);
+    return {
+      revision: view.version.revision,
+      environment: view.environment.key,
+      document: this.export(project, [view.environment.key]),
+      schedules: view.schedules.map(({ id, flagName, at, changes }) => ({ id, flagName, at, changes })),
+      experiments: view
+        .allExperiments()
+        .filter((experiment) => experiment.status === 'running')
+        .map(({ key, flagName }) => ({ key, flagName })),
     };
   }
 
@@ -200,7 +208,7 @@ export class FlagsAsCode {
     for (const environment of finalEnvironments) {
       const flags = new Map<string, Flag>();
       for (const flag of finalFlags.values())
-        flags.set(flag.name, flagWith(flag, settingsIn(flag, environment), environment.id));
+        flags.set(flag.name, flagWithSettings(flag, settingsIn(flag, environment), environment.id));
       finalConfigs.set(environment.id, { flags, segmentNames: finalSegmentNames });
     }
 
@@ -210,7 +218,9 @@ export class FlagsAsCode {
       for (const environment of finalEnvironments) {
         const after = finalConfigs.get(environment.id)!.flags.get(flag.name)!;
         const config = existing && configs.get(environment.id)?.get(existing.id);
-        const before = config ? flagOf(existing, config) : flagWith(flag, offSettings(after.variants), environment.id);
+        const before = config
+          ? flagOf(existing, config)
+          : flagWithSettings(flag, offSettings(after.variants), environment.id);
         for (const change of diffSettings(before, after)) {
           fields.push({ ...change, field: `${environment.key}.${change.field}` });
         }

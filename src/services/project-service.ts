@@ -1,11 +1,10 @@
-import { type Actor, type Environment, type Project, settingsOf } from '../core/model.js';
+import { type Actor, type Environment, equalWeights, offSettings, type Project, settingsOf } from '../core/model.js';
 import type { ConfigWrite, ExperimentData } from '../db/repositories.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { auditRecords } from './audit-records.js';
 import type { Principal } from './auth-service.js';
 import type { ConfigSnapshot, ProjectView } from './config-snapshot.js';
 import type { ConfigWriter } from './config-writer.js';
-import { equalWeights, offSettings } from './flag-service.js';
 import { DEFAULT_ENVIRONMENT, DEFAULT_PROJECT } from './scope.js';
 
 export interface ProjectInput {

@@ -1,0 +1,20 @@
+/** Scheduled changes as evaluation sees them: a change counts from its time on. Pure. */
+import type { Flag, ScheduledChange } from './model.js';
+
+/**
+ * The flag as its due, not yet written, scheduled changes make it, given pending changes in time
+ * order. The service and the in-process provider both apply them when they evaluate, so a change
+ * happens on time whether or not an instance has written it to the flag yet.
+ */
+export function withDueChanges(
+  flag: Flag,
+  schedules: readonly Pick<ScheduledChange, 'flagName' | 'at' | 'changes'>[],
+  now: number,
+): Flag {
+  let effective = flag;
+  for (const change of schedules) {
+    if (change.at.getTime() > now) break;
+    if (change.flagName === flag.name) effective = { ...effective, ...change.changes };
+  }
+  return effective;
+}

@@ -1,0 +1,35 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { etagOnSend } from '../plugins/etag.js';
+import { configQuerySchema, environmentConfigSchema, toEnvironmentConfigResponse } from '../schemas/config.js';
+import { notModified, problemResponses } from '../schemas/problem.js';
+import type { EnvironmentView } from '../services/config-snapshot.js';
+import type { FlagsAsCode } from '../services/flags-as-code.js';
+
+interface Dependencies {
+  flagsAsCode: FlagsAsCode;
+  /** The environment as of at least this revision, reading the database first when the snapshot is behind it. */
+  atLeast(view: EnvironmentView, revision: number): Promise<EnvironmentView>;
+}
+
+export const configRoutes: FastifyPluginAsyncZod<Dependencies> = async (app, { flagsAsCode, atLeast }) => {
+  app.get('/config', {
+    config: { access: 'server', scope: 'environment' },
+    schema: {
+      tags: ['evaluation'],
+      summary: "The environment's whole configuration, for evaluating flags in the application's own process",
+      description:
+        "Flags (this environment's settings), segments with their user lists, pending scheduled changes and " +
+        'running experiments, at `revision`. Needs a server or admin key: evaluate keys, which may reach browsers, ' +
+        "may not read segments' user lists. Sends an ETag of the body; If-None-Match answers 304 while nothing " +
+        'changed. Follow `GET /stream` and fetch again on each change, with `min_revision` set to its id.',
+      querystring: configQuerySchema,
+      response: { 200: environmentConfigSchema, 304: notModified, ...problemResponses(401, 403, 404) },
+    },
+    onSend: etagOnSend,
+    handler: async (request) => {
+      const { min_revision: minRevision } = request.query;
+      const view = minRevision === undefined ? request.environment : await atLeast(request.environment, minRevision);
+      return toEnvironmentConfigResponse(flagsAsCode.exportEnvironment(view));
+    },
+  });
+};
