@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 
-# Build: install everything, generate the Prisma clients, compile and build the dashboard (npm ci's postinstall),
+# Build: install everything, generate the Prisma clients, compile, build the dashboard and the in-process
+# provider package (npm ci's postinstall, which needs packages/ as an npm workspace),
 # then copy what the service loads, and nothing else, to /runtime (npm run build:runtime, which
 # test/runtime-files.test.ts runs and starts the service from, on SQLite and PostgreSQL).
 FROM node:24-bookworm-slim AS build
@@ -14,6 +15,7 @@ COPY prisma ./prisma
 COPY deploy ./deploy
 COPY src ./src
 COPY web ./web
+COPY packages ./packages
 # The npm in this image (10) runs @prisma/engines' install script, which would download a schema engine
 # this service never uses; naming an existing file instead skips it, as prisma/generate.mjs does.
 ENV PRISMA_SCHEMA_ENGINE_BINARY=/app/prisma/generate.mjs

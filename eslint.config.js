@@ -11,7 +11,7 @@ const layer = (files, patterns) => ({
 const forbid = (group, message) => ({ group, message });
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'src/db/generated/', 'node_modules/', 'runtime/', 'test-output/'] },
+  { ignores: ['dist/', '**/dist/', 'coverage/', 'src/db/generated/', 'node_modules/', 'runtime/', 'test-output/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -26,7 +26,7 @@ export default tseslint.config(
   },
   {
     // Test titles read as sentences, and SQL or wrk output in template literals as they run.
-    files: ['test/**', 'bench/**'],
+    files: ['test/**', 'bench/**', 'packages/*/test/**'],
     rules: {
       'max-len': [
         'error',
@@ -69,6 +69,17 @@ export default tseslint.config(
       {
         regex: '(^|/)src/(core|db|services|routes|schemas|plugins)/',
         message: 'The dashboard talks only to the public REST API: it imports nothing of the server.',
+      },
+    ],
+  ),
+  layer(
+    ['packages/openfeature-provider/src/**'],
+    [
+      {
+        regex: '(^|/)src/(db|services|routes|plugins)/',
+        message:
+          'The provider runs in applications: it builds on the pure core and the config schema, never on the ' +
+          "service's I/O.",
       },
     ],
   ),

@@ -19,6 +19,11 @@ describe('the dependency rule', () => {
     ['src/services/flag-service.ts', "import { flagRoutes } from '../routes/flags.js';"],
     ['bench/run.ts', "import { backends } from '../test/helpers.js';"],
     ['bench/floor-server.ts', "import { buildApp } from '../dist/app.js';"],
+    [
+      'packages/openfeature-provider/src/provider.ts',
+      "import { FlagService } from '../../../src/services/flag-service.js';",
+    ],
+    ['packages/openfeature-provider/src/sync.ts', "import { openDatabase } from '../../../src/db/database.js';"],
   ])('refuses %s importing: %s', async (file, source) => {
     expect(await problems(file, `${source}\nexport {};\n`)).toBe(1);
   });
@@ -28,6 +33,11 @@ describe('the dependency rule', () => {
     ['src/services/flag-service.ts', "import type { FlagRepository } from '../db/repositories.js';"],
     ['src/routes/flags.ts', "import { FlagService } from '../services/flag-service.js';"],
     ['bench/floor-server.ts', "import { bucketBasisPoints } from '../src/core/rollout.js';"],
+    ['packages/openfeature-provider/src/provider.ts', "import { decide } from '../../../src/core/evaluation.js';"],
+    [
+      'packages/openfeature-provider/src/sync.ts',
+      "import { environmentConfigSchema } from '../../../src/schemas/config.js';",
+    ],
   ])('allows %s importing: %s', async (file, source) => {
     expect(await problems(file, `${source}\nexport {};\n`)).toBe(0);
   });

@@ -122,6 +122,19 @@ describe('deployment files', () => {
     expect(install.stderr).not.toContain('downloaded');
   });
 
+  // npm ci fails on a workspace whose folder is missing, and postinstall builds the provider from it.
+  it('the Docker build copies every npm workspace before its npm ci', () => {
+    const dockerfile = read('Dockerfile');
+    const { workspaces } = JSON.parse(read('package.json')) as { workspaces: string[] };
+    expect(workspaces.length).toBeGreaterThan(0);
+    for (const workspace of workspaces) {
+      const top = workspace.split('/')[0];
+      const copied = dockerfile.indexOf(`COPY ${top} ./${top}`);
+      expect(copied, workspace).toBeGreaterThan(0);
+      expect(copied).toBeLessThan(dockerfile.indexOf('RUN npm ci'));
+    }
+  });
+
   it('.env.example documents every variable the config reads', () => {
     const documented = [...read('.env.example').matchAll(/^#? ?([A-Z_]+)=/gm)].map((m) => m[1]);
     const configured = [...read('src/config.ts').matchAll(/^ {2}([A-Z_]+): z\./gm)].map((m) => m[1]);

@@ -1,0 +1,252 @@
+import { FeatureFlagsProvider } from '@feature-flags-service/openfeature-provider';
+import { ErrorCode, OpenFeature, ProviderEvents, ProviderStatus } from '@openfeature/server-sdk';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer } from '../../../test/support/test-app.js';
+
+const ADMIN = 'p'.repeat(40);
+const quiet = { warn: () => {}, error: () => {} };
+
+/** A loopback port nothing listens on: a service that is down. */
+async function closedPort(): Promise<string> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return `http://127.0.0.1:${port}`;
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let waited = 0; !check(); waited += 10) {
+    if (waited > 2000) throw new Error('not within 2 s');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+let domains = 0;
+/** The provider under its own OpenFeature domain, so the tests' providers do not replace each other. */
+async function clientWith(provider: FeatureFlagsProvider) {
+  const domain = `test-${++domains}`;
+  await OpenFeature.setProviderAndWait(domain, provider);
+  return OpenFeature.getClient(domain);
+}
+
+describe('the in-process provider through the OpenFeature SDK', () => {
+  const { app, baseUrl } = useTestServer({ env: { ADMIN_API_KEY: ADMIN } });
+  const keys = { server: '', evaluate: '' };
+  const admin = async (method: string, url: string, payload?: object) => {
+    const res = await app().inject({
+      method: method as 'POST',
+      url,
+      payload,
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
+    expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300);
+    return res.json();
+  };
+
+  beforeAll(async () => {
+    await admin('POST', '/flags', { flag_name: 'checkout', status: true });
+    await admin('POST', '/flags', {
+      flag_name: 'colour',
+      status: true,
+      rollout_percentage: 50,
+      value_type: 'string',
+      variants: [
+        { key: 'red', weight: 50, value: '#f00', payload: { label: 'Red' } },
+        { key: 'blue', weight: 50, value: '#00f' },
+      ],
+    });
+    await admin('POST', '/flags', {
+      flag_name: 'limit',
+      status: true,
+      value_type: 'number',
+      variants: [{ key: 'ten', weight: 100, value: 10 }],
+    });
+    await admin('POST', '/flags', {
+      flag_name: 'layout',
+      status: true,
+      value_type: 'object',
+      variants: [{ key: 'grid', weight: 100, value: { columns: 3 } }],
+    });
+    keys.server = (await admin('POST', '/api-keys', { name: 'api', scope: 'server' })).secret;
+    keys.evaluate = (await admin('POST', '/api-keys', { name: 'web', scope: 'evaluate' })).secret;
+  });
+  afterAll(() => OpenFeature.close());
+
+  it('resolves each type with value, variant, reason and metadata, and fails as the SDK expects', async () => {
+    const client = await clientWith(new FeatureFlagsProvider({ url: baseUrl(), apiKey: keys.server }));
+    expect(client.providerStatus).toBe(ProviderStatus.READY);
+    expect(await client.getBooleanDetails('checkout', false)).toMatchObject({
+      value: true,
+      variant: 'on',
+      reason: 'STATIC',
+      flagMetadata: { rollout_percentage: 100 },
+    });
+    // Off for some users: the caller's default, as OFREP answers a typed flag without an off variant.
+    const colours = new Set<string>();
+    for (let i = 0; i < 40; i++)
+      colours.add((await client.getStringDetails('colour', 'default', { targetingKey: `u${i}` })).value);
+    expect([...colours].sort()).toEqual(['#00f', '#f00', 'default']);
+    const red = [...Array(100).keys()].map(async (i) =>
+      client.getStringDetails('colour', 'default', { targetingKey: `u${i}` }),
+    );
+    expect((await Promise.all(red)).find((d) => d.variant === 'red')).toMatchObject({
+      value: '#f00',
+      reason: 'SPLIT',
+      flagMetadata: { rollout_percentage: 50, payload: '{"label":"Red"}' },
+    });
+    expect(await client.getNumberValue('limit', 0, { targetingKey: 'ann' })).toBe(10);
+    expect(await client.getObjectValue('layout', {}, { targetingKey: 'ann' })).toEqual({ columns: 3 });
+
+    expect(await client.getBooleanDetails('missing', true)).toMatchObject({
+      value: true,
+      errorCode: ErrorCode.FLAG_NOT_FOUND,
+    });
+    const redUser = [...Array(100).keys()].map((i) => `u${i}`);
+    const onUser = (await Promise.all(redUser.map((u) => client.getStringValue('colour', 'off', { targetingKey: u }))))
+      .map((value, i) => (value === 'off' ? undefined : redUser[i]))
+      .find((user) => user !== undefined)!;
+    expect(await client.getNumberDetails('colour', 7, { targetingKey: onUser })).toMatchObject({
+      value: 7,
+      errorCode: ErrorCode.TYPE_MISMATCH,
+    });
+    expect(await client.getStringDetails('colour', 'x')).toMatchObject({
+      value: 'x',
+      errorCode: ErrorCode.TARGETING_KEY_MISSING,
+    });
+  });
+
+  it('hears of a change made through the API within a second, over the stream', async () => {
+    const provider = new FeatureFlagsProvider({ url: baseUrl(), apiKey: keys.server });
+    const client = await clientWith(provider);
+    await until(() => provider.syncStatus.connection === 'streaming');
+    const changed = new Promise((resolve) => client.addHandler(ProviderEvents.ConfigurationChanged, resolve));
+    const started = performance.now();
+    await admin('PATCH', '/flags/checkout', { status: false });
+    await changed;
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(await client.getBooleanDetails('checkout', true)).toMatchObject({ value: false, reason: 'DISABLED' });
+    await admin('PATCH', '/flags/checkout', { status: true });
+  });
+
+  it('fails at once, and for good, with a key that may not read the configuration', async () => {
+    const provider = new FeatureFlagsProvider({ url: baseUrl(), apiKey: keys.evaluate, logger: quiet });
+    await expect(clientWith(provider)).rejects.toThrow(/refused the API key.*403.*needs a server key/);
+    const client = OpenFeature.getClient(`test-${domains}`);
+    expect(client.providerStatus).toBe(ProviderStatus.FATAL);
+    expect(await client.getBooleanDetails('checkout', false)).toMatchObject({
+      value: false,
+      errorCode: ErrorCode.PROVIDER_FATAL,
+    });
+  });
+
+  it("gives up waiting after initTimeoutMs with the reason, and answers the caller's defaults meanwhile", async () => {
+    const down = await closedPort();
+    const provider = new FeatureFlagsProvider({ url: down, apiKey: keys.server, initTimeoutMs: 300, logger: quiet });
+    const started = performance.now();
+    await expect(clientWith(provider)).rejects.toThrow(
+      /configuration is not loaded \(GET .*\/config failed: .*ECONNREFUSED/,
+    );
+    expect(performance.now() - started).toBeLessThan(1500);
+    const client = OpenFeature.getClient(`test-${domains}`);
+    expect(client.providerStatus).toBe(ProviderStatus.ERROR);
+    expect(await client.getBooleanDetails('checkout', true)).toMatchObject({
+      value: true,
+      errorCode: ErrorCode.PROVIDER_NOT_READY,
+    });
+    expect(provider.syncStatus).toMatchObject({ connection: 'offline', source: 'none' });
+    await provider.onClose();
+  });
+
+  it('starts from a flags-as-code document while the service is down, and says it is stale', async () => {
+    const document = await admin('GET', '/projects/default/export');
+    const provider = new FeatureFlagsProvider({
+      url: await closedPort(),
+      apiKey: keys.server,
+      initTimeoutMs: 200,
+      bootstrap: { document, environment: 'production' },
+      logger: quiet,
+    });
+    const client = await clientWith(provider);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(client.providerStatus).toBe(ProviderStatus.STALE);
+    expect(provider.syncStatus).toMatchObject({ source: 'bootstrap', connection: 'offline', flags: 4 });
+    expect(await client.getBooleanValue('checkout', false)).toBe(true);
+    expect(await client.getNumberValue('limit', 0, { targetingKey: 'ann' })).toBe(10);
+    await provider.onClose();
+
+    const refused = new FeatureFlagsProvider({
+      url: baseUrl(),
+      apiKey: keys.server,
+      bootstrap: { document: { version: 2 }, environment: 'production' },
+    });
+    await expect(clientWith(refused)).rejects.toThrow(/bootstrap document is not a flags-as-code document/);
+  });
+
+  it("sends exposures and track() events in batches, so the experiment's results count them as the service's own", async () => {
+    await admin('POST', '/flags', {
+      flag_name: 'new_checkout',
+      status: true,
+      variants: [
+        { key: 'control', weight: 50 },
+        { key: 'treatment', weight: 50 },
+      ],
+    });
+    const metrics = [{ key: 'purchase', event: 'purchase', type: 'binomial' }];
+    await admin('POST', '/experiments', {
+      key: 'checkout_test',
+      flag_name: 'new_checkout',
+      control: 'control',
+      metrics,
+    });
+    await admin('POST', '/experiments/checkout_test/start');
+
+    const provider = new FeatureFlagsProvider({ url: baseUrl(), apiKey: keys.server, flushIntervalMs: 60_000 });
+    const client = await clientWith(provider);
+    const assigned = { control: 0, treatment: 0 };
+    const converted = { control: 0, treatment: 0 };
+    for (let i = 0; i < 200; i++) {
+      const context = { targetingKey: `buyer${i}`, plan: 'pro' };
+      // Evaluated twice: exposed once.
+      await client.getStringValue('new_checkout', 'none', context);
+      const variant = (await client.getStringValue('new_checkout', 'none', context)) as 'control' | 'treatment';
+      assigned[variant]++;
+      if (i % 3 === 0) {
+        client.track('purchase', context, { value: 1 });
+        converted[variant]++;
+      }
+    }
+    expect(provider.syncStatus.events).toEqual({ sent: 0, dropped: 0, pending: 200 + 67 });
+    await provider.flush();
+    expect(provider.syncStatus.events).toEqual({ sent: 267, dropped: 0, pending: 0 });
+
+    const results = await admin('GET', '/experiments/checkout_test/results');
+    expect(Object.fromEntries(results.variants.map((v: { key: string; users: number }) => [v.key, v.users]))).toEqual(
+      assigned,
+    );
+    const [purchase] = results.metrics;
+    expect(
+      Object.fromEntries(purchase.variants.map((v: { key: string; conversions: number }) => [v.key, v.conversions])),
+    ).toEqual(converted);
+  });
+
+  it('keeps at most maxBufferedEvents while the service does not take them, and counts the rest as dropped', async () => {
+    const document = await admin('GET', '/projects/default/export');
+    const provider = new FeatureFlagsProvider({
+      url: await closedPort(),
+      apiKey: keys.server,
+      initTimeoutMs: 100,
+      maxBufferedEvents: 5,
+      bootstrap: { document, environment: 'production' },
+      logger: quiet,
+    });
+    const client = await clientWith(provider);
+    for (let i = 0; i < 8; i++) client.track('purchase', { targetingKey: `u${i}` });
+    client.track('purchase', {});
+    await provider.flush();
+    expect(provider.syncStatus.events).toEqual({ sent: 0, dropped: 3, pending: 5 });
+    await provider.onClose();
+  });
+});
