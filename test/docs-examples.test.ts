@@ -35,6 +35,8 @@ const VOLATILE = new Set([
   'computed_at',
   'exposed_at',
   'timestamp',
+  // A configuration's version: the database's revision counter, which background writes may move too.
+  'revision',
 ]);
 // API key ids are random UUIDs; audit entry ids are numbers and stay exact.
 const isVolatile = (key: string, value: unknown) => VOLATILE.has(key) || (key === 'id' && typeof value === 'string');

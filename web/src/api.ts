@@ -111,7 +111,7 @@ export interface Segment {
 export interface ApiKey {
   id: string;
   name: string;
-  scope: 'admin' | 'evaluate';
+  scope: 'admin' | 'server' | 'evaluate';
   project: string | null;
   environment: string | null;
   prefix: string;

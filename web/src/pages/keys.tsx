@@ -88,7 +88,7 @@ export function KeysPage() {
               name: name.trim(),
               scope,
               project: project || undefined,
-              environment: scope === 'evaluate' ? environment || undefined : undefined,
+              environment: scope === 'admin' ? undefined : environment || undefined,
             }),
           );
           if (result) {
@@ -106,6 +106,7 @@ export function KeysPage() {
           Scope
           <select value={scope} onChange={(e) => setScope(e.currentTarget.value as ApiKey['scope'])}>
             <option value="evaluate">evaluate: reads answers (SDKs, browsers)</option>
+            <option value="server">server: also reads the whole configuration (in-process provider)</option>
             <option value="admin">admin: changes everything</option>
           </select>
         </label>
@@ -120,7 +121,7 @@ export function KeysPage() {
             ))}
           </select>
         </label>
-        {scope === 'evaluate' && (
+        {scope !== 'admin' && (
           <label>
             Environment
             <select value={environment} onChange={(e) => setEnvironment(e.currentTarget.value)}>
