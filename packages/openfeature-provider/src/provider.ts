@@ -84,7 +84,8 @@ export class FeatureFlagsProvider implements Provider {
   private readonly sender: EventSender;
   private readonly options: Required<Omit<FeatureFlagsProviderOptions, 'bootstrap'>> &
     Pick<FeatureFlagsProviderOptions, 'bootstrap'>;
-  private ready = false;
+  /** Whether initialize() resolved (done) or rejected for want of a configuration (gave up). */
+  private initialization: 'pending' | 'done' | 'gave up' = 'pending';
 
   constructor(options: FeatureFlagsProviderOptions) {
     this.options = {
@@ -170,6 +171,7 @@ export class FeatureFlagsProvider implements Provider {
       setImmediate(() => this.events.emit(ProviderEvents.Stale, { message: this.unavailable(loadError) }));
       return;
     }
+    this.initialization = 'gave up';
     throw new ProviderNotReadyError(this.unavailable(loadError));
   }
 
@@ -223,8 +225,8 @@ export class FeatureFlagsProvider implements Provider {
     if (!flags) throw new ProviderNotReadyError(this.unavailable());
     const flag = flags.find(key);
     if (!flag) throw new FlagNotFoundError(`Flag "${key}" not found`);
-    const { targetingKey, ...rest } = context;
-    const attributes = asAttributes(rest);
+    const { targetingKey } = context;
+    const attributes = attributesOf(context);
     const { result, decision } = resolveOpenFeature(flag, { targetingKey, attributes }, flags.lookups);
     if ('errorCode' in result) throw new TargetingKeyMissingError(result.errorDetails);
     if (decision?.enabled && decision.variant && targetingKey !== undefined) {
@@ -261,18 +263,23 @@ export class FeatureFlagsProvider implements Provider {
     const first = this.source !== 'service';
     this.flags = flags;
     this.source = 'service';
-    if (!first) this.events.emit(ProviderEvents.ConfigurationChanged, { message: `revision ${flags.revision}` });
-    else if (this.ready) this.events.emit(ProviderEvents.Ready, { message: `revision ${flags.revision}` });
+    // While initialize() waits, its resolving is what makes the SDK say READY.
+    if (this.initialization === 'pending') return;
+    if (!first)
+      return void this.events.emit(ProviderEvents.ConfigurationChanged, { message: `revision ${flags.revision}` });
+    // The first from the service: after a bootstrap document (STALE), or after initialize() gave up (ERROR).
+    this.initialization = 'done';
+    this.events.emit(ProviderEvents.Ready, { message: `revision ${flags.revision}` });
   }
 
   private stateChanged(state: ConnectionState, error: Error | undefined): void {
-    if (!this.ready) return;
+    if (this.initialization !== 'done') return;
     if (state === 'offline') this.events.emit(ProviderEvents.Stale, { message: this.unavailable(error) });
     else if (this.source === 'service') this.events.emit(ProviderEvents.Ready, { message: `connection ${state}` });
   }
 
   private markReady(): void {
-    this.ready = true;
+    this.initialization = 'done';
   }
 
   private unavailable(error = this.sync.lastError): string {
@@ -285,13 +292,23 @@ export class FeatureFlagsProvider implements Provider {
 
 const describe = (value: JsonValue) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value);
 
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
+
 /**
- * OpenFeature contexts may hold Dates, which the service receives as JSON (ISO text): normalised the
- * same way here, so rules compare the same values. Contexts of plain values (most) are used as they are.
+ * The context without its targetingKey, as the service's OFREP endpoint takes it apart. OpenFeature
+ * contexts may hold Dates, which reach the service as JSON (ISO text): normalised the same way here,
+ * so rules compare the same values. One pass, and no copy for a context that is only a targetingKey
+ * (this runs on every evaluation).
  */
-function asAttributes(context: EvaluationContext): Attributes {
-  for (const value of Object.values(context)) {
-    if (typeof value === 'object' && value !== null) return JSON.parse(JSON.stringify(context)) as Attributes;
+function attributesOf(context: EvaluationContext): Attributes {
+  let attributes: Record<string, EvaluationContext[string]> | undefined;
+  let nested = false;
+  for (const key in context) {
+    if (key === 'targetingKey') continue;
+    const value = context[key];
+    if (typeof value === 'object' && value !== null) nested = true;
+    (attributes ??= {})[key] = value;
   }
-  return context as Attributes;
+  if (attributes === undefined) return NO_ATTRIBUTES;
+  return (nested ? JSON.parse(JSON.stringify(attributes)) : attributes) as Attributes;
 }

@@ -41,6 +41,7 @@ export class ConfigSync {
   private stream: EventSource | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private lastLoadFailed = false;
   state: ConnectionState = 'connecting';
   lastError: Error | undefined;
   /** When a request to the service last succeeded (ms since the epoch); undefined before. */
@@ -99,24 +100,36 @@ export class ConfigSync {
     }
     // The service answered at least this revision (it reads the database first when it is behind).
     if (minRevision !== undefined) this.knownRevision = Math.max(this.knownRevision, minRevision);
-    if (this.state === 'offline') {
-      const streaming = this.stream?.readyState === EventSource.OPEN;
-      this.setState(streaming ? 'streaming' : this.pollTimer ? 'polling' : 'connecting', undefined);
-    }
+    this.lastLoadFailed = false;
+    this.updateState();
   }
 
   private failed(error: Error): void {
     this.lastError = error;
-    if (this.closed) return;
-    if (this.state !== 'streaming') this.setState('offline', error);
+    this.lastLoadFailed = true;
     // Even with the stream open, what it announced is not loaded yet: try again at the next poll.
     this.startPolling();
+    this.updateState();
   }
 
-  private setState(state: ConnectionState, error: Error | undefined): void {
+  /**
+   * Offline while the last request failed and no stream is open; else streaming, or polling, or
+   * (stream not open yet, nothing failed) connecting.
+   */
+  private updateState(): void {
+    if (this.closed) return;
+    const streaming = this.stream?.readyState === EventSource.OPEN;
+    const state: ConnectionState =
+      this.lastLoadFailed && !streaming
+        ? 'offline'
+        : streaming
+          ? 'streaming'
+          : this.pollTimer
+            ? 'polling'
+            : 'connecting';
     if (this.state === state) return;
     this.state = state;
-    this.listener.stateChanged(state, error);
+    this.listener.stateChanged(state, state === 'offline' ? this.lastError : undefined);
   }
 
   private openStream(): void {
@@ -128,7 +141,7 @@ export class ConfigSync {
     this.stream = stream;
     stream.addEventListener('open', () => {
       this.stopPolling();
-      this.setState('streaming', undefined);
+      this.updateState();
     });
     // The first event names the revision now; then each change; `reload` when a gap was too long to replay.
     for (const type of ['revision', 'change', 'reload']) {
@@ -140,18 +153,18 @@ export class ConfigSync {
     stream.addEventListener('error', (event) => {
       if (this.closed) return;
       const wasStreaming = this.state === 'streaming';
-      if (wasStreaming) this.setState('polling', undefined);
+      this.lastError = new Error(`stream: ${event.message ?? 'disconnected'}`);
       // Down: a change may be missed until it reconnects (it retries by itself), so poll meanwhile and
       // check at once whether the service still answers. A refusal (401, 429) ends the stream: the poll reopens it.
       if (stream.readyState === EventSource.CLOSED) this.stream = undefined;
       this.startPolling();
-      if (wasStreaming || this.state === 'connecting') this.load().catch(() => {});
-      this.lastError = new Error(`stream: ${event.message ?? 'disconnected'}`);
+      this.updateState();
+      if (wasStreaming) this.load().catch(() => {});
     });
   }
 
   private startPolling(): void {
-    if (this.pollTimer) return;
+    if (this.pollTimer || this.closed) return;
     this.pollTimer = setInterval(() => {
       const streaming = this.stream?.readyState === EventSource.OPEN;
       if (streaming && this.wantedRevision <= this.knownRevision) return this.stopPolling();
@@ -164,6 +177,7 @@ export class ConfigSync {
   private stopPolling(): void {
     clearInterval(this.pollTimer);
     this.pollTimer = undefined;
+    this.updateState();
   }
 }
 

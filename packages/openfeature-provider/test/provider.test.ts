@@ -250,3 +250,28 @@ describe('the in-process provider through the OpenFeature SDK', () => {
     await provider.onClose();
   });
 });
+
+describe('the provider when the stream is refused', () => {
+  // One stream per key: a second one, the provider's, gets 429.
+  const { app, baseUrl } = useTestServer({ env: { ADMIN_API_KEY: ADMIN, STREAM_LIMIT_PER_KEY: '1' } });
+  afterAll(() => OpenFeature.close());
+
+  it('polls GET /config instead, and still hears of changes', async () => {
+    const headers = { authorization: `Bearer ${ADMIN}` };
+    await app().inject({ method: 'POST', url: '/flags', payload: { flag_name: 'checkout' }, headers });
+    const held = new AbortController();
+    const first = await fetch(`${baseUrl()}/stream`, { headers, signal: held.signal });
+    expect(first.status).toBe(200);
+    try {
+      const provider = new FeatureFlagsProvider({ url: baseUrl(), apiKey: ADMIN, pollIntervalMs: 100, logger: quiet });
+      const client = await clientWith(provider);
+      await until(() => provider.syncStatus.connection === 'polling');
+      expect(provider.syncStatus.lastError).toMatch(/429/);
+      await app().inject({ method: 'PATCH', url: '/flags/checkout', payload: { status: true }, headers });
+      await until(() => provider.evaluate<boolean>('checkout', false, {}, 'boolean').value);
+      expect(client.providerStatus).toBe(ProviderStatus.READY);
+    } finally {
+      held.abort();
+    }
+  });
+});

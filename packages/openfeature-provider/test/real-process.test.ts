@@ -32,8 +32,14 @@ async function within(timeoutMs: number, check: () => boolean | Promise<boolean>
 describe('the provider beside a real service process (npm start), killed and started again', () => {
   const dir = mkdtempSync(join(tmpdir(), 'provider-process-'));
   let server: ServerProcess | undefined;
+  const started: ServerProcess[] = [];
+  const start = async (env: Record<string, string>) => {
+    const running = await startServer(env);
+    started.push(running);
+    return running;
+  };
   afterAll(async () => {
-    server?.process.kill('SIGKILL');
+    for (const running of started) running.process.kill('SIGKILL');
     await OpenFeature.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -41,7 +47,7 @@ describe('the provider beside a real service process (npm start), killed and sta
   it('follows changes within a second, keeps answering while the service is down, and catches up when it is back', async () => {
     const port = await freePort();
     const env = { DATABASE_URL: `file:${join(dir, 'flags.db')}`, ADMIN_API_KEY: ADMIN, PORT: String(port) };
-    server = await startServer(env);
+    server = await start(env);
     const url = `http://127.0.0.1:${port}`;
     const admin = async (method: string, path: string, body?: object) => {
       const res = await fetch(`${url}${path}`, {
@@ -82,7 +88,7 @@ describe('the provider beside a real service process (npm start), killed and sta
 
     // Back on the same port and database: the next change arrives without a restart of the application.
     const ready = new Promise((resolve) => client.addHandler(ProviderEvents.Ready, resolve));
-    server = await startServer(env);
+    server = await start(env);
     await ready;
     expect(client.providerStatus).toBe(ProviderStatus.READY);
     await admin('PATCH', '/flags/checkout', { status: false });
@@ -95,5 +101,33 @@ describe('the provider beside a real service process (npm start), killed and sta
     });
     const exported = await fetch(`${url}/events/export`, { headers: { authorization: `Bearer ${ADMIN}` } });
     expect(await exported.text()).toMatch(/"event":"purchase","user_id":"ann"/);
+  });
+
+  it('starts while the service is down, gives up waiting, and becomes READY by itself once the service is up', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const provider = new FeatureFlagsProvider({
+      url,
+      apiKey: ADMIN,
+      initTimeoutMs: 300,
+      pollIntervalMs: 200,
+      logger: quiet,
+    });
+    await expect(OpenFeature.setProviderAndWait('late', provider)).rejects.toThrow(/configuration is not loaded/);
+    const client = OpenFeature.getClient('late');
+    expect(client.providerStatus).toBe(ProviderStatus.ERROR);
+    expect(await client.getBooleanDetails('late_flag', false)).toMatchObject({ errorCode: 'PROVIDER_NOT_READY' });
+
+    const ready = new Promise((resolve) => client.addHandler(ProviderEvents.Ready, resolve));
+    await start({ DATABASE_URL: `file:${join(dir, 'late.db')}`, ADMIN_API_KEY: ADMIN, PORT: String(port) });
+    await ready;
+    expect(client.providerStatus).toBe(ProviderStatus.READY);
+    const created = await fetch(`${url}/flags`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ flag_name: 'late_flag', status: true }),
+    });
+    expect(created.status).toBe(201);
+    await within(1000, () => client.getBooleanValue('late_flag', false));
   });
 });
