@@ -614,6 +614,37 @@ function rssMb(child: ChildProcess): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
 
+/**
+ * The in-process provider beside a service holding 10,000 flags (the memory row's), each on its own
+ * core: what the provider holds for them, and its single-flag evaluations per second.
+ */
+async function providerRates(file: string) {
+  const server = await startService(`file:${file}`);
+  try {
+    await seedSqliteDirectly(server, file, 10_000);
+    const command = pin(1, ['node', '--expose-gc', '--import', 'tsx', 'bench/provider-rates.ts']);
+    const { stdout } = await execFileAsync(command[0], command.slice(1), {
+      cwd: root,
+      env: {
+        ...process.env,
+        BENCH_PROVIDER_URL: `${server.baseUrl}/projects/default/environments/production`,
+        BENCH_PROVIDER_KEY: BENCH_KEY,
+      },
+    });
+    return JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      flags: number;
+      load_ms: number;
+      change_ms: number;
+      heap_for_flags_mb: number;
+      evaluations_per_s: number;
+      core_decide_per_s: number;
+      sdk_evaluations_per_s: number;
+    };
+  } finally {
+    await stop(server);
+  }
+}
+
 function inProcessRates() {
   const N = 1_000_000;
   const flag = plainFlag('flag_42', 5000);
@@ -810,6 +841,7 @@ async function underAnotherInstancesWrites(adminUrl: string) {
 
 async function main() {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  execFileSync('npm', ['run', 'build:provider', '--silent'], { cwd: root, stdio: 'inherit' });
   const dir = mkdtempSync(join(tmpdir(), 'flags-bench-'));
   const results: Record<string, unknown> = {
     machine: { cpus: cpus().length, node: process.version, pinned: has('taskset') },
@@ -906,6 +938,9 @@ async function main() {
     // What node:crypto would add to one all-flags evaluation of 1,000 flags (one hash per flag).
     const cryptoAddsMs = (1000 * (sha256.node_crypto_ns - sha256.by_hand_ns)) / 1e6;
 
+    console.log('the in-process provider: 10,000 flags loaded, single-flag evaluations on one core …');
+    const provider = await providerRates(join(dir, 'provider.db'));
+
     const propagationResult = postgresUrl
       ? (console.log('propagation between two instances …'), await propagation(postgresUrl))
       : undefined;
@@ -949,6 +984,7 @@ async function main() {
       },
       streams: streamsResult,
       in_process: { ...inProcess, ratio: inProcess.evaluate_per_s / inProcess.bare_hash_per_s },
+      provider: { ...provider, http_single_flag_sqlite_rps: single_flag.sqlite.rps },
       propagation: propagationResult ?? 'not measured: set BENCH_POSTGRES_URL',
       under_another_instances_writes: othersWrites ?? 'not measured: set BENCH_POSTGRES_URL',
     });
@@ -1038,6 +1074,15 @@ async function main() {
         `(${f(streamsResult.rss_before_mb, 1)} → ${f(streamsResult.rss_with_5000_streams_mb, 1)} MB with 5,000 open); ` +
         `a write's answer to its change read by the last of 1,000 streams: p50 ${f(streamsResult.write_to_last_of_1000_p50_ms, 1)} ms, ` +
         `p99 ${f(streamsResult.write_to_last_of_1000_p99_ms, 1)} ms over 100 writes (the clients in one process)`,
+    );
+    console.log(
+      `in-process provider (packages/openfeature-provider), one core: ${f(provider.evaluations_per_s)} single-flag ` +
+        `evaluations/s called directly (target ≥ 1,000,000; the core's decide() alone, same rounds: ` +
+        `${f(provider.core_decide_per_s)}/s), ${f(provider.sdk_evaluations_per_s)}/s through the ` +
+        `OpenFeature SDK's client, against ${f(single_flag.sqlite.rps)} req/s over HTTP (the service on SQLite, ` +
+        `above); ${f(provider.flags)} flags loaded in ${f(provider.load_ms)} ms, holding ` +
+        `${f(provider.heap_for_flags_mb, 1)} MB of heap; a change to one of them in the provider ` +
+        `${f(provider.change_ms)} ms after the PATCH was sent (the whole configuration loaded again)`,
     );
     console.log(
       propagationResult
