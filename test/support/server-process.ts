@@ -25,7 +25,8 @@ export interface ServerProcess {
   logs: () => string;
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port nothing listens on now (for a server to take, or to stand for one that is down). */
+export async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as { port: number };

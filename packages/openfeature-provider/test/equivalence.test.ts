@@ -3,6 +3,7 @@ import type { EvaluationContext } from '@openfeature/server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../test/support/manual-clock.js';
 import { useTestServer } from '../../../test/support/test-app.js';
+import { adminCalls } from './admin.js';
 import { everyFeature, random, randomContext } from './every-feature.js';
 
 const ADMIN = 'e'.repeat(40);
@@ -23,16 +24,7 @@ describe('the provider answers as the service does', () => {
   let provider: FeatureFlagsProvider;
   let flagNames: string[];
 
-  const admin = async (method: string, url: string, payload: object) => {
-    const res = await app().inject({
-      method: method as 'POST',
-      url,
-      payload,
-      headers: { authorization: `Bearer ${ADMIN}` },
-    });
-    expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300);
-    return res.json();
-  };
+  const admin = adminCalls(app, ADMIN);
 
   beforeAll(async () => {
     const { segments, flags, schedules } = everyFeature(clock.now());

@@ -1,21 +1,15 @@
 import { FeatureFlagsProvider } from '@feature-flags-service/openfeature-provider';
 import { ErrorCode, OpenFeature, ProviderEvents, ProviderStatus } from '@openfeature/server-sdk';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../test/support/server-process.js';
 import { useTestServer } from '../../../test/support/test-app.js';
+import { adminCalls } from './admin.js';
 
 const ADMIN = 'p'.repeat(40);
 const quiet = { warn: () => {}, error: () => {} };
 
-/** A loopback port nothing listens on: a service that is down. */
-async function closedPort(): Promise<string> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return `http://127.0.0.1:${port}`;
-}
+/** The URL of a service that is down. */
+const closedPort = async () => `http://127.0.0.1:${await freePort()}`;
 
 async function until(check: () => boolean): Promise<void> {
   for (let waited = 0; !check(); waited += 10) {
@@ -35,16 +29,7 @@ async function clientWith(provider: FeatureFlagsProvider) {
 describe('the in-process provider through the OpenFeature SDK', () => {
   const { app, baseUrl } = useTestServer({ env: { ADMIN_API_KEY: ADMIN } });
   const keys = { server: '', evaluate: '' };
-  const admin = async (method: string, url: string, payload?: object) => {
-    const res = await app().inject({
-      method: method as 'POST',
-      url,
-      payload,
-      headers: { authorization: `Bearer ${ADMIN}` },
-    });
-    expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300);
-    return res.json();
-  };
+  const admin = adminCalls(app, ADMIN);
 
   beforeAll(async () => {
     await admin('POST', '/flags', { flag_name: 'checkout', status: true });

@@ -2,22 +2,13 @@ import { FeatureFlagsProvider } from '@feature-flags-service/openfeature-provide
 import { OpenFeature, ProviderEvents, ProviderStatus } from '@openfeature/server-sdk';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ServerProcess, startServer } from '../../../test/support/server-process.js';
+import { freePort, type ServerProcess, startServer } from '../../../test/support/server-process.js';
 
 const ADMIN = 'r'.repeat(40);
 const quiet = { warn: () => {}, error: () => {} };
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 /** Polls `check` every 10 ms until it holds; how long that took (ms), or a failure after `timeoutMs`. */
 async function within(timeoutMs: number, check: () => boolean | Promise<boolean>): Promise<number> {
