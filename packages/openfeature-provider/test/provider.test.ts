@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import http from 'node:http';
 import { FeatureFlagsProvider } from '@feature-flags-service/openfeature-provider';
 import { ErrorCode, OpenFeature, ProviderEvents, ProviderStatus } from '@openfeature/server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,9 +13,9 @@ const quiet = { warn: () => {}, error: () => {} };
 /** The URL of a service that is down. */
 const closedPort = async () => `http://127.0.0.1:${await freePort()}`;
 
-async function until(check: () => boolean): Promise<void> {
+async function until(check: () => boolean, timeoutMs = 2000): Promise<void> {
   for (let waited = 0; !check(); waited += 10) {
-    if (waited > 2000) throw new Error('not within 2 s');
+    if (waited > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -257,6 +259,62 @@ describe('the provider when the stream is refused', () => {
       expect(client.providerStatus).toBe(ProviderStatus.READY);
     } finally {
       held.abort();
+    }
+  });
+});
+
+describe('the provider when its stream drops', () => {
+  const { app, baseUrl } = useTestServer({ env: { ADMIN_API_KEY: ADMIN } });
+  const admin = adminCalls(app, ADMIN);
+  afterAll(() => OpenFeature.close());
+
+  it('reconnects with Last-Event-ID, and gets the change made while it was away', async () => {
+    await admin('POST', '/flags', { flag_name: 'checkout' });
+    // A loopback proxy in front of the service: it records each stream request and can cut the streams.
+    const upstream = new URL(baseUrl());
+    const streamRequests: { lastEventId: string | undefined }[] = [];
+    const open = new Set<http.ServerResponse>();
+    const proxy = http.createServer((request, response) => {
+      if (request.url?.startsWith('/stream')) {
+        streamRequests.push({ lastEventId: request.headers['last-event-id'] as string | undefined });
+        open.add(response);
+        response.on('close', () => open.delete(response));
+      }
+      const forwarded = http.request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          path: request.url,
+          method: request.method,
+          headers: request.headers,
+        },
+        (answer) => {
+          response.writeHead(answer.statusCode!, answer.headers);
+          answer.pipe(response);
+        },
+      );
+      request.pipe(forwarded);
+    });
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    const { port } = proxy.address() as { port: number };
+    try {
+      const provider = new FeatureFlagsProvider({ url: `http://127.0.0.1:${port}`, apiKey: ADMIN, logger: quiet });
+      await clientWith(provider);
+      await until(() => provider.syncStatus.connection === 'streaming');
+      await admin('PATCH', '/flags/checkout', { status: true });
+      await until(() => provider.evaluate<boolean>('checkout', false, {}, 'boolean').value);
+      const { revision } = await admin('GET', '/config');
+
+      for (const response of open) response.destroy();
+      await admin('PATCH', '/flags/checkout', { status: false });
+      // The stream comes back after the service's `retry: 1000`, asking for what followed the last change it saw.
+      await until(() => streamRequests.length === 2, 5000);
+      expect(streamRequests[1].lastEventId).toBe(String(revision));
+      await until(() => provider.evaluate<boolean>('checkout', true, {}, 'boolean').value === false, 5000);
+    } finally {
+      proxy.closeAllConnections();
+      proxy.close();
     }
   });
 });
