@@ -180,6 +180,16 @@ export function isOn(
   return decide(flag, userId, attributes, lookups, memo).enabled;
 }
 
+/**
+ * The variant a decision exposes the user to, for a running experiment: one served while the flag is
+ * on. Users the flag is off for are not exposed, even when they get its off variant. The service and
+ * the in-process provider both count exposures by this, so an experiment's results do not depend on
+ * where its flag was evaluated.
+ */
+export function exposedVariant(decision: Decision): Variant | undefined {
+  return decision.enabled ? decision.variant : undefined;
+}
+
 /** The answer of a flag that is the same for every user, so no one needs to say who they are. */
 export interface AnyoneDecision {
   readonly enabled: boolean;

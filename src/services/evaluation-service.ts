@@ -1,6 +1,6 @@
 import type { Experiment, Flag } from '../core/model.js';
 import { NotFoundError } from '../errors.js';
-import { type Decision, decide, type DecisionMemo, isOn, type Lookups } from '../core/evaluation.js';
+import { type Decision, decide, type DecisionMemo, exposedVariant, isOn, type Lookups } from '../core/evaluation.js';
 import type { Attributes } from '../core/targeting.js';
 import type { ContextRecorder } from './recent-contexts.js';
 
@@ -25,7 +25,7 @@ export interface ExposureRecorder {
 
 /**
  * Every evaluation endpoint calls this with the decision it answers: one map read when the flag runs
- * no experiment. Users the flag is off for are not exposed, even when they get its off variant.
+ * no experiment. Who is exposed to what is the core's exposedVariant().
  */
 export function recordExposure(
   flags: FlagSource,
@@ -33,9 +33,10 @@ export function recordExposure(
   decision: Decision,
   userId: string,
 ): void {
-  if (decision.variant === undefined || !decision.enabled) return;
+  const variant = exposedVariant(decision);
+  if (variant === undefined) return;
   const experiment = flags.runningExperiment(decision.flag.name);
-  if (experiment) exposures.record(experiment, userId, decision.variant.key);
+  if (experiment) exposures.record(experiment, userId, variant.key);
 }
 
 export class EvaluationService {

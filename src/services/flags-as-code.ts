@@ -80,8 +80,13 @@ export class FlagsAsCode {
     };
   }
 
-  /** One environment's configuration, for in-process evaluation (GET /config). */
-  exportEnvironment(view: EnvironmentView): EnvironmentConfig {
+  /**
+   * One environment's configuration, for in-process evaluation (GET /config), at least as new as
+   * `given`. Every part comes from the snapshot's current state, read at once, so the document and
+   * its revision always belong together even when a change swapped in after `given` was resolved.
+   */
+  exportEnvironment(given: EnvironmentView): EnvironmentConfig {
+    const view = this.snapshot.environment(given.environment.id) ?? given;
     const project = this.snapshot.projectById(view.project.id);
     if (!project) throw new NotFoundError(`Project of environment "${view.environment.key}" not found`);
     return {

@@ -61,10 +61,6 @@ export class FlagSet {
     return this.nextDueAt > now ? flag : withDueChanges(flag, this.schedules, now);
   }
 
-  names(): IterableIterator<string> {
-    return this.flags.keys();
-  }
-
   /** The key of the flag's running experiment, if it has one. */
   runningExperiment(flagName: string): string | undefined {
     return this.experiments.get(flagName);

@@ -13,6 +13,7 @@ import {
   type TrackingEventDetails,
   TypeMismatchError,
 } from '@openfeature/server-sdk';
+import { exposedVariant } from '../../../src/core/evaluation.js';
 import { resolveOpenFeature } from '../../../src/core/openfeature.js';
 import type { Attributes } from '../../../src/core/targeting.js';
 import { flagsDocumentSchema, fromDocument } from '../../../src/schemas/projects.js';
@@ -229,14 +230,16 @@ export class FeatureFlagsProvider implements Provider {
     const attributes = attributesOf(context);
     const { result, decision } = resolveOpenFeature(flag, { targetingKey, attributes }, flags.lookups);
     if ('errorCode' in result) throw new TargetingKeyMissingError(result.errorDetails);
-    if (decision?.enabled && decision.variant && targetingKey !== undefined) {
+    const exposed = decision && exposedVariant(decision);
+    if (exposed && targetingKey !== undefined) {
       const experiment = flags.runningExperiment(flag.name);
-      if (experiment !== undefined) this.sender.exposure(experiment, targetingKey, decision.variant.key, attributes);
+      if (experiment !== undefined) this.sender.exposure(experiment, targetingKey, exposed.key, attributes);
     }
     const { value, variant, reason, metadata } = result;
     // No value: the flag is off with no off variant, which is the caller's default (OFREP's code default).
     if (value === undefined) return { value: defaultValue, variant, reason, flagMetadata: metadata };
-    if (typeof value !== type && !(type === 'object' && typeof value === 'object')) {
+    // As OFREP's provider checks: typeof, so an object flag may answer null or an array.
+    if (typeof value !== type) {
       throw new TypeMismatchError(`Flag "${key}" is ${describe(value)}, not ${type}`);
     }
     return { value: value as T, variant, reason, flagMetadata: metadata };

@@ -1,7 +1,7 @@
 import { EventSource } from 'eventsource';
 import { environmentConfigSchema, fromEnvironmentConfig } from '../../../src/schemas/config.js';
 import { FlagSet } from './flag-set.js';
-import { ServiceRequestError, serviceRequest } from './service-request.js';
+import { serviceRequest } from './service-request.js';
 
 /**
  * How the provider hears of changes: `streaming` while the service's stream is open; `polling` while
@@ -180,5 +180,3 @@ export class ConfigSync {
     this.updateState();
   }
 }
-
-export { ServiceRequestError };
