@@ -47,6 +47,7 @@ import { registerScope } from './plugins/scope.js';
 import { StreamHub } from './services/stream-hub.js';
 import { webhookAnnouncement } from './services/webhook-announcement.js';
 import { WebhookWorker } from './services/webhook-worker.js';
+import { WriterHealth } from './services/background-writers.js';
 import { WebhookService } from './services/webhook-service.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { streamRoutes } from './routes/streams.js';
@@ -165,12 +166,18 @@ export async function buildApp(
           : 'redis-unreachable';
   const writer = new ConfigWriter(database.store, snapshot, keyRing);
   const scheduleService = new ScheduleService(database.schedules, writer, snapshot, app.log, clock);
-  const exposures = new ExposureBuffer(database.experimentData, clock, app.log);
+  const writers = {
+    exposures: new WriterHealth('exposures', clock, app.log),
+    usage: new WriterHealth('flag_usage', clock, app.log),
+    webhooks: new WriterHealth('webhooks', clock, app.log),
+  };
+  const exposures = new ExposureBuffer(database.experimentData, clock, app.log, writers.exposures);
   const eventService = new EventService(database.experimentData, clock, config.eventRetentionDays, app.log);
   const evaluationCounter = new EvaluationCounter();
-  const usage = new FlagUsage(evaluationCounter, database.evaluationTimes, clock, app.log);
+  const usage = new FlagUsage(evaluationCounter, database.evaluationTimes, clock, writers.usage);
   const hub = new StreamHub(snapshot, clock, config.streams.heartbeatMs, config.streams.limitPerKey);
-  const webhookWorker = new WebhookWorker(database.webhooks, clock, app.log, config.webhooks);
+  const webhookWorker = new WebhookWorker(database.webhooks, clock, config.webhooks, writers.webhooks);
+  const writerStates = () => Object.values(writers).map((writer) => writer.state);
   // Open streams would keep close() waiting for ever: they end first, and clients reconnect elsewhere.
   app.addHook('preClose', async () => hub.stop());
   app.addHook('onClose', async () => {
@@ -224,6 +231,7 @@ export async function buildApp(
     staleFlags: () => flagService.staleCounts(),
     streams: hub,
     webhooks: { outcomes: webhookWorker.outcomes, pending: () => database.webhooks.pendingCount() },
+    writers: writerStates,
     clock,
   });
   await registerAccessControl(app, authService, { ...config.rateLimits, redis });
@@ -276,7 +284,7 @@ export async function buildApp(
       writer,
       snapshot,
       clock,
-      config.webhooks.allowPrivateNetworks,
+      config.webhooks,
     ),
   });
   await app.register(auditRoutes, { auditService: new AuditService(database.audit), scopes });
@@ -287,6 +295,7 @@ export async function buildApp(
       authEnabled: () => authService.enabled,
       rateLimits: rateLimitState,
       snapshotConfirmedAt: () => sync.lastConfirmedAt,
+      writers: writerStates,
     },
     clock,
   );

@@ -47,8 +47,29 @@ const envSchema = z.object({
     .optional(),
   // A flags document (GET /projects/{project}/export, JSON or YAML) merged into its project at start.
   FLAGS_IMPORT_FILE: z.string().min(1).optional(),
-  // Webhooks may reach loopback, private and link-local addresses (tests, a receiver on the same network).
+  // Webhooks may reach this host and special-purpose addresses (loopback, private networks…): tests, a
+  // receiver on the same network.
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).default('false'),
+  // When set, webhooks may target only these hosts: "hooks.example.com", or "*.example.com" for any below it.
+  WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .transform((list) =>
+      list
+        .split(',')
+        .map((entry) => entry.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$|^[0-9a-f:.]+$/,
+            'each entry is a host name ("hooks.example.com"), "*." and a domain ("*.example.com"), or an IP address',
+          ),
+      ),
+    )
+    .default([]),
   // A webhook delivery that takes longer fails, and is tried again later.
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   // Open event streams (GET /stream, OFREP's) per API key (per client address without one).
@@ -98,7 +119,7 @@ export interface Config {
   eventRetentionDays: number;
   flagsImportFile: string | undefined;
   streams: { limitPerKey: number; heartbeatMs: number };
-  webhooks: { allowPrivateNetworks: boolean; timeoutMs: number };
+  webhooks: { allowPrivateNetworks: boolean; allowedHosts: string[]; timeoutMs: number };
   impactSampleUsers: number;
 }
 
@@ -148,7 +169,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
     flagsImportFile: e.FLAGS_IMPORT_FILE,
     streams: { limitPerKey: e.STREAM_LIMIT_PER_KEY, heartbeatMs: e.STREAM_HEARTBEAT_MS },
-    webhooks: { allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true', timeoutMs: e.WEBHOOK_TIMEOUT_MS },
+    webhooks: {
+      allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true',
+      allowedHosts: e.WEBHOOK_ALLOWED_HOSTS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    },
     impactSampleUsers: e.IMPACT_SAMPLE_USERS,
   };
 }

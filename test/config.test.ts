@@ -20,4 +20,14 @@ describe('configuration from the environment', () => {
     expect(empty.rateLimits.writes).toBe(300);
     expect(empty.redisUrl).toBeUndefined();
   });
+
+  it('reads WEBHOOK_ALLOWED_HOSTS as a list of names, "*." domains and addresses, and refuses anything else', () => {
+    expect(loadConfig({}).webhooks.allowedHosts).toEqual([]);
+    expect(
+      loadConfig({ WEBHOOK_ALLOWED_HOSTS: ' Hooks.Example.com, *.partner.example,127.0.0.1,, ::1' }).webhooks,
+    ).toMatchObject({ allowedHosts: ['hooks.example.com', '*.partner.example', '127.0.0.1', '::1'] });
+    for (const bad of ['https://hooks.example.com', 'hooks.example.com/path', 'a.*.example.com', '*', 'user@host']) {
+      expect(() => loadConfig({ WEBHOOK_ALLOWED_HOSTS: bad }), bad).toThrow(/WEBHOOK_ALLOWED_HOSTS\.0: each entry is/);
+    }
+  });
 });

@@ -81,6 +81,7 @@ describe('request metrics, against prom-client', () => {
       staleFlags: async () => [],
       streams: { size: 0 },
       webhooks: { outcomes: { delivered: 0, retrying: 0, failed: 0 }, pending: async () => 0 },
+      writers: () => [],
       clock: new ManualClock(),
     });
     const samples = (text: string) =>

@@ -3,7 +3,7 @@
  * entries, as the services and the evaluation core see them. Pure types: db/ maps rows to and from
  * them, schemas/ maps them to and from HTTP.
  */
-import type { Comparison } from './statistics.js';
+import type { ReportedComparison } from './statistics.js';
 import type { Condition } from './targeting.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -345,6 +345,14 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export type MetricType = 'binomial' | 'mean';
 
+/**
+ * The largest magnitude a tracked event's value may have: far beyond any revenue or count, and small
+ * enough that sums of values and of their squares over any realistic number of users stay finite.
+ */
+export const MAX_EVENT_VALUE = 1e12;
+/** Magnitudes below this count as 0: squared, they would underflow PostgreSQL's double precision. */
+export const MIN_EVENT_VALUE_MAGNITUDE = 1e-12;
+
 /** What an experiment measures after a user's first exposure. */
 export interface Metric {
   key: string;
@@ -415,7 +423,7 @@ export interface MetricVariantResult {
   /** 95% interval of the rate (binomial) or the mean. */
   interval: [number, number];
   /** The comparison with the control; absent for the control, null when it cannot be made yet. */
-  relative?: Comparison | null;
+  relative?: ReportedComparison | null;
 }
 
 export interface DailyPoint {
@@ -428,6 +436,8 @@ export interface DailyPoint {
 export interface MetricResult {
   metric: Metric;
   variants: MetricVariantResult[];
+  /** Why a statistic of this metric is null: it could not be computed from the data. */
+  warnings: string[];
   /** Cumulative daily points per variant, when asked for. */
   series?: { key: string; points: DailyPoint[] }[];
 }

@@ -45,6 +45,60 @@ export interface Comparison {
   bayesian: { chanceToWin: number; ci: [number, number]; risk: [number, number] };
 }
 
+/**
+ * A comparison as results report it: each statistic that is not a finite number (an overflow, or a
+ * control mean so near zero that the relative uplift is unbounded) is null, never an answer.
+ */
+export interface ReportedComparison {
+  estimate: number | null;
+  frequentist: { pValue: number | null; ci: [number, number] | null };
+  bayesian: { chanceToWin: number | null; ci: [number, number] | null; risk: [number, number] | null };
+}
+
+const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+const finitePair = (pair: [number, number]): [number, number] | null =>
+  Number.isFinite(pair[0]) && Number.isFinite(pair[1]) ? pair : null;
+
+export function reportComparison({ estimate, frequentist, bayesian }: Comparison): ReportedComparison {
+  return {
+    estimate: finite(estimate),
+    frequentist: { pValue: finite(frequentist.pValue), ci: finitePair(frequentist.ci) },
+    bayesian: {
+      chanceToWin: finite(bayesian.chanceToWin),
+      ci: finitePair(bayesian.ci),
+      risk: finitePair(bayesian.risk),
+    },
+  };
+}
+
+/** The paths (as the API spells them) of a reported comparison's statistics that could not be computed. */
+function uncomputedStatistics({ estimate, frequentist, bayesian }: ReportedComparison): string[] {
+  return Object.entries({
+    estimate,
+    'frequentist.p_value': frequentist.pValue,
+    'frequentist.ci': frequentist.ci,
+    'bayesian.chance_to_win': bayesian.chanceToWin,
+    'bayesian.ci': bayesian.ci,
+    'bayesian.risk': bayesian.risk,
+  })
+    .filter(([, value]) => value === null)
+    .map(([name]) => name);
+}
+
+/** One line per variant whose comparison holds a statistic that could not be computed (it is null). */
+export function uncomputedWarnings(
+  variants: readonly { key: string; relative?: ReportedComparison | null }[],
+): string[] {
+  return variants.flatMap(({ key, relative }) => {
+    const missing = relative ? uncomputedStatistics(relative) : [];
+    if (missing.length === 0) return [];
+    return [
+      `Variant "${key}": ${missing.join(', ')} cannot be computed in double precision from these values ` +
+        '(too large, or a control mean too close to zero), so they are null',
+    ];
+  });
+}
+
 export const DEFAULT_SEQUENTIAL_TUNING = 5000;
 
 const isMean = (sample: Sample): sample is MeanSample => 'sumSquares' in sample;

@@ -6,6 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import type { DatabaseProvider } from '../config.js';
+import { MAX_EVENT_VALUE, MIN_EVENT_VALUE_MAGNITUDE } from '../core/model.js';
 import { num, SqlParameters } from './sql-parameters.js';
 import type {
   ExperimentData,
@@ -23,6 +24,16 @@ import { translatePrismaError } from './prisma-errors.js';
 import type { PrismaStore } from './prisma-tables.js';
 
 const DAY_MS = 86_400_000;
+
+/**
+ * An event's value as results count it: within the range POST /events accepts. Values are refused
+ * outside it, so this only matters for rows stored before that check, which would otherwise overflow
+ * the sums (PostgreSQL refuses to, SQLite reaches infinity) and make every later result fail.
+ */
+const COUNTED_VALUE =
+  `CASE WHEN e.value > ${MAX_EVENT_VALUE} THEN ${MAX_EVENT_VALUE} ` +
+  `WHEN e.value < -${MAX_EVENT_VALUE} THEN -${MAX_EVENT_VALUE} ` +
+  `WHEN ABS(e.value) < ${MIN_EVENT_VALUE_MAGNITUDE} THEN 0 ELSE e.value END`;
 
 // The first exposure stays; a later one in another variant only marks the user as seen in several.
 const KEEP_FIRST_EXPOSURE =
@@ -144,7 +155,7 @@ export class SqlExperimentData implements ExperimentData {
    */
   private perConvertedUser(p: SqlParameters, query: MetricQuery): string {
     return (
-      'SELECT x.variant, COALESCE(SUM(e.value), 0) AS total, MIN(e.at_ms) AS first_at ' +
+      `SELECT x.variant, COALESCE(SUM(${COUNTED_VALUE}), 0) AS total, MIN(e.at_ms) AS first_at ` +
       `${this.metricEvents(p, query)} GROUP BY x.experiment_id, x.user_id, x.variant`
     );
   }
@@ -200,7 +211,7 @@ export class SqlExperimentData implements ExperimentData {
     );
     const valueParams = this.params();
     const values = await this.query<{ variant: string; day: unknown; total: unknown }>(
-      `SELECT x.variant, e.at_ms / ${DAY_MS} AS day, SUM(e.value) AS total ` +
+      `SELECT x.variant, e.at_ms / ${DAY_MS} AS day, SUM(${COUNTED_VALUE}) AS total ` +
         `${this.metricEvents(valueParams, query)} GROUP BY x.variant, e.at_ms / ${DAY_MS}`,
       valueParams,
     );

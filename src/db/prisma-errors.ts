@@ -21,6 +21,35 @@ function isConnectivityError(error: unknown): boolean {
   );
 }
 
+// Prisma's codes for a value or constraint the database refused: https://www.prisma.io/docs/orm/reference/error-reference
+const REFUSED_DATA_CODES = new Set(['P2000', 'P2003', 'P2004', 'P2005', 'P2006', 'P2007', 'P2011', 'P2020', 'P2023']);
+// The databases' own codes for them: PostgreSQL's SQLSTATE, SQLite's extended result codes.
+const REFUSED_DATA_STATE = /^(2[23]|SQLITE_(CONSTRAINT|MISMATCH|TOOBIG))/;
+// Driver adapters' kinds of the same refusals, when no code of the database's comes with them.
+const REFUSED_DATA_KINDS = new Set([
+  'UniqueConstraintViolation',
+  'NullConstraintViolation',
+  'ForeignKeyConstraintViolation',
+  'InvalidInputValue',
+  'ValueOutOfRange',
+  'LengthMismatch',
+]);
+
+/**
+ * Whether the database refused a write for what its rows hold (a value it cannot store, a broken
+ * constraint), as opposed to being unreachable or the statement being wrong: the same rows would be
+ * refused again, so background writers drop them rather than retry them for ever. PostgreSQL says so
+ * with SQLSTATE classes 22 (data exception: U+0000 in text, invalid JSON, a number out of range) and
+ * 23 (integrity constraint violation); better-sqlite3 with SQLITE_CONSTRAINT, _MISMATCH and _TOOBIG.
+ */
+export function isRefusedData(error: unknown): boolean {
+  const cause = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: string; kind?: string } } } })
+    ?.meta?.driverAdapterError?.cause;
+  const code = cause?.originalCode ?? prismaCode(error);
+  if (code !== undefined && REFUSED_DATA_STATE.test(code)) return true;
+  return (cause?.kind !== undefined && REFUSED_DATA_KINDS.has(cause.kind)) || REFUSED_DATA_CODES.has(code ?? '');
+}
+
 export interface ErrorMessages {
   conflict?: string;
   notFound?: string;

@@ -8,6 +8,7 @@ import type { RateLimitState } from '../services/health-service.js';
 import { credentialOf } from './access-control.js';
 import type { EvaluationCounter } from '../services/evaluation-counter.js';
 import type { ConfigSnapshot } from '../services/config-snapshot.js';
+import type { WriterState } from '../services/background-writers.js';
 
 export interface MetricsSources {
   /**
@@ -38,6 +39,8 @@ export interface MetricsSources {
     /** Deliveries waiting in the outbox, for every instance. */
     pending: () => Promise<number>;
   };
+  /** The background writers, with the rows each dropped. */
+  writers: () => WriterState[];
   /** Names the project and environment of each evaluation count. */
   snapshot: ConfigSnapshot;
   clock: Clock;
@@ -271,6 +274,30 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
     registers: [registry],
     async collect() {
       this.set(await sources.webhooks.pending());
+    },
+  });
+  new Counter({
+    name: `${PREFIX}writer_dropped_rows_total`,
+    help:
+      'Rows a background writer (exposures, flag_usage, webhooks) dropped because the database refused what they ' +
+      'hold; each is logged',
+    labelNames: ['writer'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const writer of sources.writers()) this.inc({ writer: writer.name }, writer.droppedRows);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}writer_failing_seconds`,
+    help: 'How long a background writer has been failing to write (0 while it writes); /health degrades at 60',
+    labelNames: ['writer'] as const,
+    registers: [registry],
+    collect() {
+      const now = sources.clock.now();
+      for (const writer of sources.writers()) {
+        this.set({ writer: writer.name }, writer.failingSince === null ? 0 : (now - writer.failingSince) / 1000);
+      }
     },
   });
   new Gauge({

@@ -19,31 +19,40 @@ export const eventRoutes: FastifyPluginAsyncZod<{ eventService: EventService }> 
     schema: {
       tags: ['experiments'],
       summary: 'Record conversions (track) and exposures made elsewhere, up to 1,000 per batch; 202 once stored',
+      description:
+        'Each event is checked on its own: one with a bad field, an exposure the service would not make or a ' +
+        'timestamp out of range is listed in `rejected` with its index and why, and the others are stored. A ' +
+        'body that is not `{"events": [...]}` with 1–1,000 items is a 400.',
       body: eventsBodySchema,
       response: { 202: ingestResultSchema, ...problemResponses(400, 413, 415) },
     },
     handler: async (request, reply) => {
       const result = await eventService.ingest(
         request.environment,
-        request.body.events.map((e) =>
-          e.type === 'track'
-            ? {
+        request.body.events.map((e) => {
+          switch (e.type) {
+            case 'track':
+              return {
                 type: 'track' as const,
                 event: e.event,
                 userId: e.user_id,
                 value: e.value,
                 timestamp: e.timestamp,
                 eventId: e.event_id,
-              }
-            : {
+              };
+            case 'exposure':
+              return {
                 type: 'exposure' as const,
                 experiment: e.experiment,
                 userId: e.user_id,
                 variant: e.variant,
                 timestamp: e.timestamp,
                 attributes: e.attributes,
-              },
-        ),
+              };
+            default:
+              return e;
+          }
+        }),
       );
       return reply.code(202).send(result);
     },

@@ -1,6 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
 import { healthSchema, livenessSchema, readinessSchema } from '../schemas/health.js';
 import type { HealthService } from '../services/health-service.js';
+
+type HealthResponse = z.infer<typeof healthSchema>;
 
 export const healthRoutes: FastifyPluginAsyncZod<{ healthService: HealthService }> = async (app, { healthService }) => {
   app.get('/health', {
@@ -9,10 +12,13 @@ export const healthRoutes: FastifyPluginAsyncZod<{ healthService: HealthService 
     logLevel: 'warn',
     schema: {
       tags: ['health'],
-      summary: 'For monitoring: 200 when the database answers a round trip and rate limits are counted, else 503',
+      summary:
+        'For monitoring: 200 when the database answers a round trip, rate limits are counted and every ' +
+        'background writer writes, else 503',
       description:
         'Alert on it; do not route or restart on it. Evaluation keeps answering from memory while the database ' +
-        'is down: load balancers and platforms use /health/ready.',
+        'is down: load balancers and platforms use /health/ready. "degraded": rate limits cannot be counted, or a ' +
+        'background writer (exposures, flag usage, webhook deliveries) has failed for 60 seconds.',
       response: { 200: healthSchema, 503: healthSchema },
     },
     handler: async (_request, reply) => {
@@ -20,7 +26,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ healthService: HealthService 
       const database = report.databaseReachable ? 'ok' : 'unavailable';
       const status = !report.databaseReachable
         ? 'unavailable'
-        : report.rateLimits === 'redis-unreachable'
+        : report.rateLimits === 'redis-unreachable' || report.writers.some((writer) => writer.failingTooLong)
           ? 'degraded'
           : 'ok';
       return reply.code(status === 'ok' ? 200 : 503).send({
@@ -30,6 +36,16 @@ export const healthRoutes: FastifyPluginAsyncZod<{ healthService: HealthService 
         version: report.version,
         uptime_seconds: report.uptimeSeconds,
         auth: report.authEnabled ? 'enabled' : 'disabled',
+        writers: Object.fromEntries(
+          report.writers.map((writer) => [
+            writer.name,
+            {
+              status: writer.failingSince === null ? 'ok' : writer.failingTooLong ? 'failing' : 'retrying',
+              failing_since: writer.failingSince === null ? null : new Date(writer.failingSince).toISOString(),
+              dropped_rows: writer.droppedRows,
+            },
+          ]),
+        ) as HealthResponse['writers'],
       });
     },
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, type AuditEntry } from '../core/model.js';
-import { flagNameSchema, keySchema } from './common.js';
+import { flagNameSchema, keySchema, storableText } from './common.js';
 
 // A query parameter given twice arrives as a list, which zod would report as "received NaN".
 const queryNumber = () =>
@@ -26,7 +26,7 @@ const pageQuery = {
 export const auditQuerySchema = z.strictObject({
   flag_name: flagNameSchema.optional().describe('Only entries about this flag'),
   project: keySchema.optional().describe('Only entries about this project'),
-  actor: z.string().min(1).max(200).optional().describe('Only changes by the key of this name'),
+  actor: storableText(z.string().min(1).max(200)).optional().describe('Only changes by the key of this name'),
   since: z.iso.datetime({ offset: true }).optional().describe('Only changes at or after this time (ISO 8601)'),
   until: z.iso.datetime({ offset: true }).optional().describe('Only changes before this time (ISO 8601)'),
   ...pageQuery,

@@ -23,18 +23,61 @@ export const keySchema = z
   )
   .meta({ example: 'production' });
 
-// Half of a surrogate pair: in a `u` regular expression, a whole pair is one code point and no match.
-const LONE_SURROGATE = /\p{Cs}/u;
+/**
+ * Why a string cannot be stored as sent, or undefined when it can: U+0000, which PostgreSQL's text
+ * columns refuse, and half a surrogate pair, which SQLite would keep as three U+FFFD and PostgreSQL
+ * refuses. One written check for every text the service keeps or passes to a background writer.
+ */
+export function unstorableReason(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'must not contain the NUL character (U+0000)';
+  if (!text.isWellFormed()) return 'must be valid Unicode: it holds half of a surrogate pair';
+  return undefined;
+}
 
 /**
- * For free text kept in a text column (descriptions, key names), refused as a 400 that names the
- * field: U+0000, which PostgreSQL's text columns refuse, and half a surrogate pair, which SQLite
- * would keep as three U+FFFD and PostgreSQL as one. Both databases then store the text as sent.
+ * For text kept in a text column (descriptions, key names, user ids, event names), refused as a 400 that
+ * names the field. Both databases then store the text as sent.
  */
 export const storableText = <S extends z.ZodString>(schema: S): S =>
-  schema
-    .refine((text) => !text.includes('\u0000'), 'must not contain the NUL character (U+0000)')
-    .refine((text) => !LONE_SURROGATE.test(text), 'must be valid Unicode: it holds half of a surrogate pair');
+  schema.superRefine((text, context) => {
+    const reason = unstorableReason(text);
+    if (reason !== undefined) context.addIssue({ code: 'custom', message: reason });
+  });
+
+/**
+ * The first string (object key or value) anywhere in a JSON value that cannot be stored, with its
+ * path, or undefined: attributes travel with their user to the exposure writer and the impact sample.
+ */
+export function unstorableInJson(
+  value: unknown,
+  path: (string | number)[] = [],
+): { path: (string | number)[]; reason: string } | undefined {
+  if (typeof value === 'string') {
+    const reason = unstorableReason(value);
+    return reason === undefined ? undefined : { path, reason };
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = unstorableInJson(item, [...path, index]);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    const keyReason = unstorableReason(key);
+    if (keyReason !== undefined) return { path: [...path, key], reason: `its name ${keyReason}` };
+    const found = unstorableInJson(item, [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Refuses, as a 400 at the string's own path, a value in which unstorableInJson finds something. */
+export function checkStorableJson(value: unknown, context: z.RefinementCtx): void {
+  const found = unstorableInJson(value);
+  if (found) context.addIssue({ code: 'custom', path: found.path, message: found.reason });
+}
 
 export const rolloutPercentageSchema = z
   .number()

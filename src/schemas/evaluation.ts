@@ -1,11 +1,8 @@
 import { z } from 'zod';
-import { flagNameSchema, jsonValueSchema } from './common.js';
+import { checkStorableJson, flagNameSchema, jsonValueSchema, storableText } from './common.js';
 
-export const userIdSchema = z
-  .string()
-  .min(1)
-  .max(256)
-  .describe('Any string of 1–256 characters, URL-encoded in the path')
+export const userIdSchema = storableText(z.string().min(1).max(256))
+  .describe('Any string of 1–256 characters (no U+0000, valid Unicode), URL-encoded in the path')
   .meta({ example: 'alice123' });
 
 /**
@@ -17,6 +14,7 @@ export const attributeValueSchema = jsonValueSchema;
 export const attributesSchema = z
   .record(z.string().min(1).max(100), attributeValueSchema)
   .refine((attributes) => Object.keys(attributes).length <= 100, 'at most 100 attributes')
+  .superRefine(checkStorableJson)
   .describe('What rules and segments look at: any JSON values; rules address nested ones as "device.os"')
   .meta({ example: { country: 'DE', plan: 'pro', app_version: '2.3.0', beta: true, device: { os: 'ios' } } });
 
@@ -24,6 +22,7 @@ export const attributesSchema = z
 export const attributesQuerySchema = z
   .record(z.string().min(1).max(100), z.union([z.string().max(1000), z.array(z.string().max(1000)).max(100)]))
   .refine((attributes) => Object.keys(attributes).length <= 100, 'at most 100 attributes')
+  .superRefine(checkStorableJson)
   .describe('Context attributes for rules and segments, e.g. ?country=DE&plan=pro; values are strings');
 
 export const evaluateBodySchema = z

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Experiment, ExperimentResults } from '../core/model.js';
-import type { Comparison } from '../core/statistics.js';
+import type { ReportedComparison } from '../core/statistics.js';
 import { checkUnique, flagNameSchema, storableText } from './common.js';
 
 const keySchema = flagNameSchema
@@ -105,7 +105,9 @@ export function toExperimentResponse(experiment: Experiment): z.infer<typeof exp
 }
 
 export const exposureExportQuerySchema = z.strictObject({
-  after: z.string().min(1).max(256).optional().describe('Resume after this user_id (the last one received)'),
+  after: storableText(z.string().min(1).max(256))
+    .optional()
+    .describe('Resume after this user_id (the last one received)'),
 });
 
 export const resultsQuerySchema = z.strictObject({
@@ -114,17 +116,30 @@ export const resultsQuerySchema = z.strictObject({
 
 const interval = z.tuple([z.number(), z.number()]);
 
+const uncomputed = " (null when it cannot be computed from the data: see the metric's warnings)";
+
 const relativeSchema = z
   .object({
-    estimate: z.number().describe("Relative uplift over the control's mean: (variant − control) / |control|"),
+    estimate: z
+      .number()
+      .nullable()
+      .describe("Relative uplift over the control's mean: (variant − control) / |control|" + uncomputed),
     frequentist: z.object({
-      p_value: z.number().describe('Two-sided Welch t-test (sequential when the experiment is)'),
-      ci: interval.describe('95% confidence interval of the relative uplift'),
+      p_value: z
+        .number()
+        .nullable()
+        .describe('Two-sided Welch t-test (sequential when the experiment is)' + uncomputed),
+      ci: interval.nullable().describe('95% confidence interval of the relative uplift' + uncomputed),
     }),
     bayesian: z.object({
-      chance_to_win: z.number().describe('Probability the variant beats the control (flat prior)'),
-      ci: interval.describe('95% credible interval of the relative uplift'),
-      risk: interval.describe('Expected relative loss of choosing the control, and of choosing this variant'),
+      chance_to_win: z
+        .number()
+        .nullable()
+        .describe('Probability the variant beats the control (flat prior)' + uncomputed),
+      ci: interval.nullable().describe('95% credible interval of the relative uplift' + uncomputed),
+      risk: interval
+        .nullable()
+        .describe('Expected relative loss of choosing the control, and of choosing this variant' + uncomputed),
     }),
   })
   .nullable()
@@ -172,6 +187,7 @@ export const resultsSchema = z
         metric: z.string(),
         type: z.enum(['binomial', 'mean']),
         variants: z.array(metricVariantSchema),
+        warnings: z.array(z.string()).describe('Why a statistic of this metric is null'),
         series: z.array(z.object({ key: z.string(), points: z.array(pointSchema) })).optional(),
       }),
     ),
@@ -180,7 +196,7 @@ export const resultsSchema = z
 
 type ResultsResponse = z.infer<typeof resultsSchema>;
 
-const toRelative = (comparison: Comparison | null) =>
+const toRelative = (comparison: ReportedComparison | null) =>
   comparison && {
     estimate: comparison.estimate,
     frequentist: { p_value: comparison.frequentist.pValue, ci: comparison.frequentist.ci },
@@ -203,7 +219,7 @@ export function toResultsResponse(results: ExperimentResults): ResultsResponse {
     multiple_exposures: results.multipleExposures,
     warnings: results.warnings,
     variants: results.variants,
-    metrics: results.metrics.map(({ metric, variants, series }) => {
+    metrics: results.metrics.map(({ metric, variants, warnings, series }) => {
       const binomial = metric.type === 'binomial';
       return {
         metric: metric.key,
@@ -215,6 +231,7 @@ export function toResultsResponse(results: ExperimentResults): ResultsResponse {
           interval: v.interval,
           ...(v.relative === undefined ? {} : { relative: toRelative(v.relative) }),
         })),
+        warnings,
         ...(series && {
           series: series.map(({ key, points }) => ({
             key,

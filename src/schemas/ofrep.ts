@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkStorableJson } from './common.js';
 import { attributeValueSchema, userIdSchema } from './evaluation.js';
 
 // Shapes from the OpenFeature Remote Evaluation Protocol: https://github.com/open-feature/protocol (service/openapi.yaml).
@@ -9,6 +10,8 @@ const ofrepContextSchema = z
   })
   .catchall(attributeValueSchema)
   .refine((context) => Object.keys(context).length <= 101, 'at most 100 attributes')
+  // targetingKey is checked by its own schema.
+  .superRefine(({ targetingKey: _, ...attributes }, context) => checkStorableJson(attributes, context))
   .describe(
     'The evaluation context: targetingKey, and attributes for rules and segments (any JSON; rules address ' +
       'nested ones by dotted path, e.g. "device.os")',

@@ -2,7 +2,6 @@ import type { FastifyBaseLogger } from 'fastify';
 import { decide } from '../core/evaluation.js';
 import type { Attributes } from '../core/targeting.js';
 import type { EventFilter, ExperimentData, ExportedEvent, ExposureRecord, TrackedEvent } from '../db/repositories.js';
-import { ValidationError } from '../errors.js';
 import type { Clock } from './clock.js';
 import type { EnvironmentView } from './config-snapshot.js';
 import { EXPORT_PAGE_ROWS } from './experiment-service.js';
@@ -22,7 +21,9 @@ export type IncomingEvent =
       variant: string;
       timestamp?: Date;
       attributes?: Attributes;
-    };
+    }
+  /** An item whose fields failed their checks: reported, not stored. */
+  | { type: 'rejected'; reason: string };
 
 export interface IngestResult {
   accepted: number;
@@ -33,10 +34,10 @@ export interface IngestResult {
 
 /**
  * Conversions (track events) and exposures sent by clients that evaluate elsewhere, in one
- * environment (the API key's). A batch is checked whole first: an exposure the service would not have
- * made (unknown experiment, a variant it would not assign that user) refuses the batch, so results
- * cannot be poisoned; a timestamp outside the accepted range refuses only its own event. Stored before
- * the answer.
+ * environment (the API key's). Each event is checked on its own and only a bad one is refused, with its
+ * index and why: an exposure the service would not have made (unknown experiment, a variant it would
+ * not assign that user), so results cannot be poisoned; a timestamp outside the accepted range; a
+ * field the schema refused. The rest are stored before the answer.
  */
 export class EventService {
   private stopSweeping: (() => void) | undefined;
@@ -75,14 +76,21 @@ export class EventService {
     const exposures = new Map<string, ExposureRecord>();
     const rejected: IngestResult['rejected'] = [];
     events.forEach((incoming, index) => {
-      const atMs = incoming.timestamp?.getTime() ?? now;
-      if (incoming.type === 'exposure') checkExposure(view, incoming, index);
-      if (atMs > now + MAX_CLOCK_SKEW_MS) {
-        rejected.push({ index, reason: 'timestamp is in the future' });
+      if (incoming.type === 'rejected') {
+        rejected.push({ index, reason: incoming.reason });
         return;
       }
-      if (atMs < oldest) {
-        rejected.push({ index, reason: `timestamp is older than the retention (${this.retentionDays} days)` });
+      const atMs = incoming.timestamp?.getTime() ?? now;
+      const refusal =
+        atMs > now + MAX_CLOCK_SKEW_MS
+          ? 'timestamp is in the future'
+          : atMs < oldest
+            ? `timestamp is older than the retention (${this.retentionDays} days)`
+            : incoming.type === 'exposure'
+              ? exposureRefusal(view, incoming)
+              : undefined;
+      if (refusal !== undefined) {
+        rejected.push({ index, reason: refusal });
         return;
       }
       if (incoming.type === 'track') {
@@ -119,29 +127,25 @@ export class EventService {
   }
 }
 
-/** An exposure the service would have recorded itself: a running experiment, and the variant it assigns the user. */
-function checkExposure(view: EnvironmentView, exposure: Extract<IncomingEvent, { type: 'exposure' }>, index: number) {
-  const at = `events/${index}`;
+/**
+ * Why the service would not have recorded this exposure itself (it needs a running experiment, and the
+ * variant the service assigns the user), or undefined when it would have.
+ */
+function exposureRefusal(view: EnvironmentView, exposure: Extract<IncomingEvent, { type: 'exposure' }>) {
   const experiment = view.experiment(exposure.experiment);
-  if (!experiment) throw new ValidationError(`${at}/experiment`, `experiment "${exposure.experiment}" not found`);
-  if (experiment.status !== 'running') {
-    throw new ValidationError(`${at}/experiment`, `experiment "${experiment.key}" is ${experiment.status}`);
-  }
+  if (!experiment) return `experiment: experiment "${exposure.experiment}" not found`;
+  if (experiment.status !== 'running') return `experiment: experiment "${experiment.key}" is ${experiment.status}`;
   const flag = view.find(experiment.flagName);
   if (!flag?.variants.some((v) => v.key === exposure.variant)) {
-    throw new ValidationError(
-      `${at}/variant`,
-      `"${exposure.variant}" is not a variant of flag "${experiment.flagName}"`,
-    );
+    return `variant: "${exposure.variant}" is not a variant of flag "${experiment.flagName}"`;
   }
   const decision = decide(flag, exposure.userId, exposure.attributes, view.lookups);
   // An off variant is served, never exposed: the user is not in the experiment.
   const served = decision.enabled ? decision.variant : undefined;
-  if (served?.key !== exposure.variant) {
-    const given = served ? `variant "${served.key}"` : 'no variant';
-    throw new ValidationError(
-      `${at}/variant`,
-      `the service assigns user "${exposure.userId}" ${given} of flag "${flag.name}", not "${exposure.variant}"`,
-    );
-  }
+  if (served?.key === exposure.variant) return undefined;
+  const given = served ? `variant "${served.key}"` : 'no variant';
+  return (
+    `variant: the service assigns user "${exposure.userId}" ${given} of flag "${flag.name}", ` +
+    `not "${exposure.variant}"`
+  );
 }

@@ -19,7 +19,9 @@ import {
   type Sample,
   sampleRatioMismatchPValue,
   meanInterval,
+  reportComparison,
   sampleVariance,
+  uncomputedWarnings,
 } from '../core/statistics.js';
 import type {
   ConfigWrite,
@@ -195,10 +197,8 @@ export class ExperimentService {
           this.data.metricTotals(query),
           series ? this.data.dailyTotals(query) : Promise.resolve(undefined),
         ]);
-        const result: MetricResult = {
-          metric,
-          variants: this.compareVariants(experiment, metric, keys, usersOf, totals),
-        };
+        const variants = this.compareVariants(experiment, metric, keys, usersOf, totals);
+        const result: MetricResult = { metric, variants, warnings: uncomputedWarnings(variants) };
         if (daily) result.series = cumulativeSeries(keys, daily, experiment, computedAt);
         return result;
       }),
@@ -263,7 +263,10 @@ export class ExperimentService {
         stddev: metric.type === 'mean' ? Math.sqrt(Math.max(sampleVariance(sample), 0)) : 0,
         interval: meanInterval(sample, ALPHA),
       };
-      if (key !== experiment.control) result.relative = compare(control, sample, options);
+      if (key !== experiment.control) {
+        const comparison = compare(control, sample, options);
+        result.relative = comparison && reportComparison(comparison);
+      }
       return result;
     });
   }

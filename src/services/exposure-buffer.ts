@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Experiment } from '../core/model.js';
 import type { ExperimentData, ExposureRecord } from '../db/repositories.js';
+import type { WriterHealth } from './background-writers.js';
 import type { Clock } from './clock.js';
 
 /** Rows per write, and the longest an exposure waits in memory before it is written. */
@@ -16,13 +17,13 @@ export const MAX_BUFFERED_EXPOSURES = 100_000;
  * The exposures evaluations make, kept in memory and written in batches: evaluation only adds to a
  * map, and never waits for the database. One entry per experiment and user; the database keeps the
  * first exposure of each, so writing the same user again (next second, another instance) is harmless.
+ * A row the database refuses (a value it cannot store) is dropped alone; while the database cannot
+ * be written at all, the buffer keeps everything up to its bound.
  */
 export class ExposureBuffer {
   private pending = new Map<string, ExposureRecord>();
   private writing: Promise<void> | undefined;
   private stopTimer: (() => void) | undefined;
-  /** The last write failed: wait for the timer rather than retry on every full batch. */
-  private failing = false;
   private droppedCount = 0;
   /** Taken out of `pending` by the write under way; they come back if it fails, so they count to the bound. */
   private inFlight = 0;
@@ -32,6 +33,7 @@ export class ExposureBuffer {
     private readonly data: ExperimentData,
     private readonly clock: Clock,
     private readonly log: FastifyBaseLogger,
+    private readonly health: WriterHealth,
   ) {}
 
   /** Exposures dropped because the buffer was full. */
@@ -64,7 +66,10 @@ export class ExposureBuffer {
       return;
     }
     this.pending.set(id, { experimentId: experiment.id, userId, variant, atMs: this.clock.now(), multiple: false });
-    if (this.pending.size >= EXPOSURE_BATCH_ROWS && !this.writing && !this.failing) void this.flush();
+    // While writes fail, the timer retries: not every full batch.
+    if (this.pending.size >= EXPOSURE_BATCH_ROWS && !this.writing && this.health.state.failingSince === null) {
+      void this.flush();
+    }
   }
 
   /** Writes what is buffered, a batch at a time; one flush runs at a time. Resolves once it is written. */
@@ -78,6 +83,9 @@ export class ExposureBuffer {
   async stop(): Promise<void> {
     this.stopTimer?.();
     await this.flush();
+    if (this.pending.size > 0) {
+      this.log.error({ lost: this.pending.size }, 'exposures that could not be written before shutdown are lost');
+    }
   }
 
   private async writeAll(): Promise<void> {
@@ -89,26 +97,16 @@ export class ExposureBuffer {
         if (batch.length === EXPOSURE_BATCH_ROWS) break;
       }
       this.inFlight = batch.length;
-      const error = await this.data.recordExposures(batch).then(
-        () => undefined,
-        (e: unknown) => e ?? new Error('exposure write failed'),
-      );
-      this.inFlight = 0;
-      if (error !== undefined) {
+      try {
+        this.writtenCount += await this.health.writeDroppingRefused(batch, (rows) => this.data.recordExposures(rows));
+      } catch (error) {
         this.putBack(batch);
-        // Transitions only: an outage must not log a line a second.
-        if (!this.failing) {
-          this.log.warn(
-            { err: error, buffered: this.pending.size },
-            'cannot write exposures; kept for the next attempt',
-          );
-        }
-        this.failing = true;
+        this.health.failed(error, { buffered: this.pending.size });
         return;
+      } finally {
+        this.inFlight = 0;
       }
-      this.writtenCount += batch.length;
-      if (this.failing) this.log.info({ buffered: this.pending.size }, 'writing exposures again');
-      this.failing = false;
+      this.health.succeeded({ buffered: this.pending.size });
     }
   }
 

@@ -1,6 +1,6 @@
-import type { FastifyBaseLogger } from 'fastify';
 import { FLAG_KIND_LIFETIME_DAYS, type FlagDefinition, type StaleReason } from '../core/model.js';
 import type { EvaluationTimes } from '../db/repositories.js';
+import type { WriterHealth } from './background-writers.js';
 import type { Clock } from './clock.js';
 import type { EvaluationCounter } from './evaluation-counter.js';
 
@@ -26,7 +26,7 @@ export class FlagUsage {
     private readonly counter: EvaluationCounter,
     private readonly times: EvaluationTimes,
     private readonly clock: Clock,
-    private readonly log: FastifyBaseLogger,
+    private readonly health: WriterHealth,
   ) {}
 
   start(): void {
@@ -51,10 +51,11 @@ export class FlagUsage {
       used.push({ flagId: count.flagId, environmentId: count.environmentId });
     }
     try {
-      await this.times.record(used, new Date(now));
+      await this.health.writeDroppingRefused(used, (rows) => this.times.record(rows, new Date(now)));
+      this.health.succeeded();
     } catch (error) {
       // Kept in memory; the next minute's flush writes them again only if they are used again.
-      this.log.warn({ err: error }, 'cannot record when flags were last evaluated');
+      this.health.failed(error);
     }
   }
 

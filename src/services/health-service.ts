@@ -1,3 +1,4 @@
+import { FAILING_WRITER_DEGRADES_AFTER_MS, type WriterState } from './background-writers.js';
 import type { Clock } from './clock.js';
 
 /** How requests are counted: "redis-unreachable" means they are not (or are refused, if closed). */
@@ -9,6 +10,7 @@ export interface HealthReport {
   version: string;
   uptimeSeconds: number;
   authEnabled: boolean;
+  writers: (WriterState & { failingTooLong: boolean })[];
 }
 
 /** Whether this instance answers evaluations: from its snapshot, with or without the database. */
@@ -25,6 +27,8 @@ export interface HealthSources {
   rateLimits: () => RateLimitState;
   /** When the snapshot was last confirmed current (ms since the epoch), 0 before its first load. */
   snapshotConfirmedAt: () => number;
+  /** The background writers: exposures, flag usage, webhook deliveries. */
+  writers: () => WriterState[];
 }
 
 export class HealthService {
@@ -55,6 +59,11 @@ export class HealthService {
       version: this.sources.version,
       uptimeSeconds: Math.floor((this.clock.now() - this.startedAt) / 1000),
       authEnabled: this.sources.authEnabled(),
+      writers: this.sources.writers().map((writer) => ({
+        ...writer,
+        failingTooLong:
+          writer.failingSince !== null && this.clock.now() - writer.failingSince >= FAILING_WRITER_DEGRADES_AFTER_MS,
+      })),
     };
   }
 

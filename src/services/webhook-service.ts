@@ -8,7 +8,7 @@ import { NotFoundError, ValidationError } from '../errors.js';
 import type { Principal } from './auth-service.js';
 import type { Clock } from './clock.js';
 import type { ConfigSnapshot } from './config-snapshot.js';
-import { assertPublicHost, PrivateNetworkError } from './network-guard.js';
+import { assertReachable, type NetworkPolicy, PrivateNetworkError } from './network-guard.js';
 
 export interface WebhookInput {
   url: string;
@@ -34,7 +34,7 @@ export class WebhookService {
     private readonly writer: ConfigWriter,
     private readonly snapshot: ConfigSnapshot,
     private readonly clock: Clock,
-    private readonly allowPrivateNetworks: boolean,
+    private readonly network: NetworkPolicy,
   ) {}
 
   list(caller: Principal): Promise<Webhook[]> {
@@ -161,7 +161,7 @@ export class WebhookService {
 
   private async checkUrl(url: string): Promise<void> {
     try {
-      await assertPublicHost(new URL(url), this.allowPrivateNetworks);
+      await assertReachable(new URL(url), this.network);
     } catch (error) {
       if (error instanceof PrivateNetworkError) throw new ValidationError('url', error.message);
       // A name that does not resolve now may later; the worker checks again at every connection.

@@ -1,12 +1,12 @@
-import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
-import type { FastifyBaseLogger } from 'fastify';
 import { Webhook as Signer } from 'standardwebhooks';
 import { Agent, request } from 'undici';
 import { DELIVERY_RETENTION_MS, retryDelayMs } from '../core/webhooks.js';
 import type { ClaimedDelivery, DeliveryOutcome, WebhookStore } from '../db/repositories.js';
+import { isRefusedData } from '../db/prisma-errors.js';
+import type { WriterHealth } from './background-writers.js';
 import type { Clock } from './clock.js';
-import { assertPublicHost, publicOnlyLookup } from './network-guard.js';
+import { guardedLookup, type NetworkPolicy, urlRefusal } from './network-guard.js';
 
 /** Deliveries one instance sends at a time. */
 const BATCH = 20;
@@ -15,15 +15,17 @@ export const PRUNE_EVERY_MS = 3_600_000;
 /** What is kept of a receiver's answer. */
 const KEPT_RESPONSE_CHARS = 1024;
 
-export interface WorkerOptions {
+export interface WorkerOptions extends NetworkPolicy {
   /** A delivery that takes longer fails (and is tried again). */
   timeoutMs: number;
-  allowPrivateNetworks: boolean;
   /** For the jitter of retry delays. */
   random?: () => number;
 }
 
-/** Reads at most `limit` characters of a body, then stops reading: a receiver's answer is not stored whole. */
+/**
+ * Reads at most `limit` characters of a body, then stops reading: a receiver's answer is not stored
+ * whole. Decoding makes it valid Unicode; U+0000, which PostgreSQL's text refuses, becomes U+FFFD.
+ */
 async function firstCharacters(body: Readable, limit: number): Promise<string> {
   const decoder = new TextDecoder();
   let text = '';
@@ -32,7 +34,7 @@ async function firstCharacters(body: Readable, limit: number): Promise<string> {
     if (text.length >= limit) break;
   }
   body.destroy();
-  return text.slice(0, limit);
+  return text.slice(0, limit).replaceAll('\u0000', '\uFFFD');
 }
 
 /**
@@ -46,7 +48,7 @@ export class WebhookWorker {
   private stopPruning: (() => void) | undefined;
   private running: Promise<void> | undefined;
   private readonly random: () => number;
-  /** Connects only to public addresses, checked on the connection's own lookup, unless private ones are allowed. */
+  /** Connects only where network-guard.ts allows, checked on each connection's own lookup. */
   private readonly agent: Agent;
   /** Attempts by how they ended, for /metrics. */
   readonly outcomes = { delivered: 0, retrying: 0, failed: 0 };
@@ -54,11 +56,11 @@ export class WebhookWorker {
   constructor(
     private readonly store: WebhookStore,
     private readonly clock: Clock,
-    private readonly log: FastifyBaseLogger,
     private readonly options: WorkerOptions,
+    private readonly health: WriterHealth,
   ) {
     this.random = options.random ?? Math.random;
-    this.agent = new Agent(options.allowPrivateNetworks ? {} : { connect: { lookup: publicOnlyLookup } });
+    this.agent = new Agent(options.allowPrivateNetworks ? {} : { connect: { lookup: guardedLookup } });
   }
 
   /** Looks for due deliveries every `pollMs` (SNAPSHOT_POLL_MS: when each instance looks at the database for work). */
@@ -79,7 +81,7 @@ export class WebhookWorker {
     try {
       await this.store.prune(this.clock.now() - DELIVERY_RETENTION_MS);
     } catch (error) {
-      this.log.warn({ err: error }, 'cannot delete old webhook deliveries; trying again in an hour');
+      this.health.failed(error, { task: 'deleting deliveries past their retention; again in an hour' });
     }
   }
 
@@ -95,9 +97,10 @@ export class WebhookWorker {
       // Leased for twice the timeout: past that, the instance sending it is taken to be gone.
       claimed = await this.store.claim(this.clock.now(), 2 * this.options.timeoutMs, BATCH);
     } catch (error) {
-      this.log.warn({ err: error }, 'cannot read the webhook outbox; trying again');
+      this.health.failed(error, { task: 'reading the outbox' });
       return;
     }
+    this.health.succeeded();
     await Promise.all(claimed.map((delivery) => this.send(delivery)));
   }
 
@@ -107,8 +110,26 @@ export class WebhookWorker {
     try {
       await this.store.settle(delivery.id, outcome);
     } catch (error) {
+      if (isRefusedData(error)) {
+        await this.settleWithoutAnswer(delivery, outcome, error);
+        return;
+      }
       // Its lease runs out and it is sent again: at least once, the receiver deduplicating by webhook-id.
-      this.log.warn({ err: error, delivery: delivery.id }, 'cannot record a webhook delivery');
+      this.health.failed(error, { delivery: delivery.id });
+    }
+  }
+
+  /**
+   * The database refused what the outcome holds: the outcome is recorded without the receiver's
+   * answer, counted as a dropped row, rather than the delivery being sent again for ever.
+   */
+  private async settleWithoutAnswer(delivery: ClaimedDelivery, outcome: DeliveryOutcome, refusal: unknown) {
+    this.health.droppedRow({ delivery: delivery.id, status: outcome.status }, refusal);
+    const error = outcome.error === null ? null : 'the outcome could not be stored as it came';
+    try {
+      await this.store.settle(delivery.id, { ...outcome, response: null, error });
+    } catch (again) {
+      this.health.failed(again, { delivery: delivery.id });
     }
   }
 
@@ -137,14 +158,9 @@ export class WebhookWorker {
     if (!webhook) return failed('the webhook was deleted');
     if (!webhook.enabled) return failed('the webhook is disabled');
     const url = new URL(webhook.url);
-    try {
-      // A name is checked as it is connected to (publicOnlyLookup); an address is never looked up.
-      if (isIP(url.hostname.replace(/^\[|\]$/g, ''))) {
-        await assertPublicHost(url, this.options.allowPrivateNetworks);
-      }
-    } catch (error) {
-      return failed((error as Error).message);
-    }
+    // A name is checked as it is connected to (guardedLookup); a literal address is never looked up.
+    const refused = urlRefusal(url, this.options);
+    if (refused) return failed(refused.message);
     const started = performance.now();
     try {
       const timestamp = new Date(at);

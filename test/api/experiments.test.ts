@@ -223,32 +223,62 @@ describe.each(backends)('experiments on $name', (backend) => {
       ]);
     });
 
-    it('refuses exposures the service would not have made, storing nothing of the batch', async () => {
+    it('refuses each exposure the service would not have made and each bad field alone, storing the rest', async () => {
       const user = 'poisoner';
       const real = (await variantOf('new_checkout', user))!;
       const other = real === 'control' ? 'treatment' : 'control';
       const before = (await exposures('checkout_test')).length;
-      const cases: [object, RegExp][] = [
+      const cases: [unknown, RegExp][] = [
         [{ type: 'exposure', experiment: 'checkout_test', user_id: user, variant: other }, /assigns user "poisoner"/],
         [{ type: 'exposure', experiment: 'checkout_test', user_id: user, variant: 'ghost' }, /not a variant/],
         [{ type: 'exposure', experiment: 'nope', user_id: user, variant: real }, /experiment "nope" not found/],
         [{ type: 'exposure', experiment: 'first_try', user_id: user, variant: real }, /is stopped/],
-        [{ type: 'track', event: 'purchase', user_id: user, value: 'ten' }, /value/],
-        [{ type: 'click', user_id: user }, /type/],
+        [{ type: 'track', event: 'purchase', user_id: user, value: 'ten' }, /^value: /],
+        [{ type: 'track', event: 'purchase', user_id: user, value: 1e13 }, /^value: must be within ±1e12/],
+        [{ type: 'track', event: 'purchase', user_id: 'nul\u0000user' }, /^user_id: must not contain the NUL/],
+        [{ type: 'track', event: 'purchase', user_id: 'lone\ud800' }, /^user_id: must be valid Unicode/],
+        [{ type: 'track', event: 'pur\u0000chase', user_id: user }, /^event: must not contain the NUL/],
+        [{ type: 'track', event: 'purchase', user_id: user, event_id: 'id\u0000' }, /^event_id: must not contain/],
+        [
+          { type: 'exposure', experiment: 'checkout_test', user_id: user, variant: real, attributes: { '\ud800': 1 } },
+          /^attributes\/\ud800: its name must be valid Unicode/,
+        ],
+        [{ type: 'click', user_id: user }, /^type: /],
+        ['not an object', /expected object/],
       ];
-      for (const [event, detail] of cases) {
+      for (const [index, [event, reason]] of cases.entries()) {
+        const bystander = `bystander-${index}`;
         const res = await events([
-          { type: 'track', event: 'purchase', user_id: 'bystander', event_id: 'never' },
-          event,
+          { type: 'track', event: 'purchase', user_id: bystander, event_id: bystander },
+          event as object,
         ]);
-        expect(res.statusCode, JSON.stringify(event)).toBe(400);
-        expect(res.json().detail).toMatch(detail);
+        expect(res.statusCode, JSON.stringify(event)).toBe(202);
+        expect(res.json()).toEqual({
+          accepted: 1,
+          duplicates: 0,
+          rejected: [{ index: 1, reason: expect.any(String) }],
+        });
+        expect(res.json().rejected[0].reason).toMatch(reason);
       }
-      const tooMany = Array.from({ length: 1001 }, (_, i) => ({ type: 'track', event: 'e', user_id: `u${i}` }));
-      expect((await events(tooMany)).statusCode).toBe(400);
-      const stored = await query(database(), "SELECT COUNT(*) AS n FROM events WHERE event_id = 'never'");
-      expect(Number(stored[0].n)).toBe(0);
+      const stored = await query(database(), "SELECT COUNT(*) AS n FROM events WHERE event_id LIKE 'bystander-%'");
+      expect(Number(stored[0].n)).toBe(cases.length);
       expect((await exposures('checkout_test')).length).toBe(before);
+
+      // What is not a batch of 1 to 1,000 items stays a 400, storing nothing.
+      const tooMany = Array.from({ length: 1001 }, (_, i) => ({ type: 'track', event: 'e', user_id: `u${i}` }));
+      for (const body of [{ events: tooMany }, { events: [] }, { events: 'none' }, [{ type: 'track' }], { other: 1 }]) {
+        const res = await app().inject({ method: 'POST', url: '/events', payload: body });
+        expect(res.statusCode, JSON.stringify(body).slice(0, 80)).toBe(400);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      }
+      const notJson = await app().inject({
+        method: 'POST',
+        url: '/events',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"events": [',
+      });
+      expect(notJson.statusCode).toBe(400);
+      expect(Number((await query(database(), "SELECT COUNT(*) AS n FROM events WHERE event = 'e'"))[0].n)).toBe(0);
 
       const ok = await events([{ type: 'exposure', experiment: 'checkout_test', user_id: user, variant: real }]);
       expect(ok.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
@@ -354,6 +384,71 @@ describe.each(backends)('experiments on $name', (backend) => {
       expect(control.stddev).toBeCloseTo(Math.sqrt(((15 - 6) ** 2 + (3 - 6) ** 2 + 36) / 2), 10);
       expect(treatment).toMatchObject({ key: 'treatment', users: 3, sum: 24, mean: 8 });
       expect(treatment.relative.estimate).toBeCloseTo(2 / 6, 10);
+    });
+
+    it('keeps answering results whatever values were stored: out-of-range ones count at the bound', async () => {
+      const flag = 'second';
+      await inject('POST', '/experiments', {
+        key: 'extreme',
+        flag_name: flag,
+        control: 'control',
+        metrics: [{ key: 'revenue', event: 'huge', type: 'mean' }],
+      });
+      const byVariant: Record<string, string[]> = { control: [], treatment: [] };
+      for (let i = 0; byVariant.control.length < 3 || byVariant.treatment.length < 3; i++) {
+        const user = `extreme-${i}`;
+        const variant = (await variantOf(flag, user))!;
+        if (byVariant[variant].length < 3) byVariant[variant].push(user);
+      }
+      await inject('POST', '/experiments/revenue/stop');
+      expect((await inject('POST', '/experiments/extreme/start')).statusCode).toBe(200);
+      const everyone = [...byVariant.control, ...byVariant.treatment];
+      for (const user of everyone) await variantOf(flag, user);
+      await clock.advance(1000);
+
+      // The probe's inputs: refused one by one, except a magnitude below 1e-12, stored as 0.
+      const res = await events([
+        { type: 'track', event: 'huge', user_id: everyone[0], value: 1e308 },
+        { type: 'track', event: 'huge', user_id: everyone[0], value: 1e160 },
+        { type: 'track', event: 'huge', user_id: everyone[0], value: -1e13 },
+        { type: 'track', event: 'huge', user_id: everyone[0], value: 5e-324, event_id: 'tiny' },
+        { type: 'track', event: 'huge', user_id: everyone[1], value: 1e12 },
+      ]);
+      expect(res.json()).toEqual({
+        accepted: 2,
+        duplicates: 0,
+        rejected: [0, 1, 2].map((index) => ({ index, reason: 'value: must be within ±1e12' })),
+      });
+      const [tiny] = await query(database(), "SELECT value FROM events WHERE event_id = 'tiny'");
+      expect(Number(tiny.value)).toBe(0);
+
+      // Rows stored before the range was checked, as the probe stored them: 1e308 for one user,
+      // 1e160 for every user, 5e-324. They count as ±1e12 and 0.
+      const environment = (
+        await query(database(), "SELECT id FROM environments WHERE environment_key = 'production'")
+      )[0].id;
+      const rows = [
+        ...everyone.map((user) => `(${environment}, 'huge', '${user}', 1e160, ${clock.now()})`),
+        `(${environment}, 'huge', '${everyone[2]}', 1e308, ${clock.now()})`,
+        `(${environment}, 'huge', '${everyone[3]}', 5e-324, ${clock.now()})`,
+      ];
+      await query(
+        database(),
+        `INSERT INTO events (environment_id, event, user_id, value, at_ms) VALUES ${rows.join(', ')}`,
+      );
+      for (const series of ['', '?series=daily']) {
+        const results = await inject('GET', `/experiments/extreme/results${series}`);
+        expect(results.statusCode, results.body).toBe(200);
+        const [control, treatment] = results.json().metrics[0].variants;
+        const totals = (users: string[]) =>
+          users.map((user) => 1e12 * (1 + (user === everyone[1] ? 1 : 0) + (user === everyone[2] ? 1 : 0)));
+        const expectedSum = (users: string[]) => totals(users).reduce((a, b) => a + b, 0);
+        expect(control.sum).toBe(expectedSum(byVariant.control));
+        expect(treatment.sum).toBe(expectedSum(byVariant.treatment));
+        expect(Number.isFinite(control.stddev) && Number.isFinite(treatment.interval[1])).toBe(true);
+        expect(results.json().metrics[0].warnings).toEqual([]);
+      }
+      await inject('POST', '/experiments/extreme/stop');
     });
 
     it('reads a sequential experiment with the sequential interval, and adds up the days of its series', async () => {

@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,6 +134,54 @@ describe.each(backends)('webhooks on $name', (backend) => {
       const metrics = (await inject('GET', '/metrics')).body;
       expect(metrics).toMatch(/^feature_flags_webhook_attempts_total\{result="retrying"\} [1-9]\d*$/m);
       expect(metrics).toMatch(/^feature_flags_webhook_deliveries_pending 0$/m);
+      await ok('DELETE', `/webhooks/${hook.id}`);
+    });
+
+    it("records a receiver's answer holding U+0000 (which PostgreSQL's text refuses) with U+FFFD in its place", async () => {
+      const hook = await subscribe(['flag.updated']);
+      receiver.answerWith((_req, res) => res.end('ok\u0000then'));
+      await toggle(false);
+      await clock.advance(1000);
+      const [delivery] = await deliveries(hook.id);
+      expect(delivery).toMatchObject({ status: 'delivered', attempts: 1, last_response: 'ok\ufffdthen' });
+      const health = (await inject('GET', '/health')).json();
+      expect(health.writers.webhooks).toEqual({ status: 'ok', failing_since: null, dropped_rows: 0 });
+      receiver.answerWith((_req, res) => res.end('ok'));
+      await ok('DELETE', `/webhooks/${hook.id}`);
+    });
+
+    it('records the outcome without the answer when the database refuses what it holds, and counts the row', async () => {
+      const refuse =
+        backend.name === 'postgresql'
+          ? "ALTER TABLE webhook_deliveries ADD CONSTRAINT refused CHECK (last_response <> 'refused')"
+          : 'CREATE TRIGGER refused BEFORE UPDATE ON webhook_deliveries ' +
+            "WHEN NEW.last_response = 'refused' BEGIN SELECT RAISE(ABORT, 'refused'); END";
+      await query(database(), refuse);
+      const hook = await subscribe(['flag.updated']);
+      receiver.answerWith((_req, res) => res.end('refused'));
+      const before = receiver.received.length;
+      try {
+        await toggle(true);
+        await clock.advance(1000);
+        // Recorded, so it is not sent again for ever.
+        await clock.advance(10_000);
+      } finally {
+        await query(
+          database(),
+          backend.name === 'postgresql'
+            ? 'ALTER TABLE webhook_deliveries DROP CONSTRAINT refused'
+            : 'DROP TRIGGER refused',
+        );
+        receiver.answerWith((_req, res) => res.end('ok'));
+      }
+      expect(newOnes(before)).toHaveLength(1);
+      const [delivery] = await deliveries(hook.id);
+      expect(delivery).toMatchObject({ status: 'delivered', attempts: 1, last_status_code: 200, last_response: null });
+      const health = (await inject('GET', '/health')).json();
+      expect(health.writers.webhooks).toEqual({ status: 'ok', failing_since: null, dropped_rows: 1 });
+      expect((await inject('GET', '/metrics')).body).toMatch(
+        /^feature_flags_writer_dropped_rows_total\{writer="webhooks"\} 1$/m,
+      );
       await ok('DELETE', `/webhooks/${hook.id}`);
     });
 
@@ -356,7 +405,7 @@ describe.each(backends)('webhooks on $name', (backend) => {
   });
 });
 
-describe('webhooks to private networks', () => {
+describe('webhooks to this host and to special-purpose addresses', () => {
   const clock = new ManualClock(Date.now());
   const { app, database } = useTestAppAndDatabase(backends[0], {
     clock,
@@ -365,19 +414,45 @@ describe('webhooks to private networks', () => {
     },
   });
   const create = (url: string) => app().inject({ method: 'POST', url: '/webhooks', payload: { url, events: ['*'] } });
+  // Saved with a literal public address (nothing is sent: the clock has not moved), then pointed, in
+  // the database, where a save would have been refused: what a change of DNS answer does.
+  const savedThenMovedTo = async (url: string) => {
+    const id = (await create('http://93.184.215.14/hook')).json().id as string;
+    await query(database(), `UPDATE webhooks SET url = '${url}' WHERE id = '${id}'`);
+    return id;
+  };
+  const lastAttempt = async (id: string) =>
+    (await app().inject({ method: 'GET', url: `/webhooks/${id}/deliveries` })).json().deliveries[0];
 
-  it('refuses loopback, private and link-local addresses unless WEBHOOK_ALLOW_PRIVATE_NETWORKS is set', async () => {
-    for (const url of [
-      'http://127.0.0.1:8080/hook',
-      'http://localhost/hook',
-      'http://169.254.169.254/latest/meta-data',
-      'http://10.1.2.3/hook',
-      'http://192.168.0.10/hook',
-      'http://[::1]/hook',
-      'http://[::ffff:127.0.0.1]/hook',
+  it("refuses every special-purpose range and this host's own addresses when a webhook is saved", async () => {
+    const own = Object.values(networkInterfaces())
+      .flat()
+      .map((i) => (i!.family === 'IPv6' ? `[${i!.address}]` : i!.address));
+    for (const host of [
+      '127.0.0.1:8080',
+      'localhost',
+      '169.254.169.254',
+      '10.1.2.3',
+      '192.168.0.10',
+      '192.0.2.1',
+      '198.51.100.7',
+      '203.0.113.9',
+      '[::1]',
+      '[::ffff:127.0.0.1]',
+      '[::127.0.0.1]',
+      '[::ffff:0:127.0.0.1]',
+      '[64:ff9b::127.0.0.1]',
+      '[2002:7f00:1::]',
+      '[2001:db8::1]',
+      '[fd00::2]',
+      ...own,
     ]) {
+      const url = `http://${host}/hook`;
       const res = await create(url);
       expect(res.statusCode, url).toBe(400);
+      expect(res.json().detail, url).toMatch(
+        /may not be a webhook's target: .* (is in a special-purpose range|is an address of this host)/,
+      );
       expect(res.json().detail, url).toMatch(/WEBHOOK_ALLOW_PRIVATE_NETWORKS=true/);
     }
     expect((await app().inject({ method: 'GET', url: '/webhooks' })).json()).toEqual([]);
@@ -386,24 +461,69 @@ describe('webhooks to private networks', () => {
     const moved = await app().inject({
       method: 'PATCH',
       url: `/webhooks/${hook.json().id}`,
-      payload: { url: 'http://127.0.0.1/hook' },
+      payload: { url: 'http://[64:ff9b::a9fe:a9fe]/latest/meta-data' },
     });
     expect(moved.statusCode).toBe(400);
+    expect(moved.json().detail).toMatch(/linkLocal, embedded in IPv6/);
     await app().inject({ method: 'DELETE', url: `/webhooks/${hook.json().id}` });
   });
 
-  it('checks the address of every connection: a name that now resolves to loopback is refused (DNS rebinding)', async () => {
+  it('checks the address of every connection, before any packet leaves: a literal, or a name now resolving to loopback', async () => {
     const receiver = await startReceiver();
     try {
-      const id = (await create('http://93.184.215.14/hook')).json().id;
-      // What a public name would look like once its DNS answer changed to this machine.
-      await query(database(), `UPDATE webhooks SET url = '${receiver.url().replace('127.0.0.1', 'localhost')}'`);
+      const byName = await savedThenMovedTo(receiver.url().replace('127.0.0.1', 'localhost'));
+      const byLiteral = await savedThenMovedTo('http://198.51.100.7/hook');
+      const mapped = await savedThenMovedTo(`http://[::ffff:7f00:1]:${new URL(receiver.url()).port}/hook`);
       await app().inject({ method: 'PATCH', url: '/flags/banner', payload: { status: false } });
       await clock.advance(1000);
-      const [delivery] = (await app().inject({ method: 'GET', url: `/webhooks/${id}/deliveries` })).json().deliveries;
-      expect(delivery).toMatchObject({ status: 'pending', attempts: 1, last_status_code: null });
-      expect(delivery.last_error).toMatch(/localhost is a private, loopback or link-local address/);
+      for (const [id, why] of [
+        [byName, /^localhost may not be a webhook's target: 127\.0\.0\.1 is an address of this host/],
+        [byLiteral, /^198\.51\.100\.7 may not be a webhook's target: .*\(reserved\)/],
+        [mapped, /^\[::ffff:7f00:1\] may not be a webhook's target: ::ffff:7f00:1 is an address of this host/],
+      ] as const) {
+        const delivery = await lastAttempt(id);
+        expect(delivery).toMatchObject({ status: 'pending', attempts: 1, last_status_code: null });
+        expect(delivery.last_error).toMatch(why);
+      }
       expect(receiver.received).toEqual([]);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+describe('webhooks with WEBHOOK_ALLOWED_HOSTS', () => {
+  const clock = new ManualClock(Date.now());
+  // Loopback only so the test can receive; the allowlist narrows what private networks allow.
+  const { app, database } = useTestAppAndDatabase(backends[0], {
+    clock,
+    env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1, *.partner.example' },
+    seed: async (app) => {
+      await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'banner', status: true } });
+    },
+  });
+  const create = (url: string) =>
+    app().inject({ method: 'POST', url: '/webhooks', payload: { url, events: ['flag.updated'] } });
+
+  it('saves and delivers to the hosts it names, refuses others on save and at every connection', async () => {
+    const receiver = await startReceiver();
+    try {
+      for (const url of ['http://localhost/hook', 'http://partner.example/hook', 'http://[::1]/hook']) {
+        const res = await create(url);
+        expect(res.statusCode, url).toBe(400);
+        expect(res.json().detail).toMatch(/is not one of WEBHOOK_ALLOWED_HOSTS/);
+      }
+      const allowed = await create(receiver.url());
+      expect(allowed.statusCode, allowed.body).toBe(201);
+      const elsewhere = (await create(receiver.url())).json().id as string;
+      await query(database(), `UPDATE webhooks SET url = 'http://localhost:1/hook' WHERE id = '${elsewhere}'`);
+      const before = receiver.received.length;
+      await app().inject({ method: 'PATCH', url: '/flags/banner', payload: { status: false } });
+      await clock.advance(1000);
+      expect(receiver.received.length - before).toBe(1);
+      const [refused] = (await app().inject({ method: 'GET', url: `/webhooks/${elsewhere}/deliveries` })).json()
+        .deliveries;
+      expect(refused).toMatchObject({ status: 'pending', last_error: 'localhost is not one of WEBHOOK_ALLOWED_HOSTS' });
     } finally {
       await receiver.close();
     }

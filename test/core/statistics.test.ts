@@ -4,7 +4,9 @@ import {
   compare,
   DEFAULT_SEQUENTIAL_TUNING,
   meanInterval,
+  reportComparison,
   sampleRatioMismatchPValue,
+  uncomputedWarnings,
 } from '../../src/core/statistics.js';
 
 const FIXED: AnalysisOptions = { alpha: 0.05, inverse: false };
@@ -89,6 +91,32 @@ describe('statistics against gbstats unit tests', () => {
     expect(inverse.bayesian.chanceToWin).toBeCloseTo(1 - plain.bayesian.chanceToWin, 12);
     expect(inverse.bayesian.risk).toEqual([plain.bayesian.risk[1], plain.bayesian.risk[0]]);
     expect(inverse.frequentist).toEqual(plain.frequentist);
+  });
+
+  it('reports a statistic that is not a finite number as null, with a warning naming it', () => {
+    // A control mean of 5e-301: the relative uplift's variance overflows, and the intervals with it.
+    const comparison = compare({ n: 2, sum: 1e-300, sumSquares: 1 }, { n: 2, sum: 1, sumSquares: 1 }, FIXED)!;
+    expect(Number.isFinite(comparison.frequentist.ci[1])).toBe(false);
+    const reported = reportComparison(comparison);
+    expect(reported).toEqual({
+      estimate: comparison.estimate,
+      frequentist: { pValue: comparison.frequentist.pValue, ci: null },
+      bayesian: { chanceToWin: 0.5, ci: null, risk: null },
+    });
+    expect(Number.isFinite(reported.estimate) && Number.isFinite(reported.frequentist.pValue)).toBe(true);
+    expect(
+      uncomputedWarnings([{ key: 'control' }, { key: 'b', relative: reported }, { key: 'c', relative: null }]),
+    ).toEqual([
+      'Variant "b": frequentist.ci, bayesian.ci, bayesian.risk cannot be computed in double ' +
+        'precision from these values (too large, or a control mean too close to zero), so they are null',
+    ]);
+    const ordinary = compare({ n: 28, sum: 14 }, { n: 30, sum: 16 }, FIXED)!;
+    expect(reportComparison(ordinary)).toEqual({
+      estimate: ordinary.estimate,
+      frequentist: ordinary.frequentist,
+      bayesian: ordinary.bayesian,
+    });
+    expect(uncomputedWarnings([{ key: 'b', relative: reportComparison(ordinary) }])).toEqual([]);
   });
 
   it('declines to compare without variance or with a control mean of zero (test_missing_data)', () => {

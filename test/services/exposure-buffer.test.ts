@@ -3,15 +3,18 @@ import { webhookAnnouncement } from '../../src/services/webhook-announcement.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Experiment } from '../../src/core/model.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
+import { WriterHealth } from '../../src/services/background-writers.js';
 import { ExposureBuffer, MAX_BUFFERED_EXPOSURES } from '../../src/services/exposure-buffer.js';
 import { backends, query, type TestDatabase } from '../helpers.js';
 import { ManualClock } from '../support/manual-clock.js';
 
 let warnings: string[] = [];
-const log = {
-  warn: (_: object, message: string) => warnings.push(message),
-  info: (_: object, message: string) => warnings.push(message),
-} as unknown as FastifyBaseLogger;
+let logged: Record<string, unknown>[] = [];
+const note = (entry: Record<string, unknown>, message: string) => {
+  warnings.push(message);
+  logged.push(entry);
+};
+const log = { warn: note, info: note, error: note } as unknown as FastifyBaseLogger;
 
 describe.each(backends)('the exposure buffer on $name', (backend) => {
   let database: TestDatabase;
@@ -38,7 +41,8 @@ describe.each(backends)('the exposure buffer on $name', (backend) => {
     'keeps what it cannot write, drops beyond its bound and counts it, then writes all once the database takes it',
     async () => {
       warnings = [];
-      const buffer = new ExposureBuffer(db.experimentData, clock, log);
+      const health = new WriterHealth('exposures', clock, log);
+      const buffer = new ExposureBuffer(db.experimentData, clock, log, health);
       buffer.start();
       // A real failure: the table is gone for a while, as in a botched migration.
       await query(database, 'ALTER TABLE exposures RENAME TO exposures_away');
@@ -48,7 +52,8 @@ describe.each(backends)('the exposure buffer on $name', (backend) => {
       expect(buffer.dropped).toBe(10);
       expect(buffer.written).toBe(0);
       // One line for the outage, not one per attempt.
-      expect(warnings).toEqual(['cannot write exposures; kept for the next attempt']);
+      expect(warnings).toEqual(['exposures: cannot write; kept for the next attempt']);
+      expect(health.state.failingSince).toBeGreaterThan(0);
 
       await query(database, 'ALTER TABLE exposures_away RENAME TO exposures');
       // Seen again in another variant while waiting: written as seen in several.
@@ -56,7 +61,8 @@ describe.each(backends)('the exposure buffer on $name', (backend) => {
       await clock.advance(1000);
       expect(buffer.size).toBe(0);
       expect(buffer.written).toBe(MAX_BUFFERED_EXPOSURES);
-      expect(warnings.at(-1)).toBe('writing exposures again');
+      expect(warnings.at(-1)).toBe('exposures: writing again');
+      expect(health.state.failingSince).toBeNull();
       expect(await count()).toBe(MAX_BUFFERED_EXPOSURES);
       const [row] = await query(database, "SELECT variant, multiple FROM exposures WHERE user_id = 'user-7'");
       expect(row.variant).toBe('control');
@@ -71,5 +77,53 @@ describe.each(backends)('the exposure buffer on $name', (backend) => {
       expect(Boolean(again.multiple)).toBe(true);
     },
     60_000,
+  );
+
+  it.skipIf(!backend.available)(
+    'drops alone a row the database refuses for what it holds, logs it once, and writes the rest',
+    async () => {
+      warnings = [];
+      logged = [];
+      await query(database, 'DELETE FROM exposures');
+      const health = new WriterHealth('exposures', clock, log);
+      const buffer = new ExposureBuffer(db.experimentData, clock, log, health);
+      // The service refuses such user ids at its door; here they reach the buffer anyway.
+      const bad = ['nul\u0000user', 'lone\ud800'];
+      for (let i = 0; i < 2500; i++) buffer.record(experiment, `good-${i}`, 'control');
+      for (const user of bad) buffer.record(experiment, user, 'control');
+      await buffer.flush();
+      // PostgreSQL refuses both (22P05, 22P02); SQLite stores U+0000 and turns the half pair into U+FFFD.
+      const refused = backend.name === 'postgresql' ? 2 : 0;
+      expect(buffer.size).toBe(0);
+      expect(buffer.written).toBe(2502 - refused);
+      expect(await count()).toBe(2502 - refused);
+      expect(health.state).toEqual({ name: 'exposures', failingSince: null, droppedRows: refused });
+      expect(warnings).toEqual(Array(refused).fill('exposures: dropped a row the database refuses to store'));
+      expect(logged.map((entry) => (entry.row as { userId: string }).userId).sort()).toEqual(refused ? bad.sort() : []);
+
+      // Writing goes on for every later exposure.
+      buffer.record(experiment, 'after', 'treatment');
+      await buffer.flush();
+      expect(await count()).toBe(2503 - refused);
+    },
+    60_000,
+  );
+
+  it.skipIf(!backend.available)(
+    'says how many exposures a shutdown loses when the database cannot take them',
+    async () => {
+      warnings = [];
+      logged = [];
+      const buffer = new ExposureBuffer(db.experimentData, clock, log, new WriterHealth('exposures', clock, log));
+      await query(database, 'ALTER TABLE exposures RENAME TO exposures_away');
+      try {
+        for (let i = 0; i < 3; i++) buffer.record(experiment, `late-${i}`, 'control');
+        await buffer.stop();
+      } finally {
+        await query(database, 'ALTER TABLE exposures_away RENAME TO exposures');
+      }
+      expect(warnings.at(-1)).toBe('exposures that could not be written before shutdown are lost');
+      expect(logged.at(-1)).toEqual({ lost: 3 });
+    },
   );
 });

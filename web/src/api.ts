@@ -166,10 +166,11 @@ export interface Experiment {
   started_at: string | null;
   stopped_at: string | null;
 }
+/** Each statistic is null when it could not be computed from the data (the metric's warnings say why). */
 export interface Relative {
-  estimate: number;
-  frequentist: { p_value: number; ci: [number, number] };
-  bayesian: { chance_to_win: number; ci: [number, number]; risk: [number, number] };
+  estimate: number | null;
+  frequentist: { p_value: number | null; ci: [number, number] | null };
+  bayesian: { chance_to_win: number | null; ci: [number, number] | null; risk: [number, number] | null };
 }
 export interface MetricVariant {
   key: string;
@@ -193,6 +194,7 @@ export interface Results {
     metric: string;
     type: 'binomial' | 'mean';
     variants: MetricVariant[];
+    warnings: string[];
     series?: {
       key: string;
       points: { date: string; users: number; conversions?: number; rate?: number; mean?: number }[];

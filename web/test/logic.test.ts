@@ -86,7 +86,7 @@ describe('diffs, problems and times', () => {
 });
 
 describe('verdict', () => {
-  const results = (chance: number, p: number, healthy = true): Results => ({
+  const results = (chance: number | null, p: number | null, healthy = true): Results => ({
     experiment: 'e',
     flag_name: 'f',
     status: 'running',
@@ -112,6 +112,7 @@ describe('verdict', () => {
             },
           },
         ],
+        warnings: [],
       },
     ],
   });
@@ -123,5 +124,10 @@ describe('verdict', () => {
     expect(of(results(0.8, 0.2))).toMatchObject({ leader: 'treatment', trustworthy: false });
     expect(of(results(0.99, 0.01, false))).toMatchObject({ leader: null, trustworthy: false });
     expect(of(results(0.99, 0.01, false)).summary).toMatch(/SRM/);
+  });
+
+  it('names no leader from a statistic the service could not compute (null)', () => {
+    expect(of(results(null, 0.01))).toEqual({ leader: null, trustworthy: false, summary: 'Not enough data yet.' });
+    expect(of(results(0.99, null))).toEqual({ leader: null, trustworthy: false, summary: 'Not enough data yet.' });
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Attributes } from '../../../src/core/targeting.js';
-import { MAX_EVENTS_PER_BATCH } from '../../../src/schemas/events.js';
+import { eventItemSchema, type ingestResultSchema, MAX_EVENTS_PER_BATCH } from '../../../src/schemas/events.js';
+import type { z } from 'zod';
 import { ServiceRequestError, serviceRequest } from './service-request.js';
 
 type OutgoingEvent =
@@ -30,7 +31,10 @@ export interface EventSenderOptions {
 export interface EventStats {
   /** Accepted by the service (202). */
   sent: number;
-  /** Never sent: the buffer was full, or the service refused them as invalid (4xx). */
+  /**
+   * Not stored: the buffer was full, the event fails the service's own checks (found before sending),
+   * or the service refused it (listed in its answer's `rejected`, or a whole batch refused with a 4xx).
+   */
   dropped: number;
   /** Waiting to be sent. */
   pending: number;
@@ -44,13 +48,13 @@ const MAX_REMEMBERED_EXPOSURES = 100_000;
 /**
  * Exposures and track() events, sent in batches to POST /events, as the service records its own
  * evaluations' exposures: so an experiment's results are the same wherever its flag is evaluated.
- * Exposures and conversions go in separate batches (the service refuses a whole batch of exposures
- * when one of them is not what it would assign, which must not cost the conversions). A batch the
- * service could not take (no answer, 429, 5xx) is kept and retried with backoff; one it refused as
- * invalid (other 4xx) is dropped and counted.
+ * Each event is checked with the service's own schema before it is queued, so one the service would
+ * refuse (a value out of range, a NUL character in a user id) is dropped alone; the service checks
+ * each event on its own too, and lists those it refuses. A batch the service could not take (no
+ * answer, 429, 5xx) is kept and retried with backoff; one it refused whole (other 4xx) is dropped.
  */
 export class EventSender {
-  private readonly queues = { exposure: [] as OutgoingEvent[], track: [] as OutgoingEvent[] };
+  private readonly queue: OutgoingEvent[] = [];
   private readonly remembered = new Set<string>();
   private readonly timer: NodeJS.Timeout;
   private sending: Promise<void> | undefined;
@@ -64,7 +68,7 @@ export class EventSender {
   }
 
   get stats(): EventStats {
-    return { ...this.counts, pending: this.queues.exposure.length + this.queues.track.length };
+    return { ...this.counts, pending: this.queue.length };
   }
 
   exposure(experiment: string, userId: string, variant: string, attributes: Attributes): void {
@@ -117,25 +121,28 @@ export class EventSender {
   }
 
   private enqueue(event: OutgoingEvent): boolean {
-    if (this.stats.pending >= this.options.maxBufferedEvents) {
+    const checked = eventItemSchema.parse(event);
+    if (checked.type === 'rejected') {
+      this.counts.dropped++;
+      this.options.warn(`a ${event.type} event was dropped, the service would refuse it: ${checked.reason}`);
+      return false;
+    }
+    if (this.queue.length >= this.options.maxBufferedEvents) {
       this.counts.dropped++;
       return false;
     }
-    const queue = this.queues[event.type];
-    queue.push(event);
-    if (queue.length >= MAX_EVENTS_PER_BATCH && !this.sending) void this.flush();
+    this.queue.push(event);
+    if (this.queue.length >= MAX_EVENTS_PER_BATCH && !this.sending) void this.flush();
     return true;
   }
 
   private async sendAll(): Promise<void> {
-    for (const queue of [this.queues.exposure, this.queues.track]) {
-      while (queue.length > 0) {
-        const batch = queue.splice(0, MAX_EVENTS_PER_BATCH);
-        if (!(await this.send(batch))) {
-          // Back in front, in order, for the next attempt.
-          queue.unshift(...batch);
-          return;
-        }
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_EVENTS_PER_BATCH);
+      if (!(await this.send(batch))) {
+        // Back in front, in order, for the next attempt.
+        this.queue.unshift(...batch);
+        return;
       }
     }
   }
@@ -143,16 +150,24 @@ export class EventSender {
   /** Whether the batch is done with (accepted, or refused for good). */
   private async send(batch: OutgoingEvent[]): Promise<boolean> {
     try {
-      await serviceRequest(new URL('events', this.options.base), this.options, {
+      const response = await serviceRequest(new URL('events', this.options.base), this.options, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ events: batch }),
       });
-      this.counts.sent += batch.length;
+      const { rejected } = (await response.json()) as z.infer<typeof ingestResultSchema>;
+      this.counts.sent += batch.length - rejected.length;
+      this.counts.dropped += rejected.length;
+      if (rejected.length > 0) {
+        const { index, reason } = rejected[0];
+        const first = `the first (${batch[index].type}): ${reason}`;
+        this.options.warn(`${rejected.length} of ${batch.length} events refused by the service; ${first}`);
+      }
       this.backoffMs = 0;
       return true;
     } catch (error) {
       const status = error instanceof ServiceRequestError ? error.status : undefined;
+      // Every event was checked before it was queued: a whole batch refused means the service has other rules.
       if (status !== undefined && status >= 400 && status < 500 && status !== 429 && status !== 408) {
         this.counts.dropped += batch.length;
         this.options.warn(`${batch.length} events dropped: ${(error as Error).message}`);

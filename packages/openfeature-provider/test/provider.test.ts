@@ -219,6 +219,46 @@ describe('the in-process provider through the OpenFeature SDK', () => {
     ).toEqual(converted);
   });
 
+  it('drops only the events the service would refuse, before sending or as the service lists them', async () => {
+    await admin('POST', '/experiments', {
+      key: 'short_lived',
+      flag_name: 'colour',
+      control: 'red',
+      metrics: [{ key: 'purchase', event: 'purchase', type: 'binomial' }],
+    });
+    await admin('POST', '/experiments/short_lived/start');
+    const warnings: string[] = [];
+    const provider = new FeatureFlagsProvider({
+      url: baseUrl(),
+      apiKey: keys.server,
+      flushIntervalMs: 60_000,
+      logger: { warn: (message: string) => warnings.push(message), error: () => {} },
+    });
+    const client = await clientWith(provider);
+    // Refused by the schema the service checks with: never queued.
+    client.track('purchase', { targetingKey: 'nul\u0000user' });
+    client.track('purchase', { targetingKey: 'whale' }, { value: 1e13 });
+    client.track('purchase', { targetingKey: 'lone\ud800' });
+    expect(provider.syncStatus.events).toEqual({ sent: 0, dropped: 3, pending: 0 });
+    expect(warnings[1]).toBe(
+      '[feature-flags] a track event was dropped, the service would refuse it: value: must be within ±1e12',
+    );
+
+    // One user exposed while the experiment runs; it stops before the batch leaves, so the service
+    // refuses that exposure alone and stores the conversion beside it.
+    for (let i = 0; provider.syncStatus.events.pending === 0; i++) {
+      await client.getStringValue('colour', 'none', { targetingKey: `short-${i}` });
+    }
+    await admin('POST', '/experiments/short_lived/stop');
+    client.track('purchase', { targetingKey: 'buyer-ok' }, { value: 12.5 });
+    await provider.flush();
+    expect(provider.syncStatus.events).toEqual({ sent: 1, dropped: 4, pending: 0 });
+    expect(warnings.at(-1)).toMatch(
+      /^\[feature-flags\] 1 of 2 events refused by the service; the first \(exposure\): .*is stopped$/,
+    );
+    await provider.onClose();
+  });
+
   it('keeps at most maxBufferedEvents while the service does not take them, and counts the rest as dropped', async () => {
     const document = await admin('GET', '/projects/default/export');
     const provider = new FeatureFlagsProvider({

@@ -1,4 +1,4 @@
-import type { MetricVariant, Results } from '../api.js';
+import type { Results } from '../api.js';
 
 export interface Verdict {
   /** The variant ahead, when one is. */
@@ -24,22 +24,21 @@ export function verdict(results: Results, metric: Results['metrics'][number], co
         `(SRM p = ${results.srm.p_value?.toPrecision(2)}).`,
     };
   }
-  const treatments = metric.variants.filter(
-    (v): v is MetricVariant & { relative: NonNullable<MetricVariant['relative']> } => Boolean(v.relative),
-  );
+  // A variant is compared once its chance to win and p-value exist (either may be null: see the metric's warnings).
+  const treatments = metric.variants.flatMap((v) => {
+    const chance = v.relative?.bayesian.chance_to_win;
+    const p = v.relative?.frequentist.p_value;
+    return chance == null || p == null ? [] : [{ key: v.key, chance, p, estimate: v.relative!.estimate }];
+  });
   if (treatments.length === 0) return { leader: null, trustworthy: false, summary: 'Not enough data yet.' };
-  const best = treatments.reduce((a, b) =>
-    b.relative.bayesian.chance_to_win > a.relative.bayesian.chance_to_win ? b : a,
-  );
-  const chance = best.relative.bayesian.chance_to_win;
-  const p = best.relative.frequentist.p_value;
+  const best = treatments.reduce((a, b) => (b.chance > a.chance ? b : a));
+  const { chance, p } = best;
   if (chance >= 0.95 && p < 0.05) {
+    const uplift = best.estimate === null ? '' : `, uplift ${percent(best.estimate)}`;
     return {
       leader: best.key,
       trustworthy: true,
-      summary:
-        `${best.key} wins: ${percent(chance)} chance to beat ${control}, ` +
-        `uplift ${percent(best.relative.estimate)} (p = ${p.toPrecision(2)}).`,
+      summary: `${best.key} wins: ${percent(chance)} chance to beat ${control}${uplift} (p = ${p.toPrecision(2)}).`,
     };
   }
   if (chance <= 0.05 && p < 0.05) {

@@ -166,6 +166,9 @@ function NewExperiment({ onCreated }: { onCreated: () => void }) {
 
 const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
 const interval = ([low, high]: [number, number]) => `${percent(low)} to ${percent(high)}`;
+/** A statistic the service could not compute is null: shown as a dash, with the metric's warning above. */
+const orDash = <T,>(value: T | null | undefined, show: (value: T) => string) =>
+  value === null || value === undefined ? '—' : show(value);
 
 export function ExperimentPage({ experimentKey }: { experimentKey: string }) {
   const { api, project, environment } = usePlace();
@@ -223,6 +226,11 @@ function ResultsView({ results, control }: { results: Results; control: string }
             <p class={call.trustworthy ? 'verdict success' : 'verdict'} data-testid="verdict">
               {call.summary}
             </p>
+            {metric.warnings.map((w) => (
+              <p key={w} class="warning">
+                {w}
+              </p>
+            ))}
             <table>
               <thead>
                 <tr>
@@ -249,10 +257,11 @@ function ResultsView({ results, control }: { results: Results; control: string }
                       </span>
                     </td>
                     <td>
-                      {v.relative ? `${percent(v.relative.estimate)} (${interval(v.relative.frequentist.ci)})` : '—'}
+                      {orDash(v.relative?.estimate, percent)}
+                      {v.relative?.frequentist.ci && ` (${interval(v.relative.frequentist.ci)})`}
                     </td>
-                    <td>{v.relative ? percent(v.relative.bayesian.chance_to_win) : '—'}</td>
-                    <td>{v.relative ? v.relative.frequentist.p_value.toPrecision(2) : '—'}</td>
+                    <td>{orDash(v.relative?.bayesian.chance_to_win, percent)}</td>
+                    <td>{orDash(v.relative?.frequentist.p_value, (p) => p.toPrecision(2))}</td>
                   </tr>
                 ))}
               </tbody>
@@ -272,15 +281,13 @@ function ResultsView({ results, control }: { results: Results; control: string }
             <IntervalPlot
               title={`${metric.metric}: uplift against ${control} with 95% intervals`}
               format={percent}
-              rows={metric.variants
-                .filter((v) => v.relative)
-                .map((v) => ({
-                  label: v.key,
-                  estimate: v.relative!.estimate,
-                  low: v.relative!.frequentist.ci[0],
-                  high: v.relative!.frequentist.ci[1],
-                  good: v.relative!.frequentist.ci[0] > 0 ? true : v.relative!.frequentist.ci[1] < 0 ? false : null,
-                }))}
+              rows={metric.variants.flatMap((v) => {
+                const estimate = v.relative?.estimate;
+                const ci = v.relative?.frequentist.ci;
+                if (estimate == null || !ci) return [];
+                const [low, high] = ci;
+                return [{ label: v.key, estimate, low, high, good: low > 0 ? true : high < 0 ? false : null }];
+              })}
             />
             {days.length > 0 && (
               <LineChart
