@@ -17,6 +17,7 @@ import {
   registerProblemDetails,
 } from './plugins/problem-details.js';
 import { requestIdGenerator } from './plugins/request-id.js';
+import { serializeRequest } from './plugins/log-redaction.js';
 import { fixedResponseHeaders, registerResponseHeaders, responseHeaderSetter } from './plugins/response-headers.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
@@ -95,7 +96,8 @@ function connectRedis(url: string, log: FastifyBaseLogger): Redis {
  */
 export function serverOptions(config: Config, requests = new RequestMetrics()): FastifyHttpOptions<Server> {
   return {
-    logger: { level: config.logLevel },
+    // Request URLs are logged with credentials (the OFREP stream's token) redacted.
+    logger: { level: config.logLevel, serializers: { req: serializeRequest } },
     bodyLimit: config.bodyLimitBytes,
     // user ids may be 256 characters, and percent-encoding makes them longer in the path.
     routerOptions: { maxParamLength: 4096 },
@@ -206,7 +208,9 @@ export async function buildApp(
     );
   }
 
-  const authService = new AuthService(keyRing, config.adminApiKey);
+  const authService = new AuthService(keyRing, config.adminApiKey, clock);
+  // A revoked key's open streams end at once, on every instance (the key ring follows every change).
+  keyRing.onChange(() => hub.closeHeldBy((holder) => !authService.mayKeepStreams(holder)));
   if (!authService.enabled) {
     app.log.warn(
       'AUTHENTICATION IS DISABLED: no API key exists and ADMIN_API_KEY is not set, so anyone who can reach this ' +
@@ -279,13 +283,7 @@ export async function buildApp(
     apiKeyService: new ApiKeyService(database.apiKeys, writer, snapshot, authService.hasAdminEnvKey),
   });
   await app.register(webhookRoutes, {
-    webhookService: new WebhookService(
-      database.webhooks,
-      writer,
-      snapshot,
-      clock,
-      config.webhooks,
-    ),
+    webhookService: new WebhookService(database.webhooks, writer, snapshot, clock, config.webhooks),
   });
   await app.register(auditRoutes, { auditService: new AuditService(database.audit), scopes });
   const healthService = new HealthService(

@@ -73,7 +73,7 @@ describe('request metrics, against prom-client', () => {
       requests: own,
       evaluations: new EvaluationCounter(),
       sync: { revision: 0, lastConfirmedAt: 0, reloads: 0, partialReloads: 0 },
-      authService: new AuthService(new ApiKeyRing(), undefined),
+      authService: new AuthService(new ApiKeyRing(), undefined, new ManualClock()),
       ping: async () => undefined,
       rateLimits: () => 'memory',
       exposures: { written: 0, dropped: 0, size: 0 },

@@ -183,7 +183,7 @@ describe.skipIf(!postgresAdminUrl)('two instances on one PostgreSQL', () => {
     expect(seen.value).toBe(true);
   });
 
-  it('an API key created or revoked through one instance is accepted or refused by the other within a second', async () => {
+  it('an API key created or revoked through one instance is accepted or refused, its streams closed, by the other within a second', async () => {
     const { a, b } = instances;
     // The first key (created while the service is open) locks both instances for callers without one.
     const adminKey = (
@@ -216,7 +216,20 @@ describe.skipIf(!postgresAdminUrl)('two instances on one PostgreSQL', () => {
     );
     expect(accepted.ms).toBeLessThan(1000);
 
+    // A stream held on one instance ends when the key is revoked through the other.
+    const stream = await withKey(a, secret, 'GET', '/stream');
+    expect(stream.status).toBe(200);
+    let ended = false;
+    const reading = stream.text().then(() => (ended = true));
+
     expect((await withKey(b, adminKey, 'DELETE', `/api-keys/${id}`)).status).toBe(200);
+    const closed = await waitFor(
+      async () => ended,
+      (done) => done,
+      2000,
+    );
+    expect(closed.ms).toBeLessThan(1000);
+    await reading;
     expect(await evaluateWith(b)).toBe(401);
     const refused = await waitFor(
       () => evaluateWith(a),

@@ -48,6 +48,39 @@ describe('the real server process', () => {
     expect(lines.find((l) => /AUTHENTICATION IS DISABLED/.test(l.msg))).toMatchObject({ level: 40 });
   });
 
+  it("logs no credential: a stream token in a URL, a webhook URL's password", async () => {
+    const bulk = await fetch(`${server.baseUrl}/ofrep/v1/evaluate/flags`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ context: { targetingKey: 'alice123' } }),
+    });
+    const { eventStreams } = (await bulk.json()) as { eventStreams: { endpoint: { requestUri: string } }[] };
+    const streamUrl = `${server.baseUrl}${eventStreams[0].endpoint.requestUri}`;
+    const token = new URL(streamUrl).searchParams.get('token')!;
+    expect(token.length).toBeGreaterThan(20);
+    for (const url of [streamUrl, `${server.baseUrl}/stream?token=${encodeURIComponent(token)}`]) {
+      const controller = new AbortController();
+      expect((await fetch(url, { signal: controller.signal })).status).toBe(200);
+      controller.abort();
+    }
+    // Refused (private network), with its password in the body: neither the answer nor the log shows it.
+    const hook = await fetch(`${server.baseUrl}/webhooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ url: 'http://ops:hunter2-secret@127.0.0.1:9/hook', events: ['*'] }),
+    });
+    expect(hook.status).toBe(400);
+    expect(await hook.text()).not.toContain('hunter2-secret');
+    await new Promise((r) => setTimeout(r, 200));
+
+    const logs = server.logs();
+    expect(logs).toContain('"url":"/ofrep/v1/event-stream?token=[REDACTED]"');
+    expect(logs).toContain('"url":"/stream?token=[REDACTED]"');
+    expect(logs).not.toContain(token);
+    expect(logs).not.toContain(encodeURIComponent(token));
+    expect(logs).not.toContain('hunter2-secret');
+  });
+
   it('on SIGTERM finishes the request in flight, stops accepting and exits 0', async () => {
     const { port } = new URL(server.baseUrl);
     const socket = new Socket();

@@ -41,3 +41,29 @@ export function retryDelayMs(attempt: number, random: number): number {
   const ceiling = Math.min(LONGEST_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(attempt - 1, 0));
   return Math.round(ceiling / 2 + (ceiling / 2) * random);
 }
+
+/** What a webhook URL's password shows as, in every answer and log. */
+export const MASKED_PASSWORD = '********';
+
+/** The URL with its password, if it has one, masked: `https://user:********@hooks.example.com/…`. */
+export function maskUrlPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password === '') return url;
+  parsed.password = MASKED_PASSWORD;
+  return parsed.href;
+}
+
+/**
+ * A URL sent back as it was shown, password masked, keeps the stored password; only for the same
+ * origin and user, or a masked URL could carry the stored password to another host. Undefined when
+ * it cannot (the caller says why); the URL itself when it holds no masked password.
+ */
+export function unmaskUrlPassword(sent: string, stored: string): string | undefined {
+  const parsed = new URL(sent);
+  if (parsed.password !== MASKED_PASSWORD) return sent;
+  const before = new URL(stored);
+  const sameUser = before.origin === parsed.origin && before.username === parsed.username;
+  if (!sameUser || before.password === '') return undefined;
+  parsed.password = before.password;
+  return parsed.href;
+}

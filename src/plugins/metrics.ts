@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, type Histogram, Registry } from 'prom-client';
-import { UnauthorizedError } from '../errors.js';
+import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import type { AuthService } from '../services/auth-service.js';
 import type { Clock } from '../services/clock.js';
 import type { RateLimitState } from '../services/health-service.js';
@@ -13,7 +13,7 @@ import type { WriterState } from '../services/background-writers.js';
 export interface MetricsSources {
   /**
    * When set, scrapes must send "Authorization: Bearer <token>". When not, and keys are in use,
-   * scrapes need an admin key: the metrics name every flag and how often it is on.
+   * scrapes need a global admin key: the metrics name every project's flags and how often each is on.
    */
   token: string | undefined;
   /** Also fed by what is answered before routing (see serverOptions in app.ts). */
@@ -337,7 +337,13 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
         if (!tokenMatches(request.headers.authorization, sources.token))
           throw new UnauthorizedError('GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"');
       } else if (sources.authService.enabled) {
-        sources.authService.authenticate(credentialOf(request), 'admin', request.ip);
+        const principal = sources.authService.authenticate(credentialOf(request), 'admin', request.ip);
+        // Every project's flags and counts are in it: a key bound to one project may not read them.
+        if (principal.projectId !== null) {
+          throw new ForbiddenError(
+            "GET /metrics names every project's flags: it needs METRICS_TOKEN or a global admin key",
+          );
+        }
       }
       return reply.type(registry.contentType).send(await registry.metrics());
     },

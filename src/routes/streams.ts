@@ -26,6 +26,13 @@ const streamQuerySchema = z.object({
     .describe('A stream token from eventStreams, for clients that cannot send a key'),
 });
 
+interface StreamAccess {
+  view: EnvironmentView;
+  holder: string;
+  /** When the stream token runs out; a stream opened with a key lasts as long as the key. */
+  expiresAt?: number;
+}
+
 const sseResponse = z.string().describe('text/event-stream: events until the client disconnects');
 
 /** OFREP's message: the configuration changed, fetch the evaluations again (open-feature/protocol, ADR-0008). */
@@ -47,15 +54,15 @@ export const streamRoutes: FastifyPluginAsyncZod<Dependencies> = async (
   app,
   { hub, authService, scopes, snapshot, retryMs = 1000 },
 ) => {
-  /** The environment and holder of the stream, from its token or its key; 401/403/404 otherwise. */
-  const resolve = (request: FastifyRequest): { view: EnvironmentView; holder: string } => {
+  /** The environment, holder and end of the stream, from its token or its key; 401/403/404 otherwise. */
+  const resolve = (request: FastifyRequest): StreamAccess => {
     const { token } = request.query as { token?: string };
     const params = request.params as { project?: string; environment?: string };
     if (token !== undefined) {
       const granted = authService.verifyStreamToken(token);
       const view = granted && snapshot.environment(granted.environmentId);
       if (!granted || !view) throw new UnauthorizedError('The stream token is unknown, expired or its key revoked');
-      return { view, holder: granted.holder };
+      return { view, holder: granted.holder, expiresAt: granted.expiresAt };
     }
     const principal = authService.authenticate(credentialOf(request), 'evaluate', request.ip);
     return {
@@ -67,7 +74,7 @@ export const streamRoutes: FastifyPluginAsyncZod<Dependencies> = async (
   const open = (
     request: FastifyRequest,
     reply: FastifyReply,
-    { view, holder }: { view: EnvironmentView; holder: string },
+    { view, holder, expiresAt }: StreamAccess,
     format: (change: EnvironmentChange) => string,
     first: (lastEventId: number | undefined) => string,
   ) => {
@@ -88,6 +95,7 @@ export const streamRoutes: FastifyPluginAsyncZod<Dependencies> = async (
     const subscriber = {
       environmentId: view.environment.id,
       holder,
+      expiresAt,
       write(text: string): boolean {
         if (raw.destroyed) return false;
         // A client that does not read: dropped, rather than its events piling up here.

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Webhook, WebhookDelivery } from '../core/model.js';
-import { EVENT_PATTERN, isKnownEvent } from '../core/webhooks.js';
+import { EVENT_PATTERN, isKnownEvent, maskUrlPassword } from '../core/webhooks.js';
 import { checkUnique, keySchema } from './common.js';
 
 const urlSchema = z
@@ -59,7 +59,7 @@ export const updateWebhookBodySchema = z
 export const webhookSchema = z
   .object({
     id: z.string(),
-    url: z.string(),
+    url: z.string().describe('Its password, when it has one, shows as ******** (send it back as is to keep it)'),
     events: z.array(z.string()),
     project: z.string().nullable().describe("Only this project's changes; null for every project's"),
     enabled: z.boolean(),
@@ -74,7 +74,7 @@ export const createdWebhookSchema = webhookSchema
 
 export const toWebhookResponse = (webhook: Webhook, project: string | null): z.infer<typeof webhookSchema> => ({
   id: webhook.id,
-  url: webhook.url,
+  url: maskUrlPassword(webhook.url),
   events: webhook.events,
   project,
   enabled: webhook.enabled,

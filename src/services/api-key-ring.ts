@@ -35,6 +35,7 @@ export class ApiKeyRing {
   private keys: ReadonlyMap<string, ApiKey> = new Map();
   private writesApplied = 0;
   private changes = 0;
+  private readonly listeners = new Set<() => void>();
 
   /** Changes whenever the keys do, so caches of past lookups know to start over. */
   get generation(): number {
@@ -63,6 +64,13 @@ export class ApiKeyRing {
     this.keys = new Map(keys.map((k) => [k.id, k]));
     this.state = stateOf(keys);
     this.changes++;
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Calls `listener` after every change of the keys, this instance's or another's (through ConfigSync). */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Keys that changed in the database since the last load (read by ConfigSync). */

@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Actor, ApiKeyScope } from '../core/model.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import { type ApiKeyRing, hashSecret } from './api-key-ring.js';
+import type { Clock } from './clock.js';
 
 /** What a route requires: "public" routes (health, docs, metrics) skip authentication. */
 export type Access = 'public' | ApiKeyScope;
@@ -32,6 +33,17 @@ function anonymous(ip: string): Principal {
 // Distinct valid secrets remembered at once; far more than the keys any deployment has.
 const VERIFIED_CACHE_LIMIT = 10_000;
 
+const HOUR_MS = 3_600_000;
+/** How long a stream token lasts after the bulk evaluation that handed it out (rounded up to the hour). */
+export const STREAM_TOKEN_LIFETIME_MS = 24 * HOUR_MS;
+
+/** What a stream token grants: an environment's stream, counted against `holder`, until `expiresAt`. */
+export interface StreamGrant {
+  environmentId: number;
+  holder: string;
+  expiresAt: number;
+}
+
 export class AuthService {
   private readonly adminKeyHash: Buffer | undefined;
   /**
@@ -45,6 +57,7 @@ export class AuthService {
   constructor(
     private readonly keyRing: ApiKeyRing,
     adminApiKey: string | undefined,
+    private readonly clock: Clock,
   ) {
     this.adminKeyHash = adminApiKey === undefined ? undefined : Buffer.from(hashSecret(adminApiKey), 'hex');
   }
@@ -83,28 +96,42 @@ export class AuthService {
   }
 
   /**
-   * A token for an event-stream URL (browsers' EventSource cannot send headers): the environment and
-   * who it is for, signed with the SHA-256 of that key's secret, which every instance holds. It lasts
-   * as long as its key (revoking the key ends it), as the key itself would in the same browser; being
-   * always the same for a key and an environment, it leaves the bulk evaluation's ETag and the
-   * client's stream URL unchanged from one evaluation to the next.
+   * A token for an event-stream URL (browsers' EventSource cannot send headers): the environment, who
+   * it is for and until when, signed with the SHA-256 of that key's secret, which every instance holds.
+   * It lasts STREAM_TOKEN_LIFETIME_MS from the bulk evaluation that hands it out, rounded up to the hour
+   * so the bulk evaluation's answer and ETag change at most once an hour; revoking the key ends it
+   * (and closes its streams) at once.
    */
   streamToken(principal: Principal, environmentId: number): string {
     const holder = principal.keyId ?? (principal.name === ADMIN_ENV_KEY_NAME ? ADMIN_ENV_KEY_NAME : OPEN);
-    const claims = `${environmentId}.${holder}`;
+    const expiresAt = Math.ceil((this.clock.now() + STREAM_TOKEN_LIFETIME_MS) / HOUR_MS) * HOUR_MS;
+    const claims = `${environmentId}.${holder}.${expiresAt / 1000}`;
     return `${claims}.${this.sign(holder, claims)}`;
   }
 
-  /** The environment and holder a stream token grants, or undefined when it is forged or its key revoked. */
-  verifyStreamToken(token: string): { environmentId: number; holder: string } | undefined {
-    const match = /^(\d+)\.([\w-]+)\.([\w-]+)$/.exec(token);
+  /** What a stream token grants, or undefined when it is forged, expired, or its key revoked. */
+  verifyStreamToken(token: string): StreamGrant | undefined {
+    const match = /^(\d+)\.([\w-]+)\.(\d+)\.([\w-]+)$/.exec(token);
     if (!match) return undefined;
-    const [, environmentId, holder, mac] = match;
+    const [, environmentId, holder, expiresSeconds, mac] = match;
+    const expiresAt = Number(expiresSeconds) * 1000;
+    if (expiresAt <= this.clock.now()) return undefined;
     if (holder === OPEN && this.enabled) return undefined;
-    const expected = this.sign(holder, `${environmentId}.${holder}`);
+    const expected = this.sign(holder, `${environmentId}.${holder}.${expiresSeconds}`);
     if (expected === undefined || expected.length !== mac.length) return undefined;
     if (!timingSafeEqual(Buffer.from(expected), Buffer.from(mac))) return undefined;
-    return { environmentId: Number(environmentId), holder: `key:${holder}` };
+    return { environmentId: Number(environmentId), holder: `key:${holder}`, expiresAt };
+  }
+
+  /**
+   * Whether whoever holds streams as `holder` (a principal's rateLimitKey, or a stream grant's holder)
+   * may still hold them: their key is not revoked, and the service is still open for those opened
+   * while it was. Asked of every open stream whenever the keys change.
+   */
+  mayKeepStreams(holder: string): boolean {
+    if (holder.startsWith('ip:') || holder === `key:${OPEN}`) return !this.enabled;
+    if (holder === `key:${ADMIN_ENV_KEY_NAME}`) return this.adminKeyHash !== undefined;
+    return this.keyRing.active(holder.slice('key:'.length)) !== undefined;
   }
 
   private sign(holder: string, claims: string): string | undefined {

@@ -11,6 +11,8 @@ export interface StreamSubscriber {
   readonly environmentId: number;
   /** The API key (or client address) it counts against. */
   readonly holder: string;
+  /** When its stream token runs out (ms since the epoch); undefined for a stream opened with a key. */
+  readonly expiresAt?: number;
   /** Writes text to the client; false when the client has too much unread and was dropped. */
   write(text: string): boolean;
   onChange(change: EnvironmentChange): void;
@@ -66,6 +68,16 @@ export class StreamHub {
     return n;
   }
 
+  /**
+   * Ends the streams of every holder that may no longer hold them (a revoked key): called whenever the
+   * keys change, on every instance, so a revocation reaches streams already open.
+   */
+  closeHeldBy(revoked: (holder: string) => boolean): void {
+    for (const subscribers of this.byEnvironment.values()) {
+      for (const subscriber of subscribers) if (revoked(subscriber.holder)) subscriber.close();
+    }
+  }
+
   /** Whether another stream would pass the holder's limit. */
   full(holder: string): boolean {
     return (this.held.get(holder) ?? 0) >= this.limitPerHolder;
@@ -107,9 +119,14 @@ export class StreamHub {
     for (const subscriber of this.byEnvironment.get(change.environmentId) ?? []) subscriber.onChange(change);
   }
 
+  /** A comment on every stream, so proxies keep it; a stream whose token ran out ends instead. */
   private heartbeat(): void {
+    const now = this.clock.now();
     for (const subscribers of this.byEnvironment.values()) {
-      for (const subscriber of subscribers) subscriber.write(': heartbeat\n\n');
+      for (const subscriber of subscribers) {
+        if (subscriber.expiresAt !== undefined && subscriber.expiresAt <= now) subscriber.close();
+        else subscriber.write(': heartbeat\n\n');
+      }
     }
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuditAction, Webhook, WebhookDelivery } from '../core/model.js';
-import { DELIVERY_WINDOW_MS } from '../core/webhooks.js';
+import { DELIVERY_WINDOW_MS, MASKED_PASSWORD, unmaskUrlPassword } from '../core/webhooks.js';
 import type { ConfigWrite, DeliveryCursor, WebhookStore } from '../db/repositories.js';
 import { auditRecords, type WebhookAuditRecord } from './audit-records.js';
 import type { ConfigWriter } from './config-writer.js';
@@ -80,10 +80,19 @@ export class WebhookService {
   }
 
   async update(id: string, changes: Omit<Partial<WebhookInput>, 'project'>, caller: Principal): Promise<Webhook> {
+    // The host is checked; a masked password does not change it.
     if (changes.url !== undefined) await this.checkUrl(changes.url);
     return this.writer.write(async (write) => {
       const before = this.visible(await write.webhook(id), id, caller);
-      const after = await write.updateWebhook(id, changes);
+      const url = changes.url === undefined ? undefined : unmaskUrlPassword(changes.url, before.url);
+      if (url === undefined && changes.url !== undefined) {
+        throw new ValidationError(
+          'url',
+          `its password is masked (${MASKED_PASSWORD}), which keeps the stored one only for the same origin and ` +
+            'user: send the password itself',
+        );
+      }
+      const after = await write.updateWebhook(id, { ...changes, url });
       const secretChanged = changes.secret !== undefined && changes.secret !== before.secret;
       await this.audit(
         write,

@@ -38,6 +38,23 @@ async function firstCharacters(body: Readable, limit: number): Promise<string> {
 }
 
 /**
+ * A URL's user and password as HTTP Basic authentication (RFC 7617), as curl and browsers send them:
+ * undici would drop them silently.
+ */
+function basicAuthorization(url: URL): { authorization?: string } {
+  if (url.username === '' && url.password === '') return {};
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  return { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` };
+}
+
+function withoutCredentials(url: URL): URL {
+  const bare = new URL(url);
+  bare.username = '';
+  bare.password = '';
+  return bare;
+}
+
+/**
  * Sends the outbox: every instance claims due deliveries every SNAPSHOT_POLL_MS (a lease, so exactly one sends
  * each attempt), signs them as Standard Webhooks defines, and records how each went. Failures are
  * tried again with exponential backoff and jitter until 24 hours after the change, then marked
@@ -164,7 +181,7 @@ export class WebhookWorker {
     const started = performance.now();
     try {
       const timestamp = new Date(at);
-      const response = await request(url, {
+      const response = await request(withoutCredentials(url), {
         method: 'POST',
         dispatcher: this.agent,
         signal: AbortSignal.timeout(this.options.timeoutMs),
@@ -174,6 +191,7 @@ export class WebhookWorker {
           'webhook-id': delivery.id,
           'webhook-timestamp': String(Math.floor(at / 1000)),
           'webhook-signature': new Signer(webhook.secret).sign(delivery.id, timestamp, delivery.payload),
+          ...basicAuthorization(url),
         },
         body: delivery.payload,
       });

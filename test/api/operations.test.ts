@@ -242,8 +242,9 @@ describe('GET /metrics once API keys are in use, without METRICS_TOKEN', () => {
   const admin = 'metrics-admin-key-0123456789-0123456789abcdef';
   const app = useApp({ ADMIN_API_KEY: admin });
 
+  const scrape = (headers: Record<string, string> = {}) => app().inject({ method: 'GET', url: '/metrics', headers });
+
   it('needs an admin key: the metrics name every flag', async () => {
-    const scrape = (headers: Record<string, string> = {}) => app().inject({ method: 'GET', url: '/metrics', headers });
     expect((await scrape()).statusCode).toBe(401);
     const key = await app().inject({
       method: 'POST',
@@ -255,6 +256,36 @@ describe('GET /metrics once API keys are in use, without METRICS_TOKEN', () => {
     const allowed = await scrape({ authorization: `Bearer ${admin}` });
     expect(allowed.statusCode).toBe(200);
     expect(allowed.body).toContain('feature_flags_http_requests_total');
+  });
+
+  it("refuses an admin key bound to one project: the metrics name every project's flags", async () => {
+    const headers = { authorization: `Bearer ${admin}` };
+    await app().inject({ method: 'POST', url: '/projects', headers, payload: { key: 'proj-b', name: 'B' } });
+    await app().inject({
+      method: 'POST',
+      url: '/projects/proj-b/flags',
+      headers,
+      payload: { flag_name: 'b_secret_flag' },
+    });
+    const evaluated = await app().inject({
+      method: 'GET',
+      url: '/projects/proj-b/environments/production/users/u1/flags/b_secret_flag',
+      headers,
+    });
+    expect(evaluated.statusCode).toBe(200);
+    const bound = await app().inject({
+      method: 'POST',
+      url: '/api-keys',
+      headers,
+      payload: { name: 'project admin', scope: 'admin', project: 'default' },
+    });
+    expect(bound.statusCode, bound.body).toBe(201);
+    const refused = await scrape({ authorization: `Bearer ${bound.json().secret}` });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.json().detail).toMatch(/METRICS_TOKEN or a global admin key/);
+    expect(refused.body).not.toContain('b_secret_flag');
+    expect((await scrape(headers)).body).toContain('b_secret_flag');
   });
 });
 

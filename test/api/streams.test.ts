@@ -50,6 +50,8 @@ async function connect(url: string, headers: Record<string, string> = {}) {
     res,
     events,
     next,
+    /** Resolves once the server ends the stream. */
+    ended: reading,
     close: async () => {
       controller.abort();
       await reading;
@@ -207,5 +209,95 @@ describe('server-sent events', () => {
     const another = await connect(`${server.baseUrl()}/stream`, auth);
     expect(another.res.status).toBe(200);
     for (const stream of [...open.slice(1), another]) await stream.close();
+  });
+});
+
+describe('streams of a revoked key, and stream tokens that run out', () => {
+  const clock = new ManualClock(Date.now());
+  const ADMIN = 'stream-admin-key-0123456789-0123456789';
+  // Long periods, so moving the clock by a day takes few rounds of periodic work.
+  const HEARTBEAT_MS = 600_000;
+  const server = useTestServer({
+    clock,
+    env: {
+      ADMIN_API_KEY: ADMIN,
+      STREAM_HEARTBEAT_MS: String(HEARTBEAT_MS),
+      SNAPSHOT_POLL_MS: '3600000',
+      RATE_LIMIT_WRITES: '0',
+    },
+    seed: async (app) => {
+      const headers = { authorization: `Bearer ${ADMIN}` };
+      await app.inject({ method: 'POST', url: '/flags', payload: { flag_name: 'banner', status: true }, headers });
+    },
+  });
+  const admin = async (method: 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) =>
+    server.app().inject({ method, url, payload, headers: { authorization: `Bearer ${ADMIN}` } });
+  const evaluateKey = async (name: string) => {
+    const { id, secret } = (await admin('POST', '/api-keys', { name, scope: 'evaluate' })).json();
+    return { id: id as string, auth: { authorization: `Bearer ${secret}` } };
+  };
+  /** The OFREP bulk evaluation's event-stream URL for this key. */
+  const tokenStreamUrl = async (auth: Record<string, string>) => {
+    const res = await fetch(`${server.baseUrl()}/ofrep/v1/evaluate/flags`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify({ context: { targetingKey: 'alice' } }),
+    });
+    const body = (await res.json()) as { eventStreams: { endpoint: { requestUri: string } }[] };
+    return `${server.baseUrl()}${body.eventStreams[0].endpoint.requestUri}`;
+  };
+  const within = <T>(promise: Promise<T>, ms = 2000) =>
+    Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(`not within ${ms} ms`)), ms))]);
+
+  it("closes every open stream of a key when it is revoked, its token's too, and keeps other keys' open", async () => {
+    const revoked = await evaluateKey('revoked');
+    const kept = await evaluateKey('kept');
+    const tokenUrl = await tokenStreamUrl(revoked.auth);
+    const streams = await Promise.all([
+      ...[0, 1, 2, 3, 4].map(() => connect(`${server.baseUrl()}/stream`, revoked.auth)),
+      connect(tokenUrl),
+    ]);
+    const other = await connect(`${server.baseUrl()}/stream`, kept.auth);
+    for (const stream of [...streams, other]) expect(stream.res.status).toBe(200);
+    await other.next((e) => e.event === 'revision');
+
+    expect((await admin('DELETE', `/api-keys/${revoked.id}`)).statusCode).toBe(200);
+    await within(Promise.all(streams.map((stream) => stream.ended)));
+    await admin('PUT', '/flags/banner', { rollout_percentage: 40 });
+    await other.next((e) => e.event === 'change');
+    for (const stream of streams) {
+      expect(stream.events.filter((e) => e.event === 'change' || e.event === 'message')).toEqual([]);
+    }
+    // And new ones are refused, as before.
+    expect((await fetch(`${server.baseUrl()}/stream`, { headers: revoked.auth })).status).toBe(401);
+    expect((await fetch(tokenUrl)).status).toBe(401);
+    await other.close();
+  });
+
+  it('ends a stream token 24 hours (to the hour) after the bulk evaluation that gave it; a new one works', async () => {
+    const key = await evaluateKey('browser');
+    const tokenUrl = await tokenStreamUrl(key.auth);
+    const expiresAt = Number(/\.(\d+)\.[\w-]+$/.exec(new URL(tokenUrl).searchParams.get('token')!)![1]) * 1000;
+    expect(expiresAt - clock.now()).toBeGreaterThanOrEqual(24 * 3_600_000);
+    expect(expiresAt - clock.now()).toBeLessThanOrEqual(25 * 3_600_000);
+    expect(expiresAt % 3_600_000).toBe(0);
+    // The same token all hour long: the bulk evaluation's ETag does not move with it.
+    expect(await tokenStreamUrl(key.auth)).toBe(tokenUrl);
+
+    const stream = await connect(tokenUrl);
+    expect(stream.res.status).toBe(200);
+    // Open until its last moment, heartbeats and all.
+    await clock.advance(expiresAt - clock.now() - 1);
+    await stream.next((e) => e.comment === 'heartbeat');
+    // The first heartbeat at or past the expiry ends it instead.
+    await clock.advance(HEARTBEAT_MS);
+    await within(stream.ended);
+    expect((await fetch(tokenUrl)).status).toBe(401);
+
+    const renewed = await tokenStreamUrl(key.auth);
+    expect(renewed).not.toBe(tokenUrl);
+    const again = await connect(renewed);
+    expect(again.res.status).toBe(200);
+    await again.close();
   });
 });

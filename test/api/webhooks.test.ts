@@ -185,6 +185,40 @@ describe.each(backends)('webhooks on $name', (backend) => {
       await ok('DELETE', `/webhooks/${hook.id}`);
     });
 
+    it("masks a URL's password in every answer, keeps it when the masked URL is sent back, and sends it as Basic auth", async () => {
+      const withPassword = receiver.url().replace('http://', 'http://ops:s3cr%40t@');
+      const created = await inject('POST', '/webhooks', { url: withPassword, events: ['flag.updated'] });
+      expect(created.statusCode, created.body).toBe(201);
+      const masked = withPassword.replace('s3cr%40t', '********');
+      const hook = created.json();
+      expect(hook.url).toBe(masked);
+      expect((await ok('GET', `/webhooks/${hook.id}`)).url).toBe(masked);
+      expect((await ok('GET', '/webhooks')).find((h: { id: string }) => h.id === hook.id).url).toBe(masked);
+      // Sent back as shown, with another change: the password stays.
+      const patched = await ok('PATCH', `/webhooks/${hook.id}`, { url: masked, events: ['flag.*'] });
+      expect(patched).toMatchObject({ url: masked, events: ['flag.*'] });
+      const [stored] = await query(database(), `SELECT url FROM webhooks WHERE id = '${hook.id}'`);
+      expect(stored.url).toBe(withPassword);
+      // A masked password never travels to another user or host.
+      const otherUser = await inject('PATCH', `/webhooks/${hook.id}`, { url: masked.replace('ops:', 'root:') });
+      expect(otherUser.statusCode).toBe(400);
+      expect(otherUser.json().detail).toMatch(/password is masked \(\*{8}\).*send the password itself/);
+      const otherHost = await inject('PATCH', `/webhooks/${hook.id}`, {
+        url: masked.replace('127.0.0.1', 'localhost'),
+      });
+      expect(otherHost.statusCode).toBe(400);
+      const audit = JSON.stringify((await ok('GET', '/audit?limit=5')).entries);
+      expect(audit).not.toContain('s3cr');
+
+      const before = receiver.received.length;
+      await toggle(false);
+      await clock.advance(1000);
+      const [arrived] = newOnes(before);
+      expect(arrived.path).toBe('/hook');
+      expect(arrived.headers.authorization).toBe(`Basic ${Buffer.from('ops:s3cr@t').toString('base64')}`);
+      await ok('DELETE', `/webhooks/${hook.id}`);
+    });
+
     it('delivers to a receiver that was down (connection refused) once it is back', async () => {
       const down = await startReceiver();
       const url = down.url();
