@@ -35,15 +35,44 @@ interface StreamAccess {
 
 const sseResponse = z.string().describe('text/event-stream: events until the client disconnects');
 
+/**
+ * Past this many flags a change is announced as `reload`: a bulk change (an import, a promotion) would
+ * otherwise send its whole list of names to every stream, where reloading costs each client one request.
+ */
+export const MOST_FLAGS_NAMED = 100;
+
 /** OFREP's message: the configuration changed, fetch the evaluations again (open-feature/protocol, ADR-0008). */
 function refetchEvaluation(revision: number, atMs: number): string {
   const data = { type: 'refetchEvaluation', etag: `"${revision}"`, lastModified: Math.floor(atMs / 1000) };
   return `id: ${revision}\nevent: message\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
+const reloadEvent = (revision: number) => `id: ${revision}\nevent: reload\ndata: {"revision":${revision}}\n\n`;
+
 function changeEvent({ revision, flags }: EnvironmentChange): string {
+  if (flags !== null && flags.length > MOST_FLAGS_NAMED) return reloadEvent(revision);
   return `id: ${revision}\nevent: change\ndata: ${JSON.stringify({ revision, flags })}\n\n`;
 }
+
+/**
+ * A change's text, built once however many streams it goes to: the hub hands each change to every
+ * subscriber before the next, so remembering the last one is enough.
+ */
+export function builtOnce(format: (change: EnvironmentChange) => string): (change: EnvironmentChange) => string {
+  let last: EnvironmentChange | undefined;
+  let text = '';
+  return (change) => {
+    if (change !== last) {
+      last = change;
+      text = format(change);
+    }
+    return text;
+  };
+}
+
+// One of each for the whole process: both registrations of the routes (root and per-environment) share them.
+const changeText = builtOnce(changeEvent);
+const refetchText = builtOnce((change) => refetchEvaluation(change.revision, change.at));
 
 /**
  * Server-sent events: the native change stream (`GET /stream`) and OFREP's event stream, for the
@@ -122,19 +151,20 @@ export const streamRoutes: FastifyPluginAsyncZod<Dependencies> = async (
       summary: "Server-sent events: the environment's revision, then every change with the flags it touched",
       description:
         'First `event: revision` (`{revision}`), then `event: change` (`{revision, flags}`; `flags` is null when ' +
-        'any flag may have changed) with the revision as the event id. Reconnecting with `Last-Event-ID` replays ' +
-        'what was missed, or sends `event: reload` when that is no longer kept. A comment every 15 s keeps ' +
+        'any flag may have changed) with the revision as the event id; a change of more than 100 flags is sent as ' +
+        '`event: reload` (`{revision}`: load everything). Reconnecting with `Last-Event-ID` replays what was ' +
+        'missed, or sends `event: reload` when that is no longer kept. A comment every 15 s keeps ' +
         'proxies from closing it. Needs an evaluate or admin key (`Authorization`, or `?token=` from OFREP).',
       querystring: streamQuerySchema,
       response: { 200: sseResponse, ...problemResponses(401, 403, 404, 429) },
     },
     handler: async (request, reply) => {
       const stream = resolve(request);
-      open(request, reply, stream, changeEvent, (lastEventId) => {
+      open(request, reply, stream, changeText, (lastEventId) => {
         const revision = snapshot.revision;
         if (lastEventId === undefined) return `id: ${revision}\nevent: revision\ndata: {"revision":${revision}}\n\n`;
         const missed = hub.since(stream.view.environment.id, lastEventId);
-        if (missed === undefined) return `id: ${revision}\nevent: reload\ndata: {"revision":${revision}}\n\n`;
+        if (missed === undefined) return reloadEvent(revision);
         return missed.map(changeEvent).join('');
       });
     },
@@ -154,18 +184,12 @@ export const streamRoutes: FastifyPluginAsyncZod<Dependencies> = async (
     },
     handler: async (request, reply) => {
       const stream = resolve(request);
-      open(
-        request,
-        reply,
-        stream,
-        (change) => refetchEvaluation(change.revision, change.at),
-        (lastEventId) => {
-          const { version } = snapshot.environment(stream.view.environment.id) ?? stream.view;
-          return lastEventId !== undefined && lastEventId < version.revision
-            ? refetchEvaluation(version.revision, version.at)
-            : '';
-        },
-      );
+      open(request, reply, stream, refetchText, (lastEventId) => {
+        const { version } = snapshot.environment(stream.view.environment.id) ?? stream.view;
+        return lastEventId !== undefined && lastEventId < version.revision
+          ? refetchEvaluation(version.revision, version.at)
+          : '';
+      });
     },
   });
 };

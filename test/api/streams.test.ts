@@ -2,6 +2,7 @@ import { EventSource } from 'eventsource';
 import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
 import { OpenFeature, ProviderEvents } from '@openfeature/web-sdk';
 import { afterAll, describe, expect, it } from 'vitest';
+import { builtOnce } from '../../src/routes/streams.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { useTestServer } from '../support/test-app.js';
 
@@ -190,6 +191,35 @@ describe('server-sent events', () => {
     await changed;
     expect(Date.now() - started).toBeLessThan(1000);
     expect(client.getBooleanValue('checkout', true)).toBe(false);
+  });
+
+  it('says reload, not a list of names, for a change of more than 100 flags, and builds each text once', async () => {
+    const stream = await connect(`${server.baseUrl()}/stream`);
+    await stream.next((e) => e.event === 'revision');
+    const exported = (await server.app().inject({ method: 'GET', url: '/projects/default/export' })).json();
+    const template = exported.flags[0];
+    exported.flags.push(
+      ...Array.from({ length: 150 }, (_, i) => ({ ...template, flag_name: `bulk_${String(i).padStart(3, '0')}` })),
+    );
+    const imported = await server.app().inject({
+      method: 'POST',
+      url: '/projects/default/import',
+      payload: { document: exported, mode: 'merge' },
+    });
+    expect(imported.statusCode, imported.body).toBe(200);
+    const reload = await stream.next((e) => e.event === 'reload');
+    expect(JSON.parse(reload.data!)).toEqual({ revision: Number(reload.id) });
+    expect(stream.events.filter((e) => e.event === 'change')).toEqual([]);
+    // A change of a few flags still names them.
+    await write('PUT', '/flags/bulk_000', { rollout_percentage: 30 });
+    expect(JSON.parse((await stream.next((e) => e.event === 'change')).data!).flags).toEqual(['bulk_000']);
+    await stream.close();
+
+    let built = 0;
+    const text = builtOnce((change) => `${++built}:${change.revision}`);
+    const change = { environmentId: 1, revision: 7, at: 0, flags: ['a'] };
+    expect([text(change), text(change), text(change)]).toEqual(['1:7', '1:7', '1:7']);
+    expect(text({ ...change, revision: 8 })).toBe('2:8');
   });
 
   it('needs a key once keys exist, refuses a forged token, and limits the streams each key holds', async () => {
