@@ -43,6 +43,7 @@ import { ProjectService } from './services/project-service.js';
 import { PromotionService } from './services/promotion-service.js';
 import { FlagsAsCode } from './services/flags-as-code.js';
 import { projectRoutes } from './routes/projects.js';
+import { projectImportRoutes } from './routes/project-import.js';
 import { importFlagsFile } from './flags-import-file.js';
 import { registerScope } from './plugins/scope.js';
 import { StreamHub } from './services/stream-hub.js';
@@ -253,6 +254,7 @@ export async function buildApp(
   if (config.flagsImportFile !== undefined) {
     await importFlagsFile(config.flagsImportFile, { snapshot, projects: projectService, flagsAsCode }, app.log);
   }
+  await app.register(projectImportRoutes, { flagsAsCode });
   await app.register(projectRoutes, {
     projectService,
     flagService,

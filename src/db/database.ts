@@ -1,4 +1,3 @@
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { DatabaseProvider } from '../config.js';
@@ -27,6 +26,7 @@ import {
 } from './prisma-repositories.js';
 import type { PrismaStore } from './prisma-tables.js';
 import { type ChangeFeed, PostgresChangeFeed, silentChangeFeed } from './change-feed.js';
+import { sqliteAdapter } from './sqlite-adapter.js';
 import { sqliteFileGuard } from './sqlite-file-guard.js';
 import { sqliteFilePath } from './sqlite-url.js';
 import { WriteQueue } from './write-queue.js';
@@ -90,7 +90,7 @@ export async function openDatabase(
   // A generated client only accepts the adapter of its own provider, hence one client per provider.
   const client =
     provider === 'sqlite'
-      ? new SqliteClient({ adapter: new PrismaBetterSqlite3({ url: sqliteFilePath(url), timeout: 5000 }) })
+      ? new SqliteClient({ adapter: sqliteAdapter(sqliteFilePath(url)) })
       : new PostgresClient({ adapter: new PrismaPg(postgresPool(url), { disposeExternalPool: true }) });
   const assertFileInPlace = provider === 'sqlite' ? sqliteFileGuard(sqliteFilePath(url)) : () => {};
   // Both clients come from identical models (test/db/schema-drift.test.ts): one's types describe the other.

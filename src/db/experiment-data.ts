@@ -53,6 +53,13 @@ const INSERT_EXPOSURES: Record<DatabaseProvider, string> = {
     `e ->> 2, (e ->> 3)::bigint, (e ->> 4)::boolean FROM jsonb_array_elements($1::jsonb) e ${KEEP_FIRST_EXPOSURE}`,
 };
 
+/**
+ * How long the exposure writer's own connection waits for a write lock another connection holds: its
+ * wait blocks the event loop (better-sqlite3 waits synchronously). A longer write, such as an import,
+ * makes the batch fail; the buffer keeps it for its next flush, a second later.
+ */
+const BUSY_WAIT_MS = 20;
+
 export class SqlExperimentData implements ExperimentData {
   /**
    * SQLite writes exposures through its own better-sqlite3 connection rather than Prisma: evaluation
@@ -74,7 +81,7 @@ export class SqlExperimentData implements ExperimentData {
     sqliteFile?: string,
   ) {
     if (sqliteFile !== undefined) {
-      this.sqliteWriter = new Database(sqliteFile, { timeout: 5000 });
+      this.sqliteWriter = new Database(sqliteFile, { timeout: BUSY_WAIT_MS });
       this.insertSqliteExposures = this.sqliteWriter.prepare(INSERT_EXPOSURES.sqlite);
     }
   }

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { DomainError, OverloadedError, RefusedChangeError, ValidationError } from '../errors.js';
 import type { Problem } from '../schemas/problem.js';
 import type { ResponseHeaderSetter } from './response-headers.js';
@@ -35,6 +36,16 @@ function validationProblem(errors: NonNullable<Problem['errors']>): Omit<Problem
     detail: `The request is invalid: ${summary}`,
     errors,
   };
+}
+
+function zodIssueErrors(issues: readonly z.core.$ZodIssue[], location: ValidationLocation) {
+  return issues.flatMap((issue) => {
+    const at = `#/${issue.path.join('/')}`.replace(/\/$/, '');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ location, pointer: `${at}/${key}`, detail: `unknown field "${key}"` }));
+    }
+    return [{ location, pointer: `#/${issue.path.join('/')}`, detail: issue.message }];
+  });
 }
 
 function schemaValidationErrors(error: FastifyError): NonNullable<Problem['errors']> {
@@ -79,6 +90,10 @@ export function registerProblemDetails(app: FastifyInstance): void {
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       return sendProblem(request, reply, validationProblem(schemaValidationErrors(error)));
+    }
+    // A body checked in the handler, in parts (the import's flags): the same answer as a schema's.
+    if (error instanceof z.ZodError) {
+      return sendProblem(request, reply, validationProblem(zodIssueErrors(error.issues, 'body')));
     }
     // Fastify's own client errors: malformed JSON, body too large, unsupported media type…
     const status = error.statusCode ?? 500;

@@ -23,9 +23,6 @@ import {
   environmentFlagParamsSchema,
   environmentParamsSchema,
   exportQuerySchema,
-  fromDocument,
-  importBodySchema,
-  importResultSchema,
   projectFlagParamsSchema,
   projectParamsSchema,
   projectSchema,
@@ -36,7 +33,6 @@ import {
   toDocument,
   toEnvironmentResponse,
   toFieldChanges,
-  toImportResultResponse,
   toProjectResponse,
   toPromotionResponse,
   updateEnvironmentBodySchema,
@@ -461,29 +457,6 @@ export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
         reply.type('application/yaml; charset=utf-8').serializer((payload) => toYaml(payload));
       }
       return toDocument(flagsAsCode.export(request.project, keys));
-    },
-  });
-
-  app.post('/projects/:project/import', {
-    config: project,
-    // A project's document, thousands of flags with their rules.
-    bodyLimit: 16 * 1024 * 1024,
-    schema: {
-      tags: ['projects'],
-      summary: 'Apply a document: answers what changes, and applies it in one transaction unless dry_run',
-      params: projectParamsSchema,
-      body: importBodySchema,
-      response: { 200: importResultSchema, ...problemResponses(400, 404, 409, 413, 415) },
-    },
-    handler: async (request) => {
-      const { document, mode, dry_run } = request.body;
-      const result = await flagsAsCode.import(
-        request.project,
-        fromDocument(document, request.project.project.key),
-        { mode, dryRun: dry_run },
-        request.principal,
-      );
-      return toImportResultResponse(result);
     },
   });
 };

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { giveTurnIfHeld } from '../event-loop.js';
 
 /** One exported row: its fields in column order, as JSON values. */
 export type Row = Record<string, string | number | boolean | null>;
@@ -30,4 +31,26 @@ export function sendRows(
   return reply
     .type(csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
     .send(Readable.from(lines(), { objectMode: false }));
+}
+
+/**
+ * `{...head, [key]: list}` as JSON text, streamed an item at a time with the event loop given its turns:
+ * one JSON.stringify of an answer of many megabytes held it for a quarter of a second.
+ */
+export function sendJsonWithListInTurns(
+  reply: FastifyReply,
+  head: object,
+  key: string,
+  list: readonly unknown[],
+): FastifyReply {
+  async function* parts() {
+    // The head with an empty list last, opened: {"mode":"merge","applied":true,"changes":[
+    yield JSON.stringify({ ...head, [key]: [] }).slice(0, -2);
+    for (const [index, item] of list.entries()) {
+      yield `${index === 0 ? '' : ','}${JSON.stringify(item)}`;
+      await giveTurnIfHeld();
+    }
+    yield ']}';
+  }
+  return reply.type('application/json; charset=utf-8').send(Readable.from(parts(), { objectMode: false }));
 }

@@ -24,6 +24,7 @@ import type { ConfigSnapshot, EnvironmentView, ProjectView } from './config-snap
 import type { ConfigWriter } from './config-writer.js';
 import { checkFlag, type CommittedConfig, problemsOf } from './flag-checks.js';
 import { diffSettings } from './promotion-service.js';
+import { giveTurnIfHeld } from '../event-loop.js';
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -210,14 +211,19 @@ export class FlagsAsCode {
       return offSettings(equalWeights(flag.variants));
     };
     const finalConfigs = new Map<number, CommittedConfig>();
+    // A plan over thousands of flags is long: each step gives the event loop its turn when due, so
+    // evaluations are answered meanwhile.
     for (const environment of finalEnvironments) {
       const flags = new Map<string, Flag>();
-      for (const flag of finalFlags.values())
+      for (const flag of finalFlags.values()) {
         flags.set(flag.name, flagWithSettings(flag, settingsIn(flag, environment), environment.id));
+        await giveTurnIfHeld();
+      }
       finalConfigs.set(environment.id, { flags, segmentNames: finalSegmentNames });
     }
 
     for (const flag of [...finalFlags.values()].sort(byName)) {
+      await giveTurnIfHeld();
       const existing = definitionsByName.get(flag.name);
       const fields = definitionChanges(existing, flag);
       for (const environment of finalEnvironments) {
@@ -244,6 +250,7 @@ export class FlagsAsCode {
       const committed = finalConfigs.get(environment.id)!;
       for (const flag of committed.flags.values()) {
         if (flag.rules.length + flag.overrides.length + flag.prerequisites.length === 0) continue;
+        await giveTurnIfHeld();
         for (const problem of problemsOf([() => checkFlag(committed, flag)])) {
           problems.push(`flag "${flag.name}" in "${environment.key}": ${problem}`);
         }

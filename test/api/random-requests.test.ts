@@ -9,7 +9,7 @@ import { useTestApp } from '../support/test-app.js';
  * overrides, prerequisites) evaluated for many users: every evaluation endpoint must give the same
  * answer. The seed is fixed so that a failure repeats; RANDOM_REQUESTS_SEED tries another.
  */
-const SEED = Number(process.env.RANDOM_REQUESTS_SEED ?? 20261127);
+const SEED = Number(process.env.RANDOM_REQUESTS_SEED ?? 20261207);
 const REQUESTS = 2000;
 const ADMIN_KEY = 'random-requests-admin-key-0123456789abcdef';
 const auth = { authorization: `Bearer ${ADMIN_KEY}` };
