@@ -36,5 +36,6 @@ VOLUME ["/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=15s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8000) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# The same command as `npm start`, without npm in between so SIGTERM reaches node (graceful shutdown).
+# The same command as `npm start`, without npm in between so SIGTERM reaches node (graceful shutdown);
+# HOST=0.0.0.0 above, since the container's port is reached from outside it.
 CMD ["node", "dist/server.js"]

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
+import ipaddr from 'ipaddr.js';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import { openDatabase } from './db/database.js';
@@ -68,6 +69,12 @@ import { HealthService, type RateLimitState } from './services/health-service.js
 import { OfrepService } from './services/ofrep-service.js';
 import { ScheduleService } from './services/schedule-service.js';
 import { SegmentService } from './services/segment-service.js';
+
+/** Whether listening on `host` serves this machine only. */
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  return ipaddr.isValid(host) && ipaddr.process(host).range() === 'loopback';
+}
 
 export const version: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -210,6 +217,12 @@ export async function buildApp(
   }
 
   const authService = new AuthService(keyRing, config.adminApiKey, clock);
+  if (!authService.enabled && !isLoopback(config.host)) {
+    app.log.warn(
+      `OPEN TO THE NETWORK: HOST=${config.host} accepts connections from other machines while authentication is ` +
+        'disabled. Set ADMIN_API_KEY, or HOST=127.0.0.1 to serve this machine only.',
+    );
+  }
   // A revoked key's open streams end at once, on every instance (the key ring follows every change).
   keyRing.onChange(() => hub.closeHeldBy((holder) => !authService.mayKeepStreams(holder)));
   if (!authService.enabled) {

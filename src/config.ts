@@ -7,7 +7,8 @@ const optionalSecret = (min: number) =>
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  // Loopback, so a quick start on a laptop is not open to its network; platforms and the image set 0.0.0.0.
+  HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z
     .string()
     .default('file:./data/flags.db')

@@ -12,6 +12,11 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ ADMIN_API_KEY: '' }).adminApiKey).toBeUndefined();
   });
 
+  it('listens on loopback unless HOST says otherwise: a quick start is not open to the network', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+  });
+
   it('reads a variable set to "" as unset, never as 0 (any port, no rate limit)', () => {
     const empty = loadConfig({ PORT: '', RATE_LIMIT_WRITES: '', RATE_LIMIT_EVALUATIONS: '', REDIS_URL: '' });
     const unset = loadConfig({});

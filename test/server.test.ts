@@ -111,18 +111,47 @@ describe('the real server process', () => {
   });
 });
 
+describe('where the server listens', () => {
+  it('warns at start when it listens beyond loopback with authentication off, and not on loopback', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flags-open-'));
+    const lines = async (env: Record<string, string>) => {
+      const server = await startServer({ DATABASE_URL: `file:${join(dir, 'flags.db')}`, ...env });
+      server.process.kill('SIGKILL');
+      return server
+        .logs()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { level: number; msg: string });
+    };
+    try {
+      const open = await lines({ HOST: '0.0.0.0' });
+      expect(open.find((l) => l.msg.startsWith('OPEN TO THE NETWORK: HOST=0.0.0.0'))).toMatchObject({ level: 40 });
+      const local = await lines({ HOST: '127.0.0.1' });
+      expect(local.some((l) => l.msg.startsWith('OPEN TO THE NETWORK'))).toBe(false);
+      expect(local.some((l) => l.msg.startsWith('AUTHENTICATION IS DISABLED'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe('deployment files', () => {
   const read = (file: string) => readFileSync(join(root, file), 'utf8');
 
-  it('point every platform at /health/ready and at the start command the tests run', () => {
+  it('point every platform at /health/ready and at the start command the tests run, listening on 0.0.0.0', () => {
+    // The service listens on loopback unless told otherwise; platforms reach it from outside.
+    const onEveryInterface = `env HOST=0.0.0.0 ${startCommand.join(' ')}`;
     const railway = JSON.parse(read('railway.json'));
     expect(railway.deploy.healthcheckPath).toBe('/health/ready');
-    expect(railway.deploy.startCommand).toBe(startCommand.join(' '));
+    expect(railway.deploy.startCommand).toBe(onEveryInterface);
     expect(read('render.yaml')).toMatch(/healthCheckPath: \/health\/ready\n/);
     expect(read('render.yaml')).toContain(`startCommand: ${startCommand.join(' ')}\n`);
+    expect(read('render.yaml')).toMatch(/- key: HOST\n\s+value: 0\.0\.0\.0\n/);
     // Render generates the admin key, so a deploy from the Blueprint is never open to anyone.
     expect(read('render.yaml')).toMatch(/- key: ADMIN_API_KEY\n\s+generateValue: true\n/);
-    expect(read('Procfile').trim()).toBe('web: npm start');
+    // node itself, not npm start: npm does not pass SIGTERM on, and a killed npm leaves node serving.
+    expect(read('Procfile').trim()).toBe(`web: ${onEveryInterface}`);
+    expect(read('Dockerfile')).toMatch(/^ {4}HOST=0\.0\.0\.0 \\$/m);
     expect(read('Dockerfile')).toMatch(/HEALTHCHECK[\s\S]*\/health\/ready/);
   });
 
