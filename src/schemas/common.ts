@@ -23,26 +23,28 @@ export const keySchema = z
   )
   .meta({ example: 'production' });
 
-/**
- * Why a string cannot be stored as sent, or undefined when it can: U+0000, which PostgreSQL's text
- * columns refuse, and half a surrogate pair, which SQLite would keep as three U+FFFD and PostgreSQL
- * refuses. One written check for every text the service keeps or passes to a background writer.
- */
+// Text both databases store as sent: no U+0000, which PostgreSQL's text columns refuse, and no half
+// of a surrogate pair, which SQLite would keep as three U+FFFD and PostgreSQL refuses. (In a `u`
+// regular expression a whole pair is one code point, never \p{Cs}.)
+const WITHOUT_NUL = /^[^\u0000]*$/;
+const WELL_FORMED = /^\P{Cs}*$/u;
+const NUL_REFUSED = 'must not contain the NUL character (U+0000)';
+const LONE_SURROGATE_REFUSED = 'must be valid Unicode: it holds half of a surrogate pair';
+
+/** Why a string cannot be stored as sent, or undefined when it can. */
 export function unstorableReason(text: string): string | undefined {
-  if (text.includes('\u0000')) return 'must not contain the NUL character (U+0000)';
-  if (!text.isWellFormed()) return 'must be valid Unicode: it holds half of a surrogate pair';
+  if (!WITHOUT_NUL.test(text)) return NUL_REFUSED;
+  if (!WELL_FORMED.test(text)) return LONE_SURROGATE_REFUSED;
   return undefined;
 }
 
 /**
- * For text kept in a text column (descriptions, key names, user ids, event names), refused as a 400 that
- * names the field. Both databases then store the text as sent.
+ * For text kept in a text column or handed to a background writer (descriptions, key names, user ids,
+ * event names), refused as a 400 that names the field. Regular-expression checks, which zod runs
+ * inline: a refinement on the user id cost single-flag evaluation 2–5% head to head.
  */
 export const storableText = <S extends z.ZodString>(schema: S): S =>
-  schema.superRefine((text, context) => {
-    const reason = unstorableReason(text);
-    if (reason !== undefined) context.addIssue({ code: 'custom', message: reason });
-  });
+  schema.regex(WITHOUT_NUL, NUL_REFUSED).regex(WELL_FORMED, LONE_SURROGATE_REFUSED);
 
 /**
  * The first string (object key or value) anywhere in a JSON value that cannot be stored, with its
