@@ -26,6 +26,7 @@ export const keySchema = z
 // Text both databases store as sent: no U+0000, which PostgreSQL's text columns refuse, and no half
 // of a surrogate pair, which SQLite would keep as three U+FFFD and PostgreSQL refuses. (In a `u`
 // regular expression a whole pair is one code point, never \p{Cs}.)
+// eslint-disable-next-line no-control-regex -- U+0000 is the character this refuses.
 const WITHOUT_NUL = /^[^\u0000]*$/;
 const WELL_FORMED = /^\P{Cs}*$/u;
 const NUL_REFUSED = 'must not contain the NUL character (U+0000)';

@@ -35,6 +35,16 @@ describe.each(backends)('experiments on $name', (backend) => {
         `WHERE e.experiment_key = '${experiment}' ORDER BY x.user_id`,
     )) as { user_id: string; variant: string; multiple: unknown }[];
   const events = (batch: object[]) => inject('POST', '/events', { events: batch });
+  /** `count` users of each variant as the flag splits them now (`prefix-0`, `prefix-1`…). */
+  const usersPerVariant = async (flag: string, prefix: string, count: number) => {
+    const byVariant: Record<string, string[]> = { control: [], treatment: [] };
+    for (let i = 0; byVariant.control.length < count || byVariant.treatment.length < count; i++) {
+      const user = `${prefix}-${i}`;
+      const variant = (await variantOf(flag, user))!;
+      if (byVariant[variant].length < count) byVariant[variant].push(user);
+    }
+    return byVariant;
+  };
   const metrics = [{ key: 'purchase', event: 'purchase', type: 'binomial' }];
 
   describe.skipIf(!backend.available)('', () => {
@@ -354,12 +364,7 @@ describe.each(backends)('experiments on $name', (backend) => {
         control: 'control',
         metrics: [{ key: 'revenue', event: 'order', type: 'mean', window_hours: 24 }],
       });
-      const byVariant: Record<string, string[]> = { control: [], treatment: [] };
-      for (let i = 0; byVariant.control.length < 3 || byVariant.treatment.length < 3; i++) {
-        const user = `buyer-${i}`;
-        const variant = (await variantOf(flag, user))!;
-        if (byVariant[variant].length < 3) byVariant[variant].push(user);
-      }
+      const byVariant = await usersPerVariant(flag, 'buyer', 3);
       await inject('POST', '/experiments/revenue/start');
       for (const user of [...byVariant.control, ...byVariant.treatment]) await variantOf(flag, user);
       await clock.advance(1000);
@@ -394,12 +399,7 @@ describe.each(backends)('experiments on $name', (backend) => {
         control: 'control',
         metrics: [{ key: 'revenue', event: 'huge', type: 'mean' }],
       });
-      const byVariant: Record<string, string[]> = { control: [], treatment: [] };
-      for (let i = 0; byVariant.control.length < 3 || byVariant.treatment.length < 3; i++) {
-        const user = `extreme-${i}`;
-        const variant = (await variantOf(flag, user))!;
-        if (byVariant[variant].length < 3) byVariant[variant].push(user);
-      }
+      const byVariant = await usersPerVariant(flag, 'extreme', 3);
       await inject('POST', '/experiments/revenue/stop');
       expect((await inject('POST', '/experiments/extreme/start')).statusCode).toBe(200);
       const everyone = [...byVariant.control, ...byVariant.treatment];
@@ -460,12 +460,7 @@ describe.each(backends)('experiments on $name', (backend) => {
         metrics,
         sequential: true,
       });
-      const byVariant: Record<string, string[]> = { control: [], treatment: [] };
-      for (let i = 0; byVariant.control.length < 20 || byVariant.treatment.length < 20; i++) {
-        const user = `looker-${i}`;
-        const variant = (await variantOf(flag, user))!;
-        if (byVariant[variant].length < 20) byVariant[variant].push(user);
-      }
+      const byVariant = await usersPerVariant(flag, 'looker', 20);
       await inject('POST', '/experiments/daily_looks/start');
       const startedAt = clock.now();
       // Day one: half of each variant exposed, a few convert; day two: the rest, and more conversions.
