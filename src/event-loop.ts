@@ -1,5 +1,5 @@
 /** How long work may hold the event loop before it gives other work (requests, timers) a turn. */
-export const LONGEST_HOLD_MS = 10;
+const LONGEST_HOLD_MS = 10;
 
 let heldSince: number | undefined;
 const released = () => (heldSince = undefined);

@@ -11,7 +11,7 @@ export const MAX_JSON_DEPTH = 64;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** How deeply arrays and objects nest in a parsed JSON value, counted without recursion. */
-export function depthOf(value: unknown): number {
+function depthOf(value: unknown): number {
   let deepest = 0;
   const pending: [unknown, number][] = [[value, 0]];
   while (pending.length > 0) {

@@ -39,7 +39,7 @@ const sseResponse = z.string().describe('text/event-stream: events until the cli
  * Past this many flags a change is announced as `reload`: a bulk change (an import, a promotion) would
  * otherwise send its whole list of names to every stream, where reloading costs each client one request.
  */
-export const MOST_FLAGS_NAMED = 100;
+const MOST_FLAGS_NAMED = 100;
 
 /** OFREP's message: the configuration changed, fetch the evaluations again (open-feature/protocol, ADR-0008). */
 function refetchEvaluation(revision: number, atMs: number): string {

@@ -35,7 +35,7 @@ const VERIFIED_CACHE_LIMIT = 10_000;
 
 const HOUR_MS = 3_600_000;
 /** How long a stream token lasts after the bulk evaluation that handed it out (rounded up to the hour). */
-export const STREAM_TOKEN_LIFETIME_MS = 24 * HOUR_MS;
+const STREAM_TOKEN_LIFETIME_MS = 24 * HOUR_MS;
 
 /** What a stream token grants: an environment's stream, counted against `holder`, until `expiresAt`. */
 export interface StreamGrant {
