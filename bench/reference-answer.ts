@@ -39,6 +39,8 @@ export function plainFlag(name: string, rolloutBasisPoints: number): Flag {
     rules: [],
     overrides: [],
     prerequisites: [],
+    definitionVersion: 1,
+    version: 1,
     createdAt: epoch,
     updatedAt: epoch,
   };

@@ -33,6 +33,7 @@ function rows(): ConfigAtRevision {
       key: `project_${p}`,
       name: `Project ${p}`,
       description: null,
+      version: 1,
       createdAt: at,
       updatedAt: at,
     } satisfies Project);
@@ -42,6 +43,7 @@ function rows(): ConfigAtRevision {
       key: `environment_${e}`,
       name: `Environment ${e}`,
       position: e,
+      version: 1,
       createdAt: at,
       updatedAt: at,
     }));
@@ -59,6 +61,7 @@ function rows(): ConfigAtRevision {
         valueType: 'boolean',
         variants: [],
         offVariant: null,
+        version: 1,
         createdAt: at,
         updatedAt: at,
       } satisfies FlagDefinition);
@@ -73,6 +76,7 @@ function rows(): ConfigAtRevision {
           rules: [],
           overrides: [],
           prerequisites: [],
+          version: 1,
           updatedAt: at,
         } satisfies FlagConfig);
       }

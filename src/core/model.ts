@@ -70,6 +70,8 @@ export interface Project {
   name: string;
   description: string | null;
   createdAt: Date;
+  /** Raised by every write of this item: what a command was prepared against. */
+  version: number;
   updatedAt: Date;
 }
 
@@ -81,6 +83,8 @@ export interface Environment {
   name: string;
   position: number;
   createdAt: Date;
+  /** Raised by every write of this item: what a command was prepared against. */
+  version: number;
   updatedAt: Date;
 }
 
@@ -104,6 +108,8 @@ export interface FlagDefinition {
   /** The variant served (with its payload and value) to users the flag is off for; null for none. */
   offVariant: string | null;
   createdAt: Date;
+  /** Raised by every write of this item: what a command was prepared against. */
+  version: number;
   updatedAt: Date;
 }
 
@@ -118,6 +124,8 @@ export interface FlagConfig {
   rules: Rule[];
   overrides: Override[];
   prerequisites: Prerequisite[];
+  /** Raised by every write of this item: what a command was prepared against. */
+  version: number;
   updatedAt: Date;
 }
 
@@ -141,6 +149,10 @@ export interface Flag {
   rules: Rule[];
   overrides: Override[];
   prerequisites: Prerequisite[];
+  /** The definition's version, shared by the project's environments. */
+  definitionVersion: number;
+  /** This environment's configuration's version. */
+  version: number;
   createdAt: Date;
   /** The later of the definition's and the configuration's last change. */
   updatedAt: Date;
@@ -179,6 +191,8 @@ export function flagOf(definition: FlagDefinition, config: FlagConfig): Flag {
     rules: config.rules,
     overrides: config.overrides,
     prerequisites: config.prerequisites,
+    definitionVersion: definition.version,
+    version: config.version,
     createdAt: definition.createdAt,
     updatedAt: config.updatedAt > definition.updatedAt ? config.updatedAt : definition.updatedAt,
   };
@@ -189,13 +203,13 @@ export function flagOf(definition: FlagDefinition, config: FlagConfig): Flag {
  * /config), or settings being checked before they are saved.
  */
 export const flagWithSettings = (
-  definition: Omit<FlagDefinition, 'id' | 'projectId' | 'createdAt' | 'updatedAt'>,
+  definition: Omit<FlagDefinition, 'id' | 'projectId' | 'createdAt' | 'updatedAt' | 'version'>,
   settings: FlagSettings,
   environmentId: number,
 ): Flag =>
   flagOf(
-    { ...definition, id: 0, projectId: 0, createdAt: new Date(0), updatedAt: new Date(0) },
-    { ...settings, id: 0, flagId: 0, environmentId, updatedAt: new Date(0) },
+    { ...definition, id: 0, projectId: 0, version: 0, createdAt: new Date(0), updatedAt: new Date(0) },
+    { ...settings, id: 0, flagId: 0, environmentId, version: 0, updatedAt: new Date(0) },
   );
 
 /** What an environment sets of a flag, out of its configuration row: to copy to another environment. */
@@ -227,11 +241,11 @@ export const offSettings = (weights: VariantSplit[]): FlagSettings => ({
 
 export type NewProject = Pick<Project, 'key' | 'name' | 'description'>;
 export type NewEnvironment = Pick<Environment, 'projectId' | 'key' | 'name' | 'position'>;
-export type NewFlagDefinition = Omit<FlagDefinition, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewFlagDefinition = Omit<FlagDefinition, 'id' | 'createdAt' | 'updatedAt' | 'version'>;
 export type FlagDefinitionChanges = Partial<
   Pick<FlagDefinition, 'description' | 'kind' | 'tags' | 'valueType' | 'variants' | 'offVariant'>
 >;
-export type NewFlagConfig = Omit<FlagConfig, 'id' | 'updatedAt'>;
+export type NewFlagConfig = Omit<FlagConfig, 'id' | 'updatedAt' | 'version'>;
 /** The configuration fields one environment sets. */
 export type FlagSettings = Pick<
   FlagConfig,
@@ -266,10 +280,12 @@ export interface Segment {
   conditions: Condition[];
   userIds: string[];
   createdAt: Date;
+  /** Raised by every write of this item: what a command was prepared against. */
+  version: number;
   updatedAt: Date;
 }
 
-export type NewSegment = Omit<Segment, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewSegment = Omit<Segment, 'id' | 'createdAt' | 'updatedAt' | 'version'>;
 export type SegmentChanges = Partial<Pick<Segment, 'description' | 'conditions' | 'userIds'>>;
 
 /**
@@ -383,6 +399,8 @@ export interface Experiment {
   startedAt: Date | null;
   stoppedAt: Date | null;
   createdAt: Date;
+  /** Raised by every write of this item: what a command was prepared against. */
+  version: number;
   updatedAt: Date;
 }
 
@@ -554,6 +572,8 @@ export interface Webhook {
   secret: string;
   enabled: boolean;
   createdAt: Date;
+  /** Raised by every write of this item: what a command was prepared against. */
+  version: number;
   updatedAt: Date;
 }
 

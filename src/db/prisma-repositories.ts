@@ -61,6 +61,8 @@ import {
 const REVISION_ROW = { where: { id: 1 } };
 // Rows of flag_configs read at once by a full load.
 const LOAD_PAGE_ROWS = 2000;
+/** Every update of a versioned item (model.ts: `version`) raises it, whatever it changes. */
+const RAISE_VERSION = { version: { increment: 1 } } as const;
 // An import or an environment copied from another writes thousands of rows in one transaction.
 const WRITE_TIMEOUT_MS = 60_000;
 
@@ -229,7 +231,10 @@ class PrismaConfigWrite implements ConfigWrite {
   }
 
   async updateProject(id: number, changes: Parameters<ConfigWrite['updateProject']>[1]): Promise<Project> {
-    const row = await this.tx.project.update({ where: { id }, data: { ...changes, updatedAt: this.at } });
+    const row = await this.tx.project.update({
+      where: { id },
+      data: { ...changes, ...RAISE_VERSION, updatedAt: this.at },
+    });
     return this.collected.get('projects').put(toProject(row));
   }
 
@@ -244,7 +249,10 @@ class PrismaConfigWrite implements ConfigWrite {
   }
 
   async updateEnvironment(id: number, changes: Parameters<ConfigWrite['updateEnvironment']>[1]): Promise<Environment> {
-    const row = await this.tx.environment.update({ where: { id }, data: { ...changes, updatedAt: this.at } });
+    const row = await this.tx.environment.update({
+      where: { id },
+      data: { ...changes, ...RAISE_VERSION, updatedAt: this.at },
+    });
     return this.collected.get('environments').put(toEnvironment(row));
   }
 
@@ -263,7 +271,7 @@ class PrismaConfigWrite implements ConfigWrite {
   async updateFlag(id: number, changes: Parameters<ConfigWrite['updateFlag']>[1]): Promise<FlagDefinition> {
     const row = await this.tx.flag.update({
       where: { id },
-      data: { ...toFlagDefinitionRowChanges(changes), updatedAt: this.at },
+      data: { ...toFlagDefinitionRowChanges(changes), ...RAISE_VERSION, updatedAt: this.at },
     });
     return this.collected.get('flags').put(toFlagDefinition(row));
   }
@@ -281,7 +289,7 @@ class PrismaConfigWrite implements ConfigWrite {
   async updateFlagConfig(id: number, changes: Parameters<ConfigWrite['updateFlagConfig']>[1]): Promise<FlagConfig> {
     const row = await this.tx.flagConfig.update({
       where: { id },
-      data: { ...toFlagConfigRowChanges(changes), updatedAt: this.at },
+      data: { ...toFlagConfigRowChanges(changes), ...RAISE_VERSION, updatedAt: this.at },
     });
     return this.collected.get('flagConfigs').put(toFlagConfig(row));
   }
@@ -301,7 +309,7 @@ class PrismaConfigWrite implements ConfigWrite {
   async updateSegment(id: number, changes: Parameters<ConfigWrite['updateSegment']>[1]): Promise<Segment> {
     const row = await this.tx.segment.update({
       where: { id },
-      data: { ...toSegmentRowChanges(changes), updatedAt: this.at },
+      data: { ...toSegmentRowChanges(changes), ...RAISE_VERSION, updatedAt: this.at },
     });
     return this.collected.get('segments').put(toSegment(row));
   }
@@ -348,6 +356,7 @@ class PrismaConfigWrite implements ConfigWrite {
       data: {
         ...changes,
         ...(startWeights && { startWeights: encodeWeights(startWeights) }),
+        ...RAISE_VERSION,
         updatedAt: this.at,
       },
     });
@@ -380,7 +389,7 @@ class PrismaConfigWrite implements ConfigWrite {
   }
 
   async updateWebhook(id: string, { events, ...rest }: WebhookChanges): Promise<Webhook> {
-    const data = { ...rest, ...(events && { events: JSON.stringify(events) }), updatedAt: this.at };
+    const data = { ...rest, ...(events && { events: JSON.stringify(events) }), ...RAISE_VERSION, updatedAt: this.at };
     return toWebhook(await this.tx.webhook.update({ where: { id }, data }));
   }
 

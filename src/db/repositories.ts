@@ -335,7 +335,7 @@ export interface DeliveryOutcome {
   response: string | null;
 }
 
-export type NewWebhook = Omit<Webhook, 'createdAt' | 'updatedAt'>;
+export type NewWebhook = Omit<Webhook, 'createdAt' | 'updatedAt' | 'version'>;
 export type WebhookChanges = Partial<Pick<Webhook, 'url' | 'events' | 'secret' | 'enabled'>>;
 
 /** Where a page of deliveries ended: creation times repeat (one change can touch many flags), ids break ties. */

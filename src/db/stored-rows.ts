@@ -107,6 +107,7 @@ export const toFlagDefinition = (row: FlagRow): FlagDefinition => ({
     value: v.value ?? null,
   })),
   offVariant: row.offVariant,
+  version: row.version,
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
 });
@@ -138,6 +139,7 @@ export const toFlagConfig = (row: FlagConfigRow): FlagConfig => ({
   rules: decodeList(row.rules, decodeRule),
   overrides: decodeList(row.overrides, decodeOverride),
   prerequisites: decodeList(row.prerequisites, asIs<Prerequisite>),
+  version: row.version,
   updatedAt: row.updatedAt,
 });
 

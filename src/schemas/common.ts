@@ -130,3 +130,10 @@ export function checkWeightsTotal(items: { weight: number }[], context: z.Refine
  * copy, while the value's references to itself point at the original.
  */
 export const jsonValueSchema = z.json().register(z.globalRegistry, { id: 'JsonValue', description: 'Any JSON value' });
+
+/** An item's version: raised by every write of it, so a change can say which version it was prepared against. */
+export const versionSchema = z
+  .number()
+  .int()
+  .min(1)
+  .describe('Raised by every change of it: what a change is prepared against');

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Experiment, ExperimentResults } from '../core/model.js';
 import type { ReportedComparison } from '../core/statistics.js';
-import { checkUnique, flagNameSchema, storableText } from './common.js';
+import { checkUnique, flagNameSchema, storableText, versionSchema } from './common.js';
 
 const keySchema = flagNameSchema
   .describe('Unique key: 1–100 letters, digits, "_", "-" or ".", starting with a letter or digit')
@@ -77,6 +77,7 @@ export const experimentSchema = z
     status: z.enum(['draft', 'running', 'stopped']),
     started_at: z.string().nullable().describe('ISO 8601, UTC'),
     stopped_at: z.string().nullable().describe('ISO 8601, UTC'),
+    version: versionSchema,
     created_at: z.string().describe('ISO 8601, UTC'),
     updated_at: z.string().describe('ISO 8601, UTC'),
   })
@@ -99,6 +100,7 @@ export function toExperimentResponse(experiment: Experiment): z.infer<typeof exp
     status: experiment.status,
     started_at: experiment.startedAt?.toISOString() ?? null,
     stopped_at: experiment.stoppedAt?.toISOString() ?? null,
+    version: experiment.version,
     created_at: experiment.createdAt.toISOString(),
     updated_at: experiment.updatedAt.toISOString(),
   };

@@ -9,6 +9,7 @@ import {
   jsonValueSchema,
   rolloutPercentageSchema,
   storableText,
+  versionSchema,
 } from './common.js';
 import {
   overrideResponseSchema,
@@ -167,6 +168,8 @@ export const flagSchema = z
     rules: z.array(ruleResponseSchema),
     overrides: z.array(overrideResponseSchema),
     prerequisites: z.array(prerequisiteResponseSchema),
+    version: z.number().int().describe("This environment's settings' version, raised by every change of them"),
+    definition_version: z.number().int().describe("The definition's version, shared by the project's environments"),
     created_at: z.string().describe('ISO 8601, UTC'),
     updated_at: z.string().describe('ISO 8601, UTC'),
   })
@@ -185,6 +188,8 @@ export const flagSchema = z
       rules: [],
       overrides: [],
       prerequisites: [],
+      version: 1,
+      definition_version: 1,
       created_at: '2026-11-27T10:00:00.000Z',
       updated_at: '2026-11-27T10:00:00.000Z',
     },
@@ -211,6 +216,8 @@ export function toFlagResponse(flag: Flag): FlagResponse {
     rules: flag.rules.map(toRuleResponse),
     overrides: flag.overrides.map(toOverrideResponse),
     prerequisites: flag.prerequisites.map((p) => ({ flag: p.flag, variant: p.variant })),
+    version: flag.version,
+    definition_version: flag.definitionVersion,
     created_at: flag.createdAt.toISOString(),
     updated_at: flag.updatedAt.toISOString(),
   };
@@ -294,10 +301,12 @@ export const definitionSchema = z
           status: z.boolean(),
           rollout_percentage: z.number(),
           last_evaluated_at: z.string().nullable().describe('ISO 8601, UTC; null when never evaluated'),
+          version: z.number().int().describe("The environment's settings' version"),
         }),
       )
       .describe("Each environment's status, percentage and last evaluation, by environment key"),
     stale: staleSchema,
+    version: versionSchema,
     created_at: z.string().describe('ISO 8601, UTC'),
     updated_at: z.string().describe('ISO 8601, UTC'),
   })

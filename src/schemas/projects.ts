@@ -11,7 +11,15 @@ import type {
 } from '../core/model.js';
 import { basisPointsToPercentage, percentageToBasisPoints } from '../core/rollout.js';
 import { giveTurnIfHeld } from '../event-loop.js';
-import { checkUnique, checkWeightsTotal, flagNameSchema, jsonValueSchema, keySchema, storableText } from './common.js';
+import {
+  checkUnique,
+  checkWeightsTotal,
+  flagNameSchema,
+  jsonValueSchema,
+  keySchema,
+  storableText,
+  versionSchema,
+} from './common.js';
 import { type DefinitionResponse, kindSchema, offVariantSchema, tagsSchema, valueTypeSchema } from './flags.js';
 import { createSegmentBodySchema } from './segments.js';
 import { overridesSchema, prerequisitesSchema, rulesSchema, toOverrideResponse, toRuleResponse } from './targeting.js';
@@ -33,6 +41,7 @@ const environmentSchema = z
     key: z.string(),
     name: z.string(),
     position: z.number().int().describe('Its place in the project, 0 first (development before production)'),
+    version: versionSchema,
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -44,6 +53,7 @@ export const projectSchema = z
     name: z.string(),
     description: z.string().nullable(),
     environments: z.array(environmentSchema).describe('In order'),
+    version: versionSchema,
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -53,6 +63,7 @@ export const toEnvironmentResponse = (e: Environment): z.infer<typeof environmen
   key: e.key,
   name: e.name,
   position: e.position,
+  version: e.version,
   created_at: e.createdAt.toISOString(),
   updated_at: e.updatedAt.toISOString(),
 });
@@ -65,6 +76,7 @@ export const toProjectResponse = (
   name: project.name,
   description: project.description,
   environments: environments.map(toEnvironmentResponse),
+  version: project.version,
   created_at: project.createdAt.toISOString(),
   updated_at: project.updatedAt.toISOString(),
 });
@@ -137,10 +149,12 @@ export const toDefinitionResponse = ({ definition, environments, stale }: Defini
         status: config?.status ?? false,
         rollout_percentage: basisPointsToPercentage(config?.rolloutBasisPoints ?? 0),
         last_evaluated_at: lastEvaluatedAt === null ? null : new Date(lastEvaluatedAt).toISOString(),
+        version: config?.version ?? 0,
       },
     ]),
   ),
   stale,
+  version: definition.version,
   created_at: definition.createdAt.toISOString(),
   updated_at: definition.updatedAt.toISOString(),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Segment } from '../core/model.js';
-import { checkUnique, flagNameSchema, storableText } from './common.js';
+import { checkUnique, flagNameSchema, storableText, versionSchema } from './common.js';
 import { conditionsSchema } from './targeting.js';
 
 const segmentNameSchema = flagNameSchema
@@ -52,6 +52,7 @@ export const segmentSchema = z
     description: z.string().nullable(),
     conditions: z.array(z.object({ attribute: z.string(), operator: z.string(), value: z.unknown().optional() })),
     user_ids: z.array(z.string()),
+    version: versionSchema,
     created_at: z.string().describe('ISO 8601, UTC'),
     updated_at: z.string().describe('ISO 8601, UTC'),
   })
@@ -63,6 +64,7 @@ export function toSegmentResponse(segment: Segment): z.infer<typeof segmentSchem
     description: segment.description,
     conditions: segment.conditions.map((c) => ({ ...c })),
     user_ids: segment.userIds,
+    version: segment.version,
     created_at: segment.createdAt.toISOString(),
     updated_at: segment.updatedAt.toISOString(),
   };

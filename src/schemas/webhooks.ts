@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Webhook, WebhookDelivery } from '../core/model.js';
 import { EVENT_PATTERN, isKnownEvent, maskUrlPassword } from '../core/webhooks.js';
-import { checkUnique, keySchema } from './common.js';
+import { checkUnique, keySchema, versionSchema } from './common.js';
 
 const urlSchema = z
   .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
@@ -63,6 +63,7 @@ export const webhookSchema = z
     events: z.array(z.string()),
     project: z.string().nullable().describe("Only this project's changes; null for every project's"),
     enabled: z.boolean(),
+    version: versionSchema,
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -78,6 +79,7 @@ export const toWebhookResponse = (webhook: Webhook, project: string | null): z.i
   events: webhook.events,
   project,
   enabled: webhook.enabled,
+  version: webhook.version,
   created_at: webhook.createdAt.toISOString(),
   updated_at: webhook.updatedAt.toISOString(),
 });

@@ -316,6 +316,7 @@ export class FlagService {
           id: 0,
           flagId: definition.id,
           environmentId: environment.id,
+          version: 1,
           updatedAt: write.at,
         });
         checkVariantReferences(flag.variants, flag.rules, flag.overrides);

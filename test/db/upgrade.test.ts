@@ -7,20 +7,13 @@ import { backends, buildTestApp, type TestDatabase } from '../helpers.js';
 import { root, type ServerProcess, startServer } from '../support/server-process.js';
 
 /**
- * The version before projects and environments, from this repository's own history: the commit
- * before the one that added their migration. Its code runs beside this one, on the same packages,
- * with its own Prisma client generated from its own schema.
+ * The release before a migration, from this repository's own history: the commit before the one that
+ * added it. Its code runs beside this one, on the same packages, with its own Prisma client generated
+ * from its own schema.
  */
-function previousVersion(): string {
+function versionBefore(migration: string): string {
   const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
-  const added = git(
-    'log',
-    '--format=%H',
-    '-1',
-    '--diff-filter=A',
-    '--',
-    'prisma/sqlite/migrations/20261204000000_projects_environments',
-  );
+  const added = git('log', '--format=%H', '-1', '--diff-filter=A', '--', `prisma/sqlite/migrations/${migration}`);
   const dir = mkdtempSync(join(tmpdir(), 'flags-previous-'));
   execFileSync('sh', ['-c', `git archive ${added}^ | tar -x -C "${dir}"`], { cwd: root });
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
@@ -30,7 +23,35 @@ function previousVersion(): string {
     env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
     stdio: 'ignore',
   });
+  mkdirSync(join(dir, 'data'), { recursive: true });
   return dir;
+}
+
+/** A server of the release in `dir` on the database, and a caller that expects success. */
+async function startPrevious(dir: string, database: TestDatabase) {
+  const server = await startServer(
+    { DATABASE_URL: database.url, ADMIN_API_KEY: ADMIN_KEY, RATE_LIMIT_WRITES: '0' },
+    { command: [join(root, 'node_modules', '.bin', 'tsx'), 'src/server.ts'], cwd: dir },
+  );
+  type Answer = Record<string, unknown> & { secret: string; id: string; entries: unknown[] };
+  const call = async (method: string, path: string, body?: unknown, key = ADMIN_KEY): Promise<Answer> => {
+    const res = await fetch(`${server.baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    expect(res.status, `${method} ${path}`).toBeLessThan(300);
+    return res.status === 204 ? ({} as Answer) : ((await res.json()) as Answer);
+  };
+  /** Gracefully, so what it buffers (exposures) is written. */
+  const stop = async () => {
+    server.process.kill('SIGTERM');
+    await new Promise((resolve) => server.process.once('exit', resolve));
+  };
+  return { server, call, stop };
 }
 
 const ADMIN_KEY = 'upgrade-test-admin-key-0123456789abcdef';
@@ -42,8 +63,7 @@ describe.each(backends)('upgrading a database filled by the previous version, on
   let server: ServerProcess | undefined;
 
   beforeAll(() => {
-    previous = previousVersion();
-    mkdirSync(join(previous, 'data'), { recursive: true });
+    previous = versionBefore('20261204000000_projects_environments');
   }, 60_000);
   afterAll(async () => {
     server?.process.kill('SIGKILL');
@@ -55,25 +75,10 @@ describe.each(backends)('upgrading a database filled by the previous version, on
     'keeps every flag, segment, schedule, key, experiment and audit entry, and gives the same answers',
     async () => {
       database = await backend.create();
-      server = await startServer(
-        { DATABASE_URL: database.url, ADMIN_API_KEY: ADMIN_KEY, RATE_LIMIT_WRITES: '0' },
-        { command: [join(root, 'node_modules', '.bin', 'tsx'), 'src/server.ts'], cwd: previous },
-      );
-      const base = server.baseUrl;
       // What the old version answered; its shapes are what the new version must give back.
-      type Answer = Record<string, unknown> & { secret: string; id: string; entries: unknown[] };
-      const call = async (method: string, path: string, body?: unknown, key = ADMIN_KEY): Promise<Answer> => {
-        const res = await fetch(`${base}${path}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${key}`,
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        expect(res.status, `${method} ${path}`).toBeLessThan(300);
-        return res.status === 204 ? ({} as Answer) : ((await res.json()) as Answer);
-      };
+      const previousServer = await startPrevious(previous, database);
+      server = previousServer.server;
+      const { call } = previousServer;
       await call('POST', '/segments', {
         name: 'beta',
         user_ids: ['user-1'],
@@ -128,9 +133,7 @@ describe.each(backends)('upgrading a database filled by the previous version, on
       await call('POST', '/events', {
         events: USERS.slice(0, 10).map((user) => ({ type: 'track', event: 'purchase', user_id: user })),
       });
-      // Exposures are written within a second; stop the server gracefully so the rest are written too.
-      server.process.kill('SIGTERM');
-      await new Promise((resolve) => server!.process.once('exit', resolve));
+      await previousServer.stop();
       server = undefined;
 
       // This version migrates the database as it starts.
@@ -142,16 +145,22 @@ describe.each(backends)('upgrading a database filled by the previous version, on
           return res.json();
         };
         const withoutNewFields = (flags: Record<string, unknown>[]) =>
-          flags.map(({ kind, tags, value_type, off_variant, ...rest }) => {
+          flags.map(({ kind, tags, value_type, off_variant, version, definition_version, ...rest }) => {
             expect([kind, tags, value_type, off_variant]).toEqual(['release', [], 'boolean', null]);
+            expect([version, definition_version]).toEqual([1, 1]);
             return rest;
           });
+        // Every item starts at version 1.
+        const withoutVersion = ({ version, ...rest }: Record<string, unknown>) => {
+          expect(version).toBe(1);
+          return rest;
+        };
         expect(withoutNewFields(await get('/flags'))).toEqual(before.flags);
-        expect(await get('/segments')).toEqual(before.segments);
+        expect((await get('/segments')).map(withoutVersion)).toEqual(before.segments);
         expect((await get('/projects/default/segments')).map((s: { name: string }) => s.name)).toEqual(['beta']);
         expect(await get('/flags/banner/schedules')).toEqual(before.schedules);
         expect(before.schedules[0].id).toBe(schedule.id);
-        expect(await get('/experiments/checkout_test')).toEqual(before.experiment);
+        expect(withoutVersion(await get('/experiments/checkout_test'))).toEqual(before.experiment);
         const after: Record<string, unknown> = {};
         for (const user of USERS) {
           for (const flag of ['banner', 'checkout']) {
@@ -188,6 +197,73 @@ describe.each(backends)('upgrading a database filled by the previous version, on
         expect(
           result.metrics[0].variants.reduce((sum: number, v: { conversions: number }) => sum + v.conversions, 0),
         ).toBeGreaterThan(0);
+      } finally {
+        await app.close();
+      }
+    },
+    120_000,
+  );
+});
+
+describe.each(backends)('upgrading to item versions, on $name', (backend) => {
+  let previous: string;
+  let database: TestDatabase;
+  let server: ServerProcess | undefined;
+
+  beforeAll(() => {
+    previous = versionBefore('20261207000000_item_versions');
+  }, 60_000);
+  afterAll(async () => {
+    server?.process.kill('SIGKILL');
+    await database?.drop();
+    rmSync(previous, { recursive: true, force: true });
+  });
+
+  it.skipIf(!backend.available)(
+    'gives every existing item version 1, which the next write of it raises to 2',
+    async () => {
+      database = await backend.create();
+      const previousServer = await startPrevious(previous, database);
+      server = previousServer.server;
+      const { call } = previousServer;
+      await call('POST', '/segments', { name: 'beta', user_ids: ['user-1'] });
+      await call('POST', '/flags', { flag_name: 'banner', status: true, rollout_percentage: 50 });
+      // Written twice before versions existed: still version 1 after the upgrade.
+      await call('PUT', '/flags/banner', { rollout_percentage: 60, description: 'Banner' });
+      await call('POST', '/projects', { key: 'shop', name: 'Shop' });
+      const answers = await call('GET', '/users/user-1/flags');
+      await previousServer.stop();
+      server = undefined;
+
+      const app = await buildTestApp(database, { ADMIN_API_KEY: ADMIN_KEY, RATE_LIMIT_WRITES: '0' });
+      try {
+        const request = async (method: 'GET' | 'PATCH', url: string, payload?: object) => {
+          const res = await app.inject({ method, url, payload, headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+          expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(200);
+          return res.json();
+        };
+        expect(await request('GET', '/flags/banner')).toMatchObject({
+          rollout_percentage: 60,
+          version: 1,
+          definition_version: 1,
+        });
+        expect(await request('GET', '/projects/default/flags/banner')).toMatchObject({
+          version: 1,
+          environments: { development: { version: 1 }, production: { version: 1 } },
+        });
+        expect(await request('GET', '/segments/beta')).toMatchObject({ version: 1 });
+        expect(await request('GET', '/projects/shop')).toMatchObject({
+          version: 1,
+          environments: [{ version: 1 }, { version: 1 }],
+        });
+        expect(await request('GET', '/users/user-1/flags')).toEqual(answers);
+
+        expect(await request('PATCH', '/flags/banner', { rollout_percentage: 70 })).toMatchObject({
+          version: 2,
+          definition_version: 1,
+        });
+        expect(await request('PATCH', '/segments/beta', { user_ids: ['user-2'] })).toMatchObject({ version: 2 });
+        expect(await request('PATCH', '/projects/shop', { name: 'The shop' })).toMatchObject({ version: 2 });
       } finally {
         await app.close();
       }

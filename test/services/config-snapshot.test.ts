@@ -10,6 +10,7 @@ const project = (id: number, key: string): Project => ({
   key,
   name: key,
   description: null,
+  version: 1,
   createdAt: epoch,
   updatedAt: epoch,
 });
@@ -19,6 +20,7 @@ const environment = (id: number, projectId: number, key: string, position: numbe
   key,
   name: key,
   position,
+  version: 1,
   createdAt: epoch,
   updatedAt: epoch,
 });
@@ -32,6 +34,7 @@ const definition = (id: number, name: string, fields: Partial<FlagDefinition> = 
   valueType: 'boolean',
   variants: [],
   offVariant: null,
+  version: 1,
   createdAt: epoch,
   updatedAt: epoch,
   ...fields,
@@ -46,6 +49,7 @@ const config = (id: number, flagId: number, environmentId: number, fields: Parti
   rules: [],
   overrides: [],
   prerequisites: [],
+  version: 1,
   updatedAt: epoch,
   ...fields,
 });
@@ -56,6 +60,7 @@ const segment = (id: number, name: string, userIds: string[]): Segment => ({
   description: null,
   conditions: [],
   userIds,
+  version: 1,
   createdAt: epoch,
   updatedAt: epoch,
 });

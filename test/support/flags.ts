@@ -17,6 +17,8 @@ export const flag = (name: string, fields: Partial<Flag> = {}): Flag => ({
   rules: [],
   overrides: [],
   prerequisites: [],
+  definitionVersion: 1,
+  version: 1,
   createdAt: new Date(0),
   updatedAt: new Date(0),
   ...fields,
