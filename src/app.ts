@@ -38,6 +38,9 @@ import { AuthService } from './services/auth-service.js';
 import { type Clock, systemClock } from './services/clock.js';
 import { ConfigSync } from './services/config-sync.js';
 import { ConfigWriter } from './services/config-writer.js';
+import { commandPipeline } from './services/commands.js';
+import type { Hold } from './services/command-pipeline.js';
+import { commandRoutes } from './routes/commands.js';
 import { FlagUsage } from './services/flag-usage.js';
 import { ScopeResolver } from './services/scope.js';
 import { ProjectService } from './services/project-service.js';
@@ -132,11 +135,12 @@ export function serverOptions(config: Config, requests = new RequestMetrics()): 
 
 /**
  * Builds the whole service without listening; server.ts listens, tests use `inject`. Every time the
- * service reads or waits for comes from `clock`; tests pass one they move by hand.
+ * service reads or waits for comes from `clock`; tests pass one they move by hand. `hold` is the
+ * command pipeline's hold step (every command proceeds unless it says otherwise).
  */
 export async function buildApp(
   config: Config,
-  { clock = systemClock }: { clock?: Clock } = {},
+  { clock = systemClock, hold }: { clock?: Clock; hold?: Hold } = {},
 ): Promise<FastifyInstance> {
   const requests = new RequestMetrics();
   const app = Fastify(serverOptions(config, requests));
@@ -235,7 +239,8 @@ export async function buildApp(
   await registerResponseHeaders(app, config.corsOrigins);
   await registerDocs(app, version);
   await registerDashboard(app);
-  const flagService = new FlagService(writer, snapshot, usage);
+  const flagService = new FlagService(snapshot, usage);
+  const commands = commandPipeline(writer, snapshot, hold);
   registerMetrics(app, {
     token: config.metricsToken,
     requests,
@@ -256,12 +261,12 @@ export async function buildApp(
   const scopes = new ScopeResolver(snapshot);
   registerScope(app, scopes);
 
-  const segmentService = new SegmentService(writer);
+  const segmentService = new SegmentService();
   const recentContexts = new RecentContexts(clock, config.impactSampleUsers);
   const evaluationService = new EvaluationService(evaluationCounter, exposures, recentContexts);
   const ofrepService = new OfrepService(evaluationCounter, exposures, recentContexts);
   const experimentService = new ExperimentService(writer, database.experimentData, clock);
-  await app.register(flagRoutes, { flagService });
+  await app.register(flagRoutes, { flagService, commands });
   const projectService = new ProjectService(writer, snapshot, database.experimentData);
   const flagsAsCode = new FlagsAsCode(writer, snapshot);
   if (config.flagsImportFile !== undefined) {
@@ -269,6 +274,7 @@ export async function buildApp(
   }
   await app.register(projectImportRoutes, { flagsAsCode });
   await app.register(projectRoutes, {
+    commands,
     projectService,
     flagService,
     promotionService: new PromotionService(writer, snapshot),
@@ -293,7 +299,9 @@ export async function buildApp(
     await app.register(eventRoutes, { prefix, eventService });
     await app.register(configRoutes, { prefix, flagsAsCode, atLeast: streams.atLeast });
   }
-  for (const prefix of ['', '/projects/:project']) await app.register(segmentRoutes, { prefix, segmentService });
+  for (const prefix of ['', '/projects/:project'])
+    await app.register(segmentRoutes, { prefix, segmentService, commands });
+  await app.register(commandRoutes, { commands, flagService, scopes });
   await app.register(apiKeyRoutes, {
     apiKeyService: new ApiKeyService(database.apiKeys, writer, snapshot, authService.hasAdminEnvKey),
   });

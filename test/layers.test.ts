@@ -8,6 +8,21 @@ const problems = async (file: string, source: string) => {
   return result.messages.filter((m) => m.ruleId === 'no-restricted-imports').length;
 };
 
+describe('percentages become basis points in one module', () => {
+  const conversions = async (file: string) => {
+    const source =
+      "import { percentageToBasisPoints } from '../core/rollout.js';\nexport const bp = percentageToBasisPoints(1);\n";
+    const [result] = await eslint.lintText(source, { filePath: file });
+    return result.messages.filter((m) => m.ruleId === 'no-restricted-syntax').length;
+  };
+
+  it('refuses the conversion anywhere but src/schemas/core-form.ts', async () => {
+    expect(await conversions('src/services/flag-commands.ts')).toBe(1);
+    expect(await conversions('src/schemas/flags.ts')).toBe(1);
+    expect(await conversions('src/schemas/core-form.ts')).toBe(0);
+  });
+});
+
 describe('the dependency rule', () => {
   it.each([
     ['src/core/evaluation.ts', "import { openDatabase } from '../db/database.js';"],

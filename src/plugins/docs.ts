@@ -133,6 +133,7 @@ export async function registerDocs(app: FastifyInstance, version: string): Promi
           description: 'Every change announced to your URLs, signed (Standard Webhooks), never lost',
         },
         { name: 'projects', description: 'Projects, environments, promotion and flags as code' },
+        { name: 'commands', description: 'Configuration changes as data: the form change requests carry' },
         { name: 'audit', description: 'Who changed what (admin keys only)' },
         { name: 'health', description: 'For load balancers and platforms' },
       ],

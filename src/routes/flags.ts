@@ -11,24 +11,9 @@ import {
 import { etagOnSend } from '../plugins/etag.js';
 import { fastSerializerCompiler } from '../plugins/fast-serializer.js';
 import { notModified, problemResponses } from '../schemas/problem.js';
-import type { Override } from '../core/model.js';
-import type { overrideSchema, ruleSchema } from '../schemas/targeting.js';
-import type { FlagService, RuleInput } from '../services/flag-service.js';
+import type { Commands } from '../services/commands.js';
+import type { FlagService } from '../services/flag-service.js';
 import { linkToNextPage } from './pages.js';
-
-type RuleBody = z.infer<typeof ruleSchema>;
-type OverrideBody = z.infer<typeof overrideSchema>;
-export const toRuleInput = (r: RuleBody): RuleInput => ({
-  segment: r.segment,
-  conditions: r.conditions,
-  rolloutPercentage: r.rollout_percentage,
-  variants: r.variants,
-});
-export const toOverride = (o: OverrideBody): Override => ({
-  userId: o.user_id,
-  enabled: o.enabled,
-  variant: o.variant,
-});
 
 const flagPageSchema = z
   .object({
@@ -42,7 +27,10 @@ const flagPageSchema = z
  * default/production). Creating a flag here sets its definition and this environment's settings; the
  * project's other environments get it off. Deleting deletes it from the project.
  */
-export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = async (app, { flagService }) => {
+export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService; commands: Commands }> = async (
+  app,
+  { flagService, commands },
+) => {
   app.post('/flags', {
     config: { scope: 'environment' },
     schema: {
@@ -53,17 +41,14 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = a
       response: { 201: flagSchema, ...problemResponses(400, 404, 409, 413, 415) },
     },
     handler: async (request, reply) => {
-      const { flag_name, rollout_percentage, rules, overrides, value_type, off_variant, ...fields } = request.body;
-      const flag = await flagService.create(
-        request.environment,
+      const { project, environment } = request.environment;
+      const flag = await commands.run(
         {
-          ...fields,
-          name: flag_name,
-          valueType: value_type,
-          offVariant: off_variant,
-          rolloutPercentage: rollout_percentage,
-          rules: rules.map(toRuleInput),
-          overrides: overrides.map(toOverride),
+          type: 'flag.create',
+          project: project.key,
+          environment: environment.key,
+          payload: request.body,
+          preparedAgainst: [],
         },
         request.principal,
       );
@@ -125,17 +110,15 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = a
       response: { 200: flagSchema, ...problemResponses(400, 404, 409, 413, 415) },
     },
     handler: async (request) => {
-      const { rollout_percentage, rules, overrides, value_type, off_variant, ...fields } = request.body;
-      const flag = await flagService.update(
-        request.environment,
-        request.params.flag_name,
+      const { project, environment } = request.environment;
+      const flag = await commands.run(
         {
-          ...fields,
-          valueType: value_type,
-          offVariant: off_variant,
-          rolloutPercentage: rollout_percentage,
-          rules: rules?.map(toRuleInput),
-          overrides: overrides?.map(toOverride),
+          type: 'flag.update',
+          project: project.key,
+          environment: environment.key,
+          flag: request.params.flag_name,
+          payload: request.body,
+          preparedAgainst: [],
         },
         request.principal,
       );
@@ -153,7 +136,17 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService }> = a
     },
     handler: async (request, reply) => {
       const { project, environment } = request.environment;
-      await flagService.delete(project, request.params.flag_name, request.principal, environment);
+      await commands.run(
+        {
+          type: 'flag.delete',
+          project: project.key,
+          environment: environment.key,
+          flag: request.params.flag_name,
+          payload: {},
+          preparedAgainst: [],
+        },
+        request.principal,
+      );
       return reply.code(204).send(null);
     },
   });

@@ -40,15 +40,16 @@ import {
   flagsDocumentSchema,
 } from '../schemas/projects.js';
 import { etagOnSend } from '../plugins/etag.js';
-import type { FlagService, SettingsInput } from '../services/flag-service.js';
+import type { Commands } from '../services/commands.js';
+import type { FlagService } from '../services/flag-service.js';
 import type { FlagsAsCode } from '../services/flags-as-code.js';
 import type { ImpactService } from '../services/impact-service.js';
 import type { ProjectService } from '../services/project-service.js';
 import type { PromotionService } from '../services/promotion-service.js';
-import { toOverride, toRuleInput } from './flags.js';
 import { linkToNextPage } from './pages.js';
 
 interface Services {
+  commands: Commands;
   projectService: ProjectService;
   flagService: FlagService;
   promotionService: PromotionService;
@@ -66,7 +67,7 @@ const environment = { scope: 'environment' } as const;
  */
 export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
   app,
-  { projectService, flagService, promotionService, flagsAsCode, impactService },
+  { commands, projectService, flagService, promotionService, flagsAsCode, impactService },
 ) => {
   app.get('/projects', {
     schema: {
@@ -247,10 +248,13 @@ export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
       response: { 201: definitionSchema, ...problemResponses(400, 404, 409, 413, 415) },
     },
     handler: async (request, reply) => {
-      const { flag_name, value_type, off_variant, ...input } = request.body;
-      const created = await flagService.createDefinition(
-        request.project,
-        { ...input, name: flag_name, valueType: value_type, offVariant: off_variant },
+      const created = await commands.run(
+        {
+          type: 'flag_definition.create',
+          project: request.project.project.key,
+          payload: request.body,
+          preparedAgainst: [],
+        },
         request.principal,
       );
       const view = await flagService.getDefinitionInUse(request.project, created.name);
@@ -283,11 +287,14 @@ export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
       response: { 200: definitionSchema, ...problemResponses(400, 404, 409, 413, 415) },
     },
     handler: async (request) => {
-      const { value_type, off_variant, ...input } = request.body;
-      await flagService.updateDefinition(
-        request.project,
-        request.params.flag_name,
-        { ...input, valueType: value_type, offVariant: off_variant },
+      await commands.run(
+        {
+          type: 'flag_definition.update',
+          project: request.project.project.key,
+          flag: request.params.flag_name,
+          payload: request.body,
+          preparedAgainst: [],
+        },
         request.principal,
       );
       return toDefinitionResponse(await flagService.getDefinitionInUse(request.project, request.params.flag_name));
@@ -303,7 +310,17 @@ export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
       response: { 204: z.null().describe('Deleted'), ...problemResponses(400, 404, 409) },
     },
     handler: async (request, reply) => {
-      await flagService.delete(request.project.project, request.params.flag_name, request.principal);
+      await commands.run(
+        {
+          type: 'flag.delete',
+          project: request.project.project.key,
+          environment: null,
+          flag: request.params.flag_name,
+          payload: {},
+          preparedAgainst: [],
+        },
+        request.principal,
+      );
       return reply.code(204).send(null);
     },
   });
@@ -351,10 +368,15 @@ export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
     },
     handler: async (request) =>
       toFlagResponse(
-        await flagService.updateSettings(
-          request.environment,
-          request.params.flag_name,
-          toSettingsInput(request.body),
+        await commands.run(
+          {
+            type: 'flag_settings.update',
+            project: request.environment.project.key,
+            environment: request.environment.environment.key,
+            flag: request.params.flag_name,
+            payload: request.body,
+            preparedAgainst: [],
+          },
           request.principal,
         ),
       ),
@@ -374,9 +396,7 @@ export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
       response: { 200: impactSchema, ...problemResponses(400, 404, 409, 413, 415) },
     },
     handler: async (request) =>
-      toImpactResponse(
-        impactService.preview(request.environment, request.params.flag_name, toSettingsInput(request.body)),
-      ),
+      toImpactResponse(impactService.preview(request.environment, request.params.flag_name, request.body)),
   });
 
   app.get('/projects/:project/flags/:flag_name/diff', {
@@ -460,14 +480,3 @@ export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
     },
   });
 };
-
-function toSettingsInput(body: z.infer<typeof updateSettingsBodySchema>): SettingsInput {
-  const { rollout_percentage, variants, rules, overrides, ...fields } = body;
-  return {
-    ...fields,
-    rolloutPercentage: rollout_percentage,
-    weights: variants,
-    rules: rules?.map(toRuleInput),
-    overrides: overrides?.map(toOverride),
-  };
-}

@@ -24,11 +24,10 @@ export const scheduleRoutes: FastifyPluginAsyncZod<{ scheduleService: ScheduleSe
       response: { 201: scheduleSchema, ...problemResponses(400, 404, 413, 415) },
     },
     handler: async (request, reply) => {
-      const { at, set } = request.body;
       const change = await scheduleService.create(
         request.environment,
         request.params.flag_name,
-        { at: new Date(at), status: set.status, rolloutPercentage: set.rollout_percentage },
+        request.body,
         request.principal,
       );
       return reply.code(201).send(toScheduleResponse(change));

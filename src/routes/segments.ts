@@ -8,11 +8,12 @@ import {
   toSegmentResponse,
   updateSegmentBodySchema,
 } from '../schemas/segments.js';
+import type { Commands } from '../services/commands.js';
 import type { SegmentService } from '../services/segment-service.js';
 
-export const segmentRoutes: FastifyPluginAsyncZod<{ segmentService: SegmentService }> = async (
+export const segmentRoutes: FastifyPluginAsyncZod<{ segmentService: SegmentService; commands: Commands }> = async (
   app,
-  { segmentService },
+  { segmentService, commands },
 ) => {
   app.post('/segments', {
     config: { scope: 'project' },
@@ -23,10 +24,8 @@ export const segmentRoutes: FastifyPluginAsyncZod<{ segmentService: SegmentServi
       response: { 201: segmentSchema, ...problemResponses(400, 409, 413, 415) },
     },
     handler: async (request, reply) => {
-      const { name, description, conditions, user_ids } = request.body;
-      const segment = await segmentService.create(
-        request.project,
-        { name, description, conditions, userIds: user_ids },
+      const segment = await commands.run(
+        { type: 'segment.create', project: request.project.project.key, payload: request.body, preparedAgainst: [] },
         request.principal,
       );
       return reply
@@ -69,17 +68,19 @@ export const segmentRoutes: FastifyPluginAsyncZod<{ segmentService: SegmentServi
       body: updateSegmentBodySchema,
       response: { 200: segmentSchema, ...problemResponses(400, 404, 413, 415) },
     },
-    handler: async (request) => {
-      const { description, conditions, user_ids } = request.body;
-      return toSegmentResponse(
-        await segmentService.update(
-          request.project,
-          request.params.segment_name,
-          { description, conditions, userIds: user_ids },
+    handler: async (request) =>
+      toSegmentResponse(
+        await commands.run(
+          {
+            type: 'segment.update',
+            project: request.project.project.key,
+            segment: request.params.segment_name,
+            payload: request.body,
+            preparedAgainst: [],
+          },
           request.principal,
         ),
-      );
-    },
+      ),
   });
 
   app.delete('/segments/:segment_name', {
@@ -91,7 +92,16 @@ export const segmentRoutes: FastifyPluginAsyncZod<{ segmentService: SegmentServi
       response: { 204: z.null().describe('Deleted'), ...problemResponses(400, 404, 409) },
     },
     handler: async (request, reply) => {
-      await segmentService.delete(request.project, request.params.segment_name, request.principal);
+      await commands.run(
+        {
+          type: 'segment.delete',
+          project: request.project.project.key,
+          segment: request.params.segment_name,
+          payload: {},
+          preparedAgainst: [],
+        },
+        request.principal,
+      );
       return reply.code(204).send(null);
     },
   });

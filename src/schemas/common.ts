@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { basisPointsToPercentage, percentageToBasisPoints } from '../core/rollout.js';
+import { toBasisPoints, toPercentage } from './core-form.js';
 
 export const flagNameSchema = z
   .string()
@@ -115,11 +115,11 @@ export function checkUnique<T>(
  * 33.34 is exact.
  */
 export function checkWeightsTotal(items: { weight: number }[], context: z.RefinementCtx): void {
-  const total = items.reduce((sum, item) => sum + percentageToBasisPoints(item.weight), 0);
+  const total = items.reduce((sum, item) => sum + toBasisPoints(item.weight), 0);
   if (items.length > 0 && total !== 10_000) {
     context.addIssue({
       code: 'custom',
-      message: `variant weights must add up to 100, not ${basisPointsToPercentage(total)}`,
+      message: `variant weights must add up to 100, not ${toPercentage(total)}`,
     });
   }
 }

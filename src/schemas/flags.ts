@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { Flag } from '../core/model.js';
+import type { DefinitionFields, FlagChanges, NewFlag } from '../core/commands.js';
+import type { Flag, FlagConfigChanges } from '../core/model.js';
 import { IMPACT_WINDOW_MS, type Impact } from '../core/impact.js';
-import { basisPointsToPercentage } from '../core/rollout.js';
 import {
   checkUnique,
   checkWeightsTotal,
@@ -11,6 +11,18 @@ import {
   storableText,
   versionSchema,
 } from './common.js';
+import {
+  fromDefinition,
+  fromFlagChanges,
+  fromNewFlag,
+  fromSettings,
+  fromWholeDefinition,
+  toDefinition,
+  toFlagChanges,
+  toNewFlag,
+  toPercentage,
+  toSettings,
+} from './core-form.js';
 import {
   overrideResponseSchema,
   overridesSchema,
@@ -97,7 +109,7 @@ const variantsSchema = z
 
 export const flagParamsSchema = z.object({ flag_name: flagNameSchema });
 
-export const createFlagBodySchema = z
+const createFlagBody = z
   .strictObject({
     flag_name: flagNameSchema,
     status: z.boolean().default(false).describe('On or off; defaults to off'),
@@ -122,7 +134,13 @@ export const createFlagBodySchema = z
     },
   });
 
-export const updateFlagBodySchema = z
+/** The seed's create: the flag's definition and this environment's settings, as the core holds them. */
+export const createFlagBodySchema = z.codec(createFlagBody, z.custom<NewFlag>(), {
+  decode: fromNewFlag,
+  encode: (flag) => toNewFlag(flag) as z.output<typeof createFlagBody>,
+});
+
+const updateFlagBody = z
   .strictObject({
     status: z.boolean().optional(),
     rollout_percentage: rolloutPercentageSchema.optional(),
@@ -145,6 +163,12 @@ export const updateFlagBodySchema = z
   })
   .describe('Only the fields sent change; flag_name cannot be changed')
   .meta({ id: 'UpdateFlag', example: { rollout_percentage: 50 } });
+
+/** The seed's update: what it sends of the definition and of this environment's settings, apart. */
+export const updateFlagBodySchema = z.codec(updateFlagBody, z.custom<FlagChanges>(), {
+  decode: fromFlagChanges,
+  encode: (changes) => toFlagChanges(changes) as z.output<typeof updateFlagBody>,
+});
 
 export const flagSchema = z
   .object({
@@ -201,14 +225,14 @@ export function toFlagResponse(flag: Flag): FlagResponse {
   return {
     flag_name: flag.name,
     status: flag.status,
-    rollout_percentage: basisPointsToPercentage(flag.rolloutBasisPoints),
+    rollout_percentage: toPercentage(flag.rolloutBasisPoints),
     description: flag.description,
     kind: flag.kind,
     tags: flag.tags,
     value_type: flag.valueType,
     variants: flag.variants.map((v) => ({
       key: v.key,
-      weight: basisPointsToPercentage(v.weightBasisPoints),
+      weight: toPercentage(v.weightBasisPoints),
       payload: v.payload,
       ...(flag.valueType !== 'boolean' && { value: v.value }),
     })),
@@ -244,7 +268,7 @@ const definitionVariantsSchema = z
       "Where the variants' keys change, every environment takes the weights given here",
   );
 
-export const createDefinitionBodySchema = z
+const createDefinitionBody = z
   .strictObject({
     flag_name: flagNameSchema,
     description: descriptionSchema.default(null),
@@ -260,7 +284,17 @@ export const createDefinitionBodySchema = z
     example: { flag_name: 'new_checkout', description: 'One-page checkout', kind: 'release', tags: ['team:checkout'] },
   });
 
-export const updateDefinitionBodySchema = z
+export const createDefinitionBodySchema = z.codec(
+  createDefinitionBody,
+  z.custom<DefinitionFields & { name: string }>(),
+  {
+    decode: ({ flag_name, ...body }) => ({ name: flag_name, ...fromWholeDefinition(body) }),
+    encode: ({ name, ...fields }) =>
+      ({ flag_name: name, ...toDefinition(fields) }) as z.output<typeof createDefinitionBody>,
+  },
+);
+
+const updateDefinitionBody = z
   .strictObject({
     description: descriptionSchema.optional(),
     kind: kindSchema.optional(),
@@ -274,6 +308,11 @@ export const updateDefinitionBodySchema = z
     when: (payload) => payload.issues.length === 0,
   })
   .meta({ id: 'UpdateFlagDefinition', example: { tags: ['team:checkout', 'q4'] } });
+
+export const updateDefinitionBodySchema = z.codec(updateDefinitionBody, z.custom<Partial<DefinitionFields>>(), {
+  decode: fromDefinition,
+  encode: (fields) => toDefinition(fields) as z.output<typeof updateDefinitionBody>,
+});
 
 export const staleSchema = z
   .object({
@@ -322,7 +361,7 @@ export const definitionPageSchema = z
   .meta({ id: 'FlagDefinitionPage' });
 
 /** One environment's settings of a flag: its variants' weights only, never their keys or payloads. */
-export const updateSettingsBodySchema = z
+const updateSettingsBody = z
   .strictObject({
     status: z.boolean().optional(),
     rollout_percentage: rolloutPercentageSchema.optional(),
@@ -344,6 +383,11 @@ export const updateSettingsBodySchema = z
   })
   .describe("Only the fields sent change; the flag's definition (description, kind, tags, variants) is the project's")
   .meta({ id: 'UpdateFlagSettings', example: { status: true, rollout_percentage: 10 } });
+
+export const updateSettingsBodySchema = z.codec(updateSettingsBody, z.custom<FlagConfigChanges>(), {
+  decode: fromSettings,
+  encode: (changes) => toSettings(changes) as z.output<typeof updateSettingsBody>,
+});
 
 const booleanQuery = z
   .enum(['true', 'false'])

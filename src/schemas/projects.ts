@@ -9,7 +9,7 @@ import type {
   Project,
   Promotion,
 } from '../core/model.js';
-import { basisPointsToPercentage, percentageToBasisPoints } from '../core/rollout.js';
+import { fromSettings, toPercentage, toSplit } from './core-form.js';
 import { giveTurnIfHeld } from '../event-loop.js';
 import {
   checkUnique,
@@ -21,7 +21,7 @@ import {
   versionSchema,
 } from './common.js';
 import { type DefinitionResponse, kindSchema, offVariantSchema, tagsSchema, valueTypeSchema } from './flags.js';
-import { createSegmentBodySchema } from './segments.js';
+import { segmentBodySchema } from './segments.js';
 import { overridesSchema, prerequisitesSchema, rulesSchema, toOverrideResponse, toRuleResponse } from './targeting.js';
 
 const nameSchema = storableText(z.string().trim().min(1).max(100));
@@ -147,7 +147,7 @@ export const toDefinitionResponse = ({ definition, environments, stale }: Defini
       environment.key,
       {
         status: config?.status ?? false,
-        rollout_percentage: basisPointsToPercentage(config?.rolloutBasisPoints ?? 0),
+        rollout_percentage: toPercentage(config?.rolloutBasisPoints ?? 0),
         last_evaluated_at: lastEvaluatedAt === null ? null : new Date(lastEvaluatedAt).toISOString(),
         version: config?.version ?? 0,
       },
@@ -272,7 +272,7 @@ export const flagsDocumentSchema = z
       .describe('Where it came from; an import goes into the project in the path'),
     environments: z.array(environmentEntrySchema).default([]).describe("In the project's order"),
     segments: z
-      .array(createSegmentBodySchema)
+      .array(segmentBodySchema)
       .default([])
       .superRefine((list, context) => checkUnique(list, 'name', 'segment', context)),
     flags: z
@@ -369,19 +369,8 @@ export const toImportResultResponse = (r: ImportResult): z.infer<typeof importRe
   applied: r.applied,
 });
 
-const toSettings = (s: z.output<typeof settingsDocumentSchema>): FlagSettings => ({
-  status: s.status,
-  rolloutBasisPoints: percentageToBasisPoints(s.rollout_percentage),
-  weights: s.variants.map((v) => ({ key: v.key, weightBasisPoints: percentageToBasisPoints(v.weight) })),
-  rules: s.rules.map((r) => ({
-    segment: r.segment ?? null,
-    conditions: r.conditions,
-    rolloutBasisPoints: percentageToBasisPoints(r.rollout_percentage),
-    variants: r.variants.map((v) => ({ key: v.key, weightBasisPoints: percentageToBasisPoints(v.weight) })),
-  })),
-  overrides: s.overrides.map((o) => ({ userId: o.user_id, enabled: o.enabled, variant: o.variant })),
-  prerequisites: s.prerequisites,
-});
+/** Every field is there: the document's schema fills in its defaults. */
+const toSettings = (s: z.output<typeof settingsDocumentSchema>): FlagSettings => fromSettings(s) as FlagSettings;
 
 /** The document as the service reads it. */
 export function fromDocument(document: z.output<typeof flagsDocumentSchema>, projectKey: string): FlagsDocument {
@@ -434,8 +423,8 @@ export function toDocument(document: FlagsDocument): FlagsDocumentBody {
           key,
           {
             status: s.status,
-            rollout_percentage: basisPointsToPercentage(s.rolloutBasisPoints),
-            variants: s.weights.map((w) => ({ key: w.key, weight: basisPointsToPercentage(w.weightBasisPoints) })),
+            rollout_percentage: toPercentage(s.rolloutBasisPoints),
+            variants: s.weights.map(toSplit),
             rules: s.rules.map((r) => {
               const { segment, ...rest } = toRuleResponse(r);
               return segment === null ? rest : { segment, ...rest };

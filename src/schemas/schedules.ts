@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { ScheduledChange, ScheduledSettings } from '../core/model.js';
-import { basisPointsToPercentage, percentageToBasisPoints } from '../core/rollout.js';
 import { flagNameSchema, rolloutPercentageSchema } from './common.js';
+import { fromScheduledSettings, toScheduledSettings } from './core-form.js';
+
+export { fromScheduledSettings, toScheduledSettings };
 
 export const scheduledSettingsSchema = z
   .strictObject({
@@ -10,7 +12,7 @@ export const scheduledSettingsSchema = z
   })
   .refine((set) => Object.keys(set).length > 0, { message: 'set at least one of status, rollout_percentage' });
 
-export const createScheduleBodySchema = z
+const createScheduleBody = z
   .strictObject({
     at: z.iso
       .datetime({ offset: true })
@@ -21,6 +23,16 @@ export const createScheduleBodySchema = z
     id: 'CreateSchedule',
     example: { at: '2026-12-01T09:00:00Z', set: { status: true, rollout_percentage: 50 } },
   });
+
+/** A scheduled change as the core holds it: its time, and what it sets then. */
+export const createScheduleBodySchema = z.codec(
+  createScheduleBody,
+  z.custom<{ at: Date; changes: ScheduledSettings }>(),
+  {
+    decode: ({ at, set }) => ({ at: new Date(at), changes: fromScheduledSettings(set) }),
+    encode: ({ at, changes }) => ({ at: at.toISOString(), set: toScheduledSettings(changes) }),
+  },
+);
 
 export const scheduleParamsSchema = z.object({ flag_name: flagNameSchema, schedule_id: z.uuid() });
 
@@ -35,15 +47,6 @@ export const scheduleSchema = z
   })
   .meta({ id: 'Schedule' });
 
-/** What a scheduled change sets, as the API writes it. */
-export function toScheduledSettings(changes: ScheduledSettings): { status?: boolean; rollout_percentage?: number } {
-  const set: { status?: boolean; rollout_percentage?: number } = {};
-  if (changes.status !== undefined) set.status = changes.status;
-  if (changes.rolloutBasisPoints !== undefined)
-    set.rollout_percentage = basisPointsToPercentage(changes.rolloutBasisPoints);
-  return set;
-}
-
 export function toScheduleResponse(change: ScheduledChange): z.infer<typeof scheduleSchema> {
   return {
     id: change.id,
@@ -53,13 +56,4 @@ export function toScheduleResponse(change: ScheduledChange): z.infer<typeof sche
     created_at: change.createdAt.toISOString(),
     applied_at: change.appliedAt?.toISOString() ?? null,
   };
-}
-
-/** What a scheduled change sets, as the core holds it. */
-export function fromScheduledSettings(set: z.output<typeof scheduledSettingsSchema>): ScheduledSettings {
-  const changes: ScheduledSettings = {};
-  if (set.status !== undefined) changes.status = set.status;
-  if (set.rollout_percentage !== undefined)
-    changes.rolloutBasisPoints = percentageToBasisPoints(set.rollout_percentage);
-  return changes;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { Segment } from '../core/model.js';
+import type { NewSegmentFields } from '../core/commands.js';
+import type { Segment, SegmentChanges } from '../core/model.js';
 import { checkUnique, flagNameSchema, storableText, versionSchema } from './common.js';
 import { conditionsSchema } from './targeting.js';
 
@@ -14,7 +15,8 @@ const userIdsSchema = z
 
 export const segmentParamsSchema = z.object({ segment_name: segmentNameSchema });
 
-export const createSegmentBodySchema = z
+/** A segment as requests and the flags document give it. */
+export const segmentBodySchema = z
   .strictObject({
     name: segmentNameSchema,
     description: storableText(z.string().max(1000)).nullable().default(null),
@@ -34,7 +36,12 @@ export const createSegmentBodySchema = z
     },
   });
 
-export const updateSegmentBodySchema = z
+export const createSegmentBodySchema = z.codec(segmentBodySchema, z.custom<NewSegmentFields>(), {
+  decode: ({ user_ids, ...fields }) => ({ ...fields, userIds: user_ids }),
+  encode: ({ userIds, ...fields }) => ({ ...fields, user_ids: userIds }) as z.output<typeof segmentBodySchema>,
+});
+
+const updateSegmentBody = z
   .strictObject({
     description: storableText(z.string().max(1000)).nullable().optional(),
     conditions: conditionsSchema.optional(),
@@ -45,6 +52,13 @@ export const updateSegmentBodySchema = z
     when: (payload) => payload.issues.length === 0,
   })
   .meta({ id: 'UpdateSegment', example: { user_ids: ['qa-1', 'qa-2'] } });
+
+/** What the body sends; what it leaves out stays as it is. */
+export const updateSegmentBodySchema = z.codec(updateSegmentBody, z.custom<SegmentChanges>(), {
+  decode: ({ user_ids, ...fields }) => ({ ...fields, ...(user_ids !== undefined && { userIds: user_ids }) }),
+  encode: ({ userIds, ...fields }) =>
+    ({ ...fields, ...(userIds !== undefined && { user_ids: userIds }) }) as z.output<typeof updateSegmentBody>,
+});
 
 export const segmentSchema = z
   .object({

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Override, Rule } from '../core/model.js';
-import { basisPointsToPercentage } from '../core/rollout.js';
 import { type Condition, OPERATORS, unsafeRegexReason } from '../core/targeting.js';
 import { checkUnique, checkWeightsTotal, flagNameSchema, rolloutPercentageSchema } from './common.js';
+import { toOverride, toPercentage, toSplit } from './core-form.js';
 
 const SEMVER = /^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 const NUMERIC_OPERATORS = new Set(['lt', 'lte', 'gt', 'gte']);
@@ -140,12 +140,8 @@ export const overrideResponseSchema = z.object({
 export const toRuleResponse = (rule: Rule): z.infer<typeof ruleResponseSchema> => ({
   segment: rule.segment,
   conditions: rule.conditions.map((c) => ({ ...c })),
-  rollout_percentage: basisPointsToPercentage(rule.rolloutBasisPoints),
-  variants: rule.variants.map((v) => ({ key: v.key, weight: basisPointsToPercentage(v.weightBasisPoints) })),
+  rollout_percentage: toPercentage(rule.rolloutBasisPoints),
+  variants: rule.variants.map(toSplit),
 });
 
-export const toOverrideResponse = (o: Override): z.infer<typeof overrideResponseSchema> => ({
-  user_id: o.userId,
-  enabled: o.enabled,
-  variant: o.variant,
-});
+export const toOverrideResponse: (o: Override) => z.infer<typeof overrideResponseSchema> = toOverride;

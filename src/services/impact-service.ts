@@ -1,6 +1,7 @@
 import { type Impact, impactOf } from '../core/impact.js';
 import type { EnvironmentView } from './config-snapshot.js';
-import type { FlagService, SettingsInput } from './flag-service.js';
+import type { FlagConfigChanges } from '../core/model.js';
+import type { FlagService } from './flag-service.js';
 import type { RecentContexts } from './recent-contexts.js';
 
 /** Before a change to a flag is saved: what it would do to the users who evaluated the flag lately. */
@@ -10,8 +11,8 @@ export class ImpactService {
     private readonly contexts: RecentContexts,
   ) {}
 
-  preview(view: EnvironmentView, name: string, input: SettingsInput): Impact {
-    const { before, after } = this.flags.proposedSettings(view, name, input);
+  preview(view: EnvironmentView, name: string, settings: FlagConfigChanges): Impact {
+    const { before, after } = this.flags.proposedSettings(view, name, settings);
     return impactOf(before, after, this.contexts.usersOf(view.environment.id, before.flagId), view.lookups);
   }
 }

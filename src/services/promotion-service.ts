@@ -14,7 +14,7 @@ import { auditRecords, type FlagAuditRecord } from './audit-records.js';
 import type { ConfigSnapshot, ProjectView } from './config-snapshot.js';
 import type { ConfigWriter } from './config-writer.js';
 import { checkFlag, problemsOf } from './flag-checks.js';
-import { committedEnvironment } from './flag-service.js';
+import { committedEnvironment } from './flag-commands.js';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { type Actor, flagOf, type ScheduledChange } from '../core/model.js';
+import { type Actor, flagOf, type ScheduledChange, type ScheduledSettings } from '../core/model.js';
 import type { ScheduleReader } from '../db/repositories.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import { percentageToBasisPoints } from '../core/rollout.js';
 import { auditRecords } from './audit-records.js';
 import type { Clock } from './clock.js';
 import type { ConfigSnapshot, EnvironmentView } from './config-snapshot.js';
@@ -10,8 +9,7 @@ import type { ConfigWriter } from './config-writer.js';
 
 export interface ScheduleInput {
   at: Date;
-  status?: boolean;
-  rolloutPercentage?: number;
+  changes: ScheduledSettings;
 }
 
 /** Who writes a due change to its flag, as the audit log shows it. */
@@ -54,12 +52,7 @@ export class ScheduleService {
         environmentId: environment.id,
         flagName,
         at: input.at,
-        changes: {
-          ...(input.status !== undefined && { status: input.status }),
-          ...(input.rolloutPercentage !== undefined && {
-            rolloutBasisPoints: percentageToBasisPoints(input.rolloutPercentage),
-          }),
-        },
+        changes: input.changes,
       });
       await write.audit({
         actor,

@@ -31,6 +31,7 @@ describe('health, docs and CORS', () => {
       '/api-keys',
       '/api-keys/{id}',
       '/audit',
+      '/commands',
       '/config',
       '/evaluate',
       '/evaluate/{flag_name}',

@@ -1,0 +1,117 @@
+/**
+ * Commands: every configuration change as plain data, saying what should change, where, and against
+ * which versions of the items it read it was prepared. One pipeline runs them all (services/commands).
+ * Their public JSON form (schemas/commands.ts) uses the REST API's names and units; here they hold
+ * the core's own (basis points, camelCase). Pure.
+ */
+import type {
+  FlagConfigChanges,
+  FlagKind,
+  FlagSettings,
+  FlagValueType,
+  SegmentChanges,
+  VariantDefinition,
+  VariantSplit,
+} from './model.js';
+import type { Condition } from './targeting.js';
+
+/** The items that carry a version (model.ts: `version`). */
+export const VERSIONED_ITEMS = ['project', 'environment', 'flag', 'flag_settings', 'segment'] as const;
+export type VersionedItem = (typeof VERSIONED_ITEMS)[number];
+
+/**
+ * An item of the command's project as the command saw it when it was prepared. `key` names it as the
+ * API does (a flag's name, a segment's name, an environment's key; the project's own key for the
+ * project); flag settings name their environment too.
+ */
+export interface ItemVersion {
+  item: VersionedItem;
+  key: string;
+  environment: string | null;
+  version: number;
+}
+
+/** What a flag is, in every environment of its project, as a command sets it. */
+export interface DefinitionFields {
+  description: string | null;
+  kind: FlagKind;
+  tags: string[];
+  valueType: FlagValueType;
+  variants: VariantDefinition[];
+  offVariant: string | null;
+  /**
+   * Every environment's weights where the variants' keys change, and a new flag's; null to split the
+   * variants equally.
+   */
+  weights: VariantSplit[] | null;
+}
+
+/** The seed's flag: its definition and one environment's settings at once. */
+export interface NewFlag {
+  name: string;
+  definition: DefinitionFields;
+  settings: FlagSettings;
+}
+
+/** The seed's update: what it sends of the definition (for the project) and of one environment's settings. */
+export interface FlagChanges {
+  definition: Partial<DefinitionFields>;
+  settings: FlagConfigChanges;
+}
+
+export interface NewSegmentFields {
+  name: string;
+  description: string | null;
+  conditions: Condition[];
+  userIds: string[];
+}
+
+interface CommandOf<Type extends string, Payload> {
+  type: Type;
+  /** The project's key. */
+  project: string;
+  payload: Payload;
+  /** Refused (409) when any of these moved since; empty to apply to whatever is committed. */
+  preparedAgainst: ItemVersion[];
+}
+
+interface InEnvironment {
+  environment: string;
+}
+
+interface OnFlag {
+  flag: string;
+}
+
+interface OnSegment {
+  segment: string;
+}
+
+export type CreateFlag = CommandOf<'flag.create', NewFlag> & InEnvironment;
+export type UpdateFlag = CommandOf<'flag.update', FlagChanges> & InEnvironment & OnFlag;
+export type CreateFlagDefinition = CommandOf<'flag_definition.create', DefinitionFields & { name: string }>;
+export type UpdateFlagDefinition = CommandOf<'flag_definition.update', Partial<DefinitionFields>> & OnFlag;
+/** From every environment of the project; `environment` only says which one's settings the audit entry shows. */
+export type DeleteFlag = CommandOf<'flag.delete', Record<string, never>> & OnFlag & { environment: string | null };
+export type UpdateFlagSettings = CommandOf<'flag_settings.update', FlagConfigChanges> & InEnvironment & OnFlag;
+export type CreateSegment = CommandOf<'segment.create', NewSegmentFields>;
+export type UpdateSegment = CommandOf<'segment.update', SegmentChanges> & OnSegment;
+export type DeleteSegment = CommandOf<'segment.delete', Record<string, never>> & OnSegment;
+
+export type Command =
+  | CreateFlag
+  | UpdateFlag
+  | CreateFlagDefinition
+  | UpdateFlagDefinition
+  | DeleteFlag
+  | UpdateFlagSettings
+  | CreateSegment
+  | UpdateSegment
+  | DeleteSegment;
+
+export type CommandType = Command['type'];
+export type CommandOfType<T extends CommandType> = Extract<Command, { type: T }>;
+
+/** Where a command works: the environment, for commands on one environment's settings. */
+export const environmentOf = (command: Command): string | null =>
+  'environment' in command ? command.environment : null;

@@ -1,0 +1,73 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Command } from '../core/commands.js';
+import type { Flag, FlagDefinition, Segment } from '../core/model.js';
+import { commandSchema } from '../schemas/commands.js';
+import { toFlagResponse } from '../schemas/flags.js';
+import { problemResponses } from '../schemas/problem.js';
+import { toDefinitionResponse } from '../schemas/projects.js';
+import { toSegmentResponse } from '../schemas/segments.js';
+import type { Commands } from '../services/commands.js';
+import type { FlagService } from '../services/flag-service.js';
+import type { ScopeResolver } from '../services/scope.js';
+import type { Principal } from '../services/auth-service.js';
+
+const commandResultSchema = z
+  .object({
+    type: z.string(),
+    result: z
+      .unknown()
+      .describe('What the REST request that makes the same change answers (a flag, a segment…); null for deletes'),
+  })
+  .meta({ id: 'CommandResult' });
+
+/**
+ * POST /commands: one configuration change in the commands' public form, run through the same pipeline
+ * as the REST request that makes it. For scripts that keep changes as data, and the form change
+ * requests store.
+ */
+export const commandRoutes: FastifyPluginAsyncZod<{
+  commands: Commands;
+  flagService: FlagService;
+  scopes: ScopeResolver;
+}> = async (app, { commands, flagService, scopes }) => {
+  /** The answer the REST route for the same change gives. */
+  const answerOf = async (command: Command, result: unknown, principal: Principal): Promise<unknown> => {
+    switch (command.type) {
+      case 'flag.create':
+      case 'flag.update':
+      case 'flag_settings.update':
+        return toFlagResponse(result as Flag);
+      case 'flag_definition.create':
+      case 'flag_definition.update':
+        return toDefinitionResponse(
+          await flagService.getDefinitionInUse(
+            scopes.project(principal, command.project),
+            (result as FlagDefinition).name,
+          ),
+        );
+      case 'segment.create':
+      case 'segment.update':
+        return toSegmentResponse(result as Segment);
+      case 'flag.delete':
+      case 'segment.delete':
+        return null;
+    }
+  };
+
+  app.post('/commands', {
+    schema: {
+      tags: ['commands'],
+      summary: 'Run one configuration change given as a command',
+      description:
+        "The change a REST request would make, as data: its payload is that request's body. Refused with 409 when " +
+        'an item in prepared_against moved since.',
+      body: commandSchema,
+      response: { 200: commandResultSchema, ...problemResponses(400, 403, 404, 409, 413, 415) },
+    },
+    handler: async (request) => {
+      const result = await commands.run(request.body, request.principal);
+      return { type: request.body.type, result: await answerOf(request.body, result, request.principal) };
+    },
+  });
+};

@@ -1,0 +1,101 @@
+/**
+ * Commands' public JSON form: what change requests carry in request bodies and store for weeks, so it
+ * is an API. Each is `{type, version, project, …, payload, prepared_against}`, its payload the body of
+ * the REST request that makes the same change (snake_case, percentages), decoded with the same schema
+ * into the core's command (core/commands.ts). A type's form only ever gains versions: every version it
+ * had stays readable (test/fixtures/commands-v1.json holds one of each, read by the tests).
+ */
+import { z } from 'zod';
+import { type Command, VERSIONED_ITEMS } from '../core/commands.js';
+import { flagNameSchema, keySchema, versionSchema } from './common.js';
+import {
+  createDefinitionBodySchema,
+  createFlagBodySchema,
+  updateDefinitionBodySchema,
+  updateFlagBodySchema,
+  updateSettingsBodySchema,
+} from './flags.js';
+import { createSegmentBodySchema, updateSegmentBodySchema } from './segments.js';
+
+const itemVersionSchema = z
+  .strictObject({
+    item: z.enum(VERSIONED_ITEMS),
+    key: z.string().min(1).max(100).describe("The item's name or key in the command's project"),
+    environment: keySchema.nullable().default(null).describe("flag_settings' environment; null for the others"),
+    version: versionSchema,
+  })
+  .meta({
+    id: 'ItemVersion',
+    description: 'An item as the command saw it when it was prepared',
+    example: { item: 'flag_settings', key: 'new_checkout', environment: 'production', version: 7 },
+  });
+
+const common = {
+  version: z.literal(1).describe("The form's version"),
+  project: keySchema,
+  prepared_against: z
+    .array(itemVersionSchema)
+    .max(1000)
+    .default([])
+    .describe('Refused (409) when any of these moved since; [] to apply to whatever is committed'),
+};
+const environment = keySchema;
+const flag = flagNameSchema;
+const noPayload = z.strictObject({});
+
+const forms = [
+  z.strictObject({ type: z.literal('flag.create'), ...common, environment, payload: createFlagBodySchema }),
+  z.strictObject({ type: z.literal('flag.update'), ...common, environment, flag, payload: updateFlagBodySchema }),
+  z.strictObject({ type: z.literal('flag_definition.create'), ...common, payload: createDefinitionBodySchema }),
+  z.strictObject({ type: z.literal('flag_definition.update'), ...common, flag, payload: updateDefinitionBodySchema }),
+  z.strictObject({
+    type: z.literal('flag.delete'),
+    ...common,
+    environment: environment.nullable().describe('Whose settings the audit entry shows; it goes from all of them'),
+    flag,
+    payload: noPayload,
+  }),
+  z.strictObject({
+    type: z.literal('flag_settings.update'),
+    ...common,
+    environment,
+    flag,
+    payload: updateSettingsBodySchema,
+  }),
+  z.strictObject({ type: z.literal('segment.create'), ...common, payload: createSegmentBodySchema }),
+  z.strictObject({
+    type: z.literal('segment.update'),
+    ...common,
+    segment: flagNameSchema,
+    payload: updateSegmentBodySchema,
+  }),
+  z.strictObject({ type: z.literal('segment.delete'), ...common, segment: flagNameSchema, payload: noPayload }),
+] as const;
+
+const commandFormSchema = z.discriminatedUnion('type', forms).meta({
+  id: 'Command',
+  description:
+    'A configuration change as data: what a PATCH, POST or DELETE of the REST API would do, its payload that ' +
+    "request's body",
+  example: {
+    type: 'flag_settings.update',
+    version: 1,
+    project: 'default',
+    environment: 'production',
+    flag: 'new_checkout',
+    payload: { rollout_percentage: 25 },
+    prepared_against: [{ item: 'flag_settings', key: 'new_checkout', environment: 'production', version: 7 }],
+  },
+});
+
+type CommandForm = z.output<typeof commandFormSchema>;
+
+/** The public form, decoded into the core's command and encoded back from it. */
+export const commandSchema = z.codec(commandFormSchema, z.custom<Command>(), {
+  decode: ({ version: _version, prepared_against, ...command }) =>
+    ({ ...command, preparedAgainst: prepared_against }) as Command,
+  encode: ({ preparedAgainst, ...command }) =>
+    ({ ...command, version: 1, prepared_against: preparedAgainst }) as unknown as CommandForm,
+});
+
+export type CommandJson = z.input<typeof commandFormSchema>;

@@ -1,0 +1,170 @@
+import {
+  type Command,
+  type CommandOfType,
+  type CommandType,
+  environmentOf,
+  type ItemVersion,
+} from '../core/commands.js';
+import type { Actor, Environment, Project } from '../core/model.js';
+import type { ConfigWrite } from '../db/repositories.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import type { Principal } from './auth-service.js';
+import type { ConfigSnapshot } from './config-snapshot.js';
+import type { ConfigWriter } from './config-writer.js';
+
+/** What a command's handler works with: the committed project (and environment) it addresses, and who asks. */
+export interface CommandContext {
+  write: ConfigWrite;
+  project: Project;
+  /** Set for commands on one environment. */
+  environment: Environment | undefined;
+  actor: Actor;
+}
+
+/**
+ * Checks the command against the committed state and writes it, with its audit entry (which writes the
+ * webhook outbox), in the pipeline's transaction: reads what its checks need once, up front.
+ */
+export type CommandHandler<T extends CommandType, R> = (
+  command: CommandOfType<T>,
+  context: CommandContext,
+) => Promise<R>;
+
+/** Every command type's handler; results are what the routes answer with. */
+export type CommandHandlers = { [T in CommandType]: CommandHandler<T, unknown> };
+
+/** A handler's result type, for a caller that runs a command of a known type. */
+export type ResultOf<H extends CommandHandlers, T extends CommandType> = Awaited<ReturnType<H[T]>>;
+
+/**
+ * Who may run a command. Today: admin keys, a project-bound one only in its own project (any other
+ * answers as missing, as reads do, so project keys do not leak). Roles plug in here.
+ */
+export function authorise(principal: Principal, command: Command, snapshot: ConfigSnapshot): void {
+  if (principal.scope !== 'admin') throw new ForbiddenError('Changing the configuration needs an admin key');
+  if (principal.projectId === null) return;
+  const project = snapshot.project(command.project);
+  if (!project || project.project.id !== principal.projectId) {
+    throw new NotFoundError(`Project "${command.project}" not found`);
+  }
+}
+
+/**
+ * Whether a command waits for someone before it runs. Today nothing waits: every command goes on.
+ * Change requests plug in here (they store the command and run it once approved).
+ */
+export type Hold = (command: Command, principal: Principal) => Promise<'proceed'>;
+export const proceed: Hold = async () => 'proceed';
+
+const describe = (item: ItemVersion) =>
+  item.environment === null ? `${item.item} "${item.key}"` : `${item.item} "${item.key}" in "${item.environment}"`;
+
+/** Each item's committed version, read once for all of them; undefined where the item is gone. */
+async function committedVersions(write: ConfigWrite, project: Project, items: readonly ItemVersion[]) {
+  const needs = (kind: ItemVersion['item']) => items.some((item) => item.item === kind);
+  const [environments, flags, segments] = await Promise.all([
+    needs('environment') || needs('flag_settings') ? write.environments(project.id) : [],
+    needs('flag') || needs('flag_settings') ? write.flags(project.id) : [],
+    needs('segment') ? write.segments(project.id) : [],
+  ]);
+  const settingsOf = new Map<number, Map<number, number>>();
+  if (needs('flag_settings')) {
+    for (const environment of environments) {
+      const configs = await write.configsOfEnvironment(environment.id);
+      settingsOf.set(environment.id, new Map(configs.map((c) => [c.flagId, c.version])));
+    }
+  }
+  return (item: ItemVersion): number | undefined => {
+    switch (item.item) {
+      case 'project':
+        return item.key === project.key ? project.version : undefined;
+      case 'environment':
+        return environments.find((e) => e.key === item.key)?.version;
+      case 'flag':
+        return flags.find((f) => f.name === item.key)?.version;
+      case 'segment':
+        return segments.find((s) => s.name === item.key)?.version;
+      case 'flag_settings': {
+        const environment = environments.find((e) => e.key === item.environment);
+        const flag = flags.find((f) => f.name === item.key);
+        return environment && flag && settingsOf.get(environment.id)?.get(flag.id);
+      }
+    }
+  };
+}
+
+/** Refuses a command prepared against versions that have moved since: it would undo what came between. */
+export async function checkPreparedAgainst(write: ConfigWrite, project: Project, command: Command): Promise<void> {
+  if (command.preparedAgainst.length === 0) return;
+  const versionOf = await committedVersions(write, project, command.preparedAgainst);
+  const moved = command.preparedAgainst
+    .map((item) => ({ item, now: versionOf(item) }))
+    .filter(({ item, now }) => now !== item.version);
+  if (moved.length > 0) {
+    throw new ConflictError(
+      'The change was prepared against versions that have moved since: ' +
+        moved
+          .map(({ item, now }) =>
+            now === undefined
+              ? `${describe(item)} is gone`
+              : `${describe(item)} is at version ${now}, not ${item.version}`,
+          )
+          .join('; '),
+    );
+  }
+}
+
+/** Conflicts on unique names, worded per command type. */
+const conflictMessage = (command: Command): string | undefined => {
+  switch (command.type) {
+    case 'flag.create':
+      return `A flag named "${command.payload.name}" already exists`;
+    case 'flag_definition.create':
+      return `A flag named "${command.payload.name}" already exists in project "${command.project}"`;
+    case 'segment.create':
+      return `A segment named "${command.payload.name}" already exists`;
+    default:
+      return undefined;
+  }
+};
+
+/**
+ * The one path every configuration change takes, in this order: the command is parsed at the edge
+ * (the routes' schemas give the core's types), then authorised, then held or let through, then checked
+ * against the committed state and written in one transaction with its audit entry and webhook outbox,
+ * and after the commit put into this process's snapshot and streams (ConfigWriter).
+ */
+export class CommandPipeline<H extends CommandHandlers> {
+  constructor(
+    private readonly writer: ConfigWriter,
+    private readonly snapshot: ConfigSnapshot,
+    private readonly handlers: H,
+    private readonly hold: Hold = proceed,
+  ) {}
+
+  async run<C extends Command>(command: C, principal: Principal): Promise<ResultOf<H, C['type']>> {
+    authorise(principal, command, this.snapshot);
+    await this.hold(command, principal);
+    // Each type's handler takes that type's command: the map from type to handler says so.
+    const handler = this.handlers[command.type] as unknown as (c: C, context: CommandContext) => Promise<unknown>;
+    return this.writer.write(
+      async (write) => {
+        const { project, environment } = await this.addressed(write, command);
+        await checkPreparedAgainst(write, project, command);
+        return handler(command, { write, project, environment, actor: principal });
+      },
+      { conflict: conflictMessage(command) },
+    ) as Promise<ResultOf<H, C['type']>>;
+  }
+
+  /** The project and environment the command names, as committed. */
+  private async addressed(write: ConfigWrite, command: Command) {
+    const project = await write.project(command.project);
+    if (!project) throw new NotFoundError(`Project "${command.project}" not found`);
+    const key = environmentOf(command);
+    if (key === null) return { project, environment: undefined };
+    const environment = (await write.environments(project.id)).find((e) => e.key === key);
+    if (!environment) throw new NotFoundError(`Environment "${key}" not found in project "${project.key}"`);
+    return { project, environment };
+  }
+}
