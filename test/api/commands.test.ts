@@ -1,0 +1,298 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { buildApp } from '../../src/app.js';
+import type { Command } from '../../src/core/commands.js';
+import { loadConfig } from '../../src/config.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../src/errors.js';
+import { commandSchema, type CommandJson } from '../../src/schemas/commands.js';
+import { authorise } from '../../src/services/command-pipeline.js';
+import { commandHandlers } from '../../src/services/commands.js';
+import { ConfigSnapshot } from '../../src/services/config-snapshot.js';
+import { systemClock } from '../../src/services/clock.js';
+import type { Principal } from '../../src/services/auth-service.js';
+import { backends } from '../helpers.js';
+import { useTestAppAndDatabase } from '../support/test-app.js';
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** One command of every type, in their first public form: it must stay readable as long as the service runs. */
+const storedCommands = JSON.parse(
+  readFileSync(new URL('../fixtures/commands-v1.json', import.meta.url), 'utf8'),
+) as CommandJson[];
+
+describe("commands' public form", () => {
+  it('has a stored example of every command type the pipeline runs', () => {
+    expect(storedCommands.map((c) => c.type).sort()).toEqual(Object.keys(commandHandlers).sort());
+  });
+
+  it.each(storedCommands.map((c) => [c.type, c] as const))('%s reads and writes back unchanged', (_type, json) => {
+    const command = z.decode(commandSchema, json);
+    expect(z.encode(commandSchema, command)).toEqual(json);
+    // Once decoded it is the core's: basis points and camelCase, never the API's units.
+    expect(JSON.stringify(command)).not.toMatch(/rollout_percentage|user_ids|prepared_against|"weight"/);
+  });
+
+  it('decodes percentages into basis points, in the payload and its rules', () => {
+    const command = z.decode(commandSchema, {
+      type: 'flag_settings.update',
+      version: 1,
+      project: 'default',
+      environment: 'production',
+      flag: 'checkout',
+      payload: { rollout_percentage: 33.33, rules: [{ conditions: [{ attribute: 'plan', operator: 'exists' }] }] },
+    });
+    expect(command).toEqual({
+      type: 'flag_settings.update',
+      project: 'default',
+      environment: 'production',
+      flag: 'checkout',
+      payload: {
+        rolloutBasisPoints: 3333,
+        rules: [
+          {
+            segment: null,
+            conditions: [{ attribute: 'plan', operator: 'exists' }],
+            rolloutBasisPoints: 10_000,
+            variants: [],
+          },
+        ],
+      },
+      preparedAgainst: [],
+    });
+  });
+
+  it('refuses a form it does not know, naming what is wrong', () => {
+    const refused = (json: unknown) => commandSchema.safeParse(json).error?.issues.map((i) => i.path.join('/'));
+    const valid = storedCommands.find((c) => c.type === 'flag_settings.update')!;
+    expect(refused({ ...valid, version: 2 })).toEqual(['version']);
+    expect(refused({ ...valid, type: 'flag.rename' })).toEqual(['type']);
+    expect(refused({ ...valid, payload: { rollout_percentage: 12.345 } })).toEqual(['payload/rollout_percentage']);
+    expect(refused({ ...valid, surprise: true })).toEqual(['']);
+  });
+});
+
+describe('the authorise step', () => {
+  const snapshot = new ConfigSnapshot(systemClock);
+  const command = z.decode(commandSchema, storedCommands[0]);
+  const principal = (fields: Partial<Principal>): Principal => ({
+    keyId: 'k',
+    name: 'key',
+    scope: 'admin',
+    projectId: null,
+    environmentId: null,
+    rateLimitKey: 'k',
+    ...fields,
+  });
+
+  it('lets a global admin key change any project', () => {
+    expect(() => authorise(principal({}), command, snapshot)).not.toThrow();
+  });
+
+  it('refuses keys that are not admin keys, and a project key outside its project as if it did not exist', () => {
+    expect(() => authorise(principal({ scope: 'server', environmentId: 1 }), command, snapshot)).toThrow(
+      ForbiddenError,
+    );
+    expect(() => authorise(principal({ scope: 'evaluate', environmentId: 1 }), command, snapshot)).toThrow(
+      ForbiddenError,
+    );
+    expect(() => authorise(principal({ projectId: 42 }), command, snapshot)).toThrow(NotFoundError);
+  });
+});
+
+describe.each(backends)('the command pipeline on $name', (backend) => {
+  const { app } = useTestAppAndDatabase(backend, {
+    env: { RATE_LIMIT_WRITES: '0', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' },
+  });
+  const call = async (method: Method, url: string, payload?: unknown, headers: Record<string, string> = {}) =>
+    app().inject({ method, url, payload: payload as object, headers });
+  const ok = async (method: Method, url: string, payload?: unknown) => {
+    const res = await call(method, url, payload);
+    expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300);
+    return res.statusCode === 204 ? undefined : res.json();
+  };
+  const run = async (command: unknown) => {
+    const res = await call('POST', '/commands', command);
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json().result;
+  };
+  const problem = async (command: unknown, status: number, detail: RegExp) => {
+    const res = await call('POST', '/commands', command);
+    expect(res.statusCode, res.body).toBe(status);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json().detail).toMatch(detail);
+  };
+
+  describe.skipIf(!backend.available)('', () => {
+    it('runs every command type, each doing what its REST request does', async () => {
+      const [
+        createSegment,
+        createDefinition,
+        createFlag,
+        updateFlag,
+        updateDefinition,
+        updateSettings,
+        updateSegment,
+        deleteFlag,
+        deleteSegment,
+      ] = storedCommands;
+      expect(await run(createSegment)).toMatchObject({ name: 'beta', user_ids: ['user-1'], version: 1 });
+      expect(await run(createDefinition)).toMatchObject({
+        flag_name: 'checkout',
+        environments: { development: { status: false }, production: { status: false } },
+      });
+      expect(await run(createFlag)).toMatchObject({
+        flag_name: 'banner',
+        rollout_percentage: 12.5,
+        rules: [{ segment: 'beta' }],
+        prerequisites: [{ flag: 'checkout' }],
+      });
+      expect(await run(updateFlag)).toMatchObject({
+        description: 'Top banner',
+        rollout_percentage: 33.33,
+        overrides: [{ user_id: 'user-2', enabled: false }],
+        version: 2,
+      });
+      expect(await run(updateDefinition)).toMatchObject({ kind: 'experiment', version: 2 });
+      // Prepared against the versions it now meets: settings 1, definition 2.
+      expect(await run(updateSettings)).toMatchObject({
+        status: true,
+        rollout_percentage: 50,
+        variants: [{ weight: 20 }, { weight: 80 }],
+        rules: [{ variants: [{ key: 'treatment', weight: 100 }] }],
+        version: 2,
+      });
+      expect(await run(updateSegment)).toMatchObject({ user_ids: ['user-1', 'user-3'], version: 2 });
+      expect(await run(deleteFlag)).toBeNull();
+      expect((await call('GET', '/flags/banner')).statusCode).toBe(404);
+      expect(await run(deleteSegment)).toBeNull();
+      expect((await call('GET', '/segments/beta')).statusCode).toBe(404);
+
+      // The REST reads see each change, and the audit log holds one entry per command.
+      expect(await ok('GET', '/users/user-9/flags/checkout?country=DE')).toMatchObject({
+        enabled: true,
+        variant: 'treatment',
+      });
+      const audit = await ok('GET', '/audit?limit=20');
+      expect(audit.entries.map((e: { action: string }) => e.action).reverse()).toEqual([
+        'segment.created',
+        'flag.created',
+        'flag.created',
+        'flag.updated',
+        'flag.updated',
+        'flag.updated',
+        'segment.updated',
+        'flag.deleted',
+        'segment.deleted',
+      ]);
+    });
+
+    it('refuses a command prepared against versions that moved, and changes nothing', async () => {
+      await ok('POST', '/flags', { flag_name: 'guarded', status: true, rollout_percentage: 10 });
+      await ok('PATCH', '/flags/guarded', { rollout_percentage: 20 });
+      const command = {
+        type: 'flag_settings.update',
+        version: 1,
+        project: 'default',
+        environment: 'production',
+        flag: 'guarded',
+        payload: { rollout_percentage: 90 },
+        prepared_against: [{ item: 'flag_settings', key: 'guarded', environment: 'production', version: 1 }],
+      };
+      await problem(command, 409, /flag_settings "guarded" in "production" is at version 2, not 1/);
+      await problem(
+        { ...command, prepared_against: [{ item: 'segment', key: 'nowhere', version: 1 }] },
+        409,
+        /segment "nowhere" is gone/,
+      );
+      expect(await ok('GET', '/flags/guarded')).toMatchObject({ rollout_percentage: 20, version: 2 });
+      expect(
+        await run({
+          ...command,
+          prepared_against: [
+            { item: 'flag_settings', key: 'guarded', environment: 'production', version: 2 },
+            { item: 'flag', key: 'guarded', version: 1 },
+            { item: 'environment', key: 'production', version: 1 },
+            { item: 'project', key: 'default', version: 1 },
+          ],
+        }),
+      ).toMatchObject({ rollout_percentage: 90, version: 3 });
+    });
+
+    it('writes the audit entry and the webhook outbox with the change, and neither when a check refuses it', async () => {
+      // Deliveries are written to the outbox whether or not the receiver (here nothing listens) takes them.
+      const hook = await ok('POST', '/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['flag.*'] });
+      await ok('POST', '/flags', { flag_name: 'first', status: true });
+      await ok('POST', '/flags', { flag_name: 'second', status: true, prerequisites: [{ flag: 'first' }] });
+      const deliveries = async () => (await ok('GET', `/webhooks/${hook.id}/deliveries`)).deliveries.length;
+      const audited = async () => (await ok('GET', '/audit?flag_name=first')).entries.length;
+      const before = [await deliveries(), await audited()];
+      const change = (payload: object) => ({
+        type: 'flag_settings.update',
+        version: 1,
+        project: 'default',
+        environment: 'production',
+        flag: 'first',
+        payload,
+      });
+      // A cycle: refused inside the transaction, after the command was authorised and let through.
+      await problem(change({ prerequisites: [{ flag: 'second', variant: null }] }), 409, /cycle/);
+      expect([await deliveries(), await audited()]).toEqual(before);
+      await run(change({ rollout_percentage: 5 }));
+      expect([await deliveries(), await audited()]).toEqual([before[0] + 1, before[1] + 1]);
+    });
+
+    it('answers a project key outside its project as if the project did not exist', async () => {
+      await ok('POST', '/projects', { key: 'shop', name: 'Shop' });
+      const { secret } = await ok('POST', '/api-keys', { name: 'shop admin', scope: 'admin', project: 'shop' });
+      const headers = { authorization: `Bearer ${secret}` };
+      const command = {
+        type: 'segment.create',
+        version: 1,
+        project: 'default',
+        payload: { name: 'intruders', user_ids: ['x'] },
+      };
+      const refused = await call('POST', '/commands', command, headers);
+      expect(refused.statusCode).toBe(404);
+      expect(refused.json().detail).toBe('Project "default" not found');
+      const allowed = await call('POST', '/commands', { ...command, project: 'shop' }, headers);
+      expect(allowed.statusCode, allowed.body).toBe(200);
+      const admin = { authorization: `Bearer ${secret}` };
+      expect((await call('GET', '/projects/shop/segments', undefined, admin)).json()).toHaveLength(1);
+    });
+  });
+});
+
+describe.each(backends)('the hold step on $name', (backend) => {
+  it.skipIf(!backend.available)(
+    'sees every command, decoded, before anything is written, and can stop it',
+    async () => {
+      const database = await backend.create();
+      const held: Command[] = [];
+      const app = await buildApp(loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent' }), {
+        hold: async (command) => {
+          held.push(command);
+          if (command.type === 'flag.delete') throw new ConflictError('Deleting flags waits for a second person');
+          return 'proceed';
+        },
+      });
+      try {
+        const created = await app.inject({
+          method: 'POST',
+          url: '/flags',
+          payload: { flag_name: 'kept', status: true, rollout_percentage: 2.5 },
+        });
+        expect(created.statusCode).toBe(201);
+        const deleted = await app.inject({ method: 'DELETE', url: '/flags/kept' });
+        expect(deleted.statusCode).toBe(409);
+        expect(deleted.json().detail).toBe('Deleting flags waits for a second person');
+        expect((await app.inject({ method: 'GET', url: '/flags/kept' })).statusCode).toBe(200);
+        expect(held.map((c) => c.type)).toEqual(['flag.create', 'flag.delete']);
+        expect(held[0]).toMatchObject({ payload: { name: 'kept', settings: { rolloutBasisPoints: 250 } } });
+      } finally {
+        await app.close();
+        await database.drop();
+      }
+    },
+  );
+});
