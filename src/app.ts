@@ -179,7 +179,8 @@ export async function buildApp(
           ? 'redis'
           : 'redis-unreachable';
   const writer = new ConfigWriter(database.store, snapshot, keyRing);
-  const scheduleService = new ScheduleService(database.schedules, writer, snapshot, app.log, clock);
+  const commands = commandPipeline(writer, snapshot, hold);
+  const scheduleService = new ScheduleService(database.schedules, commands, snapshot, app.log, clock);
   const writers = {
     exposures: new WriterHealth('exposures', clock, app.log),
     usage: new WriterHealth('flag_usage', clock, app.log),
@@ -240,7 +241,6 @@ export async function buildApp(
   await registerDocs(app, version);
   await registerDashboard(app);
   const flagService = new FlagService(snapshot, usage);
-  const commands = commandPipeline(writer, snapshot, hold);
   registerMetrics(app, {
     token: config.metricsToken,
     requests,
@@ -292,7 +292,7 @@ export async function buildApp(
   };
   for (const prefix of ['', '/projects/:project/environments/:environment']) {
     await app.register(evaluationRoutes, { prefix, evaluationService });
-    await app.register(scheduleRoutes, { prefix, scheduleService });
+    await app.register(scheduleRoutes, { prefix, scheduleService, commands });
     await app.register(ofrepRoutes, { prefix, ofrepService, streams });
     await app.register(streamRoutes, { prefix, hub, authService, scopes, snapshot });
     await app.register(experimentRoutes, { prefix, experimentService });

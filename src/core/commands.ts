@@ -6,6 +6,7 @@
  */
 import type {
   FlagConfigChanges,
+  ScheduledSettings,
   FlagKind,
   FlagSettings,
   FlagValueType,
@@ -66,6 +67,12 @@ export interface NewSegmentFields {
   userIds: string[];
 }
 
+/** What a scheduled change sets, and when. */
+export interface NewSchedule {
+  at: Date;
+  changes: ScheduledSettings;
+}
+
 interface CommandOf<Type extends string, Payload> {
   type: Type;
   /** The project's key. */
@@ -83,6 +90,11 @@ interface OnFlag {
   flag: string;
 }
 
+interface OnSchedule {
+  /** The scheduled change's id. */
+  schedule: string;
+}
+
 interface OnSegment {
   segment: string;
 }
@@ -98,6 +110,12 @@ export type CreateSegment = CommandOf<'segment.create', NewSegmentFields>;
 export type UpdateSegment = CommandOf<'segment.update', SegmentChanges> & OnSegment;
 export type DeleteSegment = CommandOf<'segment.delete', Record<string, never>> & OnSegment;
 
+/** Its id is chosen when the command is made: run twice, it makes the change once (the second is a conflict). */
+export type CreateSchedule = CommandOf<'schedule.create', NewSchedule> & InEnvironment & OnFlag & OnSchedule;
+export type CancelSchedule = CommandOf<'schedule.cancel', Record<string, never>> & InEnvironment & OnFlag & OnSchedule;
+/** The scheduler's: a due change written to its flag. */
+export type ApplySchedule = CommandOf<'schedule.apply', Record<string, never>> & InEnvironment & OnFlag & OnSchedule;
+
 export type Command =
   | CreateFlag
   | UpdateFlag
@@ -107,7 +125,10 @@ export type Command =
   | UpdateFlagSettings
   | CreateSegment
   | UpdateSegment
-  | DeleteSegment;
+  | DeleteSegment
+  | CreateSchedule
+  | CancelSchedule
+  | ApplySchedule;
 
 export type CommandType = Command['type'];
 export type CommandOfType<T extends CommandType> = Extract<Command, { type: T }>;

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Command } from '../core/commands.js';
-import type { Flag, FlagDefinition, Segment } from '../core/model.js';
+import type { Flag, FlagDefinition, ScheduledChange, Segment } from '../core/model.js';
 import { commandSchema } from '../schemas/commands.js';
 import { toFlagResponse } from '../schemas/flags.js';
 import { problemResponses } from '../schemas/problem.js';
 import { toDefinitionResponse } from '../schemas/projects.js';
+import { toScheduleResponse } from '../schemas/schedules.js';
 import { toSegmentResponse } from '../schemas/segments.js';
 import type { Commands } from '../services/commands.js';
 import type { FlagService } from '../services/flag-service.js';
@@ -49,8 +50,12 @@ export const commandRoutes: FastifyPluginAsyncZod<{
       case 'segment.create':
       case 'segment.update':
         return toSegmentResponse(result as Segment);
+      case 'schedule.create':
+        return toScheduleResponse(result as ScheduledChange);
       case 'flag.delete':
       case 'segment.delete':
+      case 'schedule.cancel':
+      case 'schedule.apply':
         return null;
     }
   };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { flagParamsSchema } from '../schemas/flags.js';
@@ -8,11 +9,12 @@ import {
   scheduleSchema,
   toScheduleResponse,
 } from '../schemas/schedules.js';
+import type { Commands } from '../services/commands.js';
 import type { ScheduleService } from '../services/schedule-service.js';
 
-export const scheduleRoutes: FastifyPluginAsyncZod<{ scheduleService: ScheduleService }> = async (
+export const scheduleRoutes: FastifyPluginAsyncZod<{ scheduleService: ScheduleService; commands: Commands }> = async (
   app,
-  { scheduleService },
+  { scheduleService, commands },
 ) => {
   app.post('/flags/:flag_name/schedules', {
     config: { scope: 'environment' },
@@ -24,10 +26,17 @@ export const scheduleRoutes: FastifyPluginAsyncZod<{ scheduleService: ScheduleSe
       response: { 201: scheduleSchema, ...problemResponses(400, 404, 413, 415) },
     },
     handler: async (request, reply) => {
-      const change = await scheduleService.create(
-        request.environment,
-        request.params.flag_name,
-        request.body,
+      const { project, environment } = request.environment;
+      const change = await commands.run(
+        {
+          type: 'schedule.create',
+          project: project.key,
+          environment: environment.key,
+          flag: request.params.flag_name,
+          schedule: randomUUID(),
+          payload: request.body,
+          preparedAgainst: [],
+        },
         request.principal,
       );
       return reply.code(201).send(toScheduleResponse(change));
@@ -55,10 +64,17 @@ export const scheduleRoutes: FastifyPluginAsyncZod<{ scheduleService: ScheduleSe
       response: { 204: z.null().describe('Cancelled'), ...problemResponses(400, 404, 409) },
     },
     handler: async (request, reply) => {
-      await scheduleService.cancel(
-        request.environment,
-        request.params.flag_name,
-        request.params.schedule_id,
+      const { project, environment } = request.environment;
+      await commands.run(
+        {
+          type: 'schedule.cancel',
+          project: project.key,
+          environment: environment.key,
+          flag: request.params.flag_name,
+          schedule: request.params.schedule_id,
+          payload: {},
+          preparedAgainst: [],
+        },
         request.principal,
       );
       return reply.code(204).send(null);

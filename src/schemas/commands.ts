@@ -15,6 +15,7 @@ import {
   updateFlagBodySchema,
   updateSettingsBodySchema,
 } from './flags.js';
+import { createScheduleBodySchema } from './schedules.js';
 import { createSegmentBodySchema, updateSegmentBodySchema } from './segments.js';
 
 const itemVersionSchema = z
@@ -70,6 +71,30 @@ const forms = [
     payload: updateSegmentBodySchema,
   }),
   z.strictObject({ type: z.literal('segment.delete'), ...common, segment: flagNameSchema, payload: noPayload }),
+  z.strictObject({
+    type: z.literal('schedule.create'),
+    ...common,
+    environment,
+    flag,
+    schedule: z.uuid().describe("The new scheduled change's id"),
+    payload: createScheduleBodySchema,
+  }),
+  z.strictObject({
+    type: z.literal('schedule.cancel'),
+    ...common,
+    environment,
+    flag,
+    schedule: z.uuid(),
+    payload: noPayload,
+  }),
+  z.strictObject({
+    type: z.literal('schedule.apply'),
+    ...common,
+    environment,
+    flag,
+    schedule: z.uuid().describe('A due scheduled change, written to its flag (the scheduler runs these)'),
+    payload: noPayload,
+  }),
 ] as const;
 
 const commandFormSchema = z.discriminatedUnion('type', forms).meta({

@@ -12,6 +12,7 @@ import { ConfigSnapshot } from '../../src/services/config-snapshot.js';
 import { systemClock } from '../../src/services/clock.js';
 import type { Principal } from '../../src/services/auth-service.js';
 import { backends } from '../helpers.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { useTestAppAndDatabase } from '../support/test-app.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -101,8 +102,12 @@ describe('the authorise step', () => {
 });
 
 describe.each(backends)('the command pipeline on $name', (backend) => {
+  // The stored examples' schedule falls due an hour after this clock's start; the scheduler checks daily,
+  // so the test's own schedule.apply writes it.
+  const clock = new ManualClock();
   const { app } = useTestAppAndDatabase(backend, {
-    env: { RATE_LIMIT_WRITES: '0', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' },
+    clock,
+    env: { RATE_LIMIT_WRITES: '0', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', SNAPSHOT_POLL_MS: '86400000' },
   });
   const call = async (method: Method, url: string, payload?: unknown, headers: Record<string, string> = {}) =>
     app().inject({ method, url, payload: payload as object, headers });
@@ -135,6 +140,9 @@ describe.each(backends)('the command pipeline on $name', (backend) => {
         updateSegment,
         deleteFlag,
         deleteSegment,
+        createSchedule,
+        cancelSchedule,
+        applySchedule,
       ] = storedCommands;
       expect(await run(createSegment)).toMatchObject({ name: 'beta', user_ids: ['user-1'], version: 1 });
       expect(await run(createDefinition)).toMatchObject({
@@ -168,6 +176,16 @@ describe.each(backends)('the command pipeline on $name', (backend) => {
       expect(await run(deleteSegment)).toBeNull();
       expect((await call('GET', '/segments/beta')).statusCode).toBe(404);
 
+      expect(await run(createSchedule)).toMatchObject({ set: { rollout_percentage: 70 }, applied_at: null });
+      // Another one, to cancel: the stored cancel names it.
+      await run({ ...createSchedule, schedule: (cancelSchedule as { schedule: string }).schedule });
+      expect(await run(cancelSchedule)).toBeNull();
+      expect(await ok('GET', '/flags/checkout/schedules')).toHaveLength(1);
+      await problem(applySchedule, 409, /is due at 2026-12-01T13:00:00.000Z; it applies itself then/);
+      await clock.advance(2 * 3_600_000);
+      expect(await run(applySchedule)).toBeNull();
+      expect(await ok('GET', '/flags/checkout')).toMatchObject({ rollout_percentage: 70 });
+
       // The REST reads see each change, and the audit log holds one entry per command.
       expect(await ok('GET', '/users/user-9/flags/checkout?country=DE')).toMatchObject({
         enabled: true,
@@ -184,6 +202,10 @@ describe.each(backends)('the command pipeline on $name', (backend) => {
         'segment.updated',
         'flag.deleted',
         'segment.deleted',
+        'schedule.created',
+        'schedule.created',
+        'schedule.cancelled',
+        'schedule.applied',
       ]);
     });
 
