@@ -265,7 +265,7 @@ export async function buildApp(
   const recentContexts = new RecentContexts(clock, config.impactSampleUsers);
   const evaluationService = new EvaluationService(evaluationCounter, exposures, recentContexts);
   const ofrepService = new OfrepService(evaluationCounter, exposures, recentContexts);
-  const experimentService = new ExperimentService(writer, database.experimentData, clock);
+  const experimentService = new ExperimentService(database.experimentData, clock);
   await app.register(flagRoutes, { flagService, commands });
   const projectService = new ProjectService(writer, snapshot, database.experimentData);
   const flagsAsCode = new FlagsAsCode(writer, snapshot);
@@ -295,7 +295,7 @@ export async function buildApp(
     await app.register(scheduleRoutes, { prefix, scheduleService, commands });
     await app.register(ofrepRoutes, { prefix, ofrepService, streams });
     await app.register(streamRoutes, { prefix, hub, authService, scopes, snapshot });
-    await app.register(experimentRoutes, { prefix, experimentService });
+    await app.register(experimentRoutes, { prefix, experimentService, commands });
     await app.register(eventRoutes, { prefix, eventService });
     await app.register(configRoutes, { prefix, flagsAsCode, atLeast: streams.atLeast });
   }

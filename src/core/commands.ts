@@ -5,6 +5,7 @@
  * the core's own (basis points, camelCase). Pure.
  */
 import type {
+  NewExperiment,
   FlagConfigChanges,
   ScheduledSettings,
   FlagKind,
@@ -17,13 +18,13 @@ import type {
 import type { Condition } from './targeting.js';
 
 /** The items that carry a version (model.ts: `version`). */
-export const VERSIONED_ITEMS = ['project', 'environment', 'flag', 'flag_settings', 'segment'] as const;
+export const VERSIONED_ITEMS = ['project', 'environment', 'flag', 'flag_settings', 'segment', 'experiment'] as const;
 export type VersionedItem = (typeof VERSIONED_ITEMS)[number];
 
 /**
  * An item of the command's project as the command saw it when it was prepared. `key` names it as the
  * API does (a flag's name, a segment's name, an environment's key; the project's own key for the
- * project); flag settings name their environment too.
+ * project); flag settings and experiments name their environment too.
  */
 export interface ItemVersion {
   item: VersionedItem;
@@ -116,6 +117,15 @@ export type CancelSchedule = CommandOf<'schedule.cancel', Record<string, never>>
 /** The scheduler's: a due change written to its flag. */
 export type ApplySchedule = CommandOf<'schedule.apply', Record<string, never>> & InEnvironment & OnFlag & OnSchedule;
 
+interface OnExperiment {
+  /** The experiment's key. */
+  experiment: string;
+}
+
+export type CreateExperiment = CommandOf<'experiment.create', Omit<NewExperiment, 'environmentId'>> & InEnvironment;
+export type StartExperiment = CommandOf<'experiment.start', Record<string, never>> & InEnvironment & OnExperiment;
+export type StopExperiment = CommandOf<'experiment.stop', Record<string, never>> & InEnvironment & OnExperiment;
+
 export type Command =
   | CreateFlag
   | UpdateFlag
@@ -128,7 +138,10 @@ export type Command =
   | DeleteSegment
   | CreateSchedule
   | CancelSchedule
-  | ApplySchedule;
+  | ApplySchedule
+  | CreateExperiment
+  | StartExperiment
+  | StopExperiment;
 
 export type CommandType = Command['type'];
 export type CommandOfType<T extends CommandType> = Extract<Command, { type: T }>;

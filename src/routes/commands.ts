@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Command } from '../core/commands.js';
-import type { Flag, FlagDefinition, ScheduledChange, Segment } from '../core/model.js';
+import type { Experiment, Flag, FlagDefinition, ScheduledChange, Segment } from '../core/model.js';
 import { commandSchema } from '../schemas/commands.js';
+import { toExperimentResponse } from '../schemas/experiments.js';
 import { toFlagResponse } from '../schemas/flags.js';
 import { problemResponses } from '../schemas/problem.js';
 import { toDefinitionResponse } from '../schemas/projects.js';
@@ -52,6 +53,10 @@ export const commandRoutes: FastifyPluginAsyncZod<{
         return toSegmentResponse(result as Segment);
       case 'schedule.create':
         return toScheduleResponse(result as ScheduledChange);
+      case 'experiment.create':
+      case 'experiment.start':
+      case 'experiment.stop':
+        return toExperimentResponse(result as Experiment);
       case 'flag.delete':
       case 'segment.delete':
       case 'schedule.cancel':

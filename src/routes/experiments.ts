@@ -11,13 +11,28 @@ import {
   toResultsResponse,
 } from '../schemas/experiments.js';
 import { problemResponses } from '../schemas/problem.js';
+import type { EnvironmentView } from '../services/config-snapshot.js';
+import type { Commands } from '../services/commands.js';
 import type { ExperimentService } from '../services/experiment-service.js';
 import { sendRows } from './row-stream.js';
 
-export const experimentRoutes: FastifyPluginAsyncZod<{ experimentService: ExperimentService }> = async (
-  app,
-  { experimentService },
-) => {
+export const experimentRoutes: FastifyPluginAsyncZod<{
+  experimentService: ExperimentService;
+  commands: Commands;
+}> = async (app, { experimentService, commands }) => {
+  /** A command on one experiment of the environment the request addresses. */
+  const onExperiment = <T extends 'experiment.start' | 'experiment.stop'>(
+    type: T,
+    request: { environment: EnvironmentView; params: { key: string } },
+  ) => ({
+    type,
+    project: request.environment.project.key,
+    environment: request.environment.environment.key,
+    experiment: request.params.key,
+    payload: {},
+    preparedAgainst: [],
+  });
+
   app.post('/experiments', {
     config: { scope: 'environment' },
     schema: {
@@ -27,22 +42,14 @@ export const experimentRoutes: FastifyPluginAsyncZod<{ experimentService: Experi
       response: { 201: experimentSchema, ...problemResponses(400, 409, 413, 415) },
     },
     handler: async (request, reply) => {
-      const { key, flag_name, control, metrics, hypothesis, sequential } = request.body;
-      const experiment = await experimentService.create(
-        request.environment,
+      const { project, environment } = request.environment;
+      const experiment = await commands.run(
         {
-          key,
-          flagName: flag_name,
-          control,
-          metrics: metrics.map((m) => ({
-            key: m.key,
-            event: m.event,
-            type: m.type,
-            windowHours: m.window_hours,
-            inverse: m.inverse,
-          })),
-          hypothesis,
-          sequential,
+          type: 'experiment.create',
+          project: project.key,
+          environment: environment.key,
+          payload: request.body,
+          preparedAgainst: [],
         },
         request.principal,
       );
@@ -83,7 +90,7 @@ export const experimentRoutes: FastifyPluginAsyncZod<{ experimentService: Experi
       response: { 200: experimentSchema, ...problemResponses(400, 404, 409) },
     },
     handler: async (request) =>
-      toExperimentResponse(await experimentService.start(request.environment, request.params.key, request.principal)),
+      toExperimentResponse(await commands.run(onExperiment('experiment.start', request), request.principal)),
   });
 
   app.post('/experiments/:key/stop', {
@@ -95,7 +102,7 @@ export const experimentRoutes: FastifyPluginAsyncZod<{ experimentService: Experi
       response: { 200: experimentSchema, ...problemResponses(400, 404, 409) },
     },
     handler: async (request) =>
-      toExperimentResponse(await experimentService.stop(request.environment, request.params.key, request.principal)),
+      toExperimentResponse(await commands.run(onExperiment('experiment.stop', request), request.principal)),
   });
 
   app.get('/experiments/:key/results', {

@@ -15,6 +15,7 @@ import {
   updateFlagBodySchema,
   updateSettingsBodySchema,
 } from './flags.js';
+import { createExperimentBodySchema } from './experiments.js';
 import { createScheduleBodySchema } from './schedules.js';
 import { createSegmentBodySchema, updateSegmentBodySchema } from './segments.js';
 
@@ -22,7 +23,10 @@ const itemVersionSchema = z
   .strictObject({
     item: z.enum(VERSIONED_ITEMS),
     key: z.string().min(1).max(100).describe("The item's name or key in the command's project"),
-    environment: keySchema.nullable().default(null).describe("flag_settings' environment; null for the others"),
+    environment: keySchema
+      .nullable()
+      .default(null)
+      .describe('The environment of flag_settings and of an experiment; null for the others'),
     version: versionSchema,
   })
   .meta({
@@ -95,6 +99,9 @@ const forms = [
     schedule: z.uuid().describe('A due scheduled change, written to its flag (the scheduler runs these)'),
     payload: noPayload,
   }),
+  z.strictObject({ type: z.literal('experiment.create'), ...common, environment, payload: createExperimentBodySchema }),
+  z.strictObject({ type: z.literal('experiment.start'), ...common, environment, experiment: flag, payload: noPayload }),
+  z.strictObject({ type: z.literal('experiment.stop'), ...common, environment, experiment: flag, payload: noPayload }),
 ] as const;
 
 const commandFormSchema = z.discriminatedUnion('type', forms).meta({

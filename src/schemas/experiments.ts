@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Experiment, ExperimentResults } from '../core/model.js';
+import type { Experiment, ExperimentResults, NewExperiment } from '../core/model.js';
 import type { ReportedComparison } from '../core/statistics.js';
 import { checkUnique, flagNameSchema, storableText, versionSchema } from './common.js';
 
@@ -28,7 +28,7 @@ const metricSchema = z.strictObject({
   inverse: z.boolean().default(false).describe('Lower is better (errors, latency): chance to win turns around'),
 });
 
-export const createExperimentBodySchema = z
+const createExperimentBody = z
   .strictObject({
     key: keySchema,
     flag_name: flagNameSchema.describe('A flag with at least two variants'),
@@ -57,6 +57,24 @@ export const createExperimentBodySchema = z
       hypothesis: 'The one-page checkout sells more',
     },
   });
+
+/** An experiment as the core holds it (in the environment the request addresses). */
+export const createExperimentBodySchema = z.codec(
+  createExperimentBody,
+  z.custom<Omit<NewExperiment, 'environmentId'>>(),
+  {
+    decode: ({ flag_name, metrics, ...fields }) => ({
+      ...fields,
+      flagName: flag_name,
+      metrics: metrics.map(({ window_hours, ...metric }) => ({ ...metric, windowHours: window_hours })),
+    }),
+    encode: ({ flagName, metrics, ...fields }) => ({
+      ...fields,
+      flag_name: flagName,
+      metrics: metrics.map(({ windowHours, ...metric }) => ({ ...metric, window_hours: windowHours })),
+    }),
+  },
+);
 
 export const experimentSchema = z
   .object({

@@ -56,14 +56,14 @@ export function authorise(principal: Principal, command: Command, snapshot: Conf
 export type Hold = (command: Command, principal: Principal) => Promise<'proceed'>;
 export const proceed: Hold = async () => 'proceed';
 
-const describe = (item: ItemVersion) =>
+const describeItem = (item: ItemVersion) =>
   item.environment === null ? `${item.item} "${item.key}"` : `${item.item} "${item.key}" in "${item.environment}"`;
 
 /** Each item's committed version, read once for all of them; undefined where the item is gone. */
 async function committedVersions(write: ConfigWrite, project: Project, items: readonly ItemVersion[]) {
   const needs = (kind: ItemVersion['item']) => items.some((item) => item.item === kind);
   const [environments, flags, segments] = await Promise.all([
-    needs('environment') || needs('flag_settings') ? write.environments(project.id) : [],
+    needs('environment') || needs('flag_settings') || needs('experiment') ? write.environments(project.id) : [],
     needs('flag') || needs('flag_settings') ? write.flags(project.id) : [],
     needs('segment') ? write.segments(project.id) : [],
   ]);
@@ -74,6 +74,14 @@ async function committedVersions(write: ConfigWrite, project: Project, items: re
       settingsOf.set(environment.id, new Map(configs.map((c) => [c.flagId, c.version])));
     }
   }
+  const experimentsOf = new Map<number, Map<string, number>>();
+  if (needs('experiment')) {
+    for (const environment of environments) {
+      const experiments = await write.experimentsOfEnvironment(environment.id);
+      experimentsOf.set(environment.id, new Map(experiments.map((e) => [e.key, e.version])));
+    }
+  }
+  const environmentOf = (item: ItemVersion) => environments.find((e) => e.key === item.environment);
   return (item: ItemVersion): number | undefined => {
     switch (item.item) {
       case 'project':
@@ -85,9 +93,13 @@ async function committedVersions(write: ConfigWrite, project: Project, items: re
       case 'segment':
         return segments.find((s) => s.name === item.key)?.version;
       case 'flag_settings': {
-        const environment = environments.find((e) => e.key === item.environment);
+        const environment = environmentOf(item);
         const flag = flags.find((f) => f.name === item.key);
         return environment && flag && settingsOf.get(environment.id)?.get(flag.id);
+      }
+      case 'experiment': {
+        const environment = environmentOf(item);
+        return environment && experimentsOf.get(environment.id)?.get(item.key);
       }
     }
   };
@@ -106,8 +118,8 @@ export async function checkPreparedAgainst(write: ConfigWrite, project: Project,
         moved
           .map(({ item, now }) =>
             now === undefined
-              ? `${describe(item)} is gone`
-              : `${describe(item)} is at version ${now}, not ${item.version}`,
+              ? `${describeItem(item)} is gone`
+              : `${describeItem(item)} is at version ${now}, not ${item.version}`,
           )
           .join('; '),
     );
@@ -123,6 +135,10 @@ const conflictMessage = (command: Command): string | undefined => {
       return `A flag named "${command.payload.name}" already exists in project "${command.project}"`;
     case 'segment.create':
       return `A segment named "${command.payload.name}" already exists`;
+    case 'experiment.create':
+      return `An experiment with the key "${command.payload.key}" already exists`;
+    case 'schedule.create':
+      return `A scheduled change with the id "${command.schedule}" already exists`;
     default:
       return undefined;
   }

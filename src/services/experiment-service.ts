@@ -1,15 +1,10 @@
 import {
-  type Actor,
-  type AuditAction,
   type DailyPoint,
   type Experiment,
   type ExperimentResults,
-  type Flag,
-  flagOf,
   type Metric,
   type MetricResult,
   type MetricVariantResult,
-  type NewExperiment,
   type VariantSplit,
 } from '../core/model.js';
 import { basisPointsToPercentage } from '../core/rollout.js';
@@ -23,18 +18,10 @@ import {
   sampleVariance,
   uncomputedWarnings,
 } from '../core/statistics.js';
-import type {
-  ConfigWrite,
-  DailyMetricTotals,
-  ExperimentData,
-  ExportedExposure,
-  MetricTotals,
-} from '../db/repositories.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import { auditRecords } from './audit-records.js';
+import type { DailyMetricTotals, ExperimentData, ExportedExposure, MetricTotals } from '../db/repositories.js';
 import type { Clock } from './clock.js';
 import type { EnvironmentView } from './config-snapshot.js';
-import type { ConfigWriter } from './config-writer.js';
+import { experimentNotFound } from './experiment-commands.js';
 
 const ALPHA = 0.05;
 /** gbstats' threshold: below it the split is too unlikely to be chance. */
@@ -51,16 +38,13 @@ const sameWeights = (a: readonly VariantSplit[], b: readonly VariantSplit[]) =>
 
 const isoDate = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
 
-const experimentNotFound = (key: string) => new NotFoundError(`Experiment "${key}" not found`);
-
 /**
- * Experiments on a flag's variants in one environment: writes go to the database, then into the
- * snapshot (which tells every evaluation whether to record an exposure); results are aggregated by
- * the database and read with the pure statistics core.
+ * Experiments on a flag's variants in one environment, as the snapshot holds them (which tells every
+ * evaluation whether to record an exposure); they change through commands (experiment-commands.ts).
+ * Results are aggregated by the database and read with the pure statistics core.
  */
 export class ExperimentService {
   constructor(
-    private readonly writer: ConfigWriter,
     private readonly data: ExperimentData,
     private readonly clock: Clock,
   ) {}
@@ -73,82 +57,6 @@ export class ExperimentService {
     const experiment = view.experiment(key);
     if (!experiment) throw experimentNotFound(key);
     return experiment;
-  }
-
-  async create(view: EnvironmentView, experiment: Omit<NewExperiment, 'environmentId'>, actor: Actor) {
-    const flag = view.find(experiment.flagName);
-    if (!flag) throw new ValidationError('flag_name', `flag "${experiment.flagName}" not found`);
-    checkVariants(flag, experiment.control);
-    return this.writer.write(
-      async (write) => {
-        const created = await write.createExperiment({ ...experiment, environmentId: view.environment.id });
-        await this.audit(write, view, actor, 'experiment.created', null, created);
-        return created;
-      },
-      { conflict: `An experiment with the key "${experiment.key}" already exists` },
-    );
-  }
-
-  /** Checked again inside the write, against what is committed: two starts on one flag cannot both win. */
-  async start(view: EnvironmentView, key: string, actor: Actor): Promise<Experiment> {
-    const { project, environment } = view;
-    return this.writer.write(async (write) => {
-      const experiment = await write.experiment(environment.id, key);
-      if (!experiment) throw experimentNotFound(key);
-      if (experiment.status !== 'draft') throw new ConflictError(`Experiment "${key}" is ${experiment.status}`);
-      const definition = await write.flag(project.id, experiment.flagName);
-      const config =
-        definition && (await write.configsOfFlag(definition.id)).find((c) => c.environmentId === environment.id);
-      if (!definition || !config) throw new ConflictError(`Flag "${experiment.flagName}" no longer exists`);
-      const flag = flagOf(definition, config);
-      checkVariants(flag, experiment.control);
-      const running = (await write.experimentsOfFlag(environment.id, flag.name)).find(
-        (other) => other.key !== key && other.status === 'running',
-      );
-      if (running) {
-        throw new ConflictError(
-          `Flag "${flag.name}" already runs experiment "${running.key}"; stop it first (one experiment per flag)`,
-        );
-      }
-      const started = await write.updateExperiment(experiment.id, {
-        status: 'running',
-        startWeights: flag.variants,
-        startedAt: write.at,
-      });
-      await this.audit(write, view, actor, 'experiment.started', experiment, started);
-      return started;
-    });
-  }
-
-  async stop(view: EnvironmentView, key: string, actor: Actor): Promise<Experiment> {
-    return this.writer.write(async (write) => {
-      const experiment = await write.experiment(view.environment.id, key);
-      if (!experiment) throw experimentNotFound(key);
-      if (experiment.status !== 'running') throw new ConflictError(`Experiment "${key}" is ${experiment.status}`);
-      const stopped = await write.updateExperiment(experiment.id, { status: 'stopped', stoppedAt: write.at });
-      await this.audit(write, view, actor, 'experiment.stopped', experiment, stopped);
-      return stopped;
-    });
-  }
-
-  private audit(
-    write: ConfigWrite,
-    { project, environment }: EnvironmentView,
-    actor: Actor,
-    action: AuditAction,
-    before: Experiment | null,
-    after: Experiment,
-  ) {
-    return write.audit({
-      actor,
-      action,
-      targetType: 'experiment',
-      target: after.key,
-      project: project.key,
-      environment: environment.key,
-      before: before && auditRecords.experiment(before),
-      after: auditRecords.experiment(after),
-    });
   }
 
   async results(view: EnvironmentView, key: string, { series }: { series: boolean }): Promise<ExperimentResults> {
@@ -273,16 +181,6 @@ export class ExperimentService {
 }
 
 /** A flag an experiment can run on: with variants, the control among them. */
-function checkVariants(flag: Flag, control: string): void {
-  if (flag.variants.length < 2) {
-    throw new ValidationError('flag_name', `flag "${flag.name}" needs at least two variants to run an experiment`);
-  }
-  if (!flag.variants.some((v) => v.key === control)) {
-    const known = flag.variants.map((v) => `"${v.key}"`).join(', ');
-    throw new ValidationError('control', `"${control}" is not a variant of flag "${flag.name}" (${known})`);
-  }
-}
-
 /** Running totals per day from the start's day to the last day with data or today (the stop's day once stopped). */
 function cumulativeSeries(
   keys: string[],

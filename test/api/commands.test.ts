@@ -143,6 +143,9 @@ describe.each(backends)('the command pipeline on $name', (backend) => {
         createSchedule,
         cancelSchedule,
         applySchedule,
+        createExperiment,
+        startExperiment,
+        stopExperiment,
       ] = storedCommands;
       expect(await run(createSegment)).toMatchObject({ name: 'beta', user_ids: ['user-1'], version: 1 });
       expect(await run(createDefinition)).toMatchObject({
@@ -186,6 +189,18 @@ describe.each(backends)('the command pipeline on $name', (backend) => {
       expect(await run(applySchedule)).toBeNull();
       expect(await ok('GET', '/flags/checkout')).toMatchObject({ rollout_percentage: 70 });
 
+      expect(await run(createExperiment)).toMatchObject({ key: 'checkout_test', status: 'draft' });
+      expect(await run(startExperiment)).toMatchObject({ status: 'running', version: 2 });
+      await problem(
+        {
+          ...stopExperiment,
+          prepared_against: [{ item: 'experiment', key: 'checkout_test', environment: 'production', version: 1 }],
+        },
+        409,
+        /experiment "checkout_test" in "production" is at version 2, not 1/,
+      );
+      expect(await run(stopExperiment)).toMatchObject({ status: 'stopped', version: 3 });
+
       // The REST reads see each change, and the audit log holds one entry per command.
       expect(await ok('GET', '/users/user-9/flags/checkout?country=DE')).toMatchObject({
         enabled: true,
@@ -206,6 +221,9 @@ describe.each(backends)('the command pipeline on $name', (backend) => {
         'schedule.created',
         'schedule.cancelled',
         'schedule.applied',
+        'experiment.created',
+        'experiment.started',
+        'experiment.stopped',
       ]);
     });
 
