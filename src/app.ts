@@ -179,7 +179,11 @@ export async function buildApp(
           ? 'redis'
           : 'redis-unreachable';
   const writer = new ConfigWriter(database.store, snapshot, keyRing);
-  const commands = commandPipeline(writer, snapshot, hold);
+  const commands = commandPipeline(writer, snapshot, {
+    hasAdminEnvKey: config.adminApiKey !== undefined,
+    network: config.webhooks,
+    hold,
+  });
   const scheduleService = new ScheduleService(database.schedules, commands, snapshot, app.log, clock);
   const writers = {
     exposures: new WriterHealth('exposures', clock, app.log),
@@ -301,12 +305,16 @@ export async function buildApp(
   }
   for (const prefix of ['', '/projects/:project'])
     await app.register(segmentRoutes, { prefix, segmentService, commands });
-  await app.register(commandRoutes, { commands, flagService, scopes });
+  const apiKeyService = new ApiKeyService(database.apiKeys, snapshot);
+  const webhookService = new WebhookService(database.webhooks, snapshot, clock);
+  await app.register(commandRoutes, { commands, flagService, apiKeyService, webhookService, scopes });
   await app.register(apiKeyRoutes, {
-    apiKeyService: new ApiKeyService(database.apiKeys, writer, snapshot, authService.hasAdminEnvKey),
+    apiKeyService,
+    commands,
   });
   await app.register(webhookRoutes, {
-    webhookService: new WebhookService(database.webhooks, writer, snapshot, clock, config.webhooks),
+    webhookService,
+    commands,
   });
   await app.register(auditRoutes, { auditService: new AuditService(database.audit), scopes });
   const healthService = new HealthService(

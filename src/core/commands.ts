@@ -5,6 +5,7 @@
  * the core's own (basis points, camelCase). Pure.
  */
 import type {
+  ApiKeyScope,
   NewExperiment,
   FlagConfigChanges,
   ScheduledSettings,
@@ -126,6 +127,31 @@ export type CreateExperiment = CommandOf<'experiment.create', Omit<NewExperiment
 export type StartExperiment = CommandOf<'experiment.start', Record<string, never>> & InEnvironment & OnExperiment;
 export type StopExperiment = CommandOf<'experiment.stop', Record<string, never>> & InEnvironment & OnExperiment;
 
+/** A command on what may belong to no project (keys, webhooks): `project` null for global ones. */
+type GlobalCommandOf<Type extends string, Payload> = Omit<CommandOf<Type, Payload>, 'project'> & {
+  project: string | null;
+};
+
+/** An API key: its id is chosen when the command is made; its secret when it runs (never stored in a command). */
+export type CreateApiKey = GlobalCommandOf<
+  'api_key.create',
+  { name: string; scope: ApiKeyScope; environment: string | null }
+> & { apiKey: string };
+/** `project`: the caller's, for a project's admin (who may revoke only its keys); null for a global caller. */
+export type RevokeApiKey = GlobalCommandOf<'api_key.revoke', Record<string, never>> & { apiKey: string };
+
+export interface WebhookFields {
+  url: string;
+  events: string[];
+  /** Left out: one is made (and shown once). */
+  secret?: string;
+  enabled?: boolean;
+}
+export type CreateWebhook = GlobalCommandOf<'webhook.create', WebhookFields> & { webhook: string };
+/** `project`: the caller's, for a project's admin; null for a global caller. */
+export type UpdateWebhook = GlobalCommandOf<'webhook.update', Partial<WebhookFields>> & { webhook: string };
+export type DeleteWebhook = GlobalCommandOf<'webhook.delete', Record<string, never>> & { webhook: string };
+
 export type Command =
   | CreateFlag
   | UpdateFlag
@@ -141,7 +167,12 @@ export type Command =
   | ApplySchedule
   | CreateExperiment
   | StartExperiment
-  | StopExperiment;
+  | StopExperiment
+  | CreateApiKey
+  | RevokeApiKey
+  | CreateWebhook
+  | UpdateWebhook
+  | DeleteWebhook;
 
 export type CommandType = Command['type'];
 export type CommandOfType<T extends CommandType> = Extract<Command, { type: T }>;

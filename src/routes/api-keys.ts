@@ -9,8 +9,12 @@ import {
 } from '../schemas/api-keys.js';
 import { problemResponses } from '../schemas/problem.js';
 import type { ApiKeyService } from '../services/api-key-service.js';
+import type { Commands } from '../services/commands.js';
 
-export const apiKeyRoutes: FastifyPluginAsyncZod<{ apiKeyService: ApiKeyService }> = async (app, { apiKeyService }) => {
+export const apiKeyRoutes: FastifyPluginAsyncZod<{ apiKeyService: ApiKeyService; commands: Commands }> = async (
+  app,
+  { apiKeyService, commands },
+) => {
   app.post('/api-keys', {
     schema: {
       tags: ['api-keys'],
@@ -20,7 +24,8 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ apiKeyService: ApiKeyService 
     },
     handler: async (request, reply) => {
       const { name, scope, project, environment } = request.body;
-      const { key, secret } = await apiKeyService.create(name, scope, { project, environment }, request.principal);
+      const command = apiKeyService.createCommand(name, scope, { project, environment }, request.principal);
+      const { key, secret } = await commands.run(command, request.principal);
       return reply.code(201).send({ ...toApiKeyResponse(key, apiKeyService.bindingOf(key)), secret });
     },
   });
@@ -43,7 +48,10 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ apiKeyService: ApiKeyService 
       response: { 200: apiKeySchema, ...problemResponses(400, 404, 409) },
     },
     handler: async (request) => {
-      const key = await apiKeyService.revoke(request.params.id, request.principal);
+      const key = await commands.run(
+        apiKeyService.revokeCommand(request.params.id, request.principal),
+        request.principal,
+      );
       return toApiKeyResponse(key, apiKeyService.bindingOf(key));
     },
   });

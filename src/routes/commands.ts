@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Command } from '../core/commands.js';
-import type { Experiment, Flag, FlagDefinition, ScheduledChange, Segment } from '../core/model.js';
+import type { ApiKey, Experiment, Flag, FlagDefinition, ScheduledChange, Segment, Webhook } from '../core/model.js';
+import { toApiKeyResponse } from '../schemas/api-keys.js';
 import { commandSchema } from '../schemas/commands.js';
 import { toExperimentResponse } from '../schemas/experiments.js';
 import { toFlagResponse } from '../schemas/flags.js';
@@ -9,6 +10,10 @@ import { problemResponses } from '../schemas/problem.js';
 import { toDefinitionResponse } from '../schemas/projects.js';
 import { toScheduleResponse } from '../schemas/schedules.js';
 import { toSegmentResponse } from '../schemas/segments.js';
+import { toWebhookResponse } from '../schemas/webhooks.js';
+import type { CreatedApiKey } from '../services/api-key-commands.js';
+import type { ApiKeyService } from '../services/api-key-service.js';
+import type { WebhookService } from '../services/webhook-service.js';
 import type { Commands } from '../services/commands.js';
 import type { FlagService } from '../services/flag-service.js';
 import type { ScopeResolver } from '../services/scope.js';
@@ -31,8 +36,10 @@ const commandResultSchema = z
 export const commandRoutes: FastifyPluginAsyncZod<{
   commands: Commands;
   flagService: FlagService;
+  apiKeyService: ApiKeyService;
+  webhookService: WebhookService;
   scopes: ScopeResolver;
-}> = async (app, { commands, flagService, scopes }) => {
+}> = async (app, { commands, flagService, apiKeyService, webhookService, scopes }) => {
   /** The answer the REST route for the same change gives. */
   const answerOf = async (command: Command, result: unknown, principal: Principal): Promise<unknown> => {
     switch (command.type) {
@@ -57,8 +64,22 @@ export const commandRoutes: FastifyPluginAsyncZod<{
       case 'experiment.start':
       case 'experiment.stop':
         return toExperimentResponse(result as Experiment);
+      case 'api_key.create': {
+        const { key, secret } = result as CreatedApiKey;
+        return { ...toApiKeyResponse(key, apiKeyService.bindingOf(key)), secret };
+      }
+      case 'api_key.revoke':
+        return toApiKeyResponse(result as ApiKey, apiKeyService.bindingOf(result as ApiKey));
+      case 'webhook.create':
+        return {
+          ...toWebhookResponse(result as Webhook, webhookService.projectKeyOf(result as Webhook)),
+          secret: (result as Webhook).secret,
+        };
+      case 'webhook.update':
+        return toWebhookResponse(result as Webhook, webhookService.projectKeyOf(result as Webhook));
       case 'flag.delete':
       case 'segment.delete':
+      case 'webhook.delete':
       case 'schedule.cancel':
       case 'schedule.apply':
         return null;

@@ -15,11 +15,12 @@ import {
   webhookParamsSchema,
   webhookSchema,
 } from '../schemas/webhooks.js';
+import type { Commands } from '../services/commands.js';
 import type { WebhookService } from '../services/webhook-service.js';
 
-export const webhookRoutes: FastifyPluginAsyncZod<{ webhookService: WebhookService }> = async (
+export const webhookRoutes: FastifyPluginAsyncZod<{ webhookService: WebhookService; commands: Commands }> = async (
   app,
-  { webhookService },
+  { webhookService, commands },
 ) => {
   const shown = (webhook: Parameters<typeof toWebhookResponse>[0]) =>
     toWebhookResponse(webhook, webhookService.projectKeyOf(webhook));
@@ -32,7 +33,10 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ webhookService: WebhookServi
       response: { 201: createdWebhookSchema, ...problemResponses(400, 413, 415) },
     },
     handler: async (request, reply) => {
-      const webhook = await webhookService.create(request.body, request.principal);
+      const webhook = await commands.run(
+        webhookService.createCommand(request.body, request.principal),
+        request.principal,
+      );
       return reply
         .code(201)
         .header('location', `/webhooks/${webhook.id}`)
@@ -63,7 +67,13 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ webhookService: WebhookServi
       body: updateWebhookBodySchema,
       response: { 200: webhookSchema, ...problemResponses(400, 404, 413, 415) },
     },
-    handler: async (request) => shown(await webhookService.update(request.params.id, request.body, request.principal)),
+    handler: async (request) =>
+      shown(
+        await commands.run(
+          webhookService.updateCommand(request.params.id, request.body, request.principal),
+          request.principal,
+        ),
+      ),
   });
 
   app.delete('/webhooks/:id', {
@@ -74,7 +84,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ webhookService: WebhookServi
       response: { 204: z.null().describe('Deleted'), ...problemResponses(400, 404) },
     },
     handler: async (request, reply) => {
-      await webhookService.delete(request.params.id, request.principal);
+      await commands.run(webhookService.deleteCommand(request.params.id, request.principal), request.principal);
       return reply.code(204).send(null);
     },
   });

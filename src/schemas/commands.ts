@@ -15,9 +15,11 @@ import {
   updateFlagBodySchema,
   updateSettingsBodySchema,
 } from './flags.js';
+import { createApiKeyBodySchema } from './api-keys.js';
 import { createExperimentBodySchema } from './experiments.js';
 import { createScheduleBodySchema } from './schedules.js';
 import { createSegmentBodySchema, updateSegmentBodySchema } from './segments.js';
+import { createWebhookBodySchema, updateWebhookBodySchema } from './webhooks.js';
 
 const itemVersionSchema = z
   .strictObject({
@@ -44,7 +46,17 @@ const common = {
     .default([])
     .describe('Refused (409) when any of these moved since; [] to apply to whatever is committed'),
 };
+/** Keys and webhooks may belong to no project: null for a global one (and a global caller's revocation). */
+const global = { ...common, project: keySchema.nullable() };
 const environment = keySchema;
+const apiKeyPayload = z.codec(
+  createApiKeyBodySchema.omit({ project: true }),
+  z.custom<{ name: string; scope: 'admin' | 'server' | 'evaluate'; environment: string | null }>(),
+  {
+    decode: ({ environment, ...fields }) => ({ ...fields, environment: environment ?? null }),
+    encode: ({ environment, ...fields }) => ({ ...fields, ...(environment !== null && { environment }) }),
+  },
+);
 const flag = flagNameSchema;
 const noPayload = z.strictObject({});
 
@@ -102,6 +114,21 @@ const forms = [
   z.strictObject({ type: z.literal('experiment.create'), ...common, environment, payload: createExperimentBodySchema }),
   z.strictObject({ type: z.literal('experiment.start'), ...common, environment, experiment: flag, payload: noPayload }),
   z.strictObject({ type: z.literal('experiment.stop'), ...common, environment, experiment: flag, payload: noPayload }),
+  z.strictObject({
+    type: z.literal('api_key.create'),
+    ...global,
+    api_key: z.uuid().describe("The new key's id; its secret is made when the command runs"),
+    payload: apiKeyPayload,
+  }),
+  z.strictObject({ type: z.literal('api_key.revoke'), ...global, api_key: z.uuid(), payload: noPayload }),
+  z.strictObject({
+    type: z.literal('webhook.create'),
+    ...global,
+    webhook: z.uuid().describe("The new webhook's id"),
+    payload: createWebhookBodySchema.omit({ project: true }),
+  }),
+  z.strictObject({ type: z.literal('webhook.update'), ...global, webhook: z.uuid(), payload: updateWebhookBodySchema }),
+  z.strictObject({ type: z.literal('webhook.delete'), ...global, webhook: z.uuid(), payload: noPayload }),
 ] as const;
 
 const commandFormSchema = z.discriminatedUnion('type', forms).meta({
@@ -124,10 +151,23 @@ type CommandForm = z.output<typeof commandFormSchema>;
 
 /** The public form, decoded into the core's command and encoded back from it. */
 export const commandSchema = z.codec(commandFormSchema, z.custom<Command>(), {
-  decode: ({ version: _version, prepared_against, ...command }) =>
-    ({ ...command, preparedAgainst: prepared_against }) as Command,
-  encode: ({ preparedAgainst, ...command }) =>
-    ({ ...command, version: 1, prepared_against: preparedAgainst }) as unknown as CommandForm,
+  decode: ({ version: _version, prepared_against, ...form }) => {
+    const { api_key, ...command } = form as typeof form & { api_key?: string };
+    return {
+      ...command,
+      ...(api_key !== undefined && { apiKey: api_key }),
+      preparedAgainst: prepared_against,
+    } as Command;
+  },
+  encode: ({ preparedAgainst, ...command }) => {
+    const { apiKey, ...rest } = command as typeof command & { apiKey?: string };
+    return {
+      ...rest,
+      ...(apiKey !== undefined && { api_key: apiKey }),
+      version: 1,
+      prepared_against: preparedAgainst,
+    } as unknown as CommandForm;
+  },
 });
 
 export type CommandJson = z.input<typeof commandFormSchema>;

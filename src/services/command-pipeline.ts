@@ -21,13 +21,16 @@ export interface CommandContext {
   actor: Actor;
 }
 
+/** For commands on what may belong to no project (keys, webhooks): the project is null for global ones. */
+export type GlobalCommandContext = Omit<CommandContext, 'project'> & { project: Project | null };
+
 /**
  * Checks the command against the committed state and writes it, with its audit entry (which writes the
  * webhook outbox), in the pipeline's transaction: reads what its checks need once, up front.
  */
 export type CommandHandler<T extends CommandType, R> = (
   command: CommandOfType<T>,
-  context: CommandContext,
+  context: CommandOfType<T>['project'] extends string ? CommandContext : GlobalCommandContext,
 ) => Promise<R>;
 
 /** Every command type's handler; results are what the routes answer with. */
@@ -38,11 +41,13 @@ export type ResultOf<H extends CommandHandlers, T extends CommandType> = Awaited
 
 /**
  * Who may run a command. Today: admin keys, a project-bound one only in its own project (any other
- * answers as missing, as reads do, so project keys do not leak). Roles plug in here.
+ * answers as missing, as reads do, so project keys do not leak), never on what is global. Roles plug
+ * in here.
  */
 export function authorise(principal: Principal, command: Command, snapshot: ConfigSnapshot): void {
   if (principal.scope !== 'admin') throw new ForbiddenError('Changing the configuration needs an admin key');
   if (principal.projectId === null) return;
+  if (command.project === null) throw new ForbiddenError("Only a global admin key changes what is every project's");
   const project = snapshot.project(command.project);
   if (!project || project.project.id !== principal.projectId) {
     throw new NotFoundError(`Project "${command.project}" not found`);
@@ -55,6 +60,12 @@ export function authorise(principal: Principal, command: Command, snapshot: Conf
  */
 export type Hold = (command: Command, principal: Principal) => Promise<'proceed'>;
 export const proceed: Hold = async () => 'proceed';
+
+/**
+ * Checks a command needs that are not about the committed configuration and may wait on the network
+ * (a webhook's address resolving to a refused range): run before the transaction, never holding it.
+ */
+export type Prechecks = { [T in CommandType]?: (command: CommandOfType<T>) => Promise<void> };
 
 const describeItem = (item: ItemVersion) =>
   item.environment === null ? `${item.item} "${item.key}"` : `${item.item} "${item.key}" in "${item.environment}"`;
@@ -156,17 +167,20 @@ export class CommandPipeline<H extends CommandHandlers> {
     private readonly snapshot: ConfigSnapshot,
     private readonly handlers: H,
     private readonly hold: Hold = proceed,
+    private readonly prechecks: Prechecks = {},
   ) {}
 
   async run<C extends Command>(command: C, principal: Principal): Promise<ResultOf<H, C['type']>> {
     authorise(principal, command, this.snapshot);
     await this.hold(command, principal);
+    const precheck = this.prechecks[command.type] as ((command: C) => Promise<void>) | undefined;
+    await precheck?.(command);
     // Each type's handler takes that type's command: the map from type to handler says so.
-    const handler = this.handlers[command.type] as unknown as (c: C, context: CommandContext) => Promise<unknown>;
+    const handler = this.handlers[command.type] as unknown as (c: C, context: GlobalCommandContext) => Promise<unknown>;
     return this.writer.write(
       async (write) => {
         const { project, environment } = await this.addressed(write, command);
-        await checkPreparedAgainst(write, project, command);
+        if (project) await checkPreparedAgainst(write, project, command);
         return handler(command, { write, project, environment, actor: principal });
       },
       { conflict: conflictMessage(command) },
@@ -175,6 +189,7 @@ export class CommandPipeline<H extends CommandHandlers> {
 
   /** The project and environment the command names, as committed. */
   private async addressed(write: ConfigWrite, command: Command) {
+    if (command.project === null) return { project: null, environment: undefined };
     const project = await write.project(command.project);
     if (!project) throw new NotFoundError(`Project "${command.project}" not found`);
     const key = environmentOf(command);

@@ -17,6 +17,9 @@ import { useTestAppAndDatabase } from '../support/test-app.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+const ADMIN_API_KEY = 'commands-test-admin-key-0123456789abcdef';
+const admin: Record<string, string> = { authorization: `Bearer ${ADMIN_API_KEY}` };
+
 /** One command of every type, in their first public form: it must stay readable as long as the service runs. */
 const storedCommands = JSON.parse(
   readFileSync(new URL('../fixtures/commands-v1.json', import.meta.url), 'utf8'),
@@ -24,7 +27,9 @@ const storedCommands = JSON.parse(
 
 describe("commands' public form", () => {
   it('has a stored example of every command type the pipeline runs', () => {
-    expect(storedCommands.map((c) => c.type).sort()).toEqual(Object.keys(commandHandlers).sort());
+    expect(storedCommands.map((c) => c.type).sort()).toEqual(
+      Object.keys(commandHandlers({ hasAdminEnvKey: true })).sort(),
+    );
   });
 
   it.each(storedCommands.map((c) => [c.type, c] as const))('%s reads and writes back unchanged', (_type, json) => {
@@ -107,9 +112,14 @@ describe.each(backends)('the command pipeline on $name', (backend) => {
   const clock = new ManualClock();
   const { app } = useTestAppAndDatabase(backend, {
     clock,
-    env: { RATE_LIMIT_WRITES: '0', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', SNAPSHOT_POLL_MS: '86400000' },
+    env: {
+      ADMIN_API_KEY,
+      RATE_LIMIT_WRITES: '0',
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+      SNAPSHOT_POLL_MS: '86400000',
+    },
   });
-  const call = async (method: Method, url: string, payload?: unknown, headers: Record<string, string> = {}) =>
+  const call = async (method: Method, url: string, payload?: unknown, headers = admin) =>
     app().inject({ method, url, payload: payload as object, headers });
   const ok = async (method: Method, url: string, payload?: unknown) => {
     const res = await call(method, url, payload);
@@ -146,6 +156,11 @@ describe.each(backends)('the command pipeline on $name', (backend) => {
         createExperiment,
         startExperiment,
         stopExperiment,
+        createApiKey,
+        revokeApiKey,
+        createWebhook,
+        updateWebhook,
+        deleteWebhook,
       ] = storedCommands;
       expect(await run(createSegment)).toMatchObject({ name: 'beta', user_ids: ['user-1'], version: 1 });
       expect(await run(createDefinition)).toMatchObject({
@@ -201,12 +216,27 @@ describe.each(backends)('the command pipeline on $name', (backend) => {
       );
       expect(await run(stopExperiment)).toMatchObject({ status: 'stopped', version: 3 });
 
+      const created = await run(createApiKey);
+      expect(created).toMatchObject({ scope: 'evaluate', project: 'default', environment: 'production' });
+      const evaluate = { authorization: `Bearer ${created.secret}` };
+      expect((await call('GET', '/users/u/flags/checkout', undefined, evaluate)).statusCode).toBe(200);
+      expect(await run(revokeApiKey)).toMatchObject({ revoked_at: expect.any(String) });
+      expect((await call('GET', '/users/u/flags/checkout', undefined, evaluate)).statusCode).toBe(401);
+      expect(await run(createWebhook)).toMatchObject({
+        project: null,
+        enabled: true,
+        secret: expect.stringMatching(/^whsec_/),
+      });
+      expect(await run(updateWebhook)).toMatchObject({ enabled: false, version: 2 });
+      expect(await run(deleteWebhook)).toBeNull();
+      expect(await ok('GET', '/webhooks')).toEqual([]);
+
       // The REST reads see each change, and the audit log holds one entry per command.
       expect(await ok('GET', '/users/user-9/flags/checkout?country=DE')).toMatchObject({
         enabled: true,
         variant: 'treatment',
       });
-      const audit = await ok('GET', '/audit?limit=20');
+      const audit = await ok('GET', '/audit?limit=100');
       expect(audit.entries.map((e: { action: string }) => e.action).reverse()).toEqual([
         'segment.created',
         'flag.created',
@@ -224,6 +254,11 @@ describe.each(backends)('the command pipeline on $name', (backend) => {
         'experiment.created',
         'experiment.started',
         'experiment.stopped',
+        'api_key.created',
+        'api_key.revoked',
+        'webhook.created',
+        'webhook.updated',
+        'webhook.deleted',
       ]);
     });
 
@@ -297,8 +332,7 @@ describe.each(backends)('the command pipeline on $name', (backend) => {
       expect(refused.json().detail).toBe('Project "default" not found');
       const allowed = await call('POST', '/commands', { ...command, project: 'shop' }, headers);
       expect(allowed.statusCode, allowed.body).toBe(200);
-      const admin = { authorization: `Bearer ${secret}` };
-      expect((await call('GET', '/projects/shop/segments', undefined, admin)).json()).toHaveLength(1);
+      expect((await call('GET', '/projects/shop/segments', undefined, headers)).json()).toHaveLength(1);
     });
   });
 });
