@@ -181,6 +181,7 @@ export async function buildApp(
   const writer = new ConfigWriter(database.store, snapshot, keyRing);
   const commands = commandPipeline(writer, snapshot, {
     hasAdminEnvKey: config.adminApiKey !== undefined,
+    experimentData: database.experimentData,
     network: config.webhooks,
     hold,
   });
@@ -271,10 +272,10 @@ export async function buildApp(
   const ofrepService = new OfrepService(evaluationCounter, exposures, recentContexts);
   const experimentService = new ExperimentService(database.experimentData, clock);
   await app.register(flagRoutes, { flagService, commands });
-  const projectService = new ProjectService(writer, snapshot, database.experimentData);
+  const projectService = new ProjectService(snapshot);
   const flagsAsCode = new FlagsAsCode(writer, snapshot);
   if (config.flagsImportFile !== undefined) {
-    await importFlagsFile(config.flagsImportFile, { snapshot, projects: projectService, flagsAsCode }, app.log);
+    await importFlagsFile(config.flagsImportFile, { snapshot, commands, flagsAsCode }, app.log);
   }
   await app.register(projectImportRoutes, { flagsAsCode });
   await app.register(projectRoutes, {
@@ -307,7 +308,7 @@ export async function buildApp(
     await app.register(segmentRoutes, { prefix, segmentService, commands });
   const apiKeyService = new ApiKeyService(database.apiKeys, snapshot);
   const webhookService = new WebhookService(database.webhooks, snapshot, clock);
-  await app.register(commandRoutes, { commands, flagService, apiKeyService, webhookService, scopes });
+  await app.register(commandRoutes, { commands, flagService, apiKeyService, webhookService, projectService, scopes });
   await app.register(apiKeyRoutes, {
     apiKeyService,
     commands,

@@ -2,15 +2,22 @@ import { readFileSync } from 'node:fs';
 import type { FastifyBaseLogger } from 'fastify';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './config.js';
-import type { Actor } from './core/model.js';
+import type { Principal } from './services/auth-service.js';
 import { ConflictError } from './errors.js';
 import { flagsDocumentSchema, fromDocument } from './schemas/projects.js';
 import type { ConfigSnapshot } from './services/config-snapshot.js';
 import type { FlagsAsCode } from './services/flags-as-code.js';
-import type { ProjectService } from './services/project-service.js';
+import type { Commands } from './services/commands.js';
 import { DEFAULT_PROJECT } from './services/scope.js';
 
-const IMPORTER: Actor = { keyId: null, name: 'FLAGS_IMPORT_FILE' };
+const IMPORTER: Principal = {
+  keyId: null,
+  name: 'FLAGS_IMPORT_FILE',
+  scope: 'admin',
+  projectId: null,
+  environmentId: null,
+  rateLimitKey: 'FLAGS_IMPORT_FILE',
+};
 
 /**
  * FLAGS_IMPORT_FILE: a flags document (an export, JSON or YAML) merged into its project at start,
@@ -20,7 +27,7 @@ const IMPORTER: Actor = { keyId: null, name: 'FLAGS_IMPORT_FILE' };
  */
 export async function importFlagsFile(
   path: string,
-  services: { snapshot: ConfigSnapshot; projects: ProjectService; flagsAsCode: FlagsAsCode },
+  services: { snapshot: ConfigSnapshot; commands: Commands; flagsAsCode: FlagsAsCode },
   log: FastifyBaseLogger,
 ): Promise<void> {
   let text: string;
@@ -44,10 +51,18 @@ export async function importFlagsFile(
   const key = checked.data.project?.key ?? DEFAULT_PROJECT;
   const document = fromDocument(checked.data, key);
   if (!services.snapshot.project(key)) {
-    await services.projects
-      .create(
-        { ...document.project, environments: document.environments.length > 0 ? document.environments : undefined },
-        { ...IMPORTER, scope: 'admin', projectId: null, environmentId: null, rateLimitKey: IMPORTER.name },
+    await services.commands
+      .run(
+        {
+          type: 'project.create',
+          project: null,
+          payload: {
+            ...document.project,
+            environments: document.environments.length > 0 ? document.environments : null,
+          },
+          preparedAgainst: [],
+        },
+        IMPORTER,
       )
       // Another instance starting with the same file created it first.
       .catch((error: unknown) => {

@@ -152,6 +152,37 @@ export type CreateWebhook = GlobalCommandOf<'webhook.create', WebhookFields> & {
 export type UpdateWebhook = GlobalCommandOf<'webhook.update', Partial<WebhookFields>> & { webhook: string };
 export type DeleteWebhook = GlobalCommandOf<'webhook.delete', Record<string, never>> & { webhook: string };
 
+export interface NewProjectFields {
+  key: string;
+  name: string;
+  description: string | null;
+  /** In order; development and production when none are given. */
+  environments: { key: string; name: string }[] | null;
+}
+
+export interface NewEnvironmentFields {
+  key: string;
+  name: string;
+  /** Where it goes in the project's order (0 first); last when null. */
+  position: number | null;
+  /** Another environment of the project whose every flag's settings it starts with; else every flag is off. */
+  copyFrom: string | null;
+}
+
+/** `confirm`: the item's key again, needed while it holds flags, which go with it. */
+interface Confirmed {
+  confirm: string | null;
+}
+
+/** A project is global until it exists: its key is in the payload. */
+export type CreateProject = GlobalCommandOf<'project.create', NewProjectFields>;
+export type UpdateProject = CommandOf<'project.update', { name?: string; description?: string | null }>;
+export type DeleteProject = CommandOf<'project.delete', Confirmed>;
+export type CreateEnvironment = CommandOf<'environment.create', NewEnvironmentFields>;
+export type UpdateEnvironment = CommandOf<'environment.update', { key?: string; name?: string; position?: number }> &
+  InEnvironment;
+export type DeleteEnvironment = CommandOf<'environment.delete', Confirmed> & InEnvironment;
+
 export type Command =
   | CreateFlag
   | UpdateFlag
@@ -172,7 +203,13 @@ export type Command =
   | RevokeApiKey
   | CreateWebhook
   | UpdateWebhook
-  | DeleteWebhook;
+  | DeleteWebhook
+  | CreateProject
+  | UpdateProject
+  | DeleteProject
+  | CreateEnvironment
+  | UpdateEnvironment
+  | DeleteEnvironment;
 
 export type CommandType = Command['type'];
 export type CommandOfType<T extends CommandType> = Extract<Command, { type: T }>;

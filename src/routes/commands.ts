@@ -1,13 +1,24 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Command } from '../core/commands.js';
-import type { ApiKey, Experiment, Flag, FlagDefinition, ScheduledChange, Segment, Webhook } from '../core/model.js';
+import type {
+  ApiKey,
+  Environment,
+  Experiment,
+  Flag,
+  FlagDefinition,
+  Project,
+  ScheduledChange,
+  Segment,
+  Webhook,
+} from '../core/model.js';
 import { toApiKeyResponse } from '../schemas/api-keys.js';
 import { commandSchema } from '../schemas/commands.js';
 import { toExperimentResponse } from '../schemas/experiments.js';
 import { toFlagResponse } from '../schemas/flags.js';
 import { problemResponses } from '../schemas/problem.js';
-import { toDefinitionResponse } from '../schemas/projects.js';
+import { toDefinitionResponse, toEnvironmentResponse, toProjectResponse } from '../schemas/projects.js';
+import type { ProjectService } from '../services/project-service.js';
 import { toScheduleResponse } from '../schemas/schedules.js';
 import { toSegmentResponse } from '../schemas/segments.js';
 import { toWebhookResponse } from '../schemas/webhooks.js';
@@ -38,8 +49,9 @@ export const commandRoutes: FastifyPluginAsyncZod<{
   flagService: FlagService;
   apiKeyService: ApiKeyService;
   webhookService: WebhookService;
+  projectService: ProjectService;
   scopes: ScopeResolver;
-}> = async (app, { commands, flagService, apiKeyService, webhookService, scopes }) => {
+}> = async (app, { commands, flagService, apiKeyService, webhookService, projectService, scopes }) => {
   /** The answer the REST route for the same change gives. */
   const answerOf = async (command: Command, result: unknown, principal: Principal): Promise<unknown> => {
     switch (command.type) {
@@ -77,6 +89,16 @@ export const commandRoutes: FastifyPluginAsyncZod<{
         };
       case 'webhook.update':
         return toWebhookResponse(result as Webhook, webhookService.projectKeyOf(result as Webhook));
+      case 'project.create':
+      case 'project.update': {
+        const view = projectService.get((result as Project).key);
+        return toProjectResponse(view.project, view.environments);
+      }
+      case 'environment.create':
+      case 'environment.update':
+        return toEnvironmentResponse(result as Environment);
+      case 'project.delete':
+      case 'environment.delete':
       case 'flag.delete':
       case 'segment.delete':
       case 'webhook.delete':

@@ -87,11 +87,15 @@ export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
       response: { 201: projectSchema, ...problemResponses(400, 409, 413, 415) },
     },
     handler: async (request, reply) => {
-      const created = await projectService.create(request.body, request.principal);
+      const created = await commands.run(
+        { type: 'project.create', project: null, payload: request.body, preparedAgainst: [] },
+        request.principal,
+      );
+      const view = projectService.get(created.key);
       return reply
         .code(201)
-        .header('location', `/projects/${created.project.key}`)
-        .send(toProjectResponse(created.project, created.environments));
+        .header('location', `/projects/${created.key}`)
+        .send(toProjectResponse(view.project, view.environments));
     },
   });
 
@@ -116,8 +120,12 @@ export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
       response: { 200: projectSchema, ...problemResponses(400, 404, 413, 415) },
     },
     handler: async (request) => {
-      const updated = await projectService.update(request.project, request.body, request.principal);
-      return toProjectResponse(updated.project, updated.environments);
+      const updated = await commands.run(
+        { type: 'project.update', project: request.project.project.key, payload: request.body, preparedAgainst: [] },
+        request.principal,
+      );
+      const view = projectService.get(updated.key);
+      return toProjectResponse(view.project, view.environments);
     },
   });
 
@@ -131,7 +139,15 @@ export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
       response: { 204: z.null().describe('Deleted'), ...problemResponses(400, 403, 404, 409) },
     },
     handler: async (request, reply) => {
-      await projectService.delete(request.project, request.query.confirm, request.principal);
+      await commands.run(
+        {
+          type: 'project.delete',
+          project: request.project.project.key,
+          payload: { confirm: request.query.confirm ?? null },
+          preparedAgainst: [],
+        },
+        request.principal,
+      );
       return reply.code(204).send(null);
     },
   });
@@ -157,10 +173,13 @@ export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
       response: { 201: environmentSchemaRef, ...problemResponses(400, 404, 409, 413, 415) },
     },
     handler: async (request, reply) => {
-      const { copy_from, ...input } = request.body;
-      const created = await projectService.createEnvironment(
-        request.project,
-        { ...input, copyFrom: copy_from },
+      const created = await commands.run(
+        {
+          type: 'environment.create',
+          project: request.project.project.key,
+          payload: request.body,
+          preparedAgainst: [],
+        },
         request.principal,
       );
       return reply
@@ -192,10 +211,14 @@ export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
     },
     handler: async (request) =>
       toEnvironmentResponse(
-        await projectService.updateEnvironment(
-          request.project,
-          request.params.environment,
-          request.body,
+        await commands.run(
+          {
+            type: 'environment.update',
+            project: request.project.project.key,
+            environment: request.params.environment,
+            payload: request.body,
+            preparedAgainst: [],
+          },
           request.principal,
         ),
       ),
@@ -211,10 +234,14 @@ export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
       response: { 204: z.null().describe('Deleted'), ...problemResponses(400, 404, 409) },
     },
     handler: async (request, reply) => {
-      await projectService.deleteEnvironment(
-        request.project,
-        request.params.environment,
-        request.query.confirm,
+      await commands.run(
+        {
+          type: 'environment.delete',
+          project: request.project.project.key,
+          environment: request.params.environment,
+          payload: { confirm: request.query.confirm ?? null },
+          preparedAgainst: [],
+        },
         request.principal,
       );
       return reply.code(204).send(null);

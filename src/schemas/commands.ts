@@ -17,6 +17,12 @@ import {
 } from './flags.js';
 import { createApiKeyBodySchema } from './api-keys.js';
 import { createExperimentBodySchema } from './experiments.js';
+import {
+  createEnvironmentBodySchema,
+  createProjectBodySchema,
+  updateEnvironmentBodySchema,
+  updateProjectBodySchema,
+} from './projects.js';
 import { createScheduleBodySchema } from './schedules.js';
 import { createSegmentBodySchema, updateSegmentBodySchema } from './segments.js';
 import { createWebhookBodySchema, updateWebhookBodySchema } from './webhooks.js';
@@ -59,6 +65,9 @@ const apiKeyPayload = z.codec(
 );
 const flag = flagNameSchema;
 const noPayload = z.strictObject({});
+const confirmed = z.strictObject({
+  confirm: keySchema.nullable().describe('Its key again: needed while it holds flags, which go with it'),
+});
 
 const forms = [
   z.strictObject({ type: z.literal('flag.create'), ...common, environment, payload: createFlagBodySchema }),
@@ -129,6 +138,22 @@ const forms = [
   }),
   z.strictObject({ type: z.literal('webhook.update'), ...global, webhook: z.uuid(), payload: updateWebhookBodySchema }),
   z.strictObject({ type: z.literal('webhook.delete'), ...global, webhook: z.uuid(), payload: noPayload }),
+  z.strictObject({
+    type: z.literal('project.create'),
+    ...common,
+    project: z.null().describe("A new project's key is in the payload"),
+    payload: createProjectBodySchema,
+  }),
+  z.strictObject({ type: z.literal('project.update'), ...common, payload: updateProjectBodySchema }),
+  z.strictObject({ type: z.literal('project.delete'), ...common, payload: confirmed }),
+  z.strictObject({ type: z.literal('environment.create'), ...common, payload: createEnvironmentBodySchema }),
+  z.strictObject({
+    type: z.literal('environment.update'),
+    ...common,
+    environment,
+    payload: updateEnvironmentBodySchema,
+  }),
+  z.strictObject({ type: z.literal('environment.delete'), ...common, environment, payload: confirmed }),
 ] as const;
 
 const commandFormSchema = z.discriminatedUnion('type', forms).meta({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { NewEnvironmentFields, NewProjectFields } from '../core/commands.js';
 import type {
   DefinitionInUse,
   Environment,
@@ -83,7 +84,7 @@ export const toProjectResponse = (
 
 const environmentEntrySchema = z.strictObject({ key: keySchema, name: nameSchema });
 
-export const createProjectBodySchema = z
+const createProjectBody = z
   .strictObject({
     key: keySchema.describe('Unique; used in paths, e.g. "checkout"'),
     name: nameSchema,
@@ -98,12 +99,17 @@ export const createProjectBodySchema = z
   })
   .meta({ id: 'CreateProject', example: { key: 'checkout', name: 'Checkout team' } });
 
+export const createProjectBodySchema = z.codec(createProjectBody, z.custom<NewProjectFields>(), {
+  decode: ({ environments, ...fields }) => ({ ...fields, environments: environments ?? null }),
+  encode: ({ environments, ...fields }) => ({ ...fields, ...(environments !== null && { environments }) }),
+});
+
 export const updateProjectBodySchema = z
   .strictObject({ name: nameSchema.optional(), description: descriptionSchema.optional() })
   .refine((body) => Object.keys(body).length > 0, { message: 'send name or description' })
   .meta({ id: 'UpdateProject' });
 
-export const createEnvironmentBodySchema = z
+const createEnvironmentBody = z
   .strictObject({
     key: keySchema,
     name: nameSchema,
@@ -116,6 +122,19 @@ export const createEnvironmentBodySchema = z
     id: 'CreateEnvironment',
     example: { key: 'staging', name: 'Staging', position: 1, copy_from: 'development' },
   });
+
+export const createEnvironmentBodySchema = z.codec(createEnvironmentBody, z.custom<NewEnvironmentFields>(), {
+  decode: ({ position, copy_from, ...fields }) => ({
+    ...fields,
+    position: position ?? null,
+    copyFrom: copy_from ?? null,
+  }),
+  encode: ({ position, copyFrom, ...fields }) => ({
+    ...fields,
+    ...(position !== null && { position }),
+    ...(copyFrom !== null && { copy_from: copyFrom }),
+  }),
+});
 
 export const updateEnvironmentBodySchema = z
   .strictObject({

@@ -19,6 +19,8 @@ export interface CommandContext {
   /** Set for commands on one environment. */
   environment: Environment | undefined;
   actor: Actor;
+  /** Work outside the configuration (deleting exposures and events) to do once the change has committed. */
+  afterCommit(work: () => Promise<void>): void;
 }
 
 /** For commands on what may belong to no project (keys, webhooks): the project is null for global ones. */
@@ -150,6 +152,12 @@ const conflictMessage = (command: Command): string | undefined => {
       return `An experiment with the key "${command.payload.key}" already exists`;
     case 'schedule.create':
       return `A scheduled change with the id "${command.schedule}" already exists`;
+    case 'project.create':
+      return `A project with the key "${command.payload.key}" already exists`;
+    case 'environment.create':
+      return `An environment with the key "${command.payload.key}" already exists in project "${command.project}"`;
+    case 'environment.update':
+      return `An environment with the key "${command.payload.key}" already exists in project "${command.project}"`;
     default:
       return undefined;
   }
@@ -177,14 +185,25 @@ export class CommandPipeline<H extends CommandHandlers> {
     await precheck?.(command);
     // Each type's handler takes that type's command: the map from type to handler says so.
     const handler = this.handlers[command.type] as unknown as (c: C, context: GlobalCommandContext) => Promise<unknown>;
-    return this.writer.write(
+    const afterCommit: (() => Promise<void>)[] = [];
+    const result = await this.writer.write(
       async (write) => {
+        afterCommit.length = 0;
         const { project, environment } = await this.addressed(write, command);
         if (project) await checkPreparedAgainst(write, project, command);
-        return handler(command, { write, project, environment, actor: principal });
+        const context = {
+          write,
+          project,
+          environment,
+          actor: principal,
+          afterCommit: (w: () => Promise<void>) => void afterCommit.push(w),
+        };
+        return handler(command, context);
       },
       { conflict: conflictMessage(command) },
-    ) as Promise<ResultOf<H, C['type']>>;
+    );
+    for (const work of afterCommit) await work();
+    return result as ResultOf<H, C['type']>;
   }
 
   /** The project and environment the command names, as committed. */

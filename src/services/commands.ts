@@ -4,7 +4,9 @@ import type { ConfigSnapshot } from './config-snapshot.js';
 import type { ConfigWriter } from './config-writer.js';
 import { apiKeyCommands } from './api-key-commands.js';
 import { experimentCommands } from './experiment-commands.js';
+import type { ExperimentData } from '../db/repositories.js';
 import { flagCommands } from './flag-commands.js';
+import { projectCommands } from './project-commands.js';
 import { scheduleCommands } from './schedule-commands.js';
 import { segmentCommands } from './segment-commands.js';
 import type { NetworkPolicy } from './network-guard.js';
@@ -14,6 +16,8 @@ import { webhookCommands, webhookPrechecks } from './webhook-commands.js';
 export interface HandlerSettings {
   /** ADMIN_API_KEY is set: revoking the last admin key locks nobody out. */
   hasAdminEnvKey: boolean;
+  /** Exposures and events, deleted with the environments and experiments they belong to. */
+  experimentData: ExperimentData;
 }
 
 export interface PipelineSettings extends HandlerSettings {
@@ -31,6 +35,7 @@ export const commandHandlers = (settings: HandlerSettings) =>
     ...experimentCommands,
     ...apiKeyCommands(settings),
     ...webhookCommands,
+    ...projectCommands(settings.experimentData),
   }) satisfies CommandHandlers;
 
 export type Commands = CommandPipeline<ReturnType<typeof commandHandlers>>;

@@ -28,7 +28,8 @@ const storedCommands = JSON.parse(
 describe("commands' public form", () => {
   it('has a stored example of every command type the pipeline runs', () => {
     expect(storedCommands.map((c) => c.type).sort()).toEqual(
-      Object.keys(commandHandlers({ hasAdminEnvKey: true })).sort(),
+      // Only the handlers' types are read: nothing runs.
+      Object.keys(commandHandlers({ hasAdminEnvKey: true, experimentData: undefined as never })).sort(),
     );
   });
 
@@ -161,6 +162,12 @@ describe.each(backends)('the command pipeline on $name', (backend) => {
         createWebhook,
         updateWebhook,
         deleteWebhook,
+        createProject,
+        updateProject,
+        createEnvironment,
+        updateEnvironment,
+        deleteEnvironment,
+        deleteProject,
       ] = storedCommands;
       expect(await run(createSegment)).toMatchObject({ name: 'beta', user_ids: ['user-1'], version: 1 });
       expect(await run(createDefinition)).toMatchObject({
@@ -231,6 +238,23 @@ describe.each(backends)('the command pipeline on $name', (backend) => {
       expect(await run(deleteWebhook)).toBeNull();
       expect(await ok('GET', '/webhooks')).toEqual([]);
 
+      expect(await run(createProject)).toMatchObject({
+        key: 'shop',
+        environments: [{ key: 'development' }, { key: 'production' }],
+      });
+      await ok('POST', '/projects/shop/flags', { flag_name: 'in_shop' });
+      expect(await run(updateProject)).toMatchObject({ name: 'The shop', version: 2 });
+      expect(await run(createEnvironment)).toMatchObject({ key: 'staging', position: 1 });
+      expect(await run(updateEnvironment)).toMatchObject({ key: 'staging', name: 'QA', position: 0 });
+      expect((await ok('GET', '/projects/shop/environments')).map((e: { key: string }) => e.key)).toEqual([
+        'staging',
+        'development',
+        'production',
+      ]);
+      expect(await run(deleteEnvironment)).toBeNull();
+      expect(await run(deleteProject)).toBeNull();
+      expect((await call('GET', '/projects/shop')).statusCode).toBe(404);
+
       // The REST reads see each change, and the audit log holds one entry per command.
       expect(await ok('GET', '/users/user-9/flags/checkout?country=DE')).toMatchObject({
         enabled: true,
@@ -259,6 +283,13 @@ describe.each(backends)('the command pipeline on $name', (backend) => {
         'webhook.created',
         'webhook.updated',
         'webhook.deleted',
+        'project.created',
+        'flag.created',
+        'project.updated',
+        'environment.created',
+        'environment.updated',
+        'environment.deleted',
+        'project.deleted',
       ]);
     });
 
