@@ -282,7 +282,7 @@ export async function buildApp(
     commands,
     projectService,
     flagService,
-    promotionService: new PromotionService(writer, snapshot),
+    promotionService: new PromotionService(snapshot),
     flagsAsCode,
     impactService: new ImpactService(flagService, recentContexts),
   });

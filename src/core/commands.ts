@@ -183,6 +183,14 @@ export type UpdateEnvironment = CommandOf<'environment.update', { key?: string; 
   InEnvironment;
 export type DeleteEnvironment = CommandOf<'environment.delete', Confirmed> & InEnvironment;
 
+/** The target (`to`) takes the source's settings of these flags, or of every flag. */
+export type PromoteEnvironment = CommandOf<
+  'environment.promote',
+  { from: string; to: string; flags: string[] | null; dryRun: boolean }
+>;
+/** One flag's settings, from one environment to another. */
+export type PromoteFlag = CommandOf<'flag.promote', { from: string; to: string; dryRun: boolean }> & OnFlag;
+
 export type Command =
   | CreateFlag
   | UpdateFlag
@@ -209,7 +217,9 @@ export type Command =
   | DeleteProject
   | CreateEnvironment
   | UpdateEnvironment
-  | DeleteEnvironment;
+  | DeleteEnvironment
+  | PromoteEnvironment
+  | PromoteFlag;
 
 export type CommandType = Command['type'];
 export type CommandOfType<T extends CommandType> = Extract<Command, { type: T }>;

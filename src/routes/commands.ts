@@ -8,6 +8,7 @@ import type {
   Flag,
   FlagDefinition,
   Project,
+  Promotion,
   ScheduledChange,
   Segment,
   Webhook,
@@ -17,7 +18,12 @@ import { commandSchema } from '../schemas/commands.js';
 import { toExperimentResponse } from '../schemas/experiments.js';
 import { toFlagResponse } from '../schemas/flags.js';
 import { problemResponses } from '../schemas/problem.js';
-import { toDefinitionResponse, toEnvironmentResponse, toProjectResponse } from '../schemas/projects.js';
+import {
+  toDefinitionResponse,
+  toEnvironmentResponse,
+  toProjectResponse,
+  toPromotionResponse,
+} from '../schemas/projects.js';
 import type { ProjectService } from '../services/project-service.js';
 import { toScheduleResponse } from '../schemas/schedules.js';
 import { toSegmentResponse } from '../schemas/segments.js';
@@ -97,6 +103,9 @@ export const commandRoutes: FastifyPluginAsyncZod<{
       case 'environment.create':
       case 'environment.update':
         return toEnvironmentResponse(result as Environment);
+      case 'flag.promote':
+      case 'environment.promote':
+        return toPromotionResponse(result as Promotion);
       case 'project.delete':
       case 'environment.delete':
       case 'flag.delete':

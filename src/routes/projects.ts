@@ -455,12 +455,15 @@ export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
       response: { 200: promotionSchema, ...problemResponses(400, 404, 409, 413, 415) },
     },
     handler: async (request) => {
-      const { from, to, dry_run } = request.body;
-      const promotion = await promotionService.promote(
-        request.project,
-        { from, to, flags: [request.params.flag_name], dryRun: dry_run },
+      const promotion = await commands.run(
+        {
+          type: 'flag.promote',
+          project: request.project.project.key,
+          flag: request.params.flag_name,
+          payload: request.body,
+          preparedAgainst: [],
+        },
         request.principal,
-        'flag',
       );
       return toPromotionResponse(promotion);
     },
@@ -476,12 +479,14 @@ export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
       response: { 200: promotionSchema, ...problemResponses(400, 404, 409, 413, 415) },
     },
     handler: async (request) => {
-      const { from, flags, dry_run } = request.body;
-      const promotion = await promotionService.promote(
-        request.project,
-        { from, to: request.params.environment, flags, dryRun: dry_run },
+      const promotion = await commands.run(
+        {
+          type: 'environment.promote',
+          project: request.project.project.key,
+          payload: { ...request.body, to: request.params.environment },
+          preparedAgainst: [],
+        },
         request.principal,
-        'environment',
       );
       return toPromotionResponse(promotion);
     },

@@ -20,6 +20,8 @@ import { createExperimentBodySchema } from './experiments.js';
 import {
   createEnvironmentBodySchema,
   createProjectBodySchema,
+  promoteFlagBodySchema,
+  promotionPayloadSchema,
   updateEnvironmentBodySchema,
   updateProjectBodySchema,
 } from './projects.js';
@@ -154,6 +156,8 @@ const forms = [
     payload: updateEnvironmentBodySchema,
   }),
   z.strictObject({ type: z.literal('environment.delete'), ...common, environment, payload: confirmed }),
+  z.strictObject({ type: z.literal('flag.promote'), ...common, flag, payload: promoteFlagBodySchema }),
+  z.strictObject({ type: z.literal('environment.promote'), ...common, payload: promotionPayloadSchema }),
 ] as const;
 
 const commandFormSchema = z.discriminatedUnion('type', forms).meta({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { NewEnvironmentFields, NewProjectFields } from '../core/commands.js';
+import type { NewEnvironmentFields, NewProjectFields, PromoteEnvironment, PromoteFlag } from '../core/commands.js';
 import type {
   DefinitionInUse,
   Environment,
@@ -206,7 +206,7 @@ export const diffSchema = flagDiffSchema
   .extend({ from: z.string(), to: z.string() })
   .meta({ id: 'FlagEnvironmentDiff' });
 
-export const promoteFlagBodySchema = z
+const promoteFlagBody = z
   .strictObject({
     from: keySchema.describe('The environment whose settings are copied'),
     to: keySchema.describe('The environment that takes them'),
@@ -214,7 +214,12 @@ export const promoteFlagBodySchema = z
   })
   .meta({ id: 'PromoteFlag', example: { from: 'staging', to: 'production', dry_run: true } });
 
-export const promoteEnvironmentBodySchema = z
+export const promoteFlagBodySchema = z.codec(promoteFlagBody, z.custom<PromoteFlag['payload']>(), {
+  decode: ({ dry_run, ...fields }) => ({ ...fields, dryRun: dry_run }),
+  encode: ({ dryRun, ...fields }) => ({ ...fields, dry_run: dryRun }),
+});
+
+const promoteEnvironmentBody = z
   .strictObject({
     from: keySchema.describe('The environment whose settings are copied into this one'),
     flags: z
@@ -227,6 +232,25 @@ export const promoteEnvironmentBodySchema = z
     dry_run: z.boolean().default(false),
   })
   .meta({ id: 'PromoteEnvironment', example: { from: 'staging', flags: ['new_checkout'], dry_run: true } });
+
+export const promoteEnvironmentBodySchema = z.codec(
+  promoteEnvironmentBody,
+  z.custom<Omit<PromoteEnvironment['payload'], 'to'>>(),
+  {
+    decode: ({ dry_run, flags, ...fields }) => ({ ...fields, flags: flags ?? null, dryRun: dry_run }),
+    encode: ({ dryRun, flags, ...fields }) => ({ ...fields, ...(flags !== null && { flags }), dry_run: dryRun }),
+  },
+);
+
+/** The same, with the target in it (the route's path names it): a command's payload. */
+export const promotionPayloadSchema = z.codec(
+  promoteEnvironmentBody.extend({ to: keySchema.describe('The environment that takes them') }),
+  z.custom<PromoteEnvironment['payload']>(),
+  {
+    decode: ({ dry_run, flags, ...fields }) => ({ ...fields, flags: flags ?? null, dryRun: dry_run }),
+    encode: ({ dryRun, flags, ...fields }) => ({ ...fields, ...(flags !== null && { flags }), dry_run: dryRun }),
+  },
+);
 
 export const promotionSchema = z
   .object({

@@ -7,6 +7,7 @@ import { experimentCommands } from './experiment-commands.js';
 import type { ExperimentData } from '../db/repositories.js';
 import { flagCommands } from './flag-commands.js';
 import { projectCommands } from './project-commands.js';
+import { promotionCommands } from './promotion-commands.js';
 import { scheduleCommands } from './schedule-commands.js';
 import { segmentCommands } from './segment-commands.js';
 import type { NetworkPolicy } from './network-guard.js';
@@ -36,6 +37,7 @@ export const commandHandlers = (settings: HandlerSettings) =>
     ...apiKeyCommands(settings),
     ...webhookCommands,
     ...projectCommands(settings.experimentData),
+    ...promotionCommands,
   }) satisfies CommandHandlers;
 
 export type Commands = CommandPipeline<ReturnType<typeof commandHandlers>>;

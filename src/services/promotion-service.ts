@@ -1,20 +1,8 @@
-import {
-  type Actor,
-  type Environment,
-  type FieldChange,
-  type Flag,
-  type FlagDiff,
-  flagOf,
-  type Promotion,
-  settingsOf,
-} from '../core/model.js';
-import type { ConfigWrite } from '../db/repositories.js';
-import { NotFoundError, RefusedChangeError, ValidationError } from '../errors.js';
+import type { Environment, FieldChange, Flag, FlagDiff } from '../core/model.js';
+import { flagOf } from '../core/model.js';
+import { NotFoundError, ValidationError } from '../errors.js';
 import { auditRecords, type FlagAuditRecord } from './audit-records.js';
 import type { ConfigSnapshot, ProjectView } from './config-snapshot.js';
-import type { ConfigWriter } from './config-writer.js';
-import { checkFlag, problemsOf } from './flag-checks.js';
-import { committedEnvironment } from './flag-commands.js';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -71,17 +59,9 @@ export function diffSettings(target: Flag, source: Flag): FieldChange[] {
   return changes;
 }
 
-/**
- * Promotion within a project: the target environment takes the source's settings of one flag, or of
- * several (all by default), in one transaction with one audit entry. Checked first on the target as
- * it would be: a promotion that would leave a cycle or too long a chain of prerequisites, or a rule or
- * override naming what is not there, is refused with every problem listed, and nothing changes.
- */
+/** What a promotion would change, as the snapshot holds it; promoting is a command (promotion-commands.ts). */
 export class PromotionService {
-  constructor(
-    private readonly writer: ConfigWriter,
-    private readonly snapshot: ConfigSnapshot,
-  ) {}
+  constructor(private readonly snapshot: ConfigSnapshot) {}
 
   /** The difference without changing anything, as the snapshot holds it. */
   diff(view: ProjectView, name: string, from: string, to: string): FlagDiff {
@@ -89,82 +69,6 @@ export class PromotionService {
     if (!definition) throw new NotFoundError(`Flag "${name}" not found`);
     const [source, target] = [this.environment(view, from, 'from'), this.environment(view, to, 'to')];
     return { flagName: name, changes: diffSettings(this.flagIn(view, target, name), this.flagIn(view, source, name)) };
-  }
-
-  async promote(
-    view: ProjectView,
-    request: { from: string; to: string; flags?: string[]; dryRun: boolean },
-    actor: Actor,
-    scope: 'flag' | 'environment',
-  ): Promise<Promotion> {
-    const { project } = view;
-    const [source, target] = [this.environment(view, request.from, 'from'), this.environment(view, request.to, 'to')];
-    if (source.id === target.id) throw new ValidationError('to', 'must be another environment than "from"');
-    const run = async (write: ConfigWrite): Promise<Promotion> => {
-      const [sourceConfig, targetConfig] = await Promise.all([
-        committedEnvironment(write, project.id, source.id),
-        committedEnvironment(write, project.id, target.id),
-      ]);
-      const names = request.flags ?? [...sourceConfig.flags.keys()].sort();
-      for (const [i, name] of names.entries()) {
-        if (!targetConfig.flags.has(name) || !sourceConfig.flags.has(name)) {
-          throw scope === 'flag'
-            ? new NotFoundError(`Flag "${name}" not found`)
-            : new ValidationError(`flags/${i}`, `no flag named "${name}" in project "${project.key}"`);
-        }
-      }
-      const diffs = names
-        .map((name) => ({
-          flagName: name,
-          changes: diffSettings(targetConfig.flags.get(name)!, sourceConfig.flags.get(name)!),
-        }))
-        .filter((d) => d.changes.length > 0);
-      // The target as it will be, then every promoted flag checked against it.
-      const promoted = new Map(targetConfig.flags);
-      for (const { flagName } of diffs) {
-        const from = sourceConfig.flags.get(flagName)!;
-        promoted.set(flagName, {
-          ...from,
-          configId: targetConfig.flags.get(flagName)!.configId,
-          environmentId: target.id,
-        });
-      }
-      const after = { ...targetConfig, flags: promoted };
-      const problems = problemsOf(
-        diffs.map(
-          ({ flagName }) =>
-            () =>
-              checkFlag(after, promoted.get(flagName)!),
-        ),
-      );
-      if (problems.length > 0) throw new RefusedChangeError(`Promoting to "${target.key}" would break it`, problems);
-      const promotion = { from: source.key, to: target.key, flags: diffs, applied: !request.dryRun };
-      if (request.dryRun || diffs.length === 0) return { ...promotion, applied: false };
-
-      const before: Record<string, FlagAuditRecord> = {};
-      const written: Record<string, FlagAuditRecord> = {};
-      for (const { flagName } of diffs) {
-        const definition = targetConfig.definitions.get(targetConfig.flags.get(flagName)!.flagId)!;
-        const config = targetConfig.configs.get(definition.id)!;
-        const updated = await write.updateFlagConfig(config.id, settingsOf(sourceConfig.configs.get(definition.id)!));
-        before[flagName] = auditRecords.flag(flagOf(definition, config));
-        written[flagName] = auditRecords.flag(flagOf(definition, updated));
-      }
-      const single = scope === 'flag' ? diffs[0].flagName : undefined;
-      await write.audit({
-        actor,
-        action: single ? 'flag.promoted' : 'environment.promoted',
-        targetType: single ? 'flag' : 'environment',
-        target: single ?? target.key,
-        project: project.key,
-        environment: target.key,
-        before: single ? { from: source.key, ...before[single] } : { from: source.key, flags: before },
-        after: single ? { from: source.key, ...written[single] } : { from: source.key, flags: written },
-      });
-      return promotion;
-    };
-    // A dry run reads what is committed as a write would, and writes nothing.
-    return this.writer.write(run);
   }
 
   private environment(view: ProjectView, key: string, field: 'from' | 'to'): Environment {

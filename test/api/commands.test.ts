@@ -168,6 +168,8 @@ describe.each(backends)('the command pipeline on $name', (backend) => {
         updateEnvironment,
         deleteEnvironment,
         deleteProject,
+        promoteFlag,
+        promoteEnvironment,
       ] = storedCommands;
       expect(await run(createSegment)).toMatchObject({ name: 'beta', user_ids: ['user-1'], version: 1 });
       expect(await run(createDefinition)).toMatchObject({
@@ -255,6 +257,19 @@ describe.each(backends)('the command pipeline on $name', (backend) => {
       expect(await run(deleteProject)).toBeNull();
       expect((await call('GET', '/projects/shop')).statusCode).toBe(404);
 
+      expect(await run(promoteFlag)).toMatchObject({ from: 'production', to: 'development', applied: true });
+      expect(await ok('GET', '/projects/default/environments/development/flags/checkout')).toMatchObject({
+        status: true,
+        rollout_percentage: 70,
+      });
+      // A dry run: the difference, nothing written (the two are the same now).
+      expect(await run(promoteEnvironment)).toEqual({
+        from: 'development',
+        to: 'production',
+        flags: [],
+        applied: false,
+      });
+
       // The REST reads see each change, and the audit log holds one entry per command.
       expect(await ok('GET', '/users/user-9/flags/checkout?country=DE')).toMatchObject({
         enabled: true,
@@ -290,6 +305,7 @@ describe.each(backends)('the command pipeline on $name', (backend) => {
         'environment.updated',
         'environment.deleted',
         'project.deleted',
+        'flag.promoted',
       ]);
     });
 
