@@ -273,11 +273,11 @@ export async function buildApp(
   const experimentService = new ExperimentService(database.experimentData, clock);
   await app.register(flagRoutes, { flagService, commands });
   const projectService = new ProjectService(snapshot);
-  const flagsAsCode = new FlagsAsCode(writer, snapshot);
+  const flagsAsCode = new FlagsAsCode(snapshot);
   if (config.flagsImportFile !== undefined) {
-    await importFlagsFile(config.flagsImportFile, { snapshot, commands, flagsAsCode }, app.log);
+    await importFlagsFile(config.flagsImportFile, { snapshot, commands }, app.log);
   }
-  await app.register(projectImportRoutes, { flagsAsCode });
+  await app.register(projectImportRoutes, { commands });
   await app.register(projectRoutes, {
     commands,
     projectService,

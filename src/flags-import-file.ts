@@ -6,7 +6,6 @@ import type { Principal } from './services/auth-service.js';
 import { ConflictError } from './errors.js';
 import { flagsDocumentSchema, fromDocument } from './schemas/projects.js';
 import type { ConfigSnapshot } from './services/config-snapshot.js';
-import type { FlagsAsCode } from './services/flags-as-code.js';
 import type { Commands } from './services/commands.js';
 import { DEFAULT_PROJECT } from './services/scope.js';
 
@@ -27,7 +26,7 @@ const IMPORTER: Principal = {
  */
 export async function importFlagsFile(
   path: string,
-  services: { snapshot: ConfigSnapshot; commands: Commands; flagsAsCode: FlagsAsCode },
+  services: { snapshot: ConfigSnapshot; commands: Commands },
   log: FastifyBaseLogger,
 ): Promise<void> {
   let text: string;
@@ -72,7 +71,15 @@ export async function importFlagsFile(
   const project = services.snapshot.project(key);
   if (!project) throw new ConfigError(`FLAGS_IMPORT_FILE: project "${key}" could not be created`);
   try {
-    const result = await services.flagsAsCode.import(project, document, { mode: 'merge', dryRun: false }, IMPORTER);
+    const result = await services.commands.run(
+      {
+        type: 'project.import',
+        project: key,
+        payload: { document, mode: 'merge', dryRun: false },
+        preparedAgainst: [],
+      },
+      IMPORTER,
+    );
     log.info({ file: path, project: key, changes: result.changes.length }, 'imported FLAGS_IMPORT_FILE');
   } catch (error) {
     if (error instanceof ConflictError) throw new ConfigError(`FLAGS_IMPORT_FILE: ${path}: ${error.message}`);

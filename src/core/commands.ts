@@ -6,6 +6,7 @@
  */
 import type {
   ApiKeyScope,
+  FlagsDocument,
   NewExperiment,
   FlagConfigChanges,
   ScheduledSettings,
@@ -191,6 +192,12 @@ export type PromoteEnvironment = CommandOf<
 /** One flag's settings, from one environment to another. */
 export type PromoteFlag = CommandOf<'flag.promote', { from: string; to: string; dryRun: boolean }> & OnFlag;
 
+/** A flags document into the project: merged, or replacing what it does not hold. */
+export type ImportProject = CommandOf<
+  'project.import',
+  { document: FlagsDocument; mode: 'merge' | 'replace'; dryRun: boolean }
+>;
+
 export type Command =
   | CreateFlag
   | UpdateFlag
@@ -219,7 +226,8 @@ export type Command =
   | UpdateEnvironment
   | DeleteEnvironment
   | PromoteEnvironment
-  | PromoteFlag;
+  | PromoteFlag
+  | ImportProject;
 
 export type CommandType = Command['type'];
 export type CommandOfType<T extends CommandType> = Extract<Command, { type: T }>;

@@ -7,6 +7,7 @@ import type {
   Experiment,
   Flag,
   FlagDefinition,
+  ImportResult,
   Project,
   Promotion,
   ScheduledChange,
@@ -21,6 +22,7 @@ import { problemResponses } from '../schemas/problem.js';
 import {
   toDefinitionResponse,
   toEnvironmentResponse,
+  toImportResultResponse,
   toProjectResponse,
   toPromotionResponse,
 } from '../schemas/projects.js';
@@ -106,6 +108,8 @@ export const commandRoutes: FastifyPluginAsyncZod<{
       case 'flag.promote':
       case 'environment.promote':
         return toPromotionResponse(result as Promotion);
+      case 'project.import':
+        return toImportResultResponse(result as ImportResult);
       case 'project.delete':
       case 'environment.delete':
       case 'flag.delete':

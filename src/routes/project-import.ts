@@ -12,7 +12,7 @@ import {
   projectParamsSchema,
   toImportResultResponse,
 } from '../schemas/projects.js';
-import type { FlagsAsCode } from '../services/flags-as-code.js';
+import type { Commands } from '../services/commands.js';
 import { sendJsonWithListInTurns } from './row-stream.js';
 
 /** The import's body is checked without its flags (importEnvelopeSchema); everything else as usual. */
@@ -26,10 +26,7 @@ const importValidatorCompiler: FastifySchemaCompiler<unknown> = (route) => {
  * (11 MB for 2,000) is parsed, checked, planned, written and answered a piece at a time, with the
  * event loop given its turns, so evaluations stay fast while it runs (docs/performance.md).
  */
-export const projectImportRoutes: FastifyPluginAsyncZod<{ flagsAsCode: FlagsAsCode }> = async (
-  app,
-  { flagsAsCode },
-) => {
+export const projectImportRoutes: FastifyPluginAsyncZod<{ commands: Commands }> = async (app, { commands }) => {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser(
     'application/json',
@@ -54,10 +51,14 @@ export const projectImportRoutes: FastifyPluginAsyncZod<{ flagsAsCode: FlagsAsCo
     handler: async (request, reply) => {
       const { document, mode, dry_run } = request.body as unknown as z.output<typeof importEnvelopeSchema>;
       const flags = await checkFlagsInTurns(document.flags);
-      const result = await flagsAsCode.import(
-        request.project,
-        fromDocument({ ...document, flags }, request.project.project.key),
-        { mode, dryRun: dry_run },
+      const key = request.project.project.key;
+      const result = await commands.run(
+        {
+          type: 'project.import',
+          project: key,
+          payload: { document: fromDocument({ ...document, flags }, key), mode, dryRun: dry_run },
+          preparedAgainst: [],
+        },
         request.principal,
       );
       // Thousands of changes with their fields: written out a change at a time.

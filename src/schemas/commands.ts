@@ -20,6 +20,7 @@ import { createExperimentBodySchema } from './experiments.js';
 import {
   createEnvironmentBodySchema,
   createProjectBodySchema,
+  importPayloadSchema,
   promoteFlagBodySchema,
   promotionPayloadSchema,
   updateEnvironmentBodySchema,
@@ -158,6 +159,7 @@ const forms = [
   z.strictObject({ type: z.literal('environment.delete'), ...common, environment, payload: confirmed }),
   z.strictObject({ type: z.literal('flag.promote'), ...common, flag, payload: promoteFlagBodySchema }),
   z.strictObject({ type: z.literal('environment.promote'), ...common, payload: promotionPayloadSchema }),
+  z.strictObject({ type: z.literal('project.import'), ...common, payload: importPayloadSchema }),
 ] as const;
 
 const commandFormSchema = z.discriminatedUnion('type', forms).meta({

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import type { NewEnvironmentFields, NewProjectFields, PromoteEnvironment, PromoteFlag } from '../core/commands.js';
+import type {
+  ImportProject,
+  NewEnvironmentFields,
+  NewProjectFields,
+  PromoteEnvironment,
+  PromoteFlag,
+} from '../core/commands.js';
 import type {
   DefinitionInUse,
   Environment,
@@ -388,6 +394,20 @@ function importBodyShape() {
 export const importBodySchema = z
   .strictObject({ document: flagsDocumentSchema, ...importBodyShape() })
   .meta({ id: 'Import' });
+
+/** An import as a command carries it: the document as the core reads it. */
+export const importPayloadSchema = z.codec(importBodySchema, z.custom<ImportProject['payload']>(), {
+  decode: ({ document, mode, dry_run }) => ({
+    document: fromDocument(document, document.project?.key ?? ''),
+    mode,
+    dryRun: dry_run,
+  }),
+  encode: ({ document, mode, dryRun }) => ({
+    document: toDocument(document) as z.output<typeof flagsDocumentSchema>,
+    mode,
+    dry_run: dryRun,
+  }),
+});
 
 export const importResultSchema = z
   .object({

@@ -6,6 +6,7 @@ import { apiKeyCommands } from './api-key-commands.js';
 import { experimentCommands } from './experiment-commands.js';
 import type { ExperimentData } from '../db/repositories.js';
 import { flagCommands } from './flag-commands.js';
+import { importCommands } from './flags-as-code.js';
 import { projectCommands } from './project-commands.js';
 import { promotionCommands } from './promotion-commands.js';
 import { scheduleCommands } from './schedule-commands.js';
@@ -38,6 +39,7 @@ export const commandHandlers = (settings: HandlerSettings) =>
     ...webhookCommands,
     ...projectCommands(settings.experimentData),
     ...promotionCommands,
+    ...importCommands,
   }) satisfies CommandHandlers;
 
 export type Commands = CommandPipeline<ReturnType<typeof commandHandlers>>;

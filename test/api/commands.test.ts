@@ -170,6 +170,7 @@ describe.each(backends)('the command pipeline on $name', (backend) => {
         deleteProject,
         promoteFlag,
         promoteEnvironment,
+        importProject,
       ] = storedCommands;
       expect(await run(createSegment)).toMatchObject({ name: 'beta', user_ids: ['user-1'], version: 1 });
       expect(await run(createDefinition)).toMatchObject({
@@ -270,6 +271,13 @@ describe.each(backends)('the command pipeline on $name', (backend) => {
         applied: false,
       });
 
+      expect(await run(importProject)).toMatchObject({ mode: 'merge', applied: true });
+      expect(await ok('GET', '/flags/imported')).toMatchObject({
+        status: true,
+        rollout_percentage: 42.5,
+        rules: [{ segment: 'staff' }],
+      });
+
       // The REST reads see each change, and the audit log holds one entry per command.
       expect(await ok('GET', '/users/user-9/flags/checkout?country=DE')).toMatchObject({
         enabled: true,
@@ -306,6 +314,7 @@ describe.each(backends)('the command pipeline on $name', (backend) => {
         'environment.deleted',
         'project.deleted',
         'flag.promoted',
+        'project.imported',
       ]);
     });
 
