@@ -10,6 +10,28 @@ const layer = (files, patterns) => ({
 });
 const forbid = (group, message) => ({ group, message });
 
+// Percentages become basis points in one module, and configuration writes go through one pipeline
+// (docs/architecture.md): each rule exempts only the module that owns what it guards.
+const percentages = {
+  selector: "ImportSpecifier[imported.name='percentageToBasisPoints']",
+  message: 'Percentages become basis points only in src/schemas/core-form.ts: decode with its schemas.',
+};
+const writes = {
+  selector: 'ImportDeclaration[source.value=/config-writer\\.js$/]',
+  message: 'Configuration changes are commands: run them with the pipeline (services/commands.ts), never the writer.',
+};
+const PERCENTAGES_HOME = 'src/schemas/core-form.ts';
+const WRITES_HOME = ['src/services/command-pipeline.ts', 'src/services/commands.ts', 'src/app.ts'];
+const oneWayRules = () => [
+  {
+    files: ['src/**', 'packages/*/src/**'],
+    ignores: [PERCENTAGES_HOME, ...WRITES_HOME],
+    rules: { 'no-restricted-syntax': ['error', percentages, writes] },
+  },
+  { files: WRITES_HOME, rules: { 'no-restricted-syntax': ['error', percentages] } },
+  { files: [PERCENTAGES_HOME], rules: { 'no-restricted-syntax': ['error', writes] } },
+];
+
 export default tseslint.config(
   { ignores: ['dist/', '**/dist/', 'coverage/', 'src/db/generated/', 'node_modules/', 'runtime/', 'test-output/'] },
   js.configs.recommended,
@@ -86,20 +108,7 @@ export default tseslint.config(
       },
     ],
   ),
-  {
-    // Percentages become basis points in one module (docs/architecture.md): the request schemas decode with it.
-    files: ['src/**', 'packages/*/src/**'],
-    ignores: ['src/schemas/core-form.ts'],
-    rules: {
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: "ImportSpecifier[imported.name='percentageToBasisPoints']",
-          message: 'Percentages become basis points only in src/schemas/core-form.ts: decode with its schemas.',
-        },
-      ],
-    },
-  },
+  ...oneWayRules(),
   layer(
     ['bench/**'],
     [forbid(['../test/*', '../dist/*'], 'bench builds on src/ itself, not on tests or build output.')],

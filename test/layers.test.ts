@@ -23,6 +23,21 @@ describe('percentages become basis points in one module', () => {
   });
 });
 
+describe('configuration writes go through the command pipeline', () => {
+  const writerImports = async (file: string) => {
+    const source = "import type { ConfigWriter } from './config-writer.js';\nexport type W = ConfigWriter;\n";
+    const [result] = await eslint.lintText(source, { filePath: file });
+    return result.messages.filter((m) => m.ruleId === 'no-restricted-syntax').length;
+  };
+
+  it('refuses the writer anywhere but the pipeline and where it is built', async () => {
+    expect(await writerImports('src/services/flag-service.ts')).toBe(1);
+    expect(await writerImports('src/services/webhook-commands.ts')).toBe(1);
+    expect(await writerImports('src/schemas/core-form.ts')).toBe(1);
+    expect(await writerImports('src/services/command-pipeline.ts')).toBe(0);
+  });
+});
+
 describe('the dependency rule', () => {
   it.each([
     ['src/core/evaluation.ts', "import { openDatabase } from '../db/database.js';"],
