@@ -20,13 +20,21 @@ import type {
 import type { Condition } from './targeting.js';
 
 /** The items that carry a version (model.ts: `version`). */
-export const VERSIONED_ITEMS = ['project', 'environment', 'flag', 'flag_settings', 'segment', 'experiment'] as const;
+export const VERSIONED_ITEMS = [
+  'project',
+  'environment',
+  'flag',
+  'flag_settings',
+  'segment',
+  'experiment',
+  'webhook',
+] as const;
 export type VersionedItem = (typeof VERSIONED_ITEMS)[number];
 
 /**
  * An item of the command's project as the command saw it when it was prepared. `key` names it as the
  * API does (a flag's name, a segment's name, an environment's key; the project's own key for the
- * project); flag settings and experiments name their environment too.
+ * project, a webhook's id); flag settings and experiments name their environment too.
  */
 export interface ItemVersion {
   item: VersionedItem;

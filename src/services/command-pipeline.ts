@@ -73,12 +73,16 @@ const describeItem = (item: ItemVersion) =>
   item.environment === null ? `${item.item} "${item.key}"` : `${item.item} "${item.key}" in "${item.environment}"`;
 
 /** Each item's committed version, read once for all of them; undefined where the item is gone. */
-async function committedVersions(write: ConfigWrite, project: Project, items: readonly ItemVersion[]) {
-  const needs = (kind: ItemVersion['item']) => items.some((item) => item.item === kind);
-  const [environments, flags, segments] = await Promise.all([
-    needs('environment') || needs('flag_settings') || needs('experiment') ? write.environments(project.id) : [],
-    needs('flag') || needs('flag_settings') ? write.flags(project.id) : [],
-    needs('segment') ? write.segments(project.id) : [],
+async function committedVersions(write: ConfigWrite, project: Project | null, items: readonly ItemVersion[]) {
+  // A global command (project null) has no project items: they count as gone.
+  const needs = (kind: ItemVersion['item']) => project !== null && items.some((item) => item.item === kind);
+  const projectId = project?.id ?? 0;
+  const webhookIds = items.filter((item) => item.item === 'webhook').map((item) => item.key);
+  const [environments, flags, segments, webhooks] = await Promise.all([
+    needs('environment') || needs('flag_settings') || needs('experiment') ? write.environments(projectId) : [],
+    needs('flag') || needs('flag_settings') ? write.flags(projectId) : [],
+    needs('segment') ? write.segments(projectId) : [],
+    Promise.all(webhookIds.map((id) => write.webhook(id))),
   ]);
   const settingsOf = new Map<number, Map<number, number>>();
   if (needs('flag_settings')) {
@@ -98,7 +102,12 @@ async function committedVersions(write: ConfigWrite, project: Project, items: re
   return (item: ItemVersion): number | undefined => {
     switch (item.item) {
       case 'project':
-        return item.key === project.key ? project.version : undefined;
+        return item.key === project?.key ? project.version : undefined;
+      case 'webhook': {
+        const webhook = webhooks.find((w) => w?.id === item.key);
+        // Another project's webhook is as good as gone to a command on this one.
+        return webhook && (project === null || webhook.projectId === project.id) ? webhook.version : undefined;
+      }
       case 'environment':
         return environments.find((e) => e.key === item.key)?.version;
       case 'flag':
@@ -119,7 +128,11 @@ async function committedVersions(write: ConfigWrite, project: Project, items: re
 }
 
 /** Refuses a command prepared against versions that have moved since: it would undo what came between. */
-export async function checkPreparedAgainst(write: ConfigWrite, project: Project, command: Command): Promise<void> {
+export async function checkPreparedAgainst(
+  write: ConfigWrite,
+  project: Project | null,
+  command: Command,
+): Promise<void> {
   if (command.preparedAgainst.length === 0) return;
   const versionOf = await committedVersions(write, project, command.preparedAgainst);
   const moved = command.preparedAgainst
@@ -190,7 +203,7 @@ export class CommandPipeline<H extends CommandHandlers> {
       async (write) => {
         afterCommit.length = 0;
         const { project, environment } = await this.addressed(write, command);
-        if (project) await checkPreparedAgainst(write, project, command);
+        await checkPreparedAgainst(write, project, command);
         const context = {
           write,
           project,

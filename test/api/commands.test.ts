@@ -238,7 +238,15 @@ describe.each(backends)('the command pipeline on $name', (backend) => {
         secret: expect.stringMatching(/^whsec_/),
       });
       expect(await run(updateWebhook)).toMatchObject({ enabled: false, version: 2 });
-      expect(await run(deleteWebhook)).toBeNull();
+      const webhookId = (deleteWebhook as { webhook: string }).webhook;
+      await problem(
+        { ...deleteWebhook, prepared_against: [{ item: 'webhook', key: webhookId, version: 1 }] },
+        409,
+        new RegExp(`webhook "${webhookId}" is at version 2, not 1`),
+      );
+      expect(
+        await run({ ...deleteWebhook, prepared_against: [{ item: 'webhook', key: webhookId, version: 2 }] }),
+      ).toBeNull();
       expect(await ok('GET', '/webhooks')).toEqual([]);
 
       expect(await run(createProject)).toMatchObject({
