@@ -9,12 +9,10 @@ import type {
   FlagsDocument,
   NewExperiment,
   FlagConfigChanges,
+  FlagDefinition,
   ScheduledSettings,
-  FlagKind,
   FlagSettings,
-  FlagValueType,
   SegmentChanges,
-  VariantDefinition,
   VariantSplit,
 } from './model.js';
 import type { Condition } from './targeting.js';
@@ -44,19 +42,16 @@ export interface ItemVersion {
 }
 
 /** What a flag is, in every environment of its project, as a command sets it. */
-export interface DefinitionFields {
-  description: string | null;
-  kind: FlagKind;
-  tags: string[];
-  valueType: FlagValueType;
-  variants: VariantDefinition[];
-  offVariant: string | null;
+export type DefinitionFields = Pick<
+  FlagDefinition,
+  'description' | 'kind' | 'tags' | 'valueType' | 'variants' | 'offVariant'
+> & {
   /**
    * Every environment's weights where the variants' keys change, and a new flag's; null to split the
    * variants equally.
    */
   weights: VariantSplit[] | null;
-}
+};
 
 /** The seed's flag: its definition and one environment's settings at once. */
 export interface NewFlag {
