@@ -27,58 +27,64 @@ function versionBefore(migration: string): string {
   return dir;
 }
 
-/** A server of the release in `dir` on the database, and a caller that expects success. */
-async function startPrevious(dir: string, database: TestDatabase) {
-  const server = await startServer(
-    { DATABASE_URL: database.url, ADMIN_API_KEY: ADMIN_KEY, RATE_LIMIT_WRITES: '0' },
-    { command: [join(root, 'node_modules', '.bin', 'tsx'), 'src/server.ts'], cwd: dir },
-  );
-  type Answer = Record<string, unknown> & { secret: string; id: string; entries: unknown[] };
-  const call = async (method: string, path: string, body?: unknown, key = ADMIN_KEY): Promise<Answer> => {
-    const res = await fetch(`${server.baseUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    expect(res.status, `${method} ${path}`).toBeLessThan(300);
-    return res.status === 204 ? ({} as Answer) : ((await res.json()) as Answer);
+type Answer = Record<string, unknown> & { secret: string; id: string; entries: unknown[] };
+
+/**
+ * For a suite: the release before `migration`, checked out beside this one before it and removed
+ * after. `start` serves a fresh database of the backend with it, and gives a caller that expects
+ * success and a graceful stop (so what it buffers, exposures, is written).
+ */
+function usePreviousRelease(migration: string, backend: { create(): Promise<TestDatabase> }) {
+  let dir = '';
+  let database: TestDatabase | undefined;
+  let server: ServerProcess | undefined;
+  beforeAll(() => {
+    dir = versionBefore(migration);
+  }, 60_000);
+  afterAll(async () => {
+    server?.process.kill('SIGKILL');
+    await database?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return async function start() {
+    database = await backend.create();
+    const running = await startServer(
+      { DATABASE_URL: database.url, ADMIN_API_KEY: ADMIN_KEY, RATE_LIMIT_WRITES: '0' },
+      { command: [join(root, 'node_modules', '.bin', 'tsx'), 'src/server.ts'], cwd: dir },
+    );
+    server = running;
+    const call = async (method: string, path: string, body?: unknown, key = ADMIN_KEY): Promise<Answer> => {
+      const res = await fetch(`${running.baseUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${key}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      expect(res.status, `${method} ${path}`).toBeLessThan(300);
+      return res.status === 204 ? ({} as Answer) : ((await res.json()) as Answer);
+    };
+    const stop = async () => {
+      running.process.kill('SIGTERM');
+      await new Promise((resolve) => running.process.once('exit', resolve));
+      server = undefined;
+    };
+    return { database, call, stop };
   };
-  /** Gracefully, so what it buffers (exposures) is written. */
-  const stop = async () => {
-    server.process.kill('SIGTERM');
-    await new Promise((resolve) => server.process.once('exit', resolve));
-  };
-  return { server, call, stop };
 }
 
 const ADMIN_KEY = 'upgrade-test-admin-key-0123456789abcdef';
 const USERS = Array.from({ length: 40 }, (_, i) => `user-${i}`);
 
 describe.each(backends)('upgrading a database filled by the previous version, on $name', (backend) => {
-  let previous: string;
-  let database: TestDatabase;
-  let server: ServerProcess | undefined;
-
-  beforeAll(() => {
-    previous = versionBefore('20261204000000_projects_environments');
-  }, 60_000);
-  afterAll(async () => {
-    server?.process.kill('SIGKILL');
-    await database?.drop();
-    rmSync(previous, { recursive: true, force: true });
-  });
+  const startPrevious = usePreviousRelease('20261204000000_projects_environments', backend);
 
   it.skipIf(!backend.available)(
     'keeps every flag, segment, schedule, key, experiment and audit entry, and gives the same answers',
     async () => {
-      database = await backend.create();
       // What the old version answered; its shapes are what the new version must give back.
-      const previousServer = await startPrevious(previous, database);
-      server = previousServer.server;
-      const { call } = previousServer;
+      const { database, call, stop } = await startPrevious();
       await call('POST', '/segments', {
         name: 'beta',
         user_ids: ['user-1'],
@@ -133,8 +139,7 @@ describe.each(backends)('upgrading a database filled by the previous version, on
       await call('POST', '/events', {
         events: USERS.slice(0, 10).map((user) => ({ type: 'track', event: 'purchase', user_id: user })),
       });
-      await previousServer.stop();
-      server = undefined;
+      await stop();
 
       // This version migrates the database as it starts.
       const app = await buildTestApp(database, { ADMIN_API_KEY: ADMIN_KEY });
@@ -206,34 +211,19 @@ describe.each(backends)('upgrading a database filled by the previous version, on
 });
 
 describe.each(backends)('upgrading to item versions, on $name', (backend) => {
-  let previous: string;
-  let database: TestDatabase;
-  let server: ServerProcess | undefined;
-
-  beforeAll(() => {
-    previous = versionBefore('20261207000000_item_versions');
-  }, 60_000);
-  afterAll(async () => {
-    server?.process.kill('SIGKILL');
-    await database?.drop();
-    rmSync(previous, { recursive: true, force: true });
-  });
+  const startPrevious = usePreviousRelease('20261207000000_item_versions', backend);
 
   it.skipIf(!backend.available)(
     'gives every existing item version 1, which the next write of it raises to 2',
     async () => {
-      database = await backend.create();
-      const previousServer = await startPrevious(previous, database);
-      server = previousServer.server;
-      const { call } = previousServer;
+      const { database, call, stop } = await startPrevious();
       await call('POST', '/segments', { name: 'beta', user_ids: ['user-1'] });
       await call('POST', '/flags', { flag_name: 'banner', status: true, rollout_percentage: 50 });
       // Written twice before versions existed: still version 1 after the upgrade.
       await call('PUT', '/flags/banner', { rollout_percentage: 60, description: 'Banner' });
       await call('POST', '/projects', { key: 'shop', name: 'Shop' });
       const answers = await call('GET', '/users/user-1/flags');
-      await previousServer.stop();
-      server = undefined;
+      await stop();
 
       const app = await buildTestApp(database, { ADMIN_API_KEY: ADMIN_KEY, RATE_LIMIT_WRITES: '0' });
       try {
