@@ -1,4 +1,4 @@
-import type { Flag } from '../src/core/model.js';
+import type { Flag } from '../src/core/flags.js';
 
 // What the reference servers share: the bare and floor servers' answer (the service's JSON shape
 // for a flag at 50%), and the flags the benchmark evaluates.

@@ -4,7 +4,7 @@
 // bare route is what Fastify's features cost; the gap between this and the service, what the service adds.
 import Fastify from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Flag } from '../src/core/model.js';
+import type { Flag } from '../src/core/flags.js';
 import { plainFlag } from './reference-answer.js';
 import { serverOptions } from '../src/app.js';
 import { loadConfig } from '../src/config.js';

@@ -5,7 +5,8 @@
  *
  * Prints one JSON line: {"flags": …, "configurations": …, "heap_mb": …}.
  */
-import type { Environment, FlagConfig, FlagDefinition, Project } from '../src/core/model.js';
+import type { Environment, Project } from '../src/core/projects.js';
+import type { FlagConfig, FlagDefinition } from '../src/core/flags.js';
 import type { ConfigAtRevision } from '../src/db/repositories.js';
 import { systemClock } from '../src/services/clock.js';
 import { ConfigSnapshot } from '../src/services/config-snapshot.js';

@@ -4,20 +4,15 @@
  * Their public JSON form (schemas/commands.ts) uses the REST API's names and units; here they hold
  * the core's own (basis points, camelCase). Pure.
  */
-import type {
-  ApiKeyScope,
-  FlagsDocument,
-  NewExperiment,
-  FlagConfigChanges,
-  FlagDefinition,
-  ScheduledSettings,
-  FlagSettings,
-  SegmentChanges,
-  VariantSplit,
-} from './model.js';
+import type { ApiKeyScope } from './api-keys.js';
+import type { FlagsDocument } from './projects.js';
+import type { NewExperiment } from './experiments.js';
+import type { FlagConfigChanges, FlagDefinition, FlagSettings, VariantSplit } from './flags.js';
+import type { ScheduledSettings } from './schedules.js';
+import type { SegmentChanges } from './segments.js';
 import type { Condition } from './targeting.js';
 
-/** The items that carry a version (model.ts: `version`). */
+/** The items that carry a version (core: `version`). */
 export const VERSIONED_ITEMS = [
   'project',
   'environment',

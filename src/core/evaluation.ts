@@ -11,7 +11,7 @@
  * rule's split of the flag's variants, or the flag's own weights, walked with the variant bucket. A
  * user the flag is off for gets its off variant, where it has one (a typed flag's value when off).
  */
-import type { Flag, Rule, Variant } from './model.js';
+import type { Flag, Rule, Variant } from './flags.js';
 import { bucketBasisPoints, chooseVariant, variantBucketBasisPoints } from './rollout.js';
 import { type Attributes, inSegment, matchesAll, type SegmentDefinition } from './targeting.js';
 

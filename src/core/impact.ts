@@ -3,7 +3,7 @@
  * caller brings the flag as it is, the flag as the change would leave it, and the users.
  */
 import { decide, type Lookups } from './evaluation.js';
-import type { Flag } from './model.js';
+import type { Flag } from './flags.js';
 import type { Attributes } from './targeting.js';
 
 /** The impact preview looks at the users evaluated this far back. */

@@ -11,7 +11,8 @@ import {
   type EvaluationReason,
   type Lookups,
 } from './evaluation.js';
-import type { Flag, JsonValue, Variant } from './model.js';
+import type { Flag, Variant } from './flags.js';
+import type { JsonValue } from './json.js';
 import { basisPointsToPercentage } from './rollout.js';
 import type { Attributes } from './targeting.js';
 

@@ -1,5 +1,5 @@
 /** Scheduled changes as evaluation sees them: a change counts from its time on. Pure. */
-import type { Flag, ScheduledChange } from './model.js';
+import type { Flag } from './flags.js';
 
 /**
  * The flag as its due, not yet written, scheduled changes make it, given pending changes in time
@@ -18,3 +18,22 @@ export function withDueChanges(
   }
   return effective;
 }
+
+/** What a scheduled change sets on its flag. */
+export interface ScheduledSettings {
+  status?: boolean;
+  rolloutBasisPoints?: number;
+}
+
+export interface ScheduledChange {
+  id: string;
+  environmentId: number;
+  flagName: string;
+  at: Date;
+  changes: ScheduledSettings;
+  createdAt: Date;
+  /** When an instance wrote it to the flag; null while pending. */
+  appliedAt: Date | null;
+}
+
+export type NewScheduledChange = Omit<ScheduledChange, 'createdAt' | 'appliedAt'>;

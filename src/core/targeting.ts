@@ -5,7 +5,7 @@
  */
 import { compare as compareSemVer, parse as semverParse, type SemVer } from 'semver';
 import { RE2JS } from 're2js';
-import type { JsonValue } from './model.js';
+import type { JsonValue } from './json.js';
 
 /** Any JSON: OpenFeature contexts carry objects and lists (`{"device": {"os": "ios"}}`). */
 export type AttributeValue = JsonValue;

@@ -1,9 +1,8 @@
-import { AUDIT_ACTIONS } from './model.js';
-
 /**
- * Which changes a webhook announces, and when a failed delivery is tried again: pure, so the outbox
- * (db), the worker (services) and the tests agree on both.
+ * Webhooks, which changes each announces, and when a failed delivery is tried again: pure, so the
+ * outbox (db), the worker and the tests agree on both.
  */
+import { AUDIT_ACTIONS } from './audit.js';
 
 /** An event pattern: an action ("flag.updated"), every action of one kind ("segment.*"), or everything ("*"). */
 export const EVENT_PATTERN = /^(\*|[a-z_]+\.(\*|[a-z_]+))$/;
@@ -66,4 +65,40 @@ export function unmaskUrlPassword(sent: string, stored: string): string | undefi
   if (!sameUser || before.password === '') return undefined;
   parsed.password = before.password;
   return parsed.href;
+}
+
+/** Where changes are announced (the audit entries whose action matches `events`). */
+export interface Webhook {
+  id: string;
+  /** Only this project's changes; null for every project's. */
+  projectId: number | null;
+  url: string;
+  events: string[];
+  /** whsec_<base64>, Standard Webhooks' form. */
+  secret: string;
+  enabled: boolean;
+  createdAt: Date;
+  /** Raised by every write of this item: what a command was prepared against. */
+  version: number;
+  updatedAt: Date;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One announcement to one webhook, and how its attempts went. Times are ms since the epoch. */
+export interface WebhookDelivery {
+  id: string;
+  webhookId: string;
+  event: string;
+  payload: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  deadlineAt: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  lastLatencyMs: number | null;
+  lastResponse: string | null;
+  createdAt: number;
+  deliveredAt: number | null;
 }

@@ -6,7 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import type { DatabaseProvider } from '../config.js';
-import { MAX_EVENT_VALUE, MIN_EVENT_VALUE_MAGNITUDE } from '../core/model.js';
+import { MAX_EVENT_VALUE, MIN_EVENT_VALUE_MAGNITUDE } from '../core/experiments.js';
 import { num, SqlParameters } from './sql-parameters.js';
 import type {
   ExperimentData,

@@ -1,17 +1,11 @@
-import type {
-  ApiKey,
-  AuditEntry,
-  AuditTargetType,
-  Environment,
-  Experiment,
-  FlagConfig,
-  FlagDefinition,
-  NewFlagConfig,
-  Project,
-  ScheduledChange,
-  Segment,
-  Webhook,
-} from '../core/model.js';
+import type { ApiKey } from '../core/api-keys.js';
+import type { AuditEntry, AuditTargetType } from '../core/audit.js';
+import type { Environment, Project } from '../core/projects.js';
+import type { Experiment } from '../core/experiments.js';
+import type { FlagConfig, FlagDefinition, NewFlagConfig } from '../core/flags.js';
+import type { ScheduledChange } from '../core/schedules.js';
+import type { Segment } from '../core/segments.js';
+import type { Webhook } from '../core/webhooks.js';
 import { randomUUID } from 'node:crypto';
 import { DELIVERY_WINDOW_MS, matchesEvent } from '../core/webhooks.js';
 import { toWebhook } from './webhook-data.js';
@@ -61,7 +55,7 @@ import {
 const REVISION_ROW = { where: { id: 1 } };
 // Rows of flag_configs read at once by a full load.
 const LOAD_PAGE_ROWS = 2000;
-/** Every update of a versioned item (model.ts: `version`) raises it, whatever it changes. */
+/** Every update of a versioned item (core: `version`) raises it, whatever it changes. */
 const RAISE_VERSION = { version: { increment: 1 } } as const;
 // An import or an environment copied from another writes thousands of rows in one transaction.
 const WRITE_TIMEOUT_MS = 60_000;

@@ -1,31 +1,19 @@
 /** What the services need from storage: the repositories, in the core's model (never Prisma's types). */
+import type { Actor, AuditEntry, AuditAction, AuditTargetType } from '../core/audit.js';
+import type { ApiKey, NewApiKey } from '../core/api-keys.js';
+import type { Environment, NewEnvironment, NewProject, Project } from '../core/projects.js';
+import type { Experiment, NewExperiment } from '../core/experiments.js';
 import type {
-  Actor,
-  ApiKey,
-  AuditEntry,
-  AuditAction,
-  AuditTargetType,
-  Environment,
-  Experiment,
   FlagConfig,
   FlagConfigChanges,
   FlagDefinition,
   FlagDefinitionChanges,
-  NewApiKey,
-  NewEnvironment,
-  NewExperiment,
   NewFlagConfig,
   NewFlagDefinition,
-  NewProject,
-  NewScheduledChange,
-  NewSegment,
-  Project,
-  ScheduledChange,
-  Segment,
-  SegmentChanges,
-  Webhook,
-  WebhookDelivery,
-} from '../core/model.js';
+} from '../core/flags.js';
+import type { NewScheduledChange, ScheduledChange } from '../core/schedules.js';
+import type { NewSegment, Segment, SegmentChanges } from '../core/segments.js';
+import type { Webhook, WebhookDelivery } from '../core/webhooks.js';
 
 export interface AuditQuery {
   targetType?: AuditTargetType;

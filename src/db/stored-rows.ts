@@ -9,36 +9,26 @@ import type {
   ScheduledChangeRow,
   SegmentRow,
 } from './prisma-tables.js';
+import type { ApiKey, ApiKeyScope } from '../core/api-keys.js';
+import type { Environment, Project } from '../core/projects.js';
+import type { Experiment, ExperimentStatus, Metric, MetricType, NewExperiment } from '../core/experiments.js';
 import type {
-  ApiKey,
-  ApiKeyScope,
-  Environment,
-  Experiment,
-  ExperimentStatus,
   FlagConfig,
   FlagConfigChanges,
   FlagDefinition,
   FlagDefinitionChanges,
   FlagKind,
   FlagValueType,
-  Metric,
-  MetricType,
-  NewExperiment,
   NewFlagConfig,
   NewFlagDefinition,
-  NewScheduledChange,
-  NewSegment,
   Override,
   Prerequisite,
-  Project,
   Rule,
-  ScheduledChange,
-  ScheduledSettings,
-  Segment,
-  SegmentChanges,
   VariantDefinition,
   VariantSplit,
-} from '../core/model.js';
+} from '../core/flags.js';
+import type { NewScheduledChange, ScheduledChange, ScheduledSettings } from '../core/schedules.js';
+import type { NewSegment, Segment, SegmentChanges } from '../core/segments.js';
 
 // The JSON columns' stored shapes: snake_case like the columns, basis points like rollout_bp.
 interface StoredSplit {

@@ -5,7 +5,7 @@
  * delivery is sent again, with the same webhook-id.
  */
 import type { DatabaseProvider } from '../config.js';
-import type { DeliveryStatus, Webhook, WebhookDelivery } from '../core/model.js';
+import type { DeliveryStatus, Webhook, WebhookDelivery } from '../core/webhooks.js';
 import { translatePrismaError } from './prisma-errors.js';
 import type { PrismaStore } from './prisma-tables.js';
 import type { ClaimedDelivery, DeliveryCursor, DeliveryOutcome, WebhookStore } from './repositories.js';

@@ -1,19 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Command } from '../core/commands.js';
-import type {
-  ApiKey,
-  Environment,
-  Experiment,
-  Flag,
-  FlagDefinition,
-  ImportResult,
-  Project,
-  Promotion,
-  ScheduledChange,
-  Segment,
-  Webhook,
-} from '../core/model.js';
+import type { ApiKey } from '../core/api-keys.js';
+import type { Environment, ImportResult, Project, Promotion } from '../core/projects.js';
+import type { Experiment } from '../core/experiments.js';
+import type { Flag, FlagDefinition } from '../core/flags.js';
+import type { ScheduledChange } from '../core/schedules.js';
+import type { Segment } from '../core/segments.js';
+import type { Webhook } from '../core/webhooks.js';
 import { toApiKeyResponse } from '../schemas/api-keys.js';
 import { commandSchema } from '../schemas/commands.js';
 import { toExperimentResponse } from '../schemas/experiments.js';

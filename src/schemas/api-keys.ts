@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ApiKey } from '../core/model.js';
+import type { ApiKey } from '../core/api-keys.js';
 import { keySchema, storableText } from './common.js';
 
 const API_KEY_SCOPES = ['admin', 'server', 'evaluate'] as const;

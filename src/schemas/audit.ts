@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, type AuditEntry } from '../core/model.js';
+import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, type AuditEntry } from '../core/audit.js';
 import { flagNameSchema, keySchema, storableText } from './common.js';
 
 // A query parameter given twice arrives as a list, which zod would report as "received NaN".

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { EnvironmentConfig } from '../core/model.js';
+import type { EnvironmentConfig } from '../core/projects.js';
 import { flagNameSchema, keySchema } from './common.js';
 import { flagsDocumentSchema, fromDocument, toDocument } from './projects.js';
 import { fromScheduledSettings, scheduledSettingsSchema, toScheduledSettings } from './schedules.js';

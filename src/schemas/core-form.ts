@@ -10,13 +10,13 @@ import type {
   FlagSettings,
   Override,
   Rule,
-  ScheduledSettings,
   VariantDefinition,
   VariantSplit,
-} from '../core/model.js';
+} from '../core/flags.js';
+import type { ScheduledSettings } from '../core/schedules.js';
 import { basisPointsToPercentage, percentageToBasisPoints } from '../core/rollout.js';
 import type { Condition } from '../core/targeting.js';
-import type { JsonValue } from '../core/model.js';
+import type { JsonValue } from '../core/json.js';
 
 export const toPercentage = basisPointsToPercentage;
 export const toBasisPoints = percentageToBasisPoints;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_EVENT_VALUE, MIN_EVENT_VALUE_MAGNITUDE } from '../core/model.js';
+import { MAX_EVENT_VALUE, MIN_EVENT_VALUE_MAGNITUDE } from '../core/experiments.js';
 import { flagNameSchema, storableText } from './common.js';
 import { attributesSchema, userIdSchema } from './evaluation.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Experiment, ExperimentResults, NewExperiment } from '../core/model.js';
+import type { Experiment, ExperimentResults, NewExperiment } from '../core/experiments.js';
 import type { ReportedComparison } from '../core/statistics.js';
 import { checkUnique, flagNameSchema, storableText, versionSchema } from './common.js';
 

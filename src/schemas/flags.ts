@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DefinitionFields, FlagChanges, NewFlag } from '../core/commands.js';
-import type { Flag, FlagConfigChanges } from '../core/model.js';
+import type { Flag, FlagConfigChanges } from '../core/flags.js';
 import { IMPACT_WINDOW_MS, type Impact } from '../core/impact.js';
 import {
   checkUnique,

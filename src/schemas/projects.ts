@@ -6,16 +6,9 @@ import type {
   PromoteEnvironment,
   PromoteFlag,
 } from '../core/commands.js';
-import type {
-  DefinitionInUse,
-  Environment,
-  FieldChange,
-  FlagSettings,
-  FlagsDocument,
-  ImportResult,
-  Project,
-  Promotion,
-} from '../core/model.js';
+import type { DefinitionInUse } from '../core/projects.js';
+import type { FlagSettings } from '../core/flags.js';
+import type { Environment, FieldChange, FlagsDocument, ImportResult, Project, Promotion } from '../core/projects.js';
 import { fromSettings, toPercentage, toSplit } from './core-form.js';
 import { giveTurnIfHeld } from '../event-loop.js';
 import {

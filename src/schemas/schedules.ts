@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ScheduledChange, ScheduledSettings } from '../core/model.js';
+import type { ScheduledChange, ScheduledSettings } from '../core/schedules.js';
 import { flagNameSchema, rolloutPercentageSchema } from './common.js';
 import { fromScheduledSettings, toScheduledSettings } from './core-form.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { NewSegmentFields } from '../core/commands.js';
-import type { Segment, SegmentChanges } from '../core/model.js';
+import type { Segment, SegmentChanges } from '../core/segments.js';
 import { checkUnique, flagNameSchema, storableText, versionSchema } from './common.js';
 import { conditionsSchema } from './targeting.js';
 

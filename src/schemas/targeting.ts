@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Override, Rule } from '../core/model.js';
+import type { Override, Rule } from '../core/flags.js';
 import { type Condition, OPERATORS, unsafeRegexReason } from '../core/targeting.js';
 import { checkUnique, checkWeightsTotal, flagNameSchema, rolloutPercentageSchema } from './common.js';
 import { toOverride, toPercentage, toSplit } from './core-form.js';

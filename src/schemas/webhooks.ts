@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Webhook, WebhookDelivery } from '../core/model.js';
+import type { Webhook, WebhookDelivery } from '../core/webhooks.js';
 import { EVENT_PATTERN, isKnownEvent, maskUrlPassword } from '../core/webhooks.js';
 import { checkUnique, keySchema, versionSchema } from './common.js';
 

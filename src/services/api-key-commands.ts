@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { CreateApiKey, RevokeApiKey } from '../core/commands.js';
-import type { ApiKey } from '../core/model.js';
+import type { ApiKey } from '../core/api-keys.js';
 import type { ConfigWrite } from '../db/repositories.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { hashSecret } from './api-key-ring.js';

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { ApiKey } from '../core/model.js';
+import type { ApiKey } from '../core/api-keys.js';
 import type { ChangedRows } from '../db/repositories.js';
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CreateApiKey, RevokeApiKey } from '../core/commands.js';
-import type { ApiKey, ApiKeyScope } from '../core/model.js';
+import type { ApiKey, ApiKeyScope } from '../core/api-keys.js';
 import type { ApiKeyReader } from '../db/repositories.js';
 import { ValidationError } from '../errors.js';
 import type { Principal } from './auth-service.js';

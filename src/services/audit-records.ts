@@ -1,15 +1,11 @@
-import type {
-  ApiKey,
-  Environment,
-  Experiment,
-  Flag,
-  FlagDefinition,
-  JsonValue,
-  Project,
-  ScheduledChange,
-  Segment,
-  Webhook,
-} from '../core/model.js';
+import type { ApiKey } from '../core/api-keys.js';
+import type { Environment, Project } from '../core/projects.js';
+import type { Experiment } from '../core/experiments.js';
+import type { Flag, FlagDefinition } from '../core/flags.js';
+import type { JsonValue } from '../core/json.js';
+import type { ScheduledChange } from '../core/schedules.js';
+import type { Segment } from '../core/segments.js';
+import type { Webhook } from '../core/webhooks.js';
 import type { Condition } from '../core/targeting.js';
 import { basisPointsToPercentage } from '../core/rollout.js';
 

@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditTargetType } from '../core/model.js';
+import type { AuditEntry, AuditTargetType } from '../core/audit.js';
 import type { AuditLog } from '../db/repositories.js';
 
 export interface AuditPageQuery {

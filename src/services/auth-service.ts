@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Actor, ApiKeyScope } from '../core/model.js';
+import type { Actor } from '../core/audit.js';
+import type { ApiKeyScope } from '../core/api-keys.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import { type ApiKeyRing, hashSecret } from './api-key-ring.js';
 import type { Clock } from './clock.js';

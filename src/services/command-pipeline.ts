@@ -5,7 +5,8 @@ import {
   environmentOf,
   type ItemVersion,
 } from '../core/commands.js';
-import type { Actor, Environment, Project } from '../core/model.js';
+import type { Actor } from '../core/audit.js';
+import type { Environment, Project } from '../core/projects.js';
 import type { ConfigWrite } from '../db/repositories.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import type { Principal } from './auth-service.js';

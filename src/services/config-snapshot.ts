@@ -1,15 +1,9 @@
 import type { Clock } from './clock.js';
-import {
-  type Environment,
-  type Experiment,
-  type Flag,
-  type FlagConfig,
-  type FlagDefinition,
-  flagOf,
-  type Project,
-  type ScheduledChange,
-  type Segment,
-} from '../core/model.js';
+import { type Environment, type Project } from '../core/projects.js';
+import { type Experiment } from '../core/experiments.js';
+import { type Flag, type FlagConfig, type FlagDefinition, flagOf } from '../core/flags.js';
+import { type ScheduledChange } from '../core/schedules.js';
+import { type Segment } from '../core/segments.js';
 import type { ConfigAtRevision, ConfigChanges, ConfigDelta, RevisionSpan } from '../db/repositories.js';
 import type { SegmentDefinition } from '../core/targeting.js';
 import type { Lookups } from '../core/evaluation.js';

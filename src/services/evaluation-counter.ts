@@ -1,4 +1,4 @@
-import type { Flag } from '../core/model.js';
+import type { Flag } from '../core/flags.js';
 import type { EvaluationRecorder } from './evaluation-service.js';
 
 export interface EvaluationCount {

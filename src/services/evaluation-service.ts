@@ -1,4 +1,5 @@
-import type { Experiment, Flag } from '../core/model.js';
+import type { Experiment } from '../core/experiments.js';
+import type { Flag } from '../core/flags.js';
 import { NotFoundError } from '../errors.js';
 import { type Decision, decide, type DecisionMemo, exposedVariant, isOn, type Lookups } from '../core/evaluation.js';
 import type { Attributes } from '../core/targeting.js';

@@ -1,5 +1,7 @@
 import type { CreateExperiment, StartExperiment, StopExperiment } from '../core/commands.js';
-import { type AuditAction, type Experiment, type Flag, flagOf } from '../core/model.js';
+import { type AuditAction } from '../core/audit.js';
+import { type Experiment } from '../core/experiments.js';
+import { type Flag, flagOf } from '../core/flags.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { auditRecords } from './audit-records.js';
 import type { CommandContext } from './command-pipeline.js';

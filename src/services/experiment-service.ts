@@ -5,8 +5,8 @@ import {
   type Metric,
   type MetricResult,
   type MetricVariantResult,
-  type VariantSplit,
-} from '../core/model.js';
+} from '../core/experiments.js';
+import { type VariantSplit } from '../core/flags.js';
 import { basisPointsToPercentage } from '../core/rollout.js';
 import {
   compare,

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Experiment } from '../core/model.js';
+import type { Experiment } from '../core/experiments.js';
 import type { ExperimentData, ExposureRecord } from '../db/repositories.js';
 import type { WriterHealth } from './background-writers.js';
 import type { Clock } from './clock.js';

@@ -1,4 +1,5 @@
-import type { Flag, FlagDefinition, JsonValue, Override, Prerequisite, Rule } from '../core/model.js';
+import type { Flag, FlagDefinition, Override, Prerequisite, Rule } from '../core/flags.js';
+import type { JsonValue } from '../core/json.js';
 import { ConflictError, ValidationError } from '../errors.js';
 import { MAX_PREREQUISITE_DEPTH } from '../core/evaluation.js';
 

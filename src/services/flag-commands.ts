@@ -9,7 +9,6 @@ import type {
 } from '../core/commands.js';
 import {
   equalWeights,
-  type Environment,
   type Flag,
   type FlagConfig,
   type FlagConfigChanges,
@@ -17,8 +16,8 @@ import {
   type FlagDefinitionChanges,
   flagOf,
   offSettings,
-  type Project,
-} from '../core/model.js';
+} from '../core/flags.js';
+import { type Environment, type Project } from '../core/projects.js';
 import type { ConfigWrite } from '../db/repositories.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { auditRecords } from './audit-records.js';

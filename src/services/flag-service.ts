@@ -1,5 +1,6 @@
-import type { DefinitionInUse, Flag, FlagConfigChanges, FlagDefinition } from '../core/model.js';
-import { flagOf } from '../core/model.js';
+import type { DefinitionInUse } from '../core/projects.js';
+import type { Flag, FlagConfigChanges, FlagDefinition } from '../core/flags.js';
+import { flagOf } from '../core/flags.js';
 import type { ConfigSnapshot, EnvironmentView, ProjectView } from './config-snapshot.js';
 import { checkWeightKeys, flagNotFound } from './flag-commands.js';
 import type { FlagUsage } from './flag-usage.js';

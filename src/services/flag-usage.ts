@@ -1,4 +1,4 @@
-import { FLAG_KIND_LIFETIME_DAYS, type FlagDefinition, type StaleReason } from '../core/model.js';
+import { FLAG_KIND_LIFETIME_DAYS, type FlagDefinition, type StaleReason } from '../core/flags.js';
 import type { EvaluationTimes } from '../db/repositories.js';
 import type { WriterHealth } from './background-writers.js';
 import type { Clock } from './clock.js';

@@ -7,6 +7,8 @@ import {
   type ImportChange,
   type ImportResult,
   type Environment,
+} from '../core/projects.js';
+import {
   equalWeights,
   type Flag,
   type FlagConfig,
@@ -15,9 +17,9 @@ import {
   flagOf,
   flagWithSettings,
   offSettings,
-  type Segment,
   settingsOf,
-} from '../core/model.js';
+} from '../core/flags.js';
+import { type Segment } from '../core/segments.js';
 import type { ConfigWrite } from '../db/repositories.js';
 import { NotFoundError, RefusedChangeError } from '../errors.js';
 import type { ConfigSnapshot, EnvironmentView, ProjectView } from './config-snapshot.js';

@@ -1,6 +1,6 @@
 import { type Impact, impactOf } from '../core/impact.js';
 import type { EnvironmentView } from './config-snapshot.js';
-import type { FlagConfigChanges } from '../core/model.js';
+import type { FlagConfigChanges } from '../core/flags.js';
 import type { FlagService } from './flag-service.js';
 import type { RecentContexts } from './recent-contexts.js';
 

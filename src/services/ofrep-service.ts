@@ -1,4 +1,4 @@
-import type { Flag } from '../core/model.js';
+import type { Flag } from '../core/flags.js';
 import { NotFoundError } from '../errors.js';
 import type { DecisionMemo } from '../core/evaluation.js';
 import {

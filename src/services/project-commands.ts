@@ -6,7 +6,8 @@ import type {
   UpdateEnvironment,
   UpdateProject,
 } from '../core/commands.js';
-import { type Environment, equalWeights, offSettings, type Project, settingsOf } from '../core/model.js';
+import { type Environment, type Project } from '../core/projects.js';
+import { equalWeights, offSettings, settingsOf } from '../core/flags.js';
 import type { ConfigWrite, ExperimentData } from '../db/repositories.js';
 import { ConflictError, ValidationError } from '../errors.js';
 import { auditRecords } from './audit-records.js';

@@ -1,5 +1,6 @@
 import type { PromoteEnvironment, PromoteFlag } from '../core/commands.js';
-import { type Environment, flagOf, type Promotion, settingsOf } from '../core/model.js';
+import { type Environment, type Promotion } from '../core/projects.js';
+import { flagOf, settingsOf } from '../core/flags.js';
 import { NotFoundError, RefusedChangeError, ValidationError } from '../errors.js';
 import { auditRecords, type FlagAuditRecord } from './audit-records.js';
 import type { CommandContext } from './command-pipeline.js';

@@ -1,5 +1,6 @@
-import type { Environment, FieldChange, Flag, FlagDiff } from '../core/model.js';
-import { flagOf } from '../core/model.js';
+import type { Environment, FieldChange, FlagDiff } from '../core/projects.js';
+import type { Flag } from '../core/flags.js';
+import { flagOf } from '../core/flags.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { auditRecords, type FlagAuditRecord } from './audit-records.js';
 import type { ConfigSnapshot, ProjectView } from './config-snapshot.js';

@@ -1,5 +1,6 @@
 import type { ApplySchedule, CancelSchedule, CreateSchedule } from '../core/commands.js';
-import { flagOf, type ScheduledChange } from '../core/model.js';
+import { flagOf } from '../core/flags.js';
+import { type ScheduledChange } from '../core/schedules.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { auditRecords } from './audit-records.js';
 import type { CommandContext } from './command-pipeline.js';

@@ -1,4 +1,4 @@
-import type { ScheduledChange } from '../core/model.js';
+import type { ScheduledChange } from '../core/schedules.js';
 import type { ScheduleReader } from '../db/repositories.js';
 import { NotFoundError } from '../errors.js';
 import type { Principal } from './auth-service.js';

@@ -1,4 +1,4 @@
-import type { Environment } from '../core/model.js';
+import type { Environment } from '../core/projects.js';
 import { NotFoundError } from '../errors.js';
 import type { Principal } from './auth-service.js';
 import type { ConfigSnapshot, EnvironmentView, ProjectView } from './config-snapshot.js';

@@ -1,5 +1,5 @@
 import type { CreateSegment, DeleteSegment, UpdateSegment } from '../core/commands.js';
-import type { Segment } from '../core/model.js';
+import type { Segment } from '../core/segments.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { auditRecords } from './audit-records.js';
 import type { CommandContext } from './command-pipeline.js';

@@ -1,4 +1,4 @@
-import type { Segment } from '../core/model.js';
+import type { Segment } from '../core/segments.js';
 import type { ProjectView } from './config-snapshot.js';
 import { segmentNotFound } from './segment-commands.js';
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CreateWebhook, DeleteWebhook, UpdateWebhook } from '../core/commands.js';
-import type { AuditAction, Webhook } from '../core/model.js';
+import type { AuditAction } from '../core/audit.js';
+import type { Webhook } from '../core/webhooks.js';
 import { MASKED_PASSWORD, unmaskUrlPassword } from '../core/webhooks.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { auditRecords, type WebhookAuditRecord } from './audit-records.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CreateWebhook, DeleteWebhook, UpdateWebhook, WebhookFields } from '../core/commands.js';
-import type { Webhook, WebhookDelivery } from '../core/model.js';
+import type { Webhook, WebhookDelivery } from '../core/webhooks.js';
 import { DELIVERY_WINDOW_MS } from '../core/webhooks.js';
 import type { DeliveryCursor, WebhookStore } from '../db/repositories.js';
 import { NotFoundError, ValidationError } from '../errors.js';

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Environment, FlagConfig, FlagDefinition, Project, Segment } from '../../src/core/model.js';
+import type { Environment, Project } from '../../src/core/projects.js';
+import type { FlagConfig, FlagDefinition } from '../../src/core/flags.js';
+import type { Segment } from '../../src/core/segments.js';
 import type { ConfigAtRevision, ConfigDelta } from '../../src/db/repositories.js';
 import { systemClock } from '../../src/services/clock.js';
 import { ConfigSnapshot } from '../../src/services/config-snapshot.js';

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { webhookAnnouncement } from '../../src/services/webhook-announcement.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Experiment } from '../../src/core/model.js';
+import type { Experiment } from '../../src/core/experiments.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
 import { WriterHealth } from '../../src/services/background-writers.js';
 import { ExposureBuffer, MAX_BUFFERED_EXPOSURES } from '../../src/services/exposure-buffer.js';

@@ -1,4 +1,4 @@
-import type { Flag } from '../../src/core/model.js';
+import type { Flag } from '../../src/core/flags.js';
 
 /** A flag as the core sees it: on for everyone and nothing else, unless `fields` say otherwise. */
 export const flag = (name: string, fields: Partial<Flag> = {}): Flag => ({

@@ -1,11 +1,6 @@
 import type { Lookups } from '../../../src/core/evaluation.js';
-import {
-  type EnvironmentConfig,
-  equalWeights,
-  type Flag,
-  flagWithSettings,
-  offSettings,
-} from '../../../src/core/model.js';
+import { type EnvironmentConfig } from '../../../src/core/projects.js';
+import { equalWeights, type Flag, flagWithSettings, offSettings } from '../../../src/core/flags.js';
 import { withDueChanges } from '../../../src/core/schedules.js';
 import type { SegmentDefinition } from '../../../src/core/targeting.js';
 
