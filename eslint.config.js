@@ -3,25 +3,21 @@ import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
-/** The layers' direction (docs/architecture.md): each folder lists what it must not import. */
-const layer = (files, patterns) => ({
-  files,
-  rules: { 'no-restricted-imports': ['error', { patterns }] },
-});
-const forbid = (group, message) => ({ group, message });
-
 // Percentages become basis points in one module, and configuration writes go through one pipeline
-// (docs/architecture.md): each rule exempts only the module that owns what it guards.
+// (docs/architecture.md): each rule exempts only the module that owns what it guards. The layers'
+// direction and the absence of import cycles are dependency-cruiser's (.dependency-cruiser.mjs).
 const percentages = {
   selector: "ImportSpecifier[imported.name='percentageToBasisPoints']",
-  message: 'Percentages become basis points only in src/schemas/core-form.ts: decode with its schemas.',
+  message: 'Percentages become basis points only in src/http/core-form.ts: decode with its schemas.',
 };
 const writes = {
   selector: 'ImportDeclaration[source.value=/config-writer\\.js$/]',
-  message: 'Configuration changes are commands: run them with the pipeline (services/commands.ts), never the writer.',
+  message:
+    'Configuration changes are commands: run them with the pipeline (areas/commands/command-handlers.ts), ' +
+    'never the writer.',
 };
-const PERCENTAGES_HOME = 'src/schemas/core-form.ts';
-const WRITES_HOME = ['src/services/command-pipeline.ts', 'src/services/commands.ts', 'src/app.ts'];
+const PERCENTAGES_HOME = 'src/http/core-form.ts';
+const WRITES_HOME = ['src/areas/commands/command-pipeline.ts', 'src/areas/commands/command-handlers.ts', 'src/app.ts'];
 const oneWayRules = () => [
   {
     files: ['src/**', 'packages/*/src/**'],
@@ -64,53 +60,5 @@ export default tseslint.config(
       ],
     },
   },
-  layer(
-    ['src/core/**'],
-    [
-      {
-        regex: '^(?!\\./|semver$|re2js$|@stdlib/stats-base-dists-)',
-        message:
-          'src/core is pure: it imports only itself (and semver, re2js, @stdlib distributions), never I/O, db, ' +
-          'schemas, services or routes.',
-      },
-    ],
-  ),
-  layer(
-    ['src/db/**'],
-    [forbid(['../routes/*', '../services/*', '../schemas/*', '../plugins/*'], 'db sits below services.')],
-  ),
-  layer(
-    ['src/schemas/**'],
-    [forbid(['../db/*', '../services/*', '../routes/*', '../plugins/*'], 'schemas describe HTTP.')],
-  ),
-  layer(
-    ['src/services/**'],
-    [forbid(['../routes/*', '../plugins/*', '../schemas/*'], 'services know nothing of HTTP.')],
-  ),
-  layer(['src/routes/**'], [forbid(['../db/*'], 'routes go through services, never to db.')]),
-  layer(
-    ['web/src/**'],
-    [
-      {
-        regex: '(^|/)src/(core|db|services|routes|schemas|plugins)/',
-        message: 'The dashboard talks only to the public REST API: it imports nothing of the server.',
-      },
-    ],
-  ),
-  layer(
-    ['packages/openfeature-provider/src/**'],
-    [
-      {
-        regex: '(^|/)src/(db|services|routes|plugins)/',
-        message:
-          'The provider runs in applications: it builds on the pure core and the config schema, never on the ' +
-          "service's I/O.",
-      },
-    ],
-  ),
   ...oneWayRules(),
-  layer(
-    ['bench/**'],
-    [forbid(['../test/*', '../dist/*'], 'bench builds on src/ itself, not on tests or build output.')],
-  ),
 );

@@ -12,7 +12,11 @@ import { decide } from '../src/core/evaluation.js';
 import { emptyQuerySkippingValidatorCompiler } from '../src/plugins/empty-query-validator.js';
 import { fastSerializerCompiler } from '../src/plugins/fast-serializer.js';
 import { basisPointsToPercentage } from '../src/core/rollout.js';
-import { attributesQuerySchema, flagEvaluationSchema, userFlagParamsSchema } from '../src/schemas/evaluation.js';
+import {
+  attributesQuerySchema,
+  flagEvaluationSchema,
+  userFlagParamsSchema,
+} from '../src/areas/evaluation/evaluation-schemas.js';
 
 const config = loadConfig();
 const flags = new Map<string, Flag>();

@@ -8,8 +8,8 @@
 import type { Environment, Project } from '../src/core/projects.js';
 import type { FlagConfig, FlagDefinition } from '../src/core/flags.js';
 import type { ConfigAtRevision } from '../src/db/repositories.js';
-import { systemClock } from '../src/services/clock.js';
-import { ConfigSnapshot } from '../src/services/config-snapshot.js';
+import { systemClock } from '../src/support/clock.js';
+import { ConfigSnapshot } from '../src/read-model/config-snapshot.js';
 
 const [projects, environmentsPerProject, flagsPerProject] = (process.argv[2] ?? '10,3,1000').split(',').map(Number);
 const collect = (globalThis as { gc?: () => void }).gc;

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { type DatabaseProvider, loadConfig } from '../src/config.js';
-import type { Clock } from '../src/services/clock.js';
+import type { Clock } from '../src/support/clock.js';
 import { sqliteFilePath } from '../src/db/sqlite-url.js';
 
 /** Set by .ci/run; without it the PostgreSQL suites are reported as skipped, never as passed. */

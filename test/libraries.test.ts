@@ -4,11 +4,11 @@ import { Counter, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { DURATION_BUCKETS, registerMetrics, RequestMetrics } from '../src/plugins/metrics.js';
 import { exposedHeaders, registerResponseHeaders } from '../src/plugins/response-headers.js';
-import { ApiKeyRing } from '../src/services/api-key-ring.js';
-import { AuthService } from '../src/services/auth-service.js';
-import { EvaluationCounter } from '../src/services/evaluation-counter.js';
+import { ApiKeyRing } from '../src/read-model/api-key-ring.js';
+import { AuthService } from '../src/areas/api-keys/auth-service.js';
+import { EvaluationCounter } from '../src/areas/evaluation/evaluation-counter.js';
 import { ManualClock } from './support/manual-clock.js';
-import { ConfigSnapshot } from '../src/services/config-snapshot.js';
+import { ConfigSnapshot } from '../src/read-model/config-snapshot.js';
 
 // What the library policy kept by hand (docs/performance.md) must answer as the library it replaces.
 

@@ -1,37 +1,30 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { DatabaseProvider } from '../config.js';
-import type {
-  ApiKeyReader,
-  AuditLog,
-  ConfigReader,
-  ConfigStore,
-  EvaluationTimes,
-  ExperimentData,
-  NewAuditEntry,
-  ScheduleReader,
-  WebhookStore,
-} from './repositories.js';
+import type { ApiKeyReader } from '../areas/api-keys/api-key-store.js';
+import type { AuditLog } from '../areas/audit/audit-store.js';
+import type { ConfigReader, ConfigStore, NewAuditEntry } from './repositories.js';
+import type { EvaluationTimes } from '../areas/flags/evaluation-time-store.js';
+import type { ExperimentData } from '../areas/experiments/experiment-store.js';
+import type { ScheduleReader } from '../areas/schedules/schedule-store.js';
+import type { WebhookStore } from '../areas/webhooks/webhook-store.js';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client.js';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
 import { migrate, type MigrationReport } from './migrate.js';
-import {
-  PrismaApiKeyReader,
-  PrismaAuditLog,
-  PrismaConfigReader,
-  PrismaConfigStore,
-  PrismaEvaluationTimes,
-  PrismaScheduleReader,
-  type WriteContext,
-} from './prisma-repositories.js';
+import { PrismaApiKeyReader } from '../areas/api-keys/api-key-store.js';
+import { PrismaAuditLog } from '../areas/audit/audit-store.js';
+import { PrismaConfigReader, PrismaConfigStore } from './config-store.js';
+import { PrismaEvaluationTimes } from '../areas/flags/evaluation-time-store.js';
+import { PrismaScheduleReader } from '../areas/schedules/schedule-store.js';
+import { type WriteContext } from './config-write.js';
 import type { PrismaStore } from './prisma-tables.js';
 import { type ChangeFeed, PostgresChangeFeed, silentChangeFeed } from './change-feed.js';
 import { sqliteAdapter } from './sqlite-adapter.js';
 import { sqliteFileGuard } from './sqlite-file-guard.js';
 import { sqliteFilePath } from './sqlite-url.js';
 import { WriteQueue } from './write-queue.js';
-import { SqlExperimentData } from './experiment-data.js';
-import { PrismaWebhookStore } from './webhook-data.js';
+import { SqlExperimentData } from '../areas/experiments/experiment-store.js';
+import { PrismaWebhookStore } from '../areas/webhooks/webhook-store.js';
 
 const MAX_QUEUED_WRITES = 10_000;
 

@@ -19,4 +19,5 @@ export type {
   Project as ProjectRow,
   ScheduledChange as ScheduledChangeRow,
   Segment as SegmentRow,
+  Webhook as WebhookRow,
 } from './generated/sqlite/client.js';

@@ -20,3 +20,6 @@ export function sqliteFileGuard(path: string): () => void {
     throw new ServiceUnavailableError('The database file is missing, replaced or not accessible; try again shortly');
   };
 }
+
+/** Throws when a write must not be attempted (see sqlite-file-guard.ts). */
+export type WriteGuard = () => void;

@@ -1,3 +1,4 @@
+import type { Webhook } from '../core/webhooks.js';
 import type { Condition } from '../core/targeting.js';
 import type {
   ApiKeyRow,
@@ -8,6 +9,7 @@ import type {
   ProjectRow,
   ScheduledChangeRow,
   SegmentRow,
+  WebhookRow,
 } from './prisma-tables.js';
 import type { ApiKey, ApiKeyScope } from '../core/api-keys.js';
 import type { Environment, Project } from '../core/projects.js';
@@ -224,3 +226,5 @@ export const toExperimentRow = (experiment: NewExperiment) => ({
 export const encodeWeights = (weights: readonly VariantSplit[]): string | null => encodeList(weights, encodeSplit);
 
 export const toApiKey = (row: ApiKeyRow): ApiKey => ({ ...row, scope: row.scope as ApiKeyScope });
+
+export const toWebhook = (row: WebhookRow): Webhook => ({ ...row, events: JSON.parse(row.events) as string[] });

@@ -2,8 +2,8 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify';
 import type { Redis } from 'ioredis';
 import { ServiceUnavailableError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
-import { problemSchema } from '../schemas/problem.js';
-import type { Access, AuthService, Principal } from '../services/auth-service.js';
+import { problemSchema } from '../http/problem-schemas.js';
+import type { Access, AuthService, Principal } from '../areas/api-keys/auth-service.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

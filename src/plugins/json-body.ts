@@ -3,7 +3,7 @@ import { JSONParser } from '@streamparser/json';
 import type { FastifyInstance } from 'fastify';
 import { scan } from 'secure-json-parse';
 import { BadRequestError } from '../errors.js';
-import { giveTurnIfHeld } from '../event-loop.js';
+import { giveTurnIfHeld } from '../support/event-loop.js';
 
 /** Deeper than any flag, rule or context needs; deep enough nesting overflows the stack of zod's checks. */
 export const MAX_JSON_DEPTH = 64;

@@ -2,13 +2,13 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, type Histogram, Registry } from 'prom-client';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
-import type { AuthService } from '../services/auth-service.js';
-import type { Clock } from '../services/clock.js';
-import type { RateLimitState } from '../services/health-service.js';
+import type { AuthService } from '../areas/api-keys/auth-service.js';
+import type { Clock } from '../support/clock.js';
+import type { RateLimitState } from '../areas/health/health-service.js';
 import { credentialOf } from './access-control.js';
-import type { EvaluationCounter } from '../services/evaluation-counter.js';
-import type { ConfigSnapshot } from '../services/config-snapshot.js';
-import type { WriterState } from '../services/background-writers.js';
+import type { EvaluationCounter } from '../areas/evaluation/evaluation-counter.js';
+import type { ConfigSnapshot } from '../read-model/config-snapshot.js';
+import type { WriterState } from '../workers/background-writers.js';
 
 export interface MetricsSources {
   /**

@@ -5,7 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DomainError, OverloadedError, RefusedChangeError, ValidationError } from '../errors.js';
-import type { Problem } from '../schemas/problem.js';
+import type { Problem } from '../http/problem-schemas.js';
 import type { ResponseHeaderSetter } from './response-headers.js';
 
 type ValidationLocation = NonNullable<Problem['errors']>[number]['location'];

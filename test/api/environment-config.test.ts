@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { environmentConfigSchema, fromEnvironmentConfig } from '../../src/schemas/config.js';
+import { environmentConfigSchema, fromEnvironmentConfig } from '../../src/areas/evaluation/sync-schemas.js';
 import { backends } from '../helpers.js';
 import { useTestApp } from '../support/test-app.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { backends } from '../helpers.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { useTestApp } from '../support/test-app.js';
-import { SAMPLES_PER_SECOND } from '../../src/services/recent-contexts.js';
+import { SAMPLES_PER_SECOND } from '../../src/areas/evaluation/recent-contexts.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 const HOUR_MS = 3_600_000;

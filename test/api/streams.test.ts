@@ -2,7 +2,7 @@ import { EventSource } from 'eventsource';
 import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
 import { OpenFeature, ProviderEvents } from '@openfeature/web-sdk';
 import { afterAll, describe, expect, it } from 'vitest';
-import { builtOnce } from '../../src/routes/streams.js';
+import { builtOnce } from '../../src/areas/streams/stream-routes.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { useTestServer } from '../support/test-app.js';
 

@@ -3,8 +3,8 @@ import type { Environment, Project } from '../../src/core/projects.js';
 import type { FlagConfig, FlagDefinition } from '../../src/core/flags.js';
 import type { Segment } from '../../src/core/segments.js';
 import type { ConfigAtRevision, ConfigDelta } from '../../src/db/repositories.js';
-import { systemClock } from '../../src/services/clock.js';
-import { ConfigSnapshot } from '../../src/services/config-snapshot.js';
+import { systemClock } from '../../src/support/clock.js';
+import { ConfigSnapshot } from '../../src/read-model/config-snapshot.js';
 
 const epoch = new Date(0);
 const project = (id: number, key: string): Project => ({

@@ -1,11 +1,11 @@
-import { webhookAnnouncement } from '../../src/services/webhook-announcement.js';
+import { webhookAnnouncement } from '../../src/areas/webhooks/webhook-announcement.js';
 import { describe, expect, it } from 'vitest';
 import { silentChangeFeed } from '../../src/db/change-feed.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
-import { ApiKeyRing } from '../../src/services/api-key-ring.js';
-import { systemClock } from '../../src/services/clock.js';
-import { ConfigSnapshot } from '../../src/services/config-snapshot.js';
-import { ConfigSync } from '../../src/services/config-sync.js';
+import { ApiKeyRing } from '../../src/read-model/api-key-ring.js';
+import { systemClock } from '../../src/support/clock.js';
+import { ConfigSnapshot } from '../../src/read-model/config-snapshot.js';
+import { ConfigSync } from '../../src/read-model/config-sync.js';
 import { backends, query, type TestDatabase } from '../helpers.js';
 import { useTestAppAndDatabase } from '../support/test-app.js';
 

@@ -1,10 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { webhookAnnouncement } from '../../src/services/webhook-announcement.js';
+import { webhookAnnouncement } from '../../src/areas/webhooks/webhook-announcement.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Experiment } from '../../src/core/experiments.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
-import { WriterHealth } from '../../src/services/background-writers.js';
-import { ExposureBuffer, MAX_BUFFERED_EXPOSURES } from '../../src/services/exposure-buffer.js';
+import { WriterHealth } from '../../src/workers/background-writers.js';
+import { ExposureBuffer, MAX_BUFFERED_EXPOSURES } from '../../src/workers/exposure-buffer.js';
 import { backends, query, type TestDatabase } from '../helpers.js';
 import { ManualClock } from '../support/manual-clock.js';
 

@@ -1,6 +1,6 @@
 import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { hostAllowed, refusalOf } from '../../src/services/network-guard.js';
+import { hostAllowed, refusalOf } from '../../src/support/network-guard.js';
 
 // Checked as addresses only: nothing here connects anywhere.
 describe('where a webhook may connect', () => {

@@ -5,7 +5,7 @@ import {
   MAX_FLAGS_PER_CONTEXT,
   RecentContexts,
   SAMPLES_PER_SECOND,
-} from '../../src/services/recent-contexts.js';
+} from '../../src/areas/evaluation/recent-contexts.js';
 import { ManualClock } from '../support/manual-clock.js';
 
 describe('RecentContexts', () => {

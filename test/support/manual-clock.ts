@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/services/clock.js';
+import type { Clock } from '../../src/support/clock.js';
 
 interface Periodic {
   intervalMs: number;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
-import type { Clock } from '../../src/services/clock.js';
+import type { Clock } from '../../src/support/clock.js';
 import { backends, buildTestApp, type TestDatabase } from '../helpers.js';
 
 interface Backend {

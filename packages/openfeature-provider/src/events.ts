@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Attributes } from '../../../src/core/targeting.js';
-import { eventItemSchema, type ingestResultSchema, MAX_EVENTS_PER_BATCH } from '../../../src/schemas/events.js';
+import {
+  eventItemSchema,
+  type ingestResultSchema,
+  MAX_EVENTS_PER_BATCH,
+} from '../../../src/areas/experiments/event-schemas.js';
 import type { z } from 'zod';
 import { ServiceRequestError, serviceRequest } from './service-request.js';
 

@@ -1,5 +1,5 @@
 import { EventSource } from 'eventsource';
-import { environmentConfigSchema, fromEnvironmentConfig } from '../../../src/schemas/config.js';
+import { environmentConfigSchema, fromEnvironmentConfig } from '../../../src/areas/evaluation/sync-schemas.js';
 import { FlagSet } from './flag-set.js';
 import { serviceRequest } from './service-request.js';
 

@@ -1,0 +1,83 @@
+// The house's rules (docs/architecture.md): no import cycles, type-only imports included, and each
+// layer imports only the layers below it. Every file under src/ belongs to exactly one layer; an
+// import that no `allowed` rule covers is refused, so a new folder must be given a place here.
+const CORE = '^src/core/';
+const SUPPORT = '^src/(support/|errors\\.ts$)';
+const SETTINGS = '^src/config\\.ts$';
+const HTTP = '^src/http/';
+const SCHEMAS = '^src/areas/[^/]+/[^/]+-schemas\\.ts$';
+const ROUTES = '^src/areas/[^/]+/[^/]+-routes\\.ts$';
+const STORES = '^src/(db/|areas/[^/]+/[^/]+-store\\.ts$)';
+const SERVICES = '^src/areas/[^/]+/(?![^/]+-(routes|schemas|store)\\.ts$)[^/]+\\.ts$';
+const READ_MODEL = '^src/read-model/';
+const WORKERS = '^src/workers/';
+const PLUGINS = '^src/plugins/';
+const ROOT = '^src/(app|server)\\.ts$';
+// Libraries: installed packages and Node's own modules.
+const LIBRARIES = '^(?!(src|test|bench|web|packages|dist)/)';
+const of = (...layers) => `(${layers.join('|')})`;
+
+/** What each layer may import besides libraries. */
+const LAYERS = [
+  ['core', CORE, [CORE]],
+  ['support', SUPPORT, [CORE, SUPPORT]],
+  ['settings', SETTINGS, [CORE, SUPPORT]],
+  ['stores', STORES, [CORE, SUPPORT, SETTINGS, STORES]],
+  ['read model', READ_MODEL, [CORE, SUPPORT, STORES, READ_MODEL]],
+  ['services', SERVICES, [CORE, SUPPORT, SETTINGS, STORES, READ_MODEL, WORKERS, SERVICES]],
+  ['workers', WORKERS, [CORE, SUPPORT, SETTINGS, STORES, READ_MODEL, WORKERS, SERVICES]],
+  ['http', HTTP, [CORE, SUPPORT, HTTP]],
+  ['schemas', SCHEMAS, [CORE, SUPPORT, HTTP, SCHEMAS]],
+  ['routes', ROUTES, [CORE, SUPPORT, SETTINGS, HTTP, SCHEMAS, SERVICES, READ_MODEL, PLUGINS, ROUTES]],
+  ['plugins', PLUGINS, [CORE, SUPPORT, SETTINGS, HTTP, SCHEMAS, SERVICES, READ_MODEL, WORKERS, PLUGINS]],
+  ['app', ROOT, ['^src/']],
+];
+
+export default {
+  forbidden: [
+    {
+      name: 'no-cycle',
+      severity: 'error',
+      comment: 'Files that import each other, types included: one of them holds what both need.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'dashboard-is-a-client',
+      severity: 'error',
+      comment: 'The dashboard talks only to the public REST API: it imports nothing of the server.',
+      from: { path: '^web/' },
+      to: { path: '^(src|packages)/' },
+    },
+    {
+      name: 'provider-runs-in-applications',
+      severity: 'error',
+      comment: "The provider builds on the pure core and the schemas, never on the service's I/O.",
+      from: { path: '^packages/[^/]+/src/' },
+      to: { path: '^src/', pathNot: of(CORE, HTTP, SCHEMAS) },
+    },
+    {
+      name: 'bench-builds-on-src',
+      severity: 'error',
+      comment: 'bench builds on src/ itself, not on tests or build output.',
+      from: { path: '^bench/' },
+      to: { path: '^(test|dist)/' },
+    },
+  ],
+  allowed: [
+    ...LAYERS.map(([name, layer, below]) => ({
+      comment: `${name} imports ${below.length} layer(s)`,
+      from: { path: layer },
+      to: { path: `${of(...below)}|${LIBRARIES}` },
+    })),
+    { comment: 'outside src/, the forbidden rules above apply', from: { pathNot: '^src/' }, to: {} },
+  ],
+  allowedSeverity: 'error',
+  options: {
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    doNotFollow: { path: '(^|/)(node_modules|dist)/' },
+    exclude: { path: '(^|/)node_modules/|^src/db/generated/' },
+    enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.js', '.mjs', '.json'] },
+  },
+};

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import type { CreateApiKey, RevokeApiKey } from '../../core/commands.js';
+import type { ApiKey, ApiKeyScope } from '../../core/api-keys.js';
+import type { ApiKeyReader } from './api-key-store.js';
+import { ValidationError } from '../../errors.js';
+import type { Principal } from './auth-service.js';
+import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
+import { DEFAULT_PROJECT } from '../projects/addressing.js';
+
+/** Where a new key may be used: an evaluate key in exactly one environment, an admin key in one project or all. */
+export interface KeyBinding {
+  project?: string;
+  environment?: string;
+}
+
+export class ApiKeyService {
+  constructor(
+    private readonly keys: ApiKeyReader,
+    private readonly snapshot: ConfigSnapshot,
+  ) {}
+
+  /** The keys the caller may see: a project's admin key sees its project's keys only. */
+  async list(caller: Principal): Promise<ApiKey[]> {
+    return (await this.keys.list()).filter((key) => caller.projectId === null || key.projectId === caller.projectId);
+  }
+
+  /** The project and environment keys of a key's binding, for display; null where it has none. */
+  bindingOf(key: ApiKey): { project: string | null; environment: string | null } {
+    const project = key.projectId === null ? undefined : this.snapshot.projectById(key.projectId);
+    const environment = project?.environments.find((e) => e.id === key.environmentId);
+    return { project: project?.project.key ?? null, environment: environment?.key ?? null };
+  }
+
+  /**
+   * An evaluate or server key without a binding works where requests without one do: the caller's
+   * project (or "default"), in its production environment, as keys did before projects existed. The
+   * secret is made when the command runs (api-key-commands.ts), never kept in a command.
+   */
+  createCommand(name: string, scope: ApiKeyScope, binding: KeyBinding, caller: Principal): CreateApiKey {
+    if (scope === 'admin' && binding.environment !== undefined) {
+      throw new ValidationError(
+        'environment',
+        'an admin key is global or bound to a project, never to one environment',
+      );
+    }
+    const callerProject = caller.projectId === null ? undefined : this.snapshot.projectById(caller.projectId);
+    const projectKey =
+      binding.project ?? callerProject?.project.key ?? (scope === 'admin' ? undefined : DEFAULT_PROJECT);
+    if (projectKey !== undefined) {
+      const project = this.snapshot.project(projectKey);
+      if (!project || (callerProject !== undefined && callerProject !== project)) {
+        throw new ValidationError('project', `project "${projectKey}" not found`);
+      }
+    }
+    return {
+      type: 'api_key.create',
+      project: projectKey ?? null,
+      apiKey: randomUUID(),
+      payload: { name, scope, environment: binding.environment ?? null },
+      preparedAgainst: [],
+    };
+  }
+
+  /** A project's admin revokes within its project; a global admin anywhere. */
+  revokeCommand(id: string, caller: Principal): RevokeApiKey {
+    const project = caller.projectId === null ? undefined : this.snapshot.projectById(caller.projectId);
+    return {
+      type: 'api_key.revoke',
+      project: project?.project.key ?? null,
+      apiKey: id,
+      payload: {},
+      preparedAgainst: [],
+    };
+  }
+}

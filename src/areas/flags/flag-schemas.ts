@@ -1,0 +1,438 @@
+import { z } from 'zod';
+import type { DefinitionFields, FlagChanges, NewFlag } from '../../core/commands.js';
+import type { Flag, FlagConfigChanges } from '../../core/flags.js';
+import { IMPACT_WINDOW_MS, type Impact } from '../../core/impact.js';
+import {
+  checkUnique,
+  checkWeightsTotal,
+  flagNameSchema,
+  jsonValueSchema,
+  rolloutPercentageSchema,
+  storableText,
+  versionSchema,
+} from '../../http/common-schemas.js';
+import {
+  fromDefinition,
+  fromFlagChanges,
+  fromNewFlag,
+  fromSettings,
+  fromWholeDefinition,
+  toDefinition,
+  toFlagChanges,
+  toNewFlag,
+  toPercentage,
+  toSettings,
+} from '../../http/core-form.js';
+import {
+  overrideResponseSchema,
+  overridesSchema,
+  prerequisiteResponseSchema,
+  prerequisitesSchema,
+  ruleResponseSchema,
+  rulesSchema,
+  toOverrideResponse,
+  toRuleResponse,
+} from '../../http/targeting-schemas.js';
+
+const descriptionSchema = storableText(z.string().max(1000)).nullable().describe('Free text, at most 1,000 characters');
+
+const variantSchema = z.strictObject({
+  key: z
+    .string()
+    .min(1)
+    .max(50)
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+      'must start with a letter or digit and contain only letters, digits, "_", "-" and "."',
+    )
+    .describe('Unique within the flag, e.g. "control", "blue_button"'),
+  weight: rolloutPercentageSchema.describe('Share of the users who get the flag, 0–100 with at most two decimals'),
+  payload: jsonValueSchema.default(null).describe('Any JSON the client needs for this variant; null by default'),
+  value: jsonValueSchema
+    .optional()
+    .describe(
+      "The flag's value for this variant, of its value_type (OpenFeature's string, number or object value); " +
+        'left out for boolean flags',
+    ),
+});
+
+export const FLAG_KINDS = ['release', 'experiment', 'operational', 'kill_switch', 'permission'] as const;
+export const VALUE_TYPES = ['boolean', 'string', 'number', 'object'] as const;
+
+export const valueTypeSchema = z
+  .enum(VALUE_TYPES)
+  .describe(
+    "What OpenFeature gets as the value: boolean (whether the flag is on, the default), or the variant's " +
+      'string, number or object value',
+  );
+
+export const offVariantSchema = z
+  .string()
+  .min(1)
+  .max(50)
+  .nullable()
+  .describe('The variant served (payload and value) to users the flag is off for; null for none');
+
+export const kindSchema = z
+  .enum(FLAG_KINDS)
+  .describe(
+    'How long the flag is expected to live: release and experiment 40 days, operational 7; kill_switch and ' +
+      'permission flags are meant to stay. Past it, the flag is reported stale',
+  );
+
+const tagSchema = z
+  .string()
+  .min(1)
+  .max(50)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/,
+    'must start with a letter or digit and contain only letters, digits, "_", "-", "." and ":"',
+  );
+
+export const tagsSchema = z
+  .array(tagSchema)
+  .max(20)
+  .superRefine((tags, context) => checkUnique(tags, null, 'tag', context))
+  .describe('Labels to find flags by (?tag=), e.g. "team:checkout"');
+
+const variantsSchema = z
+  .array(variantSchema)
+  .max(20)
+  .superRefine((variants, context) => {
+    checkUnique(variants, 'key', 'variant', context);
+    checkWeightsTotal(variants, context);
+  })
+  .describe(
+    'A/B/n variants; their weights add up to 100. Users who get the flag are spread over them by their bucket. ' +
+      '[] for a plain on/off flag',
+  );
+
+export const flagParamsSchema = z.object({ flag_name: flagNameSchema });
+
+const createFlagBody = z
+  .strictObject({
+    flag_name: flagNameSchema,
+    status: z.boolean().default(false).describe('On or off; defaults to off'),
+    rollout_percentage: rolloutPercentageSchema.default(100),
+    description: descriptionSchema.default(null),
+    kind: kindSchema.default('release'),
+    tags: tagsSchema.default([]),
+    value_type: valueTypeSchema.default('boolean'),
+    variants: variantsSchema.default([]),
+    off_variant: offVariantSchema.default(null),
+    rules: rulesSchema.default([]),
+    overrides: overridesSchema.default([]),
+    prerequisites: prerequisitesSchema.default([]),
+  })
+  .meta({
+    id: 'CreateFlag',
+    example: {
+      flag_name: 'beta_search',
+      status: true,
+      rollout_percentage: 25,
+      description: 'New search algorithm - 25% rollout',
+    },
+  });
+
+/** The seed's create: the flag's definition and this environment's settings, as the core holds them. */
+export const createFlagBodySchema = z.codec(createFlagBody, z.custom<NewFlag>(), {
+  decode: fromNewFlag,
+  encode: (flag) => toNewFlag(flag) as z.output<typeof createFlagBody>,
+});
+
+const updateFlagBody = z
+  .strictObject({
+    status: z.boolean().optional(),
+    rollout_percentage: rolloutPercentageSchema.optional(),
+    description: descriptionSchema.optional(),
+    kind: kindSchema.optional(),
+    tags: tagsSchema.optional(),
+    value_type: valueTypeSchema.optional(),
+    variants: variantsSchema.optional(),
+    off_variant: offVariantSchema.optional(),
+    rules: rulesSchema.optional(),
+    overrides: overridesSchema.optional(),
+    prerequisites: prerequisitesSchema.optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, {
+    message:
+      'send at least one of status, rollout_percentage, description, kind, tags, value_type, variants, ' +
+      'off_variant, rules, overrides, prerequisites',
+    // Only worth saying when the body is otherwise valid (an unknown field is the better message).
+    when: (payload) => payload.issues.length === 0,
+  })
+  .describe('Only the fields sent change; flag_name cannot be changed')
+  .meta({ id: 'UpdateFlag', example: { rollout_percentage: 50 } });
+
+/** The seed's update: what it sends of the definition and of this environment's settings, apart. */
+export const updateFlagBodySchema = z.codec(updateFlagBody, z.custom<FlagChanges>(), {
+  decode: fromFlagChanges,
+  encode: (changes) => toFlagChanges(changes) as z.output<typeof updateFlagBody>,
+});
+
+export const flagSchema = z
+  .object({
+    flag_name: z.string(),
+    status: z.boolean(),
+    rollout_percentage: z.number(),
+    description: z.string().nullable(),
+    kind: z.enum(FLAG_KINDS),
+    tags: z.array(z.string()),
+    value_type: z.enum(VALUE_TYPES),
+    // payload is any JSON; z.unknown() because fast-json-stringify cannot compile z.json()'s recursive schema.
+    variants: z.array(
+      z.object({
+        key: z.string(),
+        weight: z.number(),
+        payload: z.unknown(),
+        value: z.unknown().optional().describe("Of the flag's value_type; absent for boolean flags"),
+      }),
+    ),
+    off_variant: z.string().nullable(),
+    rules: z.array(ruleResponseSchema),
+    overrides: z.array(overrideResponseSchema),
+    prerequisites: z.array(prerequisiteResponseSchema),
+    version: z.number().int().describe("This environment's settings' version, raised by every change of them"),
+    definition_version: z.number().int().describe("The definition's version, shared by the project's environments"),
+    created_at: z.string().describe('ISO 8601, UTC'),
+    updated_at: z.string().describe('ISO 8601, UTC'),
+  })
+  .meta({
+    id: 'Flag',
+    example: {
+      flag_name: 'beta_search',
+      status: true,
+      rollout_percentage: 25,
+      description: 'New search algorithm - 25% rollout',
+      kind: 'release',
+      tags: [],
+      value_type: 'boolean',
+      variants: [],
+      off_variant: null,
+      rules: [],
+      overrides: [],
+      prerequisites: [],
+      version: 1,
+      definition_version: 1,
+      created_at: '2026-11-27T10:00:00.000Z',
+      updated_at: '2026-11-27T10:00:00.000Z',
+    },
+  });
+
+export type FlagResponse = z.infer<typeof flagSchema>;
+
+export function toFlagResponse(flag: Flag): FlagResponse {
+  return {
+    flag_name: flag.name,
+    status: flag.status,
+    rollout_percentage: toPercentage(flag.rolloutBasisPoints),
+    description: flag.description,
+    kind: flag.kind,
+    tags: flag.tags,
+    value_type: flag.valueType,
+    variants: flag.variants.map((v) => ({
+      key: v.key,
+      weight: toPercentage(v.weightBasisPoints),
+      payload: v.payload,
+      ...(flag.valueType !== 'boolean' && { value: v.value }),
+    })),
+    off_variant: flag.offVariant,
+    rules: flag.rules.map(toRuleResponse),
+    overrides: flag.overrides.map(toOverrideResponse),
+    prerequisites: flag.prerequisites.map((p) => ({ flag: p.flag, variant: p.variant })),
+    version: flag.version,
+    definition_version: flag.definitionVersion,
+    created_at: flag.createdAt.toISOString(),
+    updated_at: flag.updatedAt.toISOString(),
+  };
+}
+
+/** A variant as the definition has it: its weight applies where the variants' keys change (and on create). */
+const definitionVariantSchema = variantSchema.extend({
+  weight: variantSchema.shape.weight
+    .optional()
+    .describe('Share of the users who get the flag, 0–100; where left out, the variants are split equally'),
+});
+
+const definitionVariantsSchema = z
+  .array(definitionVariantSchema)
+  .max(20)
+  .superRefine((variants, context) => {
+    checkUnique(variants, 'key', 'variant', context);
+    if (variants.every((v) => v.weight !== undefined)) checkWeightsTotal(variants as { weight: number }[], context);
+    else if (variants.some((v) => v.weight !== undefined))
+      context.addIssue({ code: 'custom', message: 'give every variant a weight, or none (split equally)' });
+  })
+  .describe(
+    "The flag's variants and payloads, shared by every environment; each environment sets their weights. " +
+      "Where the variants' keys change, every environment takes the weights given here",
+  );
+
+const createDefinitionBody = z
+  .strictObject({
+    flag_name: flagNameSchema,
+    description: descriptionSchema.default(null),
+    kind: kindSchema.default('release'),
+    tags: tagsSchema.default([]),
+    value_type: valueTypeSchema.default('boolean'),
+    variants: definitionVariantsSchema.default([]),
+    off_variant: offVariantSchema.default(null),
+  })
+  .describe('A new flag is off in every environment of the project')
+  .meta({
+    id: 'CreateFlagDefinition',
+    example: { flag_name: 'new_checkout', description: 'One-page checkout', kind: 'release', tags: ['team:checkout'] },
+  });
+
+export const createDefinitionBodySchema = z.codec(
+  createDefinitionBody,
+  z.custom<DefinitionFields & { name: string }>(),
+  {
+    decode: ({ flag_name, ...body }) => ({ name: flag_name, ...fromWholeDefinition(body) }),
+    encode: ({ name, ...fields }) =>
+      ({ flag_name: name, ...toDefinition(fields) }) as z.output<typeof createDefinitionBody>,
+  },
+);
+
+const updateDefinitionBody = z
+  .strictObject({
+    description: descriptionSchema.optional(),
+    kind: kindSchema.optional(),
+    tags: tagsSchema.optional(),
+    value_type: valueTypeSchema.optional(),
+    variants: definitionVariantsSchema.optional(),
+    off_variant: offVariantSchema.optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, {
+    message: 'send at least one of description, kind, tags, value_type, variants, off_variant',
+    when: (payload) => payload.issues.length === 0,
+  })
+  .meta({ id: 'UpdateFlagDefinition', example: { tags: ['team:checkout', 'q4'] } });
+
+export const updateDefinitionBodySchema = z.codec(updateDefinitionBody, z.custom<Partial<DefinitionFields>>(), {
+  decode: fromDefinition,
+  encode: (fields) => toDefinition(fields) as z.output<typeof updateDefinitionBody>,
+});
+
+export const staleSchema = z
+  .object({
+    reason: z
+      .enum(['past_expected_lifetime', 'not_evaluated'])
+      .describe("past_expected_lifetime: older than its kind's lifetime; not_evaluated: not evaluated for 30 days"),
+    detail: z.string(),
+  })
+  .nullable()
+  .describe('null while the flag is in use and within its expected lifetime');
+
+export const definitionSchema = z
+  .object({
+    flag_name: z.string(),
+    description: z.string().nullable(),
+    kind: z.enum(FLAG_KINDS),
+    tags: z.array(z.string()),
+    value_type: z.enum(VALUE_TYPES),
+    variants: z.array(z.object({ key: z.string(), payload: z.unknown(), value: z.unknown().optional() })),
+    off_variant: z.string().nullable(),
+    environments: z
+      .record(
+        z.string(),
+        z.object({
+          status: z.boolean(),
+          rollout_percentage: z.number(),
+          last_evaluated_at: z.string().nullable().describe('ISO 8601, UTC; null when never evaluated'),
+          version: z.number().int().describe("The environment's settings' version"),
+        }),
+      )
+      .describe("Each environment's status, percentage and last evaluation, by environment key"),
+    stale: staleSchema,
+    version: versionSchema,
+    created_at: z.string().describe('ISO 8601, UTC'),
+    updated_at: z.string().describe('ISO 8601, UTC'),
+  })
+  .meta({ id: 'FlagDefinition' });
+
+export type DefinitionResponse = z.infer<typeof definitionSchema>;
+
+export const definitionPageSchema = z
+  .object({
+    flags: z.array(definitionSchema),
+    next_cursor: z.string().nullable().describe('Pass as ?cursor= for the next page; null on the last page'),
+  })
+  .meta({ id: 'FlagDefinitionPage' });
+
+/** One environment's settings of a flag: its variants' weights only, never their keys or payloads. */
+const updateSettingsBody = z
+  .strictObject({
+    status: z.boolean().optional(),
+    rollout_percentage: rolloutPercentageSchema.optional(),
+    variants: z
+      .array(z.strictObject({ key: z.string(), weight: rolloutPercentageSchema }))
+      .superRefine((variants, context) => {
+        checkUnique(variants, 'key', 'variant', context);
+        checkWeightsTotal(variants, context);
+      })
+      .optional()
+      .describe("Every one of the flag's variants with its weight in this environment, adding up to 100"),
+    rules: rulesSchema.optional(),
+    overrides: overridesSchema.optional(),
+    prerequisites: prerequisitesSchema.optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, {
+    message: 'send at least one of status, rollout_percentage, variants, rules, overrides, prerequisites',
+    when: (payload) => payload.issues.length === 0,
+  })
+  .describe("Only the fields sent change; the flag's definition (description, kind, tags, variants) is the project's")
+  .meta({ id: 'UpdateFlagSettings', example: { status: true, rollout_percentage: 10 } });
+
+export const updateSettingsBodySchema = z.codec(updateSettingsBody, z.custom<FlagConfigChanges>(), {
+  decode: fromSettings,
+  encode: (changes) => toSettings(changes) as z.output<typeof updateSettingsBody>,
+});
+
+const booleanQuery = z
+  .enum(['true', 'false'])
+  .transform((value) => value === 'true')
+  .describe('true or false');
+
+/** Flag lists: unknown parameters are refused, so a typo never silently lists everything. */
+export const flagListQuerySchema = z.strictObject({
+  q: z.string().min(1).max(100).optional().describe('Only flags whose name or description contains this (any case)'),
+  tag: tagSchema.optional().describe('Only flags with this tag'),
+  stale: booleanQuery.optional().describe('Only stale flags (true) or only flags in use (false)'),
+  limit: z.coerce
+    .number({ error: 'must be a number, given once' })
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe('At most this many flags; the next page is in next_cursor and the Link header'),
+  cursor: z.string().min(1).max(200).optional().describe('next_cursor from the previous page'),
+});
+
+export type FlagListQuery = z.infer<typeof flagListQuerySchema>;
+
+const impactUsers = (what: string) =>
+  z.object({ count: z.number().int(), examples: z.array(z.string()).describe(`Up to 5 of the users ${what}`) });
+
+export const impactSchema = z
+  .object({
+    window_hours: z.number().int().describe('How far back the sample of users reaches'),
+    users: z.number().int().describe('Users who evaluated the flag in this environment within the window'),
+    turning_on: impactUsers('the flag would turn on for'),
+    turning_off: impactUsers('the flag would turn off for'),
+    changing_variant: impactUsers('who would get another variant'),
+    unchanged: z.number().int(),
+  })
+  .meta({ id: 'Impact' });
+
+export function toImpactResponse(impact: Impact): z.infer<typeof impactSchema> {
+  const { examples } = impact;
+  return {
+    window_hours: IMPACT_WINDOW_MS / 3_600_000,
+    users: impact.users,
+    turning_on: { count: impact.turningOn, examples: examples.turningOn },
+    turning_off: { count: impact.turningOff, examples: examples.turningOff },
+    changing_variant: { count: impact.changingVariant, examples: examples.changingVariant },
+    unchanged: impact.unchanged,
+  };
+}
