@@ -8,7 +8,9 @@ const HTTP = '^src/http/';
 const SCHEMAS = '^src/areas/[^/]+/[^/]+-schemas\\.ts$';
 const ROUTES = '^src/areas/[^/]+/[^/]+-routes\\.ts$';
 const STORES = '^src/(db/|areas/[^/]+/[^/]+-store\\.ts$)';
-const SERVICES = '^src/areas/[^/]+/(?![^/]+-(routes|schemas|store)\\.ts$)[^/]+\\.ts$';
+const SERVICES = '^src/areas/[^/]+/(?![^/]+-(routes|schemas|store|plugin)\\.ts$)[^/]+\\.ts$';
+/** Each area's plugin: builds its services from what the app is decorated with, and registers its routes. */
+const AREA_PLUGINS = '^src/areas/[^/]+/[^/]+-plugin\\.ts$';
 const READ_MODEL = '^src/read-model/';
 const WORKERS = '^src/workers/';
 const PLUGINS = '^src/plugins/';
@@ -23,13 +25,14 @@ const LAYERS = [
   ['support', SUPPORT, [CORE, SUPPORT]],
   ['settings', SETTINGS, [CORE, SUPPORT]],
   ['stores', STORES, [CORE, SUPPORT, SETTINGS, STORES]],
-  ['read model', READ_MODEL, [CORE, SUPPORT, STORES, READ_MODEL]],
+  ['read model', READ_MODEL, [CORE, SUPPORT, SETTINGS, STORES, READ_MODEL]],
   ['services', SERVICES, [CORE, SUPPORT, SETTINGS, STORES, READ_MODEL, WORKERS, SERVICES]],
   ['workers', WORKERS, [CORE, SUPPORT, SETTINGS, STORES, READ_MODEL, WORKERS, SERVICES]],
   ['http', HTTP, [CORE, SUPPORT, HTTP]],
   ['schemas', SCHEMAS, [CORE, SUPPORT, HTTP, SCHEMAS]],
   ['routes', ROUTES, [CORE, SUPPORT, SETTINGS, HTTP, SCHEMAS, SERVICES, READ_MODEL, PLUGINS, ROUTES]],
   ['plugins', PLUGINS, [CORE, SUPPORT, SETTINGS, HTTP, SCHEMAS, SERVICES, READ_MODEL, WORKERS, PLUGINS]],
+  ['area plugins', AREA_PLUGINS, [CORE, SUPPORT, SETTINGS, ROUTES, SERVICES, READ_MODEL, WORKERS, PLUGINS]],
   ['app', ROOT, ['^src/']],
 ];
 

@@ -7,7 +7,8 @@ import type { JsonValue } from './json.js';
 import type { Condition } from './targeting.js';
 
 /** What OpenFeature gets as a flag's value: its on/off state, or its variant's typed value. */
-export type FlagValueType = 'boolean' | 'string' | 'number' | 'object';
+export const VALUE_TYPES = ['boolean', 'string', 'number', 'object'] as const;
+export type FlagValueType = (typeof VALUE_TYPES)[number];
 
 /** One arm of an A/B/n test. */
 export interface Variant {
@@ -50,7 +51,8 @@ export interface Override {
 }
 
 /** How long a flag is expected to live, which tells when it has become stale. */
-export type FlagKind = 'release' | 'experiment' | 'operational' | 'kill_switch' | 'permission';
+export const FLAG_KINDS = ['release', 'experiment', 'operational', 'kill_switch', 'permission'] as const;
+export type FlagKind = (typeof FLAG_KINDS)[number];
 
 /** Days a flag of each kind is expected to live; null for flags meant to stay (Unleash's lifetimes). */
 export const FLAG_KIND_LIFETIME_DAYS: Record<FlagKind, number | null> = {

@@ -3,7 +3,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandle
 import type { Redis } from 'ioredis';
 import { ServiceUnavailableError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
 import { problemSchema } from '../http/problem-schemas.js';
-import type { Access, AuthService, Principal } from '../areas/api-keys/auth-service.js';
+import fp from 'fastify-plugin';
+import ipaddr from 'ipaddr.js';
+import { type Access, AuthService, type Principal } from '../areas/api-keys/auth-service.js';
+import type { Config } from '../config.js';
+import type { Clock } from '../support/clock.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -176,3 +180,48 @@ export async function registerAccessControl(
     };
   });
 }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    auth: AuthService;
+  }
+}
+
+/** Whether listening on `host` serves this machine only. */
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  return ipaddr.isValid(host) && ipaddr.process(host).range() === 'loopback';
+}
+
+export interface AccessControlOptions {
+  config: Pick<Config, 'adminApiKey' | 'host' | 'rateLimits'>;
+  clock: Clock;
+}
+
+/**
+ * Who may call what, and how often: the API keys (the read model's key ring, and ADMIN_API_KEY) and
+ * the rate limits. Warns when nobody needs a key, louder when the service is reachable from other machines.
+ */
+export const accessControlPlugin = fp<AccessControlOptions>(
+  async (app, { config, clock }) => {
+    const { keyRing, hub } = app.readModel;
+    const auth = new AuthService(keyRing, config.adminApiKey, clock);
+    app.decorate('auth', auth);
+    if (!auth.enabled && !isLoopback(config.host)) {
+      app.log.warn(
+        `OPEN TO THE NETWORK: HOST=${config.host} accepts connections from other machines while authentication is ` +
+          'disabled. Set ADMIN_API_KEY, or HOST=127.0.0.1 to serve this machine only.',
+      );
+    }
+    // A revoked key's open streams end at once, on every instance (the key ring follows every change).
+    keyRing.onChange(() => hub.closeHeldBy((holder) => !auth.mayKeepStreams(holder)));
+    if (!auth.enabled) {
+      app.log.warn(
+        'AUTHENTICATION IS DISABLED: no API key exists and ADMIN_API_KEY is not set, so anyone who can reach this ' +
+          'service can change flags. Create a key (POST /api-keys) or set ADMIN_API_KEY.',
+      );
+    }
+    await registerAccessControl(app, auth, { ...config.rateLimits, redis: app.rateLimitStore.redis });
+  },
+  { name: 'access-control', dependencies: ['read-model', 'rate-limit-store'] },
+);

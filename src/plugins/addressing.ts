@@ -2,7 +2,8 @@ import type { FastifyInstance, onRequestHookHandler, RouteOptions } from 'fastif
 import { z } from 'zod';
 import { keySchema } from '../http/common-schemas.js';
 import type { EnvironmentView, ProjectView } from '../read-model/config-snapshot.js';
-import type { ScopeResolver } from '../areas/projects/addressing.js';
+import fp from 'fastify-plugin';
+import { AddressResolver } from '../areas/projects/addressing.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -11,27 +12,27 @@ declare module 'fastify' {
      * path names them (`/projects/:project/environments/:environment/…`); where it does not, the API
      * key's binding does, and `default`/`production` for global keys and open access.
      */
-    scope?: 'project' | 'environment';
+    addresses?: 'project' | 'environment';
   }
   interface FastifyRequest {
-    /** Set for routes scoped to a project. */
+    /** Set for routes that address a project. */
     project: ProjectView;
-    /** Set for routes scoped to an environment. */
+    /** Set for routes that address an environment. */
     environment: EnvironmentView;
   }
 }
 
 /**
- * Sets request.project (and request.environment) for the routes that declare a scope, once the key is
+ * Sets request.project (and request.environment) for the routes that declare what they address, once the key is
  * checked and before the body is: an unknown project is a 404 whatever the body. Register after access
  * control, before the routes.
  */
-export function registerScope(app: FastifyInstance, scopes: ScopeResolver): void {
+function registerAddressing(app: FastifyInstance, addresses: AddressResolver): void {
   app.decorateRequest('project');
   app.decorateRequest('environment');
   app.addHook('onRoute', (route: RouteOptions) => {
-    const scope = route.config?.scope;
-    if (scope === undefined) return;
+    const addressed = route.config?.addresses;
+    if (addressed === undefined) return;
     // Routes registered under /projects/:project/environments/:environment declare the prefix's parameters too.
     const prefixed = Object.fromEntries(
       (['project', 'environment'] as const)
@@ -45,11 +46,11 @@ export function registerScope(app: FastifyInstance, scopes: ScopeResolver): void
     const hook: onRequestHookHandler = (request, _reply, done) => {
       const params = request.params as { project?: string; environment?: string };
       try {
-        if (scope === 'environment') {
-          // Routes scoped to an environment read its project from it (request.environment.project).
-          request.environment = scopes.environment(request.principal, params.project, params.environment);
+        if (addressed === 'environment') {
+          // Routes that address an environment read its project from it (request.environment.project).
+          request.environment = addresses.environment(request.principal, params.project, params.environment);
         } else {
-          request.project = scopes.project(request.principal, params.project);
+          request.project = addresses.project(request.principal, params.project);
         }
         done();
       } catch (error) {
@@ -59,3 +60,26 @@ export function registerScope(app: FastifyInstance, scopes: ScopeResolver): void
     route.onRequest = [...(route.onRequest === undefined ? [] : [route.onRequest].flat()), hook];
   });
 }
+
+/**
+ * What works on one environment answers for the key's (or default/production) at the root, and for
+ * any environment under /projects/{project}/environments/{environment}; what works on a project likewise.
+ */
+export const ENVIRONMENT_ROUTES = ['', '/projects/:project/environments/:environment'];
+export const PROJECT_ROUTES = ['', '/projects/:project'];
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Which project and environment a request addresses (areas/projects/addressing.ts). */
+    addressing: AddressResolver;
+  }
+}
+
+export const addressingPlugin = fp(
+  async (app) => {
+    const addresses = new AddressResolver(app.readModel.snapshot);
+    app.decorate('addressing', addresses);
+    registerAddressing(app, addresses);
+  },
+  { name: 'addressing', dependencies: ['read-model', 'access-control'] },
+);

@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../config.js';
 import type { Principal } from '../areas/api-keys/auth-service.js';
 import { ConflictError } from '../errors.js';
-import { flagsDocumentSchema, fromDocument } from '../areas/projects/project-schemas.js';
+import { flagsDocumentSchema, fromDocument } from '../areas/projects/flags-as-code-schemas.js';
 import type { ConfigSnapshot } from '../read-model/config-snapshot.js';
 import type { Commands } from '../areas/commands/command-handlers.js';
 import { DEFAULT_PROJECT } from '../areas/projects/addressing.js';

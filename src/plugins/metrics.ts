@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Gauge, type Histogram, Registry } from 'prom-client';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import type { AuthService } from '../areas/api-keys/auth-service.js';
@@ -29,7 +30,7 @@ export interface MetricsSources {
   ping: () => Promise<void>;
   rateLimits: () => RateLimitState;
   exposures: { readonly written: number; readonly dropped: number; readonly size: number };
-  /** Stale flags per project (services/flag-usage.ts says which are). */
+  /** Stale flags per project (workers/flag-usage.ts says which are). */
   staleFlags: () => Promise<{ project: string; count: number }[]>;
   /** Open event streams on this instance. */
   streams: { readonly size: number };
@@ -349,3 +350,33 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
     },
   });
 }
+
+/**
+ * GET /metrics from what the other plugins decorate the app with. Registered before the routes, so
+ * its request timing covers them; the flags area's service is only read at scrape time.
+ */
+export const metricsPlugin = fp<Pick<MetricsSources, 'token' | 'requests' | 'clock'>>(
+  async (app, { token, requests, clock }) => {
+    const { database, readModel, webhookDelivery } = app;
+    registerMetrics(app, {
+      token,
+      requests,
+      evaluations: app.evaluationCounter,
+      sync: readModel.sync,
+      authService: app.auth,
+      ping: () => database.ping(),
+      rateLimits: app.rateLimitStore.state,
+      exposures: app.exposures,
+      snapshot: readModel.snapshot,
+      staleFlags: () => app.flagService.staleCounts(),
+      streams: readModel.hub,
+      webhooks: { outcomes: webhookDelivery.outcomes, pending: () => database.webhooks.pendingCount() },
+      writers: () => app.writers.states,
+      clock,
+    });
+  },
+  {
+    name: 'metrics',
+    dependencies: ['database', 'read-model', 'access-control', 'rate-limit-store', 'exposures', 'flag-usage'],
+  },
+);

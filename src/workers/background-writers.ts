@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { isRefusedData } from '../db/prisma-errors.js';
 import type { Clock } from '../support/clock.js';
+import fp from 'fastify-plugin';
 
 /** How long a writer may keep failing before /health reports the instance degraded. */
 export const FAILING_WRITER_DEGRADES_AFTER_MS = 60_000;
@@ -82,3 +83,37 @@ export class WriterHealth {
     }
   }
 }
+
+/** Every background writer's health, in the order they started: what /health and /metrics list. */
+export class WriterBoard {
+  private readonly writers: WriterHealth[] = [];
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  add(name: WriterName): WriterHealth {
+    const writer = new WriterHealth(name, this.clock, this.log);
+    this.writers.push(writer);
+    return writer;
+  }
+
+  get states(): WriterState[] {
+    return this.writers.map((writer) => writer.state);
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    writers: WriterBoard;
+  }
+}
+
+/** The board each background writer's plugin adds itself to. */
+export const writerBoardPlugin = fp<{ clock: Clock }>(
+  async (app, { clock }) => {
+    app.decorate('writers', new WriterBoard(clock, app.log));
+  },
+  { name: 'writers' },
+);

@@ -3,6 +3,7 @@ import type { Experiment } from '../core/experiments.js';
 import type { ExperimentData, ExposureRecord } from '../areas/experiments/experiment-store.js';
 import type { WriterHealth } from './background-writers.js';
 import type { Clock } from '../support/clock.js';
+import fp from 'fastify-plugin';
 
 /** Rows per write, and the longest an exposure waits in memory before it is written. */
 export const EXPOSURE_BATCH_ROWS = 1000;
@@ -120,3 +121,20 @@ export class ExposureBuffer {
     }
   }
 }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    exposures: ExposureBuffer;
+  }
+}
+
+/** First exposures, written in batches; those evaluated up to the end are written before the database closes. */
+export const exposureBufferPlugin = fp<{ clock: Clock }>(
+  async (app, { clock }) => {
+    const exposures = new ExposureBuffer(app.database.experimentData, clock, app.log, app.writers.add('exposures'));
+    app.decorate('exposures', exposures);
+    app.addHook('onClose', () => exposures.stop());
+    exposures.start();
+  },
+  { name: 'exposures', dependencies: ['database', 'writers'] },
+);

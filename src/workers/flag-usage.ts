@@ -2,7 +2,8 @@ import { FLAG_KIND_LIFETIME_DAYS, type FlagDefinition, type StaleReason } from '
 import type { EvaluationTimes } from '../areas/flags/evaluation-time-store.js';
 import type { WriterHealth } from './background-writers.js';
 import type { Clock } from '../support/clock.js';
-import type { EvaluationCounter } from '../areas/evaluation/evaluation-counter.js';
+import { EvaluationCounter } from '../areas/evaluation/evaluation-counter.js';
+import fp from 'fastify-plugin';
 
 const DAY_MS = 86_400_000;
 /** How often evaluations are turned into "last evaluated" times, in memory and in the database. */
@@ -103,3 +104,24 @@ export class FlagUsage {
     return null;
   }
 }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** What evaluation counts, per flag and environment; the usage flush reads it. */
+    evaluationCounter: EvaluationCounter;
+    flagUsage: FlagUsage;
+  }
+}
+
+/** The usage flush: once a minute, flags evaluated since become "evaluated now", in memory and in the database. */
+export const flagUsagePlugin = fp<{ clock: Clock }>(
+  async (app, { clock }) => {
+    const counter = new EvaluationCounter();
+    const usage = new FlagUsage(counter, app.database.evaluationTimes, clock, app.writers.add('flag_usage'));
+    app.decorate('evaluationCounter', counter);
+    app.decorate('flagUsage', usage);
+    app.addHook('onClose', () => usage.stop());
+    usage.start();
+  },
+  { name: 'flag-usage', dependencies: ['database', 'writers'] },
+);

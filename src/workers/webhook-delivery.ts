@@ -7,6 +7,7 @@ import { isRefusedData } from '../db/prisma-errors.js';
 import type { WriterHealth } from './background-writers.js';
 import type { Clock } from '../support/clock.js';
 import { guardedLookup, type NetworkPolicy, urlRefusal } from '../support/network-guard.js';
+import fp from 'fastify-plugin';
 
 /** Deliveries one instance sends at a time. */
 const BATCH = 20;
@@ -222,3 +223,20 @@ export class WebhookWorker {
     }
   }
 }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    webhookDelivery: WebhookWorker;
+  }
+}
+
+/** Sends the outbox's due deliveries, looking every `pollMs` (SNAPSHOT_POLL_MS). */
+export const webhookDeliveryPlugin = fp<{ clock: Clock; options: WorkerOptions; pollMs: number }>(
+  async (app, { clock, options, pollMs }) => {
+    const worker = new WebhookWorker(app.database.webhooks, clock, options, app.writers.add('webhooks'));
+    app.decorate('webhookDelivery', worker);
+    app.addHook('onClose', () => worker.stop());
+    worker.start(pollMs);
+  },
+  { name: 'webhook-delivery', dependencies: ['database', 'writers'] },
+);

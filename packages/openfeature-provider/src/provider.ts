@@ -16,7 +16,7 @@ import {
 import { exposedVariant } from '../../../src/core/evaluation.js';
 import { resolveOpenFeature } from '../../../src/core/openfeature.js';
 import type { Attributes } from '../../../src/core/targeting.js';
-import { flagsDocumentSchema, fromDocument } from '../../../src/areas/projects/project-schemas.js';
+import { flagsDocumentSchema, fromDocument } from '../../../src/areas/projects/flags-as-code-schemas.js';
 import { EventSender, type EventStats } from './events.js';
 import { FlagSet } from './flag-set.js';
 import { ServiceRequestError } from './service-request.js';

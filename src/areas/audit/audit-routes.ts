@@ -3,16 +3,16 @@ import { auditPageSchema, auditQuerySchema, historyQuerySchema, toAuditEntryResp
 import { flagParamsSchema } from '../flags/flag-schemas.js';
 import { problemResponses } from '../../http/problem-schemas.js';
 import type { AuditPage, AuditService } from './audit-service.js';
-import type { ScopeResolver } from '../projects/addressing.js';
+import type { AddressResolver } from '../projects/addressing.js';
 
 const toPageResponse = (page: AuditPage) => ({
   entries: page.entries.map(toAuditEntryResponse),
   next_cursor: page.nextCursor,
 });
 
-export const auditRoutes: FastifyPluginAsyncZod<{ auditService: AuditService; scopes: ScopeResolver }> = async (
+export const auditRoutes: FastifyPluginAsyncZod<{ auditService: AuditService; addresses: AddressResolver }> = async (
   app,
-  { auditService, scopes },
+  { auditService, addresses },
 ) => {
   app.get('/audit', {
     schema: {
@@ -25,7 +25,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ auditService: AuditService; sc
       const { flag_name, project, actor, since, until, limit, cursor } = request.query;
       const filter = flag_name === undefined ? {} : { targetType: 'flag' as const, target: flag_name };
       // A project's admin key reads its project's history only.
-      const bound = request.principal.projectId === null ? undefined : scopes.project(request.principal, project);
+      const bound = request.principal.projectId === null ? undefined : addresses.project(request.principal, project);
       return toPageResponse(
         await auditService.page({
           ...filter,
@@ -41,7 +41,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ auditService: AuditService; sc
   });
 
   app.get('/flags/:flag_name/history', {
-    config: { scope: 'project' },
+    config: { addresses: 'project' },
     schema: {
       tags: ['audit'],
       summary: "A flag's changes, newest first (kept after the flag is deleted)",

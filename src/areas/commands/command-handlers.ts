@@ -1,7 +1,8 @@
+import fp from 'fastify-plugin';
 import type { CommandHandlers } from './command-pipeline.js';
 import { CommandPipeline, type Hold } from './command-pipeline.js';
 import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
-import type { ConfigWriter } from './config-writer.js';
+import { ConfigWriter } from './config-writer.js';
 import { apiKeyCommands } from '../api-keys/api-key-commands.js';
 import { experimentCommands } from '../experiments/experiment-commands.js';
 import type { ExperimentData } from '../experiments/experiment-store.js';
@@ -46,3 +47,20 @@ export type Commands = CommandPipeline<ReturnType<typeof commandHandlers>>;
 
 export const commandPipeline = (writer: ConfigWriter, snapshot: ConfigSnapshot, settings: PipelineSettings): Commands =>
   new CommandPipeline(writer, snapshot, commandHandlers(settings), settings.hold, webhookPrechecks(settings.network));
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Runs every configuration change (command-pipeline.ts). */
+    commands: Commands;
+  }
+}
+
+/** The one path every configuration change takes, writing through the database to the read model. */
+export const commandPipelinePlugin = fp<PipelineSettings>(
+  async (app, settings) => {
+    const { database, readModel } = app;
+    const writer = new ConfigWriter(database.store, readModel.snapshot, readModel.keyRing);
+    app.decorate('commands', commandPipeline(writer, readModel.snapshot, settings));
+  },
+  { name: 'commands', dependencies: ['database', 'read-model'] },
+);

@@ -13,13 +13,10 @@ import { commandSchema } from './command-schemas.js';
 import { toExperimentResponse } from '../experiments/experiment-schemas.js';
 import { toFlagResponse } from '../flags/flag-schemas.js';
 import { problemResponses } from '../../http/problem-schemas.js';
-import {
-  toDefinitionResponse,
-  toEnvironmentResponse,
-  toImportResultResponse,
-  toProjectResponse,
-  toPromotionResponse,
-} from '../projects/project-schemas.js';
+import { toDefinitionResponse } from '../flags/definition-schemas.js';
+import { toEnvironmentResponse, toProjectResponse } from '../projects/project-schemas.js';
+import { toImportResultResponse } from '../projects/flags-as-code-schemas.js';
+import { toPromotionResponse } from '../projects/promotion-schemas.js';
 import type { ProjectService } from '../projects/project-service.js';
 import { toScheduleResponse } from '../schedules/schedule-schemas.js';
 import { toSegmentResponse } from '../segments/segment-schemas.js';
@@ -29,7 +26,7 @@ import type { ApiKeyService } from '../api-keys/api-key-service.js';
 import type { WebhookService } from '../webhooks/webhook-service.js';
 import type { Commands } from './command-handlers.js';
 import type { FlagService } from '../flags/flag-service.js';
-import type { ScopeResolver } from '../projects/addressing.js';
+import type { AddressResolver } from '../projects/addressing.js';
 import type { Principal } from '../api-keys/auth-service.js';
 
 const commandResultSchema = z
@@ -52,8 +49,8 @@ export const commandRoutes: FastifyPluginAsyncZod<{
   apiKeyService: ApiKeyService;
   webhookService: WebhookService;
   projectService: ProjectService;
-  scopes: ScopeResolver;
-}> = async (app, { commands, flagService, apiKeyService, webhookService, projectService, scopes }) => {
+  addresses: AddressResolver;
+}> = async (app, { commands, flagService, apiKeyService, webhookService, projectService, addresses }) => {
   /** The answer the REST route for the same change gives. */
   const answerOf = async (command: Command, result: unknown, principal: Principal): Promise<unknown> => {
     switch (command.type) {
@@ -65,7 +62,7 @@ export const commandRoutes: FastifyPluginAsyncZod<{
       case 'flag_definition.update':
         return toDefinitionResponse(
           await flagService.getDefinitionInUse(
-            scopes.project(principal, command.project),
+            addresses.project(principal, command.project),
             (result as FlagDefinition).name,
           ),
         );

@@ -8,24 +8,18 @@
 import { z } from 'zod';
 import { type Command, VERSIONED_ITEMS } from '../../core/commands.js';
 import { flagNameSchema, keySchema, versionSchema } from '../../http/common-schemas.js';
-import {
-  createDefinitionBodySchema,
-  createFlagBodySchema,
-  updateDefinitionBodySchema,
-  updateFlagBodySchema,
-  updateSettingsBodySchema,
-} from '../flags/flag-schemas.js';
+import { createDefinitionBodySchema, updateDefinitionBodySchema } from '../flags/definition-schemas.js';
+import { createFlagBodySchema, updateFlagBodySchema, updateSettingsBodySchema } from '../flags/flag-schemas.js';
 import { createApiKeyBodySchema } from '../api-keys/api-key-schemas.js';
 import { createExperimentBodySchema } from '../experiments/experiment-schemas.js';
 import {
   createEnvironmentBodySchema,
   createProjectBodySchema,
-  importPayloadSchema,
-  promoteFlagBodySchema,
-  promotionPayloadSchema,
   updateEnvironmentBodySchema,
   updateProjectBodySchema,
 } from '../projects/project-schemas.js';
+import { importPayloadSchema } from '../projects/flags-as-code-schemas.js';
+import { promoteFlagBodySchema, promotionPayloadSchema } from '../projects/promotion-schemas.js';
 import { createScheduleBodySchema } from '../schedules/schedule-schemas.js';
 import { createSegmentBodySchema, updateSegmentBodySchema } from '../segments/segment-schemas.js';
 import { createWebhookBodySchema, updateWebhookBodySchema } from '../webhooks/webhook-schemas.js';

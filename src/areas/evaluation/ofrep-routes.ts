@@ -1,8 +1,8 @@
 import type { FastifyError, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { NotFoundError } from '../../errors.js';
-import { ScopeNotFoundError } from '../projects/addressing.js';
-import { etagOnSendScoped } from '../../plugins/etag.js';
+import { AddressNotFoundError } from '../projects/addressing.js';
+import { etagOnSendVarying } from '../../plugins/etag.js';
 import { notModified, problemSchema } from '../../http/problem-schemas.js';
 import { z } from 'zod';
 import type { Principal } from '../api-keys/auth-service.js';
@@ -57,7 +57,7 @@ export const ofrepRoutes: FastifyPluginAsyncZod<{ ofrepService: OfrepService; st
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const key = (request.params as { key?: string } | undefined)?.key;
     // An unknown project or environment is the path's problem, not the flag's: problem details, like every 404.
-    if (error instanceof NotFoundError && !(error instanceof ScopeNotFoundError) && key !== undefined)
+    if (error instanceof NotFoundError && !(error instanceof AddressNotFoundError) && key !== undefined)
       return reply.code(404).send({ key, errorCode: 'FLAG_NOT_FOUND', errorDetails: error.message });
     if (error instanceof TargetingKeyMissingError)
       return reply.code(400).send({ key, errorCode: 'TARGETING_KEY_MISSING', errorDetails: error.message });
@@ -76,7 +76,7 @@ export const ofrepRoutes: FastifyPluginAsyncZod<{ ofrepService: OfrepService; st
   });
 
   app.post('/ofrep/v1/evaluate/flags/:key', {
-    config: { access: 'evaluate', scope: 'environment' },
+    config: { access: 'evaluate', addresses: 'environment' },
     schema: {
       tags: ['ofrep'],
       summary: 'OFREP: evaluate one flag for a context',
@@ -97,7 +97,7 @@ export const ofrepRoutes: FastifyPluginAsyncZod<{ ofrepService: OfrepService; st
   });
 
   app.post('/ofrep/v1/evaluate/flags', {
-    config: { access: 'evaluate', scope: 'environment' },
+    config: { access: 'evaluate', addresses: 'environment' },
     schema: {
       tags: ['ofrep'],
       summary: 'OFREP: evaluate every flag for a context',
@@ -109,7 +109,7 @@ export const ofrepRoutes: FastifyPluginAsyncZod<{ ofrepService: OfrepService; st
       response: { 200: ofrepBulkSchema, 304: notModified, 400: ofrepFailureSchema, 404: problemSchema },
     },
     // The context is part of the tag: a client whose context changed never gets another context's 304.
-    onSend: etagOnSendScoped((request) => JSON.stringify(contextOf(request) ?? {})),
+    onSend: etagOnSendVarying((request) => JSON.stringify(contextOf(request) ?? {})),
     handler: async (request) => {
       // Sent because of a change event: answer with at least that change, even on an instance that has not
       // heard of it yet.

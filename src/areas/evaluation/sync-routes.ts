@@ -35,7 +35,7 @@ export const configRoutes: FastifyPluginAsyncZod<Dependencies> = async (app, { f
   };
 
   app.get('/config', {
-    config: { access: 'server', scope: 'environment' },
+    config: { access: 'server', addresses: 'environment' },
     schema: {
       tags: ['evaluation'],
       summary: "The environment's whole configuration, for evaluating flags in the application's own process",

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { EnvironmentConfig } from '../../core/projects.js';
 import { flagNameSchema, keySchema } from '../../http/common-schemas.js';
-import { flagsDocumentSchema, fromDocument, toDocument } from '../projects/project-schemas.js';
+import { flagsDocumentSchema, fromDocument, toDocument } from '../projects/flags-as-code-schemas.js';
 import { fromScheduledSettings, scheduledSettingsSchema, toScheduledSettings } from '../schedules/schedule-schemas.js';
 
 /**

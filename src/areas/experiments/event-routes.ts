@@ -13,7 +13,7 @@ import { sendRows } from '../../http/row-stream.js';
 export const eventRoutes: FastifyPluginAsyncZod<{ eventService: EventService }> = async (app, { eventService }) => {
   app.post('/events', {
     // Sent by the applications that evaluate flags, with the keys they evaluate with.
-    config: { access: 'evaluate', scope: 'environment' },
+    config: { access: 'evaluate', addresses: 'environment' },
     // A full batch is larger than BODY_LIMIT_BYTES' default.
     bodyLimit: EVENTS_BODY_LIMIT_BYTES,
     schema: {
@@ -59,7 +59,7 @@ export const eventRoutes: FastifyPluginAsyncZod<{ eventService: EventService }> 
   });
 
   app.get('/events/export', {
-    config: { scope: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['experiments'],
       summary: 'Stored events, streamed as NDJSON or, with Accept: text/csv, CSV, in arrival order; ?after= resumes',

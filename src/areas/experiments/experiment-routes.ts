@@ -34,7 +34,7 @@ export const experimentRoutes: FastifyPluginAsyncZod<{
   });
 
   app.post('/experiments', {
-    config: { scope: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['experiments'],
       summary: "Create an experiment on a flag's variants (a draft until started)",
@@ -61,7 +61,7 @@ export const experimentRoutes: FastifyPluginAsyncZod<{
   });
 
   app.get('/experiments', {
-    config: { scope: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['experiments'],
       summary: 'List all experiments, sorted by key',
@@ -71,7 +71,7 @@ export const experimentRoutes: FastifyPluginAsyncZod<{
   });
 
   app.get('/experiments/:key', {
-    config: { scope: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['experiments'],
       summary: 'Read an experiment',
@@ -82,7 +82,7 @@ export const experimentRoutes: FastifyPluginAsyncZod<{
   });
 
   app.post('/experiments/:key/start', {
-    config: { scope: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['experiments'],
       summary: 'Start recording exposures: 409 when the flag already runs another experiment',
@@ -94,7 +94,7 @@ export const experimentRoutes: FastifyPluginAsyncZod<{
   });
 
   app.post('/experiments/:key/stop', {
-    config: { scope: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['experiments'],
       summary: 'Stop the experiment: no more exposures, and events after now no longer count',
@@ -106,7 +106,7 @@ export const experimentRoutes: FastifyPluginAsyncZod<{
   });
 
   app.get('/experiments/:key/results', {
-    config: { scope: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['experiments'],
       summary: 'Per metric and variant: users, rates or means, uplift with frequentist and Bayesian statistics, SRM',
@@ -123,7 +123,7 @@ export const experimentRoutes: FastifyPluginAsyncZod<{
   });
 
   app.get('/experiments/:key/exposures/export', {
-    config: { scope: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['experiments'],
       summary: 'Every exposure, streamed as NDJSON or, with Accept: text/csv, CSV; ?after= resumes',

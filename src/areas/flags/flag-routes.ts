@@ -32,7 +32,7 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService; comma
   { flagService, commands },
 ) => {
   app.post('/flags', {
-    config: { scope: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['flags'],
       summary: 'Create a flag',
@@ -60,7 +60,7 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService; comma
   });
 
   app.get('/flags', {
-    config: { scope: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['flags'],
       summary: 'List flags, sorted by name',
@@ -84,7 +84,7 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService; comma
   });
 
   app.get('/flags/:flag_name', {
-    config: { scope: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['flags'],
       summary: 'Read a flag',
@@ -98,7 +98,7 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService; comma
   app.route({
     method: ['PUT', 'PATCH'],
     url: '/flags/:flag_name',
-    config: { scope: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['flags'],
       summary: 'Change some fields of a flag',
@@ -127,7 +127,7 @@ export const flagRoutes: FastifyPluginAsyncZod<{ flagService: FlagService; comma
   });
 
   app.delete('/flags/:flag_name', {
-    config: { scope: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['flags'],
       summary: 'Delete a flag from its project (every environment)',

@@ -1,42 +1,40 @@
-import { z } from 'zod';
-import type { DefinitionFields, FlagChanges, NewFlag } from '../../core/commands.js';
-import type { Flag, FlagConfigChanges } from '../../core/flags.js';
-import { IMPACT_WINDOW_MS, type Impact } from '../../core/impact.js';
+import type { NewFlag, FlagChanges } from '../../core/commands.js';
+import { FLAG_KINDS, type Flag, type FlagConfigChanges, VALUE_TYPES } from '../../core/flags.js';
+import { type Impact, IMPACT_WINDOW_MS } from '../../core/impact.js';
 import {
+  storableText,
+  rolloutPercentageSchema,
+  jsonValueSchema,
   checkUnique,
   checkWeightsTotal,
   flagNameSchema,
-  jsonValueSchema,
-  rolloutPercentageSchema,
-  storableText,
-  versionSchema,
 } from '../../http/common-schemas.js';
 import {
-  fromDefinition,
-  fromFlagChanges,
   fromNewFlag,
-  fromSettings,
-  fromWholeDefinition,
-  toDefinition,
-  toFlagChanges,
   toNewFlag,
+  fromFlagChanges,
+  toFlagChanges,
   toPercentage,
+  fromSettings,
   toSettings,
 } from '../../http/core-form.js';
 import {
-  overrideResponseSchema,
+  rulesSchema,
   overridesSchema,
-  prerequisiteResponseSchema,
   prerequisitesSchema,
   ruleResponseSchema,
-  rulesSchema,
-  toOverrideResponse,
+  overrideResponseSchema,
+  prerequisiteResponseSchema,
   toRuleResponse,
+  toOverrideResponse,
 } from '../../http/targeting-schemas.js';
+import { z } from 'zod';
 
-const descriptionSchema = storableText(z.string().max(1000)).nullable().describe('Free text, at most 1,000 characters');
+export const descriptionSchema = storableText(z.string().max(1000))
+  .nullable()
+  .describe('Free text, at most 1,000 characters');
 
-const variantSchema = z.strictObject({
+export const variantSchema = z.strictObject({
   key: z
     .string()
     .min(1)
@@ -55,9 +53,6 @@ const variantSchema = z.strictObject({
         'left out for boolean flags',
     ),
 });
-
-export const FLAG_KINDS = ['release', 'experiment', 'operational', 'kill_switch', 'permission'] as const;
-export const VALUE_TYPES = ['boolean', 'string', 'number', 'object'] as const;
 
 export const valueTypeSchema = z
   .enum(VALUE_TYPES)
@@ -246,119 +241,6 @@ export function toFlagResponse(flag: Flag): FlagResponse {
     updated_at: flag.updatedAt.toISOString(),
   };
 }
-
-/** A variant as the definition has it: its weight applies where the variants' keys change (and on create). */
-const definitionVariantSchema = variantSchema.extend({
-  weight: variantSchema.shape.weight
-    .optional()
-    .describe('Share of the users who get the flag, 0–100; where left out, the variants are split equally'),
-});
-
-const definitionVariantsSchema = z
-  .array(definitionVariantSchema)
-  .max(20)
-  .superRefine((variants, context) => {
-    checkUnique(variants, 'key', 'variant', context);
-    if (variants.every((v) => v.weight !== undefined)) checkWeightsTotal(variants as { weight: number }[], context);
-    else if (variants.some((v) => v.weight !== undefined))
-      context.addIssue({ code: 'custom', message: 'give every variant a weight, or none (split equally)' });
-  })
-  .describe(
-    "The flag's variants and payloads, shared by every environment; each environment sets their weights. " +
-      "Where the variants' keys change, every environment takes the weights given here",
-  );
-
-const createDefinitionBody = z
-  .strictObject({
-    flag_name: flagNameSchema,
-    description: descriptionSchema.default(null),
-    kind: kindSchema.default('release'),
-    tags: tagsSchema.default([]),
-    value_type: valueTypeSchema.default('boolean'),
-    variants: definitionVariantsSchema.default([]),
-    off_variant: offVariantSchema.default(null),
-  })
-  .describe('A new flag is off in every environment of the project')
-  .meta({
-    id: 'CreateFlagDefinition',
-    example: { flag_name: 'new_checkout', description: 'One-page checkout', kind: 'release', tags: ['team:checkout'] },
-  });
-
-export const createDefinitionBodySchema = z.codec(
-  createDefinitionBody,
-  z.custom<DefinitionFields & { name: string }>(),
-  {
-    decode: ({ flag_name, ...body }) => ({ name: flag_name, ...fromWholeDefinition(body) }),
-    encode: ({ name, ...fields }) =>
-      ({ flag_name: name, ...toDefinition(fields) }) as z.output<typeof createDefinitionBody>,
-  },
-);
-
-const updateDefinitionBody = z
-  .strictObject({
-    description: descriptionSchema.optional(),
-    kind: kindSchema.optional(),
-    tags: tagsSchema.optional(),
-    value_type: valueTypeSchema.optional(),
-    variants: definitionVariantsSchema.optional(),
-    off_variant: offVariantSchema.optional(),
-  })
-  .refine((body) => Object.keys(body).length > 0, {
-    message: 'send at least one of description, kind, tags, value_type, variants, off_variant',
-    when: (payload) => payload.issues.length === 0,
-  })
-  .meta({ id: 'UpdateFlagDefinition', example: { tags: ['team:checkout', 'q4'] } });
-
-export const updateDefinitionBodySchema = z.codec(updateDefinitionBody, z.custom<Partial<DefinitionFields>>(), {
-  decode: fromDefinition,
-  encode: (fields) => toDefinition(fields) as z.output<typeof updateDefinitionBody>,
-});
-
-export const staleSchema = z
-  .object({
-    reason: z
-      .enum(['past_expected_lifetime', 'not_evaluated'])
-      .describe("past_expected_lifetime: older than its kind's lifetime; not_evaluated: not evaluated for 30 days"),
-    detail: z.string(),
-  })
-  .nullable()
-  .describe('null while the flag is in use and within its expected lifetime');
-
-export const definitionSchema = z
-  .object({
-    flag_name: z.string(),
-    description: z.string().nullable(),
-    kind: z.enum(FLAG_KINDS),
-    tags: z.array(z.string()),
-    value_type: z.enum(VALUE_TYPES),
-    variants: z.array(z.object({ key: z.string(), payload: z.unknown(), value: z.unknown().optional() })),
-    off_variant: z.string().nullable(),
-    environments: z
-      .record(
-        z.string(),
-        z.object({
-          status: z.boolean(),
-          rollout_percentage: z.number(),
-          last_evaluated_at: z.string().nullable().describe('ISO 8601, UTC; null when never evaluated'),
-          version: z.number().int().describe("The environment's settings' version"),
-        }),
-      )
-      .describe("Each environment's status, percentage and last evaluation, by environment key"),
-    stale: staleSchema,
-    version: versionSchema,
-    created_at: z.string().describe('ISO 8601, UTC'),
-    updated_at: z.string().describe('ISO 8601, UTC'),
-  })
-  .meta({ id: 'FlagDefinition' });
-
-export type DefinitionResponse = z.infer<typeof definitionSchema>;
-
-export const definitionPageSchema = z
-  .object({
-    flags: z.array(definitionSchema),
-    next_cursor: z.string().nullable().describe('Pass as ?cursor= for the next page; null on the last page'),
-  })
-  .meta({ id: 'FlagDefinitionPage' });
 
 /** One environment's settings of a flag: its variants' weights only, never their keys or payloads. */
 const updateSettingsBody = z

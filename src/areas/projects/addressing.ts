@@ -13,18 +13,18 @@ export const defaultEnvironmentOf = (project: ProjectView): Environment | undefi
   project.environment(DEFAULT_ENVIRONMENT) ?? project.environments.at(-1);
 
 /** A project or environment a request names, or its key is bound to, that is not there (or not the key's). */
-export class ScopeNotFoundError extends NotFoundError {}
+export class AddressNotFoundError extends NotFoundError {}
 
-const projectNotFound = (key: string) => new ScopeNotFoundError(`Project "${key}" not found`);
+const projectNotFound = (key: string) => new AddressNotFoundError(`Project "${key}" not found`);
 const environmentNotFound = (key: string, project: string) =>
-  new ScopeNotFoundError(`Environment "${key}" not found in project "${project}"`);
+  new AddressNotFoundError(`Environment "${key}" not found in project "${project}"`);
 
 /**
  * Which project and environment a request addresses: those its path names, else those its API key is
  * bound to, else `default` and its `production`. A key bound to a project never sees another: it gets
  * the same 404 as for a project that does not exist, so project names do not leak.
  */
-export class ScopeResolver {
+export class AddressResolver {
   constructor(private readonly snapshot: ConfigSnapshot) {}
 
   project(principal: Principal, key: string | undefined): ProjectView {
@@ -47,7 +47,7 @@ export class ScopeResolver {
     // An evaluate key's own environment: one map read on the evaluation path.
     if (projectKey === undefined && principal.environmentId !== null) {
       const view = this.snapshot.environment(principal.environmentId);
-      if (!view) throw new ScopeNotFoundError("The API key's environment no longer exists");
+      if (!view) throw new AddressNotFoundError("The API key's environment no longer exists");
       return view;
     }
     const project = this.project(principal, projectKey);

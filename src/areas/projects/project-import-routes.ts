@@ -9,9 +9,9 @@ import {
   importBodySchema,
   importEnvelopeSchema,
   importResultSchema,
-  projectParamsSchema,
   toImportResultResponse,
-} from './project-schemas.js';
+} from './flags-as-code-schemas.js';
+import { projectParamsSchema } from './project-schemas.js';
 import type { Commands } from '../commands/command-handlers.js';
 import { sendJsonWithListInTurns } from '../../http/row-stream.js';
 
@@ -35,7 +35,7 @@ export const projectImportRoutes: FastifyPluginAsyncZod<{ commands: Commands }> 
   );
 
   app.post('/projects/:project/import', {
-    config: { scope: 'project' },
+    config: { addresses: 'project' },
     // A project's document, thousands of flags with their rules.
     bodyLimit: 16 * 1024 * 1024,
     schema: {

@@ -1,73 +1,45 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { stringify as toYaml } from 'yaml';
 import { z } from 'zod';
-import {
-  createDefinitionBodySchema,
-  definitionPageSchema,
-  definitionSchema,
-  flagListQuerySchema,
-  flagSchema,
-  impactSchema,
-  toImpactResponse,
-  toFlagResponse,
-  updateDefinitionBodySchema,
-  updateSettingsBodySchema,
-} from '../flags/flag-schemas.js';
-import { notModified, problemResponses } from '../../http/problem-schemas.js';
+
+import { problemResponses } from '../../http/problem-schemas.js';
 import {
   confirmQuerySchema,
   createEnvironmentBodySchema,
   createProjectBodySchema,
-  diffQuerySchema,
-  diffSchema,
-  environmentFlagParamsSchema,
   environmentParamsSchema,
-  exportQuerySchema,
-  projectFlagParamsSchema,
   projectParamsSchema,
   projectSchema,
-  promoteEnvironmentBodySchema,
-  promoteFlagBodySchema,
-  promotionSchema,
-  toDefinitionResponse,
-  toDocument,
   toEnvironmentResponse,
-  toFieldChanges,
   toProjectResponse,
-  toPromotionResponse,
   updateEnvironmentBodySchema,
   updateProjectBodySchema,
-  flagsDocumentSchema,
 } from './project-schemas.js';
-import { etagOnSend } from '../../plugins/etag.js';
+import { exportQuerySchema, toDocument, flagsDocumentSchema } from './flags-as-code-schemas.js';
+
 import type { Commands } from '../commands/command-handlers.js';
-import type { FlagService } from '../flags/flag-service.js';
+
 import type { FlagsAsCode } from './flags-as-code.js';
-import type { ImpactService } from '../flags/impact-service.js';
+
 import type { ProjectService } from './project-service.js';
-import type { PromotionService } from './promotion-service.js';
-import { linkToNextPage } from '../../http/pages.js';
 
 interface Services {
   commands: Commands;
   projectService: ProjectService;
-  flagService: FlagService;
-  promotionService: PromotionService;
   flagsAsCode: FlagsAsCode;
-  impactService: ImpactService;
 }
 
 const environmentSchemaRef = projectSchema.shape.environments.element;
-const project = { scope: 'project' } as const;
-const environment = { scope: 'environment' } as const;
+const project = { addresses: 'project' } as const;
+const environment = { addresses: 'environment' } as const;
 
 /**
- * Projects, their environments, and their flags: definitions per project, settings per environment,
- * promotion between environments, and the project as one document (flags as code).
+ * Projects and their environments, and the project as one document (flags as code). A project's flags
+ * are the flags area's (project-flag-routes.ts), promotion between environments promotion-routes.ts'.
  */
 export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
   app,
-  { commands, projectService, flagService, promotionService, flagsAsCode, impactService },
+  { commands, projectService, flagsAsCode },
 ) => {
   app.get('/projects', {
     schema: {
@@ -245,250 +217,6 @@ export const projectRoutes: FastifyPluginAsyncZod<Services> = async (
         request.principal,
       );
       return reply.code(204).send(null);
-    },
-  });
-
-  app.get('/projects/:project/flags', {
-    config: project,
-    schema: {
-      tags: ['projects'],
-      summary: "A project's flags with each environment's state and whether they are stale",
-      description: 'Filter by ?q=, ?tag=, ?stale=; ?limit= pages, the next page in next_cursor and the Link header.',
-      params: projectParamsSchema,
-      querystring: flagListQuerySchema,
-      response: { 200: definitionPageSchema, ...problemResponses(400, 404) },
-    },
-    handler: async (request, reply) => {
-      const page = await flagService.findDefinitions(request.project, request.query);
-      linkToNextPage(request, reply, page.nextCursor);
-      return { flags: page.items.map(toDefinitionResponse), next_cursor: page.nextCursor };
-    },
-  });
-
-  app.post('/projects/:project/flags', {
-    config: project,
-    schema: {
-      tags: ['projects'],
-      summary: 'Create a flag: its definition, off in every environment',
-      params: projectParamsSchema,
-      body: createDefinitionBodySchema,
-      response: { 201: definitionSchema, ...problemResponses(400, 404, 409, 413, 415) },
-    },
-    handler: async (request, reply) => {
-      const created = await commands.run(
-        {
-          type: 'flag_definition.create',
-          project: request.project.project.key,
-          payload: request.body,
-          preparedAgainst: [],
-        },
-        request.principal,
-      );
-      const view = await flagService.getDefinitionInUse(request.project, created.name);
-      return reply
-        .code(201)
-        .header('location', `/projects/${request.project.project.key}/flags/${created.name}`)
-        .send(toDefinitionResponse(view));
-    },
-  });
-
-  app.get('/projects/:project/flags/:flag_name', {
-    config: project,
-    schema: {
-      tags: ['projects'],
-      summary: "A flag's definition, each environment's state, and whether it is stale",
-      params: projectFlagParamsSchema,
-      response: { 200: definitionSchema, ...problemResponses(400, 404) },
-    },
-    handler: async (request) =>
-      toDefinitionResponse(await flagService.getDefinitionInUse(request.project, request.params.flag_name)),
-  });
-
-  app.patch('/projects/:project/flags/:flag_name', {
-    config: project,
-    schema: {
-      tags: ['projects'],
-      summary: "Change a flag's definition: description, kind, tags, variants",
-      params: projectFlagParamsSchema,
-      body: updateDefinitionBodySchema,
-      response: { 200: definitionSchema, ...problemResponses(400, 404, 409, 413, 415) },
-    },
-    handler: async (request) => {
-      await commands.run(
-        {
-          type: 'flag_definition.update',
-          project: request.project.project.key,
-          flag: request.params.flag_name,
-          payload: request.body,
-          preparedAgainst: [],
-        },
-        request.principal,
-      );
-      return toDefinitionResponse(await flagService.getDefinitionInUse(request.project, request.params.flag_name));
-    },
-  });
-
-  app.delete('/projects/:project/flags/:flag_name', {
-    config: project,
-    schema: {
-      tags: ['projects'],
-      summary: 'Delete a flag from every environment of the project',
-      params: projectFlagParamsSchema,
-      response: { 204: z.null().describe('Deleted'), ...problemResponses(400, 404, 409) },
-    },
-    handler: async (request, reply) => {
-      await commands.run(
-        {
-          type: 'flag.delete',
-          project: request.project.project.key,
-          environment: null,
-          flag: request.params.flag_name,
-          payload: {},
-          preparedAgainst: [],
-        },
-        request.principal,
-      );
-      return reply.code(204).send(null);
-    },
-  });
-
-  app.get('/projects/:project/environments/:environment/flags', {
-    config: environment,
-    schema: {
-      tags: ['projects'],
-      summary: "An environment's flags, as it evaluates them",
-      params: environmentParamsSchema,
-      querystring: flagListQuerySchema,
-      response: {
-        200: z.object({ flags: z.array(flagSchema), next_cursor: z.string().nullable() }),
-        304: notModified,
-        ...problemResponses(400, 404),
-      },
-    },
-    onSend: etagOnSend,
-    handler: async (request, reply) => {
-      const page = await flagService.find(request.environment, request.query);
-      linkToNextPage(request, reply, page.nextCursor);
-      return { flags: page.items.map(toFlagResponse), next_cursor: page.nextCursor };
-    },
-  });
-
-  app.get('/projects/:project/environments/:environment/flags/:flag_name', {
-    config: environment,
-    schema: {
-      tags: ['projects'],
-      summary: 'A flag as one environment evaluates it',
-      params: environmentFlagParamsSchema,
-      response: { 200: flagSchema, ...problemResponses(400, 404) },
-    },
-    handler: async (request) => toFlagResponse(flagService.get(request.environment, request.params.flag_name)),
-  });
-
-  app.patch('/projects/:project/environments/:environment/flags/:flag_name', {
-    config: environment,
-    schema: {
-      tags: ['projects'],
-      summary: "Change a flag's settings in one environment",
-      params: environmentFlagParamsSchema,
-      body: updateSettingsBodySchema,
-      response: { 200: flagSchema, ...problemResponses(400, 404, 409, 413, 415) },
-    },
-    handler: async (request) =>
-      toFlagResponse(
-        await commands.run(
-          {
-            type: 'flag_settings.update',
-            project: request.environment.project.key,
-            environment: request.environment.environment.key,
-            flag: request.params.flag_name,
-            payload: request.body,
-            preparedAgainst: [],
-          },
-          request.principal,
-        ),
-      ),
-  });
-
-  app.post('/projects/:project/environments/:environment/flags/:flag_name/impact', {
-    config: environment,
-    schema: {
-      tags: ['projects'],
-      summary: "What a change to a flag's settings would do to the users evaluated in the last 24 hours",
-      description:
-        'Takes the same body as the PATCH of the settings and changes nothing. Counts, among the users who ' +
-        'evaluated the flag in this environment lately (a bounded sample: IMPACT_SAMPLE_USERS per environment), ' +
-        'those the change would turn on, turn off or move to another variant.',
-      params: environmentFlagParamsSchema,
-      body: updateSettingsBodySchema,
-      response: { 200: impactSchema, ...problemResponses(400, 404, 409, 413, 415) },
-    },
-    handler: async (request) =>
-      toImpactResponse(impactService.preview(request.environment, request.params.flag_name, request.body)),
-  });
-
-  app.get('/projects/:project/flags/:flag_name/diff', {
-    config: project,
-    schema: {
-      tags: ['projects'],
-      summary: "What promoting a flag's settings from one environment to another would change",
-      params: projectFlagParamsSchema,
-      querystring: diffQuerySchema,
-      response: { 200: diffSchema, ...problemResponses(400, 404) },
-    },
-    handler: async (request) => {
-      const { from, to } = request.query;
-      const diff = promotionService.diff(request.project, request.params.flag_name, from, to);
-      return { from, to, flag_name: diff.flagName, changes: toFieldChanges(diff.changes) };
-    },
-  });
-
-  app.post('/projects/:project/flags/:flag_name/promote', {
-    config: project,
-    schema: {
-      tags: ['projects'],
-      summary: "Copy a flag's settings from one environment to another, answering the difference",
-      description:
-        'Status, percentage, variant weights, rules, overrides and prerequisites, in one transaction with one audit ' +
-        'entry. Refused (409, with `problems`) when it would break the target; nothing changes then.',
-      params: projectFlagParamsSchema,
-      body: promoteFlagBodySchema,
-      response: { 200: promotionSchema, ...problemResponses(400, 404, 409, 413, 415) },
-    },
-    handler: async (request) => {
-      const promotion = await commands.run(
-        {
-          type: 'flag.promote',
-          project: request.project.project.key,
-          flag: request.params.flag_name,
-          payload: request.body,
-          preparedAgainst: [],
-        },
-        request.principal,
-      );
-      return toPromotionResponse(promotion);
-    },
-  });
-
-  app.post('/projects/:project/environments/:environment/promote', {
-    config: project,
-    schema: {
-      tags: ['projects'],
-      summary: "Copy every flag's settings (or those listed) from another environment into this one",
-      params: environmentParamsSchema,
-      body: promoteEnvironmentBodySchema,
-      response: { 200: promotionSchema, ...problemResponses(400, 404, 409, 413, 415) },
-    },
-    handler: async (request) => {
-      const promotion = await commands.run(
-        {
-          type: 'environment.promote',
-          project: request.project.project.key,
-          payload: { ...request.body, to: request.params.environment },
-          preparedAgainst: [],
-        },
-        request.principal,
-      );
-      return toPromotionResponse(promotion);
     },
   });
 

@@ -18,7 +18,7 @@ import { diffSettings } from './promotion-service.js';
 async function promote(
   { write, project, actor }: CommandContext,
   request: { from: string; to: string; flags: string[] | null; dryRun: boolean },
-  scope: 'flag' | 'environment',
+  what: 'flag' | 'environment',
 ): Promise<Promotion> {
   const environments = await write.environments(project.id);
   const find = (key: string, field: 'from' | 'to'): Environment => {
@@ -35,7 +35,7 @@ async function promote(
   const names = request.flags ?? [...sourceConfig.flags.keys()].sort();
   for (const [i, name] of names.entries()) {
     if (!targetConfig.flags.has(name) || !sourceConfig.flags.has(name)) {
-      throw scope === 'flag'
+      throw what === 'flag'
         ? new NotFoundError(`Flag "${name}" not found`)
         : new ValidationError(`flags/${i}`, `no flag named "${name}" in project "${project.key}"`);
     }
@@ -73,7 +73,7 @@ async function promote(
     before[flagName] = auditRecords.flag(flagOf(definition, config));
     written[flagName] = auditRecords.flag(flagOf(definition, updated));
   }
-  const single = scope === 'flag' ? diffs[0].flagName : undefined;
+  const single = what === 'flag' ? diffs[0].flagName : undefined;
   await write.audit({
     actor,
     action: single ? 'flag.promoted' : 'environment.promoted',

@@ -17,7 +17,7 @@ export const scheduleRoutes: FastifyPluginAsyncZod<{ scheduleService: ScheduleSe
   { scheduleService, commands },
 ) => {
   app.post('/flags/:flag_name/schedules', {
-    config: { scope: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['flags'],
       summary: 'Schedule a change to a flag: evaluation follows it from its time on, without a cron job',
@@ -44,7 +44,7 @@ export const scheduleRoutes: FastifyPluginAsyncZod<{ scheduleService: ScheduleSe
   });
 
   app.get('/flags/:flag_name/schedules', {
-    config: { scope: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['flags'],
       summary: "A flag's scheduled changes by time, applied ones included",
@@ -56,7 +56,7 @@ export const scheduleRoutes: FastifyPluginAsyncZod<{ scheduleService: ScheduleSe
   });
 
   app.delete('/flags/:flag_name/schedules/:schedule_id', {
-    config: { scope: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['flags'],
       summary: 'Cancel a pending scheduled change (409 once applied)',

@@ -16,7 +16,7 @@ export const segmentRoutes: FastifyPluginAsyncZod<{ segmentService: SegmentServi
   { segmentService, commands },
 ) => {
   app.post('/segments', {
-    config: { scope: 'project' },
+    config: { addresses: 'project' },
     schema: {
       tags: ['segments'],
       summary: 'Create a segment: listed users, plus whoever meets all its conditions',
@@ -36,7 +36,7 @@ export const segmentRoutes: FastifyPluginAsyncZod<{ segmentService: SegmentServi
   });
 
   app.get('/segments', {
-    config: { scope: 'project' },
+    config: { addresses: 'project' },
     schema: {
       tags: ['segments'],
       summary: 'List all segments, sorted by name',
@@ -46,7 +46,7 @@ export const segmentRoutes: FastifyPluginAsyncZod<{ segmentService: SegmentServi
   });
 
   app.get('/segments/:segment_name', {
-    config: { scope: 'project' },
+    config: { addresses: 'project' },
     schema: {
       tags: ['segments'],
       summary: 'Read a segment',
@@ -60,7 +60,7 @@ export const segmentRoutes: FastifyPluginAsyncZod<{ segmentService: SegmentServi
   app.route({
     method: ['PUT', 'PATCH'],
     url: '/segments/:segment_name',
-    config: { scope: 'project' },
+    config: { addresses: 'project' },
     schema: {
       tags: ['segments'],
       summary: 'Change some fields of a segment',
@@ -84,7 +84,7 @@ export const segmentRoutes: FastifyPluginAsyncZod<{ segmentService: SegmentServi
   });
 
   app.delete('/segments/:segment_name', {
-    config: { scope: 'project' },
+    config: { addresses: 'project' },
     schema: {
       tags: ['segments'],
       summary: 'Delete a segment; 409 naming the flags whose rules still use it',

@@ -6,13 +6,13 @@ import { credentialOf } from '../../plugins/access-control.js';
 import { problemResponses } from '../../http/problem-schemas.js';
 import type { AuthService } from '../api-keys/auth-service.js';
 import type { ConfigSnapshot, EnvironmentChange, EnvironmentView } from '../../read-model/config-snapshot.js';
-import type { ScopeResolver } from '../projects/addressing.js';
+import type { AddressResolver } from '../projects/addressing.js';
 import { MAX_UNREAD_BYTES, type StreamHub } from '../../read-model/stream-hub.js';
 
 interface Dependencies {
   hub: StreamHub;
   authService: AuthService;
-  scopes: ScopeResolver;
+  addresses: AddressResolver;
   snapshot: ConfigSnapshot;
   /** Asked of an EventSource that lost its connection: soon, then the browser's own backoff. */
   retryMs?: number;
@@ -81,7 +81,7 @@ const refetchText = builtOnce((change) => refetchEvaluation(change.revision, cha
  */
 export const streamRoutes: FastifyPluginAsyncZod<Dependencies> = async (
   app,
-  { hub, authService, scopes, snapshot, retryMs = 1000 },
+  { hub, authService, addresses, snapshot, retryMs = 1000 },
 ) => {
   /** The environment, holder and end of the stream, from its token or its key; 401/403/404 otherwise. */
   const resolve = (request: FastifyRequest): StreamAccess => {
@@ -95,7 +95,7 @@ export const streamRoutes: FastifyPluginAsyncZod<Dependencies> = async (
     }
     const principal = authService.authenticate(credentialOf(request), 'evaluate', request.ip);
     return {
-      view: scopes.environment(principal, params.project, params.environment),
+      view: addresses.environment(principal, params.project, params.environment),
       holder: principal.rateLimitKey,
     };
   };

@@ -1,0 +1,11 @@
+import fp from 'fastify-plugin';
+import { auditRoutes } from './audit-routes.js';
+import { AuditService } from './audit-service.js';
+
+/** The audit log, per project and for everything. */
+export const auditArea = fp(
+  async (app) => {
+    await app.register(auditRoutes, { auditService: new AuditService(app.database.audit), addresses: app.addressing });
+  },
+  { name: 'audit', dependencies: ['database', 'addressing'] },
+);

@@ -1,0 +1,20 @@
+import fp from 'fastify-plugin';
+import { ScheduleService } from '../areas/schedules/schedule-service.js';
+import type { Clock } from '../support/clock.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    schedules: ScheduleService;
+  }
+}
+
+/** Every `checkIntervalMs` (SNAPSHOT_POLL_MS), writes due scheduled changes to their flags, as commands. */
+export const schedulerPlugin = fp<{ clock: Clock; checkIntervalMs: number }>(
+  async (app, { clock, checkIntervalMs }) => {
+    const schedules = new ScheduleService(app.database.schedules, app.commands, app.readModel.snapshot, app.log, clock);
+    app.decorate('schedules', schedules);
+    app.addHook('onClose', () => schedules.stop());
+    schedules.start(checkIntervalMs);
+  },
+  { name: 'scheduler', dependencies: ['database', 'read-model', 'commands'] },
+);
