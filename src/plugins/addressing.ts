@@ -1,7 +1,7 @@
 import type { FastifyInstance, onRequestHookHandler, RouteOptions } from 'fastify';
 import { z } from 'zod';
 import { keySchema } from '../http/common-schemas.js';
-import type { EnvironmentView, ProjectView } from '../read-model/config-snapshot.js';
+import type { EnvironmentView, ProjectView } from '../read-model/environment-view.js';
 import fp from 'fastify-plugin';
 import { AddressResolver } from '../areas/projects/addressing.js';
 

@@ -2,7 +2,8 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import type { Clock } from '../support/clock.js';
 import { ApiKeyRing } from './api-key-ring.js';
-import { ConfigSnapshot, type EnvironmentView } from './config-snapshot.js';
+import { ConfigSnapshot } from './config-snapshot.js';
+import { type EnvironmentView } from './environment-view.js';
 import { ConfigSync } from './config-sync.js';
 import { StreamHub } from './stream-hub.js';
 

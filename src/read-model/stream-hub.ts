@@ -1,5 +1,6 @@
 import type { Clock } from '../support/clock.js';
-import type { ConfigSnapshot, EnvironmentChange } from './config-snapshot.js';
+import type { ConfigSnapshot } from './config-snapshot.js';
+import type { EnvironmentChange } from './environment-view.js';
 
 /** Changes kept per environment for clients that resume with Last-Event-ID. */
 export const REPLAYED_CHANGES = 1000;

@@ -6,7 +6,7 @@ import { etagOnSendVarying } from '../../plugins/etag.js';
 import { notModified, problemSchema } from '../../http/problem-schemas.js';
 import { z } from 'zod';
 import type { Principal } from '../api-keys/auth-service.js';
-import type { EnvironmentView } from '../../read-model/config-snapshot.js';
+import type { EnvironmentView } from '../../read-model/environment-view.js';
 import {
   ofrepBulkQuerySchema,
   ofrepBulkSchema,

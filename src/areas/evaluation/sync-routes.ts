@@ -7,7 +7,7 @@ import {
   toEnvironmentConfigResponse,
 } from './sync-schemas.js';
 import { notModified, problemResponses } from '../../http/problem-schemas.js';
-import type { EnvironmentView } from '../../read-model/config-snapshot.js';
+import type { EnvironmentView } from '../../read-model/environment-view.js';
 import type { FlagsAsCode } from '../projects/flags-as-code.js';
 
 interface Dependencies {

@@ -3,7 +3,7 @@ import { decide } from '../../core/evaluation.js';
 import type { Attributes } from '../../core/targeting.js';
 import type { EventFilter, ExperimentData, ExportedEvent, ExposureRecord, TrackedEvent } from './experiment-store.js';
 import type { Clock } from '../../support/clock.js';
-import type { EnvironmentView } from '../../read-model/config-snapshot.js';
+import type { EnvironmentView } from '../../read-model/environment-view.js';
 import { EXPORT_PAGE_ROWS } from './experiment-service.js';
 
 const DAY_MS = 86_400_000;

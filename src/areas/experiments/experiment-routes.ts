@@ -11,7 +11,7 @@ import {
   toResultsResponse,
 } from './experiment-schemas.js';
 import { problemResponses } from '../../http/problem-schemas.js';
-import type { EnvironmentView } from '../../read-model/config-snapshot.js';
+import type { EnvironmentView } from '../../read-model/environment-view.js';
 import type { Commands } from '../commands/command-handlers.js';
 import type { ExperimentService } from './experiment-service.js';
 import { sendRows } from '../../http/row-stream.js';

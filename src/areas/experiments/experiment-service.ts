@@ -20,7 +20,7 @@ import {
 } from '../../core/statistics.js';
 import type { DailyMetricTotals, ExperimentData, ExportedExposure, MetricTotals } from './experiment-store.js';
 import type { Clock } from '../../support/clock.js';
-import type { EnvironmentView } from '../../read-model/config-snapshot.js';
+import type { EnvironmentView } from '../../read-model/environment-view.js';
 import { experimentNotFound } from './experiment-commands.js';
 
 const ALPHA = 0.05;

@@ -1,7 +1,8 @@
 import type { DefinitionInUse } from '../../core/projects.js';
 import type { Flag, FlagConfigChanges, FlagDefinition } from '../../core/flags.js';
 import { flagOf } from '../../core/flags.js';
-import type { ConfigSnapshot, EnvironmentView, ProjectView } from '../../read-model/config-snapshot.js';
+import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
+import type { EnvironmentView, ProjectView } from '../../read-model/environment-view.js';
 import { checkWeightKeys, flagNotFound } from './flag-commands.js';
 import type { FlagUsage } from '../../workers/flag-usage.js';
 import { checkFlag, type CommittedConfig } from './flag-checks.js';

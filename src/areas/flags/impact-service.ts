@@ -1,5 +1,5 @@
 import { type Impact, impactOf } from '../../core/impact.js';
-import type { EnvironmentView } from '../../read-model/config-snapshot.js';
+import type { EnvironmentView } from '../../read-model/environment-view.js';
 import type { FlagConfigChanges } from '../../core/flags.js';
 import type { FlagService } from './flag-service.js';
 import type { RecentContexts } from '../evaluation/recent-contexts.js';

@@ -1,7 +1,8 @@
 import type { Environment } from '../../core/projects.js';
 import { NotFoundError } from '../../errors.js';
 import type { Principal } from '../api-keys/auth-service.js';
-import type { ConfigSnapshot, EnvironmentView, ProjectView } from '../../read-model/config-snapshot.js';
+import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
+import type { EnvironmentView, ProjectView } from '../../read-model/environment-view.js';
 
 /** The project that requests without one in their path address when the key names none. */
 export const DEFAULT_PROJECT = 'default';

@@ -22,7 +22,8 @@ import {
 import { type Segment } from '../../core/segments.js';
 import type { ConfigWrite } from '../../db/repositories.js';
 import { NotFoundError, RefusedChangeError } from '../../errors.js';
-import type { ConfigSnapshot, EnvironmentView, ProjectView } from '../../read-model/config-snapshot.js';
+import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
+import type { EnvironmentView, ProjectView } from '../../read-model/environment-view.js';
 import type { CommandContext } from '../commands/command-pipeline.js';
 import { checkFlag, type CommittedConfig, problemsOf } from '../flags/flag-checks.js';
 import { diffSettings } from './promotion-service.js';

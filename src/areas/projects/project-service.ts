@@ -1,6 +1,7 @@
 import { NotFoundError } from '../../errors.js';
 import type { Principal } from '../api-keys/auth-service.js';
-import type { ConfigSnapshot, ProjectView } from '../../read-model/config-snapshot.js';
+import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
+import type { ProjectView } from '../../read-model/environment-view.js';
 
 /** Projects and their environments, as the snapshot holds them; they change through commands (project-commands.ts). */
 export class ProjectService {

@@ -3,7 +3,8 @@ import type { Flag } from '../../core/flags.js';
 import { flagOf } from '../../core/flags.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import { auditRecords, type FlagAuditRecord } from '../audit/audit-records.js';
-import type { ConfigSnapshot, ProjectView } from '../../read-model/config-snapshot.js';
+import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
+import type { ProjectView } from '../../read-model/environment-view.js';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 

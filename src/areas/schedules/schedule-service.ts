@@ -4,7 +4,8 @@ import { NotFoundError } from '../../errors.js';
 import type { Principal } from '../api-keys/auth-service.js';
 import type { Clock } from '../../support/clock.js';
 import type { Commands } from '../commands/command-handlers.js';
-import type { ConfigSnapshot, EnvironmentView } from '../../read-model/config-snapshot.js';
+import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
+import type { EnvironmentView } from '../../read-model/environment-view.js';
 
 /** Who writes a due change to its flag, as the audit log shows it: the service itself, in every project. */
 const SCHEDULER: Principal = {

@@ -1,5 +1,5 @@
 import type { Segment } from '../../core/segments.js';
-import type { ProjectView } from '../../read-model/config-snapshot.js';
+import type { ProjectView } from '../../read-model/environment-view.js';
 import { segmentNotFound } from './segment-commands.js';
 
 /** A project's segments, as this process's snapshot holds them; they change through commands (segment-commands.ts). */

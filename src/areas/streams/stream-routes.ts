@@ -5,7 +5,8 @@ import { TooManyRequestsError, UnauthorizedError } from '../../errors.js';
 import { credentialOf } from '../../plugins/access-control.js';
 import { problemResponses } from '../../http/problem-schemas.js';
 import type { AuthService } from '../api-keys/auth-service.js';
-import type { ConfigSnapshot, EnvironmentChange, EnvironmentView } from '../../read-model/config-snapshot.js';
+import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
+import type { EnvironmentChange, EnvironmentView } from '../../read-model/environment-view.js';
 import type { AddressResolver } from '../projects/addressing.js';
 import { MAX_UNREAD_BYTES, type StreamHub } from '../../read-model/stream-hub.js';
 
