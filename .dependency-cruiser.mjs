@@ -49,7 +49,7 @@ export default {
       name: 'dashboard-is-a-client',
       severity: 'error',
       comment: 'The dashboard talks only to the public REST API: it imports nothing of the server.',
-      from: { path: '^web/' },
+      from: { path: '^web/src/' },
       to: { path: '^(src|packages)/' },
     },
     {

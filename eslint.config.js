@@ -29,7 +29,18 @@ const oneWayRules = () => [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', '**/dist/', 'coverage/', 'src/db/generated/', 'node_modules/', 'runtime/', 'test-output/'] },
+  {
+    ignores: [
+      'dist/',
+      '**/dist/',
+      'coverage/',
+      'src/db/generated/',
+      'web/src/generated/',
+      'node_modules/',
+      'runtime/',
+      'test-output/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

@@ -53,11 +53,25 @@ const RESPONSE_DESCRIPTIONS: Record<string, string> = {
   503: 'The database cannot be reached',
 };
 
+type TransformedSchema = FastifySchema & {
+  response?: Record<string, { description?: string }>;
+  querystring?: { properties?: unknown; additionalProperties?: unknown };
+};
+
+/**
+ * Response descriptions, and free-form query attributes (`?country=DE&plan=pro`) as the one object
+ * parameter OpenAPI means by them (style form, exploded): @fastify/swagger would otherwise list the
+ * record schema's own keywords ("type", "propertyNames"…) as parameters.
+ */
 const describedResponses: typeof jsonSchemaTransform = (input) => {
   const output = jsonSchemaTransform(input);
-  const responses = (output.schema as FastifySchema & { response?: Record<string, { description?: string }> }).response;
-  for (const [status, response] of Object.entries(responses ?? {})) {
+  const schema = output.schema as TransformedSchema;
+  for (const [status, response] of Object.entries(schema.response ?? {})) {
     response.description ??= RESPONSE_DESCRIPTIONS[status];
+  }
+  const query = schema.querystring;
+  if (query && query.properties === undefined && query.additionalProperties !== undefined) {
+    schema.querystring = { type: 'object', properties: { attributes: query } } as TransformedSchema['querystring'];
   }
   return output;
 };

@@ -101,6 +101,14 @@ describe('health, docs and CORS', () => {
       '/webhooks/{id}/ping',
     ]);
     expect(Object.keys(doc.paths['/flags/{flag_name}']).sort()).toEqual(['delete', 'get', 'patch', 'put']);
+    // Free-form context attributes are one exploded object parameter, not the record schema's keywords.
+    const queries = (path: string) =>
+      (doc.paths[path].get.parameters as { in: string; name: string; schema: { type?: string } }[]).filter(
+        (p) => p.in === 'query',
+      );
+    for (const path of ['/users/{user_id}/flags', '/users/{user_id}/flags/{flag_name}']) {
+      expect(queries(path).map((p) => [p.name, p.schema.type])).toEqual([['attributes', 'object']]);
+    }
     expect(doc.paths['/flags/{flag_name}'].patch.requestBody).toEqual(doc.paths['/flags/{flag_name}'].put.requestBody);
     expect(Object.keys(doc.paths['/segments/{segment_name}']).sort()).toEqual(['delete', 'get', 'patch', 'put']);
     const create = doc.paths['/flags'].post;

@@ -4,14 +4,13 @@
  * dashboard does, curl can do too.
  */
 import { session } from './session.js';
+import type { components } from './generated/openapi.js';
 
-export interface Problem {
-  status: number;
-  title: string;
-  detail: string;
-  errors?: { location: string; pointer: string; detail: string }[];
-  problems?: string[];
-}
+/** The API's own schemas (web/src/generated/openapi.ts, generated from the service's OpenAPI document). */
+type Schemas = components['schemas'];
+
+/** The API's problem details; those the dashboard makes itself (the service unreachable) have no type. */
+export type Problem = Omit<Schemas['Problem'], 'type'> & { type?: string };
 
 /** A refused call, with the API's problem details (RFC 9457). */
 export class ApiError extends Error {
@@ -23,184 +22,34 @@ export class ApiError extends Error {
   }
 }
 
-export interface Environment {
-  key: string;
-  name: string;
-  position: number;
-}
-export interface Project {
-  key: string;
-  name: string;
-  description: string | null;
-  environments: Environment[];
-}
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export interface Condition {
-  attribute: string;
-  operator: string;
-  value?: string | number | boolean | string[];
-}
-export interface Rule {
-  segment: string | null;
-  conditions: Condition[];
-  rollout_percentage: number;
-  variants: { key: string; weight: number }[];
-}
-export interface Override {
-  user_id: string;
-  enabled: boolean;
-  variant: string | null;
-}
-export interface Prerequisite {
-  flag: string;
-  variant: string | null;
-}
-export interface Variant {
-  key: string;
-  weight: number;
-  payload: JsonValue;
-  value?: JsonValue;
-}
-export type FlagKind = 'release' | 'experiment' | 'operational' | 'kill_switch' | 'permission';
-export interface Flag {
-  flag_name: string;
-  status: boolean;
-  rollout_percentage: number;
-  description: string | null;
-  kind: FlagKind;
-  tags: string[];
-  value_type: 'boolean' | 'string' | 'number' | 'object';
-  variants: Variant[];
-  off_variant: string | null;
-  rules: Rule[];
-  overrides: Override[];
-  prerequisites: Prerequisite[];
-  created_at: string;
-  updated_at: string;
-}
-export interface SettingsChange {
-  status?: boolean;
-  rollout_percentage?: number;
-  variants?: { key: string; weight: number }[];
-  rules?: Rule[];
-  overrides?: Override[];
-  prerequisites?: Prerequisite[];
-}
-export interface Impact {
-  window_hours: number;
-  users: number;
-  turning_on: { count: number; examples: string[] };
-  turning_off: { count: number; examples: string[] };
-  changing_variant: { count: number; examples: string[] };
-  unchanged: number;
-}
-export interface Evaluation {
-  enabled: boolean;
-  reason: string;
-  bucket: number;
-  variant: string | null;
-  payload: JsonValue;
-  value: JsonValue;
-}
-export interface Segment {
-  name: string;
-  description: string | null;
-  conditions: Condition[];
-  user_ids: string[];
-}
-export interface ApiKey {
-  id: string;
-  name: string;
-  scope: 'admin' | 'server' | 'evaluate';
-  project: string | null;
-  environment: string | null;
-  prefix: string;
-  created_at: string;
-  revoked_at: string | null;
-}
-export interface AuditEntry {
-  id: number;
-  at: string;
-  actor: { key_id: string | null; name: string };
-  action: string;
-  target_type: string;
-  target: string;
-  project: string | null;
-  environment: string | null;
-  before: Record<string, JsonValue> | null;
-  after: Record<string, JsonValue> | null;
-}
-export interface Schedule {
-  id: string;
-  flag_name: string;
-  at: string;
-  set: { status?: boolean; rollout_percentage?: number };
-  applied_at: string | null;
-}
-export interface FieldChange {
-  field: string;
-  change: 'added' | 'removed' | 'changed';
-  before: JsonValue;
-  after: JsonValue;
-}
-export interface Promotion {
-  from: string;
-  to: string;
-  flags: { flag_name: string; changes: FieldChange[] }[];
-  applied: boolean;
-}
-export interface Metric {
-  key: string;
-  event: string;
-  type: 'binomial' | 'mean';
-  window_hours: number | null;
-  inverse: boolean;
-}
-export interface Experiment {
-  key: string;
-  flag_name: string;
-  control: string;
-  metrics: Metric[];
-  hypothesis: string | null;
-  status: 'draft' | 'running' | 'stopped';
-  started_at: string | null;
-  stopped_at: string | null;
-}
+export type Environment = Schemas['Environment'];
+export type Project = Schemas['Project'];
+export type JsonValue = Schemas['JsonValue'];
+export type Flag = Schemas['Flag'];
+export type Rule = Flag['rules'][number];
+export type Override = Flag['overrides'][number];
+export type Condition = Rule['conditions'][number];
+export type Prerequisite = Flag['prerequisites'][number];
+export type Variant = Flag['variants'][number];
+export type FlagKind = Flag['kind'];
+/** A change of one environment's settings, with rules as flags show them (a rule for any user has segment null). */
+export type SettingsChange = Omit<Schemas['UpdateFlagSettings'], 'rules'> & { rules?: Rule[] };
+export type Impact = Schemas['Impact'];
+export type Evaluation = Schemas['FlagEvaluation'];
+/** Every flag's answer for one user, by name. */
+export type FlagAnswers = Schemas['UserFlagDetails']['flags'];
+export type Segment = Schemas['Segment'];
+export type ApiKey = Schemas['ApiKey'];
+export type AuditEntry = Schemas['AuditEntry'];
+export type Schedule = Schemas['Schedule'];
+export type Promotion = Schemas['Promotion'];
+export type FieldChange = Promotion['flags'][number]['changes'][number];
+export type Experiment = Schemas['Experiment'];
+export type Metric = Experiment['metrics'][number];
+export type Results = Schemas['ExperimentResults'];
+export type MetricVariant = Results['metrics'][number]['variants'][number];
 /** Each statistic is null when it could not be computed from the data (the metric's warnings say why). */
-export interface Relative {
-  estimate: number | null;
-  frequentist: { p_value: number | null; ci: [number, number] | null };
-  bayesian: { chance_to_win: number | null; ci: [number, number] | null; risk: [number, number] | null };
-}
-export interface MetricVariant {
-  key: string;
-  users: number;
-  conversions?: number;
-  rate?: number;
-  mean?: number;
-  stddev?: number;
-  interval: [number, number];
-  relative?: Relative | null;
-}
-export interface Results {
-  experiment: string;
-  flag_name: string;
-  status: Experiment['status'];
-  computed_at: string;
-  srm: { p_value: number | null; healthy: boolean | null };
-  warnings: string[];
-  variants: { key: string; weight: number; users: number }[];
-  metrics: {
-    metric: string;
-    type: 'binomial' | 'mean';
-    variants: MetricVariant[];
-    warnings: string[];
-    series?: {
-      key: string;
-      points: { date: string; users: number; conversions?: number; rate?: number; mean?: number }[];
-    }[];
-  }[];
-}
+export type Relative = NonNullable<MetricVariant['relative']>;
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
@@ -254,7 +103,7 @@ export function scoped(project: string, environment: string) {
   const env = `/projects/${e(project)}/environments/${e(environment)}`;
   return {
     flags: (filter: { q?: string; tag?: string; stale?: boolean } = {}) =>
-      call<{ flags: Flag[]; next_cursor: string | null }>('GET', `${env}/flags${q(filter)}`),
+      call<Schemas['FlagPage']>('GET', `${env}/flags${q(filter)}`),
     flag: (name: string) => call<Flag>('GET', `${env}/flags/${e(name)}`),
     updateSettings: (name: string, change: SettingsChange) =>
       call<Flag>('PATCH', `${env}/flags/${e(name)}`, withRuleInputs(change)),
@@ -262,22 +111,14 @@ export function scoped(project: string, environment: string) {
       call<Impact>('POST', `${env}/flags/${e(name)}/impact`, withRuleInputs(change)),
     evaluate: (name: string, user_id: string, attributes: Record<string, JsonValue>) =>
       call<Evaluation>('POST', `${env}/evaluate/${e(name)}`, { user_id, attributes }),
-    evaluateAll: (user_id: string, attributes: Record<string, JsonValue>) =>
-      call<{ user_id: string; flags: Record<string, Evaluation> }>('POST', `${env}/evaluate`, { user_id, attributes }),
     schedules: (name: string) => call<Schedule[]>('GET', `${env}/flags/${e(name)}/schedules`),
-    schedule: (name: string, at: string, set: Schedule['set']) =>
+    schedule: (name: string, at: string, set: Schemas['CreateSchedule']['set']) =>
       call<Schedule>('POST', `${env}/flags/${e(name)}/schedules`, { at, set }),
     cancelSchedule: (name: string, id: string) => call<void>('DELETE', `${env}/flags/${e(name)}/schedules/${e(id)}`),
     promote: (from: string, dryRun: boolean) => call<Promotion>('POST', `${env}/promote`, { from, dry_run: dryRun }),
     experiments: () => call<Experiment[]>('GET', `${env}/experiments`),
     experiment: (key: string) => call<Experiment>('GET', `${env}/experiments/${e(key)}`),
-    createExperiment: (input: {
-      key: string;
-      flag_name: string;
-      control: string;
-      metrics: { key: string; event: string; type: Metric['type'] }[];
-      hypothesis?: string | null;
-    }) => call<Experiment>('POST', `${env}/experiments`, input),
+    createExperiment: (input: Schemas['CreateExperiment']) => call<Experiment>('POST', `${env}/experiments`, input),
     startExperiment: (key: string) => call<Experiment>('POST', `${env}/experiments/${e(key)}/start`),
     stopExperiment: (key: string) => call<Experiment>('POST', `${env}/experiments/${e(key)}/stop`),
     results: (key: string) => call<Results>('GET', `${env}/experiments/${e(key)}/results?series=daily`),
@@ -288,26 +129,19 @@ export function scoped(project: string, environment: string) {
 export const api = {
   /** Every flag for a user in the key's own environment (what an evaluate key may do). */
   evaluateForKey: (user_id: string, attributes: Record<string, JsonValue>) =>
-    call<{ user_id: string; flags: Record<string, Evaluation> }>('POST', '/evaluate', { user_id, attributes }),
+    call<Schemas['UserFlagDetails']>('POST', '/evaluate', { user_id, attributes }),
   projects: () => call<Project[]>('GET', '/projects'),
-  createFlag: (
-    project: string,
-    input: { flag_name: string; description?: string; kind?: FlagKind; tags?: string[]; variants?: { key: string }[] },
-  ) => call<unknown>('POST', `/projects/${e(project)}/flags`, input),
-  updateDefinition: (
-    project: string,
-    name: string,
-    input: { description?: string | null; tags?: string[]; variants?: Variant[] },
-  ) => call<unknown>('PATCH', `/projects/${e(project)}/flags/${e(name)}`, input),
+  createFlag: (project: string, input: Schemas['CreateFlagDefinition']) =>
+    call<Schemas['FlagDefinition']>('POST', `/projects/${e(project)}/flags`, input),
+  updateDefinition: (project: string, name: string, input: Schemas['UpdateFlagDefinition']) =>
+    call<Schemas['FlagDefinition']>('PATCH', `/projects/${e(project)}/flags/${e(name)}`, input),
   segments: (project: string) => call<Segment[]>('GET', `/projects/${e(project)}/segments`),
-  createSegment: (
-    project: string,
-    input: { name: string; description?: string; conditions: Condition[]; user_ids: string[] },
-  ) => call<Segment>('POST', `/projects/${e(project)}/segments`, input),
+  /** Conditions as the editor holds them, as flags show them: the API checks each operator. */
+  createSegment: (project: string, input: Omit<Schemas['CreateSegment'], 'conditions'> & { conditions: Condition[] }) =>
+    call<Segment>('POST', `/projects/${e(project)}/segments`, input),
   deleteSegment: (project: string, name: string) => call<void>('DELETE', `/projects/${e(project)}/segments/${e(name)}`),
   keys: () => call<ApiKey[]>('GET', '/api-keys'),
-  createKey: (input: { name: string; scope: ApiKey['scope']; project?: string; environment?: string }) =>
-    call<ApiKey & { secret: string }>('POST', '/api-keys', input),
+  createKey: (input: Schemas['CreateApiKey']) => call<Schemas['CreatedApiKey']>('POST', '/api-keys', input),
   revokeKey: (id: string) => call<void>('DELETE', `/api-keys/${e(id)}`),
   audit: (filter: {
     flag_name?: string;
@@ -316,5 +150,5 @@ export const api = {
     since?: string;
     until?: string;
     cursor?: number;
-  }) => call<{ entries: AuditEntry[]; next_cursor: number | null }>('GET', `/audit${q({ ...filter, limit: 100 })}`),
+  }) => call<Schemas['AuditPage']>('GET', `/audit${q({ ...filter, limit: 100 })}`),
 };

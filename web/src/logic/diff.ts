@@ -1,17 +1,15 @@
-import type { JsonValue } from '../api.js';
-
 export interface Change {
   field: string;
-  before: JsonValue | undefined;
-  after: JsonValue | undefined;
+  before: unknown;
+  after: unknown;
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** The fields an audit entry's before and after differ in, in the order they first appear; nested objects by path. */
 export function changes(
-  before: Record<string, JsonValue> | null,
-  after: Record<string, JsonValue> | null,
+  before: Record<string, unknown> | null,
+  after: Record<string, unknown> | null,
   prefix = '',
 ): Change[] {
   const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])];
@@ -20,7 +18,7 @@ export function changes(
     const was = before?.[key];
     const is = after?.[key];
     if (same(was, is)) continue;
-    const isObject = (v: unknown): v is Record<string, JsonValue> =>
+    const isObject = (v: unknown): v is Record<string, unknown> =>
       typeof v === 'object' && v !== null && !Array.isArray(v);
     if (isObject(was) && isObject(is)) result.push(...changes(was, is, `${prefix}${key}.`));
     else result.push({ field: `${prefix}${key}`, before: was, after: is });
@@ -29,4 +27,4 @@ export function changes(
 }
 
 /** A value as a person reads it in a diff. */
-export const show = (value: JsonValue | undefined) => (value === undefined ? '—' : JSON.stringify(value));
+export const show = (value: unknown) => (value === undefined ? '—' : JSON.stringify(value));

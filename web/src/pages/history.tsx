@@ -1,4 +1,4 @@
-import type { AuditEntry, JsonValue } from '../api.js';
+import type { AuditEntry } from '../api.js';
 import { api } from '../api.js';
 import { formatDate, ProblemMessage, useLoad } from '../components.js';
 import { changes, show } from '../logic/diff.js';
@@ -10,7 +10,7 @@ export function DiffTable({
   before = 'Before',
   after = 'After',
 }: {
-  rows: readonly { field: string; before: JsonValue | undefined; after: JsonValue | undefined }[];
+  rows: readonly { field: string; before: unknown; after: unknown }[];
   before?: string;
   after?: string;
 }) {

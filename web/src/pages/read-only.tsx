@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, type Evaluation } from '../api.js';
+import { api, type FlagAnswers } from '../api.js';
 import { ProblemMessage, useAction } from '../components.js';
 import { AttributesField, parseAttributes } from './evaluate.js';
 
@@ -10,7 +10,7 @@ import { AttributesField, parseAttributes } from './evaluate.js';
 export function ReadOnlyPage({ onSignOut }: { onSignOut: () => void }) {
   const [userId, setUserId] = useState('');
   const [attributes, setAttributes] = useState('{}');
-  const [answers, setAnswers] = useState<Record<string, Evaluation> | null>(null);
+  const [answers, setAnswers] = useState<FlagAnswers | null>(null);
   const action = useAction();
   return (
     <main class="page" id="main">

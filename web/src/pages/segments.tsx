@@ -60,7 +60,7 @@ export function SegmentsPage() {
           const created = await action.run(() =>
             api.createSegment(project, {
               name: name.trim(),
-              description: description.trim() || undefined,
+              description: description.trim() || null,
               conditions,
               user_ids: userIds
                 .split(/[\s,]+/)
