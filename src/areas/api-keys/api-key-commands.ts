@@ -8,6 +8,12 @@ import { auditRecords } from '../audit/audit-records.js';
 import type { GlobalCommandContext } from '../commands/command-pipeline.js';
 import { DEFAULT_ENVIRONMENT } from '../projects/addressing.js';
 
+/** The writes API key commands make, and the reads they check them against. */
+type ApiKeyWrites = Pick<
+  ConfigWrite,
+  'activeApiKeys' | 'apiKey' | 'audit' | 'createApiKey' | 'environments' | 'projects' | 'revokeApiKey'
+>;
+
 // A fixed, distinctive prefix lets secret scanners (GitHub, gitleaks, trufflehog) find leaked keys.
 const API_KEY_PREFIX = 'ffs_';
 // The part of a secret shown in listings: the prefix and 8 random characters, enough to tell keys apart.
@@ -22,7 +28,7 @@ export interface CreatedApiKey {
 const keyNotFound = (id: string) => new NotFoundError(`No active API key with id "${id}"`);
 
 /** The project and environment keys of a key's binding, as committed, for the audit log. */
-async function bindingOf(write: ConfigWrite, key: ApiKey) {
+async function bindingOf(write: ApiKeyWrites, key: ApiKey) {
   if (key.projectId === null) return { project: null, environment: null };
   const project = (await write.projects()).find((p) => p.id === key.projectId);
   const environment = project && (await write.environments(project.id)).find((e) => e.id === key.environmentId);
@@ -35,7 +41,7 @@ async function bindingOf(write: ConfigWrite, key: ApiKey) {
  */
 async function createApiKey(
   { apiKey: id, payload: { name, scope, environment: environmentKey } }: CreateApiKey,
-  { write, project, actor }: GlobalCommandContext,
+  { write, project, actor }: GlobalCommandContext<ApiKeyWrites>,
 ): Promise<CreatedApiKey> {
   let environmentId: number | null = null;
   if (scope === 'admin') {
@@ -87,7 +93,10 @@ async function createApiKey(
  * one. `hasAdminEnvKey`: ADMIN_API_KEY is set, so no key is the last way in.
  */
 const revokeApiKey = (hasAdminEnvKey: boolean) =>
-  async function revokeApiKey({ apiKey: id }: RevokeApiKey, { write, project, actor }: GlobalCommandContext) {
+  async function revokeApiKey(
+    { apiKey: id }: RevokeApiKey,
+    { write, project, actor }: GlobalCommandContext<ApiKeyWrites>,
+  ) {
     const before = await write.apiKey(id);
     if (!before || before.revokedAt || (project !== null && before.projectId !== project.id)) throw keyNotFound(id);
     // Without ADMIN_API_KEY, revoking the last global admin key would lock every admin out for good.

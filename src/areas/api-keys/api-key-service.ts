@@ -7,6 +7,9 @@ import type { Principal } from './auth-service.js';
 import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
 import { DEFAULT_PROJECT } from '../projects/addressing.js';
 
+/** What the API key service reads of the read model: the projects keys are bound to. */
+export type ApiKeyViews = Pick<ConfigSnapshot, 'project' | 'projectById'>;
+
 /** Where a new key may be used: an evaluate key in exactly one environment, an admin key in one project or all. */
 export interface KeyBinding {
   project?: string;
@@ -16,7 +19,7 @@ export interface KeyBinding {
 export class ApiKeyService {
   constructor(
     private readonly keys: ApiKeyReader,
-    private readonly snapshot: ConfigSnapshot,
+    private readonly snapshot: ApiKeyViews,
   ) {}
 
   /** The keys the caller may see: a project's admin key sees its project's keys only. */

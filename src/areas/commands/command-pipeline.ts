@@ -14,8 +14,12 @@ import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
 import type { ConfigWriter } from './config-writer.js';
 
 /** What a command's handler works with: the committed project (and environment) it addresses, and who asks. */
-export interface CommandContext {
-  write: ConfigWrite;
+/**
+ * What a handler works with. `W` is the part of the unit of work it uses: each area's handlers name
+ * theirs (a Pick of ConfigWrite), so a handler sees only the writes of its own area.
+ */
+export interface CommandContext<W = ConfigWrite> {
+  write: W;
   project: Project;
   /** Set for commands on one environment. */
   environment: Environment | undefined;
@@ -25,7 +29,7 @@ export interface CommandContext {
 }
 
 /** For commands on what may belong to no project (keys, webhooks): the project is null for global ones. */
-export type GlobalCommandContext = Omit<CommandContext, 'project'> & { project: Project | null };
+export type GlobalCommandContext<W = ConfigWrite> = Omit<CommandContext<W>, 'project'> & { project: Project | null };
 
 /**
  * Checks the command against the committed state and writes it, with its audit entry (which writes the

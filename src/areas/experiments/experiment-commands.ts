@@ -5,6 +5,20 @@ import { type Flag, flagOf } from '../../core/flags.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { auditRecords } from '../audit/audit-records.js';
 import type { CommandContext } from '../commands/command-pipeline.js';
+import type { ConfigWrite } from '../../db/repositories.js';
+
+/** The writes experiment commands make, and the reads they check them against. */
+type ExperimentWrites = Pick<
+  ConfigWrite,
+  | 'at'
+  | 'audit'
+  | 'configsOfFlag'
+  | 'createExperiment'
+  | 'experiment'
+  | 'experimentsOfFlag'
+  | 'flag'
+  | 'updateExperiment'
+>;
 
 export const experimentNotFound = (key: string) => new NotFoundError(`Experiment "${key}" not found`);
 
@@ -20,7 +34,7 @@ function checkVariants(flag: Flag, control: string): void {
 }
 
 /** The flag as committed in the command's environment; undefined when it is not there. */
-async function committedFlag({ write, project, environment }: CommandContext, name: string) {
+async function committedFlag({ write, project, environment }: CommandContext<ExperimentWrites>, name: string) {
   const definition = await write.flag(project.id, name);
   const config =
     definition && (await write.configsOfFlag(definition.id)).find((c) => c.environmentId === environment!.id);
@@ -28,7 +42,7 @@ async function committedFlag({ write, project, environment }: CommandContext, na
 }
 
 const audit = (
-  { write, project, environment, actor }: CommandContext,
+  { write, project, environment, actor }: CommandContext<ExperimentWrites>,
   action: AuditAction,
   before: Experiment | null,
   after: Experiment,
@@ -44,7 +58,10 @@ const audit = (
     after: auditRecords.experiment(after),
   });
 
-async function createExperiment({ payload }: CreateExperiment, context: CommandContext): Promise<Experiment> {
+async function createExperiment(
+  { payload }: CreateExperiment,
+  context: CommandContext<ExperimentWrites>,
+): Promise<Experiment> {
   const flag = await committedFlag(context, payload.flagName);
   if (!flag) throw new ValidationError('flag_name', `flag "${payload.flagName}" not found`);
   checkVariants(flag, payload.control);
@@ -54,7 +71,10 @@ async function createExperiment({ payload }: CreateExperiment, context: CommandC
 }
 
 /** Checked against what is committed, in the transaction: two starts on one flag cannot both win. */
-async function startExperiment({ experiment: key }: StartExperiment, context: CommandContext): Promise<Experiment> {
+async function startExperiment(
+  { experiment: key }: StartExperiment,
+  context: CommandContext<ExperimentWrites>,
+): Promise<Experiment> {
   const { write, environment } = context;
   const experiment = await write.experiment(environment!.id, key);
   if (!experiment) throw experimentNotFound(key);
@@ -79,7 +99,10 @@ async function startExperiment({ experiment: key }: StartExperiment, context: Co
   return started;
 }
 
-async function stopExperiment({ experiment: key }: StopExperiment, context: CommandContext): Promise<Experiment> {
+async function stopExperiment(
+  { experiment: key }: StopExperiment,
+  context: CommandContext<ExperimentWrites>,
+): Promise<Experiment> {
   const { write, environment } = context;
   const experiment = await write.experiment(environment!.id, key);
   if (!experiment) throw experimentNotFound(key);

@@ -32,11 +32,35 @@ import {
   dependentsOf,
 } from './flag-checks.js';
 
+/** What committedEnvironment reads. */
+export type CommittedReads = Pick<ConfigWrite, 'configsOfEnvironment' | 'flags' | 'segments'>;
+
+/** The writes flag commands make, and the reads they check them against. */
+type FlagWrites = Pick<
+  ConfigWrite,
+  | 'at'
+  | 'audit'
+  | 'configsOfEnvironment'
+  | 'configsOfFlag'
+  | 'createFlag'
+  | 'createFlagConfig'
+  | 'deleteFlag'
+  | 'deleteFlagConfig'
+  | 'deleteSchedule'
+  | 'environments'
+  | 'flag'
+  | 'flags'
+  | 'schedulesOfFlag'
+  | 'segments'
+  | 'updateFlag'
+  | 'updateFlagConfig'
+>;
+
 type Committed = CommittedConfig & { definitions: Map<number, FlagDefinition>; configs: Map<number, FlagConfig> };
 
 /** The flags of one environment and the segments of its project, as committed: what its writes are checked against. */
 export async function committedEnvironment(
-  write: ConfigWrite,
+  write: CommittedReads,
   projectId: number,
   environmentId: number,
 ): Promise<Committed> {
@@ -97,7 +121,7 @@ const refersToOthers = (settings: FlagConfigChanges) =>
  * rules, overrides, and the flags that require a variant of this one).
  */
 async function changeFlag(
-  write: ConfigWrite,
+  write: FlagWrites,
   project: Project,
   name: string,
   fields: Partial<DefinitionFields>,
@@ -153,7 +177,7 @@ async function changeFlag(
   return { definition: written, before: flagOf(definition, own), after: flagOf(written, ownAfter) };
 }
 
-async function auditFlagUpdate(context: CommandContext, before: Flag, after: Flag): Promise<Flag> {
+async function auditFlagUpdate(context: CommandContext<FlagWrites>, before: Flag, after: Flag): Promise<Flag> {
   await context.write.audit({
     actor: context.actor,
     action: 'flag.updated',
@@ -168,7 +192,7 @@ async function auditFlagUpdate(context: CommandContext, before: Flag, after: Fla
 }
 
 /** The seed's create: the definition, this environment's settings, and the flag off in the project's others. */
-async function createFlag({ payload }: CreateFlag, context: CommandContext): Promise<Flag> {
+async function createFlag({ payload }: CreateFlag, context: CommandContext<FlagWrites>): Promise<Flag> {
   const { write, project, actor } = context;
   const environment = context.environment!;
   const { name, definition, settings } = payload;
@@ -213,7 +237,10 @@ async function createFlag({ payload }: CreateFlag, context: CommandContext): Pro
 }
 
 /** A definition, off in every environment of the project, its variants split as given or equally. */
-async function createDefinition({ payload }: CreateFlagDefinition, { write, project, actor }: CommandContext) {
+async function createDefinition(
+  { payload }: CreateFlagDefinition,
+  { write, project, actor }: CommandContext<FlagWrites>,
+) {
   const { name, weights, ...fields } = payload;
   const fresh = { ...fields, projectId: project.id, name };
   checkValues(fresh);
@@ -240,7 +267,7 @@ async function createDefinition({ payload }: CreateFlagDefinition, { write, proj
 }
 
 /** The seed's update: definition fields for the whole project, settings for this environment. */
-async function updateFlag({ flag, payload }: UpdateFlag, context: CommandContext): Promise<Flag> {
+async function updateFlag({ flag, payload }: UpdateFlag, context: CommandContext<FlagWrites>): Promise<Flag> {
   const { write, project } = context;
   const { before, after } = await changeFlag(write, project, flag, payload.definition, {
     environment: context.environment!,
@@ -250,7 +277,10 @@ async function updateFlag({ flag, payload }: UpdateFlag, context: CommandContext
 }
 
 /** The definition alone: description, kind, tags and variants (their payloads; weights where the keys change). */
-async function updateDefinition({ flag, payload }: UpdateFlagDefinition, { write, project, actor }: CommandContext) {
+async function updateDefinition(
+  { flag, payload }: UpdateFlagDefinition,
+  { write, project, actor }: CommandContext<FlagWrites>,
+) {
   const before = await write.flag(project.id, flag);
   const { definition } = await changeFlag(write, project, flag, payload);
   await write.audit({
@@ -267,7 +297,10 @@ async function updateDefinition({ flag, payload }: UpdateFlagDefinition, { write
 }
 
 /** One environment's settings of a flag; weights name every variant of the flag. */
-async function updateSettings({ flag, payload }: UpdateFlagSettings, context: CommandContext): Promise<Flag> {
+async function updateSettings(
+  { flag, payload }: UpdateFlagSettings,
+  context: CommandContext<FlagWrites>,
+): Promise<Flag> {
   const { write, project } = context;
   const { before, after } = await changeFlag(
     write,
@@ -283,7 +316,10 @@ async function updateSettings({ flag, payload }: UpdateFlagSettings, context: Co
 }
 
 /** Deletes the flag from its project: its definition, every environment's configuration and schedules. */
-async function deleteFlag({ flag: name }: DeleteFlag, { write, project, environment, actor }: CommandContext) {
+async function deleteFlag(
+  { flag: name }: DeleteFlag,
+  { write, project, environment, actor }: CommandContext<FlagWrites>,
+) {
   const definition = await write.flag(project.id, name);
   if (!definition) throw flagNotFound(name);
   const [configs, environments] = await Promise.all([

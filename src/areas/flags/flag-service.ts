@@ -7,6 +7,9 @@ import { checkWeightKeys, flagNotFound } from './flag-commands.js';
 import type { FlagUsage } from '../../workers/flag-usage.js';
 import { checkFlag, type CommittedConfig } from './flag-checks.js';
 
+/** What the flag service reads of the read model. */
+export type FlagViews = Pick<ConfigSnapshot, 'allProjects' | 'environment' | 'projectById'>;
+
 /** What a flag list asks for: all of these hold for each flag it answers. */
 export interface FlagFilter {
   /** In the name or the description, in any case. */
@@ -46,7 +49,7 @@ function pageOf<T extends { name: string }>(items: T[], { cursor, limit }: FlagF
  */
 export class FlagService {
   constructor(
-    private readonly snapshot: ConfigSnapshot,
+    private readonly snapshot: FlagViews,
     private readonly usage: FlagUsage,
   ) {}
 

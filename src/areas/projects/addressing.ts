@@ -4,6 +4,9 @@ import type { Principal } from '../api-keys/auth-service.js';
 import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
 import type { EnvironmentView, ProjectView } from '../../read-model/environment-view.js';
 
+/** What addressing reads of the read model. */
+export type AddressViews = Pick<ConfigSnapshot, 'environment' | 'project' | 'projectById'>;
+
 /** The project that requests without one in their path address when the key names none. */
 export const DEFAULT_PROJECT = 'default';
 /** The environment requests address in a project when neither their path nor their key names one. */
@@ -26,7 +29,7 @@ const environmentNotFound = (key: string, project: string) =>
  * the same 404 as for a project that does not exist, so project names do not leak.
  */
 export class AddressResolver {
-  constructor(private readonly snapshot: ConfigSnapshot) {}
+  constructor(private readonly snapshot: AddressViews) {}
 
   project(principal: Principal, key: string | undefined): ProjectView {
     if (key === undefined) {

@@ -29,6 +29,31 @@ import { checkFlag, type CommittedConfig, problemsOf } from '../flags/flag-check
 import { diffSettings } from './promotion-service.js';
 import { giveTurnIfHeld } from '../../support/event-loop.js';
 
+/** What an export reads of the read model. */
+export type DocumentViews = Pick<ConfigSnapshot, 'environment' | 'projectById'>;
+
+/** The writes an import makes, and the reads it plans them from. */
+type ImportWrites = Pick<
+  ConfigWrite,
+  | 'audit'
+  | 'configsOfEnvironment'
+  | 'createEnvironment'
+  | 'createFlag'
+  | 'createFlagConfig'
+  | 'createSegment'
+  | 'deleteFlag'
+  | 'deleteFlagConfig'
+  | 'deleteSchedule'
+  | 'deleteSegment'
+  | 'environments'
+  | 'flags'
+  | 'schedulesOfFlag'
+  | 'segments'
+  | 'updateFlag'
+  | 'updateFlagConfig'
+  | 'updateSegment'
+>;
+
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -50,7 +75,7 @@ function definitionChanges(before: FlagDefinition | undefined, after: DocumentFl
  * removes the flags and segments it does not. Importing the same document again changes nothing.
  */
 export class FlagsAsCode {
-  constructor(private readonly snapshot: ConfigSnapshot) {}
+  constructor(private readonly snapshot: DocumentViews) {}
 
   /** The project as the snapshot holds it; only the environments named, in the project's order, when given. */
   export(view: ProjectView, environmentKeys?: string[]): FlagsDocument {
@@ -104,7 +129,7 @@ export class FlagsAsCode {
 }
 
 /** What the document changes in the committed project, what would refuse it, and how to write it. */
-async function planImport(write: ConfigWrite, projectId: number, document: FlagsDocument, mode: 'merge' | 'replace') {
+async function planImport(write: ImportWrites, projectId: number, document: FlagsDocument, mode: 'merge' | 'replace') {
   const [environments, definitions, segments] = await Promise.all([
     write.environments(projectId),
     write.flags(projectId),
@@ -288,7 +313,7 @@ async function planImport(write: ConfigWrite, projectId: number, document: Flags
  */
 async function importProject(
   { payload: { document, mode, dryRun } }: ImportProject,
-  { write, project, actor }: CommandContext,
+  { write, project, actor }: CommandContext<ImportWrites>,
 ): Promise<ImportResult> {
   const plan = await planImport(write, project.id, document, mode);
   const result: ImportResult = { mode, changes: plan.changes, applied: false };

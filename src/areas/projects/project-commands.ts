@@ -15,13 +15,38 @@ import { auditRecords } from '../audit/audit-records.js';
 import type { CommandContext, GlobalCommandContext } from '../commands/command-pipeline.js';
 import { DEFAULT_ENVIRONMENT, DEFAULT_PROJECT } from './addressing.js';
 
+/** The writes project and environment commands make, and the reads they check them against. */
+type ProjectWrites = Pick<
+  ConfigWrite,
+  | 'activeApiKeys'
+  | 'audit'
+  | 'configsOfEnvironment'
+  | 'createEnvironment'
+  | 'createFlagConfig'
+  | 'createProject'
+  | 'deleteEnvironment'
+  | 'deleteExperiment'
+  | 'deleteFlag'
+  | 'deleteFlagConfig'
+  | 'deleteProject'
+  | 'deleteSchedule'
+  | 'deleteSegment'
+  | 'environments'
+  | 'experimentsOfEnvironment'
+  | 'flags'
+  | 'schedulesOfEnvironment'
+  | 'segments'
+  | 'updateEnvironment'
+  | 'updateProject'
+>;
+
 const DEFAULT_ENVIRONMENTS = [
   { key: 'development', name: 'Development' },
   { key: DEFAULT_ENVIRONMENT, name: 'Production' },
 ];
 
 /** Positions 0, 1, 2… in this order, writing only those that move. */
-async function renumber(write: ConfigWrite, environments: Environment[]): Promise<void> {
+async function renumber(write: ProjectWrites, environments: Environment[]): Promise<void> {
   for (const [position, environment] of environments.entries()) {
     if (environment.position !== position) await write.updateEnvironment(environment.id, { position });
   }
@@ -32,7 +57,7 @@ async function renumber(write: ConfigWrite, environments: Environment[]): Promis
  * configuration) are deleted once the change has committed.
  */
 async function removeEnvironments(
-  { write, afterCommit }: CommandContext,
+  { write, afterCommit }: CommandContext<ProjectWrites>,
   environments: Environment[],
   data: ExperimentData,
 ): Promise<void> {
@@ -54,7 +79,10 @@ async function removeEnvironments(
   );
 }
 
-async function createProject({ payload }: CreateProject, { write, actor }: GlobalCommandContext): Promise<Project> {
+async function createProject(
+  { payload }: CreateProject,
+  { write, actor }: GlobalCommandContext<ProjectWrites>,
+): Promise<Project> {
   const environments = payload.environments ?? DEFAULT_ENVIRONMENTS;
   const created = await write.createProject({ key: payload.key, name: payload.name, description: payload.description });
   for (const [position, environment] of environments.entries()) {
@@ -73,7 +101,10 @@ async function createProject({ payload }: CreateProject, { write, actor }: Globa
   return created;
 }
 
-async function updateProject({ payload }: UpdateProject, { write, project, actor }: CommandContext): Promise<Project> {
+async function updateProject(
+  { payload }: UpdateProject,
+  { write, project, actor }: CommandContext<ProjectWrites>,
+): Promise<Project> {
   const after = await write.updateProject(project.id, payload);
   await write.audit({
     actor,
@@ -90,7 +121,7 @@ async function updateProject({ payload }: UpdateProject, { write, project, actor
 
 /** Everything in the project goes: environments, flags, segments, schedules, experiments and their data. */
 const deleteProject = (data: ExperimentData) =>
-  async function deleteProject({ payload }: DeleteProject, context: CommandContext): Promise<void> {
+  async function deleteProject({ payload }: DeleteProject, context: CommandContext<ProjectWrites>): Promise<void> {
     const { write, project, actor } = context;
     const { key } = project;
     if (key === DEFAULT_PROJECT) {
@@ -122,7 +153,7 @@ const deleteProject = (data: ExperimentData) =>
 /** Every flag of the project is there: off, or as another environment has it. */
 async function createEnvironment(
   { payload }: CreateEnvironment,
-  { write, project, actor }: CommandContext,
+  { write, project, actor }: CommandContext<ProjectWrites>,
 ): Promise<Environment> {
   const environments = await write.environments(project.id);
   const source = payload.copyFrom === null ? undefined : environments.find((e) => e.key === payload.copyFrom);
@@ -162,7 +193,7 @@ async function createEnvironment(
 /** Renames (key or name) and moves the environment in the project's order. */
 async function updateEnvironment(
   { payload: changes }: UpdateEnvironment,
-  { write, project, environment: before, actor }: CommandContext,
+  { write, project, environment: before, actor }: CommandContext<ProjectWrites>,
 ): Promise<Environment> {
   const environment = before!;
   if (
@@ -197,7 +228,10 @@ async function updateEnvironment(
 
 /** Every flag's settings there go with it; refused while API keys evaluate in it. */
 const deleteEnvironment = (data: ExperimentData) =>
-  async function deleteEnvironment({ payload }: DeleteEnvironment, context: CommandContext): Promise<void> {
+  async function deleteEnvironment(
+    { payload }: DeleteEnvironment,
+    context: CommandContext<ProjectWrites>,
+  ): Promise<void> {
     const { write, project, actor } = context;
     const environment = context.environment!;
     const { key } = environment;

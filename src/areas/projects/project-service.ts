@@ -3,9 +3,12 @@ import type { Principal } from '../api-keys/auth-service.js';
 import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
 import type { ProjectView } from '../../read-model/environment-view.js';
 
+/** What the project service reads of the read model. */
+export type ProjectViews = Pick<ConfigSnapshot, 'allProjects' | 'project'>;
+
 /** Projects and their environments, as the snapshot holds them; they change through commands (project-commands.ts). */
 export class ProjectService {
-  constructor(private readonly snapshot: ConfigSnapshot) {}
+  constructor(private readonly snapshot: ProjectViews) {}
 
   /** A project as this process holds it now (after a command this request ran, too). */
   get(key: string): ProjectView {

@@ -5,8 +5,12 @@ import { NotFoundError, RefusedChangeError, ValidationError } from '../../errors
 import { auditRecords, type FlagAuditRecord } from '../audit/audit-records.js';
 import type { CommandContext } from '../commands/command-pipeline.js';
 import { checkFlag, problemsOf } from '../flags/flag-checks.js';
-import { committedEnvironment } from '../flags/flag-commands.js';
+import { type CommittedReads, committedEnvironment } from '../flags/flag-commands.js';
 import { diffSettings } from './promotion-service.js';
+import type { ConfigWrite } from '../../db/repositories.js';
+
+/** The writes promotions make, and the reads they check them against. */
+type PromotionWrites = Pick<ConfigWrite, 'audit' | 'environments' | 'updateFlagConfig'> & CommittedReads;
 
 /**
  * Promotion within a project: the target environment takes the source's settings of one flag, or of
@@ -16,7 +20,7 @@ import { diffSettings } from './promotion-service.js';
  * run reads what is committed as a write would, and writes nothing.
  */
 async function promote(
-  { write, project, actor }: CommandContext,
+  { write, project, actor }: CommandContext<PromotionWrites>,
   request: { from: string; to: string; flags: string[] | null; dryRun: boolean },
   what: 'flag' | 'environment',
 ): Promise<Promotion> {
@@ -89,8 +93,8 @@ async function promote(
 
 /** The promotions' handlers. */
 export const promotionCommands = {
-  'environment.promote': ({ payload }: PromoteEnvironment, context: CommandContext) =>
+  'environment.promote': ({ payload }: PromoteEnvironment, context: CommandContext<PromotionWrites>) =>
     promote(context, payload, 'environment'),
-  'flag.promote': ({ flag, payload }: PromoteFlag, context: CommandContext) =>
+  'flag.promote': ({ flag, payload }: PromoteFlag, context: CommandContext<PromotionWrites>) =>
     promote(context, { ...payload, flags: [flag] }, 'flag'),
 };

@@ -6,6 +6,9 @@ import { auditRecords, type FlagAuditRecord } from '../audit/audit-records.js';
 import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
 import type { ProjectView } from '../../read-model/environment-view.js';
 
+/** What promotion previews read of the read model. */
+export type PromotionViews = Pick<ConfigSnapshot, 'environment'>;
+
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Entries of two keyed lists, field by field: added, removed, changed. */
@@ -63,7 +66,7 @@ export function diffSettings(target: Flag, source: Flag): FieldChange[] {
 
 /** What a promotion would change, as the snapshot holds it; promoting is a command (promotion-commands.ts). */
 export class PromotionService {
-  constructor(private readonly snapshot: ConfigSnapshot) {}
+  constructor(private readonly snapshot: PromotionViews) {}
 
   /** The difference without changing anything, as the snapshot holds it. */
   diff(view: ProjectView, name: string, from: string, to: string): FlagDiff {

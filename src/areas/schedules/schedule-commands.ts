@@ -4,11 +4,26 @@ import { type ScheduledChange } from '../../core/schedules.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { auditRecords } from '../audit/audit-records.js';
 import type { CommandContext } from '../commands/command-pipeline.js';
+import type { ConfigWrite } from '../../db/repositories.js';
+
+/** The writes schedule commands make, and the reads they check them against. */
+type ScheduleWrites = Pick<
+  ConfigWrite,
+  | 'at'
+  | 'audit'
+  | 'claimSchedule'
+  | 'configsOfFlag'
+  | 'createSchedule'
+  | 'deleteSchedule'
+  | 'flag'
+  | 'schedule'
+  | 'updateFlagConfig'
+>;
 
 /** A change to one environment's settings of a flag at a time to come; evaluation follows it from then on. */
 async function createSchedule(
   { flag, schedule, payload }: CreateSchedule,
-  { write, project, environment, actor }: CommandContext,
+  { write, project, environment, actor }: CommandContext<ScheduleWrites>,
 ): Promise<ScheduledChange> {
   if (payload.at.getTime() <= write.at.getTime())
     throw new ValidationError('at', 'must be in the future; to change the flag now, update it');
@@ -33,14 +48,17 @@ async function createSchedule(
   return change;
 }
 
-async function scheduleOf({ write, environment }: CommandContext, flag: string, id: string) {
+async function scheduleOf({ write, environment }: CommandContext<ScheduleWrites>, flag: string, id: string) {
   const change = await write.schedule(id);
   if (!change || change.flagName !== flag || change.environmentId !== environment!.id)
     throw new NotFoundError(`Flag "${flag}" has no schedule "${id}"`);
   return change;
 }
 
-async function cancelSchedule({ flag, schedule }: CancelSchedule, context: CommandContext): Promise<void> {
+async function cancelSchedule(
+  { flag, schedule }: CancelSchedule,
+  context: CommandContext<ScheduleWrites>,
+): Promise<void> {
   const { write, project, environment, actor } = context;
   const change = await scheduleOf(context, flag, schedule);
   if (change.appliedAt)
@@ -65,7 +83,10 @@ async function cancelSchedule({ flag, schedule }: CancelSchedule, context: Comma
  * (the claim finds it applied), and the change stays in force here until the sync brings that
  * instance's write.
  */
-async function applySchedule({ flag, schedule }: ApplySchedule, context: CommandContext): Promise<void> {
+async function applySchedule(
+  { flag, schedule }: ApplySchedule,
+  context: CommandContext<ScheduleWrites>,
+): Promise<void> {
   const { write, project, environment, actor } = context;
   const change = await write.schedule(schedule);
   if (change && change.at > write.at)

@@ -7,6 +7,9 @@ import type { Commands } from '../commands/command-handlers.js';
 import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
 import type { EnvironmentView } from '../../read-model/environment-view.js';
 
+/** What the scheduler reads of the read model: every environment's pending changes. */
+export type ScheduleViews = Pick<ConfigSnapshot, 'allEnvironments'>;
+
 /** Who writes a due change to its flag, as the audit log shows it: the service itself, in every project. */
 const SCHEDULER: Principal = {
   keyId: null,
@@ -34,7 +37,7 @@ export class ScheduleService {
   constructor(
     private readonly schedules: ScheduleReader,
     private readonly commands: Commands,
-    private readonly snapshot: ConfigSnapshot,
+    private readonly snapshot: ScheduleViews,
     private readonly log: SchedulerLogger,
     private readonly clock: Clock,
   ) {}

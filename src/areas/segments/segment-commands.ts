@@ -3,11 +3,22 @@ import type { Segment } from '../../core/segments.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { auditRecords } from '../audit/audit-records.js';
 import type { CommandContext } from '../commands/command-pipeline.js';
-import { committedEnvironment } from '../flags/flag-commands.js';
+import { type CommittedReads, committedEnvironment } from '../flags/flag-commands.js';
+import type { ConfigWrite } from '../../db/repositories.js';
+
+/** The writes segment commands make, and the reads they check them against. */
+type SegmentWrites = Pick<
+  ConfigWrite,
+  'audit' | 'createSegment' | 'deleteSegment' | 'environments' | 'segment' | 'updateSegment'
+> &
+  CommittedReads;
 
 export const segmentNotFound = (name: string) => new NotFoundError(`Segment "${name}" not found`);
 
-async function createSegment({ payload }: CreateSegment, { write, project, actor }: CommandContext): Promise<Segment> {
+async function createSegment(
+  { payload }: CreateSegment,
+  { write, project, actor }: CommandContext<SegmentWrites>,
+): Promise<Segment> {
   const created = await write.createSegment({ projectId: project.id, ...payload });
   await write.audit({
     actor,
@@ -24,7 +35,7 @@ async function createSegment({ payload }: CreateSegment, { write, project, actor
 
 async function updateSegment(
   { segment: name, payload }: UpdateSegment,
-  { write, project, actor }: CommandContext,
+  { write, project, actor }: CommandContext<SegmentWrites>,
 ): Promise<Segment> {
   const before = await write.segment(project.id, name);
   if (!before) throw segmentNotFound(name);
@@ -46,7 +57,10 @@ async function updateSegment(
  * Refused (409) while a flag's rule uses it in any environment; checked in the delete's transaction,
  * so no rule saved meanwhile is left pointing at nothing.
  */
-async function deleteSegment({ segment: name }: DeleteSegment, { write, project, actor }: CommandContext) {
+async function deleteSegment(
+  { segment: name }: DeleteSegment,
+  { write, project, actor }: CommandContext<SegmentWrites>,
+) {
   const before = await write.segment(project.id, name);
   if (!before) throw segmentNotFound(name);
   for (const environment of await write.environments(project.id)) {

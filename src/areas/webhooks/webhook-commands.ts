@@ -7,6 +7,13 @@ import { NotFoundError, ValidationError } from '../../errors.js';
 import { auditRecords, type WebhookAuditRecord } from '../audit/audit-records.js';
 import type { GlobalCommandContext, Prechecks } from '../commands/command-pipeline.js';
 import { assertReachable, type NetworkPolicy, PrivateNetworkError } from '../../support/network-guard.js';
+import type { ConfigWrite } from '../../db/repositories.js';
+
+/** The writes webhook commands make, and the reads they check them against. */
+type WebhookWrites = Pick<
+  ConfigWrite,
+  'audit' | 'createWebhook' | 'deleteWebhook' | 'projects' | 'updateWebhook' | 'webhook'
+>;
 
 export const webhookNotFound = (id: string) => new NotFoundError(`Webhook "${id}" not found`);
 
@@ -14,14 +21,14 @@ export const webhookNotFound = (id: string) => new NotFoundError(`Webhook "${id}
 const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
 
 /** The webhook as committed; another project's is "not found" to a project's admin, as a missing one. */
-async function visible({ write, project }: GlobalCommandContext, id: string): Promise<Webhook> {
+async function visible({ write, project }: GlobalCommandContext<WebhookWrites>, id: string): Promise<Webhook> {
   const webhook = await write.webhook(id);
   if (!webhook || (project !== null && webhook.projectId !== project.id)) throw webhookNotFound(id);
   return webhook;
 }
 
 async function audit(
-  { write, actor }: GlobalCommandContext,
+  { write, actor }: GlobalCommandContext<WebhookWrites>,
   action: AuditAction,
   webhook: Webhook,
   before: WebhookAuditRecord | null,
@@ -42,7 +49,7 @@ async function audit(
 }
 
 /** A webhook for the command's project's changes, or (project null) every project's. */
-async function createWebhook({ webhook: id, payload }: CreateWebhook, context: GlobalCommandContext) {
+async function createWebhook({ webhook: id, payload }: CreateWebhook, context: GlobalCommandContext<WebhookWrites>) {
   const created = await context.write.createWebhook({
     id,
     projectId: context.project?.id ?? null,
@@ -56,7 +63,7 @@ async function createWebhook({ webhook: id, payload }: CreateWebhook, context: G
 }
 
 /** A URL sent back with its password masked keeps the stored password (same origin and user only). */
-async function updateWebhook({ webhook: id, payload }: UpdateWebhook, context: GlobalCommandContext) {
+async function updateWebhook({ webhook: id, payload }: UpdateWebhook, context: GlobalCommandContext<WebhookWrites>) {
   const before = await visible(context, id);
   const url = payload.url === undefined ? undefined : unmaskUrlPassword(payload.url, before.url);
   if (url === undefined && payload.url !== undefined) {
@@ -78,7 +85,10 @@ async function updateWebhook({ webhook: id, payload }: UpdateWebhook, context: G
   return after;
 }
 
-async function deleteWebhook({ webhook: id }: DeleteWebhook, context: GlobalCommandContext): Promise<void> {
+async function deleteWebhook(
+  { webhook: id }: DeleteWebhook,
+  context: GlobalCommandContext<WebhookWrites>,
+): Promise<void> {
   const before = await visible(context, id);
   await context.write.deleteWebhook(id);
   await audit(context, 'webhook.deleted', before, auditRecords.webhook(before), null);

@@ -9,6 +9,9 @@ import type { Clock } from '../../support/clock.js';
 import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
 import { webhookNotFound } from './webhook-commands.js';
 
+/** What the webhook service reads of the read model: the projects webhooks belong to. */
+export type WebhookViews = Pick<ConfigSnapshot, 'project' | 'projectById'>;
+
 export interface WebhookInput extends WebhookFields {
   /** A project key: only its changes. Left out: the caller's project, or every project for a global key. */
   project?: string;
@@ -21,7 +24,7 @@ export interface WebhookInput extends WebhookFields {
 export class WebhookService {
   constructor(
     private readonly store: WebhookStore,
-    private readonly snapshot: ConfigSnapshot,
+    private readonly snapshot: WebhookViews,
     private readonly clock: Clock,
   ) {}
 
