@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Override, Rule } from '../core/flags.js';
+import type { FlagSettings, Override, Rule } from '../core/flags.js';
 import { type Condition, OPERATORS, unsafeRegexReason } from '../core/targeting.js';
 import { checkUnique, checkWeightsTotal, flagNameSchema, rolloutPercentageSchema } from './common-schemas.js';
 import { toOverride, toPercentage, toSplit } from './core-form.js';
@@ -145,3 +145,33 @@ export const toRuleResponse = (rule: Rule): z.infer<typeof ruleResponseSchema> =
 });
 
 export const toOverrideResponse: (o: Override) => z.infer<typeof overrideResponseSchema> = toOverride;
+
+/**
+ * Who gets a flag in one environment besides its status and percentage: its rules, overrides and
+ * prerequisites. Every body, response and document that carries them spreads these, so a new setting
+ * of this kind is written here once (with its conversion in core-form.ts).
+ */
+export const targetingFields = {
+  rules: rulesSchema.default([]),
+  overrides: overridesSchema.default([]),
+  prerequisites: prerequisitesSchema.default([]),
+};
+
+/** The same in a partial update: each left out is left unchanged. */
+export const targetingChangeFields = {
+  rules: rulesSchema.optional(),
+  overrides: overridesSchema.optional(),
+  prerequisites: prerequisitesSchema.optional(),
+};
+
+export const targetingResponseFields = {
+  rules: z.array(ruleResponseSchema),
+  overrides: z.array(overrideResponseSchema),
+  prerequisites: z.array(prerequisiteResponseSchema),
+};
+
+export const toTargetingResponse = (settings: Pick<FlagSettings, keyof typeof targetingFields>) => ({
+  rules: settings.rules.map(toRuleResponse),
+  overrides: settings.overrides.map(toOverrideResponse),
+  prerequisites: settings.prerequisites.map((p) => ({ flag: p.flag, variant: p.variant })),
+});

@@ -19,14 +19,10 @@ import {
   toSettings,
 } from '../../http/core-form.js';
 import {
-  rulesSchema,
-  overridesSchema,
-  prerequisitesSchema,
-  ruleResponseSchema,
-  overrideResponseSchema,
-  prerequisiteResponseSchema,
-  toRuleResponse,
-  toOverrideResponse,
+  targetingChangeFields,
+  targetingFields,
+  targetingResponseFields,
+  toTargetingResponse,
 } from '../../http/targeting-schemas.js';
 import { z } from 'zod';
 
@@ -115,9 +111,7 @@ const createFlagBody = z
     value_type: valueTypeSchema.default('boolean'),
     variants: variantsSchema.default([]),
     off_variant: offVariantSchema.default(null),
-    rules: rulesSchema.default([]),
-    overrides: overridesSchema.default([]),
-    prerequisites: prerequisitesSchema.default([]),
+    ...targetingFields,
   })
   .meta({
     id: 'CreateFlag',
@@ -135,24 +129,21 @@ export const createFlagBodySchema = z.codec(createFlagBody, z.custom<NewFlag>(),
   encode: (flag) => toNewFlag(flag) as z.output<typeof createFlagBody>,
 });
 
+const updateFlagFields = {
+  status: z.boolean().optional(),
+  rollout_percentage: rolloutPercentageSchema.optional(),
+  description: descriptionSchema.optional(),
+  kind: kindSchema.optional(),
+  tags: tagsSchema.optional(),
+  value_type: valueTypeSchema.optional(),
+  variants: variantsSchema.optional(),
+  off_variant: offVariantSchema.optional(),
+  ...targetingChangeFields,
+};
 const updateFlagBody = z
-  .strictObject({
-    status: z.boolean().optional(),
-    rollout_percentage: rolloutPercentageSchema.optional(),
-    description: descriptionSchema.optional(),
-    kind: kindSchema.optional(),
-    tags: tagsSchema.optional(),
-    value_type: valueTypeSchema.optional(),
-    variants: variantsSchema.optional(),
-    off_variant: offVariantSchema.optional(),
-    rules: rulesSchema.optional(),
-    overrides: overridesSchema.optional(),
-    prerequisites: prerequisitesSchema.optional(),
-  })
+  .strictObject(updateFlagFields)
   .refine((body) => Object.keys(body).length > 0, {
-    message:
-      'send at least one of status, rollout_percentage, description, kind, tags, value_type, variants, ' +
-      'off_variant, rules, overrides, prerequisites',
+    message: `send at least one of ${Object.keys(updateFlagFields).join(', ')}`,
     // Only worth saying when the body is otherwise valid (an unknown field is the better message).
     when: (payload) => payload.issues.length === 0,
   })
@@ -184,9 +175,7 @@ export const flagSchema = z
       }),
     ),
     off_variant: z.string().nullable(),
-    rules: z.array(ruleResponseSchema),
-    overrides: z.array(overrideResponseSchema),
-    prerequisites: z.array(prerequisiteResponseSchema),
+    ...targetingResponseFields,
     version: z.number().int().describe("This environment's settings' version, raised by every change of them"),
     definition_version: z.number().int().describe("The definition's version, shared by the project's environments"),
     created_at: z.string().describe('ISO 8601, UTC'),
@@ -232,9 +221,7 @@ export function toFlagResponse(flag: Flag): FlagResponse {
       ...(flag.valueType !== 'boolean' && { value: v.value }),
     })),
     off_variant: flag.offVariant,
-    rules: flag.rules.map(toRuleResponse),
-    overrides: flag.overrides.map(toOverrideResponse),
-    prerequisites: flag.prerequisites.map((p) => ({ flag: p.flag, variant: p.variant })),
+    ...toTargetingResponse(flag),
     version: flag.version,
     definition_version: flag.definitionVersion,
     created_at: flag.createdAt.toISOString(),
@@ -243,24 +230,23 @@ export function toFlagResponse(flag: Flag): FlagResponse {
 }
 
 /** One environment's settings of a flag: its variants' weights only, never their keys or payloads. */
+const updateSettingsFields = {
+  status: z.boolean().optional(),
+  rollout_percentage: rolloutPercentageSchema.optional(),
+  variants: z
+    .array(z.strictObject({ key: z.string(), weight: rolloutPercentageSchema }))
+    .superRefine((variants, context) => {
+      checkUnique(variants, 'key', 'variant', context);
+      checkWeightsTotal(variants, context);
+    })
+    .optional()
+    .describe("Every one of the flag's variants with its weight in this environment, adding up to 100"),
+  ...targetingChangeFields,
+};
 const updateSettingsBody = z
-  .strictObject({
-    status: z.boolean().optional(),
-    rollout_percentage: rolloutPercentageSchema.optional(),
-    variants: z
-      .array(z.strictObject({ key: z.string(), weight: rolloutPercentageSchema }))
-      .superRefine((variants, context) => {
-        checkUnique(variants, 'key', 'variant', context);
-        checkWeightsTotal(variants, context);
-      })
-      .optional()
-      .describe("Every one of the flag's variants with its weight in this environment, adding up to 100"),
-    rules: rulesSchema.optional(),
-    overrides: overridesSchema.optional(),
-    prerequisites: prerequisitesSchema.optional(),
-  })
+  .strictObject(updateSettingsFields)
   .refine((body) => Object.keys(body).length > 0, {
-    message: 'send at least one of status, rollout_percentage, variants, rules, overrides, prerequisites',
+    message: `send at least one of ${Object.keys(updateSettingsFields).join(', ')}`,
     when: (payload) => payload.issues.length === 0,
   })
   .describe("Only the fields sent change; the flag's definition (description, kind, tags, variants) is the project's")

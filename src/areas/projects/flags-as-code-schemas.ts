@@ -12,14 +12,8 @@ import {
   jsonValueSchema,
   keySchema,
 } from '../../http/common-schemas.js';
-import { fromSettings, toPercentage, toSplit } from '../../http/core-form.js';
-import {
-  rulesSchema,
-  overridesSchema,
-  prerequisitesSchema,
-  toRuleResponse,
-  toOverrideResponse,
-} from '../../http/targeting-schemas.js';
+import { fromSettings, toSettings as toSettingsBody } from '../../http/core-form.js';
+import { targetingFields } from '../../http/targeting-schemas.js';
 import { giveTurnIfHeld } from '../../support/event-loop.js';
 import { z } from 'zod';
 
@@ -35,9 +29,7 @@ const settingsDocumentSchema = z.strictObject({
       checkUnique(variants, 'key', 'variant', context);
       checkWeightsTotal(variants, context);
     }),
-  rules: rulesSchema.default([]),
-  overrides: overridesSchema.default([]),
-  prerequisites: prerequisitesSchema.default([]),
+  ...targetingFields,
 });
 
 const documentFlagSchema = z.strictObject({
@@ -233,17 +225,8 @@ export function toDocument(document: FlagsDocument): FlagsDocumentBody {
       environments: Object.fromEntries(
         [...f.environments].map(([key, s]) => [
           key,
-          {
-            status: s.status,
-            rollout_percentage: toPercentage(s.rolloutBasisPoints),
-            variants: s.weights.map(toSplit),
-            rules: s.rules.map((r) => {
-              const { segment, ...rest } = toRuleResponse(r);
-              return segment === null ? rest : { segment, ...rest };
-            }),
-            overrides: s.overrides.map(toOverrideResponse),
-            prerequisites: s.prerequisites.map((p) => ({ flag: p.flag, variant: p.variant })),
-          },
+          // As a request sends them: in the order the document's schema lists them.
+          toSettingsBody(s),
         ]),
       ),
     })),
