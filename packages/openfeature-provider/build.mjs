@@ -1,4 +1,4 @@
-// Bundles the provider with the service's own core and config schema (src/core, src/schemas/config),
+// Bundles the provider with the service's own core and config schema (src/core, src/areas/evaluation/sync-schemas.ts),
 // so the package evaluates exactly as the service does; its dependencies stay imports. Then the types.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';

@@ -1,7 +1,7 @@
 /**
  * Commands: every configuration change as plain data, saying what should change, where, and against
- * which versions of the items it read it was prepared. One pipeline runs them all (services/commands).
- * Their public JSON form (schemas/commands.ts) uses the REST API's names and units; here they hold
+ * which versions of the items it read it was prepared. One pipeline runs them all (areas/commands).
+ * Their public JSON form (areas/commands/command-schemas.ts) uses the REST API's names and units; here they hold
  * the core's own (basis points, camelCase). Pure.
  */
 import type { ApiKeyScope } from './api-keys.js';

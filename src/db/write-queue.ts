@@ -2,7 +2,7 @@ import { OverloadedError } from '../errors.js';
 
 /**
  * This process's write transactions, run one at a time. Every write takes the revision row first
- * (prisma-repositories.ts), so they run one at a time in the database anyway; run at once, they each
+ * (config-store.ts), so they run one at a time in the database anyway; run at once, they each
  * held a pooled connection while they waited, and a burst of 400 PUTs ran the pool of 10 dry
  * (Prisma's P2028, then a 503). Queued here, they wait in memory instead, up to `limit` of them;
  * beyond that the write is refused as overloaded, with Retry-After.

@@ -33,7 +33,7 @@ describe.each(backends)('audit log on $name', (backend) => {
         actor: { key_id: null, name: 'anonymous' },
         before: null,
       });
-      // The audit log's own record (services/audit-records.ts), every field of it, not a response's.
+      // The audit log's own record (areas/audit/audit-records.ts), every field of it, not a response's.
       expect(created.after).toEqual({
         flag_name: 'checkout',
         status: false,
