@@ -1,13 +1,17 @@
 // The house's rules (docs/architecture.md): no import cycles, type-only imports included, and each
 // layer imports only the layers below it. Every file under src/ belongs to exactly one layer; an
 // import that no `allowed` rule covers is refused, so a new folder must be given a place here.
+const of = (...layers) => `(${layers.join('|')})`;
 const CORE = '^src/core/';
 const SUPPORT = '^src/(support/|errors\\.ts$)';
 const SETTINGS = '^src/config\\.ts$';
 const HTTP = '^src/http/';
 const SCHEMAS = '^src/areas/[^/]+/[^/]+-schemas\\.ts$';
 const ROUTES = '^src/areas/[^/]+/[^/]+-routes\\.ts$';
-const STORES = '^src/(db/|areas/[^/]+/[^/]+-store\\.ts$)';
+/** The database's infrastructure, and each area's own store built on its client. */
+const DB = '^src/db/';
+const AREA_STORES = '^src/areas/[^/]+/[^/]+-store\\.ts$';
+const STORES = of(DB, AREA_STORES);
 const SERVICES = '^src/areas/[^/]+/(?![^/]+-(routes|schemas|store|plugin)\\.ts$)[^/]+\\.ts$';
 /** Each area's plugin: builds its services from what the app is decorated with, and registers its routes. */
 const AREA_PLUGINS = '^src/areas/[^/]+/[^/]+-plugin\\.ts$';
@@ -17,22 +21,26 @@ const PLUGINS = '^src/plugins/';
 const ROOT = '^src/(app|server)\\.ts$';
 // Libraries: installed packages and Node's own modules.
 const LIBRARIES = '^(?!(src|test|bench|web|packages|dist)/)';
-const of = (...layers) => `(${layers.join('|')})`;
 
 /** What each layer may import besides libraries. */
 const LAYERS = [
   ['core', CORE, [CORE]],
   ['support', SUPPORT, [CORE, SUPPORT]],
   ['settings', SETTINGS, [CORE, SUPPORT]],
-  ['stores', STORES, [CORE, SUPPORT, SETTINGS, STORES]],
+  ['db', DB, [CORE, SUPPORT, SETTINGS, DB]],
+  ['area stores', AREA_STORES, [CORE, SUPPORT, SETTINGS, DB, AREA_STORES]],
   ['read model', READ_MODEL, [CORE, SUPPORT, SETTINGS, STORES, READ_MODEL]],
-  ['services', SERVICES, [CORE, SUPPORT, SETTINGS, STORES, READ_MODEL, WORKERS, SERVICES]],
+  ['services', SERVICES, [CORE, SUPPORT, SETTINGS, STORES, READ_MODEL, SERVICES]],
   ['workers', WORKERS, [CORE, SUPPORT, SETTINGS, STORES, READ_MODEL, WORKERS, SERVICES]],
   ['http', HTTP, [CORE, SUPPORT, HTTP]],
   ['schemas', SCHEMAS, [CORE, SUPPORT, HTTP, SCHEMAS]],
-  ['routes', ROUTES, [CORE, SUPPORT, SETTINGS, HTTP, SCHEMAS, SERVICES, READ_MODEL, PLUGINS, ROUTES]],
+  ['routes', ROUTES, [CORE, SUPPORT, SETTINGS, HTTP, SCHEMAS, SERVICES, READ_MODEL, ROUTES]],
   ['plugins', PLUGINS, [CORE, SUPPORT, SETTINGS, HTTP, SCHEMAS, SERVICES, READ_MODEL, WORKERS, PLUGINS]],
-  ['area plugins', AREA_PLUGINS, [CORE, SUPPORT, SETTINGS, ROUTES, SERVICES, READ_MODEL, WORKERS, PLUGINS]],
+  [
+    'area plugins',
+    AREA_PLUGINS,
+    [CORE, SUPPORT, SETTINGS, HTTP, SCHEMAS, ROUTES, SERVICES, STORES, READ_MODEL, AREA_PLUGINS],
+  ],
   ['app', ROOT, ['^src/']],
 ];
 

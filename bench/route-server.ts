@@ -9,8 +9,8 @@ import { plainFlag } from './reference-answer.js';
 import { serverOptions } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { decide } from '../src/core/evaluation.js';
-import { emptyQuerySkippingValidatorCompiler } from '../src/plugins/empty-query-validator.js';
-import { fastSerializerCompiler } from '../src/plugins/fast-serializer.js';
+import { emptyQuerySkippingValidatorCompiler } from '../src/http/empty-query-validator.js';
+import { fastSerializerCompiler } from '../src/http/fast-serializer.js';
 import { basisPointsToPercentage } from '../src/core/rollout.js';
 import {
   attributesQuerySchema,

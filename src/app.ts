@@ -8,6 +8,7 @@ import { commandPipelinePlugin } from './areas/commands/command-handlers.js';
 import type { Hold } from './areas/commands/command-pipeline.js';
 import { commandsArea } from './areas/commands/commands-plugin.js';
 import { evaluationArea } from './areas/evaluation/evaluation-plugin.js';
+import { experimentStorePlugin } from './areas/experiments/experiment-store.js';
 import { experimentsArea } from './areas/experiments/experiments-plugin.js';
 import { flagsArea } from './areas/flags/flags-plugin.js';
 import { healthArea } from './areas/health/health-plugin.js';
@@ -16,6 +17,7 @@ import { schedulesArea } from './areas/schedules/schedules-plugin.js';
 import { segmentsArea } from './areas/segments/segments-plugin.js';
 import { streamsArea } from './areas/streams/streams-plugin.js';
 import { webhookAnnouncement } from './areas/webhooks/webhook-announcement.js';
+import { webhookStorePlugin } from './areas/webhooks/webhook-store.js';
 import { webhooksArea } from './areas/webhooks/webhooks-plugin.js';
 import type { Config } from './config.js';
 import { databasePlugin } from './db/database-plugin.js';
@@ -23,7 +25,7 @@ import { accessControlPlugin } from './plugins/access-control.js';
 import { addressingPlugin } from './plugins/addressing.js';
 import { registerDashboard } from './plugins/dashboard.js';
 import { registerDocs } from './plugins/docs.js';
-import { registerJsonBodies } from './plugins/json-body.js';
+import { registerJsonBodies } from './http/json-body.js';
 import { serializeRequest } from './plugins/log-redaction.js';
 import { metricsPlugin, RequestMetrics } from './plugins/metrics.js';
 import {
@@ -105,14 +107,15 @@ export async function buildApp(
   // What everything stands on: the database, the read model, the command pipeline and the workers.
   const pollMs = config.snapshotPollMs;
   await app.register(databasePlugin, { config, clock, announcement: webhookAnnouncement });
+  await app.register(experimentStorePlugin);
+  await app.register(webhookStorePlugin);
   await app.register(readModelPlugin, { config, clock });
   await app.register(writerBoardPlugin, { clock });
   await app.register(exposureBufferPlugin, { clock });
   await app.register(flagUsagePlugin, { clock });
   await app.register(webhookDeliveryPlugin, { clock, options: config.webhooks, pollMs });
   const hasAdminEnvKey = config.adminApiKey !== undefined;
-  const { experimentData } = app.database;
-  await app.register(commandPipelinePlugin, { hasAdminEnvKey, experimentData, network: config.webhooks, hold });
+  await app.register(commandPipelinePlugin, { hasAdminEnvKey, network: config.webhooks, hold });
   await app.register(schedulerPlugin, { clock, checkIntervalMs: pollMs });
   await app.register(eventRetentionPlugin, { clock, retentionDays: config.eventRetentionDays });
 
@@ -128,7 +131,7 @@ export async function buildApp(
   // The areas, each with its routes.
   await app.register(projectsArea, { flagsImportFile: config.flagsImportFile });
   await app.register(evaluationArea, { config, clock });
-  await app.register(flagsArea);
+  await app.register(flagsArea, { clock });
   await app.register(segmentsArea);
   await app.register(schedulesArea);
   await app.register(experimentsArea, { clock });

@@ -232,3 +232,34 @@ export type FlagConfigChanges = Partial<FlagSettings>;
 
 /** Why a flag is stale: past its kind's expected lifetime, or not evaluated for a long time; null when it is not. */
 export type StaleReason = { reason: 'past_expected_lifetime' | 'not_evaluated'; detail: string } | null;
+
+const DAY_MS = 86_400_000;
+/** A flag not evaluated in any environment for this long is stale. */
+export const UNUSED_AFTER_DAYS = 30;
+
+/**
+ * Stale: older than its kind's expected lifetime, or not evaluated in any environment for
+ * UNUSED_AFTER_DAYS (counted from its creation when it never was). `lastEvaluated` is ms since the
+ * epoch by environment id.
+ */
+export function staleness(
+  flag: Pick<FlagDefinition, 'kind' | 'createdAt'>,
+  lastEvaluated: ReadonlyMap<number, number> | undefined,
+  now: number,
+): StaleReason {
+  const lifetime = FLAG_KIND_LIFETIME_DAYS[flag.kind];
+  const ageDays = (now - flag.createdAt.getTime()) / DAY_MS;
+  if (lifetime !== null && ageDays > lifetime) {
+    return {
+      reason: 'past_expected_lifetime',
+      detail: `a ${flag.kind} flag is expected to live ${lifetime} days; this one is ${Math.floor(ageDays)} days old`,
+    };
+  }
+  const lastUse = Math.max(flag.createdAt.getTime(), ...(lastEvaluated?.values() ?? []));
+  const idleDays = (now - lastUse) / DAY_MS;
+  if (idleDays > UNUSED_AFTER_DAYS) {
+    const since = lastEvaluated && lastEvaluated.size > 0 ? 'evaluated' : 'evaluated since it was created';
+    return { reason: 'not_evaluated', detail: `not ${since} in any environment for ${Math.floor(idleDays)} days` };
+  }
+  return null;
+}

@@ -102,3 +102,7 @@ export interface WebhookDelivery {
   createdAt: number;
   deliveredAt: number | null;
 }
+
+export type NewWebhook = Omit<Webhook, 'createdAt' | 'updatedAt' | 'version'>;
+
+export type WebhookChanges = Partial<Pick<Webhook, 'url' | 'events' | 'secret' | 'enabled'>>;

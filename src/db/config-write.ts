@@ -12,7 +12,7 @@ import { type Webhook, matchesEvent, DELIVERY_WINDOW_MS } from '../core/webhooks
 import { DeltaCollector } from './config-delta.js';
 import type { TransactionTables } from './prisma-tables.js';
 import type { NewAuditEntry, ConfigWrite } from './repositories.js';
-import type { NewWebhook, WebhookChanges } from '../areas/webhooks/webhook-store.js';
+import type { NewWebhook, WebhookChanges } from '../core/webhooks.js';
 import type { WriteGuard } from './sqlite-file-guard.js';
 import {
   toProject,

@@ -1,43 +1,35 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { DatabaseProvider } from '../config.js';
-import type { ApiKeyReader } from '../areas/api-keys/api-key-store.js';
-import type { AuditLog } from '../areas/audit/audit-store.js';
 import type { ConfigReader, ConfigStore, NewAuditEntry } from './repositories.js';
-import type { EvaluationTimes } from '../areas/flags/evaluation-time-store.js';
-import type { ExperimentData } from '../areas/experiments/experiment-store.js';
-import type { ScheduleReader } from '../areas/schedules/schedule-store.js';
-import type { WebhookStore } from '../areas/webhooks/webhook-store.js';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client.js';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
 import { migrate, type MigrationReport } from './migrate.js';
-import { PrismaApiKeyReader } from '../areas/api-keys/api-key-store.js';
-import { PrismaAuditLog } from '../areas/audit/audit-store.js';
 import { PrismaConfigReader, PrismaConfigStore } from './config-store.js';
-import { PrismaEvaluationTimes } from '../areas/flags/evaluation-time-store.js';
-import { PrismaScheduleReader } from '../areas/schedules/schedule-store.js';
 import { type WriteContext } from './config-write.js';
 import type { PrismaStore } from './prisma-tables.js';
 import { type ChangeFeed, PostgresChangeFeed, silentChangeFeed } from './change-feed.js';
 import { sqliteAdapter } from './sqlite-adapter.js';
-import { sqliteFileGuard } from './sqlite-file-guard.js';
+import { sqliteFileGuard, type WriteGuard } from './sqlite-file-guard.js';
 import { sqliteFilePath } from './sqlite-url.js';
 import { WriteQueue } from './write-queue.js';
-import { SqlExperimentData } from '../areas/experiments/experiment-store.js';
-import { PrismaWebhookStore } from '../areas/webhooks/webhook-store.js';
 
 const MAX_QUEUED_WRITES = 10_000;
 
 export interface Database {
+  readonly provider: DatabaseProvider;
+  /**
+   * The Prisma client, for each area's own store (its `*-store.ts`, built by the plugin that needs it).
+   * Every change to the configuration goes through `store` instead.
+   */
+  readonly client: PrismaStore;
+  /** Throws when a write must not be attempted (the SQLite file is gone: sqlite-file-guard.ts). */
+  readonly assertWritable: WriteGuard;
+  /** The SQLite file, for stores that write it through a connection of their own; undefined on PostgreSQL. */
+  readonly sqliteFile: string | undefined;
   readonly config: ConfigReader;
   /** Every change to the configuration (projects, environments, flags, segments, schedules, experiments, keys). */
   readonly store: ConfigStore;
-  readonly apiKeys: ApiKeyReader;
-  readonly schedules: ScheduleReader;
-  readonly audit: AuditLog;
-  readonly evaluationTimes: EvaluationTimes;
-  readonly experimentData: ExperimentData;
-  readonly webhooks: WebhookStore;
   readonly migrations: MigrationReport;
   /** Tells when another process changed flags or keys; PostgreSQL only (LISTEN/NOTIFY). */
   readonly changes: ChangeFeed;
@@ -90,31 +82,22 @@ export async function openDatabase(
   const store = client as unknown as PrismaStore;
   // Far more writes than any burst a flag service sees; each waits in memory, not for a connection.
   const queue = new WriteQueue(MAX_QUEUED_WRITES);
-  const experimentData = new SqlExperimentData(
-    store,
-    provider,
-    assertFileInPlace,
-    provider === 'sqlite' ? sqliteFilePath(url) : undefined,
-  );
   const writes: WriteContext = { assertWritable: assertFileInPlace, now: () => new Date(now()), queue, announcement };
 
   return {
     migrations,
     changes: provider === 'postgresql' ? new PostgresChangeFeed(url) : silentChangeFeed,
+    provider,
+    client: store,
+    assertWritable: assertFileInPlace,
+    sqliteFile: provider === 'sqlite' ? sqliteFilePath(url) : undefined,
     config: new PrismaConfigReader(store),
     store: new PrismaConfigStore(store, writes),
-    apiKeys: new PrismaApiKeyReader(store),
-    schedules: new PrismaScheduleReader(store),
-    audit: new PrismaAuditLog(store),
-    evaluationTimes: new PrismaEvaluationTimes(store, assertFileInPlace),
-    experimentData,
-    webhooks: new PrismaWebhookStore(store, provider, assertFileInPlace),
     async ping() {
       assertFileInPlace();
       await store.$queryRaw`SELECT 1`;
     },
     async close() {
-      experimentData.close();
       await client.$disconnect();
     },
   };

@@ -1,5 +1,5 @@
 /** What the services need from storage: the repositories, in the core's model (never Prisma's types). */
-import type { NewWebhook, WebhookChanges } from '../areas/webhooks/webhook-store.js';
+import type { NewWebhook, WebhookChanges } from '../core/webhooks.js';
 import type { ApiKey, NewApiKey } from '../core/api-keys.js';
 import type { Actor, AuditAction, AuditTargetType } from '../core/audit.js';
 import type { Experiment, NewExperiment } from '../core/experiments.js';

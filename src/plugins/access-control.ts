@@ -1,13 +1,14 @@
 import fastifyRateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify';
-import type { Redis } from 'ioredis';
-import { ServiceUnavailableError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
-import { problemSchema } from '../http/problem-schemas.js';
-import fp from 'fastify-plugin';
-import ipaddr from 'ipaddr.js';
-import { type Access, AuthService, type Principal } from '../areas/api-keys/auth-service.js';
+import { type Access, type Principal, AuthService } from '../areas/api-keys/auth-service.js';
 import type { Config } from '../config.js';
+import { ServiceUnavailableError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
+import { credentialOf } from '../http/credentials.js';
+import { problemSchema } from '../http/problem-schemas.js';
 import type { Clock } from '../support/clock.js';
+import type { FastifyRequest, FastifyInstance, FastifyReply, RouteOptions, onRequestHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
+import ipaddr from 'ipaddr.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -37,17 +38,6 @@ export const securitySchemes = {
   bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key>' },
   apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
 } as const;
-
-/** The API key a request sends, as a bearer token or in X-API-Key. */
-export function credentialOf(request: FastifyRequest): string | undefined {
-  const authorization = request.headers.authorization;
-  if (authorization !== undefined) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    return match ? match[1] : undefined;
-  }
-  const apiKey = request.headers['x-api-key'];
-  return typeof apiKey === 'string' && apiKey.length > 0 ? apiKey : undefined;
-}
 
 const seconds = (ms: number) => String(Math.ceil(ms / 1000));
 

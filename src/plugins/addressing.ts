@@ -1,9 +1,9 @@
-import type { FastifyInstance, onRequestHookHandler, RouteOptions } from 'fastify';
-import { z } from 'zod';
-import { keySchema } from '../http/common-schemas.js';
-import type { EnvironmentView, ProjectView } from '../read-model/environment-view.js';
-import fp from 'fastify-plugin';
 import { AddressResolver } from '../areas/projects/addressing.js';
+import { keySchema } from '../http/common-schemas.js';
+import type { ProjectView, EnvironmentView } from '../read-model/environment-view.js';
+import type { FastifyInstance, RouteOptions, onRequestHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
+import { z } from 'zod';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -60,13 +60,6 @@ function registerAddressing(app: FastifyInstance, addresses: AddressResolver): v
     route.onRequest = [...(route.onRequest === undefined ? [] : [route.onRequest].flat()), hook];
   });
 }
-
-/**
- * What works on one environment answers for the key's (or default/production) at the root, and for
- * any environment under /projects/{project}/environments/{environment}; what works on a project likewise.
- */
-export const ENVIRONMENT_ROUTES = ['', '/projects/:project/environments/:environment'];
-export const PROJECT_ROUTES = ['', '/projects/:project'];
 
 declare module 'fastify' {
   interface FastifyInstance {

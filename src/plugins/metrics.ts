@@ -6,7 +6,7 @@ import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import type { AuthService } from '../areas/api-keys/auth-service.js';
 import type { Clock } from '../support/clock.js';
 import type { RateLimitState } from '../areas/health/health-service.js';
-import { credentialOf } from './access-control.js';
+import { credentialOf } from '../http/credentials.js';
 import type { EvaluationCounter } from '../areas/evaluation/evaluation-counter.js';
 import type { ConfigSnapshot } from '../read-model/config-snapshot.js';
 import type { WriterState } from '../workers/background-writers.js';
@@ -370,13 +370,21 @@ export const metricsPlugin = fp<Pick<MetricsSources, 'token' | 'requests' | 'clo
       snapshot: readModel.snapshot,
       staleFlags: () => app.flagService.staleCounts(),
       streams: readModel.hub,
-      webhooks: { outcomes: webhookDelivery.outcomes, pending: () => database.webhooks.pendingCount() },
+      webhooks: { outcomes: webhookDelivery.outcomes, pending: () => app.webhookStore.pendingCount() },
       writers: () => app.writers.states,
       clock,
     });
   },
   {
     name: 'metrics',
-    dependencies: ['database', 'read-model', 'access-control', 'rate-limit-store', 'exposures', 'flag-usage'],
+    dependencies: [
+      'database',
+      'webhook-store',
+      'read-model',
+      'access-control',
+      'rate-limit-store',
+      'exposures',
+      'flag-usage',
+    ],
   },
 );

@@ -3,9 +3,6 @@ import { isRefusedData } from '../db/prisma-errors.js';
 import type { Clock } from '../support/clock.js';
 import fp from 'fastify-plugin';
 
-/** How long a writer may keep failing before /health reports the instance degraded. */
-export const FAILING_WRITER_DEGRADES_AFTER_MS = 60_000;
-
 export type WriterName = 'exposures' | 'flag_usage' | 'webhooks';
 
 /** What /health and /metrics report of one writer. */

@@ -11,10 +11,10 @@ declare module 'fastify' {
 /** Tracked events, and the sweep that deletes those older than EVENT_RETENTION_DAYS. */
 export const eventRetentionPlugin = fp<{ clock: Clock; retentionDays: number }>(
   async (app, { clock, retentionDays }) => {
-    const events = new EventService(app.database.experimentData, clock, retentionDays, app.log);
+    const events = new EventService(app.experimentData, clock, retentionDays, app.log);
     app.decorate('events', events);
     app.addHook('onClose', async () => events.stop());
     events.start();
   },
-  { name: 'event-retention', dependencies: ['database'] },
+  { name: 'event-retention', dependencies: ['experiment-store'] },
 );

@@ -131,10 +131,10 @@ declare module 'fastify' {
 /** First exposures, written in batches; those evaluated up to the end are written before the database closes. */
 export const exposureBufferPlugin = fp<{ clock: Clock }>(
   async (app, { clock }) => {
-    const exposures = new ExposureBuffer(app.database.experimentData, clock, app.log, app.writers.add('exposures'));
+    const exposures = new ExposureBuffer(app.experimentData, clock, app.log, app.writers.add('exposures'));
     app.decorate('exposures', exposures);
     app.addHook('onClose', () => exposures.stop());
     exposures.start();
   },
-  { name: 'exposures', dependencies: ['database', 'writers'] },
+  { name: 'exposures', dependencies: ['experiment-store', 'writers'] },
 );

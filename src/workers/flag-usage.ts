@@ -1,20 +1,16 @@
-import { FLAG_KIND_LIFETIME_DAYS, type FlagDefinition, type StaleReason } from '../core/flags.js';
-import type { EvaluationTimes } from '../areas/flags/evaluation-time-store.js';
+import { type EvaluationTimes, PrismaEvaluationTimes } from '../areas/flags/evaluation-time-store.js';
 import type { WriterHealth } from './background-writers.js';
 import type { Clock } from '../support/clock.js';
 import { EvaluationCounter } from '../areas/evaluation/evaluation-counter.js';
 import fp from 'fastify-plugin';
 
-const DAY_MS = 86_400_000;
 /** How often evaluations are turned into "last evaluated" times, in memory and in the database. */
 export const USAGE_FLUSH_MS = 60_000;
-/** A flag not evaluated in any environment for this long is stale. */
-export const UNUSED_AFTER_DAYS = 30;
 
 const key = (flagId: number, environmentId: number) => `${flagId}:${environmentId}`;
 
 /**
- * When each flag was last evaluated in each environment, and which flags are stale. Evaluation only
+ * When each flag was last evaluated in each environment (which tells which flags are stale). Evaluation only
  * counts (EvaluationCounter); once a minute the counts that moved become "evaluated now", here and in
  * the database, so the request path never writes and every instance's use is remembered across restarts.
  */
@@ -77,32 +73,6 @@ export class FlagUsage {
     }
     return result;
   }
-
-  /**
-   * Stale: older than its kind's expected lifetime, or not evaluated in any environment for
-   * UNUSED_AFTER_DAYS (counted from its creation when it never was).
-   */
-  staleness(
-    flag: Pick<FlagDefinition, 'kind' | 'createdAt'>,
-    lastEvaluated: ReadonlyMap<number, number> | undefined,
-  ): StaleReason {
-    const now = this.clock.now();
-    const lifetime = FLAG_KIND_LIFETIME_DAYS[flag.kind];
-    const ageDays = (now - flag.createdAt.getTime()) / DAY_MS;
-    if (lifetime !== null && ageDays > lifetime) {
-      return {
-        reason: 'past_expected_lifetime',
-        detail: `a ${flag.kind} flag is expected to live ${lifetime} days; this one is ${Math.floor(ageDays)} days old`,
-      };
-    }
-    const lastUse = Math.max(flag.createdAt.getTime(), ...(lastEvaluated?.values() ?? []));
-    const idleDays = (now - lastUse) / DAY_MS;
-    if (idleDays > UNUSED_AFTER_DAYS) {
-      const since = lastEvaluated && lastEvaluated.size > 0 ? 'evaluated' : 'evaluated since it was created';
-      return { reason: 'not_evaluated', detail: `not ${since} in any environment for ${Math.floor(idleDays)} days` };
-    }
-    return null;
-  }
 }
 
 declare module 'fastify' {
@@ -117,7 +87,12 @@ declare module 'fastify' {
 export const flagUsagePlugin = fp<{ clock: Clock }>(
   async (app, { clock }) => {
     const counter = new EvaluationCounter();
-    const usage = new FlagUsage(counter, app.database.evaluationTimes, clock, app.writers.add('flag_usage'));
+    const usage = new FlagUsage(
+      counter,
+      new PrismaEvaluationTimes(app.database.client, app.database.assertWritable),
+      clock,
+      app.writers.add('flag_usage'),
+    );
     app.decorate('evaluationCounter', counter);
     app.decorate('flagUsage', usage);
     app.addHook('onClose', () => usage.stop());

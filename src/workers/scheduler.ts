@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { ScheduleService } from '../areas/schedules/schedule-service.js';
+import { PrismaScheduleReader } from '../areas/schedules/schedule-store.js';
 import type { Clock } from '../support/clock.js';
 
 declare module 'fastify' {
@@ -11,7 +12,13 @@ declare module 'fastify' {
 /** Every `checkIntervalMs` (SNAPSHOT_POLL_MS), writes due scheduled changes to their flags, as commands. */
 export const schedulerPlugin = fp<{ clock: Clock; checkIntervalMs: number }>(
   async (app, { clock, checkIntervalMs }) => {
-    const schedules = new ScheduleService(app.database.schedules, app.commands, app.readModel.snapshot, app.log, clock);
+    const schedules = new ScheduleService(
+      new PrismaScheduleReader(app.database.client),
+      app.commands,
+      app.readModel.snapshot,
+      app.log,
+      clock,
+    );
     app.decorate('schedules', schedules);
     app.addHook('onClose', () => schedules.stop());
     schedules.start(checkIntervalMs);

@@ -233,10 +233,10 @@ declare module 'fastify' {
 /** Sends the outbox's due deliveries, looking every `pollMs` (SNAPSHOT_POLL_MS). */
 export const webhookDeliveryPlugin = fp<{ clock: Clock; options: WorkerOptions; pollMs: number }>(
   async (app, { clock, options, pollMs }) => {
-    const worker = new WebhookWorker(app.database.webhooks, clock, options, app.writers.add('webhooks'));
+    const worker = new WebhookWorker(app.webhookStore, clock, options, app.writers.add('webhooks'));
     app.decorate('webhookDelivery', worker);
     app.addHook('onClose', () => worker.stop());
     worker.start(pollMs);
   },
-  { name: 'webhook-delivery', dependencies: ['database', 'writers'] },
+  { name: 'webhook-delivery', dependencies: ['webhook-store', 'writers'] },
 );

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { webhookAnnouncement } from '../../src/areas/webhooks/webhook-announcement.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Experiment } from '../../src/core/experiments.js';
+import { SqlExperimentData } from '../../src/areas/experiments/experiment-store.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
 import { WriterHealth } from '../../src/workers/background-writers.js';
 import { ExposureBuffer, MAX_BUFFERED_EXPOSURES } from '../../src/workers/exposure-buffer.js';
@@ -19,6 +20,7 @@ const log = { warn: note, info: note, error: note } as unknown as FastifyBaseLog
 describe.each(backends)('the exposure buffer on $name', (backend) => {
   let database: TestDatabase;
   let db: Database;
+  let experimentData: SqlExperimentData;
   const clock = new ManualClock();
   // Only its id matters to the buffer; the row exists so the exposures belong to something.
   const experiment = { id: 1 } as Experiment;
@@ -31,8 +33,10 @@ describe.each(backends)('the exposure buffer on $name', (backend) => {
       now: () => clock.now(),
       announcement: webhookAnnouncement,
     });
+    experimentData = new SqlExperimentData(db.client, db.provider, db.assertWritable, db.sqliteFile);
   });
   afterAll(async () => {
+    experimentData?.close();
     await db?.close();
     await database?.drop();
   });
@@ -42,7 +46,7 @@ describe.each(backends)('the exposure buffer on $name', (backend) => {
     async () => {
       warnings = [];
       const health = new WriterHealth('exposures', clock, log);
-      const buffer = new ExposureBuffer(db.experimentData, clock, log, health);
+      const buffer = new ExposureBuffer(experimentData, clock, log, health);
       buffer.start();
       // A real failure: the table is gone for a while, as in a botched migration.
       await query(database, 'ALTER TABLE exposures RENAME TO exposures_away');
@@ -86,7 +90,7 @@ describe.each(backends)('the exposure buffer on $name', (backend) => {
       logged = [];
       await query(database, 'DELETE FROM exposures');
       const health = new WriterHealth('exposures', clock, log);
-      const buffer = new ExposureBuffer(db.experimentData, clock, log, health);
+      const buffer = new ExposureBuffer(experimentData, clock, log, health);
       // The service refuses such user ids at its door; here they reach the buffer anyway.
       const bad = ['nul\u0000user', 'lone\ud800'];
       for (let i = 0; i < 2500; i++) buffer.record(experiment, `good-${i}`, 'control');
@@ -114,7 +118,7 @@ describe.each(backends)('the exposure buffer on $name', (backend) => {
     async () => {
       warnings = [];
       logged = [];
-      const buffer = new ExposureBuffer(db.experimentData, clock, log, new WriterHealth('exposures', clock, log));
+      const buffer = new ExposureBuffer(experimentData, clock, log, new WriterHealth('exposures', clock, log));
       await query(database, 'ALTER TABLE exposures RENAME TO exposures_away');
       try {
         for (let i = 0; i < 3; i++) buffer.record(experiment, `late-${i}`, 'control');

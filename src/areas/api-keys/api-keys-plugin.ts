@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { apiKeyRoutes } from './api-key-routes.js';
+import { PrismaApiKeyReader } from './api-key-store.js';
 import { ApiKeyService } from './api-key-service.js';
 
 declare module 'fastify' {
@@ -11,7 +12,7 @@ declare module 'fastify' {
 /** API keys: created, listed and revoked (checking them is the access control plugin's). */
 export const apiKeysArea = fp(
   async (app) => {
-    const apiKeyService = new ApiKeyService(app.database.apiKeys, app.readModel.snapshot);
+    const apiKeyService = new ApiKeyService(new PrismaApiKeyReader(app.database.client), app.readModel.snapshot);
     app.decorate('apiKeyService', apiKeyService);
     await app.register(apiKeyRoutes, { apiKeyService, commands: app.commands });
   },

@@ -56,11 +56,12 @@ declare module 'fastify' {
 }
 
 /** The one path every configuration change takes, writing through the database to the read model. */
-export const commandPipelinePlugin = fp<PipelineSettings>(
-  async (app, settings) => {
-    const { database, readModel } = app;
+export const commandPipelinePlugin = fp<Omit<PipelineSettings, 'experimentData'>>(
+  async (app, options) => {
+    const { database, readModel, experimentData } = app;
+    const settings = { ...options, experimentData };
     const writer = new ConfigWriter(database.store, readModel.snapshot, readModel.keyRing);
     app.decorate('commands', commandPipeline(writer, readModel.snapshot, settings));
   },
-  { name: 'commands', dependencies: ['database', 'read-model'] },
+  { name: 'commands', dependencies: ['database', 'experiment-store', 'read-model'] },
 );

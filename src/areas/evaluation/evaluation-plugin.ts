@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../../config.js';
-import { ENVIRONMENT_ROUTES } from '../../plugins/addressing.js';
+import { ENVIRONMENT_ROUTES } from '../../http/route-prefixes.js';
 import type { Clock } from '../../support/clock.js';
 import { evaluationRoutes } from './evaluation-routes.js';
 import { EvaluationService } from './evaluation-service.js';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { emptyQuerySkippingValidatorCompiler } from '../../plugins/empty-query-validator.js';
-import { etagOnSend } from '../../plugins/etag.js';
-import { fastSerializerCompiler } from '../../plugins/fast-serializer.js';
+import { emptyQuerySkippingValidatorCompiler } from '../../http/empty-query-validator.js';
+import { etagOnSend } from '../../http/etag.js';
+import { fastSerializerCompiler } from '../../http/fast-serializer.js';
 import { basisPointsToPercentage } from '../../core/rollout.js';
 import {
   attributesQuerySchema,

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { NotFoundError } from '../../errors.js';
 import { AddressNotFoundError } from '../projects/addressing.js';
-import { etagOnSendVarying } from '../../plugins/etag.js';
+import { etagOnSendVarying } from '../../http/etag.js';
 import { notModified, problemSchema } from '../../http/problem-schemas.js';
 import { z } from 'zod';
 import type { Principal } from '../api-keys/auth-service.js';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { etagOnSend } from '../../plugins/etag.js';
+import { etagOnSend } from '../../http/etag.js';
 import {
   configQuerySchema,
   type EnvironmentConfigBody,

@@ -11,6 +11,7 @@ import { num, SqlParameters } from '../../db/sql-parameters.js';
 
 import { translatePrismaError } from '../../db/prisma-errors.js';
 import type { PrismaStore } from '../../db/prisma-tables.js';
+import fp from 'fastify-plugin';
 
 const DAY_MS = 86_400_000;
 
@@ -380,3 +381,21 @@ export interface ExperimentData {
   /** What deleted environments and experiments leave behind: their exposures and events. */
   deleteData(environmentIds: readonly number[], experimentIds: readonly number[]): Promise<void>;
 }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Exposures and events: written by the exposure buffer and POST /events, read by results. */
+    experimentData: ExperimentData;
+  }
+}
+
+/** The experiments' store, on the database's client (and on SQLite a writer connection of its own). */
+export const experimentStorePlugin = fp(
+  async (app) => {
+    const { client, provider, assertWritable, sqliteFile } = app.database;
+    const data = new SqlExperimentData(client, provider, assertWritable, sqliteFile);
+    app.decorate('experimentData', data);
+    app.addHook('onClose', async () => data.close());
+  },
+  { name: 'experiment-store', dependencies: ['database'] },
+);

@@ -8,8 +8,8 @@ import {
   toFlagResponse,
   updateFlagBodySchema,
 } from './flag-schemas.js';
-import { etagOnSend } from '../../plugins/etag.js';
-import { fastSerializerCompiler } from '../../plugins/fast-serializer.js';
+import { etagOnSend } from '../../http/etag.js';
+import { fastSerializerCompiler } from '../../http/fast-serializer.js';
 import { notModified, problemResponses } from '../../http/problem-schemas.js';
 import type { Commands } from '../commands/command-handlers.js';
 import type { FlagService } from './flag-service.js';

@@ -1,14 +1,19 @@
 import type { DefinitionInUse } from '../../core/projects.js';
-import type { Flag, FlagConfigChanges, FlagDefinition } from '../../core/flags.js';
-import { flagOf } from '../../core/flags.js';
+import { type Flag, type FlagConfigChanges, type FlagDefinition, flagOf, staleness } from '../../core/flags.js';
+import type { Clock } from '../../support/clock.js';
 import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
 import type { EnvironmentView, ProjectView } from '../../read-model/environment-view.js';
 import { checkWeightKeys, flagNotFound } from './flag-commands.js';
-import type { FlagUsage } from '../../workers/flag-usage.js';
 import { checkFlag, type CommittedConfig } from './flag-checks.js';
 
 /** What the flag service reads of the read model. */
 export type FlagViews = Pick<ConfigSnapshot, 'allProjects' | 'environment' | 'projectById'>;
+
+/** When each flag was last evaluated, by environment (the usage flush keeps it): what tells stale flags. */
+export interface EvaluationHistory {
+  /** By flag id, then environment id: ms since the epoch. */
+  lastEvaluations(projectId: number): Promise<Map<number, Map<number, number>>>;
+}
 
 /** What a flag list asks for: all of these hold for each flag it answers. */
 export interface FlagFilter {
@@ -50,7 +55,8 @@ function pageOf<T extends { name: string }>(items: T[], { cursor, limit }: FlagF
 export class FlagService {
   constructor(
     private readonly snapshot: FlagViews,
-    private readonly usage: FlagUsage,
+    private readonly usage: EvaluationHistory,
+    private readonly clock: Clock,
   ) {}
 
   list(view: EnvironmentView): readonly Flag[] {
@@ -63,7 +69,7 @@ export class FlagService {
     if (filter.stale !== undefined) {
       const lastEvaluations = await this.usage.lastEvaluations(view.project.id);
       flags = flags.filter(
-        (flag) => (this.usage.staleness(flag, lastEvaluations.get(flag.flagId)) !== null) === filter.stale,
+        (flag) => (staleness(flag, lastEvaluations.get(flag.flagId), this.clock.now()) !== null) === filter.stale,
       );
     }
     return pageOf(flags, filter);
@@ -113,7 +119,7 @@ export class FlagService {
         config: this.snapshot.environment(environment.id)?.configs.get(definition.id),
         lastEvaluatedAt: lastEvaluated?.get(environment.id) ?? null,
       })),
-      stale: this.usage.staleness(definition, lastEvaluated),
+      stale: staleness(definition, lastEvaluated, this.clock.now()),
     };
   }
 

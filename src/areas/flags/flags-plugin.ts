@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import type { Clock } from '../../support/clock.js';
 import { flagRoutes } from './flag-routes.js';
 import { FlagService } from './flag-service.js';
 import { ImpactService } from './impact-service.js';
@@ -11,10 +12,10 @@ declare module 'fastify' {
 }
 
 /** Flags: their definitions, their settings in each environment, and what a change would do before it is made. */
-export const flagsArea = fp(
-  async (app) => {
+export const flagsArea = fp<{ clock: Clock }>(
+  async (app, { clock }) => {
     const { commands } = app;
-    const flagService = new FlagService(app.readModel.snapshot, app.flagUsage);
+    const flagService = new FlagService(app.readModel.snapshot, app.flagUsage, clock);
     app.decorate('flagService', flagService);
     const impactService = new ImpactService(flagService, app.recentContexts);
     await app.register(flagRoutes, { flagService, commands });

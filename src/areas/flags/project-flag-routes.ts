@@ -23,7 +23,7 @@ import {
   projectParamsSchema,
 } from '../projects/project-schemas.js';
 import { toDefinitionResponse } from './definition-schemas.js';
-import { etagOnSend } from '../../plugins/etag.js';
+import { etagOnSend } from '../../http/etag.js';
 import type { Commands } from '../commands/command-handlers.js';
 import type { FlagService } from './flag-service.js';
 

@@ -1,5 +1,16 @@
-import { FAILING_WRITER_DEGRADES_AFTER_MS, type WriterState } from '../../workers/background-writers.js';
 import type { Clock } from '../../support/clock.js';
+
+/** How long a background writer may keep failing before the instance reports itself degraded. */
+export const FAILING_WRITER_DEGRADES_AFTER_MS = 60_000;
+
+/** What /health reports of one background writer (the workers' board gives it). */
+export interface WriterState {
+  name: string;
+  /** Since when its writes fail (ms since the epoch), or null while they succeed. */
+  failingSince: number | null;
+  /** Rows dropped because the database refused what they hold. */
+  droppedRows: number;
+}
 
 /** How requests are counted: "redis-unreachable" means they are not (or are refused, if closed). */
 export type RateLimitState = 'off' | 'memory' | 'redis' | 'redis-unreachable';

@@ -1,7 +1,7 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import { type FastifyPluginAsyncZod, validatorCompiler } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
-import { parseJsonInTurns } from '../../plugins/json-body.js';
+import { parseJsonInTurns } from '../../http/json-body.js';
 import { problemResponses } from '../../http/problem-schemas.js';
 import {
   checkFlagsInTurns,

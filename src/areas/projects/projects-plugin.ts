@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { importFlagsFile } from '../../plugins/flags-import-file.js';
+import { importFilePlugin } from './import-file-plugin.js';
 import { FlagsAsCode } from './flags-as-code.js';
 import { projectImportRoutes } from './project-import-routes.js';
 import { projectRoutes } from './project-routes.js';
@@ -23,7 +23,7 @@ export const projectsArea = fp<{ flagsImportFile: string | undefined }>(
     const flagsAsCode = new FlagsAsCode(snapshot);
     app.decorate('projectService', projectService);
     app.decorate('flagsAsCode', flagsAsCode);
-    if (flagsImportFile !== undefined) await importFlagsFile(flagsImportFile, { snapshot, commands }, app.log);
+    await app.register(importFilePlugin, { path: flagsImportFile });
     await app.register(projectImportRoutes, { commands });
     await app.register(projectRoutes, { commands, projectService, flagsAsCode });
     await app.register(promotionRoutes, { commands, promotionService: new PromotionService(snapshot) });

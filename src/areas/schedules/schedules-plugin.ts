@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { ENVIRONMENT_ROUTES } from '../../plugins/addressing.js';
+import { ENVIRONMENT_ROUTES } from '../../http/route-prefixes.js';
 import { scheduleRoutes } from './schedule-routes.js';
 
 /** Scheduled changes of a flag in one environment (the scheduler worker applies them). */

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { PROJECT_ROUTES } from '../../plugins/addressing.js';
+import { PROJECT_ROUTES } from '../../http/route-prefixes.js';
 import { segmentRoutes } from './segment-routes.js';
 import { SegmentService } from './segment-service.js';
 

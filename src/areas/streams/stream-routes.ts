@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TooManyRequestsError, UnauthorizedError } from '../../errors.js';
-import { credentialOf } from '../../plugins/access-control.js';
+import { credentialOf } from '../../http/credentials.js';
 import { problemResponses } from '../../http/problem-schemas.js';
 import type { AuthService } from '../api-keys/auth-service.js';
 import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';

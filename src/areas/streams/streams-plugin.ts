@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { ENVIRONMENT_ROUTES } from '../../plugins/addressing.js';
+import { ENVIRONMENT_ROUTES } from '../../http/route-prefixes.js';
 import { streamRoutes } from './stream-routes.js';
 
 /** Server-sent events of an environment's changes. */

@@ -7,10 +7,11 @@
 import type { DatabaseProvider } from '../../config.js';
 import type { WebhookDelivery, DeliveryStatus, Webhook } from '../../core/webhooks.js';
 import { translatePrismaError } from '../../db/prisma-errors.js';
-import type { WriteGuard } from '../../db/sqlite-file-guard.js';
 import type { PrismaStore } from '../../db/prisma-tables.js';
 import { SqlParameters, num } from '../../db/sql-parameters.js';
+import type { WriteGuard } from '../../db/sqlite-file-guard.js';
 import { toWebhook } from '../../db/stored-rows.js';
+import fp from 'fastify-plugin';
 
 type DeliveryRow = Awaited<ReturnType<PrismaStore['webhookDelivery']['findUniqueOrThrow']>>;
 
@@ -191,10 +192,6 @@ export interface DeliveryOutcome {
   response: string | null;
 }
 
-export type NewWebhook = Omit<Webhook, 'createdAt' | 'updatedAt' | 'version'>;
-
-export type WebhookChanges = Partial<Pick<Webhook, 'url' | 'events' | 'secret' | 'enabled'>>;
-
 /** Where a page of deliveries ended: creation times repeat (one change can touch many flags), ids break ties. */
 export interface DeliveryCursor {
   createdAt: number;
@@ -227,3 +224,18 @@ export interface WebhookStore {
   /** Deletes delivered and failed deliveries created before `beforeMs`; returns how many. */
   prune(beforeMs: number): Promise<number>;
 }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Webhooks and their outbox: the delivery worker and the webhooks area share it. */
+    webhookStore: WebhookStore;
+  }
+}
+
+export const webhookStorePlugin = fp(
+  async (app) => {
+    const { client, provider, assertWritable } = app.database;
+    app.decorate('webhookStore', new PrismaWebhookStore(client, provider, assertWritable));
+  },
+  { name: 'webhook-store', dependencies: ['database'] },
+);

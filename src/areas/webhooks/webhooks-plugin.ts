@@ -12,9 +12,9 @@ declare module 'fastify' {
 /** Webhooks and their deliveries (the webhook delivery worker sends them). */
 export const webhooksArea = fp<{ clock: Clock }>(
   async (app, { clock }) => {
-    const webhookService = new WebhookService(app.database.webhooks, app.readModel.snapshot, clock);
+    const webhookService = new WebhookService(app.webhookStore, app.readModel.snapshot, clock);
     app.decorate('webhookService', webhookService);
     await app.register(webhookRoutes, { webhookService, commands: app.commands });
   },
-  { name: 'webhooks', dependencies: ['database', 'read-model', 'commands'] },
+  { name: 'webhooks', dependencies: ['webhook-store', 'read-model', 'commands'] },
 );

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyBaseLogger } from 'fastify';
+import fp from 'fastify-plugin';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError } from '../config.js';
-import type { Principal } from '../areas/api-keys/auth-service.js';
-import { ConflictError } from '../errors.js';
-import { flagsDocumentSchema, fromDocument } from '../areas/projects/flags-as-code-schemas.js';
-import type { ConfigSnapshot } from '../read-model/config-snapshot.js';
-import type { Commands } from '../areas/commands/command-handlers.js';
-import { DEFAULT_PROJECT } from '../areas/projects/addressing.js';
+import { ConfigError } from '../../config.js';
+import type { Principal } from '../api-keys/auth-service.js';
+import { ConflictError } from '../../errors.js';
+import { flagsDocumentSchema, fromDocument } from './flags-as-code-schemas.js';
+import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
+import type { Commands } from '../commands/command-handlers.js';
+import { DEFAULT_PROJECT } from './addressing.js';
 
 const IMPORTER: Principal = {
   keyId: null,
@@ -24,7 +25,7 @@ const IMPORTER: Principal = {
  * idempotent, so every instance and every restart may do it; a file that cannot be read or does not
  * hold a valid document stops the start with a message saying why.
  */
-export async function importFlagsFile(
+async function importFlagsFile(
   path: string,
   services: { snapshot: ConfigSnapshot; commands: Commands },
   log: FastifyBaseLogger,
@@ -86,3 +87,12 @@ export async function importFlagsFile(
     throw error;
   }
 }
+
+/** Imports FLAGS_IMPORT_FILE, when it is set, before the service answers anything. */
+export const importFilePlugin = fp<{ path: string | undefined }>(
+  async (app, { path }) => {
+    if (path !== undefined)
+      await importFlagsFile(path, { snapshot: app.readModel.snapshot, commands: app.commands }, app.log);
+  },
+  { name: 'flags-import-file', dependencies: ['read-model', 'commands'] },
+);
