@@ -7,7 +7,7 @@ import { EvaluationService } from './evaluation-service.js';
 import { ofrepRoutes } from './ofrep-routes.js';
 import { OfrepService } from './ofrep-service.js';
 import { RecentContexts } from './recent-contexts.js';
-import { configRoutes } from './sync-routes.js';
+import { syncRoutes } from './sync-routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -28,7 +28,7 @@ export const evaluationArea = fp<{ config: Pick<Config, 'impactSampleUsers'>; cl
     for (const prefix of ENVIRONMENT_ROUTES) {
       await app.register(evaluationRoutes, { prefix, evaluationService });
       await app.register(ofrepRoutes, { prefix, ofrepService, streams });
-      await app.register(configRoutes, { prefix, flagsAsCode: app.flagsAsCode, atLeast: readModel.atLeast });
+      await app.register(syncRoutes, { prefix, flagsAsCode: app.flagsAsCode, atLeast: readModel.atLeast });
     }
   },
   { name: 'evaluation', dependencies: ['read-model', 'access-control', 'exposures', 'flag-usage', 'projects'] },

@@ -16,7 +16,7 @@ interface Dependencies {
   atLeast(view: EnvironmentView, revision: number): Promise<EnvironmentView>;
 }
 
-export const configRoutes: FastifyPluginAsyncZod<Dependencies> = async (app, { flagsAsCode, atLeast }) => {
+export const syncRoutes: FastifyPluginAsyncZod<Dependencies> = async (app, { flagsAsCode, atLeast }) => {
   /**
    * Each environment view's document, serialised once: every provider asks for the same one after a
    * change, and 10,000 flags took 160–440 ms a request to build. A view never changes (a change

@@ -4,14 +4,12 @@
  * literals), through Prisma's raw queries so it shares the client's connections. The database does
  * the counting and summing; Node only ever sees one row per variant (or per variant and day).
  */
-import Database from 'better-sqlite3';
 import type { DatabaseProvider } from '../../config.js';
 import { MAX_EVENT_VALUE, MIN_EVENT_VALUE_MAGNITUDE } from '../../core/experiments.js';
-import { num, SqlParameters } from '../../db/sql-parameters.js';
-
 import { translatePrismaError } from '../../db/prisma-errors.js';
 import type { PrismaStore } from '../../db/prisma-tables.js';
-import fp from 'fastify-plugin';
+import { SqlParameters, num } from '../../db/sql-parameters.js';
+import Database from 'better-sqlite3';
 
 const DAY_MS = 86_400_000;
 
@@ -381,21 +379,3 @@ export interface ExperimentData {
   /** What deleted environments and experiments leave behind: their exposures and events. */
   deleteData(environmentIds: readonly number[], experimentIds: readonly number[]): Promise<void>;
 }
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Exposures and events: written by the exposure buffer and POST /events, read by results. */
-    experimentData: ExperimentData;
-  }
-}
-
-/** The experiments' store, on the database's client (and on SQLite a writer connection of its own). */
-export const experimentStorePlugin = fp(
-  async (app) => {
-    const { client, provider, assertWritable, sqliteFile } = app.database;
-    const data = new SqlExperimentData(client, provider, assertWritable, sqliteFile);
-    app.decorate('experimentData', data);
-    app.addHook('onClose', async () => data.close());
-  },
-  { name: 'experiment-store', dependencies: ['database'] },
-);

@@ -11,7 +11,6 @@ import type { PrismaStore } from '../../db/prisma-tables.js';
 import { SqlParameters, num } from '../../db/sql-parameters.js';
 import type { WriteGuard } from '../../db/sqlite-file-guard.js';
 import { toWebhook } from '../../db/stored-rows.js';
-import fp from 'fastify-plugin';
 
 type DeliveryRow = Awaited<ReturnType<PrismaStore['webhookDelivery']['findUniqueOrThrow']>>;
 
@@ -224,18 +223,3 @@ export interface WebhookStore {
   /** Deletes delivered and failed deliveries created before `beforeMs`; returns how many. */
   prune(beforeMs: number): Promise<number>;
 }
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Webhooks and their outbox: the delivery worker and the webhooks area share it. */
-    webhookStore: WebhookStore;
-  }
-}
-
-export const webhookStorePlugin = fp(
-  async (app) => {
-    const { client, provider, assertWritable } = app.database;
-    app.decorate('webhookStore', new PrismaWebhookStore(client, provider, assertWritable));
-  },
-  { name: 'webhook-store', dependencies: ['database'] },
-);
