@@ -1,3 +1,5 @@
+// First: holds process.nextTick's object shape before the start's garbage collections can drop it.
+import './support/tick-shape.js';
 import { buildApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { DatabaseStartError } from './db/database.js';
