@@ -109,8 +109,9 @@ export async function buildApp(
   await app.register(databasePlugin, { config, clock, announcement: webhookAnnouncement });
   await app.register(readModelPlugin, { config, clock });
   // After the read model: registered before it (right after the database), these two cost single-flag
-  // evaluation 16% of its rate head to head on SQLite, with process.nextTick's own time 0.5% -> 5% of
-  // the profile; measured, not explained (docs/performance.md, issue 32).
+  // evaluation 16% of its rate head to head on SQLite (issue 32). The cause, found in issue 33, was
+  // process.nextTick's object shape, dropped by the start's garbage collections; server.ts now holds
+  // it (support/tick-shape.ts).
   await app.register(experimentStorePlugin);
   await app.register(webhookStorePlugin);
   await app.register(writerBoardPlugin, { clock });

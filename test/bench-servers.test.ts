@@ -1,8 +1,11 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { libraryOnFloor } from '../bench/library-on-floor.js';
+import { type EventLoop, median, quantile } from '../bench/load.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
 // The benchmark's reference servers are comparisons only while they answer as the service does.
@@ -71,3 +74,36 @@ it('the floor with each library of the library rows on top answers as the floor 
     for (const server of floors) server.process.kill('SIGKILL');
   }
 }, 60_000);
+
+it('reads medians and quartiles between the closest ranks, as the head-to-head rows print them', () => {
+  const rounds = [0.9, 0.1, 0.5, 0.3, 0.7, 0.2, 0.8, 0.4, 0.6];
+  expect([quantile(rounds, 0.25), median(rounds), quantile(rounds, 0.75)]).toEqual([0.3, 0.5, 0.7]);
+  expect(quantile([1, 2, 3, 4], 0.75)).toBe(3.25);
+  expect(median([1, 2, 3, 4])).toBe(2.5);
+});
+
+it('the event-loop probe reports, over IPC, how long the loop was held, and starts the next count when asked', async () => {
+  const probe = new URL('../bench/event-loop-probe.mjs', import.meta.url).pathname;
+  // Holds the loop for 250 ms once, 30 ms after start; the interval keeps the process alive.
+  const hold =
+    'setTimeout(() => { const end = Date.now() + 250; while (Date.now() < end); }, 30); setInterval(() => {}, 1000);';
+  const child = spawn(process.execPath, ['--import', probe, '-e', hold], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const ask = async () => {
+    child.send('event-loop');
+    const [answer] = await once(child, 'message');
+    return answer as EventLoop;
+  };
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const held = await ask();
+    expect(held.delay_max_ms).toBeGreaterThanOrEqual(200);
+    expect(held.gc_count).toBeGreaterThanOrEqual(0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const next = await ask();
+    expect(next.delay_max_ms).toBeLessThan(200);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
