@@ -304,7 +304,12 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
       await berlin.getByRole('button', { name: 'Add condition' }).last().click();
       await berlin.getByLabel('Attribute', { exact: true }).last().fill('country');
       await berlin.getByLabel('Operator').last().selectOption('in');
-      await berlin.getByLabel('Value', { exact: true }).last().fill('DE, AT');
+      // Typed key by key, as a person types a list: the commas stay, and the parsed list shows as chips.
+      const value = berlin.getByLabel('Value', { exact: true }).last();
+      await value.pressSequentially('DE, AT');
+      expect(await value.inputValue()).toBe('DE, AT');
+      const chips = berlin.getByRole('list', { name: 'Values of condition 1' }).last().getByRole('listitem');
+      await expect.poll(() => chips.allTextContents()).toEqual(['DE', 'AT']);
       await berlin.getByRole('button', { name: 'Move rule 2 up' }).click();
       await berlin.getByRole('button', { name: 'Save rules' }).click();
       await expect

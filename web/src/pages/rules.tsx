@@ -42,13 +42,7 @@ export function ConditionsEditor({
             </select>
           </label>
           {takesValue(condition.operator) && (
-            <label>
-              Value
-              <input
-                value={valueText(condition)}
-                onInput={(e) => set(i, toCondition(condition.attribute, condition.operator, e.currentTarget.value))}
-              />
-            </label>
+            <ConditionValue condition={condition} number={i + 1} onChange={(next) => set(i, next)} />
           )}
           <button type="button" onClick={() => onChange(conditions.filter((_, j) => j !== i))}>
             Remove condition {i + 1}
@@ -59,6 +53,49 @@ export function ConditionsEditor({
         Add condition
       </button>
     </fieldset>
+  );
+}
+
+/**
+ * A condition's value as the person types it. A list is parsed at every key (so a save takes it), but
+ * the field keeps the typed text, commas and spaces included, until the person leaves it: redrawn
+ * from the parsed list, "DE," became "DE" and the next key made "DEF". The parsed list shows as chips.
+ */
+function ConditionValue({
+  condition,
+  number,
+  onChange,
+}: {
+  condition: Condition;
+  number: number;
+  onChange: (condition: Condition) => void;
+}) {
+  const [typed, setTyped] = useState<string | null>(null);
+  const list = Array.isArray(condition.value) ? condition.value : undefined;
+  return (
+    <>
+      <label>
+        Value
+        <input
+          value={typed ?? valueText(condition)}
+          onFocus={() => setTyped(valueText(condition))}
+          onBlur={() => setTyped(null)}
+          onInput={(e) => {
+            setTyped(e.currentTarget.value);
+            onChange(toCondition(condition.attribute, condition.operator, e.currentTarget.value));
+          }}
+        />
+      </label>
+      {list && list.length > 0 && (
+        <ul class="tags chips" aria-label={`Values of condition ${number}`}>
+          {list.map((item, i) => (
+            <li key={i} class="tag">
+              {String(item)}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
   );
 }
 
