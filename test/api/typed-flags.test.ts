@@ -141,6 +141,16 @@ describe.each(backends)('typed flags on $name', (backend) => {
       expect(refused.statusCode).toBe(202);
       expect(refused.json()).toMatchObject({ accepted: 0, rejected: [{ index: 0 }] });
       expect(refused.json().rejected[0].reason).toMatch(/assigns user "off-user" no variant/);
+      // A flag turned off: the refusal says so, not only that the user got no variant.
+      await inject('PUT', '/flags/checkout_copy', { status: false });
+      const off = await inject('POST', '/events', {
+        events: [{ type: 'exposure', experiment: 'copy_test', user_id: 'off-user', variant: 'plain' }],
+      });
+      expect(off.json().rejected[0].reason).toBe(
+        'variant: flag "checkout_copy" is off in environment "production", so nobody is in experiment ' +
+          '"copy_test" there until it is turned on',
+      );
+      await inject('PUT', '/flags/checkout_copy', { status: true });
       await inject('POST', '/experiments/copy_test/stop');
       await inject('PUT', '/flags/checkout_copy', { rollout_percentage: 100 });
     });

@@ -242,7 +242,6 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
       { key: 'control', weight: 50, payload: null },
       { key: 'treatment', weight: 50, payload: null },
     ]);
-    await call('PATCH', '/flags/button', { status: true });
     await nav('Experiments');
     await page.getByLabel('Key', { exact: true }).fill('button-test');
     await page.getByLabel('Flag (with variants)').selectOption('button');
@@ -250,9 +249,17 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
     await page.getByLabel('Metric key').fill('purchase');
     await page.getByLabel('Event').fill('purchase');
     await page.getByRole('button', { name: 'Create experiment' }).click();
+    // The new flag is off in production: starting its experiment asks first, and Cancel starts nothing.
     await page.getByRole('button', { name: 'Start button-test' }).click();
-    await page.getByRole('button', { name: 'Stop button-test' }).waitFor();
+    const warning = page.getByRole('dialog', { name: 'Start button-test while button is off in Production?' });
+    await warning.waitFor();
     await check('experiments');
+    await warning.getByRole('button', { name: 'Cancel' }).click();
+    expect((await call('GET', '/experiments/button-test')).status).toBe('draft');
+    await page.getByRole('button', { name: 'Start button-test' }).click();
+    await warning.getByRole('button', { name: 'Start anyway' }).click();
+    await page.getByRole('button', { name: 'Stop button-test' }).waitFor();
+    await call('PATCH', '/flags/button', { status: true });
 
     // Two days of traffic through the API: exposures as the service assigns them, and purchases, which
     // treatment makes twice as often.

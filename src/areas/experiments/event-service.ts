@@ -143,6 +143,12 @@ function exposureRefusal(view: EnvironmentView, exposure: Extract<IncomingEvent,
   // An off variant is served, never exposed: the user is not in the experiment.
   const served = decision.enabled ? decision.variant : undefined;
   if (served?.key === exposure.variant) return undefined;
+  if (decision.reason === 'FLAG_DISABLED') {
+    return (
+      `variant: flag "${flag.name}" is off in environment "${view.environment.key}", so nobody is in ` +
+      `experiment "${experiment.key}" there until it is turned on`
+    );
+  }
   const given = served ? `variant "${served.key}"` : 'no variant';
   return (
     `variant: the service assigns user "${exposure.userId}" ${given} of flag "${flag.name}", ` +

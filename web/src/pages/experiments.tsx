@@ -1,19 +1,40 @@
 import { useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
-import type { Metric, Results } from '../api.js';
+import type { Experiment, Metric, Results } from '../api.js';
 import { IntervalPlot, LineChart } from '../charts.js';
-import { formatDate, ProblemMessage, useAction, useLoad } from '../components.js';
+import { Confirm, formatDate, ProblemMessage, useAction, useLoad } from '../components.js';
 import { verdict } from '../logic/results.js';
 import { usePlace } from '../place.js';
 
 export function ExperimentsPage() {
-  const { api, project, environment } = usePlace();
+  const { api, project, environment, environments } = usePlace();
   const { data, error, reload } = useLoad(() => api.experiments(), [project, environment]);
+  const { data: flags } = useLoad(() => api.flags(), [project, environment]);
+  // An experiment on a flag that is off here gets no exposures: starting it asks first.
+  const [startingOnOffFlag, setStartingOnOffFlag] = useState<Experiment | null>(null);
   const action = useAction();
+  const start = async (experiment: Experiment) => {
+    setStartingOnOffFlag(null);
+    if (await action.run(() => api.startExperiment(experiment.key))) reload();
+  };
+  const isOff = (flagName: string) => flags?.flags.find((f) => f.flag_name === flagName)?.status === false;
+  const environmentName = environments.find((e) => e.key === environment)?.name ?? environment;
   return (
     <>
       <h1>Experiments</h1>
       <ProblemMessage error={error ?? action.error} />
+      <Confirm
+        open={startingOnOffFlag !== null}
+        title={`Start ${startingOnOffFlag?.key} while ${startingOnOffFlag?.flag_name} is off in ${environmentName}?`}
+        confirmLabel="Start anyway"
+        onConfirm={() => startingOnOffFlag && start(startingOnOffFlag)}
+        onCancel={() => setStartingOnOffFlag(null)}
+      >
+        <p>
+          Nobody gets a variant of a flag that is off, so no user enters the experiment and its results stay empty until
+          the flag is turned on in {environmentName}.
+        </p>
+      </Confirm>
       <table>
         <thead>
           <tr>
@@ -39,7 +60,7 @@ export function ExperimentsPage() {
                 {experiment.status === 'draft' && (
                   <button
                     type="button"
-                    onClick={async () => (await action.run(() => api.startExperiment(experiment.key))) && reload()}
+                    onClick={() => (isOff(experiment.flag_name) ? setStartingOnOffFlag(experiment) : start(experiment))}
                   >
                     Start {experiment.key}
                   </button>
