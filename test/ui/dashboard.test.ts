@@ -508,3 +508,34 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard when the API refuses for l
     expect(await page.getByLabel('Name').inputValue()).toBe('three');
   }, 60_000);
 });
+
+describe.skipIf(!existsSync(CHROMIUM))('the dashboard in open mode', () => {
+  const server = useTestServer({ env: { RATE_LIMIT_WRITES: '0' } });
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('signs the person in with the first admin key they create, and keeps the dashboard working', async () => {
+    const before = await server.app().inject({ method: 'POST', url: '/flags', payload: { flag_name: 'made_open' } });
+    expect(before.statusCode).toBe(201);
+    const page = await browser.newPage();
+    await page.goto(`${server.baseUrl()}/ui/keys`);
+    await page.getByText(/^Open mode: no API key exists/).waitFor();
+    await page.getByLabel('Name').fill('first-admin');
+    await page.getByLabel('Scope').selectOption('admin');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = await page.getByTestId('secret').textContent();
+    await expect.poll(() => page.getByText(/^Open mode: no API key exists/).count()).toBe(0);
+    expect(await page.evaluate("sessionStorage.getItem('feature-flags.api-key')")).toBe(secret);
+    await page.getByText(/^Open mode has ended/).waitFor();
+    // Authentication is on: the API refuses a caller without a key, and the dashboard still works.
+    expect((await server.app().inject({ method: 'GET', url: '/projects' })).statusCode).toBe(401);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Flags' }).click();
+    await page.getByRole('link', { name: 'made_open' }).waitFor();
+    expect(await page.getByText('Not signed in').count()).toBe(0);
+  }, 60_000);
+});

@@ -66,7 +66,9 @@ export function App() {
         />
       )}
       {access.state === 'read-only' && <ReadOnlyPage onSignOut={signOut} />}
-      {access.state === 'admin' && <SignedIn projects={access.projects} open={access.open} onSignOut={signOut} />}
+      {access.state === 'admin' && (
+        <SignedIn projects={access.projects} open={access.open} onSignOut={signOut} onSignedIn={recheck} />
+      )}
     </Router>
   );
 }
@@ -80,7 +82,17 @@ const NAV = [
   ['/audit', 'Audit log'],
 ] as const;
 
-function SignedIn({ projects, open, onSignOut }: { projects: Project[]; open: boolean; onSignOut: () => void }) {
+function SignedIn({
+  projects,
+  open,
+  onSignOut,
+  onSignedIn,
+}: {
+  projects: Project[];
+  open: boolean;
+  onSignOut: () => void;
+  onSignedIn: () => void;
+}) {
   const saved = session.place();
   const initial =
     projects.find((p) => p.key === saved?.project) ?? projects.find((p) => p.key === 'default') ?? projects[0];
@@ -169,7 +181,7 @@ function SignedIn({ projects, open, onSignOut }: { projects: Project[]; open: bo
             {(params) => <ExperimentPage experimentKey={decodeURIComponent(params.key)} />}
           </Route>
           <Route path="/experiments" component={ExperimentsPage} />
-          <Route path="/keys" component={KeysPage} />
+          <Route path="/keys">{() => <KeysPage onSignedIn={onSignedIn} />}</Route>
           <Route path="/audit" component={AuditPage} />
           <Route component={FlagsPage} />
         </Switch>

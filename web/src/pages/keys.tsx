@@ -2,8 +2,13 @@ import { useState } from 'preact/hooks';
 import { api, type ApiKey } from '../api.js';
 import { Confirm, Copy, formatDate, ProblemMessage, useAction, useLoad } from '../components.js';
 import { usePlace } from '../place.js';
+import { session } from '../session.js';
 
-export function KeysPage() {
+/**
+ * `onSignedIn` runs when the first admin key, made in open mode, signs this tab in: from then on the
+ * API asks every request for a key, and without it the person would be locked out of the dashboard.
+ */
+export function KeysPage({ onSignedIn }: { onSignedIn: () => void }) {
   const { projects } = usePlace();
   const { data, error, reload } = useLoad(() => api.keys(), []);
   const [name, setName] = useState('');
@@ -77,6 +82,11 @@ export function KeysPage() {
             <code data-testid="secret">{created.secret}</code>
             <Copy text={created.secret} label={`Copy the secret of ${created.name}`} />
           </p>
+          {session.key() === created.secret && (
+            <p>
+              Open mode has ended: the API now asks every caller for a key, and this tab is signed in with this one.
+            </p>
+          )}
         </div>
       )}
       <h2>New key</h2>
@@ -92,6 +102,10 @@ export function KeysPage() {
             }),
           );
           if (result) {
+            if (session.key() === null && result.scope === 'admin' && result.project === null) {
+              session.signIn(result.secret);
+              onSignedIn();
+            }
             setCreated(result);
             setName('');
             reload();
