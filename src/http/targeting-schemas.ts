@@ -68,9 +68,6 @@ export const ruleSchema = z
       .default([])
       .describe("Weights for the flag's variants for this rule's users (adding up to 100); [] keeps the flag's"),
   })
-  .refine((rule) => rule.segment !== undefined || rule.conditions.length > 0, {
-    message: 'a rule needs a segment or at least one condition',
-  })
   .meta({
     id: 'Rule',
     example: {

@@ -202,13 +202,23 @@ describe.each(backends)('segments, rules and overrides on $name', (backend) => {
       await inject('PUT', '/flags/button', { status: true });
     });
 
+    it('takes a rule for any user (no segment, no conditions): its percentage decides for everyone it reaches', async () => {
+      await inject('POST', '/flags', { flag_name: 'anyone', status: true, rollout_percentage: 0 });
+      const saved = await inject('PUT', '/flags/anyone', { rules: [{ rollout_percentage: 50 }] });
+      expect(saved.statusCode).toBe(200);
+      expect(saved.json().rules).toEqual([{ segment: null, conditions: [], rollout_percentage: 50, variants: [] }]);
+      const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => evaluate(`any-${i}`, 'anyone')));
+      for (const answer of answers) {
+        expect(answer.reason).toBe('RULE_MATCH');
+        expect(answer.enabled).toBe(answer.bucket < 50);
+      }
+      expect(answers.some((a) => a.enabled)).toBe(true);
+      expect(answers.some((a) => !a.enabled)).toBe(true);
+      await inject('DELETE', '/flags/anyone');
+    });
+
     it.each([
       ['an unknown segment', { rules: [{ segment: 'nobody' }] }, /no segment named "nobody"/],
-      [
-        'a rule without segment or conditions',
-        { rules: [{ rollout_percentage: 50 }] },
-        /a segment or at least one condition/,
-      ],
       [
         'a rule split over an unknown variant',
         { rules: [{ segment: 'beta_testers', variants: [{ key: 'red', weight: 100 }] }] },

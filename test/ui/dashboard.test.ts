@@ -471,6 +471,46 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
     }
   }, 60_000);
 
+  test('drafts a rule without previewing it half-typed, names refused fields as the page does, and saves a rule for any user', async () => {
+    await call('POST', '/flags', { flag_name: 'anyone_rule', status: true });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.addInitScript(`sessionStorage.setItem('feature-flags.api-key', ${JSON.stringify(ADMIN)})`);
+    const tab = await context.newPage();
+    // The page's timers on a clock the test moves: the preview waits 300 ms after the last edit.
+    await tab.clock.install();
+    const previews: string[] = [];
+    tab.on('request', (request) => {
+      if (request.url().includes('/impact')) previews.push(request.postData() ?? '');
+    });
+    try {
+      await tab.goto(`${server.baseUrl()}/ui/flags/anyone_rule`);
+      await tab.getByRole('heading', { name: 'anyone_rule', level: 1 }).waitFor();
+      await tab.getByRole('button', { name: 'Add rule' }).click();
+      await tab.getByRole('button', { name: 'Add condition' }).click();
+      await tab.clock.runFor(1000);
+      // A condition with no attribute yet is not worth a preview (it would answer with an error).
+      expect(previews.filter((body) => body.includes('"attribute":""'))).toEqual([]);
+      expect(await tab.getByRole('alert').count()).toBe(0);
+
+      // A refused value is named as the page names it, not by its JSON pointer.
+      await tab.getByLabel('Attribute', { exact: true }).fill('email');
+      await tab.getByLabel('Operator').selectOption('matches');
+      await tab.getByLabel('Value', { exact: true }).fill('(unclosed');
+      await tab.getByRole('button', { name: 'Save rules' }).click();
+      await expect.poll(() => tab.getByRole('alert').first().textContent()).toMatch(/Rule 1, condition 1, value/);
+
+      // "Any user" with its percentage alone is a rule, and saves.
+      await tab.getByRole('button', { name: 'Remove condition 1' }).click();
+      await tab.getByLabel('Percentage of matching users').fill('50');
+      await tab.getByRole('button', { name: 'Save rules' }).click();
+      await expect
+        .poll(async () => (await call('GET', '/flags/anyone_rule')).rules)
+        .toEqual([{ segment: null, conditions: [], rollout_percentage: 50, variants: [] }]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   test('follows the colour scheme, and met no CSP refusal or script error on the way', async () => {
     await nav('Flags');
     const background = () => page.evaluate('getComputedStyle(document.documentElement).backgroundColor');

@@ -21,8 +21,8 @@ export function ProblemMessage({ error }: { error: unknown }) {
       {fields.length > 0 && (
         <ul>
           {fields.map((f) => (
-            <li key={f.field}>
-              <code>{f.field}</code>: {f.message}
+            <li key={f.field} title={f.field}>
+              {f.label}: {f.message}
             </li>
           ))}
         </ul>

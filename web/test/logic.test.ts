@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { changes, show } from '../src/logic/diff.js';
-import { move, OPERATORS, toCondition, valueText } from '../src/logic/conditions.js';
-import { fieldErrors } from '../src/logic/problems.js';
+import { conditionsComplete, move, OPERATORS, toCondition, valueText } from '../src/logic/conditions.js';
+import { fieldErrors, fieldLabel } from '../src/logic/problems.js';
 import { verdict } from '../src/logic/results.js';
 import { fromLocalInput } from '../src/logic/time.js';
 import { addsUp, equalSplit, rebalance, total } from '../src/logic/weights.js';
@@ -24,6 +24,17 @@ describe('weights', () => {
     expect(total([0.1, 0.2, 99.7])).toBe(100);
     expect(addsUp([0.1, 0.2, 99.7])).toBe(true);
     expect(addsUp([50, 49.99])).toBe(false);
+  });
+});
+
+describe('drafts worth a preview', () => {
+  it('are complete when every condition has an attribute, and a value where the operator takes one', () => {
+    expect(conditionsComplete([])).toBe(true);
+    expect(conditionsComplete([{ attribute: '', operator: 'equals', value: '' }])).toBe(false);
+    expect(conditionsComplete([{ attribute: 'plan', operator: 'equals', value: '' }])).toBe(false);
+    expect(conditionsComplete([{ attribute: 'plan', operator: 'equals', value: 'pro' }])).toBe(true);
+    expect(conditionsComplete([{ attribute: 'country', operator: 'in', value: [] }])).toBe(false);
+    expect(conditionsComplete([{ attribute: 'email', operator: 'exists' }])).toBe(true);
   });
 });
 
@@ -73,7 +84,17 @@ describe('diffs, problems and times', () => {
         detail: 'invalid',
         errors: [{ location: 'body', pointer: '#/rules/0/segment', detail: 'no segment named "x"' }],
       }),
-    ).toEqual([{ field: 'rules/0/segment', message: 'no segment named "x"' }]);
+    ).toEqual([{ field: 'rules/0/segment', label: 'Rule 1, segment', message: 'no segment named "x"' }]);
+  });
+
+  it('words a pointer as the page names the field, numbering from 1', () => {
+    expect(fieldLabel('rules/0')).toBe('Rule 1');
+    expect(fieldLabel('rules/0/conditions/1/attribute')).toBe('Rule 1, condition 2, attribute');
+    expect(fieldLabel('rules/2/variants/0/key')).toBe('Rule 3, variant 1, key');
+    expect(fieldLabel('rules/1/rollout_percentage')).toBe('Rule 2, percentage');
+    expect(fieldLabel('overrides/0/user_id')).toBe('Override 1, user id');
+    expect(fieldLabel('off_variant')).toBe('Off variant');
+    expect(fieldLabel('flag_name')).toBe('Name');
   });
 
   it('turns a datetime-local value into the UTC instant', () => {

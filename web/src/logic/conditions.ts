@@ -59,6 +59,16 @@ export function valueText(condition: Condition): string {
   return Array.isArray(condition.value) ? condition.value.join(', ') : String(condition.value);
 }
 
+/**
+ * Whether a draft's conditions are all filled in (an attribute, and a value where the operator takes
+ * one): only then is it worth a preview, which would otherwise answer a half-typed rule with an error.
+ */
+export const conditionsComplete = (conditions: readonly Condition[]) =>
+  conditions.every(
+    (condition) =>
+      condition.attribute.trim() !== '' && (!takesValue(condition.operator) || valueText(condition) !== ''),
+  );
+
 /** Moves the item at `from` to `to` (drag and drop, or the arrows). */
 export function move<T>(items: readonly T[], from: number, to: number): T[] {
   if (from === to || to < 0 || to >= items.length) return [...items];

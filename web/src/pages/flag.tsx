@@ -3,7 +3,7 @@ import { Link } from 'wouter-preact';
 import { api as rootApi, type Flag, type Override, type Prerequisite, type Rule, type SettingsChange } from '../api.js';
 import { Confirm, ProblemMessage, Switch, useAction, useLoad } from '../components.js';
 import { usePlace } from '../place.js';
-import { commaList } from '../logic/conditions.js';
+import { commaList, conditionsComplete } from '../logic/conditions.js';
 import { addsUp, equalSplit, rebalance, total } from '../logic/weights.js';
 import { EvaluatePanel } from './evaluate.js';
 import { History } from './history.js';
@@ -246,7 +246,10 @@ function RulesSection({ flag, onSaved }: { flag: Flag; onSaved: () => void }) {
         }}
       >
         <RulesEditor rules={rules} variants={flag.variants.map((v) => v.key)} onChange={setRules} />
-        <ImpactPreview flag={flag.flag_name} change={changed ? { rules } : null} />
+        <ImpactPreview
+          flag={flag.flag_name}
+          change={changed && rules.every((rule) => conditionsComplete(rule.conditions)) ? { rules } : null}
+        />
         <ProblemMessage error={action.error} />
         <button type="submit" class="primary" disabled={!changed || action.busy}>
           Save rules
