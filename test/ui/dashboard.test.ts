@@ -523,9 +523,8 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
   });
 });
 
-describe.skipIf(!existsSync(CHROMIUM))('the dashboard when the API refuses for load', () => {
-  // Open mode, two writes a minute: the third is a 429, which the form must show, keeping the input.
-  const server = useTestServer({ env: { RATE_LIMIT_WRITES: '2' } });
+/** Chromium for one describe block: launched before its tests, closed after them. */
+function useChromium(): () => Browser {
   let browser: Browser;
   beforeAll(async () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
@@ -533,9 +532,16 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard when the API refuses for l
   afterAll(async () => {
     await browser?.close();
   });
+  return () => browser;
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('the dashboard when the API refuses for load', () => {
+  // Open mode, two writes a minute: the third is a 429, which the form must show, keeping the input.
+  const server = useTestServer({ env: { RATE_LIMIT_WRITES: '2' } });
+  const browser = useChromium();
 
   it('shows the open-mode banner, and a 429 as a message in the form', async () => {
-    const page = await browser.newPage();
+    const page = await browser().newPage();
     await page.goto(`${server.baseUrl()}/ui/flags`);
     await page.getByText(/^Open mode: no API key exists/).waitFor();
     await page.getByText('New flag').click();
@@ -551,18 +557,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard when the API refuses for l
 
 describe.skipIf(!existsSync(CHROMIUM))('the dashboard in open mode', () => {
   const server = useTestServer({ env: { RATE_LIMIT_WRITES: '0' } });
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = useChromium();
 
   it('signs the person in with the first admin key they create, and keeps the dashboard working', async () => {
     const before = await server.app().inject({ method: 'POST', url: '/flags', payload: { flag_name: 'made_open' } });
     expect(before.statusCode).toBe(201);
-    const page = await browser.newPage();
+    const page = await browser().newPage();
     await page.goto(`${server.baseUrl()}/ui/keys`);
     await page.getByText(/^Open mode: no API key exists/).waitFor();
     await page.getByLabel('Name').fill('first-admin');
