@@ -99,6 +99,8 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
   test('signs in with a pasted key, and says why a wrong one is refused', async () => {
     await page.goto(`${server.baseUrl()}/ui/`);
     const key = page.getByLabel('API key');
+    // The page says where a key comes from.
+    await page.getByText(/^Where a key comes from: the ADMIN_API_KEY this service was started with/).waitFor();
     await key.fill('not-a-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/Not signed in/);
@@ -384,6 +386,13 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
 
   test('creates an API key, showing its secret once with a copy button, and revokes it', async () => {
     await nav('API keys');
+    // Each project and environment is offered once, by its name ("default" and "Default" were both offered).
+    for (const select of ['Project', 'Environment']) {
+      const options = page.locator('main form').getByLabel(select).locator('option');
+      const offered = (await options.allTextContents()).map((o) => o.toLowerCase());
+      expect(offered.length, select).toBeGreaterThan(0);
+      expect(new Set(offered).size, `${select}: ${offered.join(', ')}`).toBe(offered.length);
+    }
     await page.getByLabel('Name').fill('storefront');
     await page.getByRole('button', { name: 'Create key' }).click();
     const secret = await page.getByTestId('secret').textContent();

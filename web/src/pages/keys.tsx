@@ -19,7 +19,7 @@ export function KeysPage({ onSignedIn }: { onSignedIn: () => void }) {
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
   const action = useAction();
   const revoke = useAction();
-  const environments = projects.find((p) => p.key === project)?.environments ?? [];
+  const environments = projects.find((p) => p.key === (project || 'default'))?.environments ?? [];
   return (
     <>
       <h1>API keys</h1>
@@ -126,8 +126,12 @@ export function KeysPage({ onSignedIn }: { onSignedIn: () => void }) {
         </label>
         <label>
           Project
-          <select value={project} onChange={(e) => (setProject(e.currentTarget.value), setEnvironment(''))}>
-            <option value="">{scope === 'admin' ? 'All projects' : 'default'}</option>
+          {/* A key for evaluation is bound to one project (default unless chosen); an admin key may span all. */}
+          <select
+            value={project || (scope === 'admin' ? '' : 'default')}
+            onChange={(e) => (setProject(e.currentTarget.value), setEnvironment(''))}
+          >
+            {scope === 'admin' && <option value="">All projects</option>}
             {projects.map((p) => (
               <option key={p.key} value={p.key}>
                 {p.name}
@@ -138,8 +142,7 @@ export function KeysPage({ onSignedIn }: { onSignedIn: () => void }) {
         {scope !== 'admin' && (
           <label>
             Environment
-            <select value={environment} onChange={(e) => setEnvironment(e.currentTarget.value)}>
-              <option value="">production</option>
+            <select value={environment || 'production'} onChange={(e) => setEnvironment(e.currentTarget.value)}>
               {environments.map((e) => (
                 <option key={e.key} value={e.key}>
                   {e.name}

@@ -30,6 +30,10 @@ export function SignIn({ error, onSignIn }: { error?: unknown; onSignIn: (key: s
         <p class="hint">
           An admin key changes flags; an evaluate key shows read-only answers. The key stays in this tab only.
         </p>
+        <p class="hint">
+          Where a key comes from: the <code>ADMIN_API_KEY</code> this service was started with, or a key an admin made
+          under API keys in this dashboard (or with <code>POST /api-keys</code>). Ask whoever runs the service.
+        </p>
         <ProblemMessage error={error} />
         <button type="submit" class="primary" disabled={busy}>
           Sign in
