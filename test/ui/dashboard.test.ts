@@ -120,6 +120,13 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
     await page.getByRole('button', { name: 'Create flag' }).click();
     await page.getByRole('link', { name: 'checkout' }).waitFor();
     expect((await call('GET', '/projects/default/flags/checkout')).tags).toEqual(['web', 'payments']);
+    // Created: said so, and the form closes.
+    await page
+      .getByRole('status')
+      .getByText(/created: it is off in every environment/)
+      .waitFor();
+    expect(await page.getByLabel('Name').isVisible()).toBe(false);
+    await page.getByText('New flag').click();
     await page.getByLabel('Name').fill('checkout');
     await page.getByRole('button', { name: 'Create flag' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/already exists/);
@@ -553,8 +560,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard when the API refuses for l
     const page = await browser().newPage();
     await page.goto(`${server.baseUrl()}/ui/flags`);
     await page.getByText(/^Open mode: no API key exists/).waitFor();
-    await page.getByText('New flag').click();
     for (const name of ['one', 'two', 'three']) {
+      await page.getByText('New flag').click();
       await page.getByLabel('Name').fill(name);
       await page.getByRole('button', { name: 'Create flag' }).click();
       if (name !== 'three') await page.getByRole('link', { name }).waitFor();

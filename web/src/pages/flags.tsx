@@ -117,56 +117,67 @@ export function FlagsPage() {
 
 function NewFlag({ onCreated }: { onCreated: () => void }) {
   const { project } = usePlace();
+  const [open, setOpen] = useState(false);
+  const [created, setCreated] = useState<string | null>(null);
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [tags, setTags] = useState('');
   const [variants, setVariants] = useState('');
   const action = useAction();
   return (
-    <details class="card">
-      <summary>New flag</summary>
-      <form
-        onSubmit={async (event) => {
-          event.preventDefault();
-          const created = await action.run(() =>
-            rootApi.createFlag(project, {
-              flag_name: name.trim(),
-              description: description.trim() || undefined,
-              tags: commaList(tags),
-              variants: commaList(variants).map((key) => ({ key })),
-            }),
-          );
-          if (created) {
-            setName('');
-            setDescription('');
-            setTags('');
-            setVariants('');
-            onCreated();
-          }
-        }}
-      >
-        <label>
-          Name
-          <input required value={name} onInput={(e) => setName(e.currentTarget.value)} />
-        </label>
-        <label>
-          Description
-          <input value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
-        </label>
-        <label>
-          Tags (comma-separated)
-          <input value={tags} onInput={(e) => setTags(e.currentTarget.value)} />
-        </label>
-        <label>
-          Variants (comma-separated keys, for A/B tests; none for on/off)
-          <input value={variants} onInput={(e) => setVariants(e.currentTarget.value)} />
-        </label>
-        <p class="hint">The flag starts off in every environment of the project, its variants split equally.</p>
-        <ProblemMessage error={action.error} />
-        <button type="submit" class="primary" disabled={action.busy}>
-          Create flag
-        </button>
-      </form>
-    </details>
+    <>
+      {created && (
+        <p class="card success" role="status">
+          Flag <strong>{created}</strong> created: it is off in every environment until it is turned on from its page.
+        </p>
+      )}
+      <details class="card" open={open} onToggle={(event) => setOpen(event.currentTarget.open)}>
+        <summary>New flag</summary>
+        <form
+          onSubmit={async (event) => {
+            event.preventDefault();
+            const made = await action.run(() =>
+              rootApi.createFlag(project, {
+                flag_name: name.trim(),
+                description: description.trim() || undefined,
+                tags: commaList(tags),
+                variants: commaList(variants).map((key) => ({ key })),
+              }),
+            );
+            if (made) {
+              setCreated(made.flag_name);
+              setOpen(false);
+              setName('');
+              setDescription('');
+              setTags('');
+              setVariants('');
+              onCreated();
+            }
+          }}
+        >
+          <label>
+            Name
+            <input required value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          </label>
+          <label>
+            Description
+            <input value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+          </label>
+          <label>
+            Tags (comma-separated)
+            <input value={tags} onInput={(e) => setTags(e.currentTarget.value)} />
+          </label>
+          <label>
+            Variants (comma-separated keys, for A/B tests; none for on/off)
+            <input value={variants} onInput={(e) => setVariants(e.currentTarget.value)} />
+          </label>
+          <p class="hint">The flag starts off in every environment of the project, its variants split equally.</p>
+          <ProblemMessage error={action.error} />
+          <button type="submit" class="primary" disabled={action.busy}>
+            Create flag
+          </button>
+        </form>
+      </details>
+    </>
   );
 }
