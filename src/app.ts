@@ -109,7 +109,7 @@ export async function buildApp(
   await app.register(databasePlugin, { config, clock, announcement: webhookAnnouncement });
   await app.register(readModelPlugin, { config, clock });
   // After the read model: registered before it (right after the database), these two cost single-flag
-  // evaluation 16% of its rate head to head on SQLite (issue 32). The cause, found in issue 33, was
+  // evaluation 16% of its rate head to head on SQLite (issue 32). The likely cause, found in issue 33:
   // process.nextTick's object shape, dropped by the start's garbage collections; server.ts now holds
   // it (support/tick-shape.ts).
   await app.register(experimentStorePlugin);
