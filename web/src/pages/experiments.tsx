@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
-import type { Experiment, Metric, Results } from '../api.js';
+import type { Experiment, Flag, Metric, Results } from '../api.js';
 import { IntervalPlot, LineChart } from '../charts.js';
 import { Confirm, formatDate, ProblemMessage, useAction, useLoad } from '../components.js';
 import { verdict } from '../logic/results.js';
@@ -78,14 +78,14 @@ export function ExperimentsPage() {
           ))}
         </tbody>
       </table>
-      <NewExperiment onCreated={reload} />
+      <NewExperiment flags={flags?.flags} onCreated={reload} />
     </>
   );
 }
 
-function NewExperiment({ onCreated }: { onCreated: () => void }) {
-  const { api, project, environment } = usePlace();
-  const { data: flags } = useLoad(() => api.flags(), [project, environment]);
+/** `flags`: the page's list of this environment's flags, loaded once for the list and this form. */
+function NewExperiment({ flags, onCreated }: { flags: Flag[] | undefined; onCreated: () => void }) {
+  const { api } = usePlace();
   const [key, setKey] = useState('');
   const [flagName, setFlagName] = useState('');
   const [control, setControl] = useState('');
@@ -94,7 +94,7 @@ function NewExperiment({ onCreated }: { onCreated: () => void }) {
     { key: '', event: '', type: 'binomial' },
   ]);
   const action = useAction();
-  const withVariants = (flags?.flags ?? []).filter((f) => f.variants.length >= 2);
+  const withVariants = (flags ?? []).filter((f) => f.variants.length >= 2);
   const variants = withVariants.find((f) => f.flag_name === flagName)?.variants ?? [];
   const setMetric = (i: number, patch: Partial<Metric>) =>
     setMetrics(metrics.map((m, j) => (j === i ? { ...m, ...patch } : m)));
