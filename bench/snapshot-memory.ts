@@ -5,7 +5,7 @@
  *
  * Prints one JSON line: {"flags": …, "configurations": …, "heap_mb": …}.
  */
-import type { Environment, Project } from '../src/core/projects.js';
+import { DEFAULT_EXPERIMENT_SETTINGS, type Environment, type Project } from '../src/core/projects.js';
 import type { FlagConfig, FlagDefinition } from '../src/core/flags.js';
 import type { ConfigAtRevision } from '../src/db/repositories.js';
 import { systemClock } from '../src/support/clock.js';
@@ -34,6 +34,7 @@ function rows(): ConfigAtRevision {
       key: `project_${p}`,
       name: `Project ${p}`,
       description: null,
+      experimentSettings: DEFAULT_EXPERIMENT_SETTINGS,
       version: 1,
       createdAt: at,
       updatedAt: at,

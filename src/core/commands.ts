@@ -5,7 +5,7 @@
  * the core's own (basis points, camelCase). Pure.
  */
 import type { ApiKeyScope } from './api-keys.js';
-import type { FlagsDocument } from './projects.js';
+import type { ExperimentSettings, FlagsDocument } from './projects.js';
 import type { NewExperiment } from './experiments.js';
 import type { FlagConfigChanges, FlagDefinition, FlagSettings, VariantSplit } from './flags.js';
 import type { ScheduledSettings } from './schedules.js';
@@ -102,7 +102,11 @@ interface OnSegment {
 
 export type CreateFlag = CommandOf<'flag.create', NewFlag> & InEnvironment;
 export type UpdateFlag = CommandOf<'flag.update', FlagChanges> & InEnvironment & OnFlag;
-export type CreateFlagDefinition = CommandOf<'flag_definition.create', DefinitionFields & { name: string }>;
+/** `rolloutBasisPoints`: what every environment reaches once the flag is turned on there. */
+export type CreateFlagDefinition = CommandOf<
+  'flag_definition.create',
+  DefinitionFields & { name: string; rolloutBasisPoints: number }
+>;
 export type UpdateFlagDefinition = CommandOf<'flag_definition.update', Partial<DefinitionFields>> & OnFlag;
 /** From every environment of the project; `environment` only says which one's settings the audit entry shows. */
 export type DeleteFlag = CommandOf<'flag.delete', Record<string, never>> & OnFlag & { environment: string | null };
@@ -122,7 +126,12 @@ interface OnExperiment {
   experiment: string;
 }
 
-export type CreateExperiment = CommandOf<'experiment.create', Omit<NewExperiment, 'environmentId'>> & InEnvironment;
+/** `sequential` null: as the project's experiment settings say. */
+export type CreateExperiment = CommandOf<
+  'experiment.create',
+  Omit<NewExperiment, 'environmentId' | 'sequential'> & { sequential: boolean | null }
+> &
+  InEnvironment;
 export type StartExperiment = CommandOf<'experiment.start', Record<string, never>> & InEnvironment & OnExperiment;
 export type StopExperiment = CommandOf<'experiment.stop', Record<string, never>> & InEnvironment & OnExperiment;
 
@@ -157,6 +166,14 @@ export interface NewProjectFields {
   description: string | null;
   /** In order; development and production when none are given. */
   environments: { key: string; name: string }[] | null;
+  experimentSettings: ExperimentSettings;
+}
+
+/** Only what is given changes; experiment settings one by one. */
+export interface ProjectChanges {
+  name?: string;
+  description?: string | null;
+  experimentSettings?: Partial<ExperimentSettings>;
 }
 
 export interface NewEnvironmentFields {
@@ -175,7 +192,7 @@ interface Confirmed {
 
 /** A project is global until it exists: its key is in the payload. */
 export type CreateProject = GlobalCommandOf<'project.create', NewProjectFields>;
-export type UpdateProject = CommandOf<'project.update', { name?: string; description?: string | null }>;
+export type UpdateProject = CommandOf<'project.update', ProjectChanges>;
 export type DeleteProject = CommandOf<'project.delete', Confirmed>;
 export type CreateEnvironment = CommandOf<'environment.create', NewEnvironmentFields>;
 export type UpdateEnvironment = CommandOf<'environment.update', { key?: string; name?: string; position?: number }> &

@@ -90,6 +90,17 @@ export interface MetricResult {
   series?: { key: string; points: DailyPoint[] }[];
 }
 
+export type VerdictState = 'too_early' | 'srm' | 'no_difference' | 'winner' | 'loser';
+
+/** What the results allow one to conclude (verdict.ts decides it). */
+export interface Verdict {
+  state: VerdictState;
+  /** The variant that wins (winner) or loses against the control (loser). */
+  variant?: string;
+  /** One sentence a product manager can act on. */
+  reason: string;
+}
+
 export interface ExperimentResults {
   experiment: Experiment;
   computedAt: Date;
@@ -98,4 +109,5 @@ export interface ExperimentResults {
   warnings: string[];
   variants: VariantResult[];
   metrics: MetricResult[];
+  verdict: Verdict;
 }

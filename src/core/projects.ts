@@ -12,12 +12,29 @@ import type {
 import type { ScheduledChange } from './schedules.js';
 import type { Segment } from './segments.js';
 
+/** How a project's experiments are run and read. */
+export interface ExperimentSettings {
+  /** New experiments test sequentially unless they say otherwise: results stay valid however often they are read. */
+  sequential: boolean;
+  /** An experiment's verdict stays "too early" until it has run this many days... */
+  minDays: number;
+  /** ...and every variant the flag weights has this many exposed users. */
+  minUsersPerVariant: number;
+}
+
+export const DEFAULT_EXPERIMENT_SETTINGS: ExperimentSettings = {
+  sequential: true,
+  minDays: 7,
+  minUsersPerVariant: 100,
+};
+
 /** A team's flags, segments and environments. */
 export interface Project {
   id: number;
   key: string;
   name: string;
   description: string | null;
+  experimentSettings: ExperimentSettings;
   createdAt: Date;
   /** Raised by every write of this item: what a command was prepared against. */
   version: number;
@@ -37,7 +54,7 @@ export interface Environment {
   updatedAt: Date;
 }
 
-export type NewProject = Pick<Project, 'key' | 'name' | 'description'>;
+export type NewProject = Pick<Project, 'key' | 'name' | 'description' | 'experimentSettings'>;
 
 export type NewEnvironment = Pick<Environment, 'projectId' | 'key' | 'name' | 'position'>;
 

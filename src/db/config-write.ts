@@ -16,6 +16,7 @@ import type { NewWebhook, WebhookChanges } from '../core/webhooks.js';
 import type { WriteGuard } from './sqlite-file-guard.js';
 import {
   toProject,
+  projectSettingsColumns,
   toEnvironment,
   toFlagDefinition,
   toFlagConfig,
@@ -140,15 +141,28 @@ export class PrismaConfigWrite implements ConfigWrite {
     return rows.map(toApiKey);
   }
 
-  async createProject(project: Parameters<ConfigWrite['createProject']>[0]): Promise<Project> {
-    const row = await this.tx.project.create({ data: { ...project, createdAt: this.at, updatedAt: this.at } });
+  async createProject({
+    experimentSettings,
+    ...project
+  }: Parameters<ConfigWrite['createProject']>[0]): Promise<Project> {
+    const row = await this.tx.project.create({
+      data: { ...project, ...projectSettingsColumns(experimentSettings), createdAt: this.at, updatedAt: this.at },
+    });
     return this.collected.get('projects').put(toProject(row));
   }
 
-  async updateProject(id: number, changes: Parameters<ConfigWrite['updateProject']>[1]): Promise<Project> {
+  async updateProject(
+    id: number,
+    { experimentSettings, ...changes }: Parameters<ConfigWrite['updateProject']>[1],
+  ): Promise<Project> {
     const row = await this.tx.project.update({
       where: { id },
-      data: { ...changes, ...RAISE_VERSION, updatedAt: this.at },
+      data: {
+        ...changes,
+        ...(experimentSettings && projectSettingsColumns(experimentSettings)),
+        ...RAISE_VERSION,
+        updatedAt: this.at,
+      },
     });
     return this.collected.get('projects').put(toProject(row));
   }

@@ -12,7 +12,7 @@ import type {
   WebhookRow,
 } from './prisma-tables.js';
 import type { ApiKey, ApiKeyScope } from '../core/api-keys.js';
-import type { Environment, Project } from '../core/projects.js';
+import type { Environment, ExperimentSettings, Project } from '../core/projects.js';
 import type { Experiment, ExperimentStatus, Metric, MetricType, NewExperiment } from '../core/experiments.js';
 import type {
   FlagConfig,
@@ -81,7 +81,26 @@ const decodeOverride = (o: StoredOverride): Override => ({ userId: o.user_id, en
 // Variant definitions and prerequisites are stored as they are: {key, payload} and {flag, variant}.
 const asIs = <T>(item: T): T => item;
 
-export const toProject = (row: ProjectRow): Project => ({ ...row });
+export const toProject = ({
+  experimentSequential,
+  experimentMinDays,
+  experimentMinUsersPerVariant,
+  ...row
+}: ProjectRow): Project => ({
+  ...row,
+  experimentSettings: {
+    sequential: experimentSequential,
+    minDays: experimentMinDays,
+    minUsersPerVariant: experimentMinUsersPerVariant,
+  },
+});
+
+/** A project's experiment settings as its row's columns. */
+export const projectSettingsColumns = ({ sequential, minDays, minUsersPerVariant }: ExperimentSettings) => ({
+  experimentSequential: sequential,
+  experimentMinDays: minDays,
+  experimentMinUsersPerVariant: minUsersPerVariant,
+});
 export const toEnvironment = (row: EnvironmentRow): Environment => ({ ...row });
 
 export const toFlagDefinition = (row: FlagRow): FlagDefinition => ({

@@ -86,7 +86,8 @@ describe.each(backends)('experiments on $name', (backend) => {
       });
       expect(created.statusCode).toBe(201);
       expect(created.headers.location).toBe('/experiments/first_try');
-      expect(created.json()).toMatchObject({ status: 'draft', started_at: null, sequential: false });
+      // Sequential, as a project's experiment settings say by default.
+      expect(created.json()).toMatchObject({ status: 'draft', started_at: null, sequential: true });
       expect(
         (await inject('POST', '/experiments', { key: 'first_try', flag_name: 'second', control: 'control', metrics }))
           .statusCode,
@@ -152,6 +153,7 @@ describe.each(backends)('experiments on $name', (backend) => {
         flag_name: 'new_checkout',
         control: 'control',
         metrics,
+        sequential: false,
       });
       const empty = (await inject('GET', '/experiments/checkout_test/results')).json();
       expect(empty.variants).toEqual([

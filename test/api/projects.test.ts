@@ -168,6 +168,26 @@ describe.each(backends)('projects and environments on $name', (backend) => {
       );
     });
 
+    it('creates a flag off everywhere with the percentage each environment reaches once it is turned on', async () => {
+      await ok('POST', '/projects', { key: 'cautious', name: 'Cautious' });
+      const careful = await ok('POST', '/projects/cautious/flags', { flag_name: 'careful', rollout_percentage: 0 });
+      expect(careful.environments).toMatchObject({
+        development: { status: false, rollout_percentage: 0 },
+        production: { status: false, rollout_percentage: 0 },
+      });
+      await ok('PATCH', '/projects/cautious/environments/production/flags/careful', { status: true });
+      expect(await evaluate('cautious', 'production', 'u1', 'careful')).toMatchObject({ enabled: false });
+      const fifth = await ok('POST', '/projects/cautious/flags', { flag_name: 'fifth', rollout_percentage: 20.5 });
+      expect(fifth.environments.production.rollout_percentage).toBe(20.5);
+      // Left out, it is the seed's 100.
+      const whole = await ok('POST', '/projects/cautious/flags', { flag_name: 'whole' });
+      expect(whole.environments.production.rollout_percentage).toBe(100);
+      await problem('POST', '/projects/cautious/flags', { flag_name: 'bad', rollout_percentage: 101 }, 400, /rollout/);
+      const tooFine = { flag_name: 'bad', rollout_percentage: 0.001 };
+      await problem('POST', '/projects/cautious/flags', tooFine, 400, /rollout/);
+      expect((await inject('GET', '/projects/cautious/flags/bad')).statusCode).toBe(404);
+    });
+
     it('creates an environment with every flag off, or as a copy of another', async () => {
       await ok('PATCH', '/flags/seeded', { rollout_percentage: 40 });
       await ok('POST', '/projects/default/environments', { key: 'qa', name: 'QA', copy_from: 'production' });

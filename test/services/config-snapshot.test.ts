@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Environment, Project } from '../../src/core/projects.js';
+import { DEFAULT_EXPERIMENT_SETTINGS, type Environment, type Project } from '../../src/core/projects.js';
 import type { FlagConfig, FlagDefinition } from '../../src/core/flags.js';
 import type { Segment } from '../../src/core/segments.js';
 import type { ConfigAtRevision, ConfigDelta } from '../../src/db/repositories.js';
@@ -12,6 +12,7 @@ const project = (id: number, key: string): Project => ({
   key,
   name: key,
   description: null,
+  experimentSettings: DEFAULT_EXPERIMENT_SETTINGS,
   version: 1,
   createdAt: epoch,
   updatedAt: epoch,

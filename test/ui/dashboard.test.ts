@@ -79,9 +79,9 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
       fullPage: true,
     });
     await on.setViewportSize({ width: 375, height: 800 });
-    // Wide tables scroll inside themselves; nothing else may make the page scroll sideways.
+    // Tables become cards on a phone: nothing, a table included, may make the page scroll sideways.
     const sticking = await on.evaluate(`[...document.querySelectorAll('body *')]
-      .filter((e) => e.getBoundingClientRect().right > 376 && !e.closest('table'))
+      .filter((e) => e.getBoundingClientRect().right > 376)
       .map((e) => e.tagName.toLowerCase() + '.' + e.className)
       .slice(0, 5)`);
     expect(
@@ -117,9 +117,16 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
     await page.getByText('New flag').click();
     await page.getByLabel('Name').fill('checkout');
     await page.getByLabel('Tags (comma-separated)').fill('web, payments');
+    // Turning a new flag on reaches nobody until someone chooses how many (the form offered 100% before).
+    expect(await page.getByLabel('Users who get it once turned on (%)').inputValue()).toBe('0');
     await page.getByRole('button', { name: 'Create flag' }).click();
     await page.getByRole('link', { name: 'checkout' }).waitFor();
-    expect((await call('GET', '/projects/default/flags/checkout')).tags).toEqual(['web', 'payments']);
+    const created = await call('GET', '/projects/default/flags/checkout');
+    expect(created.tags).toEqual(['web', 'payments']);
+    expect(created.environments).toMatchObject({
+      development: { status: false, rollout_percentage: 0 },
+      production: { status: false, rollout_percentage: 0 },
+    });
     // Created: said so, and the form closes.
     await page
       .getByRole('status')
@@ -161,21 +168,26 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
     const toggle = page.getByRole('switch', { name: 'checkout in Development' });
     await toggle.focus();
     await page.keyboard.press('Enter');
-    const dialog = page.getByRole('dialog', { name: 'Turn checkout on in Development?' });
-    await dialog.waitFor();
-    // The dialog focuses its first button, the confirmation that names the environment.
-    expect(await page.evaluate('document.activeElement.textContent')).toBe('Turn on in Development');
-    await page.keyboard.press('Enter');
-    await page.getByText('On in Development', { exact: true }).waitFor();
-    expect((await call('GET', '/projects/default/environments/development/flags/checkout')).status).toBe(true);
-    expect((await call('GET', '/projects/default/environments/production/flags/checkout')).status).toBe(false);
-
+    // The switch changes the draft; nothing is saved until the review panel says so.
+    await page.getByText('On in Development (not saved yet)', { exact: true }).waitFor();
+    expect((await call('GET', '/projects/default/environments/development/flags/checkout')).status).toBe(false);
     await page.getByRole('button', { name: 'Add rule' }).click();
     await page.getByLabel('Segment').selectOption('pro');
-    await page.getByRole('button', { name: 'Save rules' }).click();
+    const pending = page.getByTestId('pending').getByRole('listitem');
+    await expect
+      .poll(() => pending.allTextContents())
+      .toEqual(['Turn it on in Development', 'Add rule 1: 100% of users in segment pro']);
+    // Both go in one save: one command, one audit entry.
+    const entriesBefore = (await call('GET', '/audit?flag_name=checkout&limit=100')).entries.length;
+    await page.getByRole('button', { name: 'Save changes in Development' }).click();
     await expect
       .poll(async () => (await call('GET', '/projects/default/environments/development/flags/checkout')).rules)
       .toEqual([{ segment: 'pro', conditions: [], rollout_percentage: 100, variants: [] }]);
+    expect((await call('GET', '/projects/default/environments/development/flags/checkout')).status).toBe(true);
+    expect((await call('GET', '/projects/default/environments/production/flags/checkout')).status).toBe(false);
+    expect((await call('GET', '/audit?flag_name=checkout&limit=100')).entries.length).toBe(entriesBefore + 1);
+    await page.getByText('On in Development', { exact: true }).waitFor();
+    expect(await page.getByTestId('pending').count()).toBe(0);
 
     // 200 users evaluate it in development (every fourth is on the pro plan), so the preview has people to count.
     for (let i = 0; i < 200; i++) {
@@ -200,7 +212,12 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
         `Of 200 users sampled from the last 24 hours' evaluations, this change turns it on for ${expected.turning_on.count}`,
       );
     await check('flag');
-    await page.getByRole('button', { name: 'Save percentage' }).click();
+    // Leaving with the change unsaved asks first; staying keeps it.
+    page.once('dialog', (dialog) => dialog.dismiss());
+    await page.getByRole('link', { name: '← Flags' }).click();
+    await page.getByRole('heading', { name: 'checkout', level: 1 }).waitFor();
+    expect(await page.getByLabel('Rollout percentage', { exact: true }).inputValue()).toBe('60.5');
+    await page.getByRole('button', { name: 'Save changes in Development' }).click();
     await expect
       .poll(
         async () => (await call('GET', '/projects/default/environments/development/flags/checkout')).rollout_percentage,
@@ -245,6 +262,7 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
     await page.getByText('New flag').click();
     await page.getByLabel('Name').fill('button');
     await page.getByLabel(/^Variants/).fill('control, treatment');
+    await page.getByLabel('Users who get it once turned on (%)').fill('100');
     await page.getByRole('button', { name: 'Create flag' }).click();
     await page.getByRole('link', { name: 'button' }).waitFor();
     expect((await call('GET', '/flags/button')).variants).toEqual([
@@ -252,6 +270,9 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
       { key: 'treatment', weight: 50, payload: null },
     ]);
     await nav('Experiments');
+    // Before the first experiment, the page says what one is and what to do, not bare table headers.
+    await page.getByText(/^No experiments in Production yet\. An experiment compares the variants of a flag/).waitFor();
+    expect(await page.getByRole('table').count()).toBe(0);
     await page.getByLabel('Key', { exact: true }).fill('button-test');
     await page.getByLabel('Flag (with variants)').selectOption('button');
     await page.getByLabel('Control variant').selectOption('control');
@@ -269,6 +290,13 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
     await warning.getByRole('button', { name: 'Start anyway' }).click();
     await page.getByRole('button', { name: 'Stop button-test' }).waitFor();
     await call('PATCH', '/flags/button', { status: true });
+    await page.getByRole('link', { name: 'button-test' }).click();
+    const verdict = page.getByTestId('verdict');
+    const refresh = () => page.getByRole('button', { name: 'Refresh results' }).click();
+    // No data: the verdict waits, and the daily chart says why it is not drawn (it drew an axis to 10000%).
+    await expect.poll(() => verdict.textContent()).toMatch(/^Too early to call/);
+    await page.getByText('No exposures yet: the daily chart starts on the first day with users.').first().waitFor();
+    expect(await page.locator('.chart canvas').count()).toBe(0);
 
     // Two days of traffic through the API: exposures as the service assigns them, and purchases, which
     // treatment makes twice as often.
@@ -284,25 +312,53 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
       }
       await call('POST', '/events', { events: exposures });
       await call('POST', '/events', { events: purchases });
+      if (day === 0) {
+        // One day: said in words with each variant's rate (a one-point chart had no dates and dots off the grid).
+        await refresh();
+        await expect.poll(() => page.getByTestId('one-day').first().textContent()).toMatch(/^One day of data so far/);
+        expect(await page.locator('.chart canvas').count()).toBe(0);
+      }
       await clock.advance(DAY_MS);
     }
-    await page.getByRole('link', { name: 'button-test' }).click();
-    const verdict = page.getByTestId('verdict');
+    // 600 users and a clear difference after two days, but the project asks for seven: no early shout.
+    await refresh();
+    await expect
+      .poll(() => verdict.textContent())
+      .toMatch(/^Too early to call.*it has run 2 of the 7 days the project asks for/);
+    await clock.advance(5 * DAY_MS);
+    await refresh();
     await expect
       .poll(() => verdict.textContent(), { timeout: 10_000 })
-      .toMatch(/^treatment wins: \d+\.\d% chance to beat control/);
+      .toMatch(/^treatment wins"treatment" raises purchase by \d+\.\d% against "control" \(95% interval/);
     const results = await call('GET', '/experiments/button-test/results');
+    expect(results.verdict).toMatchObject({ state: 'winner', variant: 'treatment' });
+    // A variant named control is not labelled "control (control)".
+    expect(await page.getByText('control (control)').count()).toBe(0);
     const treatment = results.metrics[0].variants.find((v: { key: string }) => v.key === 'treatment');
     expect(await page.getByRole('row', { name: /^treatment \d/ }).textContent()).toContain(
       `${(treatment.relative.bayesian.chance_to_win * 100).toFixed(1)}%`,
     );
     // Each variant's rate with its interval, then the treatment's uplift with its interval.
-    expect(await page.locator('.interval-plot circle').count()).toBe(3);
+    expect(await page.locator('.interval-plot .plot-dot').count()).toBe(3);
     const [low, high] = treatment.interval.map((x: number) => `${(x * 100).toFixed(1)}%`);
     expect(await page.getByRole('row', { name: /^treatment \d/ }).textContent()).toContain(`(${low} to ${high})`);
     expect(await page.locator('.chart canvas').count()).toBe(1);
-    expect(await page.locator('.chart .u-legend').textContent()).toMatch(/control.*treatment/);
+    expect(await page.locator('.chart .u-legend').textContent()).toMatch(/^Day.*control.*treatment/);
     await check('experiment-results');
+    // On a phone the plots' labels keep the page's text size (a scaled SVG drew them about 5 px tall), and
+    // the results table is one card per variant, each number named.
+    await page.setViewportSize({ width: 375, height: 800 });
+    const labelSize = await page.evaluate(
+      "parseFloat(getComputedStyle(document.querySelector('.plot-label')).fontSize)",
+    );
+    expect(labelSize).toBeGreaterThanOrEqual(14);
+    const labels = await page.evaluate(`[...[...document.querySelectorAll('tr')]
+      .find((row) => row.querySelector('th')?.textContent === 'treatment')
+      .querySelectorAll('td')].map((td) => getComputedStyle(td, '::before').content)`);
+    expect(labels).toEqual(
+      ['Users', 'Conversion rate', 'Uplift (95% interval)', 'Chance to win', 'p-value'].map((l) => `"${l}: "`),
+    );
+    await page.setViewportSize({ width: 1280, height: 900 });
   }, 120_000);
 
   test('reorders rules, adds an override and a prerequisite, and schedules a change in Berlin time stored as UTC', async () => {
@@ -327,32 +383,33 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
       const chips = berlin.getByRole('list', { name: 'Values of condition 1' }).last().getByRole('listitem');
       await expect.poll(() => chips.allTextContents()).toEqual(['DE', 'AT']);
       await berlin.getByRole('button', { name: 'Move rule 2 up' }).click();
-      await berlin.getByRole('button', { name: 'Save rules' }).click();
+      // An override and a prerequisite join the same pending change, reviewed in words and saved at once.
+      await berlin.getByRole('button', { name: 'Add override' }).click();
+      await berlin.getByLabel('User id').first().fill('vip-1');
+      await berlin.getByRole('button', { name: 'Add prerequisite' }).click();
+      await berlin.getByRole('combobox', { name: /^Flag/ }).selectOption('button');
+      await expect
+        .poll(() => berlin.getByTestId('pending').getByRole('listitem').allTextContents())
+        .toEqual([
+          'Change rule 1: 100% of users in segment pro → 100% of users whose country is one of DE, AT',
+          'Add rule 2: 100% of users in segment pro',
+          'Add override 1: vip-1 always gets it on',
+          'Add prerequisite 1: only while button is on',
+        ]);
+      await berlin.getByRole('button', { name: 'Save changes in Production' }).click();
       await expect
         .poll(async () => (await call('GET', path)).rules.map((r: { segment: string | null }) => r.segment))
         .toEqual([null, 'pro']);
-      expect((await call('GET', path)).rules[0].conditions).toEqual([
-        { attribute: 'country', operator: 'in', value: ['DE', 'AT'] },
-      ]);
+      const saved = await call('GET', path);
+      expect(saved.rules[0].conditions).toEqual([{ attribute: 'country', operator: 'in', value: ['DE', 'AT'] }]);
+      expect(saved.overrides).toEqual([{ user_id: 'vip-1', enabled: true, variant: null }]);
+      expect(saved.prerequisites).toEqual([{ flag: 'button', variant: null }]);
+
       await berlin.locator('.rules > li[draggable]').nth(1).dragTo(berlin.locator('.rules > li[draggable]').nth(0));
-      await berlin.getByRole('button', { name: 'Save rules' }).click();
+      await berlin.getByRole('button', { name: 'Save changes in Production' }).click();
       await expect
         .poll(async () => (await call('GET', path)).rules.map((r: { segment: string | null }) => r.segment))
         .toEqual(['pro', null]);
-
-      await berlin.getByRole('button', { name: 'Add override' }).click();
-      await berlin.getByLabel('User id').first().fill('vip-1');
-      await berlin.getByRole('button', { name: 'Save overrides' }).click();
-      await expect
-        .poll(async () => (await call('GET', path)).overrides)
-        .toEqual([{ user_id: 'vip-1', enabled: true, variant: null }]);
-
-      await berlin.getByRole('button', { name: 'Add prerequisite' }).click();
-      await berlin.getByRole('combobox', { name: /^Flag/ }).selectOption('button');
-      await berlin.getByRole('button', { name: 'Save prerequisites' }).click();
-      await expect
-        .poll(async () => (await call('GET', path)).prerequisites)
-        .toEqual([{ flag: 'button', variant: null }]);
 
       const when = berlin.getByLabel('When (Europe/Berlin)');
       await when.fill('2026-12-24T18:30');
@@ -512,13 +569,13 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
       await tab.getByLabel('Attribute', { exact: true }).fill('email');
       await tab.getByLabel('Operator').selectOption('matches');
       await tab.getByLabel('Value', { exact: true }).fill('(unclosed');
-      await tab.getByRole('button', { name: 'Save rules' }).click();
+      await tab.getByRole('button', { name: 'Save changes in Production' }).click();
       await expect.poll(() => tab.getByRole('alert').first().textContent()).toMatch(/Rule 1, condition 1, value/);
 
       // "Any user" with its percentage alone is a rule, and saves.
       await tab.getByRole('button', { name: 'Remove condition 1' }).click();
       await tab.getByLabel('Percentage of matching users').fill('50');
-      await tab.getByRole('button', { name: 'Save rules' }).click();
+      await tab.getByRole('button', { name: 'Save changes in Production' }).click();
       await expect
         .poll(async () => (await call('GET', '/flags/anyone_rule')).rules)
         .toEqual([{ segment: null, conditions: [], rollout_percentage: 50, variants: [] }]);

@@ -5,6 +5,7 @@ import { ProblemMessage } from './components.js';
 import { PlaceContext } from './place.js';
 import { session } from './session.js';
 import { AuditPage } from './pages/audit.js';
+import { mayLeave } from './leave-guard.js';
 import { EnvironmentsPage } from './pages/environments.js';
 import { ExperimentPage, ExperimentsPage } from './pages/experiments.js';
 import { FlagPage } from './pages/flag.js';
@@ -142,6 +143,11 @@ function SignedIn({
             <select
               value={place.project}
               onChange={(event) => {
+                // Unsaved work on the page stays unless the person agrees to leave it.
+                if (!mayLeave()) {
+                  event.currentTarget.value = place.project;
+                  return;
+                }
                 const project = projects.find((p) => p.key === event.currentTarget.value)!;
                 const environment =
                   project.environments.find((e) => e.key === place.environment)?.key ?? project.environments[0]?.key;
@@ -157,7 +163,13 @@ function SignedIn({
           </label>
           <label>
             Environment
-            <select value={place.environment} onChange={(event) => choose(place.project, event.currentTarget.value)}>
+            <select
+              value={place.environment}
+              onChange={(event) => {
+                if (mayLeave()) choose(place.project, event.currentTarget.value);
+                else event.currentTarget.value = place.environment;
+              }}
+            >
               {current?.environments.map((e) => (
                 <option key={e.key} value={e.key}>
                   {e.name}

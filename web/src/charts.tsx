@@ -20,16 +20,26 @@ export function LineChart({
   useEffect(() => {
     const element = container.current;
     if (!element || days.length === 0) return;
-    const width = Math.max(280, Math.min(element.clientWidth || 640, 900));
+    const fit = () => Math.max(280, Math.min(element.clientWidth || 640, 900));
     const chart = new uPlot(
       {
         title,
-        width,
+        width: fit(),
         height: 260,
         // One point per UTC day: the x axis counts days and is labelled with their dates.
-        scales: { x: { time: false } },
+        scales: {
+          x: { time: false },
+          // Padded around the data, never past 0 for values that cannot be negative: a flat line stays inside the grid.
+          y: {
+            range: (_: uPlot, min: number, max: number): uPlot.Range.MinMax => {
+              const pad = Math.max((max - min) * 0.15, Math.abs(max) * 0.05, 1e-3);
+              return [min >= 0 ? Math.max(0, min - pad) : min - pad, max + pad];
+            },
+          },
+        },
         series: [
-          {},
+          // The day under the cursor in the legend (uPlot's default would read "Value: --").
+          { label: 'Day', value: (_: uPlot, i: number | null) => (i === null ? '—' : (days[i] ?? '—')) },
           ...series.map((s, i) => ({
             label: s.label,
             points: { show: true },
@@ -50,7 +60,15 @@ export function LineChart({
       [days.map((_, i) => i), ...series.map((s) => s.values)] as uPlot.AlignedData,
       element,
     );
-    return () => chart.destroy();
+    // Follows its container: a phone turned sideways, or a window made narrower, redraws it to fit.
+    const resize = new ResizeObserver(() => {
+      if (fit() !== chart.width) chart.setSize({ width: fit(), height: 260 });
+    });
+    resize.observe(element);
+    return () => {
+      resize.disconnect();
+      chart.destroy();
+    };
   }, [title, JSON.stringify(days), JSON.stringify(series)]);
   return <div ref={container} class="chart" role="img" aria-label={title} />;
 }
@@ -65,8 +83,8 @@ const describe = (
 
 /**
  * Intervals on one axis, one row each (a forest plot): the estimate as a dot, the interval as a bar;
- * uplifts are drawn around zero (a dashed line), rates over their own range. Drawn as SVG: a handful
- * of rows needs no chart library, and SVG keeps the text readable.
+ * uplifts are drawn around zero (a dashed line), rates over their own range. Laid out in HTML with
+ * positions in percent, so its text stays the page's size on a phone (a scaled SVG shrank it to 5 px).
  */
 export function IntervalPlot({
   title,
@@ -79,47 +97,35 @@ export function IntervalPlot({
   format: (value: number) => string;
   aroundZero?: boolean;
 }) {
-  const width = 560;
-  const rowHeight = 34;
-  const left = 120;
-  const right = 24;
-  const height = rows.length * rowHeight + 40;
   const extent = Math.max(0.01, ...rows.flatMap((r) => [Math.abs(r.low), Math.abs(r.high)])) * 1.1;
   const lowest = Math.min(...rows.map((r) => r.low));
   const highest = Math.max(...rows.map((r) => r.high));
   const pad = Math.max((highest - lowest) * 0.1, 0.001);
   const [from, to] = aroundZero ? [-extent, extent] : [lowest - pad, highest + pad];
-  const x = (v: number) => left + ((v - from) / (to - from)) * (width - left - right);
+  const share = (v: number) => ((v - from) / (to - from)) * 100;
   return (
     <figure class="interval-plot">
-      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={describe(title, rows, format)}>
-        {aroundZero && <line x1={x(0)} x2={x(0)} y1={10} y2={height - 24} class="zero" />}
-        {rows.map((row, i) => {
-          const y = 24 + i * rowHeight;
-          const tone = row.good === null ? 'neutral' : row.good ? 'good' : 'bad';
-          return (
-            <g key={row.label} class={tone}>
-              <text x={left - 8} y={y + 4} text-anchor="end">
-                {row.label}
-              </text>
-              <line x1={x(row.low)} x2={x(row.high)} y1={y} y2={y} class="interval" />
-              <circle cx={x(row.estimate)} cy={y} r={5} />
-            </g>
-          );
-        })}
-        <text x={x(from)} y={height - 6}>
-          {format(from)}
-        </text>
-        {aroundZero && (
-          <text x={x(0)} y={height - 6} text-anchor="middle">
-            0
-          </text>
-        )}
-        <text x={x(to)} y={height - 6} text-anchor="end">
-          {format(to)}
-        </text>
-      </svg>
       <figcaption>{title}</figcaption>
+      <div role="img" aria-label={describe(title, rows, format)}>
+        {rows.map((row) => (
+          <div key={row.label} class={`plot-row ${row.good === null ? 'neutral' : row.good ? 'good' : 'bad'}`}>
+            <span class="plot-label">{row.label}</span>
+            <span class="plot-track">
+              {aroundZero && <span class="plot-zero" style={{ left: `${share(0)}%` }} />}
+              <span
+                class="plot-interval"
+                style={{ left: `${share(row.low)}%`, width: `${share(row.high) - share(row.low)}%` }}
+              />
+              <span class="plot-dot" style={{ left: `${share(row.estimate)}%` }} />
+            </span>
+          </div>
+        ))}
+        <div class="plot-axis">
+          <span>{format(from)}</span>
+          {aroundZero && <span>0</span>}
+          <span>{format(to)}</span>
+        </div>
+      </div>
     </figure>
   );
 }

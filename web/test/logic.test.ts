@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { changes, show } from '../src/logic/diff.js';
 import { conditionsComplete, move, OPERATORS, toCondition, valueText } from '../src/logic/conditions.js';
 import { fieldErrors, fieldLabel } from '../src/logic/problems.js';
-import { verdict } from '../src/logic/results.js';
+import { variantLabel, wordVerdict } from '../src/logic/results.js';
 import { fromLocalInput } from '../src/logic/time.js';
 import { addsUp, equalSplit, rebalance, total } from '../src/logic/weights.js';
-import type { Results } from '../src/api.js';
+import type { Flag, Results } from '../src/api.js';
+import { describeChange, draftOf, pendingChange } from '../src/logic/pending.js';
 
 describe('weights', () => {
   it('rebalances the others in proportion so the total stays 100, to the hundredth', () => {
@@ -106,51 +107,76 @@ describe('diffs, problems and times', () => {
   });
 });
 
-describe('verdict', () => {
-  const results = (chance: number | null, p: number | null, healthy = true): Results => ({
-    experiment: 'e',
-    flag_name: 'f',
-    status: 'running',
-    started_at: '2026-11-30T00:00:00Z',
-    computed_at: '2026-12-01T00:00:00Z',
-    multiple_exposures: 0,
-    srm: { p_value: healthy ? 0.5 : 0.0001, healthy },
-    warnings: [],
-    variants: [],
-    metrics: [
-      {
-        metric: 'purchase',
-        type: 'binomial',
-        variants: [
-          { key: 'control', users: 100, rate: 0.1, interval: [0.04, 0.16], relative: null },
-          {
-            key: 'treatment',
-            users: 100,
-            rate: 0.2,
-            interval: [0.12, 0.28],
-            relative: {
-              estimate: 1,
-              frequentist: { p_value: p, ci: [0.2, 1.8] },
-              bayesian: { chance_to_win: chance, ci: [0.2, 1.8], risk: [0, 0] },
-            },
-          },
-        ],
-        warnings: [],
-      },
+describe('the verdict in words', () => {
+  it('words each state the service decides, naming the variant to pick', () => {
+    const words = (state: Results['verdict']['state'], variant?: string) =>
+      wordVerdict({ state, variant, reason: 'why' }, 'blue');
+    expect(words('winner', 'green')).toEqual({ headline: 'green wins', tone: 'success', leader: 'green' });
+    expect(words('loser', 'green')).toEqual({ headline: 'green loses: keep blue', tone: 'warning', leader: 'blue' });
+    expect(words('no_difference')).toMatchObject({ headline: 'No difference found', leader: null });
+    expect(words('srm')).toMatchObject({ headline: 'Do not trust these numbers', tone: 'problem', leader: null });
+    expect(words('too_early')).toMatchObject({ headline: 'Too early to call', leader: null });
+  });
+
+  it('marks the control once: "blue (control)", and a variant named control as it is', () => {
+    expect(variantLabel('blue', 'blue')).toBe('blue (control)');
+    expect(variantLabel('control', 'control')).toBe('control');
+    expect(variantLabel('green', 'blue')).toBe('green');
+  });
+});
+
+describe('a pending change', () => {
+  const flag = {
+    flag_name: 'checkout',
+    status: false,
+    rollout_percentage: 10,
+    variants: [
+      { key: 'a', weight: 50 },
+      { key: 'b', weight: 50 },
     ],
-  });
-  const of = (r: Results) => verdict(r, r.metrics[0], 'control');
+    rules: [{ segment: 'beta', conditions: [], rollout_percentage: 100, variants: [] }],
+    overrides: [{ user_id: 'alice', enabled: true, variant: null }],
+    prerequisites: [],
+  } as unknown as Flag;
 
-  it('names the winner only with evidence, the loser too, and distrusts a sample ratio mismatch', () => {
-    expect(of(results(0.99, 0.01))).toMatchObject({ leader: 'treatment', trustworthy: true });
-    expect(of(results(0.01, 0.01))).toMatchObject({ leader: 'control', trustworthy: true });
-    expect(of(results(0.8, 0.2))).toMatchObject({ leader: 'treatment', trustworthy: false });
-    expect(of(results(0.99, 0.01, false))).toMatchObject({ leader: null, trustworthy: false });
-    expect(of(results(0.99, 0.01, false)).summary).toMatch(/SRM/);
+  it('holds only what differs from the saved flag, as one settings update', () => {
+    const draft = draftOf(flag);
+    expect(pendingChange(flag, draft)).toEqual({});
+    expect(pendingChange(flag, { ...draft, status: true, weights: [30, 70] })).toEqual({
+      status: true,
+      variants: [
+        { key: 'a', weight: 30 },
+        { key: 'b', weight: 70 },
+      ],
+    });
   });
 
-  it('names no leader from a statistic the service could not compute (null)', () => {
-    expect(of(results(null, 0.01))).toEqual({ leader: null, trustworthy: false, summary: 'Not enough data yet.' });
-    expect(of(results(0.99, null))).toEqual({ leader: null, trustworthy: false, summary: 'Not enough data yet.' });
+  it('says each change in words: status, percentage, weights, and list items added, removed or changed', () => {
+    const change = pendingChange(flag, {
+      ...draftOf(flag),
+      status: true,
+      rolloutPercentage: 20,
+      weights: [30, 70],
+      rules: [
+        {
+          segment: null,
+          conditions: [{ attribute: 'country', operator: 'in', value: ['DE', 'FR'] }],
+          rollout_percentage: 20,
+          variants: [],
+        },
+        { segment: null, conditions: [], rollout_percentage: 5, variants: [{ key: 'b', weight: 100 }] },
+      ],
+      overrides: [],
+      prerequisites: [{ flag: 'login', variant: null }],
+    });
+    expect(describeChange(flag, change, 'Production')).toEqual([
+      'Turn it on in Production',
+      'Users who get it: 10% → 20%',
+      'Variant weights: a 50% → 30%, b 50% → 70%',
+      'Change rule 1: 100% of users in segment beta → 20% of users whose country is one of DE, FR',
+      'Add rule 2: 5% of all users (b 100%)',
+      'Remove override 1: alice always gets it on',
+      'Add prerequisite 1: only while login is on',
+    ]);
   });
 });

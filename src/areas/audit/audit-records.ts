@@ -1,5 +1,5 @@
 import type { ApiKey } from '../../core/api-keys.js';
-import type { Environment, Project } from '../../core/projects.js';
+import type { Environment, ExperimentSettings, Project } from '../../core/projects.js';
 import type { Experiment } from '../../core/experiments.js';
 import type { Flag, FlagDefinition } from '../../core/flags.js';
 import type { JsonValue } from '../../core/json.js';
@@ -51,11 +51,24 @@ export interface FlagDefinitionAuditRecord {
   updated_at: string;
 }
 
+export interface ExperimentSettingsRecord {
+  sequential: boolean;
+  min_days: number;
+  min_users_per_variant: number;
+}
+
 export interface ProjectAuditRecord {
   key: string;
   name: string;
   description: string | null;
+  experiment_settings: ExperimentSettingsRecord;
 }
+
+const experimentSettingsRecord = (settings: ExperimentSettings): ExperimentSettingsRecord => ({
+  sequential: settings.sequential,
+  min_days: settings.minDays,
+  min_users_per_variant: settings.minUsersPerVariant,
+});
 
 export interface EnvironmentAuditRecord {
   key: string;
@@ -163,6 +176,7 @@ export const auditRecords = {
     key: project.key,
     name: project.name,
     description: project.description,
+    experiment_settings: experimentSettingsRecord(project.experimentSettings),
   }),
   environment: (environment: Environment): EnvironmentAuditRecord => ({
     key: environment.key,

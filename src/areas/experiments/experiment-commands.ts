@@ -65,7 +65,11 @@ async function createExperiment(
   const flag = await committedFlag(context, payload.flagName);
   if (!flag) throw new ValidationError('flag_name', `flag "${payload.flagName}" not found`);
   checkVariants(flag, payload.control);
-  const created = await context.write.createExperiment({ ...payload, environmentId: context.environment!.id });
+  const created = await context.write.createExperiment({
+    ...payload,
+    sequential: payload.sequential ?? context.project.experimentSettings.sequential,
+    environmentId: context.environment!.id,
+  });
   await audit(context, 'experiment.created', null, created);
   return created;
 }

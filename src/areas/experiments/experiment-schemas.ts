@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { Experiment, ExperimentResults, NewExperiment } from '../../core/experiments.js';
+import type { CreateExperiment } from '../../core/commands.js';
+import type { Experiment, ExperimentResults } from '../../core/experiments.js';
 import type { ReportedComparison } from '../../core/statistics.js';
 import { checkUnique, flagNameSchema, storableText, versionSchema } from '../../http/common-schemas.js';
 
@@ -41,8 +42,11 @@ const createExperimentBody = z
     hypothesis: storableText(z.string().max(2000)).nullable().default(null),
     sequential: z
       .boolean()
-      .default(false)
-      .describe('Sequential testing: intervals and p-values stay valid however often the results are read'),
+      .optional()
+      .describe(
+        'Sequential testing: intervals and p-values stay valid however often the results are read. When left ' +
+          "out, as the project's experiment_settings say (on unless changed)",
+      ),
   })
   .meta({
     id: 'CreateExperiment',
@@ -59,22 +63,20 @@ const createExperimentBody = z
   });
 
 /** An experiment as the core holds it (in the environment the request addresses). */
-export const createExperimentBodySchema = z.codec(
-  createExperimentBody,
-  z.custom<Omit<NewExperiment, 'environmentId'>>(),
-  {
-    decode: ({ flag_name, metrics, ...fields }) => ({
-      ...fields,
-      flagName: flag_name,
-      metrics: metrics.map(({ window_hours, ...metric }) => ({ ...metric, windowHours: window_hours })),
-    }),
-    encode: ({ flagName, metrics, ...fields }) => ({
-      ...fields,
-      flag_name: flagName,
-      metrics: metrics.map(({ windowHours, ...metric }) => ({ ...metric, window_hours: windowHours })),
-    }),
-  },
-);
+export const createExperimentBodySchema = z.codec(createExperimentBody, z.custom<CreateExperiment['payload']>(), {
+  decode: ({ flag_name, metrics, sequential, ...fields }) => ({
+    ...fields,
+    sequential: sequential ?? null,
+    flagName: flag_name,
+    metrics: metrics.map(({ window_hours, ...metric }) => ({ ...metric, windowHours: window_hours })),
+  }),
+  encode: ({ flagName, metrics, sequential, ...fields }) => ({
+    ...fields,
+    ...(sequential !== null && { sequential }),
+    flag_name: flagName,
+    metrics: metrics.map(({ windowHours, ...metric }) => ({ ...metric, window_hours: windowHours })),
+  }),
+});
 
 export const experimentSchema = z
   .object({
@@ -186,6 +188,21 @@ const pointSchema = z.object({
   mean: z.number().optional(),
 });
 
+const verdictSchema = z
+  .object({
+    state: z
+      .enum(['too_early', 'srm', 'no_difference', 'winner', 'loser'])
+      .describe(
+        "too_early: not started, or below the project's minimum days or users per variant; srm: the users' split " +
+          'is broken, distrust every comparison; then on the first metric: winner, a variant better than the ' +
+          'control beyond chance (its 95% interval, sequential when the experiment is, excludes zero); loser, ' +
+          'worse beyond chance; no_difference, neither',
+      ),
+    variant: z.string().optional().describe('winner: the best variant; loser: the worst'),
+    reason: z.string().describe('One sentence that says why, with the numbers'),
+  })
+  .meta({ id: 'ExperimentVerdict' });
+
 export const resultsSchema = z
   .object({
     experiment: z.string(),
@@ -211,6 +228,7 @@ export const resultsSchema = z
         series: z.array(z.object({ key: z.string(), points: z.array(pointSchema) })).optional(),
       }),
     ),
+    verdict: verdictSchema.describe('What the results allow one to conclude, decided by the service'),
   })
   .meta({ id: 'ExperimentResults' });
 
@@ -266,5 +284,6 @@ export function toResultsResponse(results: ExperimentResults): ResultsResponse {
         }),
       };
     }),
+    verdict: results.verdict,
   };
 }

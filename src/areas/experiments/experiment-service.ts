@@ -18,6 +18,7 @@ import {
   sampleVariance,
   uncomputedWarnings,
 } from '../../core/statistics.js';
+import { experimentVerdict } from '../../core/verdict.js';
 import type { DailyMetricTotals, ExperimentData, ExportedExposure, MetricTotals } from './experiment-store.js';
 import type { Clock } from '../../support/clock.js';
 import type { EnvironmentView } from '../../read-model/environment-view.js';
@@ -111,14 +112,23 @@ export class ExperimentService {
         return result;
       }),
     );
+    const srm = { pValue: srmP, healthy: srmP === null ? null : srmP >= SRM_THRESHOLD };
     return {
       experiment,
       computedAt,
-      srm: { pValue: srmP, healthy: srmP === null ? null : srmP >= SRM_THRESHOLD },
+      srm,
       multipleExposures: exposures.reduce((sum, e) => sum + e.multiple, 0),
       warnings,
       variants,
       metrics,
+      verdict: experimentVerdict({
+        experiment,
+        settings: view.project.experimentSettings,
+        computedAt,
+        variants,
+        srm,
+        primary: metrics[0],
+      }),
     };
   }
 

@@ -9,9 +9,21 @@ import {
   valueTypeSchema,
   offVariantSchema,
 } from './flag-schemas.js';
-import type { DefinitionFields } from '../../core/commands.js';
-import { checkUnique, checkWeightsTotal, flagNameSchema, versionSchema } from '../../http/common-schemas.js';
-import { fromDefinition, fromWholeDefinition, toDefinition, toPercentage } from '../../http/core-form.js';
+import type { CreateFlagDefinition, DefinitionFields } from '../../core/commands.js';
+import {
+  checkUnique,
+  checkWeightsTotal,
+  flagNameSchema,
+  rolloutPercentageSchema,
+  versionSchema,
+} from '../../http/common-schemas.js';
+import {
+  fromDefinition,
+  fromWholeDefinition,
+  toBasisPoints,
+  toDefinition,
+  toPercentage,
+} from '../../http/core-form.js';
 import { z } from 'zod';
 
 /** A variant as the definition has it: its weight applies where the variants' keys change (and on create). */
@@ -44,6 +56,9 @@ const createDefinitionBody = z
     value_type: valueTypeSchema.default('boolean'),
     variants: definitionVariantsSchema.default([]),
     off_variant: offVariantSchema.default(null),
+    rollout_percentage: rolloutPercentageSchema
+      .optional()
+      .describe('The percentage of users every environment gets once the flag is turned on there; 100 when left out'),
   })
   .describe('A new flag is off in every environment of the project')
   .meta({
@@ -51,15 +66,20 @@ const createDefinitionBody = z
     example: { flag_name: 'new_checkout', description: 'One-page checkout', kind: 'release', tags: ['team:checkout'] },
   });
 
-export const createDefinitionBodySchema = z.codec(
-  createDefinitionBody,
-  z.custom<DefinitionFields & { name: string }>(),
-  {
-    decode: ({ flag_name, ...body }) => ({ name: flag_name, ...fromWholeDefinition(body) }),
-    encode: ({ name, ...fields }) =>
-      ({ flag_name: name, ...toDefinition(fields) }) as z.output<typeof createDefinitionBody>,
-  },
-);
+export const createDefinitionBodySchema = z.codec(createDefinitionBody, z.custom<CreateFlagDefinition['payload']>(), {
+  decode: ({ flag_name, rollout_percentage, ...body }) => ({
+    name: flag_name,
+    rolloutBasisPoints: toBasisPoints(rollout_percentage ?? 100),
+    ...fromWholeDefinition(body),
+  }),
+  encode: ({ name, rolloutBasisPoints, ...fields }) =>
+    ({
+      flag_name: name,
+      // The default (the seed's 100) is left out, as a person writing the command would.
+      ...(rolloutBasisPoints !== 10_000 && { rollout_percentage: toPercentage(rolloutBasisPoints) }),
+      ...toDefinition(fields),
+    }) as z.output<typeof createDefinitionBody>,
+});
 
 const updateDefinitionBody = z
   .strictObject({

@@ -241,7 +241,7 @@ async function createDefinition(
   { payload }: CreateFlagDefinition,
   { write, project, actor }: CommandContext<FlagWrites>,
 ) {
-  const { name, weights, ...fields } = payload;
+  const { name, weights, rolloutBasisPoints, ...fields } = payload;
   const fresh = { ...fields, projectId: project.id, name };
   checkValues(fresh);
   const environments = await write.environments(project.id);
@@ -251,6 +251,7 @@ async function createDefinition(
       flagId: definition.id,
       environmentId: environment.id,
       ...offSettings(weights ?? equalWeights(fields.variants)),
+      rolloutBasisPoints,
     });
   }
   await write.audit({

@@ -9,6 +9,7 @@ import { flagsDocumentSchema, fromDocument } from './flags-as-code-schemas.js';
 import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
 import type { Commands } from '../commands/command-handlers.js';
 import { DEFAULT_PROJECT } from './addressing.js';
+import { DEFAULT_EXPERIMENT_SETTINGS } from '../../core/projects.js';
 
 const IMPORTER: Principal = {
   keyId: null,
@@ -59,6 +60,7 @@ async function importFlagsFile(
           payload: {
             ...document.project,
             environments: document.environments.length > 0 ? document.environments : null,
+            experimentSettings: DEFAULT_EXPERIMENT_SETTINGS,
           },
           preparedAgainst: [],
         },

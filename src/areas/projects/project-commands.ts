@@ -84,7 +84,12 @@ async function createProject(
   { write, actor }: GlobalCommandContext<ProjectWrites>,
 ): Promise<Project> {
   const environments = payload.environments ?? DEFAULT_ENVIRONMENTS;
-  const created = await write.createProject({ key: payload.key, name: payload.name, description: payload.description });
+  const created = await write.createProject({
+    key: payload.key,
+    name: payload.name,
+    description: payload.description,
+    experimentSettings: payload.experimentSettings,
+  });
   for (const [position, environment] of environments.entries()) {
     await write.createEnvironment({ projectId: created.id, ...environment, position });
   }
@@ -105,7 +110,11 @@ async function updateProject(
   { payload }: UpdateProject,
   { write, project, actor }: CommandContext<ProjectWrites>,
 ): Promise<Project> {
-  const after = await write.updateProject(project.id, payload);
+  const { experimentSettings, ...fields } = payload;
+  const after = await write.updateProject(project.id, {
+    ...fields,
+    ...(experimentSettings && { experimentSettings: { ...project.experimentSettings, ...experimentSettings } }),
+  });
   await write.audit({
     actor,
     action: 'project.updated',

@@ -9543,6 +9543,11 @@ export interface components {
              * @default null
              */
             off_variant?: string | null;
+            /**
+             * @description The percentage of users every environment gets once the flag is turned on there; 100 when left out
+             * @example 25
+             */
+            rollout_percentage?: number;
         };
         /**
          * @example {
@@ -9693,10 +9698,7 @@ export interface components {
             }[];
             /** @default null */
             hypothesis?: (string & (unknown & unknown)) | null;
-            /**
-             * @description Sequential testing: intervals and p-values stay valid however often the results are read
-             * @default false
-             */
+            /** @description Sequential testing: intervals and p-values stay valid however often the results are read. When left out, as the project's experiment_settings say (on unless changed) */
             sequential?: boolean;
         };
         Experiment: {
@@ -9725,6 +9727,17 @@ export interface components {
             created_at: string;
             /** @description ISO 8601, UTC */
             updated_at: string;
+        };
+        ExperimentVerdict: {
+            /**
+             * @description too_early: not started, or below the project's minimum days or users per variant; srm: the users' split is broken, distrust every comparison; then on the first metric: winner, a variant better than the control beyond chance (its 95% interval, sequential when the experiment is, excludes zero); loser, worse beyond chance; no_difference, neither
+             * @enum {string}
+             */
+            state: "too_early" | "srm" | "no_difference" | "winner" | "loser";
+            /** @description winner: the best variant; loser: the worst */
+            variant?: string;
+            /** @description One sentence that says why, with the numbers */
+            reason: string;
         };
         ExperimentResults: {
             experiment: string;
@@ -9813,6 +9826,8 @@ export interface components {
                     }[];
                 }[];
             }[];
+            /** @description What the results allow one to conclude, decided by the service */
+            verdict: components["schemas"]["ExperimentVerdict"];
         };
         Environment: {
             key: string;
@@ -9824,10 +9839,19 @@ export interface components {
             created_at: string;
             updated_at: string;
         };
+        ExperimentSettings: {
+            /** @description New experiments test sequentially unless they say otherwise: results stay valid however often read */
+            sequential: boolean;
+            /** @description An experiment's verdict stays "too_early" until it has run this many days */
+            min_days: number;
+            /** @description …and until every variant the flag weights has this many exposed users */
+            min_users_per_variant: number;
+        };
         Project: {
             key: string;
             name: string;
             description: string | null;
+            experiment_settings: components["schemas"]["ExperimentSettings"];
             /** @description In order */
             environments: components["schemas"]["Environment"][];
             /** @description Raised by every change of it: what a change is prepared against */
@@ -9856,10 +9880,36 @@ export interface components {
                 key: string;
                 name: string & (unknown & unknown);
             }[];
+            /** @description Defaults: sequential, 7 days, 100 users per variant; only the settings sent differ */
+            experiment_settings?: {
+                /** @description New experiments test sequentially unless they say otherwise: results stay valid however often read */
+                sequential?: boolean;
+                /** @description An experiment's verdict stays "too_early" until it has run this many days */
+                min_days?: number;
+                /** @description …and until every variant the flag weights has this many exposed users */
+                min_users_per_variant?: number;
+            };
         };
+        /**
+         * @example {
+         *       "experiment_settings": {
+         *         "min_days": 14,
+         *         "min_users_per_variant": 500
+         *       }
+         *     }
+         */
         UpdateProject: {
             name?: string & (unknown & unknown);
             description?: (string & (unknown & unknown)) | null;
+            /** @description Only the settings sent change */
+            experiment_settings?: {
+                /** @description New experiments test sequentially unless they say otherwise: results stay valid however often read */
+                sequential?: boolean;
+                /** @description An experiment's verdict stays "too_early" until it has run this many days */
+                min_days?: number;
+                /** @description …and until every variant the flag weights has this many exposed users */
+                min_users_per_variant?: number;
+            };
         };
         /**
          * @example {

@@ -3,7 +3,7 @@ import { Link } from 'wouter-preact';
 import type { Experiment, Flag, Metric, Results } from '../api.js';
 import { IntervalPlot, LineChart } from '../charts.js';
 import { Confirm, formatDate, ProblemMessage, useAction, useLoad } from '../components.js';
-import { verdict } from '../logic/results.js';
+import { variantLabel, wordVerdict } from '../logic/results.js';
 import { usePlace } from '../place.js';
 
 export function ExperimentsPage() {
@@ -35,49 +35,58 @@ export function ExperimentsPage() {
           the flag is turned on in {environmentName}.
         </p>
       </Confirm>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Experiment</th>
-            <th scope="col">Flag</th>
-            <th scope="col">Status</th>
-            <th scope="col">Started</th>
-            <th scope="col">
-              <span class="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {data?.map((experiment) => (
-            <tr key={experiment.key}>
-              <th scope="row">
-                <Link href={`/experiments/${encodeURIComponent(experiment.key)}`}>{experiment.key}</Link>
+      {data?.length === 0 ? (
+        <p class="empty-state">
+          No experiments in {environmentName} yet. An experiment compares the variants of a flag: create one below on a
+          flag with two variants or more, then start it.
+        </p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Experiment</th>
+              <th scope="col">Flag</th>
+              <th scope="col">Status</th>
+              <th scope="col">Started</th>
+              <th scope="col">
+                <span class="visually-hidden">Actions</span>
               </th>
-              <td>{experiment.flag_name}</td>
-              <td>{experiment.status}</td>
-              <td>{experiment.started_at ? formatDate(experiment.started_at) : '—'}</td>
-              <td>
-                {experiment.status === 'draft' && (
-                  <button
-                    type="button"
-                    onClick={() => (isOff(experiment.flag_name) ? setStartingOnOffFlag(experiment) : start(experiment))}
-                  >
-                    Start {experiment.key}
-                  </button>
-                )}
-                {experiment.status === 'running' && (
-                  <button
-                    type="button"
-                    onClick={async () => (await action.run(() => api.stopExperiment(experiment.key))) && reload()}
-                  >
-                    Stop {experiment.key}
-                  </button>
-                )}
-              </td>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {data?.map((experiment) => (
+              <tr key={experiment.key}>
+                <th scope="row">
+                  <Link href={`/experiments/${encodeURIComponent(experiment.key)}`}>{experiment.key}</Link>
+                </th>
+                <td data-label="Flag">{experiment.flag_name}</td>
+                <td data-label="Status">{experiment.status}</td>
+                <td data-label="Started">{experiment.started_at ? formatDate(experiment.started_at) : '—'}</td>
+                <td>
+                  {experiment.status === 'draft' && (
+                    <button
+                      type="button"
+                      onClick={() =>
+                        isOff(experiment.flag_name) ? setStartingOnOffFlag(experiment) : start(experiment)
+                      }
+                    >
+                      Start {experiment.key}
+                    </button>
+                  )}
+                  {experiment.status === 'running' && (
+                    <button
+                      type="button"
+                      onClick={async () => (await action.run(() => api.stopExperiment(experiment.key))) && reload()}
+                    >
+                      Stop {experiment.key}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       <NewExperiment flags={flags?.flags} onCreated={reload} />
     </>
   );
@@ -205,7 +214,7 @@ export function ExperimentPage({ experimentKey }: { experimentKey: string }) {
       <ProblemMessage error={experiment.error ?? results.error} />
       {experiment.data && (
         <p class="hint">
-          Flag {experiment.data.flag_name}, control {control}, {experiment.data.status}
+          On flag {experiment.data.flag_name}, against {control}; {experiment.data.status}
           {experiment.data.hypothesis && <> — {experiment.data.hypothesis}</>}
         </p>
       )}
@@ -217,116 +226,166 @@ export function ExperimentPage({ experimentKey }: { experimentKey: string }) {
   );
 }
 
+const dayLabel = (day: string) =>
+  new Date(`${day}T00:00:00Z`).toLocaleDateString(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
+
 function ResultsView({ results, control }: { results: Results; control: string }) {
+  const words = wordVerdict(results.verdict, control);
   return (
     <>
-      <p class="hint">
-        Computed {formatDate(results.computed_at)}:{' '}
-        {results.variants.map((v) => `${v.key} ${v.users} users`).join(', ')}
-      </p>
-      {results.srm.healthy === false && (
-        <p class="problem" role="alert">
-          Sample ratio mismatch (p = {results.srm.p_value?.toPrecision(2)}): users are not split as the weights say, so
-          the results below cannot be trusted. Look for exposures lost or double-counted.
+      <section class={`card verdict tone-${words.tone}`} data-testid="verdict" aria-labelledby="verdict-headline">
+        <h2 id="verdict-headline">{words.headline}</h2>
+        <p>{results.verdict.reason}.</p>
+        <p class="hint">
+          Decided on {results.metrics[0]?.metric}, the first metric. Computed {formatDate(results.computed_at)}:{' '}
+          {results.variants.map((v) => `${variantLabel(v.key, control)} ${v.users} users`).join(', ')}.
         </p>
-      )}
+      </section>
       {results.warnings.map((w) => (
         <p key={w} class="warning">
           {w}
         </p>
       ))}
-      {results.metrics.map((metric) => {
-        const call = verdict(results, metric, control);
-        const rateOf = (v: (typeof metric.variants)[number]) => (metric.type === 'binomial' ? v.rate : v.mean) ?? 0;
-        const format = metric.type === 'binomial' ? percent : (v: number) => v.toFixed(2);
-        const measure = metric.type === 'binomial' ? 'conversion rate' : 'mean';
-        const days = [...new Set((metric.series ?? []).flatMap((s) => s.points.map((p) => p.date)))].sort();
-        return (
-          <section key={metric.metric} class="card" aria-labelledby={`metric-${metric.metric}`}>
-            <h2 id={`metric-${metric.metric}`}>{metric.metric}</h2>
-            <p class={call.trustworthy ? 'verdict success' : 'verdict'} data-testid="verdict">
-              {call.summary}
-            </p>
-            {metric.warnings.map((w) => (
-              <p key={w} class="warning">
-                {w}
-              </p>
-            ))}
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Variant</th>
-                  <th scope="col">Users</th>
-                  <th scope="col">{metric.type === 'binomial' ? 'Conversion rate' : 'Mean'}</th>
-                  <th scope="col">Uplift (95% interval)</th>
-                  <th scope="col">Chance to win</th>
-                  <th scope="col">p-value</th>
-                </tr>
-              </thead>
-              <tbody>
-                {metric.variants.map((v) => (
-                  <tr key={v.key} class={call.leader === v.key ? 'leader' : undefined}>
-                    <th scope="row">
-                      {v.key}
-                      {v.key === control && ' (control)'}
-                    </th>
-                    <td>{v.users}</td>
-                    <td>
-                      {format(rateOf(v))}{' '}
-                      <span class="hint">
-                        ({format(v.interval[0])} to {format(v.interval[1])})
-                      </span>
-                    </td>
-                    <td>
-                      {orDash(v.relative?.estimate, percent)}
-                      {v.relative?.frequentist.ci && ` (${interval(v.relative.frequentist.ci)})`}
-                    </td>
-                    <td>{orDash(v.relative?.bayesian.chance_to_win, percent)}</td>
-                    <td>{orDash(v.relative?.frequentist.p_value, (p) => p.toPrecision(2))}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            <IntervalPlot
-              title={`${metric.metric}: each variant's ${measure} with its 95% interval`}
-              format={format}
-              aroundZero={false}
-              rows={metric.variants.map((v) => ({
-                label: v.key,
-                estimate: rateOf(v),
-                low: v.interval[0],
-                high: v.interval[1],
-                good: call.leader === v.key && call.trustworthy ? true : null,
-              }))}
-            />
-            <IntervalPlot
-              title={`${metric.metric}: uplift against ${control} with 95% intervals`}
-              format={percent}
-              rows={metric.variants.flatMap((v) => {
-                const estimate = v.relative?.estimate;
-                const ci = v.relative?.frequentist.ci;
-                if (estimate == null || !ci) return [];
-                const [low, high] = ci;
-                return [{ label: v.key, estimate, low, high, good: low > 0 ? true : high < 0 ? false : null }];
-              })}
-            />
-            {days.length > 0 && (
-              <LineChart
-                title={`${metric.metric}: cumulative ${measure} by day`}
-                days={days}
-                format={format}
-                series={(metric.series ?? []).map((s) => ({
-                  label: s.key,
-                  values: days.map((day) => {
-                    const point = s.points.find((p) => p.date === day);
-                    return point ? ((metric.type === 'binomial' ? point.rate : point.mean) ?? null) : null;
-                  }),
-                }))}
-              />
-            )}
-          </section>
-        );
-      })}
+      {results.metrics.map((metric, index) => (
+        <MetricView
+          key={metric.metric}
+          metric={metric}
+          control={control}
+          // The verdict is the first metric's: only there does it mark a variant.
+          leader={index === 0 ? words.leader : null}
+        />
+      ))}
     </>
+  );
+}
+
+function MetricView({
+  metric,
+  control,
+  leader,
+}: {
+  metric: Results['metrics'][number];
+  control: string;
+  leader: string | null;
+}) {
+  const rateOf = (v: (typeof metric.variants)[number]) => (metric.type === 'binomial' ? v.rate : v.mean) ?? 0;
+  const format = metric.type === 'binomial' ? percent : (v: number) => v.toFixed(2);
+  const measure = metric.type === 'binomial' ? 'conversion rate' : 'mean';
+  const rateHeading = metric.type === 'binomial' ? 'Conversion rate' : 'Mean';
+  return (
+    <section class="card" aria-labelledby={`metric-${metric.metric}`}>
+      <h2 id={`metric-${metric.metric}`}>{metric.metric}</h2>
+      {metric.warnings.map((w) => (
+        <p key={w} class="warning">
+          {w}
+        </p>
+      ))}
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Variant</th>
+            <th scope="col">Users</th>
+            <th scope="col">{rateHeading}</th>
+            <th scope="col">Uplift (95% interval)</th>
+            <th scope="col">Chance to win</th>
+            <th scope="col">p-value</th>
+          </tr>
+        </thead>
+        <tbody>
+          {metric.variants.map((v) => (
+            <tr key={v.key} class={leader === v.key ? 'leader' : undefined}>
+              <th scope="row">{variantLabel(v.key, control)}</th>
+              <td data-label="Users">{v.users}</td>
+              <td data-label={rateHeading}>
+                {format(rateOf(v))}{' '}
+                <span class="hint">
+                  ({format(v.interval[0])} to {format(v.interval[1])})
+                </span>
+              </td>
+              <td data-label="Uplift (95% interval)">
+                {v.key === control ? 'baseline' : orDash(v.relative?.estimate, percent)}
+                {v.relative?.frequentist.ci && ` (${interval(v.relative.frequentist.ci)})`}
+              </td>
+              <td data-label="Chance to win">{orDash(v.relative?.bayesian.chance_to_win, percent)}</td>
+              <td data-label="p-value">{orDash(v.relative?.frequentist.p_value, (p) => p.toPrecision(2))}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <IntervalPlot
+        title={`${metric.metric}: each variant's ${measure} with its 95% interval`}
+        format={format}
+        aroundZero={false}
+        rows={metric.variants.map((v) => ({
+          label: variantLabel(v.key, control),
+          estimate: rateOf(v),
+          low: v.interval[0],
+          high: v.interval[1],
+          good: leader === v.key ? true : null,
+        }))}
+      />
+      <IntervalPlot
+        title={`${metric.metric}: uplift against ${control} with 95% intervals`}
+        format={percent}
+        rows={metric.variants.flatMap((v) => {
+          const estimate = v.relative?.estimate;
+          const ci = v.relative?.frequentist.ci;
+          if (estimate == null || !ci) return [];
+          const [low, high] = ci;
+          return [{ label: v.key, estimate, low, high, good: low > 0 ? true : high < 0 ? false : null }];
+        })}
+      />
+      {metric.series && <DailyChart metric={metric} measure={measure} format={format} control={control} />}
+    </section>
+  );
+}
+
+/**
+ * The cumulative daily chart from the first day with exposures: with none, and with one day (a chart
+ * of one point has no line and no axis to read), it says so in words instead.
+ */
+function DailyChart({
+  metric,
+  measure,
+  format,
+  control,
+}: {
+  metric: Results['metrics'][number];
+  measure: string;
+  format: (value: number) => string;
+  control: string;
+}) {
+  const series = metric.series ?? [];
+  const valueOf = (point: (typeof series)[number]['points'][number]) =>
+    (metric.type === 'binomial' ? point.rate : point.mean) ?? 0;
+  const withData = [...new Set(series.flatMap((s) => s.points.filter((p) => p.users > 0).map((p) => p.date)))].sort();
+  if (withData.length === 0) {
+    return <p class="hint">No exposures yet: the daily chart starts on the first day with users.</p>;
+  }
+  const days = [...new Set(series.flatMap((s) => s.points.map((p) => p.date)))].filter((d) => d >= withData[0]).sort();
+  if (days.length === 1) {
+    const values = series.map((s) => {
+      const point = s.points.find((p) => p.date === days[0]);
+      return `${variantLabel(s.key, control)} ${point ? format(valueOf(point)) : '—'}`;
+    });
+    return (
+      <p class="hint" data-testid="one-day">
+        One day of data so far ({dayLabel(days[0])}): {values.join(', ')}. The daily chart draws from the second day.
+      </p>
+    );
+  }
+  return (
+    <LineChart
+      title={`${metric.metric}: cumulative ${measure} by day`}
+      days={days.map(dayLabel)}
+      format={format}
+      series={series.map((s) => ({
+        label: variantLabel(s.key, control),
+        values: days.map((day) => {
+          const point = s.points.find((p) => p.date === day);
+          return point && point.users > 0 ? valueOf(point) : null;
+        }),
+      }))}
+    />
   );
 }

@@ -123,6 +123,8 @@ function NewFlag({ onCreated }: { onCreated: () => void }) {
   const [description, setDescription] = useState('');
   const [tags, setTags] = useState('');
   const [variants, setVariants] = useState('');
+  // 0 by default: turning a new flag on then reaches nobody until someone chooses how many.
+  const [percentage, setPercentage] = useState('0');
   const action = useAction();
   return (
     <>
@@ -142,6 +144,7 @@ function NewFlag({ onCreated }: { onCreated: () => void }) {
                 description: description.trim() || undefined,
                 tags: commaList(tags),
                 variants: commaList(variants).map((key) => ({ key })),
+                rollout_percentage: Number(percentage),
               }),
             );
             if (made) {
@@ -151,6 +154,7 @@ function NewFlag({ onCreated }: { onCreated: () => void }) {
               setDescription('');
               setTags('');
               setVariants('');
+              setPercentage('0');
               onCreated();
             }
           }}
@@ -171,7 +175,22 @@ function NewFlag({ onCreated }: { onCreated: () => void }) {
             Variants (comma-separated keys, for A/B tests; none for on/off)
             <input value={variants} onInput={(e) => setVariants(e.currentTarget.value)} />
           </label>
-          <p class="hint">The flag starts off in every environment of the project, its variants split equally.</p>
+          <label>
+            Users who get it once turned on (%)
+            <input
+              type="number"
+              required
+              min={0}
+              max={100}
+              step={0.01}
+              value={percentage}
+              onInput={(e) => setPercentage(e.currentTarget.value)}
+            />
+          </label>
+          <p class="hint">
+            The flag starts off in every environment, its variants split equally. Turned on there, it reaches{' '}
+            {percentage || 0}% of users until the percentage is changed on its page.
+          </p>
           <ProblemMessage error={action.error} />
           <button type="submit" class="primary" disabled={action.busy}>
             Create flag

@@ -28,10 +28,10 @@ export function DiffTable({
         {rows.map((row) => (
           <tr key={row.field}>
             <th scope="row">{row.field}</th>
-            <td class="before">
+            <td class="before" data-label={before}>
               <code>{show(row.before)}</code>
             </td>
-            <td class="after">
+            <td class="after" data-label={after}>
               <code>{show(row.after)}</code>
             </td>
           </tr>

@@ -41,12 +41,14 @@ export function KeysPage({ onSignedIn }: { onSignedIn: () => void }) {
           {data?.map((key) => (
             <tr key={key.id} class={key.revoked_at ? 'revoked' : undefined}>
               <th scope="row">{key.name}</th>
-              <td>{key.scope}</td>
-              <td>{[key.project, key.environment].filter(Boolean).join(' / ') || 'everything'}</td>
-              <td>
+              <td data-label="Scope">{key.scope}</td>
+              <td data-label="Bound to">
+                {[key.project, key.environment].filter(Boolean).join(' / ') || 'everything'}
+              </td>
+              <td data-label="Prefix">
                 <code>{key.prefix}</code>
               </td>
-              <td>{formatDate(key.created_at)}</td>
+              <td data-label="Created">{formatDate(key.created_at)}</td>
               <td>
                 {key.revoked_at ? (
                   `revoked ${formatDate(key.revoked_at)}`

@@ -56,9 +56,9 @@ export function ReadOnlyPage({ onSignOut }: { onSignOut: () => void }) {
             {Object.entries(answers).map(([name, answer]) => (
               <tr key={name}>
                 <th scope="row">{name}</th>
-                <td>{answer.enabled ? 'on' : 'off'}</td>
-                <td>{answer.reason}</td>
-                <td>{answer.variant ?? '—'}</td>
+                <td data-label="On">{answer.enabled ? 'on' : 'off'}</td>
+                <td data-label="Reason">{answer.reason}</td>
+                <td data-label="Variant">{answer.variant ?? '—'}</td>
               </tr>
             ))}
           </tbody>
