@@ -188,6 +188,12 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
     expect((await call('GET', '/audit?flag_name=checkout&limit=100')).entries.length).toBe(entriesBefore + 1);
     await page.getByText('On in Development', { exact: true }).waitFor();
     expect(await page.getByTestId('pending').count()).toBe(0);
+    // Who gets it, in one sentence (held equal to evaluation by web/test/audience.test.ts); the new flag
+    // was created at 0%, so only the rule's users get it.
+    const who = page.getByTestId('who-gets-it');
+    expect(await who.textContent()).toBe(
+      'Who gets it in Development: On for users in segment pro; off for everyone else.',
+    );
 
     // 200 users evaluate it in development (every fourth is on the pro plan), so the preview has people to count.
     for (let i = 0; i < 200; i++) {
@@ -211,6 +217,9 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
       .toContain(
         `Of 200 users sampled from the last 24 hours' evaluations, this change turns it on for ${expected.turning_on.count}`,
       );
+    await expect
+      .poll(() => who.textContent())
+      .toBe('Who gets it in Development once saved: On for users in segment pro; on for 60.5% of everyone else.');
     await check('flag');
     // Leaving with the change unsaved asks first; staying keeps it.
     page.once('dialog', (dialog) => dialog.dismiss());
@@ -237,6 +246,14 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
     const history = page.getByRole('region', { name: 'History' });
     await history.getByRole('rowheader', { name: 'rollout_percentage' }).first().waitFor();
     expect(await history.getByText('60.5').count()).toBeGreaterThan(0);
+    // Each entry as a sentence, dated in the person's locale and zone, the raw JSON one click away.
+    await history
+      .getByText('ADMIN_API_KEY changed flag checkout in development: users who get it 10% → 60.5%')
+      .waitFor();
+    const raw = history.getByText('Raw JSON').first();
+    await raw.click();
+    expect(await history.locator('pre').first().textContent()).toContain('"rollout_percentage": 60.5');
+    expect(await history.locator('time').first().textContent()).toMatch(/\d{4}.*(UTC|GMT)/);
   }, 60_000);
 
   test('shows the promotion diff from development to production, and applies it', async () => {

@@ -165,4 +165,13 @@ export function Copy({ text, label }: { text: string; label: string }) {
   );
 }
 
-export const formatDate = (iso: string) => new Date(iso).toLocaleString();
+/** Every date on every page, alike: the person's locale and time zone, the zone named. */
+const DATE_FORMAT = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  timeZoneName: 'short',
+});
+export const formatDate = (iso: string) => DATE_FORMAT.format(new Date(iso));

@@ -5,7 +5,8 @@ import { fieldErrors, fieldLabel } from '../src/logic/problems.js';
 import { variantLabel, wordVerdict } from '../src/logic/results.js';
 import { fromLocalInput } from '../src/logic/time.js';
 import { addsUp, equalSplit, rebalance, total } from '../src/logic/weights.js';
-import type { Flag, Results } from '../src/api.js';
+import type { AuditEntry, Flag, Results } from '../src/api.js';
+import { entrySentence, meaningfulChanges } from '../src/logic/history.js';
 import { describeChange, draftOf, pendingChange } from '../src/logic/pending.js';
 
 describe('weights', () => {
@@ -178,5 +179,36 @@ describe('a pending change', () => {
       'Remove override 1: alice always gets it on',
       'Add prerequisite 1: only while login is on',
     ]);
+  });
+});
+
+describe('an audit entry as a sentence', () => {
+  const entry = (action: string, before: object | null, after: object | null) =>
+    ({
+      id: 1,
+      at: '2026-12-07T10:00:00Z',
+      actor: { type: 'api_key', id: 'k', name: 'ADMIN_API_KEY' },
+      action,
+      target_type: 'flag',
+      target: 'checkout',
+      project: 'default',
+      environment: action === 'flag.created' ? null : 'production',
+      before,
+      after,
+    }) as unknown as AuditEntry;
+
+  it('says who did what, and in a change what moved, leaving out what every write moves', () => {
+    const changed = entry(
+      'flag.updated',
+      { status: false, rollout_percentage: 10, rules: [], updated_at: 'a', version: 1 },
+      { status: true, rollout_percentage: 20, rules: [{}, {}], updated_at: 'b', version: 2 },
+    );
+    expect(entrySentence(changed)).toBe(
+      'ADMIN_API_KEY changed flag checkout in production: turned it on, users who get it 10% → 20%, rules (0 → 2)',
+    );
+    expect(meaningfulChanges(changed).map((c) => c.field)).toEqual(['status', 'rollout_percentage', 'rules']);
+    expect(entrySentence(entry('flag.created', null, { flag_name: 'checkout' }))).toBe(
+      'ADMIN_API_KEY created flag checkout',
+    );
   });
 });

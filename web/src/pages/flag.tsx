@@ -5,6 +5,7 @@ import { ProblemMessage, Switch, useAction, useLoad } from '../components.js';
 import { useLeaveGuard } from '../leave-guard.js';
 import { usePlace } from '../place.js';
 import { commaList, conditionsComplete } from '../logic/conditions.js';
+import { whoGetsIt } from '../logic/audience.js';
 import { type Draft, describeChange, draftOf, pendingChange } from '../logic/pending.js';
 import { addsUp, equalSplit, rebalance, total } from '../logic/weights.js';
 import { EvaluatePanel } from './evaluate.js';
@@ -78,8 +79,25 @@ function Settings({ flag, environmentName, onSaved }: { flag: Flag; environmentN
     ),
   ];
   const props = { flag, draft, edit };
+  const who = whoGetsIt(
+    {
+      status: draft.status,
+      rollout_percentage: draft.rolloutPercentage,
+      rules: draft.rules,
+      overrides: draft.overrides,
+      prerequisites: draft.prerequisites,
+    },
+    environmentName,
+  );
   return (
     <>
+      <p class="card who-gets-it" data-testid="who-gets-it">
+        <strong>
+          Who gets it in {environmentName}
+          {lines.length > 0 ? ' once saved' : ''}:
+        </strong>{' '}
+        {who.sentence}
+      </p>
       <Rollout {...props} environmentName={environmentName} />
       {flag.variants.length > 0 && <Variants {...props} />}
       <RulesSection {...props} />

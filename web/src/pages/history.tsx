@@ -1,7 +1,8 @@
 import type { AuditEntry } from '../api.js';
 import { api } from '../api.js';
 import { formatDate, ProblemMessage, useLoad } from '../components.js';
-import { changes, show } from '../logic/diff.js';
+import { show } from '../logic/diff.js';
+import { entrySentence, meaningfulChanges } from '../logic/history.js';
 import { usePlace } from '../place.js';
 
 /** Fields before and after a change, one row each. */
@@ -47,11 +48,17 @@ export function EntryList({ entries }: { entries: AuditEntry[] }) {
       {entries.map((entry) => (
         <li key={entry.id} class="card">
           <p>
-            <strong>{entry.action}</strong> {entry.target}
-            {entry.environment && <> in {entry.environment}</>} by {entry.actor.name},{' '}
-            <time dateTime={entry.at}>{formatDate(entry.at)}</time>
+            <strong>{entrySentence(entry)}</strong>
+            <br />
+            <time dateTime={entry.at} class="hint">
+              {formatDate(entry.at)}
+            </time>
           </p>
-          <DiffTable rows={changes(entry.before, entry.after)} />
+          <DiffTable rows={meaningfulChanges(entry)} />
+          <details>
+            <summary>Raw JSON</summary>
+            <pre>{JSON.stringify({ action: entry.action, before: entry.before, after: entry.after }, null, 2)}</pre>
+          </details>
         </li>
       ))}
     </ol>
