@@ -175,3 +175,26 @@ const DATE_FORMAT = new Intl.DateTimeFormat(undefined, {
   timeZoneName: 'short',
 });
 export const formatDate = (iso: string) => DATE_FORMAT.format(new Date(iso));
+
+/** A percentage as the API takes it: 0–100 with at most two decimals; `onText` gets what was typed. */
+export function PercentageInput({
+  value,
+  onText,
+  required = false,
+}: {
+  value: number | string;
+  onText: (text: string) => void;
+  required?: boolean;
+}) {
+  return (
+    <input
+      type="number"
+      required={required}
+      min={0}
+      max={100}
+      step={0.01}
+      value={value}
+      onInput={(e) => onText(e.currentTarget.value)}
+    />
+  );
+}

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { api as rootApi, type Flag, type Override, type Prerequisite } from '../api.js';
-import { ProblemMessage, Switch, useAction, useLoad } from '../components.js';
+import { PercentageInput, ProblemMessage, Switch, useAction, useLoad } from '../components.js';
 import { useLeaveGuard } from '../leave-guard.js';
 import { usePlace } from '../place.js';
 import { commaList, conditionsComplete } from '../logic/conditions.js';
@@ -204,13 +204,9 @@ function Rollout({ flag, draft, edit, environmentName }: DraftProps & { environm
         </label>
         <label>
           Rollout percentage
-          <input
-            type="number"
-            min={0}
-            max={100}
-            step={0.01}
+          <PercentageInput
             value={draft.rolloutPercentage}
-            onInput={(e) => edit({ rolloutPercentage: Math.round(Number(e.currentTarget.value) * 100) / 100 })}
+            onText={(text) => edit({ rolloutPercentage: Math.round(Number(text) * 100) / 100 })}
           />
         </label>
       </div>

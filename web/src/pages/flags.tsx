@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { api as rootApi, type Flag } from '../api.js';
-import { Confirm, ProblemMessage, Switch, useAction, useLoad } from '../components.js';
+import { Confirm, PercentageInput, ProblemMessage, Switch, useAction, useLoad } from '../components.js';
 import { useLiveChanges } from '../live.js';
 import { commaList } from '../logic/conditions.js';
 import { usePlace } from '../place.js';
@@ -177,15 +177,7 @@ function NewFlag({ onCreated }: { onCreated: () => void }) {
           </label>
           <label>
             Users who get it once turned on (%)
-            <input
-              type="number"
-              required
-              min={0}
-              max={100}
-              step={0.01}
-              value={percentage}
-              onInput={(e) => setPercentage(e.currentTarget.value)}
-            />
+            <PercentageInput required value={percentage} onText={setPercentage} />
           </label>
           <p class="hint">
             The flag starts off in every environment, its variants split equally. Turned on there, it reaches{' '}

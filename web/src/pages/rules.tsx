@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { Condition, Rule } from '../api.js';
-import { useLoad } from '../components.js';
+import { PercentageInput, useLoad } from '../components.js';
 import { move, OPERATORS, takesValue, toCondition, valueText } from '../logic/conditions.js';
 import { addsUp, equalSplit, rebalance, total } from '../logic/weights.js';
 import { api } from '../api.js';
@@ -166,13 +166,9 @@ export function RulesEditor({
           />
           <label>
             Percentage of matching users
-            <input
-              type="number"
-              min={0}
-              max={100}
-              step={0.01}
+            <PercentageInput
               value={rule.rollout_percentage}
-              onInput={(e) => set(i, { rollout_percentage: Number(e.currentTarget.value) })}
+              onText={(text) => set(i, { rollout_percentage: Number(text) })}
             />
           </label>
           {variants.length > 0 && (

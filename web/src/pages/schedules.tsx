@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { Flag } from '../api.js';
-import { formatDate, ProblemMessage, useAction, useLoad } from '../components.js';
+import { formatDate, PercentageInput, ProblemMessage, useAction, useLoad } from '../components.js';
 import { fromLocalInput, timeZone } from '../logic/time.js';
 import { usePlace } from '../place.js';
 
@@ -71,14 +71,7 @@ export function Schedules({ flag, onSaved }: { flag: Flag; onSaved: () => void }
           </label>
           <label>
             Percentage
-            <input
-              type="number"
-              min={0}
-              max={100}
-              step={0.01}
-              value={percentage}
-              onInput={(e) => setPercentage(e.currentTarget.value)}
-            />
+            <PercentageInput value={percentage} onText={setPercentage} />
           </label>
         </div>
         {instant && <p class="hint">Stored as {instant} (UTC).</p>}
