@@ -62,22 +62,31 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
   });
 
   /**
-   * Every page: no serious or critical axe-core violation, nothing wider than a 375 px phone, and a
-   * screenshot at both widths (CI keeps test-output/ as artefacts).
+   * Every page, in the dark and the light scheme: no serious or critical axe-core violation (colour
+   * contrast included), nothing wider than a 375 px phone, and a screenshot at 1280 and 375 px in each
+   * (CI keeps test-output/ as artefacts).
    */
   async function check(name: string, on: Page = page) {
     await on.evaluate(AXE);
-    // Expressions run in the page (typed here without the DOM library, which the service's code must not see).
-    const result = (await on.evaluate('axe.run()')) as { violations: { id: string; impact: string; help: string }[] };
-    const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect(
-      serious.map((v) => `${v.id}: ${v.help}`),
-      name,
-    ).toEqual([]);
-    await on.screenshot({
-      path: new URL(`${backend.name}-${name}-desktop.png`, SCREENSHOTS).pathname,
-      fullPage: true,
-    });
+    const schemes = ['dark', 'light'] as const;
+    const shoot = (colorScheme: string, width: string) =>
+      on.screenshot({
+        path: new URL(`${backend.name}-${name}-${colorScheme}-${width}.png`, SCREENSHOTS).pathname,
+        fullPage: true,
+      });
+    for (const colorScheme of schemes) {
+      await on.emulateMedia({ colorScheme });
+      // Expressions run in the page (typed here without the DOM library, which the service's code must not see).
+      const result = (await on.evaluate('axe.run()')) as {
+        violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[];
+      };
+      const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      expect(
+        serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3)})`),
+        `${name}, ${colorScheme}`,
+      ).toEqual([]);
+      await shoot(colorScheme, 'desktop');
+    }
     await on.setViewportSize({ width: 375, height: 800 });
     // Tables become cards on a phone: nothing, a table included, may make the page scroll sideways.
     const sticking = await on.evaluate(`[...document.querySelectorAll('body *')]
@@ -88,10 +97,10 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
       await on.evaluate('document.documentElement.scrollWidth'),
       `${name} at 375 px: ${sticking}`,
     ).toBeLessThanOrEqual(375);
-    await on.screenshot({
-      path: new URL(`${backend.name}-${name}-mobile.png`, SCREENSHOTS).pathname,
-      fullPage: true,
-    });
+    for (const colorScheme of schemes) {
+      await on.emulateMedia({ colorScheme });
+      await shoot(colorScheme, 'mobile');
+    }
     await on.setViewportSize({ width: 1280, height: 900 });
   }
   const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name }).click();

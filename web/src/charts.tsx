@@ -1,8 +1,22 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
 const PALETTE = ['#1565c0', '#c62828', '#2e7d32', '#6a1b9a', '#ef6c00', '#00838f'];
+
+const DARK = '(prefers-color-scheme: dark)';
+
+/** The colour scheme in use, followed as it changes: a canvas does not restyle itself with the page. */
+function useColorScheme(): 'dark' | 'light' {
+  const [dark, setDark] = useState(() => matchMedia(DARK).matches);
+  useEffect(() => {
+    const query = matchMedia(DARK);
+    const follow = () => setDark(query.matches);
+    query.addEventListener('change', follow);
+    return () => query.removeEventListener('change', follow);
+  }, []);
+  return dark ? 'dark' : 'light';
+}
 
 /** A line per series over days (uPlot: 50 KB, canvas, fast with long series). */
 export function LineChart({
@@ -17,9 +31,13 @@ export function LineChart({
   format: (value: number) => string;
 }) {
   const container = useRef<HTMLDivElement>(null);
+  const scheme = useColorScheme();
   useEffect(() => {
     const element = container.current;
     if (!element || days.length === 0) return;
+    // A canvas has no currentColor: the axes take the page's text and line colours when drawn.
+    const style = getComputedStyle(element);
+    const axis = { stroke: style.color, grid: { stroke: style.getPropertyValue('--line').trim() || '#d0d7de' } };
     const fit = () => Math.max(280, Math.min(element.clientWidth || 640, 900));
     const chart = new uPlot(
       {
@@ -50,11 +68,12 @@ export function LineChart({
         ],
         axes: [
           {
-            stroke: 'currentColor',
-            incrs: [1],
+            ...axis,
+            // Whole days only: one label a day where they fit, else every second, seventh… day.
+            incrs: [1, 2, 7, 14, 30, 90],
             values: (_: uPlot, ticks: number[]) => ticks.map((i) => days[i] ?? ''),
           },
-          { stroke: 'currentColor', size: 64, values: (_: uPlot, ticks: number[]) => ticks.map(format) },
+          { ...axis, size: 64, values: (_: uPlot, ticks: number[]) => ticks.map(format) },
         ],
       },
       [days.map((_, i) => i), ...series.map((s) => s.values)] as uPlot.AlignedData,
@@ -69,7 +88,7 @@ export function LineChart({
       resize.disconnect();
       chart.destroy();
     };
-  }, [title, JSON.stringify(days), JSON.stringify(series)]);
+  }, [title, scheme, JSON.stringify(days), JSON.stringify(series)]);
   return <div ref={container} class="chart" role="img" aria-label={title} />;
 }
 
