@@ -1,21 +1,20 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { backends } from '../helpers.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { useTestServer } from '../support/test-app.js';
+import {
+  apiCaller,
+  checkPage,
+  hasChromium,
+  SCREENSHOTS,
+  useChromium,
+  useDashboardPage,
+} from '../support/dashboard-browser.js';
 
-// Debian's chromium (.ci/run installs it); without it the suite is reported as skipped, never as passed.
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = new URL('../../test-output/ui/', import.meta.url);
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const ADMIN = 'dashboard-journey-admin-key-0123456789';
 const DAY_MS = 86_400_000;
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-
-describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real browser, on $name', (backend) => {
+describe.skipIf(!hasChromium).each(backends)('the dashboard in a real browser, on $name', (backend) => {
   const clock = new ManualClock();
   const server = useTestServer(
     {
@@ -25,84 +24,16 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
     backend,
   );
   const test = it.skipIf(!backend.available);
-  const call = async (method: Method, url: string, payload?: unknown, key = ADMIN) => {
-    const res = await server.app().inject({
-      method,
-      url,
-      payload: payload as object,
-      headers: { authorization: `Bearer ${key}` },
-    });
-    expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300);
-    return res.statusCode === 204 ? undefined : res.json();
-  };
-  let browser: Browser;
-  let page: Page;
-  const problems: string[] = [];
-
-  beforeAll(async () => {
-    if (!backend.available) return;
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (/Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text());
-    });
-  }, 60_000);
-  afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail' && page) {
-      await page.screenshot({
-        path: new URL(`${backend.name}-failed-${task.name.slice(0, 40)}.png`, SCREENSHOTS).pathname,
-        fullPage: true,
-      });
-    }
+  const call = apiCaller(server.app, ADMIN);
+  const chromiumPage = useDashboardPage(backend.name, backend.available);
+  const { problems } = chromiumPage;
+  let page: ReturnType<typeof chromiumPage.page>;
+  let browser: ReturnType<typeof chromiumPage.browser>;
+  beforeEach(() => {
+    page = chromiumPage.page();
+    browser = chromiumPage.browser();
   });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  /**
-   * Every page, in the dark and the light scheme: no serious or critical axe-core violation (colour
-   * contrast included), nothing wider than a 375 px phone, and a screenshot at 1280 and 375 px in each
-   * (CI keeps test-output/ as artefacts).
-   */
-  async function check(name: string, on: Page = page) {
-    await on.evaluate(AXE);
-    const schemes = ['dark', 'light'] as const;
-    const shoot = (colorScheme: string, width: string) =>
-      on.screenshot({
-        path: new URL(`${backend.name}-${name}-${colorScheme}-${width}.png`, SCREENSHOTS).pathname,
-        fullPage: true,
-      });
-    for (const colorScheme of schemes) {
-      await on.emulateMedia({ colorScheme });
-      // Expressions run in the page (typed here without the DOM library, which the service's code must not see).
-      const result = (await on.evaluate('axe.run()')) as {
-        violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[];
-      };
-      const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-      expect(
-        serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3)})`),
-        `${name}, ${colorScheme}`,
-      ).toEqual([]);
-      await shoot(colorScheme, 'desktop');
-    }
-    await on.setViewportSize({ width: 375, height: 800 });
-    // Tables become cards on a phone: nothing, a table included, may make the page scroll sideways.
-    const sticking = await on.evaluate(`[...document.querySelectorAll('body *')]
-      .filter((e) => e.getBoundingClientRect().right > 376)
-      .map((e) => e.tagName.toLowerCase() + '.' + e.className)
-      .slice(0, 5)`);
-    expect(
-      await on.evaluate('document.documentElement.scrollWidth'),
-      `${name} at 375 px: ${sticking}`,
-    ).toBeLessThanOrEqual(375);
-    for (const colorScheme of schemes) {
-      await on.emulateMedia({ colorScheme });
-      await shoot(colorScheme, 'mobile');
-    }
-    await on.setViewportSize({ width: 1280, height: 900 });
-  }
+  const check = (name: string, on = page) => checkPage(on, backend.name, name);
   const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name }).click();
 
   test('signs in with a pasted key, and says why a wrong one is refused', async () => {
@@ -622,19 +553,7 @@ describe.skipIf(!existsSync(CHROMIUM)).each(backends)('the dashboard in a real b
   });
 });
 
-/** Chromium for one describe block: launched before its tests, closed after them. */
-function useChromium(): () => Browser {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
-  return () => browser;
-}
-
-describe.skipIf(!existsSync(CHROMIUM))('the dashboard when the API refuses for load', () => {
+describe.skipIf(!hasChromium)('the dashboard when the API refuses for load', () => {
   // Open mode, two writes a minute: the third is a 429, which the form must show, keeping the input.
   const server = useTestServer({ env: { RATE_LIMIT_WRITES: '2' } });
   const browser = useChromium();
@@ -654,7 +573,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard when the API refuses for l
   }, 60_000);
 });
 
-describe.skipIf(!existsSync(CHROMIUM))('the dashboard in open mode', () => {
+describe.skipIf(!hasChromium)('the dashboard in open mode', () => {
   const server = useTestServer({ env: { RATE_LIMIT_WRITES: '0' } });
   const browser = useChromium();
 
