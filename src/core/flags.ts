@@ -250,9 +250,11 @@ export function staleness(
   const lifetime = FLAG_KIND_LIFETIME_DAYS[flag.kind];
   const ageDays = (now - flag.createdAt.getTime()) / DAY_MS;
   if (lifetime !== null && ageDays > lifetime) {
+    const article = /^[aeiou]/.test(flag.kind) ? 'an' : 'a';
+    const age = Math.floor(ageDays);
     return {
       reason: 'past_expected_lifetime',
-      detail: `a ${flag.kind} flag is expected to live ${lifetime} days; this one is ${Math.floor(ageDays)} days old`,
+      detail: `${article} ${flag.kind} flag is expected to live ${lifetime} days; this one is ${age} days old`,
     };
   }
   const lastUse = Math.max(flag.createdAt.getTime(), ...(lastEvaluated?.values() ?? []));

@@ -451,7 +451,10 @@ describe.each(backends)('projects and environments on $name', (backend) => {
         );
       expect(await stale()).toEqual({ kill: null, launch: null, ops_toggle: null });
       await clock.advance(8 * DAY_MS);
-      expect((await stale()).ops_toggle).toMatchObject({ reason: 'past_expected_lifetime' });
+      expect((await stale()).ops_toggle).toEqual({
+        reason: 'past_expected_lifetime',
+        detail: 'an operational flag is expected to live 7 days; this one is 8 days old',
+      });
       expect((await stale()).launch).toBeNull();
       // Evaluated (in any environment) keeps it in use; the minute's flush records it.
       await evaluate('life', 'development', 'u1', 'launch');
@@ -470,7 +473,10 @@ describe.each(backends)('projects and environments on $name', (backend) => {
         ops_toggle: { reason: 'past_expected_lifetime' },
       });
       await clock.advance(10 * DAY_MS);
-      expect((await stale()).launch).toMatchObject({ reason: 'past_expected_lifetime' });
+      expect((await stale()).launch).toEqual({
+        reason: 'past_expected_lifetime',
+        detail: 'a release flag is expected to live 40 days; this one is 49 days old',
+      });
       const names = async (url: string) => (await ok('GET', url)).flags.map((f: { flag_name: string }) => f.flag_name);
       expect(await names('/projects/life/flags?stale=true')).toEqual(['kill', 'launch', 'ops_toggle']);
       expect(await names('/projects/life/flags?stale=false')).toEqual([]);

@@ -105,6 +105,8 @@ describe.each(backends)('webhooks on $name', (backend) => {
         delivered_at: new Date(clock.now()).toISOString(),
       });
       expect(delivery.last_latency_ms).toBeGreaterThanOrEqual(0);
+      // The request as sent, for the dashboard's delivery log: the very body the receiver verified.
+      expect(delivery.payload).toEqual(JSON.parse(arrived.body));
       await ok('DELETE', `/webhooks/${hook.id}`);
     });
 

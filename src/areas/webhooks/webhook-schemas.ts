@@ -90,6 +90,7 @@ export const deliverySchema = z
   .object({
     id: z.string().describe('The webhook-id header, the same on every attempt'),
     event: z.string(),
+    payload: z.unknown().describe('The JSON body sent, the same on every attempt: {type, timestamp, data}'),
     status: z.enum(['pending', 'delivered', 'failed']),
     attempts: z.number().int(),
     next_attempt_at: z.string().nullable().describe('While pending'),
@@ -105,6 +106,7 @@ export const deliverySchema = z
 export const toDeliveryResponse = (d: WebhookDelivery): z.infer<typeof deliverySchema> => ({
   id: d.id,
   event: d.event,
+  payload: JSON.parse(d.payload),
   status: d.status,
   attempts: d.attempts,
   next_attempt_at: d.status === 'pending' ? iso(d.nextAttemptAt) : null,

@@ -10349,6 +10349,8 @@ export interface components {
             /** @description The webhook-id header, the same on every attempt */
             id: string;
             event: string;
+            /** @description The JSON body sent, the same on every attempt: {type, timestamp, data} */
+            payload: unknown;
             /** @enum {string} */
             status: "pending" | "delivered" | "failed";
             attempts: number;
