@@ -101,7 +101,7 @@ describe.skipIf(!hasChromium).each(backends)('the dashboard in a real browser, o
   }, 60_000);
 
   test('in development: turns the flag on from the keyboard, adds a rule with the segment, and previews a percentage change', async () => {
-    await page.getByLabel('Environment').selectOption('development');
+    await page.getByRole('banner').getByLabel('Environment').selectOption('development');
     await nav('Flags');
     await page.getByRole('link', { name: 'checkout' }).click();
     await page.getByRole('heading', { name: 'checkout', level: 1 }).waitFor();
@@ -214,7 +214,7 @@ describe.skipIf(!hasChromium).each(backends)('the dashboard in a real browser, o
   }, 60_000);
 
   test('creates and starts an experiment, and shows its results with intervals and the daily chart', async () => {
-    await page.getByLabel('Environment').selectOption('production');
+    await page.getByRole('banner').getByLabel('Environment').selectOption('production');
     await nav('Flags');
     await page.getByText('New flag').click();
     await page.getByLabel('Name').fill('button');

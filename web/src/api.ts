@@ -44,6 +44,11 @@ export type AuditEntry = Schemas['AuditEntry'];
 export type Schedule = Schemas['Schedule'];
 export type Promotion = Schemas['Promotion'];
 export type FieldChange = Promotion['flags'][number]['changes'][number];
+export type FlagDefinition = Schemas['FlagDefinition'];
+export type FlagEnvironmentDiff = Schemas['FlagEnvironmentDiff'];
+export type ImportResult = Schemas['ImportResult'];
+export type Webhook = Schemas['Webhook'];
+export type WebhookDelivery = Schemas['WebhookDelivery'];
 export type Experiment = Schemas['Experiment'];
 export type Metric = Experiment['metrics'][number];
 export type Results = Schemas['ExperimentResults'];
@@ -64,20 +69,37 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   }
   if (response.status === 204) return undefined as T;
   const text = await response.text();
-  const parsed = text ? JSON.parse(text) : undefined;
-  if (!response.ok) {
-    throw new ApiError(
-      parsed && typeof parsed === 'object'
-        ? {
-            status: response.status,
-            title: parsed.title ?? response.statusText,
-            detail: parsed.detail ?? '',
-            ...parsed,
-          }
-        : { status: response.status, title: response.statusText, detail: text },
-    );
+  if (!response.ok) throw refusal(response, text);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** A refused answer as an ApiError, with the API's problem details when it sent them. */
+function refusal(response: Response, text: string): ApiError {
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
   }
-  return parsed as T;
+  return new ApiError(
+    parsed && typeof parsed === 'object'
+      ? {
+          status: response.status,
+          title: (parsed as Problem).title ?? response.statusText,
+          detail: (parsed as Problem).detail ?? '',
+          ...parsed,
+        }
+      : { status: response.status, title: response.statusText, detail: text },
+  );
+}
+
+/** An export as the API writes it, JSON or YAML, as text to save to a file. */
+async function download(path: string, accept: string): Promise<string> {
+  const key = session.key();
+  const response = await fetch(path, { headers: { accept, ...(key ? { authorization: `Bearer ${key}` } : {}) } });
+  const text = await response.text();
+  if (!response.ok) throw refusal(response, text);
+  return text;
 }
 
 /** Rules as the API takes them: a rule for any user has no segment (the API answers such rules with null). */
@@ -131,6 +153,34 @@ export const api = {
   evaluateForKey: (user_id: string, attributes: Record<string, JsonValue>) =>
     call<Schemas['UserFlagDetails']>('POST', '/evaluate', { user_id, attributes }),
   projects: () => call<Project[]>('GET', '/projects'),
+  createProject: (input: Schemas['CreateProject']) => call<Project>('POST', '/projects', input),
+  updateProject: (project: string, input: Schemas['UpdateProject']) =>
+    call<Project>('PATCH', `/projects/${e(project)}`, input),
+  deleteProject: (project: string) => call<void>('DELETE', `/projects/${e(project)}${q({ confirm: project })}`),
+  createEnvironment: (project: string, input: Schemas['CreateEnvironment']) =>
+    call<Environment>('POST', `/projects/${e(project)}/environments`, input),
+  updateEnvironment: (project: string, environment: string, input: Schemas['UpdateEnvironment']) =>
+    call<Environment>('PATCH', `/projects/${e(project)}/environments/${e(environment)}`, input),
+  deleteEnvironment: (project: string, environment: string) =>
+    call<void>('DELETE', `/projects/${e(project)}/environments/${e(environment)}${q({ confirm: environment })}`),
+  definitions: (project: string) => call<Schemas['FlagDefinitionPage']>('GET', `/projects/${e(project)}/flags`),
+  flagDiff: (project: string, name: string, from: string, to: string) =>
+    call<FlagEnvironmentDiff>('GET', `/projects/${e(project)}/flags/${e(name)}/diff${q({ from, to })}`),
+  promoteFlag: (project: string, name: string, from: string, to: string) =>
+    call<Promotion>('POST', `/projects/${e(project)}/flags/${e(name)}/promote`, { from, to }),
+  exportProject: (project: string, format: 'json' | 'yaml') =>
+    download(`/projects/${e(project)}/export`, format === 'yaml' ? 'application/yaml' : 'application/json'),
+  importProject: (project: string, input: Schemas['Import']) =>
+    call<ImportResult>('POST', `/projects/${e(project)}/import`, input),
+  webhooks: () => call<Webhook[]>('GET', '/webhooks'),
+  createWebhook: (input: Schemas['CreateWebhook']) => call<Schemas['CreatedWebhook']>('POST', '/webhooks', input),
+  updateWebhook: (id: string, input: Schemas['UpdateWebhook']) => call<Webhook>('PATCH', `/webhooks/${e(id)}`, input),
+  deleteWebhook: (id: string) => call<void>('DELETE', `/webhooks/${e(id)}`),
+  deliveries: (id: string, cursor?: string) =>
+    call<Schemas['WebhookDeliveryPage']>('GET', `/webhooks/${e(id)}/deliveries${q({ cursor })}`),
+  retryDelivery: (id: string, delivery: string) =>
+    call<WebhookDelivery>('POST', `/webhooks/${e(id)}/deliveries/${e(delivery)}/retry`),
+  pingWebhook: (id: string) => call<WebhookDelivery>('POST', `/webhooks/${e(id)}/ping`),
   createFlag: (project: string, input: Schemas['CreateFlagDefinition']) =>
     call<Schemas['FlagDefinition']>('POST', `/projects/${e(project)}/flags`, input),
   updateDefinition: (project: string, name: string, input: Schemas['UpdateFlagDefinition']) =>

@@ -4,13 +4,17 @@ import { api, ApiError, type Project } from './api.js';
 import { ProblemMessage } from './components.js';
 import { PlaceContext } from './place.js';
 import { session } from './session.js';
+import { Toasts } from './toasts.js';
 import { AuditPage } from './pages/audit.js';
 import { mayLeave } from './leave-guard.js';
 import { EnvironmentsPage } from './pages/environments.js';
 import { ExperimentPage, ExperimentsPage } from './pages/experiments.js';
 import { FlagPage } from './pages/flag.js';
 import { FlagsPage } from './pages/flags.js';
+import { GuidePage } from './pages/guide.js';
 import { KeysPage } from './pages/keys.js';
+import { ProjectsPage } from './pages/projects.js';
+import { WebhooksPage } from './pages/webhooks.js';
 import { ReadOnlyPage } from './pages/read-only.js';
 import { SegmentsPage } from './pages/segments.js';
 import { SignIn } from './pages/sign-in.js';
@@ -68,18 +72,27 @@ export function App() {
       )}
       {access.state === 'read-only' && <ReadOnlyPage onSignOut={signOut} />}
       {access.state === 'admin' && (
-        <SignedIn projects={access.projects} open={access.open} onSignOut={signOut} onSignedIn={recheck} />
+        <SignedIn
+          projects={access.projects}
+          open={access.open}
+          onSignOut={signOut}
+          onSignedIn={recheck}
+          onProjectsChanged={recheck}
+        />
       )}
+      <Toasts />
     </Router>
   );
 }
 
 const NAV = [
   ['/flags', 'Flags'],
+  ['/projects', 'Projects'],
   ['/environments', 'Environments'],
   ['/segments', 'Segments'],
   ['/experiments', 'Experiments'],
   ['/keys', 'API keys'],
+  ['/webhooks', 'Webhooks'],
   ['/audit', 'Audit log'],
 ] as const;
 
@@ -88,11 +101,13 @@ function SignedIn({
   open,
   onSignOut,
   onSignedIn,
+  onProjectsChanged,
 }: {
   projects: Project[];
   open: boolean;
   onSignOut: () => void;
   onSignedIn: () => void;
+  onProjectsChanged: () => Promise<void>;
 }) {
   const saved = session.place();
   const initial =
@@ -111,8 +126,16 @@ function SignedIn({
     setPlace({ project, environment });
   };
   const current = projects.find((p) => p.key === place.project);
+  // A project or environment deleted or renamed on a page: the header moves to one that exists.
+  useEffect(() => {
+    const project = current ?? projects.find((p) => p.key === 'default') ?? projects[0];
+    if (!project) return;
+    const environment = project.environments.find((e) => e.key === place.environment) ?? project.environments[0];
+    if (project.key !== place.project || (environment && environment.key !== place.environment))
+      choose(project.key, environment?.key ?? place.environment);
+  }, [projects]);
   return (
-    <PlaceContext.Provider value={{ projects, ...place, readOnly: false, choose }}>
+    <PlaceContext.Provider value={{ projects, ...place, readOnly: false, choose, reloadProjects: onProjectsChanged }}>
       <a class="skip" href="#main">
         Skip to content
       </a>
@@ -177,6 +200,9 @@ function SignedIn({
               ))}
             </select>
           </label>
+          <Link href="/guide" class="button" aria-current={location.startsWith('/guide') ? 'page' : undefined}>
+            Get started
+          </Link>
           {!open && (
             <button type="button" onClick={onSignOut}>
               Sign out
@@ -187,7 +213,10 @@ function SignedIn({
       <main id="main" class="page" key={`${place.project}/${place.environment}`}>
         <Switch>
           <Route path="/flags/:name">{(params) => <FlagPage name={decodeURIComponent(params.name)} />}</Route>
+          <Route path="/guide" component={GuidePage} />
+          <Route path="/projects" component={ProjectsPage} />
           <Route path="/environments" component={EnvironmentsPage} />
+          <Route path="/webhooks" component={WebhooksPage} />
           <Route path="/segments" component={SegmentsPage} />
           <Route path="/experiments/:key">
             {(params) => <ExperimentPage experimentKey={decodeURIComponent(params.key)} />}

@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.js';
 import { fieldErrors } from './logic/problems.js';
+import { notify } from './toasts.js';
 
 /** A refused call as the API explained it: title, detail, and each field it named. Never a blank page. */
 export function ProblemMessage({ error }: { error: unknown }) {
@@ -64,17 +65,33 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
   return { data, error, reload: () => setVersion((v) => v + 1) };
 }
 
-/** Runs a write, keeping its error for the form to show; the form's own state is never reset on failure. */
+/** A refused call in one line, for a toast: the form beside it shows the whole problem. */
+export function problemSummary(error: unknown): string {
+  if (!(error instanceof ApiError)) return String((error as Error)?.message ?? error);
+  return `${explain(error.status) ?? `${error.problem.title}:`} ${error.problem.detail}`.trim();
+}
+
+/**
+ * Runs a call, keeping its error for the form to show; the form's own state is never reset on
+ * failure. A write says what it does (`saved`): it then also shows a toast, of its success or its
+ * failure; reads and dry runs answer in the page alone.
+ */
 export function useAction() {
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
-  const run = async <T,>(action: () => Promise<T>): Promise<T | undefined> => {
+  const run = async <T,>(
+    action: () => Promise<T>,
+    saved?: string | ((result: T) => string),
+  ): Promise<T | undefined> => {
     setBusy(true);
     setError(undefined);
     try {
-      return await action();
+      const result = await action();
+      if (saved !== undefined) notify('success', typeof saved === 'function' ? saved(result) : saved);
+      return result;
     } catch (failure) {
       setError(failure);
+      if (saved !== undefined) notify('problem', problemSummary(failure));
       return undefined;
     } finally {
       setBusy(false);
@@ -89,6 +106,7 @@ export function Confirm({
   title,
   children,
   confirmLabel,
+  confirmDisabled = false,
   onConfirm,
   onCancel,
 }: {
@@ -96,6 +114,7 @@ export function Confirm({
   title: string;
   children?: ComponentChildren;
   confirmLabel: string;
+  confirmDisabled?: boolean;
   onConfirm: () => void;
   onCancel: () => void;
 }) {
@@ -111,7 +130,7 @@ export function Confirm({
       <h2 id="confirm-title">{title}</h2>
       {children}
       <div class="actions">
-        <button type="button" class="primary" onClick={onConfirm}>
+        <button type="button" class="primary" disabled={confirmDisabled} onClick={onConfirm}>
           {confirmLabel}
         </button>
         <button type="button" onClick={onCancel}>
@@ -196,5 +215,58 @@ export function PercentageInput({
       value={value}
       onInput={(e) => onText(e.currentTarget.value)}
     />
+  );
+}
+
+/**
+ * A confirmation for what cannot be undone (deleting a project or an environment with its flags'
+ * settings): the person types the key, as the API's own `?confirm=` asks.
+ */
+export function TypedConfirm({
+  open,
+  title,
+  expected,
+  confirmLabel,
+  children,
+  onConfirm,
+  onCancel,
+}: {
+  open: boolean;
+  title: string;
+  expected: string;
+  confirmLabel: string;
+  children?: ComponentChildren;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const [typed, setTyped] = useState('');
+  useEffect(() => setTyped(''), [open, expected]);
+  return (
+    <Confirm
+      open={open}
+      title={title}
+      confirmLabel={confirmLabel}
+      confirmDisabled={typed !== expected}
+      onConfirm={onConfirm}
+      onCancel={onCancel}
+    >
+      {children}
+      <label>
+        Type {expected} to confirm
+        <input value={typed} autoComplete="off" onInput={(e) => setTyped(e.currentTarget.value)} />
+      </label>
+    </Confirm>
+  );
+}
+
+/** What an empty list means and what to do next, instead of a blank space. */
+export function EmptyState({ title, children }: { title: string; children?: ComponentChildren }) {
+  return (
+    <div class="empty">
+      <p>
+        <strong>{title}</strong>
+      </p>
+      {children}
+    </div>
   );
 }

@@ -10,6 +10,8 @@ export interface Place {
   /** An evaluate key: answers can be read, nothing changed. */
   readOnly: boolean;
   choose(project: string, environment: string): void;
+  /** Reads the projects and their environments again, after the page changed them. */
+  reloadProjects(): Promise<void>;
 }
 
 export const PlaceContext = createContext<Place | null>(null);

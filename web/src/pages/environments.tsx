@@ -1,11 +1,178 @@
 import { useState } from 'preact/hooks';
-import { type Promotion, scoped } from '../api.js';
-import { Confirm, ProblemMessage, useAction } from '../components.js';
+import { api, type Environment, type Promotion, scoped } from '../api.js';
+import { Confirm, ProblemMessage, TypedConfirm, useAction } from '../components.js';
+import { DataTable } from '../data-table.js';
 import { usePlace } from '../place.js';
 import { DiffTable } from './history.js';
 
-/** Promotion: what copying one environment's settings onto another would change, then doing it. */
+/** The project's environments in order (add, rename, move, delete), then promotion between them. */
 export function EnvironmentsPage() {
+  return (
+    <>
+      <h1>Environments</h1>
+      <EnvironmentList />
+      <Promote />
+    </>
+  );
+}
+
+function EnvironmentList() {
+  const { project, environments, reloadProjects } = usePlace();
+  const [renaming, setRenaming] = useState<Environment | null>(null);
+  const [deleting, setDeleting] = useState<Environment | null>(null);
+  const action = useAction();
+  const change = async (work: () => Promise<unknown>, saved: string) => {
+    if ((await action.run(work, saved)) !== undefined) await reloadProjects();
+  };
+  const last = environments.length - 1;
+  return (
+    <>
+      <ProblemMessage error={action.error} />
+      <DataTable
+        label="Environments"
+        rows={environments}
+        rowKey={(e) => e.key}
+        columns={[
+          { label: 'Order', numeric: true, cell: (e) => e.position + 1 },
+          { label: 'Name', rowHeader: true, cell: (e) => e.name },
+          { label: 'Key', cell: (e) => <code>{e.key}</code> },
+          {
+            label: 'Actions',
+            actions: true,
+            cell: (e) => (
+              <div class="actions">
+                <button
+                  type="button"
+                  disabled={e.position === 0 || action.busy}
+                  onClick={() =>
+                    change(
+                      () => api.updateEnvironment(project, e.key, { position: e.position - 1 }),
+                      `${e.name} moved up`,
+                    )
+                  }
+                >
+                  Move {e.name} up
+                </button>
+                <button
+                  type="button"
+                  disabled={e.position === last || action.busy}
+                  onClick={() =>
+                    change(
+                      () => api.updateEnvironment(project, e.key, { position: e.position + 1 }),
+                      `${e.name} moved down`,
+                    )
+                  }
+                >
+                  Move {e.name} down
+                </button>
+                <button type="button" onClick={() => setRenaming(e)}>
+                  Rename {e.name}
+                </button>
+                <button type="button" disabled={environments.length === 1} onClick={() => setDeleting(e)}>
+                  Delete {e.name}
+                </button>
+              </div>
+            ),
+          },
+        ]}
+      />
+      <TypedConfirm
+        open={deleting !== null}
+        title={`Delete environment ${deleting?.name}?`}
+        expected={deleting?.key ?? ''}
+        confirmLabel="Delete environment"
+        onCancel={() => setDeleting(null)}
+        onConfirm={() => {
+          const doomed = deleting!;
+          setDeleting(null);
+          return change(() => api.deleteEnvironment(project, doomed.key), `Environment ${doomed.name} deleted`);
+        }}
+      >
+        <p>Every flag's settings there, its schedules and experiments go with it; API keys bound to it stop working.</p>
+      </TypedConfirm>
+      {renaming ? (
+        <EnvironmentForm key={renaming.key} environment={renaming} onDone={() => setRenaming(null)} />
+      ) : (
+        <EnvironmentForm key="new" onDone={() => undefined} />
+      )}
+    </>
+  );
+}
+
+/** A new environment, empty or as a copy of another; or an existing one's name and key. */
+function EnvironmentForm({ environment, onDone }: { environment?: Environment; onDone: () => void }) {
+  const { project, environments, reloadProjects } = usePlace();
+  const [key, setKey] = useState(environment?.key ?? '');
+  const [name, setName] = useState(environment?.name ?? '');
+  const [copyFrom, setCopyFrom] = useState('');
+  const action = useAction();
+  return (
+    <section class="card" aria-labelledby="environment-form">
+      <h2 id="environment-form">{environment ? `Rename ${environment.name}` : 'New environment'}</h2>
+      <form
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const saved = await action.run(
+            () =>
+              environment
+                ? api.updateEnvironment(project, environment.key, { key: key.trim(), name: name.trim() })
+                : api.createEnvironment(project, {
+                    key: key.trim(),
+                    name: name.trim(),
+                    ...(copyFrom && { copy_from: copyFrom }),
+                  }),
+            (made) => `Environment ${made.name} ${environment ? 'saved' : 'created'}`,
+          );
+          if (saved) {
+            setKey('');
+            setName('');
+            await reloadProjects();
+            onDone();
+          }
+        }}
+      >
+        <div class="row">
+          <label>
+            Name
+            <input required value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          </label>
+          <label>
+            Key
+            <input required value={key} onInput={(e) => setKey(e.currentTarget.value)} />
+          </label>
+          {!environment && (
+            <label>
+              Flags start
+              <select value={copyFrom} onChange={(e) => setCopyFrom(e.currentTarget.value)}>
+                <option value="">Off</option>
+                {environments.map((e) => (
+                  <option key={e.key} value={e.key}>
+                    As in {e.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+        </div>
+        {environment && <p class="hint">A new key changes its paths; API keys bound to it follow.</p>}
+        <ProblemMessage error={action.error} />
+        <div class="actions">
+          <button type="submit" class="primary" disabled={action.busy}>
+            {environment ? 'Save environment' : 'Add environment'}
+          </button>
+          {environment && (
+            <button type="button" onClick={onDone}>
+              Cancel
+            </button>
+          )}
+        </div>
+      </form>
+    </section>
+  );
+}
+
+/** Promotion: what copying one environment's settings onto another would change, then doing it. */
+function Promote() {
   const { project, environments } = usePlace();
   const [from, setFrom] = useState(environments[0]?.key ?? '');
   const [to, setTo] = useState(environments.find((e) => e.key === 'production')?.key ?? environments.at(-1)?.key ?? '');
@@ -16,14 +183,6 @@ export function EnvironmentsPage() {
   const name = (key: string) => environments.find((e) => e.key === key)?.name ?? key;
   return (
     <>
-      <h1>Environments</h1>
-      <ul class="inline-list">
-        {environments.map((e) => (
-          <li key={e.key}>
-            {e.name} <code>{e.key}</code>
-          </li>
-        ))}
-      </ul>
       <h2>Promote</h2>
       <form
         class="row"
@@ -89,7 +248,10 @@ export function EnvironmentsPage() {
         onCancel={() => setConfirming(false)}
         onConfirm={async () => {
           setConfirming(false);
-          const result = await action.run(() => scoped(project, to).promote(from, false));
+          const result = await action.run(
+            () => scoped(project, to).promote(from, false),
+            (done) => `Promoted ${done.flags.length} flags to ${name(to)}`,
+          );
           if (result) {
             setDone(result);
             setDiff(null);

@@ -15,7 +15,7 @@ export function ExperimentsPage() {
   const action = useAction();
   const start = async (experiment: Experiment) => {
     setStartingOnOffFlag(null);
-    if (await action.run(() => api.startExperiment(experiment.key))) reload();
+    if (await action.run(() => api.startExperiment(experiment.key), `${experiment.key} started`)) reload();
   };
   const isOff = (flagName: string) => flags?.flags.find((f) => f.flag_name === flagName)?.status === false;
   const environmentName = environments.find((e) => e.key === environment)?.name ?? environment;
@@ -76,7 +76,10 @@ export function ExperimentsPage() {
                   {experiment.status === 'running' && (
                     <button
                       type="button"
-                      onClick={async () => (await action.run(() => api.stopExperiment(experiment.key))) && reload()}
+                      onClick={async () =>
+                        (await action.run(() => api.stopExperiment(experiment.key), `${experiment.key} stopped`)) &&
+                        reload()
+                      }
                     >
                       Stop {experiment.key}
                     </button>
@@ -113,14 +116,16 @@ function NewExperiment({ flags, onCreated }: { flags: Flag[] | undefined; onCrea
       <form
         onSubmit={async (event) => {
           event.preventDefault();
-          const created = await action.run(() =>
-            api.createExperiment({
-              key: key.trim(),
-              flag_name: flagName,
-              control: control || variants[0]?.key || '',
-              metrics,
-              hypothesis: hypothesis.trim() || null,
-            }),
+          const created = await action.run(
+            () =>
+              api.createExperiment({
+                key: key.trim(),
+                flag_name: flagName,
+                control: control || variants[0]?.key || '',
+                metrics,
+                hypothesis: hypothesis.trim() || null,
+              }),
+            (made) => `Experiment ${made.key} created`,
           );
           if (created) {
             setKey('');

@@ -11,6 +11,7 @@ import { addsUp, equalSplit, rebalance, total } from '../logic/weights.js';
 import { EvaluatePanel } from './evaluate.js';
 import { History } from './history.js';
 import { ImpactPreview } from './impact.js';
+import { PromoteFlag } from './promote-flag.js';
 import { RulesEditor } from './rules.js';
 import { Schedules } from './schedules.js';
 
@@ -50,6 +51,7 @@ export function FlagPage({ name }: { name: string }) {
       <Definition flag={flag} project={project} onSaved={reload} />
       <Settings flag={flag} environmentName={environmentName} onSaved={reload} />
       <Schedules flag={flag} onSaved={reload} />
+      <PromoteFlag flag={flag} onPromoted={reload} />
       <EvaluatePanel flag={flag.flag_name} />
       <History flag={flag.flag_name} version={flag} />
     </>
@@ -123,7 +125,12 @@ function Settings({ flag, environmentName, onSaved }: { flag: Flag; environmentN
               type="button"
               class="primary"
               disabled={incomplete.length > 0 || action.busy}
-              onClick={async () => (await action.run(() => api.updateSettings(flag.flag_name, change))) && onSaved()}
+              onClick={async () =>
+                (await action.run(
+                  () => api.updateSettings(flag.flag_name, change),
+                  `${flag.flag_name} saved in ${environmentName}`,
+                )) && onSaved()
+              }
             >
               Save changes in {environmentName}
             </button>
@@ -147,11 +154,13 @@ function Definition({ flag, project, onSaved }: { flag: Flag; project: string; o
       <form
         onSubmit={async (event) => {
           event.preventDefault();
-          const saved = await action.run(() =>
-            rootApi.updateDefinition(project, flag.flag_name, {
-              description: description.trim() || null,
-              tags: commaList(tags),
-            }),
+          const saved = await action.run(
+            () =>
+              rootApi.updateDefinition(project, flag.flag_name, {
+                description: description.trim() || null,
+                tags: commaList(tags),
+              }),
+            `${flag.flag_name}'s definition saved`,
           );
           if (saved) onSaved();
         }}

@@ -1,17 +1,33 @@
 import { useMemo, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
-import { api as rootApi, type Flag } from '../api.js';
+import { api as rootApi, type FlagDefinition, type FlagKind } from '../api.js';
 import { Confirm, PercentageInput, ProblemMessage, Switch, useAction, useLoad } from '../components.js';
 import { useLiveChanges } from '../live.js';
+import { ago } from '../logic/ago.js';
 import { commaList } from '../logic/conditions.js';
+import { sortRows, type SortValue } from '../logic/sort.js';
+import { FirstRunGuide } from './guide.js';
 import { usePlace } from '../place.js';
 
 type StatusFilter = 'all' | 'on' | 'off';
+type SortOrder = 'name' | 'evaluated' | 'newest';
+const KINDS: FlagKind[] = ['release', 'experiment', 'operational', 'kill_switch', 'permission'];
+
+/** A flag as the list shows it: its definition, and its state in the chosen environment. */
+type Row = FlagDefinition & { here: FlagDefinition['environments'][string] };
+
+const SORTS: Record<SortOrder, (row: Row) => SortValue> = {
+  name: (row) => row.flag_name,
+  // Most recently evaluated first; never evaluated last.
+  evaluated: (row) => (row.here.last_evaluated_at === null ? null : -Date.parse(row.here.last_evaluated_at)),
+  newest: (row) => -Date.parse(row.created_at),
+};
 
 /**
- * The flags of one project and environment, filtered as the person types (in the browser: 1,000 flags
- * filter in well under a frame), kept current by the environment's event stream. Rows off screen are
- * not laid out (content-visibility), which keeps 1,000 rows as quick to render as a screenful.
+ * The flags of one project, with their state in the chosen environment: kind, when last evaluated,
+ * why stale; filtered as the person types (in the browser: 1,000 flags filter in well under a frame),
+ * kept current by the environment's event stream. Rows off screen are not laid out
+ * (content-visibility), which keeps 1,000 rows as quick to render as a screenful.
  */
 export function FlagsPage() {
   const place = usePlace();
@@ -19,31 +35,41 @@ export function FlagsPage() {
   const [query, setQuery] = useState('');
   const [status, setStatus] = useState<StatusFilter>('all');
   const [tag, setTag] = useState('');
+  const [kind, setKind] = useState('');
   const [staleOnly, setStaleOnly] = useState(false);
-  const { data, error, reload } = useLoad(
-    () => api.flags(staleOnly ? { stale: true } : {}),
-    [project, environment, staleOnly],
-  );
+  const [sort, setSort] = useState<SortOrder>('name');
+  const { data, error, reload } = useLoad(() => rootApi.definitions(project), [project]);
   useLiveChanges(api.streamUrl, reload);
-  const [toggling, setToggling] = useState<Flag | null>(null);
+  const [toggling, setToggling] = useState<Row | null>(null);
   const toggle = useAction();
-  const flags = data?.flags ?? [];
+  const flags = useMemo(
+    () =>
+      (data?.flags ?? []).flatMap((f) =>
+        f.environments[environment] ? [{ ...f, here: f.environments[environment] }] : [],
+      ),
+    [data, environment],
+  );
   const tags = useMemo(() => [...new Set(flags.flatMap((f) => f.tags))].sort(), [flags]);
   const shown = useMemo(() => {
     const q = query.trim().toLowerCase();
-    return flags.filter(
+    const matching = flags.filter(
       (f) =>
-        (status === 'all' || f.status === (status === 'on')) &&
+        (status === 'all' || f.here.status === (status === 'on')) &&
         (tag === '' || f.tags.includes(tag)) &&
+        (kind === '' || f.kind === kind) &&
+        (!staleOnly || f.stale !== null) &&
         (q === '' || f.flag_name.toLowerCase().includes(q) || (f.description ?? '').toLowerCase().includes(q)),
     );
-  }, [flags, query, status, tag]);
+    return sortRows(matching, SORTS[sort], 'ascending');
+  }, [flags, query, status, tag, kind, staleOnly, sort]);
   const environmentName = place.environments.find((e) => e.key === environment)?.name ?? environment;
+  const now = Date.now();
 
   return (
     <>
       <h1>Flags</h1>
       <NewFlag onCreated={reload} />
+      {data && flags.length === 0 && <FirstRunGuide />}
       <div class="filters" role="search">
         <label>
           Search
@@ -66,6 +92,25 @@ export function FlagsPage() {
             ))}
           </select>
         </label>
+        <label>
+          Kind
+          <select value={kind} onChange={(e) => setKind(e.currentTarget.value)}>
+            <option value="">Any</option>
+            {KINDS.map((k) => (
+              <option key={k} value={k}>
+                {kindName(k)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Sort by
+          <select value={sort} onChange={(e) => setSort(e.currentTarget.value as SortOrder)}>
+            <option value="name">A to Z</option>
+            <option value="evaluated">Last evaluated</option>
+            <option value="newest">Newest first</option>
+          </select>
+        </label>
         <label class="check">
           <input type="checkbox" checked={staleOnly} onChange={(e) => setStaleOnly(e.currentTarget.checked)} />
           Stale only
@@ -79,34 +124,60 @@ export function FlagsPage() {
         {shown.map((flag) => (
           <li key={flag.flag_name} class="flag-row">
             <Switch
-              checked={flag.status}
+              checked={flag.here.status}
               label={`${flag.flag_name} in ${environmentName}`}
               onChange={() => setToggling(flag)}
             />
             <div class="grow">
               <Link href={`/flags/${encodeURIComponent(flag.flag_name)}`}>{flag.flag_name}</Link>
               {flag.description && <span class="hint"> — {flag.description}</span>}
+              <div class="hint flag-facts">
+                <span>{kindName(flag.kind)}</span>
+                <span>
+                  {flag.here.last_evaluated_at
+                    ? `evaluated ${ago(flag.here.last_evaluated_at, now)}`
+                    : `never evaluated in ${environmentName}`}
+                </span>
+                {flag.stale && (
+                  <span class="stale" title={flag.stale.detail}>
+                    stale: {flag.stale.detail}
+                  </span>
+                )}
+              </div>
             </div>
             <span class="tags">
               {flag.tags.map((t) => (
-                <span class="tag" key={t}>
+                <button
+                  type="button"
+                  class="tag"
+                  key={t}
+                  aria-pressed={tag === t}
+                  onClick={() => setTag(tag === t ? '' : t)}
+                >
                   {t}
-                </span>
+                </button>
               ))}
             </span>
-            <span class="number">{flag.rollout_percentage}%</span>
+            <span class="number">{flag.here.rollout_percentage}%</span>
           </li>
         ))}
       </ul>
       <Confirm
         open={toggling !== null}
-        title={toggling ? `Turn ${toggling.flag_name} ${toggling.status ? 'off' : 'on'} in ${environmentName}?` : ''}
-        confirmLabel={toggling?.status ? `Turn off in ${environmentName}` : `Turn on in ${environmentName}`}
+        title={
+          toggling ? `Turn ${toggling.flag_name} ${toggling.here.status ? 'off' : 'on'} in ${environmentName}?` : ''
+        }
+        confirmLabel={toggling?.here.status ? `Turn off in ${environmentName}` : `Turn on in ${environmentName}`}
         onCancel={() => setToggling(null)}
         onConfirm={async () => {
           const flag = toggling!;
           setToggling(null);
-          if (await toggle.run(() => api.updateSettings(flag.flag_name, { status: !flag.status }))) reload();
+          const on = !flag.here.status;
+          const done = await toggle.run(
+            () => api.updateSettings(flag.flag_name, { status: on }),
+            `${flag.flag_name} turned ${on ? 'on' : 'off'} in ${environmentName}`,
+          );
+          if (done) reload();
         }}
       >
         <p>This changes the answer for every user of {environmentName} within a second.</p>
@@ -114,6 +185,8 @@ export function FlagsPage() {
     </>
   );
 }
+
+const kindName = (kind: FlagKind) => kind.replace('_', ' ');
 
 function NewFlag({ onCreated }: { onCreated: () => void }) {
   const { project } = usePlace();
@@ -138,14 +211,16 @@ function NewFlag({ onCreated }: { onCreated: () => void }) {
         <form
           onSubmit={async (event) => {
             event.preventDefault();
-            const made = await action.run(() =>
-              rootApi.createFlag(project, {
-                flag_name: name.trim(),
-                description: description.trim() || undefined,
-                tags: commaList(tags),
-                variants: commaList(variants).map((key) => ({ key })),
-                rollout_percentage: Number(percentage),
-              }),
+            const made = await action.run(
+              () =>
+                rootApi.createFlag(project, {
+                  flag_name: name.trim(),
+                  description: description.trim() || undefined,
+                  tags: commaList(tags),
+                  variants: commaList(variants).map((key) => ({ key })),
+                  rollout_percentage: Number(percentage),
+                }),
+              (flag) => `Flag ${flag.flag_name} created`,
             );
             if (made) {
               setCreated(made.flag_name);

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, type ApiKey } from '../api.js';
 import { Confirm, Copy, formatDate, ProblemMessage, useAction, useLoad } from '../components.js';
+import { DataTable } from '../data-table.js';
 import { usePlace } from '../place.js';
 import { session } from '../session.js';
 
@@ -24,44 +25,35 @@ export function KeysPage({ onSignedIn }: { onSignedIn: () => void }) {
     <>
       <h1>API keys</h1>
       <ProblemMessage error={error ?? revoke.error} />
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Scope</th>
-            <th scope="col">Bound to</th>
-            <th scope="col">Prefix</th>
-            <th scope="col">Created</th>
-            <th scope="col">
-              <span class="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {data?.map((key) => (
-            <tr key={key.id} class={key.revoked_at ? 'revoked' : undefined}>
-              <th scope="row">{key.name}</th>
-              <td data-label="Scope">{key.scope}</td>
-              <td data-label="Bound to">
-                {[key.project, key.environment].filter(Boolean).join(' / ') || 'everything'}
-              </td>
-              <td data-label="Prefix">
-                <code>{key.prefix}</code>
-              </td>
-              <td data-label="Created">{formatDate(key.created_at)}</td>
-              <td>
-                {key.revoked_at ? (
-                  `revoked ${formatDate(key.revoked_at)}`
-                ) : (
-                  <button type="button" onClick={() => setRevoking(key)}>
-                    Revoke {key.name}
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        label="API keys"
+        rows={data ?? []}
+        rowKey={(key) => key.id}
+        rowClass={(key) => (key.revoked_at ? 'revoked' : undefined)}
+        columns={[
+          { label: 'Name', rowHeader: true, sortBy: (key) => key.name, cell: (key) => key.name },
+          { label: 'Scope', sortBy: (key) => key.scope, cell: (key) => key.scope },
+          {
+            label: 'Bound to',
+            sortBy: (key) => boundTo(key),
+            cell: (key) => boundTo(key),
+          },
+          { label: 'Prefix', cell: (key) => <code>{key.prefix}</code> },
+          { label: 'Created', sortBy: (key) => key.created_at, cell: (key) => formatDate(key.created_at) },
+          {
+            label: 'Actions',
+            actions: true,
+            cell: (key) =>
+              key.revoked_at ? (
+                `revoked ${formatDate(key.revoked_at)}`
+              ) : (
+                <button type="button" onClick={() => setRevoking(key)}>
+                  Revoke {key.name}
+                </button>
+              ),
+          },
+        ]}
+      />
       <Confirm
         open={revoking !== null}
         title={`Revoke ${revoking?.name}?`}
@@ -70,7 +62,7 @@ export function KeysPage({ onSignedIn }: { onSignedIn: () => void }) {
         onConfirm={async () => {
           const key = revoking!;
           setRevoking(null);
-          if (await revoke.run(() => api.revokeKey(key.id).then(() => true))) reload();
+          if (await revoke.run(() => api.revokeKey(key.id).then(() => true), `Key ${key.name} revoked`)) reload();
         }}
       >
         <p>Every client using it is refused from now on. This cannot be undone.</p>
@@ -95,13 +87,15 @@ export function KeysPage({ onSignedIn }: { onSignedIn: () => void }) {
       <form
         onSubmit={async (event) => {
           event.preventDefault();
-          const result = await action.run(() =>
-            api.createKey({
-              name: name.trim(),
-              scope,
-              project: project || undefined,
-              environment: scope === 'admin' ? undefined : environment || undefined,
-            }),
+          const result = await action.run(
+            () =>
+              api.createKey({
+                name: name.trim(),
+                scope,
+                project: project || undefined,
+                environment: scope === 'admin' ? undefined : environment || undefined,
+              }),
+            (made) => `Key ${made.name} created`,
           );
           if (result) {
             if (session.key() === null && result.scope === 'admin' && result.project === null) {
@@ -161,3 +155,5 @@ export function KeysPage({ onSignedIn }: { onSignedIn: () => void }) {
     </>
   );
 }
+
+const boundTo = (key: ApiKey) => [key.project, key.environment].filter(Boolean).join(' / ') || 'everything';

@@ -30,7 +30,12 @@ export function Schedules({ flag, onSaved }: { flag: Flag; onSaved: () => void }
               <button
                 type="button"
                 onClick={async () => {
-                  if (await action.run(() => api.cancelSchedule(flag.flag_name, schedule.id).then(() => true)))
+                  if (
+                    await action.run(
+                      () => api.cancelSchedule(flag.flag_name, schedule.id).then(() => true),
+                      'Scheduled change cancelled',
+                    )
+                  )
                     reload();
                 }}
               >
@@ -46,7 +51,7 @@ export function Schedules({ flag, onSaved }: { flag: Flag; onSaved: () => void }
             ...(status !== '' && { status: status === 'on' }),
             ...(percentage !== '' && { rollout_percentage: Number(percentage) }),
           };
-          const created = await action.run(() => api.schedule(flag.flag_name, instant ?? at, set));
+          const created = await action.run(() => api.schedule(flag.flag_name, instant ?? at, set), 'Change scheduled');
           if (created) {
             setAt('');
             setStatus('');

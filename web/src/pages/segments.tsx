@@ -50,23 +50,28 @@ export function SegmentsPage() {
         onConfirm={async () => {
           const segment = deleting!;
           setDeleting(null);
-          if (await remove.run(() => api.deleteSegment(project, segment).then(() => true))) reload();
+          if (
+            await remove.run(() => api.deleteSegment(project, segment).then(() => true), `Segment ${segment} deleted`)
+          )
+            reload();
         }}
       />
       <h2>New segment</h2>
       <form
         onSubmit={async (event) => {
           event.preventDefault();
-          const created = await action.run(() =>
-            api.createSegment(project, {
-              name: name.trim(),
-              description: description.trim() || null,
-              conditions,
-              user_ids: userIds
-                .split(/[\s,]+/)
-                .map((id) => id.trim())
-                .filter(Boolean),
-            }),
+          const created = await action.run(
+            () =>
+              api.createSegment(project, {
+                name: name.trim(),
+                description: description.trim() || null,
+                conditions,
+                user_ids: userIds
+                  .split(/[\s,]+/)
+                  .map((id) => id.trim())
+                  .filter(Boolean),
+              }),
+            (made) => `Segment ${made.name} created`,
           );
           if (created) {
             setName('');
