@@ -514,9 +514,15 @@ describe.each(backends)('projects and environments on $name', (backend) => {
       const dryRun = await ok('POST', '/projects/mirror/import', { document, dry_run: true });
       expect(dryRun.applied).toBe(false);
       expect(dryRun.changes).toContainEqual({ type: 'environment', name: 'qa', change: 'added', fields: [] });
-      expect(dryRun.changes).toContainEqual(
-        expect.objectContaining({ type: 'flag', name: 'checkout', change: 'added' }),
-      );
+      const checkout = dryRun.changes.find((c: { name: string }) => c.name === 'checkout');
+      expect(checkout).toMatchObject({ type: 'flag', change: 'added' });
+      // Fields are named as the API's JSON names them.
+      for (const { field } of checkout.fields as { field: string }[]) {
+        expect(field).toMatch(
+          /^(description|kind|tags|value_type|variants|off_variant|(qa|production)\.[a-z_.[\]0-9-]+)$/,
+        );
+      }
+      expect(checkout.fields.map((f: { field: string }) => f.field)).toContain('value_type');
       expect((await ok('GET', '/projects/mirror/flags')).flags).toEqual([]);
 
       const applied = await ok('POST', '/projects/mirror/import', { document });

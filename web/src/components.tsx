@@ -52,17 +52,35 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const [version, setVersion] = useState(0);
+  // One load at a time: reloads asked for while one runs (a burst of live changes, a slow server)
+  // make a single one after it, instead of piling requests onto a service that is already slow.
+  const loading = useRef(false);
+  const again = useRef(false);
   useEffect(() => {
     let current = true;
-    load().then(
-      (value) => current && (setData(value), setError(undefined)),
-      (failure) => current && setError(failure),
-    );
+    loading.current = true;
+    load()
+      .then(
+        (value) => current && (setData(value), setError(undefined)),
+        (failure) => current && setError(failure),
+      )
+      .finally(() => {
+        if (!current) return;
+        loading.current = false;
+        if (again.current) {
+          again.current = false;
+          setVersion((v) => v + 1);
+        }
+      });
     return () => {
       current = false;
     };
   }, [...deps, version]);
-  return { data, error, reload: () => setVersion((v) => v + 1) };
+  const reload = () => {
+    if (loading.current) again.current = true;
+    else setVersion((v) => v + 1);
+  };
+  return { data, error, reload };
 }
 
 /** A refused call in one line, for a toast: the form beside it shows the whole problem. */
@@ -268,5 +286,53 @@ export function EmptyState({ title, children }: { title: string; children?: Comp
       </p>
       {children}
     </div>
+  );
+}
+
+/** A labelled one-line text field; `onText` gets what was typed. */
+export function TextField({
+  label,
+  value,
+  onText,
+  required = false,
+  type = 'text',
+}: {
+  label: string;
+  value: string;
+  onText: (text: string) => void;
+  required?: boolean;
+  type?: 'text' | 'url' | 'search';
+}) {
+  return (
+    <label>
+      {label}
+      <input type={type} required={required} value={value} onInput={(e) => onText(e.currentTarget.value)} />
+    </label>
+  );
+}
+
+/** A choice of one of the project's environments, by name. */
+export function EnvironmentSelect({
+  label,
+  environments,
+  value,
+  onChange,
+}: {
+  label: string;
+  environments: readonly { key: string; name: string }[];
+  value: string;
+  onChange: (key: string) => void;
+}) {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+        {environments.map((e) => (
+          <option key={e.key} value={e.key}>
+            {e.name}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

@@ -57,12 +57,22 @@ type ImportWrites = Pick<
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+/** A definition's fields, named as the API's JSON names them. */
+const DEFINITION_FIELDS = {
+  description: 'description',
+  kind: 'kind',
+  tags: 'tags',
+  valueType: 'value_type',
+  variants: 'variants',
+  offVariant: 'off_variant',
+} as const;
+
 function definitionChanges(before: FlagDefinition | undefined, after: DocumentFlag): FieldChange[] {
-  const fields = ['description', 'kind', 'tags', 'valueType', 'variants', 'offVariant'] as const;
+  const fields = Object.keys(DEFINITION_FIELDS) as (keyof typeof DEFINITION_FIELDS)[];
   return fields
     .filter((field) => !same(before?.[field], after[field]))
     .map((field) => ({
-      field,
+      field: DEFINITION_FIELDS[field],
       change: before === undefined ? ('added' as const) : ('changed' as const),
       before: before?.[field] ?? null,
       after: after[field],

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type AuditEntry } from '../api.js';
-import { ProblemMessage, useAction, useLoad } from '../components.js';
+import { EmptyState, ProblemMessage, useAction, useLoad } from '../components.js';
 import { fromLocalInput, timeZone } from '../logic/time.js';
 import { usePlace } from '../place.js';
 import { EntryList } from './history.js';
@@ -68,7 +68,13 @@ export function AuditPage() {
         <button type="submit">Filter</button>
       </form>
       <ProblemMessage error={error ?? more.error} />
-      {data && data.entries.length === 0 && <p>No changes match.</p>}
+      {data && data.entries.length === 0 && (
+        <EmptyState title="No changes match">
+          <p>
+            Widen the dates or clear a filter; every change made through the API or this dashboard is recorded here.
+          </p>
+        </EmptyState>
+      )}
       {data && <EntryList entries={[...data.entries, ...older]} />}
       {cursor !== null && (
         <button

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type Environment, type Promotion, scoped } from '../api.js';
-import { Confirm, ProblemMessage, TypedConfirm, useAction } from '../components.js';
+import { Confirm, ProblemMessage, TypedConfirm, useAction, TextField, EnvironmentSelect } from '../components.js';
 import { DataTable } from '../data-table.js';
 import { usePlace } from '../place.js';
 import { DiffTable } from './history.js';
@@ -132,14 +132,8 @@ function EnvironmentForm({ environment, onDone }: { environment?: Environment; o
         }}
       >
         <div class="row">
-          <label>
-            Name
-            <input required value={name} onInput={(e) => setName(e.currentTarget.value)} />
-          </label>
-          <label>
-            Key
-            <input required value={key} onInput={(e) => setKey(e.currentTarget.value)} />
-          </label>
+          <TextField label="Name" value={name} onText={setName} required />
+          <TextField label="Key" value={key} onText={setKey} required />
           {!environment && (
             <label>
               Flags start
@@ -193,26 +187,18 @@ function Promote() {
           if (result) setDiff(result);
         }}
       >
-        <label>
-          From
-          <select value={from} onChange={(e) => (setFrom(e.currentTarget.value), setDiff(null))}>
-            {environments.map((e) => (
-              <option key={e.key} value={e.key}>
-                {e.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          To
-          <select value={to} onChange={(e) => (setTo(e.currentTarget.value), setDiff(null))}>
-            {environments.map((e) => (
-              <option key={e.key} value={e.key}>
-                {e.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <EnvironmentSelect
+          label="From"
+          environments={environments}
+          value={from}
+          onChange={(key) => (setFrom(key), setDiff(null))}
+        />
+        <EnvironmentSelect
+          label="To"
+          environments={environments}
+          value={to}
+          onChange={(key) => (setTo(key), setDiff(null))}
+        />
         <button type="submit" disabled={action.busy || from === to}>
           Compare
         </button>

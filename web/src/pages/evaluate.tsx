@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { Evaluation, JsonValue } from '../api.js';
-import { ProblemMessage, useAction } from '../components.js';
+import { ProblemMessage, useAction, TextField } from '../components.js';
 import { usePlace } from '../place.js';
 
 /** The attributes a person types as JSON; a clear message instead of a request when it is not an object. */
@@ -43,10 +43,7 @@ export function EvaluatePanel({ flag }: { flag: string }) {
           if (result) setAnswer(result);
         }}
       >
-        <label>
-          User id
-          <input required value={userId} onInput={(e) => setUserId(e.currentTarget.value)} />
-        </label>
+        <TextField label="User id" value={userId} onText={setUserId} required />
         <AttributesField value={attributes} onInput={setAttributes} />
         <button type="submit" disabled={action.busy}>
           Evaluate

@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import type { Experiment, Flag, Metric, Results } from '../api.js';
 import { IntervalPlot, LineChart } from '../charts.js';
-import { Confirm, formatDate, ProblemMessage, useAction, useLoad } from '../components.js';
+import { Confirm, EmptyState, formatDate, ProblemMessage, useAction, useLoad, TextField } from '../components.js';
+import { DataTable } from '../data-table.js';
 import { variantLabel, wordVerdict } from '../logic/results.js';
 import { usePlace } from '../place.js';
 
@@ -36,33 +37,38 @@ export function ExperimentsPage() {
         </p>
       </Confirm>
       {data?.length === 0 ? (
-        <p class="empty-state">
-          No experiments in {environmentName} yet. An experiment compares the variants of a flag: create one below on a
-          flag with two variants or more, then start it.
-        </p>
+        <EmptyState title={`No experiments in ${environmentName} yet`}>
+          <p>
+            An experiment compares the variants of a flag: create one below on a flag with two variants or more, then
+            start it.
+          </p>
+        </EmptyState>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Experiment</th>
-              <th scope="col">Flag</th>
-              <th scope="col">Status</th>
-              <th scope="col">Started</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {data?.map((experiment) => (
-              <tr key={experiment.key}>
-                <th scope="row">
-                  <Link href={`/experiments/${encodeURIComponent(experiment.key)}`}>{experiment.key}</Link>
-                </th>
-                <td data-label="Flag">{experiment.flag_name}</td>
-                <td data-label="Status">{experiment.status}</td>
-                <td data-label="Started">{experiment.started_at ? formatDate(experiment.started_at) : '—'}</td>
-                <td>
+        <DataTable
+          label="Experiments"
+          rows={data ?? []}
+          rowKey={(experiment) => experiment.key}
+          columns={[
+            {
+              label: 'Experiment',
+              rowHeader: true,
+              sortBy: (experiment) => experiment.key,
+              cell: (experiment) => (
+                <Link href={`/experiments/${encodeURIComponent(experiment.key)}`}>{experiment.key}</Link>
+              ),
+            },
+            { label: 'Flag', sortBy: (experiment) => experiment.flag_name, cell: (experiment) => experiment.flag_name },
+            { label: 'Status', sortBy: (experiment) => experiment.status, cell: (experiment) => experiment.status },
+            {
+              label: 'Started',
+              sortBy: (experiment) => experiment.started_at,
+              cell: (experiment) => (experiment.started_at ? formatDate(experiment.started_at) : '—'),
+            },
+            {
+              label: 'Actions',
+              actions: true,
+              cell: (experiment) => (
+                <>
                   {experiment.status === 'draft' && (
                     <button
                       type="button"
@@ -84,11 +90,11 @@ export function ExperimentsPage() {
                       Stop {experiment.key}
                     </button>
                   )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+            },
+          ]}
+        />
       )}
       <NewExperiment flags={flags?.flags} onCreated={reload} />
     </>
@@ -134,10 +140,7 @@ function NewExperiment({ flags, onCreated }: { flags: Flag[] | undefined; onCrea
           }
         }}
       >
-        <label>
-          Key
-          <input required value={key} onInput={(e) => setKey(e.currentTarget.value)} />
-        </label>
+        <TextField label="Key" value={key} onText={setKey} required />
         <label>
           Flag (with variants)
           <select required value={flagName} onChange={(e) => (setFlagName(e.currentTarget.value), setControl(''))}>
@@ -155,10 +158,7 @@ function NewExperiment({ flags, onCreated }: { flags: Flag[] | undefined; onCrea
             ))}
           </select>
         </label>
-        <label>
-          Hypothesis
-          <input value={hypothesis} onInput={(e) => setHypothesis(e.currentTarget.value)} />
-        </label>
+        <TextField label="Hypothesis" value={hypothesis} onText={setHypothesis} />
         {metrics.map((metric, i) => (
           <fieldset key={i} class="row">
             <legend>Metric {i + 1}</legend>

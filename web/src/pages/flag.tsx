@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { api as rootApi, type Flag, type Override, type Prerequisite } from '../api.js';
-import { PercentageInput, ProblemMessage, Switch, useAction, useLoad } from '../components.js';
+import { PercentageInput, ProblemMessage, Switch, useAction, useLoad, TextField } from '../components.js';
 import { useLeaveGuard } from '../leave-guard.js';
 import { usePlace } from '../place.js';
 import { commaList, conditionsComplete } from '../logic/conditions.js';
@@ -165,14 +165,8 @@ function Definition({ flag, project, onSaved }: { flag: Flag; project: string; o
           if (saved) onSaved();
         }}
       >
-        <label>
-          Description
-          <input value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
-        </label>
-        <label>
-          Tags (comma-separated)
-          <input value={tags} onInput={(e) => setTags(e.currentTarget.value)} />
-        </label>
+        <TextField label="Description" value={description} onText={setDescription} />
+        <TextField label="Tags (comma-separated)" value={tags} onText={setTags} />
         <ProblemMessage error={action.error} />
         <button type="submit" disabled={action.busy}>
           Save definition

@@ -16,6 +16,10 @@ async function parseDocument(text: string): Promise<unknown> {
   }
 }
 
+/** A field an import adds empty (no description, no tags) says nothing: only the others are listed. */
+const worthShowing = (field: { before: unknown; after: unknown }) =>
+  field.before !== null || !(field.after === null || (Array.isArray(field.after) && field.after.length === 0));
+
 /** Saves text as a file the browser downloads. */
 function save(text: string, filename: string, type: string) {
   const link = document.createElement('a');
@@ -118,7 +122,7 @@ export function FlagsAsCode({ project }: { project: Project }) {
                   {change.type} {change.name}
                 </strong>{' '}
                 {change.change}
-                <DiffTable rows={change.fields} before="Now" after="After import" />
+                <DiffTable rows={change.fields.filter(worthShowing)} before="Now" after="After import" />
               </li>
             ))}
           </ul>

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { api as rootApi, type FlagDefinition, type FlagKind } from '../api.js';
-import { Confirm, PercentageInput, ProblemMessage, Switch, useAction, useLoad } from '../components.js';
+import { Confirm, PercentageInput, ProblemMessage, Switch, useAction, useLoad, TextField } from '../components.js';
 import { useLiveChanges } from '../live.js';
 import { ago } from '../logic/ago.js';
 import { commaList } from '../logic/conditions.js';
@@ -234,22 +234,14 @@ function NewFlag({ onCreated }: { onCreated: () => void }) {
             }
           }}
         >
-          <label>
-            Name
-            <input required value={name} onInput={(e) => setName(e.currentTarget.value)} />
-          </label>
-          <label>
-            Description
-            <input value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
-          </label>
-          <label>
-            Tags (comma-separated)
-            <input value={tags} onInput={(e) => setTags(e.currentTarget.value)} />
-          </label>
-          <label>
-            Variants (comma-separated keys, for A/B tests; none for on/off)
-            <input value={variants} onInput={(e) => setVariants(e.currentTarget.value)} />
-          </label>
+          <TextField label="Name" value={name} onText={setName} required />
+          <TextField label="Description" value={description} onText={setDescription} />
+          <TextField label="Tags (comma-separated)" value={tags} onText={setTags} />
+          <TextField
+            label="Variants (comma-separated keys, for A/B tests; none for on/off)"
+            value={variants}
+            onText={setVariants}
+          />
           <label>
             Users who get it once turned on (%)
             <PercentageInput required value={percentage} onText={setPercentage} />

@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { api as rootApi } from '../api.js';
-import { Copy, EmptyState, PercentageInput, ProblemMessage, useAction } from '../components.js';
+import { Copy, EmptyState, PercentageInput, ProblemMessage, useAction, TextField } from '../components.js';
 import { usePlace } from '../place.js';
 import { curlSnippets, sdkSnippets, type GuideProgress } from '../logic/snippets.js';
 
@@ -62,10 +62,7 @@ export function GuidePage() {
               if (made) done({ keyName: made.name, secret: made.secret });
             }}
           >
-            <label>
-              Key name
-              <input required value={keyName} onInput={(e) => setKeyName(e.currentTarget.value)} />
-            </label>
+            <TextField label="Key name" value={keyName} onText={setKeyName} required />
             <button type="submit" class="primary" disabled={key.busy || progress.keyName !== undefined}>
               Create server key
             </button>
@@ -97,10 +94,7 @@ export function GuidePage() {
               if (made) done({ flag: made.flag_name });
             }}
           >
-            <label>
-              Flag name
-              <input required value={flagName} onInput={(e) => setFlagName(e.currentTarget.value)} />
-            </label>
+            <TextField label="Flag name" value={flagName} onText={setFlagName} required />
             <button type="submit" class="primary" disabled={flag.busy || progress.flag !== undefined}>
               Create flag
             </button>
@@ -126,14 +120,8 @@ export function GuidePage() {
               if (saved) done({ rule: { attribute: condition.attribute, value: condition.value } });
             }}
           >
-            <label>
-              Attribute
-              <input required value={attribute} onInput={(e) => setAttribute(e.currentTarget.value)} />
-            </label>
-            <label>
-              equals
-              <input required value={value} onInput={(e) => setValue(e.currentTarget.value)} />
-            </label>
+            <TextField label="Attribute" value={attribute} onText={setAttribute} required />
+            <TextField label="equals" value={value} onText={setValue} required />
             <button type="submit" class="primary" disabled={!progress.flag || rule.busy || progress.rule !== undefined}>
               Turn on for them
             </button>

@@ -1,6 +1,15 @@
 import { useState } from 'preact/hooks';
 import { api, type ApiKey } from '../api.js';
-import { Confirm, Copy, formatDate, ProblemMessage, useAction, useLoad } from '../components.js';
+import {
+  Confirm,
+  Copy,
+  formatDate,
+  ProblemMessage,
+  useAction,
+  useLoad,
+  TextField,
+  EnvironmentSelect,
+} from '../components.js';
 import { DataTable } from '../data-table.js';
 import { usePlace } from '../place.js';
 import { session } from '../session.js';
@@ -108,10 +117,7 @@ export function KeysPage({ onSignedIn }: { onSignedIn: () => void }) {
           }
         }}
       >
-        <label>
-          Name
-          <input required value={name} onInput={(e) => setName(e.currentTarget.value)} />
-        </label>
+        <TextField label="Name" value={name} onText={setName} required />
         <label>
           Scope
           <select value={scope} onChange={(e) => setScope(e.currentTarget.value as ApiKey['scope'])}>
@@ -136,16 +142,12 @@ export function KeysPage({ onSignedIn }: { onSignedIn: () => void }) {
           </select>
         </label>
         {scope !== 'admin' && (
-          <label>
-            Environment
-            <select value={environment || 'production'} onChange={(e) => setEnvironment(e.currentTarget.value)}>
-              {environments.map((e) => (
-                <option key={e.key} value={e.key}>
-                  {e.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <EnvironmentSelect
+            label="Environment"
+            environments={environments}
+            value={environment || 'production'}
+            onChange={setEnvironment}
+          />
         )}
         <ProblemMessage error={action.error} />
         <button type="submit" class="primary" disabled={action.busy}>

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type Project } from '../api.js';
-import { formatDate, ProblemMessage, TypedConfirm, useAction } from '../components.js';
+import { formatDate, ProblemMessage, TypedConfirm, useAction, TextField } from '../components.js';
 import { DataTable } from '../data-table.js';
 import { usePlace } from '../place.js';
 import { FlagsAsCode } from './flags-as-code.js';
@@ -99,18 +99,9 @@ function NewProject() {
           }
         }}
       >
-        <label>
-          Key (used in paths and API keys)
-          <input required value={key} onInput={(e) => setKey(e.currentTarget.value)} />
-        </label>
-        <label>
-          Name
-          <input required value={name} onInput={(e) => setName(e.currentTarget.value)} />
-        </label>
-        <label>
-          Description
-          <input value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
-        </label>
+        <TextField label="Key (used in paths and API keys)" value={key} onText={setKey} required />
+        <TextField label="Name" value={name} onText={setName} required />
+        <TextField label="Description" value={description} onText={setDescription} />
         <p class="hint">It starts with the environments Development and Production.</p>
         <ProblemMessage error={action.error} />
         <button type="submit" class="primary" disabled={action.busy}>
@@ -152,14 +143,8 @@ function ProjectSettings({ project }: { project: Project }) {
           if (saved) await reloadProjects();
         }}
       >
-        <label>
-          Name
-          <input required value={name} onInput={(e) => setName(e.currentTarget.value)} />
-        </label>
-        <label>
-          Description
-          <input value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
-        </label>
+        <TextField label="Name" value={name} onText={setName} required />
+        <TextField label="Description" value={description} onText={setDescription} />
         <fieldset>
           <legend>Experiments</legend>
           <label class="check">

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type Flag, type FlagEnvironmentDiff } from '../api.js';
-import { Confirm, ProblemMessage, useAction } from '../components.js';
+import { Confirm, EnvironmentSelect, ProblemMessage, useAction } from '../components.js';
 import { usePlace } from '../place.js';
 import { DiffTable } from './history.js';
 
@@ -17,8 +17,8 @@ export function PromoteFlag({ flag, onPromoted }: { flag: Flag; onPromoted: () =
   const action = useAction();
   const name = (key: string) => environments.find((e) => e.key === key)?.name ?? key;
   if (environments.length < 2) return null;
-  const pick = (set: (key: string) => void) => (event: { currentTarget: HTMLSelectElement }) => {
-    set(event.currentTarget.value);
+  const pick = (set: (key: string) => void) => (key: string) => {
+    set(key);
     setDiff(null);
   };
   return (
@@ -31,26 +31,8 @@ export function PromoteFlag({ flag, onPromoted }: { flag: Flag; onPromoted: () =
           setDiff((await action.run(() => api.flagDiff(project, flag.flag_name, from, to))) ?? null);
         }}
       >
-        <label>
-          From
-          <select value={from} onChange={pick(setFrom)}>
-            {environments.map((e) => (
-              <option key={e.key} value={e.key}>
-                {e.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          To
-          <select value={to} onChange={pick(setTo)}>
-            {environments.map((e) => (
-              <option key={e.key} value={e.key}>
-                {e.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <EnvironmentSelect label="From" environments={environments} value={from} onChange={pick(setFrom)} />
+        <EnvironmentSelect label="To" environments={environments} value={to} onChange={pick(setTo)} />
         <button type="submit" disabled={action.busy || from === to}>
           Compare
         </button>

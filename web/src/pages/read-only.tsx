@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, type FlagAnswers } from '../api.js';
-import { ProblemMessage, useAction } from '../components.js';
+import { ProblemMessage, useAction, TextField } from '../components.js';
+import { DataTable } from '../data-table.js';
 import { AttributesField, parseAttributes } from './evaluate.js';
 
 /**
@@ -31,10 +32,7 @@ export function ReadOnlyPage({ onSignOut }: { onSignOut: () => void }) {
           if (result) setAnswers(result.flags);
         }}
       >
-        <label>
-          User id
-          <input required value={userId} onInput={(e) => setUserId(e.currentTarget.value)} />
-        </label>
+        <TextField label="User id" value={userId} onText={setUserId} required />
         <AttributesField value={attributes} onInput={setAttributes} />
         <ProblemMessage error={action.error} />
         <button type="submit" class="primary" disabled={action.busy}>
@@ -42,27 +40,22 @@ export function ReadOnlyPage({ onSignOut }: { onSignOut: () => void }) {
         </button>
       </form>
       {answers && (
-        <table>
-          <caption>Answers for {userId}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Flag</th>
-              <th scope="col">On</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Variant</th>
-            </tr>
-          </thead>
-          <tbody>
-            {Object.entries(answers).map(([name, answer]) => (
-              <tr key={name}>
-                <th scope="row">{name}</th>
-                <td data-label="On">{answer.enabled ? 'on' : 'off'}</td>
-                <td data-label="Reason">{answer.reason}</td>
-                <td data-label="Variant">{answer.variant ?? '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          label={`Answers for ${userId}`}
+          rows={Object.entries(answers)}
+          rowKey={([name]) => name}
+          initialSort={{ column: 0, direction: 'ascending' }}
+          columns={[
+            { label: 'Flag', rowHeader: true, sortBy: ([name]) => name, cell: ([name]) => name },
+            {
+              label: 'On',
+              sortBy: ([, answer]) => (answer.enabled ? 'on' : 'off'),
+              cell: ([, answer]) => (answer.enabled ? 'on' : 'off'),
+            },
+            { label: 'Reason', sortBy: ([, answer]) => answer.reason, cell: ([, answer]) => answer.reason },
+            { label: 'Variant', cell: ([, answer]) => answer.variant ?? '—' },
+          ]}
+        />
       )}
     </main>
   );

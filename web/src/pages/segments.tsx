@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type Condition } from '../api.js';
-import { Confirm, ProblemMessage, useAction, useLoad } from '../components.js';
+import { Confirm, EmptyState, ProblemMessage, useAction, useLoad, TextField } from '../components.js';
 import { valueText } from '../logic/conditions.js';
 import { usePlace } from '../place.js';
 import { ConditionsEditor } from './rules.js';
@@ -19,6 +19,14 @@ export function SegmentsPage() {
     <>
       <h1>Segments</h1>
       <ProblemMessage error={error ?? remove.error} />
+      {data?.length === 0 && (
+        <EmptyState title="No segments yet">
+          <p>
+            A segment names a group of users (by their attributes, or by id) once, for the rules of every flag: create
+            one below, then pick it in a flag's rule.
+          </p>
+        </EmptyState>
+      )}
       <ul class="entries">
         {data?.map((segment) => (
           <li key={segment.name} class="card">
@@ -82,14 +90,8 @@ export function SegmentsPage() {
           }
         }}
       >
-        <label>
-          Name
-          <input required value={name} onInput={(e) => setName(e.currentTarget.value)} />
-        </label>
-        <label>
-          Description
-          <input value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
-        </label>
+        <TextField label="Name" value={name} onText={setName} required />
+        <TextField label="Description" value={description} onText={setDescription} />
         <ConditionsEditor label="Conditions (all must hold)" conditions={conditions} onChange={setConditions} />
         <label>
           User ids (one per line or comma-separated)

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type Webhook, type WebhookDelivery } from '../api.js';
-import { Confirm, Copy, EmptyState, formatDate, ProblemMessage, useAction, useLoad } from '../components.js';
+import { Confirm, Copy, EmptyState, formatDate, ProblemMessage, useAction, useLoad, TextField } from '../components.js';
 import { DataTable } from '../data-table.js';
 import { usePlace } from '../place.js';
 
@@ -179,10 +179,7 @@ function WebhookForm({
           }
         }}
       >
-        <label>
-          URL
-          <input type="url" required value={url} onInput={(e) => setUrl(e.currentTarget.value)} />
-        </label>
+        <TextField label="URL" value={url} onText={setUrl} type="url" required />
         <fieldset>
           <legend>Announce</legend>
           <div class="row">
