@@ -144,6 +144,8 @@ describe.skipIf(!hasChromium).each(backends)('managing the service in the dashbo
 
   test('promotes one flag between environments after showing its diff', async () => {
     await page.getByRole('link', { name: 'new_checkout' }).click();
+    // The flag's page says what it is for and when it was last evaluated here, as the list does.
+    await expect.poll(() => page.locator('.flag-facts').textContent()).toMatch(/^experiment.*evaluated/);
     await page.getByText('Promote between environments').click();
     await page.getByRole('combobox', { name: /^From/ }).selectOption('production');
     await page.getByRole('combobox', { name: /^To/ }).selectOption('development');

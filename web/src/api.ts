@@ -163,6 +163,8 @@ export const api = {
     call<Environment>('PATCH', `/projects/${e(project)}/environments/${e(environment)}`, input),
   deleteEnvironment: (project: string, environment: string) =>
     call<void>('DELETE', `/projects/${e(project)}/environments/${e(environment)}${q({ confirm: environment })}`),
+  definition: (project: string, name: string) =>
+    call<FlagDefinition>('GET', `/projects/${e(project)}/flags/${e(name)}`),
   definitions: (project: string) => call<Schemas['FlagDefinitionPage']>('GET', `/projects/${e(project)}/flags`),
   flagDiff: (project: string, name: string, from: string, to: string) =>
     call<FlagEnvironmentDiff>('GET', `/projects/${e(project)}/flags/${e(name)}/diff${q({ from, to })}`),

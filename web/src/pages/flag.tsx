@@ -11,6 +11,7 @@ import { addsUp, equalSplit, rebalance, total } from '../logic/weights.js';
 import { EvaluatePanel } from './evaluate.js';
 import { History } from './history.js';
 import { ImpactPreview } from './impact.js';
+import { FlagFacts } from './flag-facts.js';
 import { PromoteFlag } from './promote-flag.js';
 import { RulesEditor } from './rules.js';
 import { Schedules } from './schedules.js';
@@ -25,6 +26,8 @@ interface DraftProps {
 export function FlagPage({ name }: { name: string }) {
   const { api, project, environment, environments } = usePlace();
   const { data: flag, error, reload } = useLoad(() => api.flag(name), [name, project, environment]);
+  // The definition says what the flag is for, when it was last evaluated and whether it is stale.
+  const { data: definition } = useLoad(() => rootApi.definition(project, name), [name, project, flag?.version]);
   const environmentName = environments.find((e) => e.key === environment)?.name ?? environment;
   if (!flag) {
     return (
@@ -44,10 +47,18 @@ export function FlagPage({ name }: { name: string }) {
       </p>
       <h1>{flag.flag_name}</h1>
       <p class="hint">
-        {flag.kind} · {flag.value_type}
+        {flag.value_type} values
         {flag.tags.length > 0 && <> · {flag.tags.join(', ')}</>}
         {flag.description && <> — {flag.description}</>}
       </p>
+      {definition && (
+        <FlagFacts
+          definition={definition}
+          environment={environment}
+          environmentName={environmentName}
+          now={Date.now()}
+        />
+      )}
       <Definition flag={flag} project={project} onSaved={reload} />
       <Settings flag={flag} environmentName={environmentName} onSaved={reload} />
       <Schedules flag={flag} onSaved={reload} />

@@ -3,9 +3,9 @@ import { Link } from 'wouter-preact';
 import { api as rootApi, type FlagDefinition, type FlagKind } from '../api.js';
 import { Confirm, PercentageInput, ProblemMessage, Switch, useAction, useLoad, TextField } from '../components.js';
 import { useLiveChanges } from '../live.js';
-import { ago } from '../logic/ago.js';
 import { commaList } from '../logic/conditions.js';
 import { sortRows, type SortValue } from '../logic/sort.js';
+import { FlagFacts, kindName } from './flag-facts.js';
 import { FirstRunGuide } from './guide.js';
 import { usePlace } from '../place.js';
 
@@ -131,19 +131,7 @@ export function FlagsPage() {
             <div class="grow">
               <Link href={`/flags/${encodeURIComponent(flag.flag_name)}`}>{flag.flag_name}</Link>
               {flag.description && <span class="hint"> — {flag.description}</span>}
-              <div class="hint flag-facts">
-                <span>{kindName(flag.kind)}</span>
-                <span>
-                  {flag.here.last_evaluated_at
-                    ? `evaluated ${ago(flag.here.last_evaluated_at, now)}`
-                    : `never evaluated in ${environmentName}`}
-                </span>
-                {flag.stale && (
-                  <span class="stale" title={flag.stale.detail}>
-                    stale: {flag.stale.detail}
-                  </span>
-                )}
-              </div>
+              <FlagFacts definition={flag} environment={environment} environmentName={environmentName} now={now} />
             </div>
             <span class="tags">
               {flag.tags.map((t) => (
@@ -185,8 +173,6 @@ export function FlagsPage() {
     </>
   );
 }
-
-const kindName = (kind: FlagKind) => kind.replace('_', ' ');
 
 function NewFlag({ onCreated }: { onCreated: () => void }) {
   const { project } = usePlace();
