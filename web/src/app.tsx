@@ -149,17 +149,6 @@ function SignedIn({
         <Link href="/flags" class="brand">
           Feature flags
         </Link>
-        <nav aria-label="Main">
-          <ul>
-            {NAV.map(([href, label]) => (
-              <li key={href}>
-                <Link href={href} aria-current={location.startsWith(href) ? 'page' : undefined}>
-                  {label}
-                </Link>
-              </li>
-            ))}
-          </ul>
-        </nav>
         <div class="place">
           <label>
             Project
@@ -209,6 +198,17 @@ function SignedIn({
             </button>
           )}
         </div>
+        <nav aria-label="Main">
+          <ul>
+            {NAV.map(([href, label]) => (
+              <li key={href}>
+                <Link href={href} aria-current={location.startsWith(href) ? 'page' : undefined}>
+                  {label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
       </header>
       <main id="main" class="page" key={`${place.project}/${place.environment}`}>
         <Switch>
