@@ -52,11 +52,23 @@ export const version: string = JSON.parse(readFileSync(new URL('../package.json'
  * The service's Fastify server options; the benchmark's reference servers are built with them too.
  * What is answered before routing is counted in `requests`, which the service's /metrics reports.
  */
+/**
+ * Fastify's trustProxy for TRUST_PROXY. A count trusts that many hops nearest the service whatever
+ * their address (Express's meaning; Fastify's own number now trusts none): right only where every
+ * request comes through those proxies, as on Railway, Render and Heroku.
+ */
+function proxyTrust(trust: Config['trustProxy']) {
+  if (typeof trust !== 'number') return trust;
+  return (_address: string, hop: number) => hop < trust;
+}
+
 export function serverOptions(config: Config, requests = new RequestMetrics()): FastifyHttpOptions<Server> {
   return {
     // Request URLs are logged with credentials (the OFREP stream's token) redacted.
     logger: { level: config.logLevel, serializers: { req: serializeRequest } },
     bodyLimit: config.bodyLimitBytes,
+    // Behind proxies the client's address comes from X-Forwarded-For, for per-address limits and logs.
+    trustProxy: proxyTrust(config.trustProxy),
     // user ids may be 256 characters, and percent-encoding makes them longer in the path.
     routerOptions: { maxParamLength: 4096 },
     // A request id from the load balancer or client is kept, so logs can be joined across services.

@@ -1,9 +1,22 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const optionalSecret = (min: number) =>
   z.string().min(min, `must be at least ${min} characters; generate one with: openssl rand -base64 32`).optional();
+
+/** proxy-addr's names for address ranges, which Fastify's trustProxy takes beside addresses and CIDRs. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** An address, a CIDR block ("10.0.0.0/8", "fd00::/8") or one of proxy-addr's range names. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8000),
@@ -45,6 +58,30 @@ const envSchema = z.object({
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  // Who stands in front of the service: a number of proxies, or the proxies' addresses. The client's
+  // address (per-address limits, logs) is then read from X-Forwarded-For; unset, it is the connection's
+  // own, which a client cannot fake.
+  TRUST_PROXY: z
+    .string()
+    .transform((value, context): number | string[] => {
+      if (/^\d+$/.test(value.trim())) return Number(value);
+      const entries = value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean);
+      const bad = entries.filter((entry) => !isProxyAddress(entry));
+      if (entries.length === 0 || bad.length > 0) {
+        context.addIssue({
+          code: 'custom',
+          message:
+            `${bad.map((entry) => `"${entry}"`).join(', ') || 'nothing'} is not a number of proxies, an address, ` +
+            'a CIDR block or one of loopback, linklocal, uniquelocal',
+        });
+        return z.NEVER;
+      }
+      return entries;
+    })
     .optional(),
   // A flags document (GET /projects/{project}/export, JSON or YAML) merged into its project at start.
   FLAGS_IMPORT_FILE: z.string().min(1).optional(),
@@ -113,6 +150,8 @@ export interface Config {
     onRedisFailure: 'open' | 'closed';
   };
   redisUrl: string | undefined;
+  /** The proxies in front (a count, or their addresses); false: none, the connection's address is the client's. */
+  trustProxy: false | number | string[];
   metricsToken: string | undefined;
   requestTimeoutMs: number;
   connectionTimeoutMs: number;
@@ -163,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       onRedisFailure: e.RATE_LIMIT_ON_REDIS_FAILURE,
     },
     redisUrl: e.REDIS_URL,
+    trustProxy: e.TRUST_PROXY ?? false,
     metricsToken: e.METRICS_TOKEN,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     connectionTimeoutMs: e.CONNECTION_TIMEOUT_MS,

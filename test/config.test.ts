@@ -35,4 +35,18 @@ describe('configuration from the environment', () => {
       expect(() => loadConfig({ WEBHOOK_ALLOWED_HOSTS: bad }), bad).toThrow(/WEBHOOK_ALLOWED_HOSTS\.0: each entry is/);
     }
   });
+
+  it('reads TRUST_PROXY as a number of proxies or their addresses, and refuses anything else', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: ' 10.0.0.0/8, uniquelocal,::1, 192.0.2.7' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      'uniquelocal',
+      '::1',
+      '192.0.2.7',
+    ]);
+    for (const bad of ['yes', '10.0.0.0/33', 'fd00::/129', '10.0.0.1/8/1', 'proxy.example.com', ',']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY: .* is not a number of proxies/);
+    }
+  });
 });

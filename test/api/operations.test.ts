@@ -542,3 +542,33 @@ describe('failed authentications', () => {
     expect((await call(`Bearer ${admin}`)).statusCode).toBe(200);
   });
 });
+
+describe('the client address behind proxies (TRUST_PROXY)', () => {
+  const admin = 'proxied-admin-key-0123456789-0123456789abcdef';
+  // Two hops in front, as a CDN and a platform's router: the client is the address before them.
+  const behindProxies = useApp({ ADMIN_API_KEY: admin, RATE_LIMIT_FAILED_AUTH: '2', TRUST_PROXY: '2' });
+  const direct = useApp({ ADMIN_API_KEY: admin, RATE_LIMIT_FAILED_AUTH: '2' });
+  const wrongKey = (app: typeof direct, forwardedFor: string) =>
+    app().inject({
+      method: 'GET',
+      url: '/flags',
+      headers: { authorization: 'Bearer wrong', 'x-forwarded-for': forwardedFor },
+      remoteAddress: '10.0.0.5',
+    });
+
+  it('counts failed authentications per client, not per proxy, when the proxies are trusted', async () => {
+    // "203.0.113.9, 198.51.100.2": the client, then the first proxy; 10.0.0.5 (the socket) is the second.
+    for (let i = 0; i < 2; i++)
+      expect((await wrongKey(behindProxies, '203.0.113.9, 198.51.100.2')).statusCode).toBe(401);
+    expect((await wrongKey(behindProxies, '203.0.113.9, 198.51.100.2')).statusCode).toBe(429);
+    // Another client behind the same proxies keeps its own budget.
+    expect((await wrongKey(behindProxies, '203.0.113.10, 198.51.100.2')).statusCode).toBe(401);
+    // A client cannot pose as another by adding addresses in front: only two hops are trusted.
+    expect((await wrongKey(behindProxies, '192.0.2.1, 203.0.113.9, 198.51.100.2')).statusCode).toBe(429);
+  });
+
+  it('ignores X-Forwarded-For without TRUST_PROXY: a client cannot choose its address', async () => {
+    for (let i = 0; i < 2; i++) expect((await wrongKey(direct, `203.0.113.${i}`)).statusCode).toBe(401);
+    expect((await wrongKey(direct, '203.0.113.99')).statusCode).toBe(429);
+  });
+});
