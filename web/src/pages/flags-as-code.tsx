@@ -26,7 +26,8 @@ function save(text: string, filename: string, type: string) {
   link.href = URL.createObjectURL(new Blob([text], { type }));
   link.download = filename;
   link.click();
-  URL.revokeObjectURL(link.href);
+  // Revoked after the click has been handled: some browsers read the blob only once it returns.
+  setTimeout(() => URL.revokeObjectURL(link.href), 0);
 }
 
 /**

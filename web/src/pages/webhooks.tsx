@@ -27,6 +27,8 @@ export function WebhooksPage() {
   const [shown, setShown] = useState<string | null>(null);
   const action = useAction();
   const hooks = data ?? [];
+  // Gone when deleted elsewhere: its log closes with it.
+  const shownHook = hooks.find((h) => h.id === shown);
   const act = async <T,>(work: () => Promise<T>, saved: string) => {
     if ((await action.run(work, saved)) !== undefined) reload();
   };
@@ -96,7 +98,7 @@ export function WebhooksPage() {
           ]}
         />
       )}
-      {shown && <Deliveries key={shown} hook={hooks.find((h) => h.id === shown)!} />}
+      {shownHook && <Deliveries key={shownHook.id} hook={shownHook} />}
       <Confirm
         open={deleting !== null}
         title={`Delete the webhook to ${deleting?.url}?`}
