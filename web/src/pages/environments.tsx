@@ -43,6 +43,7 @@ function EnvironmentList() {
               <div class="actions">
                 <button
                   type="button"
+                  aria-label={`Move ${e.name} up`}
                   disabled={e.position === 0 || action.busy}
                   onClick={() =>
                     change(
@@ -51,10 +52,11 @@ function EnvironmentList() {
                     )
                   }
                 >
-                  Move {e.name} up
+                  Up
                 </button>
                 <button
                   type="button"
+                  aria-label={`Move ${e.name} down`}
                   disabled={e.position === last || action.busy}
                   onClick={() =>
                     change(
@@ -63,13 +65,18 @@ function EnvironmentList() {
                     )
                   }
                 >
-                  Move {e.name} down
+                  Down
                 </button>
-                <button type="button" onClick={() => setRenaming(e)}>
-                  Rename {e.name}
+                <button type="button" aria-label={`Rename ${e.name}`} onClick={() => setRenaming(e)}>
+                  Rename
                 </button>
-                <button type="button" disabled={environments.length === 1} onClick={() => setDeleting(e)}>
-                  Delete {e.name}
+                <button
+                  type="button"
+                  aria-label={`Delete ${e.name}`}
+                  disabled={environments.length === 1}
+                  onClick={() => setDeleting(e)}
+                >
+                  Delete
                 </button>
               </div>
             ),
