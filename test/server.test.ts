@@ -89,23 +89,35 @@ describe('the real server process', () => {
     const body = JSON.stringify({ flag_name: 'in_flight', status: true });
     let response = '';
     socket.on('data', (chunk) => (response += chunk));
-    // Headers and half the body: the request has started but cannot finish yet.
+    // Headers and half the body: the request has started but cannot finish yet. Started means the
+    // server has read its headers and logged it, however long that takes on a loaded machine.
+    const started = () =>
+      server
+        .logs()
+        .split('\n')
+        .filter((line) => line.includes('"incoming request"') && line.includes('"method":"POST","url":"/flags"'))
+        .length;
+    const before = started();
     socket.write(
       `POST /flags HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
     );
-    await new Promise((r) => setTimeout(r, 200));
+    await expect.poll(started, { timeout: 30_000 }).toBe(before + 1);
 
     const exited = once(server.process, 'exit');
     server.process.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
-    // New connections are refused while the in-flight request is still open.
-    const probe = new Socket().connect(Number(port), '127.0.0.1');
-    const [probeError] = await once(probe, 'error');
-    expect(probeError.code).toBe('ECONNREFUSED');
+    // New connections are refused while the in-flight request is still open (once the signal is handled).
+    const connecting = () =>
+      new Promise<string>((resolve) => {
+        const probe = new Socket();
+        probe.once('connect', () => (probe.destroy(), resolve('connected')));
+        probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+        probe.connect(Number(port), '127.0.0.1');
+      });
+    await expect.poll(connecting, { timeout: 5_000 }).toBe('ECONNREFUSED');
 
     socket.end(body.slice(10));
     const [code] = await exited;
-    expect(response).toMatch(/^HTTP\/1\.1 201/);
+    expect(response, server.logs().slice(-3000)).toMatch(/^HTTP\/1\.1 201/);
     expect(code).toBe(0);
     expect(server.logs()).toContain('shutting down');
   });
