@@ -1,9 +1,11 @@
 import fastifyRateLimit from '@fastify/rate-limit';
-import { type Access, type Principal, AuthService } from '../areas/api-keys/auth-service.js';
+import { AuthService } from '../areas/api-keys/auth-service.js';
+import type { Principal } from '../core/permissions.js';
 import type { Config } from '../config.js';
 import { ServiceUnavailableError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
 import { credentialOf } from '../http/credentials.js';
 import { problemSchema } from '../http/problem-schemas.js';
+import { routePermission } from '../http/route-permissions.js';
 import type { Clock } from '../support/clock.js';
 import type { FastifyRequest, FastifyInstance, FastifyReply, RouteOptions, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
@@ -12,8 +14,8 @@ import ipaddr from 'ipaddr.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Who may call the route; routes that do not say are admin-only, so a forgotten one is never open. */
-    access?: Access;
+    /** The route checks its caller itself (streams: a stream token; /metrics: METRICS_TOKEN). */
+    checksCallerItself?: true;
   }
   interface FastifyRequest {
     principal: Principal;
@@ -102,12 +104,19 @@ export async function registerAccessControl(
       : app.createRateLimit({ max: limits.failedAuthentications, keyGenerator: (request) => `auth:${request.ip}` });
 
   app.addHook('onRoute', (route: RouteOptions) => {
-    const access = route.config?.access ?? 'admin';
-    if (access === 'public') return;
-    const required = access;
+    const required = routePermission(route);
+    const needs =
+      required === 'public'
+        ? 'Needs no credential.'
+        : required === 'signed_in'
+          ? 'Needs any valid credential.'
+          : `Needs the permission \`${required}\`.`;
+    const description = [route.schema?.description, needs].filter(Boolean).join('\n\n');
+    route.schema = { ...route.schema, description, 'x-permission': required } as typeof route.schema;
+    if (required === 'public' || route.config?.checksCallerItself) return;
     // Evaluations count as reads whatever their method (OFREP evaluates with POST).
     const isRead =
-      access === 'evaluate' ||
+      required === 'flag.evaluate' ||
       route.method === 'GET' ||
       route.method === 'HEAD' ||
       (Array.isArray(route.method) && route.method.every((m) => m === 'GET' || m === 'HEAD'));

@@ -1,5 +1,6 @@
 import { AddressResolver } from '../areas/projects/addressing.js';
 import { keySchema } from '../http/common-schemas.js';
+import { routePermission } from '../http/route-permissions.js';
 import type { ProjectView, EnvironmentView } from '../read-model/environment-view.js';
 import type { FastifyInstance, RouteOptions, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
@@ -43,14 +44,22 @@ function registerAddressing(app: FastifyInstance, addresses: AddressResolver): v
     if (Object.keys(prefixed).length > 0 && !Object.keys(prefixed).every((name) => params?.shape[name])) {
       route.schema = { ...route.schema, params: params ? params.extend(prefixed) : z.object(prefixed) };
     }
+    // The route's permission, held where the request works: a key without it there is refused.
+    const needed = routePermission(route);
+    const permission = needed === 'public' || needed === 'signed_in' ? undefined : needed;
     const hook: onRequestHookHandler = (request, _reply, done) => {
       const params = request.params as { project?: string; environment?: string };
       try {
         if (addressed === 'environment') {
           // Routes that address an environment read its project from it (request.environment.project).
-          request.environment = addresses.environment(request.principal, params.project, params.environment);
+          request.environment = addresses.environment(
+            request.principal,
+            params.project,
+            params.environment,
+            permission,
+          );
         } else {
-          request.project = addresses.project(request.principal, params.project);
+          request.project = addresses.project(request.principal, params.project, permission);
         }
         done();
       } catch (error) {

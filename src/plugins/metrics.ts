@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Gauge, type Histogram, Registry } from 'prom-client';
-import { ForbiddenError, UnauthorizedError } from '../errors.js';
+import { UnauthorizedError } from '../errors.js';
 import type { AuthService } from '../areas/api-keys/auth-service.js';
 import type { Clock } from '../support/clock.js';
 import type { RateLimitState } from '../areas/health/health-service.js';
@@ -330,7 +330,7 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
   });
 
   app.get('/metrics', {
-    config: { access: 'public' },
+    config: { checksCallerItself: true },
     logLevel: 'warn',
     schema: { hide: true },
     handler: async (request, reply) => {
@@ -338,13 +338,8 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
         if (!tokenMatches(request.headers.authorization, sources.token))
           throw new UnauthorizedError('GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"');
       } else if (sources.authService.enabled) {
-        const principal = sources.authService.authenticate(credentialOf(request), 'admin', request.ip);
-        // Every project's flags and counts are in it: a key bound to one project may not read them.
-        if (principal.projectId !== null) {
-          throw new ForbiddenError(
-            "GET /metrics names every project's flags: it needs METRICS_TOKEN or a global admin key",
-          );
-        }
+        // Every project's flags and counts are in it: a global permission.
+        sources.authService.authenticate(credentialOf(request), 'metrics.read', request.ip);
       }
       return reply.type(registry.contentType).send(await registry.metrics());
     },

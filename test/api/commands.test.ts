@@ -10,7 +10,7 @@ import { authorise } from '../../src/areas/commands/command-pipeline.js';
 import { commandHandlers } from '../../src/areas/commands/command-handlers.js';
 import { ConfigSnapshot } from '../../src/read-model/config-snapshot.js';
 import { systemClock } from '../../src/support/clock.js';
-import type { Principal } from '../../src/areas/api-keys/auth-service.js';
+import { grantOf, type Grant, type Principal, type RoleKey } from '../../src/core/permissions.js';
 import { backends } from '../helpers.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { useTestAppAndDatabase } from '../support/test-app.js';
@@ -82,28 +82,28 @@ describe("commands' public form", () => {
 describe('the authorise step', () => {
   const snapshot = new ConfigSnapshot(systemClock);
   const command = z.decode(commandSchema, storedCommands[0]);
-  const principal = (fields: Partial<Principal>): Principal => ({
+  const principal = (grants: Grant[]): Principal => ({
     keyId: 'k',
     name: 'key',
-    scope: 'admin',
+    signedInBy: 'api_key',
+    grants,
     projectId: null,
     environmentId: null,
     rateLimitKey: 'k',
-    ...fields,
+    described: 'This API key',
+  });
+  const role = (key: RoleKey, projectId: number | null = null) => principal([grantOf(key, projectId)]);
+
+  it('lets an owner change any project', () => {
+    expect(() => authorise(role('owner'), command, snapshot)).not.toThrow();
   });
 
-  it('lets a global admin key change any project', () => {
-    expect(() => authorise(principal({}), command, snapshot)).not.toThrow();
-  });
-
-  it('refuses keys that are not admin keys, and a project key outside its project as if it did not exist', () => {
-    expect(() => authorise(principal({ scope: 'server', environmentId: 1 }), command, snapshot)).toThrow(
-      ForbiddenError,
-    );
-    expect(() => authorise(principal({ scope: 'evaluate', environmentId: 1 }), command, snapshot)).toThrow(
-      ForbiddenError,
-    );
-    expect(() => authorise(principal({ projectId: 42 }), command, snapshot)).toThrow(NotFoundError);
+  it('refuses a caller without the permission, naming it, and one that reaches no such project as if it did not exist', () => {
+    expect(() => authorise(role('viewer'), command, snapshot)).toThrow(ForbiddenError);
+    expect(() => authorise(role('viewer'), command, snapshot)).toThrow(/lacks the permission "segment\.write"/);
+    const evaluateOnly = principal([{ projectId: null, environmentIds: [1], permissions: new Set(['flag.evaluate']) }]);
+    expect(() => authorise(evaluateOnly, command, snapshot)).toThrow(ForbiddenError);
+    expect(() => authorise(role('admin', 42), command, snapshot)).toThrow(NotFoundError);
   });
 });
 

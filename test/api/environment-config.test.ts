@@ -72,7 +72,7 @@ describe.each(backends)('GET /config and server keys on $name', (backend) => {
       const refused = await get('/config', keys.evaluate);
       expect(refused.statusCode).toBe(403);
       expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
-      expect(refused.json().detail).toMatch(/needs a server key/);
+      expect(refused.json().detail).toMatch(/\(evaluate\) lacks the permission "config\.read"/);
       expect((await get('/config', 'ffs_unknown')).statusCode).toBe(401);
       expect((await get('/projects/default/environments/production/config', keys.staging)).statusCode).toBe(404);
       const staging = await get('/config', keys.staging);
@@ -97,7 +97,7 @@ describe.each(backends)('GET /config and server keys on $name', (backend) => {
         headers: { authorization: `Bearer ${keys.server}` },
       });
       expect(refused.statusCode).toBe(403);
-      expect(refused.json().detail).toMatch(/\(server\) may not manage flags/);
+      expect(refused.json().detail).toMatch(/\(server\) lacks the permission "flag\.write"/);
     });
 
     it('moves its revision and ETag when a schedule or an experiment changes, and lists them', async () => {

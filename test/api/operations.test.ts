@@ -283,7 +283,7 @@ describe('GET /metrics once API keys are in use, without METRICS_TOKEN', () => {
     const refused = await scrape({ authorization: `Bearer ${bound.json().secret}` });
     expect(refused.statusCode).toBe(403);
     expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(refused.json().detail).toMatch(/METRICS_TOKEN or a global admin key/);
+    expect(refused.json().detail).toMatch(/lacks the permission "metrics\.read"/);
     expect(refused.body).not.toContain('b_secret_flag');
     expect((await scrape(headers)).body).toContain('b_secret_flag');
   });

@@ -49,7 +49,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ apiKeyService: ApiKeyService;
     },
     handler: async (request) => {
       const key = await commands.run(
-        apiKeyService.revokeCommand(request.params.id, request.principal),
+        await apiKeyService.revokeCommand(request.params.id, request.principal),
         request.principal,
       );
       return toApiKeyResponse(key, apiKeyService.bindingOf(key));

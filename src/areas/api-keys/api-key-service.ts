@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { CreateApiKey, RevokeApiKey } from '../../core/commands.js';
 import type { ApiKey, ApiKeyScope } from '../../core/api-keys.js';
 import type { ApiKeyReader } from './api-key-store.js';
-import { ValidationError } from '../../errors.js';
-import type { Principal } from './auth-service.js';
+import { NotFoundError, ValidationError } from '../../errors.js';
+import { holds, type Principal, sees } from '../../core/permissions.js';
 import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
 import { DEFAULT_PROJECT } from '../projects/addressing.js';
 
@@ -22,9 +22,13 @@ export class ApiKeyService {
     private readonly snapshot: ApiKeyViews,
   ) {}
 
-  /** The keys the caller may see: a project's admin key sees its project's keys only. */
+  /** The keys the caller may manage: those of the projects where it holds key.manage (global keys: everywhere). */
   async list(caller: Principal): Promise<ApiKey[]> {
-    return (await this.keys.list()).filter((key) => caller.projectId === null || key.projectId === caller.projectId);
+    return (await this.keys.list()).filter(
+      (key) =>
+        sees(caller.grants, 'key.manage', key.projectId) &&
+        (caller.projectId === null || key.projectId === caller.projectId),
+    );
   }
 
   /** The project and environment keys of a key's binding, for display; null where it has none. */
@@ -64,12 +68,20 @@ export class ApiKeyService {
     };
   }
 
-  /** A project's admin revokes within its project; a global admin anywhere. */
-  revokeCommand(id: string, caller: Principal): RevokeApiKey {
-    const project = caller.projectId === null ? undefined : this.snapshot.projectById(caller.projectId);
+  /**
+   * A global admin revokes anywhere (the command names no project); anyone else within the key's
+   * project, and a key they may not manage is not found.
+   */
+  async revokeCommand(id: string, caller: Principal): Promise<RevokeApiKey> {
+    let project: string | null = null;
+    if (!holds(caller.grants, 'key.manage', { projectId: null })) {
+      const key = (await this.list(caller)).find((k) => k.id === id && k.revokedAt === null);
+      if (!key) throw new NotFoundError(`No active API key with id "${id}"`);
+      project = this.bindingOf(key).project;
+    }
     return {
       type: 'api_key.revoke',
-      project: project?.project.key ?? null,
+      project,
       apiKey: id,
       payload: {},
       preparedAgainst: [],

@@ -1,35 +1,49 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Actor } from '../../core/audit.js';
-import type { ApiKeyScope } from '../../core/api-keys.js';
+import type { ApiKey } from '../../core/api-keys.js';
+import {
+  EVERYTHING,
+  type Grant,
+  grantOf,
+  holdsAnywhere,
+  type Principal,
+  type RoutePermission,
+} from '../../core/permissions.js';
 import { ForbiddenError, UnauthorizedError } from '../../errors.js';
 import { type ApiKeyRing, hashSecret } from '../../read-model/api-key-ring.js';
 import type { Clock } from '../../support/clock.js';
-
-/** What a route requires: "public" routes (health, docs, metrics) skip authentication. */
-export type Access = 'public' | ApiKeyScope;
-
-/** Who is calling. `rateLimitKey` identifies the caller to the rate limiter. */
-export interface Principal extends Actor {
-  scope: ApiKeyScope;
-  /** The only project the caller may see; null for global admin keys (and open access). */
-  projectId: number | null;
-  /** The only environment the caller may work in; null for admin keys. */
-  environmentId: number | null;
-  rateLimitKey: string;
-}
 
 const ADMIN_ENV_KEY_NAME = 'ADMIN_API_KEY';
 /** Who stream tokens made while the service is open are for. */
 const OPEN = 'open';
 
-const SCOPE_RANK: Record<ApiKeyScope, number> = { evaluate: 0, server: 1, admin: 2 };
-
-const GLOBAL_ADMIN = { scope: 'admin', projectId: null, environmentId: null } as const;
+const GLOBAL_ADMIN = { grants: EVERYTHING, projectId: null, environmentId: null } as const;
 
 /** Where no key exists yet, everyone may do everything, as in the quick start. */
 function anonymous(ip: string): Principal {
-  return { ...GLOBAL_ADMIN, keyId: null, name: 'anonymous', rateLimitKey: `ip:${ip}` };
+  return {
+    ...GLOBAL_ADMIN,
+    keyId: null,
+    name: 'anonymous',
+    signedInBy: 'open',
+    rateLimitKey: `ip:${ip}`,
+    described: 'Anyone',
+  };
 }
+
+/**
+ * What a key may do: an admin key what a project's admin (or, global, an owner) may; a server key
+ * evaluate and download its environment's configuration there; an evaluate key evaluate there.
+ */
+function keyGrants(key: ApiKey): readonly Grant[] {
+  if (key.scope === 'admin') return key.projectId === null ? EVERYTHING : [grantOf('admin', key.projectId)];
+  const environments = key.environmentId === null ? null : [key.environmentId];
+  const permissions = key.scope === 'server' ? ['flag.evaluate', 'config.read'] : ['flag.evaluate'];
+  return [{ projectId: key.projectId, environmentIds: environments, permissions: new Set(permissions as never[]) }];
+}
+
+/** A refusal naming the permission the caller lacks. */
+export const lacks = (principal: Principal, permission: string, where = ''): ForbiddenError =>
+  new ForbiddenError(`${principal.described} lacks the permission "${permission}"${where}`);
 
 // Distinct valid secrets remembered at once; far more than the keys any deployment has.
 const VERIFIED_CACHE_LIMIT = 10_000;
@@ -78,21 +92,17 @@ export class AuthService {
     return secret !== undefined && this.verifiedGeneration === this.keyRing.generation && this.verified.has(secret);
   }
 
-  /** Throws 401 for a missing or unknown key and 403 for a key without the scope the route needs. */
-  authenticate(secret: string | undefined, required: ApiKeyScope, ip: string): Principal {
+  /**
+   * Throws 401 for a missing or unknown key, and 403 for a key that holds the route's permission
+   * nowhere (where it holds it is checked once the request's project and environment are known).
+   */
+  authenticate(secret: string | undefined, required: Exclude<RoutePermission, 'public'>, ip: string): Principal {
     if (!this.enabled) return anonymous(ip);
     if (!secret)
       throw new UnauthorizedError('An API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"');
     const principal = this.principalFor(secret);
     if (!principal) throw new UnauthorizedError('The API key is unknown or has been revoked');
-    // Each scope includes the ones below it: admin, then server, then evaluate.
-    if (SCOPE_RANK[principal.scope] < SCOPE_RANK[required]) {
-      throw new ForbiddenError(
-        required === 'admin'
-          ? `This API key (${principal.scope}) may not manage flags; that needs an admin key`
-          : "This API key may only evaluate flags; the environment's configuration needs a server key",
-      );
-    }
+    if (required !== 'signed_in' && !holdsAnywhere(principal.grants, required)) throw lacks(principal, required);
     return principal;
   }
 
@@ -165,14 +175,23 @@ export class AuthService {
       return {
         keyId: key.id,
         name: key.name,
-        scope: key.scope,
+        signedInBy: 'api_key',
+        grants: keyGrants(key),
         projectId: key.projectId,
         environmentId: key.environmentId,
         rateLimitKey: `key:${key.id}`,
+        described: `This API key (${key.scope})`,
       };
     }
     if (this.adminKeyHash && timingSafeEqual(Buffer.from(secretHash, 'hex'), this.adminKeyHash)) {
-      return { ...GLOBAL_ADMIN, keyId: null, name: ADMIN_ENV_KEY_NAME, rateLimitKey: 'key:ADMIN_API_KEY' };
+      return {
+        ...GLOBAL_ADMIN,
+        keyId: null,
+        name: ADMIN_ENV_KEY_NAME,
+        signedInBy: 'admin_api_key',
+        rateLimitKey: 'key:ADMIN_API_KEY',
+        described: ADMIN_ENV_KEY_NAME,
+      };
     }
     return undefined;
   }

@@ -1,3 +1,4 @@
+import { projectsWhere } from '../../core/permissions.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { auditPageSchema, auditQuerySchema, historyQuerySchema, toAuditEntryResponse } from './audit-schemas.js';
 import { flagParamsSchema } from '../flags/flag-schemas.js';
@@ -24,8 +25,12 @@ export const auditRoutes: FastifyPluginAsyncZod<{ auditService: AuditService; ad
     handler: async (request) => {
       const { flag_name, project, actor, since, until, limit, cursor } = request.query;
       const filter = flag_name === undefined ? {} : { targetType: 'flag' as const, target: flag_name };
-      // A project's admin key reads its project's history only.
-      const bound = request.principal.projectId === null ? undefined : addresses.project(request.principal, project);
+      // A caller who may not read every project reads one project's history at a time: the one named,
+      // else its key's.
+      const bound =
+        projectsWhere(request.principal.grants, 'project.read') === 'all'
+          ? undefined
+          : addresses.project(request.principal, project, 'project.read');
       return toPageResponse(
         await auditService.page({
           ...filter,

@@ -8,8 +8,10 @@ import {
 import type { Actor } from '../../core/audit.js';
 import type { Environment, Project } from '../../core/projects.js';
 import type { ConfigWrite } from '../../db/repositories.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.js';
-import type { Principal } from '../api-keys/auth-service.js';
+import { ConflictError, NotFoundError } from '../../errors.js';
+import { lacks } from '../api-keys/auth-service.js';
+import { holds, type Principal, reachesProject } from '../../core/permissions.js';
+import { commandNeeds } from '../../core/command-permissions.js';
 import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
 import type { ConfigWriter } from './config-writer.js';
 
@@ -47,19 +49,36 @@ export type CommandHandlers = { [T in CommandType]: CommandHandler<T, unknown> }
 export type ResultOf<H extends CommandHandlers, T extends CommandType> = Awaited<ReturnType<H[T]>>;
 
 /**
- * Who may run a command. Today: admin keys, a project-bound one only in its own project (any other
- * answers as missing, as reads do, so project keys do not leak), never on what is global. Roles plug
- * in here.
+ * Who may run a command: the caller must hold each permission it needs (core/command-permissions.ts)
+ * where it needs it. A project the caller reaches nowhere answers as missing, as reads do, so project
+ * names do not leak. A project or environment this instance has not seen yet counts as needing a grant
+ * on every project or environment.
  */
 export function authorise(principal: Principal, command: Command, snapshot: ConfigSnapshot): void {
-  if (principal.scope !== 'admin') throw new ForbiddenError('Changing the configuration needs an admin key');
-  if (principal.projectId === null) return;
-  if (command.project === null) throw new ForbiddenError("Only a global admin key changes what is every project's");
-  const project = snapshot.project(command.project);
-  if (!project || project.project.id !== principal.projectId) {
+  const project = command.project === null ? undefined : snapshot.project(command.project);
+  const projectId = project?.project.id ?? UNSEEN;
+  if (command.project !== null && !reachesProject(principal.grants, projectId)) {
     throw new NotFoundError(`Project "${command.project}" not found`);
   }
+  for (const { permission, environment } of commandNeeds(command)) {
+    if (command.project === null) {
+      if (!holds(principal.grants, permission, { projectId: null })) throw lacks(principal, permission);
+      continue;
+    }
+    const environmentId =
+      environment === undefined || environment === 'every'
+        ? environment
+        : (project?.environment(environment)?.id ?? UNSEEN);
+    if (!holds(principal.grants, permission, { projectId, environmentId })) {
+      const where =
+        environment === undefined ? '' : environment === 'every' ? ' in every environment' : ` in "${environment}"`;
+      throw lacks(principal, permission, `${where} of project "${command.project}"`);
+    }
+  }
 }
+
+/** An id no project or environment has. */
+const UNSEEN = -1;
 
 /**
  * Whether a command waits for someone before it runs. Today nothing waits: every command goes on.

@@ -27,7 +27,7 @@ import type { WebhookService } from '../webhooks/webhook-service.js';
 import type { Commands } from './command-handlers.js';
 import type { FlagService } from '../flags/flag-service.js';
 import type { AddressResolver } from '../projects/addressing.js';
-import type { Principal } from '../api-keys/auth-service.js';
+import type { Principal } from '../../core/permissions.js';
 
 const commandResultSchema = z
   .object({

@@ -42,7 +42,7 @@ export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: Evalua
   app.setValidatorCompiler(emptyQuerySkippingValidatorCompiler);
 
   app.get('/users/:user_id/flags', {
-    config: { access: 'evaluate', addresses: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['evaluation'],
       summary: 'Evaluate every flag for a user',
@@ -58,7 +58,7 @@ export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: Evalua
   });
 
   app.get('/users/:user_id/flags/:flag_name', {
-    config: { access: 'evaluate', addresses: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['evaluation'],
       summary: 'Evaluate one flag for a user, with the reason',
@@ -79,7 +79,7 @@ export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: Evalua
   });
 
   app.post('/evaluate', {
-    config: { access: 'evaluate', addresses: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['evaluation'],
       summary: 'Evaluate every flag for a user and their attributes, with reasons and variants',
@@ -105,7 +105,7 @@ export const evaluationRoutes: FastifyPluginAsyncZod<{ evaluationService: Evalua
   });
 
   app.post('/evaluate/:flag_name', {
-    config: { access: 'evaluate', addresses: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['evaluation'],
       summary: 'Evaluate one flag for a user and their attributes',

@@ -5,7 +5,7 @@ import { AddressNotFoundError } from '../projects/addressing.js';
 import { etagOnSendVarying } from '../../http/etag.js';
 import { notModified, problemSchema } from '../../http/problem-schemas.js';
 import { z } from 'zod';
-import type { Principal } from '../api-keys/auth-service.js';
+import type { Principal } from '../../core/permissions.js';
 import type { EnvironmentView } from '../../read-model/environment-view.js';
 import {
   ofrepBulkQuerySchema,
@@ -76,7 +76,7 @@ export const ofrepRoutes: FastifyPluginAsyncZod<{ ofrepService: OfrepService; st
   });
 
   app.post('/ofrep/v1/evaluate/flags/:key', {
-    config: { access: 'evaluate', addresses: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['ofrep'],
       summary: 'OFREP: evaluate one flag for a context',
@@ -97,7 +97,7 @@ export const ofrepRoutes: FastifyPluginAsyncZod<{ ofrepService: OfrepService; st
   });
 
   app.post('/ofrep/v1/evaluate/flags', {
-    config: { access: 'evaluate', addresses: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['ofrep'],
       summary: 'OFREP: evaluate every flag for a context',

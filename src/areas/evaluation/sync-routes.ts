@@ -35,7 +35,7 @@ export const syncRoutes: FastifyPluginAsyncZod<Dependencies> = async (app, { fla
   };
 
   app.get('/config', {
-    config: { access: 'server', addresses: 'environment' },
+    config: { addresses: 'environment' },
     schema: {
       tags: ['evaluation'],
       summary: "The environment's whole configuration, for evaluating flags in the application's own process",

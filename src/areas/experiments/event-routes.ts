@@ -13,7 +13,7 @@ import { sendRows } from '../../http/row-stream.js';
 export const eventRoutes: FastifyPluginAsyncZod<{ eventService: EventService }> = async (app, { eventService }) => {
   app.post('/events', {
     // Sent by the applications that evaluate flags, with the keys they evaluate with.
-    config: { access: 'evaluate', addresses: 'environment' },
+    config: { addresses: 'environment' },
     // A full batch is larger than BODY_LIMIT_BYTES' default.
     bodyLimit: EVENTS_BODY_LIMIT_BYTES,
     schema: {

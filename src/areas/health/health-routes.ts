@@ -7,7 +7,6 @@ type HealthResponse = z.infer<typeof healthSchema>;
 
 export const healthRoutes: FastifyPluginAsyncZod<{ healthService: HealthService }> = async (app, { healthService }) => {
   app.get('/health', {
-    config: { access: 'public' },
     // Platforms poll this every few seconds; keep it out of the info log.
     logLevel: 'warn',
     schema: {
@@ -51,7 +50,6 @@ export const healthRoutes: FastifyPluginAsyncZod<{ healthService: HealthService 
   });
 
   app.get('/health/ready', {
-    config: { access: 'public' },
     logLevel: 'warn',
     schema: {
       tags: ['health'],
@@ -70,7 +68,6 @@ export const healthRoutes: FastifyPluginAsyncZod<{ healthService: HealthService 
   });
 
   app.get('/health/live', {
-    config: { access: 'public' },
     logLevel: 'warn',
     schema: {
       tags: ['health'],

@@ -1,6 +1,7 @@
 import type { Environment } from '../../core/projects.js';
+import { holds, type Permission, type Principal, reachesProject } from '../../core/permissions.js';
 import { NotFoundError } from '../../errors.js';
-import type { Principal } from '../api-keys/auth-service.js';
+import { lacks } from '../api-keys/auth-service.js';
 import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
 import type { EnvironmentView, ProjectView } from '../../read-model/environment-view.js';
 
@@ -31,7 +32,8 @@ const environmentNotFound = (key: string, project: string) =>
 export class AddressResolver {
   constructor(private readonly snapshot: AddressViews) {}
 
-  project(principal: Principal, key: string | undefined): ProjectView {
+  /** The project, where the caller holds `permission` (in some part of it, at least) when one is named. */
+  project(principal: Principal, key: string | undefined, permission?: Permission): ProjectView {
     if (key === undefined) {
       const bound =
         principal.projectId === null
@@ -41,13 +43,35 @@ export class AddressResolver {
       return bound;
     }
     const project = this.snapshot.project(key);
-    if (!project || (principal.projectId !== null && principal.projectId !== project.project.id)) {
+    if (
+      !project ||
+      (principal.projectId !== null && principal.projectId !== project.project.id) ||
+      !reachesProject(principal.grants, project.project.id)
+    ) {
       throw projectNotFound(key);
+    }
+    if (permission !== undefined && !holds(principal.grants, permission, { projectId: project.project.id })) {
+      throw lacks(principal, permission, ` in project "${project.project.key}"`);
     }
     return project;
   }
 
-  environment(principal: Principal, projectKey: string | undefined, key: string | undefined): EnvironmentView {
+  /** The environment, where the caller holds `permission` when one is named. */
+  environment(
+    principal: Principal,
+    projectKey: string | undefined,
+    key: string | undefined,
+    permission?: Permission,
+  ): EnvironmentView {
+    const view = this.environmentView(principal, projectKey, key);
+    const place = { projectId: view.environment.projectId, environmentId: view.environment.id };
+    if (permission !== undefined && !holds(principal.grants, permission, place)) {
+      throw lacks(principal, permission, ` in "${view.environment.key}" of project "${view.project.key}"`);
+    }
+    return view;
+  }
+
+  private environmentView(principal: Principal, projectKey: string | undefined, key: string | undefined) {
     // An evaluate key's own environment: one map read on the evaluation path.
     if (projectKey === undefined && principal.environmentId !== null) {
       const view = this.snapshot.environment(principal.environmentId);

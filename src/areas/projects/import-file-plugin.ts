@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import fp from 'fastify-plugin';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../../config.js';
-import type { Principal } from '../api-keys/auth-service.js';
+import { type Principal, systemPrincipal } from '../../core/permissions.js';
 import { ConflictError } from '../../errors.js';
 import { flagsDocumentSchema, fromDocument } from './flags-as-code-schemas.js';
 import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
@@ -11,14 +11,7 @@ import type { Commands } from '../commands/command-handlers.js';
 import { DEFAULT_PROJECT } from './addressing.js';
 import { DEFAULT_EXPERIMENT_SETTINGS } from '../../core/projects.js';
 
-const IMPORTER: Principal = {
-  keyId: null,
-  name: 'FLAGS_IMPORT_FILE',
-  scope: 'admin',
-  projectId: null,
-  environmentId: null,
-  rateLimitKey: 'FLAGS_IMPORT_FILE',
-};
+const IMPORTER: Principal = systemPrincipal('FLAGS_IMPORT_FILE');
 
 /**
  * FLAGS_IMPORT_FILE: a flags document (an export, JSON or YAML) merged into its project at start,

@@ -1,5 +1,5 @@
 import { NotFoundError } from '../../errors.js';
-import type { Principal } from '../api-keys/auth-service.js';
+import { type Principal, sees } from '../../core/permissions.js';
 import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
 import type { ProjectView } from '../../read-model/environment-view.js';
 
@@ -17,8 +17,14 @@ export class ProjectService {
     return project;
   }
 
-  /** The projects the caller may see: its own only, for a project's key. */
+  /** The projects the caller may read: its own only, for a project's key; a person's where they have a role. */
   list(caller: Principal): ProjectView[] {
-    return this.snapshot.allProjects().filter((p) => caller.projectId === null || p.project.id === caller.projectId);
+    return this.snapshot
+      .allProjects()
+      .filter(
+        (p) =>
+          sees(caller.grants, 'project.read', p.project.id) &&
+          (caller.projectId === null || p.project.id === caller.projectId),
+      );
   }
 }

@@ -1,7 +1,7 @@
 import type { ScheduledChange } from '../../core/schedules.js';
 import type { ScheduleReader } from './schedule-store.js';
 import { NotFoundError } from '../../errors.js';
-import type { Principal } from '../api-keys/auth-service.js';
+import { type Principal, systemPrincipal } from '../../core/permissions.js';
 import type { Clock } from '../../support/clock.js';
 import type { Commands } from '../commands/command-handlers.js';
 import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
@@ -11,14 +11,7 @@ import type { EnvironmentView } from '../../read-model/environment-view.js';
 export type ScheduleViews = Pick<ConfigSnapshot, 'allEnvironments'>;
 
 /** Who writes a due change to its flag, as the audit log shows it: the service itself, in every project. */
-const SCHEDULER: Principal = {
-  keyId: null,
-  name: 'scheduler',
-  scope: 'admin',
-  projectId: null,
-  environmentId: null,
-  rateLimitKey: 'scheduler',
-};
+const SCHEDULER: Principal = systemPrincipal('scheduler');
 
 interface SchedulerLogger {
   warn(obj: object, msg: string): void;

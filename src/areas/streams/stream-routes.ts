@@ -94,9 +94,9 @@ export const streamRoutes: FastifyPluginAsyncZod<Dependencies> = async (
       if (!granted || !view) throw new UnauthorizedError('The stream token is unknown, expired or its key revoked');
       return { view, holder: granted.holder, expiresAt: granted.expiresAt };
     }
-    const principal = authService.authenticate(credentialOf(request), 'evaluate', request.ip);
+    const principal = authService.authenticate(credentialOf(request), 'flag.evaluate', request.ip);
     return {
-      view: addresses.environment(principal, params.project, params.environment),
+      view: addresses.environment(principal, params.project, params.environment, 'flag.evaluate'),
       holder: principal.rateLimitKey,
     };
   };
@@ -146,7 +146,7 @@ export const streamRoutes: FastifyPluginAsyncZod<Dependencies> = async (
 
   app.get('/stream', {
     // The key is checked here, from Authorization or from a stream token, so browsers can connect too.
-    config: { access: 'public' },
+    config: { checksCallerItself: true },
     schema: {
       tags: ['evaluation'],
       summary: "Server-sent events: the environment's revision, then every change with the flags it touched",
@@ -172,7 +172,7 @@ export const streamRoutes: FastifyPluginAsyncZod<Dependencies> = async (
   });
 
   app.get('/ofrep/v1/event-stream', {
-    config: { access: 'public' },
+    config: { checksCallerItself: true },
     schema: {
       tags: ['ofrep'],
       summary: "OFREP event stream: refetchEvaluation when the environment's flags change",

@@ -70,7 +70,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ webhookService: WebhookServi
     handler: async (request) =>
       shown(
         await commands.run(
-          webhookService.updateCommand(request.params.id, request.body, request.principal),
+          await webhookService.updateCommand(request.params.id, request.body, request.principal),
           request.principal,
         ),
       ),
@@ -84,7 +84,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<{ webhookService: WebhookServi
       response: { 204: z.null().describe('Deleted'), ...problemResponses(400, 404) },
     },
     handler: async (request, reply) => {
-      await commands.run(webhookService.deleteCommand(request.params.id, request.principal), request.principal);
+      await commands.run(await webhookService.deleteCommand(request.params.id, request.principal), request.principal);
       return reply.code(204).send(null);
     },
   });

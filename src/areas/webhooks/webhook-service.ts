@@ -4,7 +4,7 @@ import type { Webhook, WebhookDelivery } from '../../core/webhooks.js';
 import { DELIVERY_WINDOW_MS } from '../../core/webhooks.js';
 import type { DeliveryCursor, WebhookStore } from './webhook-store.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
-import type { Principal } from '../api-keys/auth-service.js';
+import { holds, type Principal, sees } from '../../core/permissions.js';
 import type { Clock } from '../../support/clock.js';
 import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
 import { webhookNotFound } from './webhook-commands.js';
@@ -28,17 +28,25 @@ export class WebhookService {
     private readonly clock: Clock,
   ) {}
 
-  list(caller: Principal): Promise<Webhook[]> {
-    return this.store.list(caller.projectId ?? undefined);
+  /** The webhooks of the projects where the caller holds webhook.manage (every project's: only globally). */
+  async list(caller: Principal): Promise<Webhook[]> {
+    const all = await this.store.list(caller.projectId ?? undefined);
+    return all.filter((webhook) => sees(caller.grants, 'webhook.manage', webhook.projectId));
   }
 
   async get(id: string, caller: Principal): Promise<Webhook> {
     return this.visible(await this.store.get(id), id, caller);
   }
 
-  /** A webhook of another project is "not found" to a project's key, as one that does not exist. */
+  /** A webhook the caller may not manage is "not found", as one that does not exist. */
   private visible(webhook: Webhook | undefined, id: string, caller: Principal): Webhook {
-    if (!webhook || (caller.projectId !== null && webhook.projectId !== caller.projectId)) throw webhookNotFound(id);
+    if (
+      !webhook ||
+      (caller.projectId !== null && webhook.projectId !== caller.projectId) ||
+      !sees(caller.grants, 'webhook.manage', webhook.projectId)
+    ) {
+      throw webhookNotFound(id);
+    }
     return webhook;
   }
 
@@ -57,29 +65,35 @@ export class WebhookService {
     };
   }
 
-  updateCommand(id: string, changes: Partial<WebhookFields>, caller: Principal): UpdateWebhook {
+  async updateCommand(id: string, changes: Partial<WebhookFields>, caller: Principal): Promise<UpdateWebhook> {
     return {
       type: 'webhook.update',
-      project: this.callerProject(caller),
+      project: await this.actingProject(id, caller),
       webhook: id,
       payload: changes,
       preparedAgainst: [],
     };
   }
 
-  deleteCommand(id: string, caller: Principal): DeleteWebhook {
+  async deleteCommand(id: string, caller: Principal): Promise<DeleteWebhook> {
     return {
       type: 'webhook.delete',
-      project: this.callerProject(caller),
+      project: await this.actingProject(id, caller),
       webhook: id,
       payload: {},
       preparedAgainst: [],
     };
   }
 
-  /** The project a project's admin acts in; null for a global key. */
+  /** The project a project's admin key acts in; null for everyone else (who names one, or acts globally). */
   private callerProject(caller: Principal): string | null {
     return caller.projectId === null ? null : (this.snapshot.projectById(caller.projectId)?.project.key ?? null);
+  }
+
+  /** The command's project: none for a caller who manages every webhook, else the webhook's own. */
+  private async actingProject(id: string, caller: Principal): Promise<string | null> {
+    if (holds(caller.grants, 'webhook.manage', { projectId: null })) return null;
+    return this.projectKeyOf(await this.get(id, caller));
   }
 
   private visibleProject(key: string, caller: Principal): string {

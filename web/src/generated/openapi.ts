@@ -13,7 +13,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Apply a document: answers what changes, and applies it in one transaction unless dry_run */
+        /**
+         * Apply a document: answers what changes, and applies it in one transaction unless dry_run
+         * @description Needs the permission `project.manage`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -125,7 +128,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List projects, by key (a project-bound key sees its own) */
+        /**
+         * List projects, by key (a project-bound key sees its own)
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -174,7 +180,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create a project, with development and production unless environments are given */
+        /**
+         * Create a project, with development and production unless environments are given
+         * @description Needs the permission `project.create`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -275,7 +284,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a project */
+        /**
+         * Read a project
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -345,7 +357,10 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete a project and everything in it (?confirm=<key> while it holds flags) */
+        /**
+         * Delete a project and everything in it (?confirm=<key> while it holds flags)
+         * @description Needs the permission `project.manage`.
+         */
         delete: {
             parameters: {
                 query?: {
@@ -425,7 +440,10 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Change a project's name or description */
+        /**
+         * Change a project's name or description
+         * @description Needs the permission `project.manage`.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -524,7 +542,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A project's environments, in order */
+        /**
+         * A project's environments, in order
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -593,7 +614,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Add an environment: every flag off there, or as in copy_from */
+        /**
+         * Add an environment: every flag off there, or as in copy_from
+         * @description Needs the permission `environment.manage`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -705,7 +729,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read an environment */
+        /**
+         * Read an environment
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -776,7 +803,10 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete an environment and every flag's settings there (?confirm=<key> while it holds flags) */
+        /**
+         * Delete an environment and every flag's settings there (?confirm=<key> while it holds flags)
+         * @description Needs the permission `environment.manage`.
+         */
         delete: {
             parameters: {
                 query?: {
@@ -857,7 +887,10 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Rename an environment or move it in the order */
+        /**
+         * Rename an environment or move it in the order
+         * @description Needs the permission `environment.manage`.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -969,6 +1002,8 @@ export interface paths {
         /**
          * The project as one versioned document: JSON, or YAML with Accept: application/yaml
          * @description Definitions, segments and each environment's settings, in a stable order, so it diffs well in git.
+         *
+         *     Needs the permission `project.read`.
          */
         get: {
             parameters: {
@@ -1055,7 +1090,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What promoting a flag's settings from one environment to another would change */
+        /**
+         * What promoting a flag's settings from one environment to another would change
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query: {
@@ -1150,6 +1188,8 @@ export interface paths {
         /**
          * Copy a flag's settings from one environment to another, answering the difference
          * @description Status, percentage, variant weights, rules, overrides and prerequisites, in one transaction with one audit entry. Refused (409, with `problems`) when it would break the target; nothing changes then.
+         *
+         *     Needs the permission `environment.promote`.
          */
         post: {
             parameters: {
@@ -1266,7 +1306,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Copy every flag's settings (or those listed) from another environment into this one */
+        /**
+         * Copy every flag's settings (or those listed) from another environment into this one
+         * @description Needs the permission `environment.promote`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1379,7 +1422,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Evaluate every flag for a user */
+        /**
+         * Evaluate every flag for a user
+         * @description Needs the permission `flag.evaluate`.
+         */
         get: {
             parameters: {
                 query?: {
@@ -1466,7 +1512,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Evaluate one flag for a user, with the reason */
+        /**
+         * Evaluate one flag for a user, with the reason
+         * @description Needs the permission `flag.evaluate`.
+         */
         get: {
             parameters: {
                 query?: {
@@ -1559,7 +1608,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Evaluate every flag for a user and their attributes, with reasons and variants */
+        /**
+         * Evaluate every flag for a user and their attributes, with reasons and variants
+         * @description Needs the permission `flag.evaluate`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1653,7 +1705,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Evaluate one flag for a user and their attributes */
+        /**
+         * Evaluate one flag for a user and their attributes
+         * @description Needs the permission `flag.evaluate`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1762,6 +1817,8 @@ export interface paths {
         /**
          * OFREP: evaluate one flag for a context
          * @description `context.targetingKey` is the user id, other context fields are attributes. Same answers as POST /evaluate/{flag_name}.
+         *
+         *     Needs the permission `flag.evaluate`.
          */
         post: {
             parameters: {
@@ -1852,6 +1909,8 @@ export interface paths {
         /**
          * OFREP: evaluate every flag for a context
          * @description Sends an ETag that covers the flags and the context: If-None-Match answers 304 only when this context's answers are unchanged.
+         *
+         *     Needs the permission `flag.evaluate`.
          */
         post: {
             parameters: {
@@ -1950,6 +2009,8 @@ export interface paths {
         /**
          * The environment's whole configuration, for evaluating flags in the application's own process
          * @description Flags (this environment's settings), segments with their user lists, pending scheduled changes and running experiments, at `revision`. Needs a server or admin key: evaluate keys, which may reach browsers, may not read segments' user lists. Sends an ETag of the body; If-None-Match answers 304 while nothing changed. Follow `GET /stream` and fetch again on each change, with `min_revision` set to its id.
+         *
+         *     Needs the permission `config.read`.
          */
         get: {
             parameters: {
@@ -2032,7 +2093,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Evaluate every flag for a user */
+        /**
+         * Evaluate every flag for a user
+         * @description Needs the permission `flag.evaluate`.
+         */
         get: {
             parameters: {
                 query?: {
@@ -2121,7 +2185,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Evaluate one flag for a user, with the reason */
+        /**
+         * Evaluate one flag for a user, with the reason
+         * @description Needs the permission `flag.evaluate`.
+         */
         get: {
             parameters: {
                 query?: {
@@ -2216,7 +2283,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Evaluate every flag for a user and their attributes, with reasons and variants */
+        /**
+         * Evaluate every flag for a user and their attributes, with reasons and variants
+         * @description Needs the permission `flag.evaluate`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -2313,7 +2383,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Evaluate one flag for a user and their attributes */
+        /**
+         * Evaluate one flag for a user and their attributes
+         * @description Needs the permission `flag.evaluate`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -2424,6 +2497,8 @@ export interface paths {
         /**
          * OFREP: evaluate one flag for a context
          * @description `context.targetingKey` is the user id, other context fields are attributes. Same answers as POST /evaluate/{flag_name}.
+         *
+         *     Needs the permission `flag.evaluate`.
          */
         post: {
             parameters: {
@@ -2516,6 +2591,8 @@ export interface paths {
         /**
          * OFREP: evaluate every flag for a context
          * @description Sends an ETag that covers the flags and the context: If-None-Match answers 304 only when this context's answers are unchanged.
+         *
+         *     Needs the permission `flag.evaluate`.
          */
         post: {
             parameters: {
@@ -2617,6 +2694,8 @@ export interface paths {
         /**
          * The environment's whole configuration, for evaluating flags in the application's own process
          * @description Flags (this environment's settings), segments with their user lists, pending scheduled changes and running experiments, at `revision`. Needs a server or admin key: evaluate keys, which may reach browsers, may not read segments' user lists. Sends an ETag of the body; If-None-Match answers 304 while nothing changed. Follow `GET /stream` and fetch again on each change, with `min_revision` set to its id.
+         *
+         *     Needs the permission `config.read`.
          */
         get: {
             parameters: {
@@ -2705,6 +2784,8 @@ export interface paths {
         /**
          * List flags, sorted by name
          * @description Without `limit`, every flag that matches, as a list. With `limit`, a page `{flags, next_cursor}`, the next page also in the Link header.
+         *
+         *     Needs the permission `project.read`.
          */
         get: {
             parameters: {
@@ -2784,6 +2865,8 @@ export interface paths {
         /**
          * Create a flag
          * @description Sets the flag's definition and this environment's settings; it is off in the project's others.
+         *
+         *     Needs the permission `flag.write`.
          */
         post: {
             parameters: {
@@ -2894,7 +2977,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a flag */
+        /**
+         * Read a flag
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -2966,6 +3052,8 @@ export interface paths {
         /**
          * Change some fields of a flag
          * @description Partial update: only the fields sent change. Renaming is not allowed; unknown fields are rejected. Description, kind, tags and variants are the flag's definition, shared by the project's environments.
+         *
+         *     Needs the permission `flag.write`.
          */
         put: {
             parameters: {
@@ -3067,7 +3155,10 @@ export interface paths {
             };
         };
         post?: never;
-        /** Delete a flag from its project (every environment) */
+        /**
+         * Delete a flag from its project (every environment)
+         * @description Needs the permission `flag.write`.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -3148,6 +3239,8 @@ export interface paths {
         /**
          * Change some fields of a flag
          * @description Partial update: only the fields sent change. Renaming is not allowed; unknown fields are rejected. Description, kind, tags and variants are the flag's definition, shared by the project's environments.
+         *
+         *     Needs the permission `flag.write`.
          */
         patch: {
             parameters: {
@@ -3260,6 +3353,8 @@ export interface paths {
         /**
          * A project's flags with each environment's state and whether they are stale
          * @description Filter by ?q=, ?tag=, ?stale=; ?limit= pages, the next page in next_cursor and the Link header.
+         *
+         *     Needs the permission `project.read`.
          */
         get: {
             parameters: {
@@ -3340,7 +3435,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create a flag: its definition, off in every environment */
+        /**
+         * Create a flag: its definition, off in every environment
+         * @description Needs the permission `flag.write`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -3452,7 +3550,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A flag's definition, each environment's state, and whether it is stale */
+        /**
+         * A flag's definition, each environment's state, and whether it is stale
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -3524,7 +3625,10 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete a flag from every environment of the project */
+        /**
+         * Delete a flag from every environment of the project
+         * @description Needs the permission `flag.write`.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -3603,7 +3707,10 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Change a flag's definition: description, kind, tags, variants */
+        /**
+         * Change a flag's definition: description, kind, tags, variants
+         * @description Needs the permission `flag.write`.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -3713,7 +3820,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An environment's flags, as it evaluates them */
+        /**
+         * An environment's flags, as it evaluates them
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: {
@@ -3818,7 +3928,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A flag as one environment evaluates it */
+        /**
+         * A flag as one environment evaluates it
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -3894,7 +4007,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a flag's settings in one environment */
+        /**
+         * Change a flag's settings in one environment
+         * @description Needs the permission `flag.write`.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -4010,6 +4126,8 @@ export interface paths {
         /**
          * What a change to a flag's settings would do to the users evaluated in the last 24 hours
          * @description Takes the same body as the PATCH of the settings and changes nothing. Counts, among the users who evaluated the flag in this environment lately (a bounded sample: IMPACT_SAMPLE_USERS per environment), those the change would turn on, turn off or move to another variant.
+         *
+         *     Needs the permission `flag.write`.
          */
         post: {
             parameters: {
@@ -4125,7 +4243,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List all segments, sorted by name */
+        /**
+         * List all segments, sorted by name
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -4174,7 +4295,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create a segment: listed users, plus whoever meets all its conditions */
+        /**
+         * Create a segment: listed users, plus whoever meets all its conditions
+         * @description Needs the permission `segment.write`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -4275,7 +4399,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a segment */
+        /**
+         * Read a segment
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -4344,7 +4471,10 @@ export interface paths {
                 };
             };
         };
-        /** Change some fields of a segment */
+        /**
+         * Change some fields of a segment
+         * @description Needs the permission `segment.write`.
+         */
         put: {
             parameters: {
                 query?: never;
@@ -4436,7 +4566,10 @@ export interface paths {
             };
         };
         post?: never;
-        /** Delete a segment; 409 naming the flags whose rules still use it */
+        /**
+         * Delete a segment; 409 naming the flags whose rules still use it
+         * @description Needs the permission `segment.write`.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -4514,7 +4647,10 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Change some fields of a segment */
+        /**
+         * Change some fields of a segment
+         * @description Needs the permission `segment.write`.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -4614,7 +4750,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List all segments, sorted by name */
+        /**
+         * List all segments, sorted by name
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -4665,7 +4804,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create a segment: listed users, plus whoever meets all its conditions */
+        /**
+         * Create a segment: listed users, plus whoever meets all its conditions
+         * @description Needs the permission `segment.write`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -4768,7 +4910,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a segment */
+        /**
+         * Read a segment
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -4838,7 +4983,10 @@ export interface paths {
                 };
             };
         };
-        /** Change some fields of a segment */
+        /**
+         * Change some fields of a segment
+         * @description Needs the permission `segment.write`.
+         */
         put: {
             parameters: {
                 query?: never;
@@ -4931,7 +5079,10 @@ export interface paths {
             };
         };
         post?: never;
-        /** Delete a segment; 409 naming the flags whose rules still use it */
+        /**
+         * Delete a segment; 409 naming the flags whose rules still use it
+         * @description Needs the permission `segment.write`.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -5010,7 +5161,10 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Change some fields of a segment */
+        /**
+         * Change some fields of a segment
+         * @description Needs the permission `segment.write`.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -5111,7 +5265,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A flag's scheduled changes by time, applied ones included */
+        /**
+         * A flag's scheduled changes by time, applied ones included
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -5181,7 +5338,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Schedule a change to a flag: evaluation follows it from its time on, without a cron job */
+        /**
+         * Schedule a change to a flag: evaluation follows it from its time on, without a cron job
+         * @description Needs the permission `schedule.manage`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -5288,7 +5448,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Cancel a pending scheduled change (409 once applied) */
+        /**
+         * Cancel a pending scheduled change (409 once applied)
+         * @description Needs the permission `schedule.manage`.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -5377,7 +5540,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A flag's scheduled changes by time, applied ones included */
+        /**
+         * A flag's scheduled changes by time, applied ones included
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -5449,7 +5615,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Schedule a change to a flag: evaluation follows it from its time on, without a cron job */
+        /**
+         * Schedule a change to a flag: evaluation follows it from its time on, without a cron job
+         * @description Needs the permission `schedule.manage`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -5558,7 +5727,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Cancel a pending scheduled change (409 once applied) */
+        /**
+         * Cancel a pending scheduled change (409 once applied)
+         * @description Needs the permission `schedule.manage`.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -5649,7 +5821,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List all experiments, sorted by key */
+        /**
+         * List all experiments, sorted by key
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -5698,7 +5873,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create an experiment on a flag's variants (a draft until started) */
+        /**
+         * Create an experiment on a flag's variants (a draft until started)
+         * @description Needs the permission `experiment.manage`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -5799,7 +5977,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read an experiment */
+        /**
+         * Read an experiment
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -5885,7 +6066,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start recording exposures: 409 when the flag already runs another experiment */
+        /**
+         * Start recording exposures: 409 when the flag already runs another experiment
+         * @description Needs the permission `experiment.manage`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -5978,7 +6162,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Stop the experiment: no more exposures, and events after now no longer count */
+        /**
+         * Stop the experiment: no more exposures, and events after now no longer count
+         * @description Needs the permission `experiment.manage`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -6069,7 +6256,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Per metric and variant: users, rates or means, uplift with frequentist and Bayesian statistics, SRM */
+        /**
+         * Per metric and variant: users, rates or means, uplift with frequentist and Bayesian statistics, SRM
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: {
@@ -6156,7 +6346,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every exposure, streamed as NDJSON or, with Accept: text/csv, CSV; ?after= resumes */
+        /**
+         * Every exposure, streamed as NDJSON or, with Accept: text/csv, CSV; ?after= resumes
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: {
@@ -6230,6 +6423,8 @@ export interface paths {
         /**
          * Record conversions (track) and exposures made elsewhere, up to 1,000 per batch; 202 once stored
          * @description Each event is checked on its own: one with a bad field, an exposure the service would not make or a timestamp out of range is listed in `rejected` with its index and why, and the others are stored. A body that is not `{"events": [...]}` with 1–1,000 items is a 400.
+         *
+         *     Needs the permission `flag.evaluate`.
          */
         post: {
             parameters: {
@@ -6322,7 +6517,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Stored events, streamed as NDJSON or, with Accept: text/csv, CSV, in arrival order; ?after= resumes */
+        /**
+         * Stored events, streamed as NDJSON or, with Accept: text/csv, CSV, in arrival order; ?after= resumes
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: {
@@ -6394,7 +6592,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List all experiments, sorted by key */
+        /**
+         * List all experiments, sorted by key
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -6446,7 +6647,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create an experiment on a flag's variants (a draft until started) */
+        /**
+         * Create an experiment on a flag's variants (a draft until started)
+         * @description Needs the permission `experiment.manage`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -6550,7 +6754,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read an experiment */
+        /**
+         * Read an experiment
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -6638,7 +6845,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start recording exposures: 409 when the flag already runs another experiment */
+        /**
+         * Start recording exposures: 409 when the flag already runs another experiment
+         * @description Needs the permission `experiment.manage`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -6733,7 +6943,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Stop the experiment: no more exposures, and events after now no longer count */
+        /**
+         * Stop the experiment: no more exposures, and events after now no longer count
+         * @description Needs the permission `experiment.manage`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -6826,7 +7039,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Per metric and variant: users, rates or means, uplift with frequentist and Bayesian statistics, SRM */
+        /**
+         * Per metric and variant: users, rates or means, uplift with frequentist and Bayesian statistics, SRM
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: {
@@ -6915,7 +7131,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every exposure, streamed as NDJSON or, with Accept: text/csv, CSV; ?after= resumes */
+        /**
+         * Every exposure, streamed as NDJSON or, with Accept: text/csv, CSV; ?after= resumes
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: {
@@ -6991,6 +7210,8 @@ export interface paths {
         /**
          * Record conversions (track) and exposures made elsewhere, up to 1,000 per batch; 202 once stored
          * @description Each event is checked on its own: one with a bad field, an exposure the service would not make or a timestamp out of range is listed in `rejected` with its index and why, and the others are stored. A body that is not `{"events": [...]}` with 1–1,000 items is a 400.
+         *
+         *     Needs the permission `flag.evaluate`.
          */
         post: {
             parameters: {
@@ -7086,7 +7307,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Stored events, streamed as NDJSON or, with Accept: text/csv, CSV, in arrival order; ?after= resumes */
+        /**
+         * Stored events, streamed as NDJSON or, with Accept: text/csv, CSV, in arrival order; ?after= resumes
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: {
@@ -7164,6 +7388,8 @@ export interface paths {
         /**
          * Server-sent events: the environment's revision, then every change with the flags it touched
          * @description First `event: revision` (`{revision}`), then `event: change` (`{revision, flags}`; `flags` is null when any flag may have changed) with the revision as the event id; a change of more than 100 flags is sent as `event: reload` (`{revision}`: load everything). Reconnecting with `Last-Event-ID` replays what was missed, or sends `event: reload` when that is no longer kept. A comment every 15 s keeps proxies from closing it. Needs an evaluate or admin key (`Authorization`, or `?token=` from OFREP).
+         *
+         *     Needs the permission `flag.evaluate`.
          */
         get: {
             parameters: {
@@ -7242,6 +7468,8 @@ export interface paths {
         /**
          * OFREP event stream: refetchEvaluation when the environment's flags change
          * @description The stream the bulk evaluation names in `eventStreams` (open-feature/protocol ADR-0008): `event: message` with `{"type": "refetchEvaluation", "etag", "lastModified"}`. Reconnecting with a `Last-Event-ID` older than the last change gets one at once.
+         *
+         *     Needs the permission `flag.evaluate`.
          */
         get: {
             parameters: {
@@ -7320,6 +7548,8 @@ export interface paths {
         /**
          * Server-sent events: the environment's revision, then every change with the flags it touched
          * @description First `event: revision` (`{revision}`), then `event: change` (`{revision, flags}`; `flags` is null when any flag may have changed) with the revision as the event id; a change of more than 100 flags is sent as `event: reload` (`{revision}`: load everything). Reconnecting with `Last-Event-ID` replays what was missed, or sends `event: reload` when that is no longer kept. A comment every 15 s keeps proxies from closing it. Needs an evaluate or admin key (`Authorization`, or `?token=` from OFREP).
+         *
+         *     Needs the permission `flag.evaluate`.
          */
         get: {
             parameters: {
@@ -7401,6 +7631,8 @@ export interface paths {
         /**
          * OFREP event stream: refetchEvaluation when the environment's flags change
          * @description The stream the bulk evaluation names in `eventStreams` (open-feature/protocol ADR-0008): `event: message` with `{"type": "refetchEvaluation", "etag", "lastModified"}`. Reconnecting with a `Last-Event-ID` older than the last change gets one at once.
+         *
+         *     Needs the permission `flag.evaluate`.
          */
         get: {
             parameters: {
@@ -7479,7 +7711,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List API keys, oldest first, revoked ones included (never their secrets) */
+        /**
+         * List API keys, oldest first, revoked ones included (never their secrets)
+         * @description Needs the permission `key.manage`.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -7528,7 +7763,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create an API key; the response is the only time its secret is shown */
+        /**
+         * Create an API key; the response is the only time its secret is shown
+         * @description Needs the permission `key.manage`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -7623,7 +7861,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an API key, at once on every instance */
+        /**
+         * Revoke an API key, at once on every instance
+         * @description Needs the permission `key.manage`.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -7712,7 +7953,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List webhooks, oldest first */
+        /**
+         * List webhooks, oldest first
+         * @description Needs the permission `webhook.manage`.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -7761,7 +8005,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Announce changes to a URL, signed as Standard Webhooks defines; the secret is shown only here */
+        /**
+         * Announce changes to a URL, signed as Standard Webhooks defines; the secret is shown only here
+         * @description Needs the permission `webhook.manage`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -7853,7 +8100,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a webhook */
+        /**
+         * Read a webhook
+         * @description Needs the permission `webhook.manage`.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -7923,7 +8173,10 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete a webhook and its deliveries */
+        /**
+         * Delete a webhook and its deliveries
+         * @description Needs the permission `webhook.manage`.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -7991,7 +8244,10 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Change a webhook's URL, events, secret or enabled */
+        /**
+         * Change a webhook's URL, events, secret or enabled
+         * @description Needs the permission `webhook.manage`.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -8090,7 +8346,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Its deliveries, newest first: status, attempts, response code, latency */
+        /**
+         * Its deliveries, newest first: status, attempts, response code, latency
+         * @description Needs the permission `webhook.manage`.
+         */
         get: {
             parameters: {
                 query?: {
@@ -8179,7 +8438,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a delivery again now (for 24 more hours), with the same webhook-id */
+        /**
+         * Send a delivery again now (for 24 more hours), with the same webhook-id
+         * @description Needs the permission `webhook.manage`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -8263,7 +8525,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a test delivery, webhook.ping */
+        /**
+         * Send a test delivery, webhook.ping
+         * @description Needs the permission `webhook.manage`.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -8344,7 +8609,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who changed what: every change to flags and API keys, newest first */
+        /**
+         * Who changed what: every change to flags and API keys, newest first
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: {
@@ -8431,7 +8699,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A flag's changes, newest first (kept after the flag is deleted) */
+        /**
+         * A flag's changes, newest first (kept after the flag is deleted)
+         * @description Needs the permission `project.read`.
+         */
         get: {
             parameters: {
                 query?: {
@@ -8516,6 +8787,8 @@ export interface paths {
         /**
          * Run one configuration change given as a command
          * @description The change a REST request would make, as data: its payload is that request's body. Refused with 409 when an item in prepared_against moved since.
+         *
+         *     Needs any valid credential.
          */
         post: {
             parameters: {
@@ -8629,6 +8902,8 @@ export interface paths {
         /**
          * For monitoring: 200 when the database answers a round trip, rate limits are counted and every background writer writes, else 503
          * @description Alert on it; do not route or restart on it. Evaluation keeps answering from memory while the database is down: load balancers and platforms use /health/ready. "degraded": rate limits cannot be counted, or a background writer (exposures, flag usage, webhook deliveries) has failed for 60 seconds.
+         *
+         *     Needs no credential.
          */
         get: {
             parameters: {
@@ -8677,6 +8952,8 @@ export interface paths {
         /**
          * For load balancers and platform health checks: 200 while this instance serves evaluations
          * @description It serves from its in-memory snapshot, database or not, so a database outage takes no instance out of rotation. 503 only while the instance shuts down.
+         *
+         *     Needs no credential.
          */
         get: {
             parameters: {
@@ -8722,7 +8999,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: 200 while the process serves, even when the database is down */
+        /**
+         * Liveness: 200 while the process serves, even when the database is down
+         * @description Needs no credential.
+         */
         get: {
             parameters: {
                 query?: never;
