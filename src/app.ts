@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import Fastify, { type FastifyHttpOptions, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { accountsArea } from './areas/accounts/accounts-plugin.js';
+import { sessionsPlugin } from './areas/accounts/sessions-plugin.js';
 import { apiKeysArea } from './areas/api-keys/api-keys-plugin.js';
 import { auditArea } from './areas/audit/audit-plugin.js';
 import { commandPipelinePlugin } from './areas/commands/command-handlers.js';
@@ -140,6 +142,7 @@ export async function buildApp(
   await registerResponseHeaders(app, config.corsOrigins);
   await registerDocs(app, version);
   await registerDashboard(app);
+  await app.register(sessionsPlugin, { config, clock });
   await app.register(accessControlPlugin, { config, clock });
   await app.register(metricsPlugin, { token: config.metricsToken, requests, clock });
   await app.register(addressingPlugin);
@@ -155,6 +158,7 @@ export async function buildApp(
   await app.register(apiKeysArea);
   await app.register(webhooksArea, { clock });
   await app.register(auditArea);
+  await app.register(accountsArea, { config, clock });
   await app.register(commandsArea);
   await app.register(healthArea, { clock, version });
   return app;

@@ -120,6 +120,15 @@ const envSchema = z.object({
   IMPACT_SAMPLE_USERS: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   // When set, GET /metrics requires "Authorization: Bearer <METRICS_TOKEN>".
   METRICS_TOKEN: optionalSecret(16),
+  // A signed-in session ends after this long without a request, and this long after signing in at most.
+  SESSION_IDLE_TIMEOUT_MINUTES: z.coerce.number().int().min(1).default(720),
+  SESSION_MAX_AGE_HOURS: z.coerce.number().int().min(1).default(168),
+  // Where people reach the service (https://flags.example.com): the start of setup, invitation and
+  // password-reset links. Left out, links start with the address the request came to.
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
   // Time to receive a whole request (guards against slow clients); 0 turns it off.
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   // Idle time before a socket is closed; 0 leaves it to KEEP_ALIVE_TIMEOUT_MS.
@@ -161,6 +170,7 @@ export interface Config {
   streams: { limitPerKey: number; heartbeatMs: number };
   webhooks: { allowPrivateNetworks: boolean; allowedHosts: string[]; timeoutMs: number };
   impactSampleUsers: number;
+  accounts: { sessionIdleMs: number; sessionAbsoluteMs: number; publicUrl: string | undefined };
 }
 
 function databaseProviderOf(url: string): DatabaseProvider {
@@ -216,5 +226,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
     },
     impactSampleUsers: e.IMPACT_SAMPLE_USERS,
+    accounts: {
+      sessionIdleMs: e.SESSION_IDLE_TIMEOUT_MINUTES * 60_000,
+      sessionAbsoluteMs: e.SESSION_MAX_AGE_HOURS * 3_600_000,
+      publicUrl: e.PUBLIC_URL,
+    },
   };
 }

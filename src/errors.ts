@@ -67,7 +67,11 @@ export class ForbiddenError extends DomainError {
 }
 
 export class TooManyRequestsError extends DomainError {
-  constructor(detail: string) {
+  constructor(
+    detail: string,
+    /** Sent as Retry-After when set. */
+    readonly retryAfterSeconds: number | undefined = undefined,
+  ) {
     super(429, 'Too Many Requests', detail);
   }
 }

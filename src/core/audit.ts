@@ -1,8 +1,25 @@
 /** Who changed what: the audit log's entries and the actions it records (which webhooks announce). */
+/** How a caller proved who they are. */
+export const SIGNED_IN_BY = [
+  'session',
+  'token',
+  'api_key',
+  'admin_api_key',
+  'one_time_link',
+  'open',
+  'system',
+] as const;
+/** How a caller proved who they are; `one_time_link`: a setup, invitation or password-reset link. */
+export type SignedInBy = (typeof SIGNED_IN_BY)[number];
+
 /** Who made a change, as the audit log records it. */
 export interface Actor {
   keyId: string | null;
+  /** The account's name, the key's, or the job's ("scheduler"). */
   name: string;
+  /** The person or service account behind the change; null for keys without an owner and the service's jobs. */
+  accountId: string | null;
+  signedInBy: SignedInBy;
 }
 
 export const AUDIT_TARGET_TYPES = [
@@ -13,6 +30,8 @@ export const AUDIT_TARGET_TYPES = [
   'project',
   'environment',
   'webhook',
+  'account',
+  'member',
 ] as const;
 
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
@@ -45,6 +64,12 @@ export const AUDIT_ACTIONS = [
   'webhook.created',
   'webhook.updated',
   'webhook.deleted',
+  'account.created',
+  'account.updated',
+  'account.deactivated',
+  'account.password_reset',
+  'member.updated',
+  'member.removed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -52,7 +77,8 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export interface AuditEntry {
   id: number;
   at: Date;
-  actor: Actor;
+  /** `signedInBy` is null in entries made before accounts existed. */
+  actor: Omit<Actor, 'signedInBy'> & { signedInBy: SignedInBy | null };
   action: string;
   targetType: AuditTargetType;
   target: string;

@@ -149,12 +149,8 @@ export function sees(grants: readonly Grant[], permission: Permission, projectId
   return where === 'all' || (projectId !== null && where.has(projectId));
 }
 
-/** How a caller proved who they are. */
-export type SignedInBy = 'api_key' | 'admin_api_key' | 'open' | 'session' | 'token' | 'system';
-
 /** Who is calling, and what they may do. */
 export interface Principal extends Actor {
-  signedInBy: SignedInBy;
   grants: readonly Grant[];
   /**
    * What requests that name no project or environment address: an API key's binding (its project,
@@ -172,6 +168,7 @@ export interface Principal extends Actor {
 export const systemPrincipal = (name: string): Principal => ({
   keyId: null,
   name,
+  accountId: null,
   signedInBy: 'system',
   grants: EVERYTHING,
   projectId: null,

@@ -37,6 +37,7 @@ import {
 } from './stored-rows.js';
 import type { WriteQueue } from './write-queue.js';
 import { randomUUID } from 'node:crypto';
+import { PrismaAccountWrite } from './account-write.js';
 
 /** Every update of a versioned item (core: `version`) raises it, whatever it changes. */
 const RAISE_VERSION = { version: { increment: 1 } } as const;
@@ -54,12 +55,15 @@ export interface WriteContext {
 /** One transaction's reads and writes, every change collected for the snapshot. */
 export class PrismaConfigWrite implements ConfigWrite {
   readonly collected = new DeltaCollector();
+  readonly accounts: PrismaAccountWrite;
 
   constructor(
     private readonly tx: TransactionTables,
     readonly at: Date,
     private readonly announcement: WriteContext['announcement'],
-  ) {}
+  ) {
+    this.accounts = new PrismaAccountWrite(tx, at);
+  }
 
   async projects(): Promise<Project[]> {
     return (await this.tx.project.findMany({ orderBy: { key: 'asc' } })).map(toProject);
@@ -168,6 +172,8 @@ export class PrismaConfigWrite implements ConfigWrite {
   }
 
   async deleteProject(id: number): Promise<void> {
+    // Roles in it go with it: a project made later under the same key starts with no members.
+    await this.tx.projectMember.deleteMany({ where: { projectId: id } });
     await this.tx.project.delete({ where: { id } });
     this.collected.get('projects').gone(id);
   }
@@ -333,6 +339,8 @@ export class PrismaConfigWrite implements ConfigWrite {
         at: this.at,
         actorKeyId: entry.actor.keyId,
         actorName: entry.actor.name,
+        actorAccountId: entry.actor.accountId,
+        actorSignedInBy: entry.actor.signedInBy,
         action: entry.action,
         targetType: entry.targetType,
         target: entry.target,

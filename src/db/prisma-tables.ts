@@ -11,12 +11,15 @@ export type PrismaStore = PrismaClient;
 export type TransactionTables = Prisma.TransactionClient;
 
 export type {
+  Account as AccountRow,
   ApiKey as ApiKeyRow,
   Environment as EnvironmentRow,
   Experiment as ExperimentRow,
   Flag as FlagRow,
   FlagConfig as FlagConfigRow,
   Project as ProjectRow,
+  ProjectMember as ProjectMemberRow,
+  Session as SessionRow,
   ScheduledChange as ScheduledChangeRow,
   Segment as SegmentRow,
   Webhook as WebhookRow,

@@ -15,6 +15,7 @@ import type { Project, Environment, NewProject, NewEnvironment } from '../core/p
 import type { ScheduledChange, NewScheduledChange } from '../core/schedules.js';
 import type { Segment, NewSegment, SegmentChanges } from '../core/segments.js';
 import type { Webhook } from '../core/webhooks.js';
+import type { Account, Membership, OneTimePurpose } from '../core/accounts.js';
 
 /** Everything instances keep in memory, as of one revision. */
 export interface ConfigAtRevision {
@@ -151,6 +152,32 @@ export interface ConfigWrite {
   /** With its deliveries. */
   deleteWebhook(id: string): Promise<void>;
   audit(entry: NewAuditEntry): Promise<void>;
+  /** Accounts, their roles and one-time links, written in the same transaction as the audit entry. */
+  readonly accounts: AccountWrite;
+}
+
+export type NewAccount = Pick<Account, 'id' | 'kind' | 'email' | 'name' | 'owner'> & {
+  emailKey: string | null;
+  passwordHash: string | null;
+};
+
+export type AccountChanges = Partial<
+  Pick<Account, 'name' | 'owner' | 'status' | 'deactivatedAt'> & { passwordHash: string }
+>;
+
+export interface AccountWrite {
+  account(id: string): Promise<Account | undefined>;
+  activeOwners(): Promise<Account[]>;
+  createAccount(account: NewAccount): Promise<Account>;
+  updateAccount(id: string, changes: AccountChanges): Promise<Account>;
+  memberships(accountId: string): Promise<Membership[]>;
+  setMembership(membership: Membership): Promise<Membership>;
+  deleteMembership(accountId: string, projectId: number): Promise<void>;
+  /** A one-time link's hash for an account, replacing its unused ones of that purpose. */
+  issueToken(tokenHash: string, purpose: OneTimePurpose, accountId: string, expiresAt: Date): Promise<void>;
+  /** Marks the token used and says whose it is; undefined when it is unknown, used, expired or of another purpose. */
+  consumeToken(tokenHash: string, purpose: OneTimePurpose): Promise<{ accountId: string | null } | undefined>;
+  endSessions(accountId: string): Promise<void>;
 }
 
 export interface ConfigWriteResult<T> {

@@ -51,7 +51,8 @@ export const ROUTE_PERMISSIONS = {
   'GET /events/export': 'project.read',
 
   // A project's definitions, segments, environments, promotion and flags as code.
-  'GET /projects': 'project.read',
+  // Lists only the projects the caller may read: none, for a person not yet given a role.
+  'GET /projects': 'signed_in',
   'POST /projects': 'project.create',
   'GET /projects/:project': 'project.read',
   'PATCH /projects/:project': 'project.manage',
@@ -97,6 +98,27 @@ export const ROUTE_PERMISSIONS = {
   'GET /webhooks/:id/deliveries': 'webhook.manage',
   'POST /webhooks/:id/deliveries/:delivery/retry': 'webhook.manage',
   'POST /webhooks/:id/ping': 'webhook.manage',
+
+  // People: signing in checks its own credentials; each person sees and ends their own sessions.
+  'POST /auth/login': 'public',
+  'POST /auth/setup': 'public',
+  'POST /auth/invitations/accept': 'public',
+  'POST /auth/logout': 'signed_in',
+  'GET /auth/me': 'signed_in',
+  'GET /auth/sessions': 'signed_in',
+  'DELETE /auth/sessions/:id': 'signed_in',
+  'GET /accounts': 'member.manage',
+  'POST /accounts': 'member.manage',
+  'GET /accounts/:id': 'member.manage',
+  // A person changes their own name; the service checks anything more (account.manage).
+  'PATCH /accounts/:id': 'signed_in',
+  'DELETE /accounts/:id': 'account.manage',
+  'POST /accounts/:id/invitation': 'member.manage',
+  'POST /accounts/:id/password-reset': 'account.manage',
+  'GET /roles': 'signed_in',
+  'GET /projects/:project/members': 'project.read',
+  'PUT /projects/:project/members/:account_id': 'member.manage',
+  'DELETE /projects/:project/members/:account_id': 'member.manage',
 } as const satisfies Record<string, RoutePermission>;
 
 export type RouteKey = keyof typeof ROUTE_PERMISSIONS;

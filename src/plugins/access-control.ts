@@ -1,11 +1,13 @@
 import fastifyRateLimit from '@fastify/rate-limit';
-import { AuthService } from '../areas/api-keys/auth-service.js';
-import type { Principal } from '../core/permissions.js';
+import { AuthService, lacks } from '../areas/api-keys/auth-service.js';
+import type { SessionService } from '../areas/accounts/session-service.js';
+import { holdsAnywhere, type Principal, type RoutePermission } from '../core/permissions.js';
 import type { Config } from '../config.js';
-import { ServiceUnavailableError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
+import { ForbiddenError, ServiceUnavailableError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
 import { credentialOf } from '../http/credentials.js';
 import { problemSchema } from '../http/problem-schemas.js';
 import { routePermission } from '../http/route-permissions.js';
+import { fromOwnPages, sessionTokenOf } from '../http/session-cookie.js';
 import type { Clock } from '../support/clock.js';
 import type { FastifyRequest, FastifyInstance, FastifyReply, RouteOptions, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
@@ -19,6 +21,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal;
+    /** The session a cookie signed the request in with; undefined for keys and tokens. */
+    sessionId: string | undefined;
   }
 }
 
@@ -39,6 +43,12 @@ export interface RateLimits {
 export const securitySchemes = {
   bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key>' },
   apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+  sessionCookie: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'ffs_session',
+    description: "Set by POST /auth/login; writes must come from the service's own pages (Origin)",
+  },
 } as const;
 
 const seconds = (ms: number) => String(Math.ceil(ms / 1000));
@@ -81,8 +91,10 @@ export async function registerAccessControl(
   app: FastifyInstance,
   authService: AuthService,
   limits: RateLimits,
+  sessions?: SessionService,
 ): Promise<void> {
   app.decorateRequest('principal');
+  app.decorateRequest('sessionId');
   await app.register(fastifyRateLimit, {
     global: false,
     timeWindow: limits.windowMs,
@@ -102,6 +114,19 @@ export async function registerAccessControl(
     limits.failedAuthentications === 0
       ? undefined
       : app.createRateLimit({ max: limits.failedAuthentications, keyGenerator: (request) => `auth:${request.ip}` });
+
+  app.decorate('failedAuthentications', {
+    async refusal(request: FastifyRequest, reply: FastifyReply) {
+      if (failedAuthLimit === undefined) return undefined;
+      const standing = await failedAuthLimit(request, { increment: false });
+      return !standing.isAllowed && standing.isExceeded ? refuseGuessing(reply, standing) : undefined;
+    },
+    async count(request: FastifyRequest, reply: FastifyReply) {
+      if (failedAuthLimit === undefined) return undefined;
+      const counted = await failedAuthLimit(request);
+      return !counted.isAllowed && counted.isExceeded ? refuseGuessing(reply, counted) : undefined;
+    },
+  });
 
   app.addHook('onRoute', (route: RouteOptions) => {
     const required = routePermission(route);
@@ -150,6 +175,14 @@ export async function registerAccessControl(
     };
     const guard: onRequestHookHandler = (request, reply, done) => {
       const secret = credentialOf(request);
+      // A browser signed in with a session cookie: never on the evaluation path, where keys are sent.
+      const sessionToken = secret === undefined && sessions !== undefined ? sessionTokenOf(request) : undefined;
+      if (sessionToken !== undefined && sessions !== undefined) {
+        return void bySession(sessions, request, sessionToken, required).then(
+          (refused) => (refused ? done(refused) : authenticated(request, reply, done)),
+          (error: Error) => done(error),
+        );
+      }
       // A key verified before (and anyone, while the service is open) skips the failed-attempt budget:
       // the evaluation path pays nothing for it.
       if (failedAuthLimit === undefined || authService.recognizes(secret)) {
@@ -170,11 +203,34 @@ export async function registerAccessControl(
         // Only the counting can fail here: Redis, with RATE_LIMIT_ON_REDIS_FAILURE=closed.
       })().catch(() => done(uncounted(reply)));
     };
+    /** Sets the person a session cookie signs in, or returns why not. */
+    const bySession = async (
+      service: SessionService,
+      request: FastifyRequest,
+      token: string,
+      needs: Exclude<RoutePermission, 'public'>,
+    ): Promise<Error | undefined> => {
+      const found = await service.principalOf(token);
+      if (!found) {
+        // An ended session on an open service is anyone's request, as if no cookie came.
+        if (!authService.enabled) return signIn(request, undefined);
+        return new UnauthorizedError('The session has ended (signed out, timed out or revoked): sign in again');
+      }
+      if (!fromOwnPages(request)) {
+        return new ForbiddenError(
+          "A change signed in by a session cookie must come from the service's own pages; its Origin is another site's",
+        );
+      }
+      if (needs !== 'signed_in' && !holdsAnywhere(found.principal.grants, needs)) return lacks(found.principal, needs);
+      request.principal = found.principal;
+      request.sessionId = found.session.id;
+      return undefined;
+    };
     const existing = route.onRequest === undefined ? [] : [route.onRequest].flat();
     route.onRequest = [guard, ...existing];
     route.schema = {
       ...route.schema,
-      security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
+      security: [{ bearerAuth: [] }, { apiKeyHeader: [] }, { sessionCookie: [] }],
       response: { ...(route.schema?.response as object), 401: problemSchema, 403: problemSchema, 429: problemSchema },
     };
   });
@@ -183,6 +239,15 @@ export async function registerAccessControl(
 declare module 'fastify' {
   interface FastifyInstance {
     auth: AuthService;
+    /**
+     * The per-address budget of failed authentications (RATE_LIMIT_FAILED_AUTH), for routes that
+     * check credentials themselves (signing in): why the address is refused now, and counting one
+     * more failure (with why the address is refused from now on).
+     */
+    failedAuthentications: {
+      refusal(request: FastifyRequest, reply: FastifyReply): Promise<Error | undefined>;
+      count(request: FastifyRequest, reply: FastifyReply): Promise<Error | undefined>;
+    };
   }
 }
 
@@ -193,9 +258,13 @@ function isLoopback(host: string): boolean {
 }
 
 export interface AccessControlOptions {
-  config: Pick<Config, 'adminApiKey' | 'host' | 'rateLimits'>;
+  config: Pick<Config, 'adminApiKey' | 'host' | 'port' | 'rateLimits' | 'accounts' | 'snapshotPollMs'>;
   clock: Clock;
 }
+
+/** Where the dashboard's pages are reached, for links printed in the log. */
+const baseUrlOf = ({ accounts, host, port }: AccessControlOptions['config']) =>
+  accounts.publicUrl ?? `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
 
 /**
  * Who may call what, and how often: the API keys (the read model's key ring, and ADMIN_API_KEY) and
@@ -206,6 +275,27 @@ export const accessControlPlugin = fp<AccessControlOptions>(
     const { keyRing, hub } = app.readModel;
     const auth = new AuthService(keyRing, config.adminApiKey, clock);
     app.decorate('auth', auth);
+    const { sessions } = app;
+    if (await sessions.ownerSignedUp()) auth.markOwnerSignedUp();
+    else if (!auth.enabled || config.adminApiKey === undefined) {
+      // Another instance's setup ends this one's open access too, at its next look (a key would at once).
+      const stop = clock.every(config.snapshotPollMs, async () => {
+        if (auth.enabled || (await sessions.ownerSignedUp().catch(() => false))) {
+          auth.markOwnerSignedUp();
+          stop();
+        }
+      });
+      app.addHook('onClose', async () => stop());
+      if (config.adminApiKey === undefined) {
+        const token = await sessions.offerSetupToken();
+        const where = `${baseUrlOf(config)}/ui/setup#token=${token}`;
+        if (token !== undefined) {
+          app.log.warn(`SETUP: create the first owner account at ${where} (works once, for 24 hours)`);
+        } else {
+          app.log.warn('SETUP: another instance printed the link that creates the first owner account (see its log)');
+        }
+      }
+    }
     if (!auth.enabled && !isLoopback(config.host)) {
       app.log.warn(
         `OPEN TO THE NETWORK: HOST=${config.host} accepts connections from other machines while authentication is ` +
@@ -220,7 +310,7 @@ export const accessControlPlugin = fp<AccessControlOptions>(
           'service can change flags. Create a key (POST /api-keys) or set ADMIN_API_KEY.',
       );
     }
-    await registerAccessControl(app, auth, { ...config.rateLimits, redis: app.rateLimitStore.redis });
+    await registerAccessControl(app, auth, { ...config.rateLimits, redis: app.rateLimitStore.redis }, sessions);
   },
-  { name: 'access-control', dependencies: ['read-model', 'rate-limit-store'] },
+  { name: 'access-control', dependencies: ['read-model', 'rate-limit-store', 'sessions'] },
 );

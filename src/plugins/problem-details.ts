@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DomainError, OverloadedError, RefusedChangeError, ValidationError } from '../errors.js';
+import { DomainError, OverloadedError, RefusedChangeError, ValidationError, TooManyRequestsError } from '../errors.js';
 import type { Problem } from '../http/problem-schemas.js';
 import type { ResponseHeaderSetter } from './response-headers.js';
 
@@ -79,7 +79,13 @@ export function registerProblemDetails(app: FastifyInstance): void {
       if (error.status >= 500) request.log.warn({ err: error }, error.message);
       // RFC 9110: a 401 says how to authenticate.
       if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="feature-flags"');
-      if (error instanceof OverloadedError) reply.header('retry-after', String(error.retryAfterSeconds));
+      const retryAfter =
+        error instanceof OverloadedError
+          ? error.retryAfterSeconds
+          : error instanceof TooManyRequestsError
+            ? error.retryAfterSeconds
+            : undefined;
+      if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
       return sendProblem(request, reply, {
         type: typeOf(error.title),
         title: error.title,

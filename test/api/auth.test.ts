@@ -216,7 +216,12 @@ describe('ADMIN_API_KEY from the environment', () => {
       (await app.inject({ method: 'POST', url: '/flags', headers, payload: { flag_name: 'by_env' } })).statusCode,
     ).toBe(201);
     const history = (await app.inject({ method: 'GET', url: '/flags/by_env/history', headers })).json();
-    expect(history.entries[0].actor).toEqual({ key_id: null, name: 'ADMIN_API_KEY' });
+    expect(history.entries[0].actor).toEqual({
+      key_id: null,
+      name: 'ADMIN_API_KEY',
+      account_id: null,
+      signed_in_by: 'admin_api_key',
+    });
   });
 
   it('lets the only stored admin key be revoked, since ADMIN_API_KEY remains', async () => {

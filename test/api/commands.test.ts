@@ -85,6 +85,7 @@ describe('the authorise step', () => {
   const principal = (grants: Grant[]): Principal => ({
     keyId: 'k',
     name: 'key',
+    accountId: null,
     signedInBy: 'api_key',
     grants,
     projectId: null,

@@ -28,9 +28,20 @@ describe('health, docs and CORS', () => {
     const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/accounts',
+      '/accounts/{id}',
+      '/accounts/{id}/invitation',
+      '/accounts/{id}/password-reset',
       '/api-keys',
       '/api-keys/{id}',
       '/audit',
+      '/auth/invitations/accept',
+      '/auth/login',
+      '/auth/logout',
+      '/auth/me',
+      '/auth/sessions',
+      '/auth/sessions/{id}',
+      '/auth/setup',
       '/commands',
       '/config',
       '/evaluate',
@@ -87,8 +98,11 @@ describe('health, docs and CORS', () => {
       '/projects/{project}/flags/{flag_name}/diff',
       '/projects/{project}/flags/{flag_name}/promote',
       '/projects/{project}/import',
+      '/projects/{project}/members',
+      '/projects/{project}/members/{account_id}',
       '/projects/{project}/segments',
       '/projects/{project}/segments/{segment_name}',
+      '/roles',
       '/segments',
       '/segments/{segment_name}',
       '/stream',
@@ -141,9 +155,13 @@ describe('health, docs and CORS', () => {
       '429',
     ]);
     // Swagger UI's Authorize button, and which routes need it.
-    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['apiKeyHeader', 'bearerAuth']);
-    expect(create.security).toEqual([{ bearerAuth: [] }, { apiKeyHeader: [] }]);
-    expect(doc.paths['/users/{user_id}/flags'].get.security).toHaveLength(2);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['apiKeyHeader', 'bearerAuth', 'sessionCookie']);
+    expect(create.security).toEqual([{ bearerAuth: [] }, { apiKeyHeader: [] }, { sessionCookie: [] }]);
+    expect(doc.paths['/users/{user_id}/flags'].get.security).toHaveLength(3);
+    // Every operation says what it needs (src/http/route-permissions.ts).
+    expect(create['x-permission']).toBe('flag.write');
+    expect(create.description).toMatch(/Needs the permission `flag.write`/);
+    expect(doc.paths['/health'].get['x-permission']).toBe('public');
     expect(doc.paths['/health'].get.security).toBeUndefined();
     expect(doc.components.schemas.Problem).toBeDefined();
     expect(doc.components.schemas.Flag.example).toBeDefined();

@@ -52,6 +52,7 @@ describe.each(backends)('migrations on $name', ({ create, available }) => {
       });
       expect(await tableNames(database)).toEqual([
         '_prisma_migrations',
+        'accounts',
         'api_keys',
         'audit_log',
         'config_changes',
@@ -63,9 +64,13 @@ describe.each(backends)('migrations on $name', ({ create, available }) => {
         'flag_configs',
         'flag_evaluations',
         'flags',
+        'one_time_tokens',
+        'project_members',
         'projects',
         'scheduled_changes',
         'segments',
+        'sessions',
+        'sign_in_throttles',
         'webhook_deliveries',
         'webhooks',
       ]);
@@ -85,6 +90,7 @@ describe.each(backends)('migrations on $name', ({ create, available }) => {
     // The good migration before it stays; nothing of the broken one is left behind.
     expect(await tableNames(database)).toEqual([
       '_prisma_migrations',
+      'accounts',
       'api_keys',
       'audit_log',
       'config_changes',
@@ -96,9 +102,13 @@ describe.each(backends)('migrations on $name', ({ create, available }) => {
       'flag_configs',
       'flag_evaluations',
       'flags',
+      'one_time_tokens',
+      'project_members',
       'projects',
       'scheduled_changes',
       'segments',
+      'sessions',
+      'sign_in_throttles',
       'webhook_deliveries',
       'webhooks',
     ]);
@@ -111,6 +121,7 @@ describe.each(backends)('migrations on $name', ({ create, available }) => {
     expect(report.applied).toEqual([fixed.name]);
     expect(await tableNames(database)).toEqual([
       '_prisma_migrations',
+      'accounts',
       'api_keys',
       'audit_log',
       'config_changes',
@@ -123,9 +134,13 @@ describe.each(backends)('migrations on $name', ({ create, available }) => {
       'flag_evaluations',
       'flags',
       'half_done',
+      'one_time_tokens',
+      'project_members',
       'projects',
       'scheduled_changes',
       'segments',
+      'sessions',
+      'sign_in_throttles',
       'webhook_deliveries',
       'webhooks',
     ]);

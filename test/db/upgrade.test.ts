@@ -186,9 +186,12 @@ describe.each(backends)('upgrading a database filled by the previous version, on
         // History reads as before, now with the project and environment it was made in.
         const history = (await get('/flags/checkout/history')).entries;
         expect(
-          history.map(({ project, environment, ...entry }: Record<string, unknown>) => {
+          history.map(({ project, environment, actor, ...entry }: Record<string, unknown>) => {
             expect([project, environment]).toEqual(['default', 'production']);
-            return entry;
+            // Entries from before accounts name no account, nor how their key signed in.
+            const { account_id, signed_in_by, ...recorded } = actor as Record<string, unknown>;
+            expect([account_id, signed_in_by]).toEqual([null, null]);
+            return { ...entry, actor: recorded };
           }),
         ).toEqual(before.history.entries);
         const keys = await get('/api-keys');

@@ -120,7 +120,7 @@ describe('the in-process provider through the OpenFeature SDK', () => {
 
   it('fails at once, and for good, with a key that may not read the configuration', async () => {
     const provider = new FeatureFlagsProvider({ url: baseUrl(), apiKey: keys.evaluate, logger: quiet });
-    await expect(clientWith(provider)).rejects.toThrow(/refused the API key.*403.*needs a server key/);
+    await expect(clientWith(provider)).rejects.toThrow(/refused the API key.*403.*lacks the permission "config\.read"/);
     const client = OpenFeature.getClient(`test-${domains}`);
     expect(client.providerStatus).toBe(ProviderStatus.FATAL);
     expect(await client.getBooleanDetails('checkout', false)).toMatchObject({

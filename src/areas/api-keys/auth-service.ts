@@ -24,6 +24,7 @@ function anonymous(ip: string): Principal {
     ...GLOBAL_ADMIN,
     keyId: null,
     name: 'anonymous',
+    accountId: null,
     signedInBy: 'open',
     rateLimitKey: `ip:${ip}`,
     described: 'Anyone',
@@ -68,6 +69,8 @@ export class AuthService {
    */
   private readonly verified = new Map<string, Principal>();
   private verifiedGeneration = -1;
+  /** An owner can sign in: set at start, at setup, or when the plugin's check finds another instance's. */
+  private ownerSignedUp = false;
 
   constructor(
     private readonly keyRing: ApiKeyRing,
@@ -77,9 +80,14 @@ export class AuthService {
     this.adminKeyHash = adminApiKey === undefined ? undefined : Buffer.from(hashSecret(adminApiKey), 'hex');
   }
 
-  /** Open access lasts only while neither ADMIN_API_KEY nor any API key has ever existed. */
+  /** Open access lasts only while neither ADMIN_API_KEY, nor any API key, nor an owner who can sign in has existed. */
   get enabled(): boolean {
-    return this.adminKeyHash !== undefined || this.keyRing.anyKeyEverCreated;
+    return this.adminKeyHash !== undefined || this.keyRing.anyKeyEverCreated || this.ownerSignedUp;
+  }
+
+  /** An owner can sign in from now on (accounts are never deleted, so this holds for good). */
+  markOwnerSignedUp(): void {
+    this.ownerSignedUp = true;
   }
 
   get hasAdminEnvKey(): boolean {
@@ -175,6 +183,7 @@ export class AuthService {
       return {
         keyId: key.id,
         name: key.name,
+        accountId: null,
         signedInBy: 'api_key',
         grants: keyGrants(key),
         projectId: key.projectId,
@@ -188,6 +197,7 @@ export class AuthService {
         ...GLOBAL_ADMIN,
         keyId: null,
         name: ADMIN_ENV_KEY_NAME,
+        accountId: null,
         signedInBy: 'admin_api_key',
         rateLimitKey: 'key:ADMIN_API_KEY',
         described: ADMIN_ENV_KEY_NAME,

@@ -1,3 +1,4 @@
+import type { Account } from '../../core/accounts.js';
 import type { ApiKey } from '../../core/api-keys.js';
 import type { Environment, ExperimentSettings, Project } from '../../core/projects.js';
 import type { Experiment } from '../../core/experiments.js';
@@ -101,6 +102,24 @@ export interface ApiKeyAuditRecord {
   prefix: string;
   created_at: string;
   revoked_at: string | null;
+}
+
+/** Never a password or a link's token: only whether the account has a password. */
+export interface AccountAuditRecord {
+  id: string;
+  kind: string;
+  email: string | null;
+  name: string;
+  status: string;
+  owner: boolean;
+  has_password: boolean;
+}
+
+/** A role in a project, its environments by key. */
+export interface MemberAuditRecord {
+  account_id: string;
+  role: string;
+  environments: string[] | null;
 }
 
 /**
@@ -212,6 +231,20 @@ export const auditRecords = {
     prefix: key.prefix,
     created_at: key.createdAt.toISOString(),
     revoked_at: key.revokedAt?.toISOString() ?? null,
+  }),
+  account: (account: Account): AccountAuditRecord => ({
+    id: account.id,
+    kind: account.kind,
+    email: account.email,
+    name: account.name,
+    status: account.status,
+    owner: account.owner,
+    has_password: account.hasPassword,
+  }),
+  member: (accountId: string, role: string, environments: string[] | null): MemberAuditRecord => ({
+    account_id: accountId,
+    role,
+    environments,
   }),
   webhook: (webhook: Webhook, secretChanged = false): WebhookAuditRecord => ({
     id: webhook.id,

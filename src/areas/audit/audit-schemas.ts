@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, type AuditEntry } from '../../core/audit.js';
+import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, type AuditEntry, SIGNED_IN_BY } from '../../core/audit.js';
 import { flagNameSchema, keySchema, storableText } from '../../http/common-schemas.js';
 
 // A query parameter given twice arrives as a list, which zod would report as "received NaN".
@@ -39,8 +39,15 @@ const auditEntrySchema = z
     id: z.number().int(),
     at: z.string().describe('ISO 8601, UTC'),
     actor: z.object({
-      key_id: z.string().nullable().describe('null for ADMIN_API_KEY and for anonymous changes'),
-      name: z.string().describe('The key\'s name, "ADMIN_API_KEY" or "anonymous"'),
+      key_id: z.string().nullable().describe('The API key used; null for people, ADMIN_API_KEY and anonymous changes'),
+      name: z
+        .string()
+        .describe('The account\'s name, the key\'s, "ADMIN_API_KEY", "anonymous", or the job\'s ("scheduler")'),
+      account_id: z.string().nullable().describe('The person or service account behind the change'),
+      signed_in_by: z
+        .enum(SIGNED_IN_BY)
+        .nullable()
+        .describe('How the actor signed in; null in entries made before accounts existed'),
     }),
     action: z.enum(AUDIT_ACTIONS),
     target_type: z.enum(AUDIT_TARGET_TYPES),
@@ -74,7 +81,12 @@ export function toAuditEntryResponse(entry: AuditEntry): z.infer<typeof auditEnt
   return {
     id: entry.id,
     at: entry.at.toISOString(),
-    actor: { key_id: entry.actor.keyId, name: entry.actor.name },
+    actor: {
+      key_id: entry.actor.keyId,
+      name: entry.actor.name,
+      account_id: entry.actor.accountId,
+      signed_in_by: entry.actor.signedInBy,
+    },
     action: entry.action as z.infer<typeof auditEntrySchema>['action'],
     target_type: entry.targetType,
     target: entry.target,

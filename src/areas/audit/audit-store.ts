@@ -1,5 +1,5 @@
 /** The audit log as it is read: newest first, filtered, in pages. */
-import type { AuditEntry, AuditTargetType } from '../../core/audit.js';
+import type { AuditEntry, AuditTargetType, SignedInBy } from '../../core/audit.js';
 import { translatePrismaError } from '../../db/prisma-errors.js';
 import type { PrismaStore } from '../../db/prisma-tables.js';
 
@@ -24,7 +24,12 @@ export class PrismaAuditLog implements AuditLog {
     return rows.map((row) => ({
       id: Number(row.id),
       at: row.at,
-      actor: { keyId: row.actorKeyId, name: row.actorName },
+      actor: {
+        keyId: row.actorKeyId,
+        name: row.actorName,
+        accountId: row.actorAccountId,
+        signedInBy: row.actorSignedInBy as SignedInBy | null,
+      },
       action: row.action,
       targetType: row.targetType as AuditTargetType,
       target: row.target,

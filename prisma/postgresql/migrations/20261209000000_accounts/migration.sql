@@ -1,0 +1,64 @@
+-- People who sign in (accounts), and service accounts for machines; their sessions, one-time links
+-- (setup, invitations, password resets), roles per project, and the growing delay between failed
+-- sign-ins per email. Secrets are stored only as SHA-256 hashes, passwords as argon2id hashes.
+CREATE TABLE "accounts" (
+    "id" TEXT NOT NULL,
+    "kind" TEXT NOT NULL DEFAULT 'person',
+    "email" TEXT,
+    "email_key" TEXT,
+    "name" TEXT NOT NULL,
+    "status" TEXT NOT NULL DEFAULT 'active',
+    "owner" BOOLEAN NOT NULL DEFAULT false,
+    "password_hash" TEXT,
+    "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "last_seen_at" TIMESTAMP(3),
+    "deactivated_at" TIMESTAMP(3),
+    CONSTRAINT "accounts_pkey" PRIMARY KEY ("id")
+);
+CREATE UNIQUE INDEX "accounts_email_key_key" ON "accounts"("email_key");
+
+CREATE TABLE "sessions" (
+    "id" TEXT NOT NULL,
+    "token_hash" TEXT NOT NULL,
+    "account_id" TEXT NOT NULL,
+    "created_at" TIMESTAMP(3) NOT NULL,
+    "last_seen_at" TIMESTAMP(3) NOT NULL,
+    "expires_at" TIMESTAMP(3) NOT NULL,
+    "address" TEXT,
+    "user_agent" TEXT,
+    CONSTRAINT "sessions_pkey" PRIMARY KEY ("id")
+);
+CREATE UNIQUE INDEX "sessions_token_hash_key" ON "sessions"("token_hash");
+CREATE INDEX "sessions_account_id_idx" ON "sessions"("account_id");
+
+CREATE TABLE "one_time_tokens" (
+    "token_hash" TEXT NOT NULL,
+    "purpose" TEXT NOT NULL,
+    "slot" TEXT,
+    "account_id" TEXT,
+    "created_at" TIMESTAMP(3) NOT NULL,
+    "expires_at" TIMESTAMP(3) NOT NULL,
+    "used_at" TIMESTAMP(3),
+    CONSTRAINT "one_time_tokens_pkey" PRIMARY KEY ("token_hash")
+);
+CREATE UNIQUE INDEX "one_time_tokens_slot_key" ON "one_time_tokens"("slot");
+
+CREATE TABLE "project_members" (
+    "account_id" TEXT NOT NULL,
+    "project_id" INTEGER NOT NULL,
+    "role" TEXT NOT NULL,
+    "environments" TEXT,
+    "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "project_members_pkey" PRIMARY KEY ("account_id", "project_id")
+);
+
+CREATE TABLE "sign_in_throttles" (
+    "email_key" TEXT NOT NULL,
+    "failures" INTEGER NOT NULL,
+    "last_failure_at" TIMESTAMP(3) NOT NULL,
+    CONSTRAINT "sign_in_throttles_pkey" PRIMARY KEY ("email_key")
+);
+
+-- Who made a change: the account, and how it signed in (null in entries made before accounts existed).
+ALTER TABLE "audit_log" ADD COLUMN "actor_account_id" TEXT;
+ALTER TABLE "audit_log" ADD COLUMN "actor_signed_in_by" TEXT;

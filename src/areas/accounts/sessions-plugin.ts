@@ -1,0 +1,26 @@
+import fastifyCookie from '@fastify/cookie';
+import fp from 'fastify-plugin';
+import type { Config } from '../../config.js';
+import type { Clock } from '../../support/clock.js';
+import { PrismaAccountStore } from './account-store.js';
+import { SessionService } from './session-service.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sessions: SessionService;
+  }
+}
+
+/**
+ * Session cookies, for the access control plugin to read: registered before it. Cookies are parsed
+ * only where a route asks (no hook), so requests with an API key pay nothing for them.
+ */
+export const sessionsPlugin = fp<{ config: Pick<Config, 'accounts'>; clock: Clock }>(
+  async (app, { config, clock }) => {
+    await app.register(fastifyCookie, { hook: false });
+    const timeouts = { idleMs: config.accounts.sessionIdleMs, absoluteMs: config.accounts.sessionAbsoluteMs };
+    const store = new PrismaAccountStore(app.database.client);
+    app.decorate('sessions', new SessionService(store, app.database.store, clock, timeouts));
+  },
+  { name: 'sessions', dependencies: ['database'] },
+);
