@@ -154,7 +154,7 @@ export async function buildApp(
   await app.register(segmentsArea);
   await app.register(schedulesArea);
   await app.register(experimentsArea, { clock });
-  await app.register(streamsArea);
+  await app.register(streamsArea, { clock, pollMs });
   await app.register(apiKeysArea);
   await app.register(webhooksArea, { clock });
   await app.register(auditArea);

@@ -38,6 +38,19 @@ export const GLOBAL_PERMISSIONS = {
 } as const;
 
 export type ProjectPermission = keyof typeof PROJECT_PERMISSIONS;
+
+/** The permissions a grant narrowed to some environments holds only there; the others it holds project-wide. */
+export const PER_ENVIRONMENT: ReadonlySet<Permission> = new Set<Permission>([
+  'flag.evaluate',
+  'config.read',
+  'flag.write',
+  'schedule.manage',
+  'experiment.manage',
+  'release.manage',
+  'environment.promote',
+  'change_request.approve',
+  'change_request.bypass',
+]);
 export type GlobalPermission = keyof typeof GLOBAL_PERMISSIONS;
 export type Permission = ProjectPermission | GlobalPermission;
 
@@ -98,10 +111,10 @@ export const EVERYTHING: readonly Grant[] = [grantOf('owner', null)];
  */
 export type Place = { projectId: null } | { projectId: number; environmentId?: number | 'every' };
 
-function covers(grant: Grant, place: Place): boolean {
+function covers(grant: Grant, permission: Permission, place: Place): boolean {
   if (place.projectId === null) return grant.projectId === null && grant.environmentIds === null;
   if (grant.projectId !== null && grant.projectId !== place.projectId) return false;
-  const environment = 'environmentId' in place ? place.environmentId : undefined;
+  const environment = 'environmentId' in place && PER_ENVIRONMENT.has(permission) ? place.environmentId : undefined;
   if (environment === undefined || grant.environmentIds === null) return true;
   return environment !== 'every' && grant.environmentIds.includes(environment);
 }
@@ -109,7 +122,7 @@ function covers(grant: Grant, place: Place): boolean {
 /** Whether the grants give the permission at that place. */
 export function holds(grants: readonly Grant[], permission: Permission, place: Place): boolean {
   if (isGlobal(permission) && place.projectId !== null) place = { projectId: null };
-  return grants.some((grant) => grant.permissions.has(permission) && covers(grant, place));
+  return grants.some((grant) => grant.permissions.has(permission) && covers(grant, permission, place));
 }
 
 /** Whether the grants give the permission anywhere at all: what a route's guard asks before it knows the place. */

@@ -18,6 +18,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route checks its caller itself (streams: a stream token; /metrics: METRICS_TOKEN). */
     checksCallerItself?: true;
+    /** Never counted against a rate limit: a scraper's polling (/metrics). */
+    unlimited?: true;
   }
   interface FastifyRequest {
     principal: Principal;
@@ -145,7 +147,7 @@ export async function registerAccessControl(
       route.method === 'GET' ||
       route.method === 'HEAD' ||
       (Array.isArray(route.method) && route.method.every((m) => m === 'GET' || m === 'HEAD'));
-    const checkLimit = isRead ? readLimit : writeLimit;
+    const checkLimit = route.config?.unlimited ? undefined : isRead ? readLimit : writeLimit;
     // Evaluations say how much budget is left only when it has run out (429): three more headers on
     // every evaluation cost several percent of it. Writes always say it.
     const alwaysSendBudget = !isRead;

@@ -6,7 +6,6 @@ import { UnauthorizedError } from '../errors.js';
 import type { AuthService } from '../areas/api-keys/auth-service.js';
 import type { Clock } from '../support/clock.js';
 import type { RateLimitState } from '../areas/health/health-service.js';
-import { credentialOf } from '../http/credentials.js';
 import type { EvaluationCounter } from '../areas/evaluation/evaluation-counter.js';
 import type { ConfigSnapshot } from '../read-model/config-snapshot.js';
 import type { WriterState } from '../workers/background-writers.js';
@@ -26,7 +25,7 @@ export interface MetricsSources {
     readonly reloads: number;
     readonly partialReloads: number;
   };
-  authService: Pick<AuthService, 'enabled' | 'authenticate'>;
+  authService: Pick<AuthService, 'enabled'>;
   ping: () => Promise<void>;
   rateLimits: () => RateLimitState;
   exposures: { readonly written: number; readonly dropped: number; readonly size: number };
@@ -329,17 +328,16 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
     done();
   });
 
+  // With METRICS_TOKEN, the scraper's token and nothing else; without it, whoever holds metrics.read
+  // (every project's flags and counts are in it), checked like any route.
+  const token = sources.token;
   app.get('/metrics', {
-    config: { checksCallerItself: true },
+    config: { unlimited: true, ...(token !== undefined && { checksCallerItself: true }) },
     logLevel: 'warn',
     schema: { hide: true },
     handler: async (request, reply) => {
-      if (sources.token !== undefined) {
-        if (!tokenMatches(request.headers.authorization, sources.token))
-          throw new UnauthorizedError('GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"');
-      } else if (sources.authService.enabled) {
-        // Every project's flags and counts are in it: a global permission.
-        sources.authService.authenticate(credentialOf(request), 'metrics.read', request.ip);
+      if (token !== undefined && !tokenMatches(request.headers.authorization, token)) {
+        throw new UnauthorizedError('GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"');
       }
       return reply.type(registry.contentType).send(await registry.metrics());
     },

@@ -79,6 +79,11 @@ export class StreamHub {
     }
   }
 
+  /** Who holds open streams now. */
+  holders(): string[] {
+    return [...this.held.keys()];
+  }
+
   /** Whether another stream would pass the holder's limit. */
   full(holder: string): boolean {
     return (this.held.get(holder) ?? 0) >= this.limitPerHolder;

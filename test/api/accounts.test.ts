@@ -155,6 +155,22 @@ describe.each(backends)('accounts, sessions and roles on $name', (backend) => {
     }
   });
 
+  it("ends the dashboard's event stream when its session ends", async () => {
+    const reader = await person('streamer@example.com', 'Stella Streamer');
+    await ok('PUT', `/projects/default/members/${reader.id}`, { role: 'viewer' });
+    const base = await app().listen({ port: 0, host: '127.0.0.1' });
+    const res = await fetch(`${base}/stream`, { headers: reader.cookie });
+    expect(res.status).toBe(200);
+    const body = res.body!.getReader();
+    expect(new TextDecoder().decode((await body.read()).value)).toMatch(/event: revision/);
+    await ok('POST', '/auth/logout', undefined, reader.cookie);
+    // Every instance looks at its sessions' streams each SNAPSHOT_POLL_MS.
+    await clock.advance(86_400_000);
+    let ended = false;
+    while (!ended) ended = (await body.read()).done;
+    expect(ended).toBe(true);
+  });
+
   it('ends idle sessions and sessions past their absolute age', async () => {
     const session = sessionCookieOf(await login('ada@example.com', PASSWORD));
     await clock.advance(11 * 3_600_000);
@@ -213,6 +229,7 @@ describe.each(backends)('accounts, sessions and roles on $name', (backend) => {
     const members = await ok('GET', '/projects/default/members', undefined, viewer.cookie);
     expect(members.map((m: { account: { email: string } }) => m.account.email).sort()).toEqual([
       'editor@example.com',
+      'streamer@example.com',
       'viewer@example.com',
     ]);
     // Viewers may not grant roles.

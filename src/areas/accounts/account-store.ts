@@ -22,6 +22,8 @@ export interface AccountStore {
   /** A session by its cookie's hash, with its account. */
   session(tokenHash: string): Promise<{ session: Session; account: Account } | undefined>;
   sessionsOf(accountId: string): Promise<Session[]>;
+  /** These sessions, each with its account. */
+  sessionsById(ids: string[]): Promise<{ session: Session; account: Account }[]>;
   createSession(session: NewSession): Promise<void>;
   touchSession(id: string, at: Date): Promise<void>;
   /** Whether a session of that id (and account, when given) was there to end. */
@@ -90,6 +92,17 @@ export class PrismaAccountStore implements AccountStore {
       this.store.session.findMany({ where: { accountId }, orderBy: { createdAt: 'desc' } }),
     );
     return rows.map(toSession);
+  }
+
+  async sessionsById(ids: string[]) {
+    const rows = await this.run(() => this.store.session.findMany({ where: { id: { in: ids } } }));
+    const accountIds = [...new Set(rows.map((row) => row.accountId))];
+    const accounts = await this.run(() => this.store.account.findMany({ where: { id: { in: accountIds } } }));
+    const byId = new Map(accounts.map((row) => [row.id, toAccount(row)]));
+    return rows.flatMap((row) => {
+      const account = byId.get(row.accountId);
+      return account ? [{ session: toSession(row), account }] : [];
+    });
   }
 
   async createSession(session: NewSession): Promise<void> {

@@ -136,6 +136,18 @@ export class SessionService {
     return { principal: personPrincipal(account, grants, 'session'), session };
   }
 
+  /** Which of these sessions are still good (not ended, timed out, nor their account deactivated). */
+  async stillLive(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const now = this.clock.now();
+    const found = await this.store.sessionsById(ids);
+    return new Set(
+      found
+        .filter(({ session, account }) => sessionLive(session, now, this.timeouts) && account.status === 'active')
+        .map(({ session }) => session.id),
+    );
+  }
+
   /** The account's live sessions, newest first. */
   async sessionsOf(accountId: string): Promise<Session[]> {
     const now = this.clock.now();

@@ -5,6 +5,8 @@ import { TooManyRequestsError, UnauthorizedError } from '../../errors.js';
 import { credentialOf } from '../../http/credentials.js';
 import { problemResponses } from '../../http/problem-schemas.js';
 import type { AuthService } from '../api-keys/auth-service.js';
+import type { SessionService } from '../accounts/session-service.js';
+import { sessionTokenOf } from '../../http/session-cookie.js';
 import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
 import type { EnvironmentChange, EnvironmentView } from '../../read-model/environment-view.js';
 import type { AddressResolver } from '../projects/addressing.js';
@@ -13,6 +15,7 @@ import { MAX_UNREAD_BYTES, type StreamHub } from '../../read-model/stream-hub.js
 interface Dependencies {
   hub: StreamHub;
   authService: AuthService;
+  sessions: SessionService;
   addresses: AddressResolver;
   snapshot: ConfigSnapshot;
   /** Asked of an EventSource that lost its connection: soon, then the browser's own backoff. */
@@ -82,10 +85,10 @@ const refetchText = builtOnce((change) => refetchEvaluation(change.revision, cha
  */
 export const streamRoutes: FastifyPluginAsyncZod<Dependencies> = async (
   app,
-  { hub, authService, addresses, snapshot, retryMs = 1000 },
+  { hub, authService, sessions, addresses, snapshot, retryMs = 1000 },
 ) => {
-  /** The environment, holder and end of the stream, from its token or its key; 401/403/404 otherwise. */
-  const resolve = (request: FastifyRequest): StreamAccess => {
+  /** The environment, holder and end of the stream, from its token, key or session; 401/403/404 otherwise. */
+  const resolve = async (request: FastifyRequest): Promise<StreamAccess> => {
     const { token } = request.query as { token?: string };
     const params = request.params as { project?: string; environment?: string };
     if (token !== undefined) {
@@ -94,7 +97,19 @@ export const streamRoutes: FastifyPluginAsyncZod<Dependencies> = async (
       if (!granted || !view) throw new UnauthorizedError('The stream token is unknown, expired or its key revoked');
       return { view, holder: granted.holder, expiresAt: granted.expiresAt };
     }
-    const principal = authService.authenticate(credentialOf(request), 'flag.evaluate', request.ip);
+    const secret = credentialOf(request);
+    const cookie = secret === undefined ? sessionTokenOf(request) : undefined;
+    if (cookie !== undefined && authService.enabled) {
+      // The dashboard's EventSource sends the session cookie: held by the session, so it ends with it.
+      const signedIn = await sessions.principalOf(cookie);
+      if (!signedIn)
+        throw new UnauthorizedError('The session has ended (signed out, timed out or revoked): sign in again');
+      return {
+        view: addresses.environment(signedIn.principal, params.project, params.environment, 'flag.evaluate'),
+        holder: `session:${signedIn.session.id}`,
+      };
+    }
+    const principal = authService.authenticate(secret, 'flag.evaluate', request.ip);
     return {
       view: addresses.environment(principal, params.project, params.environment, 'flag.evaluate'),
       holder: principal.rateLimitKey,
@@ -160,7 +175,7 @@ export const streamRoutes: FastifyPluginAsyncZod<Dependencies> = async (
       response: { 200: sseResponse, ...problemResponses(401, 403, 404, 429) },
     },
     handler: async (request, reply) => {
-      const stream = resolve(request);
+      const stream = await resolve(request);
       open(request, reply, stream, changeText, (lastEventId) => {
         const revision = snapshot.revision;
         if (lastEventId === undefined) return `id: ${revision}\nevent: revision\ndata: {"revision":${revision}}\n\n`;
@@ -184,7 +199,7 @@ export const streamRoutes: FastifyPluginAsyncZod<Dependencies> = async (
       response: { 200: sseResponse, ...problemResponses(401, 403, 404, 429) },
     },
     handler: async (request, reply) => {
-      const stream = resolve(request);
+      const stream = await resolve(request);
       open(request, reply, stream, refetchText, (lastEventId) => {
         const { version } = snapshot.environment(stream.view.environment.id) ?? stream.view;
         return lastEventId !== undefined && lastEventId < version.revision
