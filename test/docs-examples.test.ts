@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { useTestServer } from './support/test-app.js';
@@ -39,6 +41,11 @@ const VOLATILE = new Set([
   'revision',
   // Holds a stream token, which expires by the clock (docs/usage.md).
   'requestUri',
+  // One-time links, and when people were last seen.
+  'token',
+  'url',
+  'expires_at',
+  'last_seen_at',
 ]);
 // API key ids are random UUIDs; audit entry ids are numbers and stay exact.
 const isVolatile = (key: string, value: unknown) => VOLATILE.has(key) || (key === 'id' && typeof value === 'string');
@@ -90,6 +97,10 @@ describe('API_EXAMPLES.md, run against a live server', () => {
       ' /projects',
       'POST /webhooks',
       ' /webhooks',
+      'POST /accounts',
+      'PUT /projects',
+      'POST /auth',
+      ' /auth',
     ]) {
       expect(documented).toContain(endpoint);
     }
@@ -99,6 +110,19 @@ describe('API_EXAMPLES.md, run against a live server', () => {
   // The ETag the previous example's answer carried: an If-None-Match in an example stands for it (an
   // answer that holds a stream token has a tag that moves with the clock).
   let previousEtag = '';
+  // What the examples pass on as shell variables: the admin key, the invitation's token and account,
+  // and the file curl keeps the session cookie in.
+  const variables: Record<string, string> = { COOKIES: join(mkdtempSync(join(tmpdir(), 'docs-examples-')), 'cookies') };
+  const carry = (body: Record<string, unknown>) => {
+    if (typeof body.secret === 'string' && body.secret.startsWith('ffs_') && body.scope === 'admin') {
+      variables.API_KEY = body.secret;
+    }
+    const invited = body as { account?: { id: string }; invitation?: { token: string } };
+    if (invited.invitation && invited.account) {
+      variables.INVITATION_TOKEN = invited.invitation.token;
+      variables.ACCOUNT_ID = invited.account.id;
+    }
+  };
 
   // In document order: later examples depend on the flags earlier ones create.
   it.each(examples.map((e, i) => [i + 1, e.command.split('\n')[0], e] as const))(
@@ -107,14 +131,17 @@ describe('API_EXAMPLES.md, run against a live server', () => {
       const command = `${example.command
         .replaceAll('http://localhost:8000', server.baseUrl())
         .replace(/If-None-Match: "[^"]*"/, `If-None-Match: ${previousEtag}`)} -w '\\n%header{etag}\\n%{http_code}'`;
-      const { stdout } = await run('bash', ['-c', command]);
+      const { stdout } = await run('bash', ['-c', command], { env: { ...process.env, ...variables } });
       const split = stdout.lastIndexOf('\n');
       expect(Number(stdout.slice(split + 1))).toBe(example.status);
       const etagAt = stdout.lastIndexOf('\n', split - 1);
       previousEtag = stdout.slice(etagAt + 1, split);
       const body = stdout.slice(0, etagAt);
       if (example.body === undefined) expect(body).toBe('');
-      else expect(normalise(JSON.parse(body))).toEqual(normalise(example.body));
+      else {
+        expect(normalise(JSON.parse(body))).toEqual(normalise(example.body));
+        carry(JSON.parse(body));
+      }
     },
   );
 });

@@ -40,6 +40,21 @@ export interface Session {
   userAgent: string | null;
 }
 
+/** A person's token for scripts and CI: it holds its account's permissions, whatever they are at the time. */
+export interface PersonalToken {
+  id: string;
+  accountId: string;
+  name: string;
+  prefix: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export const tokenLive = (token: PersonalToken, now: number): boolean =>
+  token.revokedAt === null && (token.expiresAt === null || token.expiresAt.getTime() > now);
+
 export type OneTimePurpose = 'setup' | 'invitation' | 'password_reset';
 
 /** Emails are unique whatever their case: stored as typed, compared lower-cased. */

@@ -32,6 +32,7 @@ export const AUDIT_TARGET_TYPES = [
   'webhook',
   'account',
   'member',
+  'personal_token',
 ] as const;
 
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
@@ -70,6 +71,8 @@ export const AUDIT_ACTIONS = [
   'account.password_reset',
   'member.updated',
   'member.removed',
+  'personal_token.created',
+  'personal_token.revoked',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

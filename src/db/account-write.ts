@@ -1,7 +1,15 @@
 /** Accounts' rows as one transaction writes them (ConfigWrite.accounts), and their conversion to the core's model. */
-import type { Account, AccountKind, AccountStatus, Membership, OneTimePurpose, Session } from '../core/accounts.js';
+import type {
+  Account,
+  AccountKind,
+  AccountStatus,
+  Membership,
+  OneTimePurpose,
+  PersonalToken,
+  Session,
+} from '../core/accounts.js';
 import type { ProjectRole } from '../core/permissions.js';
-import type { AccountRow, ProjectMemberRow, SessionRow, TransactionTables } from './prisma-tables.js';
+import type { AccountRow, PersonalTokenRow, ProjectMemberRow, SessionRow, TransactionTables } from './prisma-tables.js';
 import type { AccountChanges, AccountWrite, NewAccount } from './repositories.js';
 
 export const toAccount = ({ passwordHash, ...row }: AccountRow): Account => ({
@@ -19,6 +27,8 @@ export const toMembership = (row: ProjectMemberRow): Membership => ({
 });
 
 export const toSession = ({ tokenHash: _secret, ...row }: SessionRow): Session => row;
+
+export const toPersonalToken = ({ tokenHash: _secret, ...row }: PersonalTokenRow): PersonalToken => row;
 
 export class PrismaAccountWrite implements AccountWrite {
   constructor(
@@ -81,5 +91,18 @@ export class PrismaAccountWrite implements AccountWrite {
 
   async endSessions(accountId: string): Promise<void> {
     await this.tx.session.deleteMany({ where: { accountId } });
+  }
+
+  async createToken(token: PersonalToken & { tokenHash: string }): Promise<PersonalToken> {
+    return toPersonalToken(await this.tx.personalToken.create({ data: token }));
+  }
+
+  async token(id: string): Promise<PersonalToken | undefined> {
+    const row = await this.tx.personalToken.findUnique({ where: { id } });
+    return row ? toPersonalToken(row) : undefined;
+  }
+
+  async revokeToken(id: string): Promise<PersonalToken> {
+    return toPersonalToken(await this.tx.personalToken.update({ where: { id }, data: { revokedAt: this.at } }));
   }
 }

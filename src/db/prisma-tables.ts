@@ -17,6 +17,7 @@ export type {
   Experiment as ExperimentRow,
   Flag as FlagRow,
   FlagConfig as FlagConfigRow,
+  PersonalToken as PersonalTokenRow,
   Project as ProjectRow,
   ProjectMember as ProjectMemberRow,
   Session as SessionRow,

@@ -15,7 +15,7 @@ import type { Project, Environment, NewProject, NewEnvironment } from '../core/p
 import type { ScheduledChange, NewScheduledChange } from '../core/schedules.js';
 import type { Segment, NewSegment, SegmentChanges } from '../core/segments.js';
 import type { Webhook } from '../core/webhooks.js';
-import type { Account, Membership, OneTimePurpose } from '../core/accounts.js';
+import type { Account, Membership, OneTimePurpose, PersonalToken } from '../core/accounts.js';
 
 /** Everything instances keep in memory, as of one revision. */
 export interface ConfigAtRevision {
@@ -178,6 +178,9 @@ export interface AccountWrite {
   /** Marks the token used and says whose it is; undefined when it is unknown, used, expired or of another purpose. */
   consumeToken(tokenHash: string, purpose: OneTimePurpose): Promise<{ accountId: string | null } | undefined>;
   endSessions(accountId: string): Promise<void>;
+  createToken(token: PersonalToken & { tokenHash: string }): Promise<PersonalToken>;
+  token(id: string): Promise<PersonalToken | undefined>;
+  revokeToken(id: string): Promise<PersonalToken>;
 }
 
 export interface ConfigWriteResult<T> {

@@ -1,7 +1,8 @@
 import fastifyRateLimit from '@fastify/rate-limit';
 import { AuthService, lacks } from '../areas/api-keys/auth-service.js';
 import type { SessionService } from '../areas/accounts/session-service.js';
-import { holdsAnywhere, type Principal, type RoutePermission } from '../core/permissions.js';
+import { PERSONAL_TOKEN_PREFIX, type TokenService } from '../areas/accounts/token-service.js';
+import { holdsAnywhere, type Principal } from '../core/permissions.js';
 import type { Config } from '../config.js';
 import { ForbiddenError, ServiceUnavailableError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
 import { credentialOf } from '../http/credentials.js';
@@ -93,7 +94,7 @@ export async function registerAccessControl(
   app: FastifyInstance,
   authService: AuthService,
   limits: RateLimits,
-  sessions?: SessionService,
+  people?: { sessions: SessionService; tokens: TokenService },
 ): Promise<void> {
   app.decorateRequest('principal');
   app.decorateRequest('sessionId');
@@ -177,13 +178,22 @@ export async function registerAccessControl(
     };
     const guard: onRequestHookHandler = (request, reply, done) => {
       const secret = credentialOf(request);
-      // A browser signed in with a session cookie: never on the evaluation path, where keys are sent.
-      const sessionToken = secret === undefined && sessions !== undefined ? sessionTokenOf(request) : undefined;
-      if (sessionToken !== undefined && sessions !== undefined) {
-        return void bySession(sessions, request, sessionToken, required).then(
-          (refused) => (refused ? done(refused) : authenticated(request, reply, done)),
-          (error: Error) => done(error),
-        );
+      // People: a browser's session cookie, a script's personal token. Never the evaluation path's keys.
+      if (people !== undefined) {
+        const signIn =
+          secret === undefined
+            ? withSession(people.sessions, request)
+            : secret.startsWith(PERSONAL_TOKEN_PREFIX)
+              ? withToken(people.tokens, request, reply, secret)
+              : undefined;
+        if (signIn !== undefined) {
+          return void signIn
+            .then((refused) => refused ?? permitted(request.principal))
+            .then(
+              (refused) => (refused ? done(refused) : authenticated(request, reply, done)),
+              (error: Error) => done(error),
+            );
+        }
       }
       // A key verified before (and anyone, while the service is open) skips the failed-attempt budget:
       // the evaluation path pays nothing for it.
@@ -205,28 +215,46 @@ export async function registerAccessControl(
         // Only the counting can fail here: Redis, with RATE_LIMIT_ON_REDIS_FAILURE=closed.
       })().catch(() => done(uncounted(reply)));
     };
-    /** Sets the person a session cookie signs in, or returns why not. */
-    const bySession = async (
-      service: SessionService,
+    const permitted = (principal: Principal): Error | undefined =>
+      required === 'signed_in' || holdsAnywhere(principal.grants, required) ? undefined : lacks(principal, required);
+    /** Sets the person a session cookie signs in, or says why not; undefined without a cookie. */
+    const withSession = (sessions: SessionService, request: FastifyRequest) => {
+      const token = sessionTokenOf(request);
+      if (token === undefined) return undefined;
+      return (async (): Promise<Error | undefined> => {
+        const found = await sessions.principalOf(token);
+        if (!found) {
+          // An ended session on an open service is anyone's request, as if no cookie came.
+          if (!authService.enabled) return signIn(request, undefined);
+          return new UnauthorizedError('The session has ended (signed out, timed out or revoked): sign in again');
+        }
+        if (!fromOwnPages(request)) {
+          return new ForbiddenError(
+            "A change signed in by a session cookie must come from the service's own pages, not another site's",
+          );
+        }
+        request.principal = found.principal;
+        request.sessionId = found.session.id;
+        return undefined;
+      })();
+    };
+    /** Sets the person a personal token signs in, or says why not; an unknown token counts as a failure. */
+    const withToken = async (
+      tokens: TokenService,
       request: FastifyRequest,
-      token: string,
-      needs: Exclude<RoutePermission, 'public'>,
+      reply: FastifyReply,
+      secret: string,
     ): Promise<Error | undefined> => {
-      const found = await service.principalOf(token);
-      if (!found) {
-        // An ended session on an open service is anyone's request, as if no cookie came.
-        if (!authService.enabled) return signIn(request, undefined);
-        return new UnauthorizedError('The session has ended (signed out, timed out or revoked): sign in again');
+      const guessing = failedAuthLimit && (await failedAuthLimit(request, { increment: false }));
+      if (guessing && !guessing.isAllowed && guessing.isExceeded) return refuseGuessing(reply, guessing);
+      const principal = await tokens.principalOf(secret);
+      if (principal) {
+        request.principal = principal;
+        return undefined;
       }
-      if (!fromOwnPages(request)) {
-        return new ForbiddenError(
-          "A change signed in by a session cookie must come from the service's own pages; its Origin is another site's",
-        );
-      }
-      if (needs !== 'signed_in' && !holdsAnywhere(found.principal.grants, needs)) return lacks(found.principal, needs);
-      request.principal = found.principal;
-      request.sessionId = found.session.id;
-      return undefined;
+      const counted = failedAuthLimit && (await failedAuthLimit(request));
+      if (counted && !counted.isAllowed && counted.isExceeded) return refuseGuessing(reply, counted);
+      return new UnauthorizedError('The personal token is unknown, revoked or expired, or its account deactivated');
     };
     const existing = route.onRequest === undefined ? [] : [route.onRequest].flat();
     route.onRequest = [guard, ...existing];
@@ -312,7 +340,12 @@ export const accessControlPlugin = fp<AccessControlOptions>(
           'service can change flags. Create a key (POST /api-keys) or set ADMIN_API_KEY.',
       );
     }
-    await registerAccessControl(app, auth, { ...config.rateLimits, redis: app.rateLimitStore.redis }, sessions);
+    await registerAccessControl(
+      app,
+      auth,
+      { ...config.rateLimits, redis: app.rateLimitStore.redis },
+      { sessions, tokens: app.personalTokens },
+    );
   },
   { name: 'access-control', dependencies: ['read-model', 'rate-limit-store', 'sessions'] },
 );

@@ -238,6 +238,48 @@ describe.each(backends)('accounts, sessions and roles on $name', (backend) => {
     ).toBe(403);
   });
 
+  it("makes personal tokens that carry their person's permissions, until revoked, expired or deactivated", async () => {
+    const scripter = await person('scripter@example.com', 'Sam Scripter');
+    await ok('PUT', `/projects/default/members/${scripter.id}`, { role: 'viewer' });
+    const expiresAt = new Date(clock.now() + 3_600_000).toISOString();
+    const created = await ok(
+      'POST',
+      '/auth/tokens',
+      { name: 'release pipeline', expires_at: expiresAt },
+      scripter.cookie,
+    );
+    expect(created.secret).toMatch(/^ffp_[\w-]{43}$/);
+    expect(created).toMatchObject({ name: 'release pipeline', prefix: created.secret.slice(0, 12), revoked_at: null });
+    const bearer = { authorization: `Bearer ${created.secret}` };
+    expect(await ok('GET', '/auth/me', undefined, bearer)).toMatchObject({
+      signed_in_by: 'token',
+      name: 'Sam Scripter',
+    });
+    expect((await call('GET', '/flags', undefined, bearer)).statusCode).toBe(200);
+    expect((await call('POST', '/flags', { flag_name: 'by_token' }, bearer)).statusCode).toBe(403);
+    // A token does not make tokens; only a signed-in session does.
+    expect((await call('POST', '/auth/tokens', { name: 'another' }, bearer)).statusCode).toBe(403);
+    const [stored] = await query(database(), `SELECT token_hash FROM personal_tokens WHERE id = '${created.id}'`);
+    expect(stored.token_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(await query(database(), 'SELECT * FROM personal_tokens'))).not.toContain(created.secret);
+
+    await clock.advance(3_600_000);
+    expect((await call('GET', '/auth/me', undefined, bearer)).statusCode).toBe(401);
+
+    const second = await ok('POST', '/auth/tokens', { name: 'laptop' }, scripter.cookie);
+    const secondBearer = { authorization: `Bearer ${second.secret}` };
+    expect((await call('GET', '/flags', undefined, secondBearer)).statusCode).toBe(200);
+    const listed = await ok('GET', '/auth/tokens', undefined, scripter.cookie);
+    expect(listed.map((t: { name: string }) => t.name)).toEqual(['laptop', 'release pipeline']);
+    expect(JSON.stringify(listed)).not.toContain(second.secret);
+    expect((await ok('DELETE', `/auth/tokens/${second.id}`, undefined, scripter.cookie)).revoked_at).not.toBeNull();
+    expect((await call('GET', '/flags', undefined, secondBearer)).statusCode).toBe(401);
+
+    const third = await ok('POST', '/auth/tokens', { name: 'until deactivated' }, scripter.cookie);
+    await ok('DELETE', `/accounts/${scripter.id}`);
+    expect((await call('GET', '/flags', undefined, { authorization: `Bearer ${third.secret}` })).statusCode).toBe(401);
+  });
+
   it('names the account and how it signed in on the audit entries it causes', async () => {
     const projectAdmin = await person('padmin@example.com', 'Pat Admin');
     await ok('PUT', `/projects/default/members/${projectAdmin.id}`, { role: 'admin' });

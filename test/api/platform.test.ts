@@ -42,6 +42,8 @@ describe('health, docs and CORS', () => {
       '/auth/sessions',
       '/auth/sessions/{id}',
       '/auth/setup',
+      '/auth/tokens',
+      '/auth/tokens/{id}',
       '/commands',
       '/config',
       '/evaluate',

@@ -152,6 +152,8 @@ export const api = {
   /** Every flag for a user in the key's own environment (what an evaluate key may do). */
   evaluateForKey: (user_id: string, attributes: Record<string, JsonValue>) =>
     call<Schemas['UserFlagDetails']>('POST', '/evaluate', { user_id, attributes }),
+  /** Who the dashboard is signed in as, and what they may do where. */
+  me: () => call<Schemas['Me']>('GET', '/auth/me'),
   projects: () => call<Project[]>('GET', '/projects'),
   createProject: (input: Schemas['CreateProject']) => call<Project>('POST', '/projects', input),
   updateProject: (project: string, input: Schemas['UpdateProject']) =>

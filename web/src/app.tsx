@@ -26,10 +26,18 @@ type Access =
   | { state: 'read-only' }
   | { state: 'failed'; error: unknown };
 
-/** Asks the API what the stored key (or no key) may do: 200 admin, 403 an evaluate key, 401 sign in. */
+/**
+ * Asks the API who the stored key (or no key) is: 401 signs in; a caller who may read projects gets
+ * the dashboard, one who may only evaluate (an evaluate or server key) the read-only page.
+ */
 async function checkAccess(): Promise<Access> {
   try {
-    return { state: 'admin', projects: await api.projects(), open: session.key() === null };
+    const me = await api.me();
+    const reads = [me.global_permissions, ...me.projects.map((p) => p.permissions)].some((held) =>
+      held.includes('project.read'),
+    );
+    if (!reads) return { state: 'read-only' };
+    return { state: 'admin', projects: await api.projects(), open: me.signed_in_by === 'open' };
   } catch (error) {
     if (error instanceof ApiError && error.status === 401)
       return { state: 'signed-out', error: session.key() ? error : undefined };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Account, Membership, Session } from '../../core/accounts.js';
+import type { Account, Membership, PersonalToken, Session } from '../../core/accounts.js';
 import { PERMISSIONS, PERMISSION_NAMES, PROJECT_ROLES, ROLES, type RoleKey } from '../../core/permissions.js';
 import { keySchema, storableText } from '../../http/common-schemas.js';
 
@@ -188,4 +188,41 @@ export const rolesResponse = (): z.infer<typeof rolesSchema> => ({
     permissions: [...ROLES[key].permissions],
   })),
   permissions: PERMISSION_NAMES.map((name) => ({ name, description: PERMISSIONS[name] })),
+});
+
+export const createTokenBodySchema = z
+  .strictObject({
+    name: nameSchema.describe('What uses it, e.g. "release pipeline"'),
+    expires_at: z.iso.datetime({ offset: true }).nullable().default(null).describe('ISO 8601; null: until revoked'),
+  })
+  .meta({ id: 'CreatePersonalToken', example: { name: 'release pipeline', expires_at: '2027-03-01T00:00:00Z' } });
+
+export const tokenParamsSchema = z.object({ id: z.uuid() });
+
+export const personalTokenSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string().describe('The first characters of the secret, to tell tokens apart'),
+    created_at: z.string(),
+    expires_at: z.string().nullable(),
+    last_used_at: z.string().nullable().describe('To the minute'),
+    revoked_at: z.string().nullable(),
+  })
+  .meta({ id: 'PersonalToken' });
+
+export const createdTokenSchema = personalTokenSchema
+  .extend({
+    secret: z.string().describe('Send as "Authorization: Bearer <secret>". Shown only in this response: store it now'),
+  })
+  .meta({ id: 'CreatedPersonalToken' });
+
+export const toTokenResponse = (token: PersonalToken): z.infer<typeof personalTokenSchema> => ({
+  id: token.id,
+  name: token.name,
+  prefix: token.prefix,
+  created_at: token.createdAt.toISOString(),
+  expires_at: token.expiresAt?.toISOString() ?? null,
+  last_used_at: token.lastUsedAt?.toISOString() ?? null,
+  revoked_at: token.revokedAt?.toISOString() ?? null,
 });

@@ -1,6 +1,6 @@
 /** Accounts as read, and what signing in writes outside any audited change: sessions, throttles, the setup token. */
-import type { Account, Membership, Session } from '../../core/accounts.js';
-import { toAccount, toMembership, toSession } from '../../db/account-write.js';
+import type { Account, Membership, PersonalToken, Session } from '../../core/accounts.js';
+import { toAccount, toMembership, toPersonalToken, toSession } from '../../db/account-write.js';
 import { translatePrismaError } from '../../db/prisma-errors.js';
 import type { PrismaStore } from '../../db/prisma-tables.js';
 
@@ -29,6 +29,10 @@ export interface AccountStore {
   /** Whether a session of that id (and account, when given) was there to end. */
   endSession(id: string, accountId?: string): Promise<boolean>;
   markSeen(accountId: string, at: Date): Promise<void>;
+  /** A personal token by its secret's hash, with its account. */
+  token(tokenHash: string): Promise<{ token: PersonalToken; account: Account } | undefined>;
+  tokensOf(accountId: string): Promise<PersonalToken[]>;
+  touchToken(id: string, at: Date): Promise<void>;
   /** Failed sign-ins for the email since `since` (older ones are forgotten). */
   failures(emailKey: string, since: Date): Promise<{ failures: number; lastFailureAt: Date }>;
   recordFailure(emailKey: string, at: Date, since: Date): Promise<void>;
@@ -122,6 +126,24 @@ export class PrismaAccountStore implements AccountStore {
 
   async markSeen(accountId: string, at: Date): Promise<void> {
     await this.run(() => this.store.account.updateMany({ where: { id: accountId }, data: { lastSeenAt: at } }));
+  }
+
+  async token(tokenHash: string) {
+    const row = await this.run(() => this.store.personalToken.findUnique({ where: { tokenHash } }));
+    if (!row) return undefined;
+    const account = await this.account(row.accountId);
+    return account && { token: toPersonalToken(row), account };
+  }
+
+  async tokensOf(accountId: string): Promise<PersonalToken[]> {
+    const rows = await this.run(() =>
+      this.store.personalToken.findMany({ where: { accountId }, orderBy: { createdAt: 'desc' } }),
+    );
+    return rows.map(toPersonalToken);
+  }
+
+  async touchToken(id: string, at: Date): Promise<void> {
+    await this.run(() => this.store.personalToken.updateMany({ where: { id }, data: { lastUsedAt: at } }));
   }
 
   async failures(emailKey: string, since: Date) {

@@ -12,6 +12,7 @@ export const accountsArea = fp<{ config: Pick<Config, 'accounts'>; clock: Clock 
     const accounts = new AccountService(new PrismaAccountStore(app.database.client), app.database.store, clock);
     await app.register(authRoutes, {
       sessions: app.sessions,
+      tokens: app.personalTokens,
       accounts,
       snapshot: app.readModel.snapshot,
       sessionMaxAgeMs: config.accounts.sessionAbsoluteMs,

@@ -9,6 +9,11 @@ import type { ConfigSnapshot } from '../../read-model/config-snapshot.js';
 import type { AccountService } from './account-service.js';
 import {
   acceptLinkBodySchema,
+  createdTokenSchema,
+  createTokenBodySchema,
+  personalTokenSchema,
+  tokenParamsSchema,
+  toTokenResponse,
   loginBodySchema,
   meSchema,
   sessionParamsSchema,
@@ -20,9 +25,11 @@ import {
   toSessionResponse,
 } from './account-schemas.js';
 import type { SessionService, SignedIn } from './session-service.js';
+import type { TokenService } from './token-service.js';
 
 export interface AuthRouteOptions {
   sessions: SessionService;
+  tokens: TokenService;
   accounts: AccountService;
   snapshot: Pick<ConfigSnapshot, 'allProjects'>;
   sessionMaxAgeMs: number;
@@ -39,7 +46,7 @@ const clientOf = (request: FastifyRequest) => ({ address: request.ip, userAgent:
 
 /** Signing in with a password and a session cookie; the first owner's setup; accepting one-time links. */
 export const authRoutes: FastifyPluginAsyncZod<AuthRouteOptions> = async (app, options) => {
-  const { sessions, accounts, snapshot, sessionMaxAgeMs, failedAuthentications } = options;
+  const { sessions, tokens, accounts, snapshot, sessionMaxAgeMs, failedAuthentications } = options;
 
   /** Another site's page may not sign a browser in (login CSRF): the same Origin check as cookie writes. */
   const refuseOtherSites = (request: FastifyRequest) => {
@@ -128,6 +135,40 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRouteOptions> = async (app, o
       }
       return reply.code(204).send(null);
     },
+  });
+
+  app.get('/auth/tokens', {
+    schema: {
+      tags: ['auth'],
+      summary: "The signed-in person's personal tokens, newest first, revoked ones too (never their secrets)",
+      response: { 200: z.array(personalTokenSchema), ...problemResponses(403) },
+    },
+    handler: async (request) => (await tokens.list(request.principal)).map(toTokenResponse),
+  });
+
+  app.post('/auth/tokens', {
+    schema: {
+      tags: ['auth'],
+      summary: 'A personal token for scripts and CI: your permissions, as they are when it is used',
+      description: 'Made from a signed-in session only. The secret is shown once; only its hash is stored.',
+      body: createTokenBodySchema,
+      response: { 201: createdTokenSchema, ...problemResponses(400, 403) },
+    },
+    handler: async (request, reply) => {
+      const expiresAt = request.body.expires_at === null ? null : new Date(request.body.expires_at);
+      const { token, secret } = await tokens.create(request.principal, request.body.name, expiresAt);
+      return reply.code(201).send({ ...toTokenResponse(token), secret });
+    },
+  });
+
+  app.delete('/auth/tokens/:id', {
+    schema: {
+      tags: ['auth'],
+      summary: 'Revoke one of your personal tokens, at once on every instance',
+      params: tokenParamsSchema,
+      response: { 200: personalTokenSchema, ...problemResponses(404) },
+    },
+    handler: async (request) => toTokenResponse(await tokens.revoke(request.principal, request.params.id)),
   });
 
   app.post('/auth/setup', {

@@ -109,7 +109,7 @@ export class SessionService {
     };
     await this.store.createSession({ ...session, tokenHash: secretHash(token) });
     await this.store.markSeen(account.id, now);
-    return { account, session, token };
+    return { account: { ...account, lastSeenAt: now }, session, token };
   }
 
   /** Ends the session of this cookie, if it is one. */

@@ -4,15 +4,17 @@ import type { Config } from '../../config.js';
 import type { Clock } from '../../support/clock.js';
 import { PrismaAccountStore } from './account-store.js';
 import { SessionService } from './session-service.js';
+import { TokenService } from './token-service.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     sessions: SessionService;
+    personalTokens: TokenService;
   }
 }
 
 /**
- * Session cookies, for the access control plugin to read: registered before it. Cookies are parsed
+ * Session cookies and personal tokens, for the access control plugin to check: registered before it. Cookies are parsed
  * only where a route asks (no hook), so requests with an API key pay nothing for them.
  */
 export const sessionsPlugin = fp<{ config: Pick<Config, 'accounts'>; clock: Clock }>(
@@ -21,6 +23,7 @@ export const sessionsPlugin = fp<{ config: Pick<Config, 'accounts'>; clock: Cloc
     const timeouts = { idleMs: config.accounts.sessionIdleMs, absoluteMs: config.accounts.sessionAbsoluteMs };
     const store = new PrismaAccountStore(app.database.client);
     app.decorate('sessions', new SessionService(store, app.database.store, clock, timeouts));
+    app.decorate('personalTokens', new TokenService(store, app.database.store, clock));
   },
   { name: 'sessions', dependencies: ['database'] },
 );

@@ -9139,6 +9139,214 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in person's personal tokens, newest first, revoked ones too (never their secrets)
+         * @description Needs any valid credential.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PersonalToken"][];
+                    };
+                };
+                /** @description No API key, or an unknown or revoked one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit exceeded: retry after Retry-After seconds */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * A personal token for scripts and CI: your permissions, as they are when it is used
+         * @description Made from a signed-in session only. The secret is shown once; only its hash is stored.
+         *
+         *     Needs any valid credential.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreatePersonalToken"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CreatedPersonalToken"];
+                    };
+                };
+                /** @description Invalid request: problem details naming each invalid field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown or revoked one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit exceeded: retry after Retry-After seconds */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke one of your personal tokens, at once on every instance
+         * @description Needs any valid credential.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PersonalToken"];
+                    };
+                };
+                /** @description No API key, or an unknown or revoked one */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit exceeded: retry after Retry-After seconds */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/setup": {
         parameters: {
             query?: never;
@@ -10794,6 +11002,45 @@ export interface components {
         };
         /**
          * @example {
+         *       "name": "release pipeline",
+         *       "expires_at": "2027-03-01T00:00:00Z"
+         *     }
+         */
+        CreatePersonalToken: {
+            /** @description What uses it, e.g. "release pipeline" */
+            name: string & (unknown & unknown);
+            /**
+             * @description ISO 8601; null: until revoked
+             * @default null
+             */
+            expires_at?: string | null;
+        };
+        PersonalToken: {
+            id: string;
+            name: string;
+            /** @description The first characters of the secret, to tell tokens apart */
+            prefix: string;
+            created_at: string;
+            expires_at: string | null;
+            /** @description To the minute */
+            last_used_at: string | null;
+            revoked_at: string | null;
+        };
+        CreatedPersonalToken: {
+            id: string;
+            name: string;
+            /** @description The first characters of the secret, to tell tokens apart */
+            prefix: string;
+            created_at: string;
+            expires_at: string | null;
+            /** @description To the minute */
+            last_used_at: string | null;
+            revoked_at: string | null;
+            /** @description Send as "Authorization: Bearer <secret>". Shown only in this response: store it now */
+            secret: string;
+        };
+        /**
+         * @example {
          *       "name": "checkout-service",
          *       "scope": "evaluate",
          *       "project": "default",
@@ -10880,9 +11127,9 @@ export interface components {
                 signed_in_by: ("session" | "token" | "api_key" | "admin_api_key" | "one_time_link" | "open" | "system") | null;
             };
             /** @enum {string} */
-            action: "flag.created" | "flag.updated" | "flag.deleted" | "schedule.created" | "schedule.cancelled" | "schedule.applied" | "segment.created" | "segment.updated" | "segment.deleted" | "api_key.created" | "api_key.revoked" | "experiment.created" | "experiment.started" | "experiment.stopped" | "flag.promoted" | "environment.promoted" | "project.created" | "project.updated" | "project.deleted" | "project.imported" | "environment.created" | "environment.updated" | "environment.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "account.created" | "account.updated" | "account.deactivated" | "account.password_reset" | "member.updated" | "member.removed";
+            action: "flag.created" | "flag.updated" | "flag.deleted" | "schedule.created" | "schedule.cancelled" | "schedule.applied" | "segment.created" | "segment.updated" | "segment.deleted" | "api_key.created" | "api_key.revoked" | "experiment.created" | "experiment.started" | "experiment.stopped" | "flag.promoted" | "environment.promoted" | "project.created" | "project.updated" | "project.deleted" | "project.imported" | "environment.created" | "environment.updated" | "environment.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "account.created" | "account.updated" | "account.deactivated" | "account.password_reset" | "member.updated" | "member.removed" | "personal_token.created" | "personal_token.revoked";
             /** @enum {string} */
-            target_type: "flag" | "segment" | "api_key" | "experiment" | "project" | "environment" | "webhook" | "account" | "member";
+            target_type: "flag" | "segment" | "api_key" | "experiment" | "project" | "environment" | "webhook" | "account" | "member" | "personal_token";
             /** @description The flag's or segment's name, the API key's id, the experiment's, project's or environment's key */
             target: string;
             /** @description The project's key; null for changes outside projects (API keys) */

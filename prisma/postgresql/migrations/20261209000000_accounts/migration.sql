@@ -59,6 +59,22 @@ CREATE TABLE "sign_in_throttles" (
     CONSTRAINT "sign_in_throttles_pkey" PRIMARY KEY ("email_key")
 );
 
+-- Personal access tokens: a person's permissions, for their scripts and CI.
+CREATE TABLE "personal_tokens" (
+    "id" TEXT NOT NULL,
+    "account_id" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "prefix" TEXT NOT NULL,
+    "token_hash" TEXT NOT NULL,
+    "created_at" TIMESTAMP(3) NOT NULL,
+    "expires_at" TIMESTAMP(3),
+    "last_used_at" TIMESTAMP(3),
+    "revoked_at" TIMESTAMP(3),
+    CONSTRAINT "personal_tokens_pkey" PRIMARY KEY ("id")
+);
+CREATE UNIQUE INDEX "personal_tokens_token_hash_key" ON "personal_tokens"("token_hash");
+CREATE INDEX "personal_tokens_account_id_idx" ON "personal_tokens"("account_id");
+
 -- Who made a change: the account, and how it signed in (null in entries made before accounts existed).
 ALTER TABLE "audit_log" ADD COLUMN "actor_account_id" TEXT;
 ALTER TABLE "audit_log" ADD COLUMN "actor_signed_in_by" TEXT;

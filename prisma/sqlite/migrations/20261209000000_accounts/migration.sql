@@ -56,6 +56,21 @@ CREATE TABLE "sign_in_throttles" (
     "last_failure_at" DATETIME NOT NULL
 );
 
+-- Personal access tokens: a person's permissions, for their scripts and CI.
+CREATE TABLE "personal_tokens" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "account_id" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "prefix" TEXT NOT NULL,
+    "token_hash" TEXT NOT NULL,
+    "created_at" DATETIME NOT NULL,
+    "expires_at" DATETIME,
+    "last_used_at" DATETIME,
+    "revoked_at" DATETIME
+);
+CREATE UNIQUE INDEX "personal_tokens_token_hash_key" ON "personal_tokens"("token_hash");
+CREATE INDEX "personal_tokens_account_id_idx" ON "personal_tokens"("account_id");
+
 -- Who made a change: the account, and how it signed in (null in entries made before accounts existed).
 ALTER TABLE "audit_log" ADD COLUMN "actor_account_id" TEXT;
 ALTER TABLE "audit_log" ADD COLUMN "actor_signed_in_by" TEXT;
