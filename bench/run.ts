@@ -13,6 +13,7 @@ import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { decide } from '../src/core/evaluation.js';
 import {
@@ -114,6 +115,51 @@ async function impactSampleCost(dir: string, path: string): Promise<number> {
   } finally {
     await stop(without);
     await stop(withSample);
+  }
+}
+
+/**
+ * Single-flag evaluation with an API key on a service that also holds 1,000 people (accounts, their
+ * sessions, roles and personal tokens) against one that holds none: people's credentials never reach
+ * the evaluation path, so the ratio should be 1. Forward and backward, as the impact sample's.
+ */
+async function peopleCost(dir: string, path: string): Promise<number> {
+  const without = await startService(`file:${join(dir, 'people-off.db')}`);
+  const withPeople = await startService(`file:${join(dir, 'people-on.db')}`);
+  try {
+    const db = new Database(join(dir, 'people-on.db'));
+    const now = new Date().toISOString();
+    const later = new Date(Date.now() + 86_400_000).toISOString();
+    db.transaction(() => {
+      for (let i = 0; i < 1000; i++) {
+        const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+        db.prepare(
+          `INSERT INTO accounts (id, email, email_key, name, owner, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        ).run(id, `person${i}@example.com`, `person${i}@example.com`, `Person ${i}`, i === 0 ? 1 : 0, 'x', now);
+        db.prepare(
+          `INSERT INTO sessions (id, token_hash, account_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+        ).run(id, hash('sha256', `session ${i}`, 'hex'), id, now, now, later);
+        db.prepare(
+          `INSERT INTO project_members (account_id, project_id, role, created_at) VALUES (?, 1, 'editor', ?)`,
+        ).run(id, now);
+        db.prepare(
+          `INSERT INTO personal_tokens (id, account_id, name, prefix, token_hash, created_at) VALUES (?, ?, 'ci', 'ffp_x', ?, ?)`,
+        ).run(id, id, hash('sha256', `token ${i}`, 'hex'), now);
+      }
+    })();
+    db.close();
+    await seed(without, 100);
+    await seed(withPeople, 100);
+    const [withoutNamed, withNamed]: [string, Server][] = [
+      ['without people', without],
+      ['with 1,000 people', withPeople],
+    ];
+    const forward = await headToHead(withoutNamed, withNamed, path);
+    const backward = await headToHead(withNamed, withoutNamed, path);
+    return Math.sqrt(forward.ratio.median / backward.ratio.median);
+  } finally {
+    await stop(without);
+    await stop(withPeople);
   }
 }
 
@@ -754,6 +800,9 @@ async function main() {
     console.log('the impact sample: the service with it against the same service without it, head to head …');
     const impactSampleRatio = await impactSampleCost(dir, single);
 
+    console.log('keyed evaluation on a service holding 1,000 people against one holding none, head to head …');
+    const peopleRatio = await peopleCost(dir, single);
+
     console.log('a flag with a matches rule against one without …');
     const matchesRatio = await matchesRule(`file:${join(dir, 'matches.db')}`);
 
@@ -824,6 +873,7 @@ async function main() {
       ...evaluation,
       libraries_head_to_head: libraries,
       impact_sample_ratio: impactSampleRatio,
+      people_ratio: peopleRatio,
       matches_rule_ratio: matchesRatio,
       experiment_exposures: exposureResult,
       experiments_at_scale: atScale ?? 'not measured: set BENCH_POSTGRES_URL',
@@ -881,6 +931,10 @@ async function main() {
       `impact preview's sample of recent users (IMPACT_SAMPLE_USERS=10000) against none, head to head, a new ` +
         `user per request: ${x(impactSampleRatio)}, costing ${f((1 - impactSampleRatio) * 100, 1)}% of single-flag ` +
         `evaluation (target ≤ 3%)`,
+    );
+    console.log(
+      `keyed single-flag evaluation on a service holding 1,000 people (accounts, sessions, roles, personal tokens) ` +
+        `against one holding none, head to head both ways: ${x(peopleRatio)} (target: nothing measurable, ≥ 0.97 ×)`,
     );
     console.log(
       `a flag with a matches rule (RE2JS) against one without, same attribute sent: ${x(matchesRatio)} req/s ` +

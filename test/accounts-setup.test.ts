@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { chromium } from 'playwright-core';
 import { createPostgresDatabase, postgresAdminUrl, type TestDatabase } from './helpers.js';
+import { CHROMIUM, hasChromium } from './support/dashboard-browser.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
 const SETUP_LINK = /SETUP: create the first owner account at (\S+\/ui\/setup#token=([\w-]+))/;
@@ -71,11 +73,30 @@ describe.each([
       // Open until then, as the quick start is.
       expect((await fetch(`${other.baseUrl}/flags`)).status).toBe(200);
 
-      const setUp = await post(other, '/auth/setup', { token, ...OWNER });
-      expect(setUp.status, await setUp.clone().text()).toBe(201);
-      const cookie = setUp.headers.get('set-cookie')!.split(';')[0];
+      // The link's page, in Chromium where it is installed, creates the owner and signs them in.
+      let cookie: string;
+      if (hasChromium) {
+        const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+        cleanup.push(() => browser.close());
+        const page = await browser.newPage();
+        await page.goto(link.replace(creator.baseUrl, other.baseUrl));
+        await page.getByRole('heading', { name: 'Set up the first owner' }).waitFor();
+        await page.getByLabel('Email').fill(OWNER.email);
+        await page.getByLabel('Name').fill(OWNER.name);
+        await page.getByLabel('Password').fill(OWNER.password);
+        await page.getByRole('button', { name: 'Create the owner account' }).click();
+        await page.getByRole('heading', { name: 'Flags', level: 1 }).waitFor();
+        await page.getByText(OWNER.name, { exact: true }).waitFor();
+        const [session] = (await page.context().cookies()).filter((c) => c.name === 'ffs_session');
+        expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+        cookie = `ffs_session=${session.value}`;
+      } else {
+        const setUp = await post(other, '/auth/setup', { token, ...OWNER });
+        expect(setUp.status, await setUp.clone().text()).toBe(201);
+        cookie = setUp.headers.get('set-cookie')!.split(';')[0];
+        expect(((await setUp.json()) as { account: { owner: boolean } }).account.owner).toBe(true);
+      }
       expect(cookie).toMatch(/^ffs_session=/);
-      expect(((await setUp.json()) as { account: { owner: boolean } }).account.owner).toBe(true);
 
       // Used up, on either instance.
       expect((await post(creator, '/auth/setup', { token, ...OWNER, email: 'second@example.com' })).status).toBe(401);

@@ -291,6 +291,17 @@ describe.each(backends)('accounts, sessions and roles on $name', (backend) => {
       account_id: projectAdmin.id,
       signed_in_by: 'session',
     });
+    const byAccount = await ok('GET', `/audit?actor_account=${projectAdmin.id}`);
+    // Newest first: the flag, then accepting the invitation (signed in by its one-time link).
+    expect(
+      byAccount.entries.map((e: { action: string; actor: { signed_in_by: string } }) => [
+        e.action,
+        e.actor.signed_in_by,
+      ]),
+    ).toEqual([
+      ['flag.created', 'session'],
+      ['account.updated', 'one_time_link'],
+    ]);
     const byKey = await ok('GET', `/audit?actor=ADMIN_API_KEY&limit=1`);
     expect(byKey.entries[0].actor.signed_in_by).toBe('admin_api_key');
   });

@@ -38,17 +38,18 @@ describe.skipIf(!hasChromium).each(backends)('the dashboard in a real browser, o
 
   test('signs in with a pasted key, and says why a wrong one is refused', async () => {
     await page.goto(`${server.baseUrl()}/ui/`);
+    await page.getByText('Sign in with an API key instead').click();
     const key = page.getByLabel('API key');
     // The page says where a key comes from.
     await page.getByText(/^Where a key comes from: the ADMIN_API_KEY this service was started with/).waitFor();
     await key.fill('not-a-key');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in with the key' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/Not signed in/);
     // What the person typed stays, to be corrected.
     expect(await key.inputValue()).toBe('not-a-key');
     await check('sign-in');
     await key.fill(ADMIN);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in with the key' }).click();
     await page.getByRole('heading', { name: 'Flags', level: 1 }).waitFor();
     expect(await page.evaluate("sessionStorage.getItem('feature-flags.api-key')")).toBe(ADMIN);
   }, 60_000);
@@ -424,8 +425,9 @@ describe.skipIf(!hasChromium).each(backends)('the dashboard in a real browser, o
     // An evaluate key gets the read-only view: answers, nothing to change.
     const other = await browser.newPage();
     await other.goto(`${server.baseUrl()}/ui/`);
+    await other.getByText('Sign in with an API key instead').click();
     await other.getByLabel('API key').fill(secret!);
-    await other.getByRole('button', { name: 'Sign in' }).click();
+    await other.getByRole('button', { name: 'Sign in with the key' }).click();
     await other.getByRole('heading', { name: 'Feature flags (read-only)' }).waitFor();
     await other.getByLabel('User id').fill('user-0');
     await other.getByLabel('Attributes (JSON)').fill('{"plan": "pro"}');
@@ -562,7 +564,7 @@ describe.skipIf(!hasChromium)('the dashboard when the API refuses for load', () 
   it('shows the open-mode banner, and a 429 as a message in the form', async () => {
     const page = await browser().newPage();
     await page.goto(`${server.baseUrl()}/ui/flags`);
-    await page.getByText(/^Open mode: no API key exists/).waitFor();
+    await page.getByText(/^Open mode: no API key or owner account exists/).waitFor();
     for (const name of ['one', 'two', 'three']) {
       await page.getByText('New flag').click();
       await page.getByLabel('Name').fill(name);
@@ -583,12 +585,12 @@ describe.skipIf(!hasChromium)('the dashboard in open mode', () => {
     expect(before.statusCode).toBe(201);
     const page = await browser().newPage();
     await page.goto(`${server.baseUrl()}/ui/keys`);
-    await page.getByText(/^Open mode: no API key exists/).waitFor();
+    await page.getByText(/^Open mode: no API key or owner account exists/).waitFor();
     await page.getByLabel('Name').fill('first-admin');
     await page.getByLabel('Scope').selectOption('admin');
     await page.getByRole('button', { name: 'Create key' }).click();
     const secret = await page.getByTestId('secret').textContent();
-    await expect.poll(() => page.getByText(/^Open mode: no API key exists/).count()).toBe(0);
+    await expect.poll(() => page.getByText(/^Open mode: no API key or owner account exists/).count()).toBe(0);
     expect(await page.evaluate("sessionStorage.getItem('feature-flags.api-key')")).toBe(secret);
     await page.getByText(/^Open mode has ended/).waitFor();
     // Authentication is on: the API refuses a caller without a key, and the dashboard still works.

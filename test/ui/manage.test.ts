@@ -51,8 +51,9 @@ describe.skipIf(!hasChromium).each(backends)('managing the service in the dashbo
 
   test('guides a first run in five steps whose curl commands work as shown, the secret shown once', async () => {
     await page.goto(`${server.baseUrl()}/ui/`);
+    await page.getByText('Sign in with an API key instead').click();
     await page.getByLabel('API key').fill(ADMIN);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in with the key' }).click();
     // A project without flags says what to do next.
     await page.getByText('No flags in Default yet').waitFor();
     await page.getByRole('link', { name: 'Start the five-step guide' }).click();

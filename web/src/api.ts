@@ -154,6 +154,11 @@ export const api = {
     call<Schemas['UserFlagDetails']>('POST', '/evaluate', { user_id, attributes }),
   /** Who the dashboard is signed in as, and what they may do where. */
   me: () => call<Schemas['Me']>('GET', '/auth/me'),
+  /** Sets the session cookie (HttpOnly: this page never sees it). */
+  login: (email: string, password: string) => call<Schemas['SignedIn']>('POST', '/auth/login', { email, password }),
+  logout: () => call<void>('POST', '/auth/logout'),
+  setUp: (input: Schemas['Setup']) => call<Schemas['SignedIn']>('POST', '/auth/setup', input),
+  acceptLink: (input: Schemas['AcceptLink']) => call<Schemas['SignedIn']>('POST', '/auth/invitations/accept', input),
   projects: () => call<Project[]>('GET', '/projects'),
   createProject: (input: Schemas['CreateProject']) => call<Project>('POST', '/projects', input),
   updateProject: (project: string, input: Schemas['UpdateProject']) =>

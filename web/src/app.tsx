@@ -18,11 +18,19 @@ import { WebhooksPage } from './pages/webhooks.js';
 import { ReadOnlyPage } from './pages/read-only.js';
 import { SegmentsPage } from './pages/segments.js';
 import { SignIn } from './pages/sign-in.js';
+import { AccountLinkPage } from './pages/account-links.js';
+
+/** The pages one-time links open, whatever the tab is signed in as. */
+const LINK_PAGES: Record<string, 'setup' | 'accept' | 'reset'> = {
+  '/ui/setup': 'setup',
+  '/ui/accept': 'accept',
+  '/ui/reset-password': 'reset',
+};
 
 type Access =
   | { state: 'checking' }
   | { state: 'signed-out'; error?: unknown }
-  | { state: 'admin'; projects: Project[]; open: boolean }
+  | { state: 'admin'; projects: Project[]; open: boolean; name: string | null }
   | { state: 'read-only' }
   | { state: 'failed'; error: unknown };
 
@@ -37,7 +45,12 @@ async function checkAccess(): Promise<Access> {
       held.includes('project.read'),
     );
     if (!reads) return { state: 'read-only' };
-    return { state: 'admin', projects: await api.projects(), open: me.signed_in_by === 'open' };
+    return {
+      state: 'admin',
+      projects: await api.projects(),
+      open: me.signed_in_by === 'open',
+      name: me.account?.name ?? null,
+    };
   } catch (error) {
     if (error instanceof ApiError && error.status === 401)
       return { state: 'signed-out', error: session.key() ? error : undefined };
@@ -50,10 +63,22 @@ export function App() {
   const [access, setAccess] = useState<Access>({ state: 'checking' });
   const recheck = () => checkAccess().then(setAccess);
   useEffect(() => void recheck(), []);
-  const signOut = () => {
+  const signOut = async () => {
+    // A person's session ends on the server; a pasted key is forgotten by this tab.
+    if (session.key() === null) await api.logout().catch(() => undefined);
     session.signOut();
     void recheck();
   };
+  const [path] = useLocation();
+  const link = LINK_PAGES[path];
+  if (link) {
+    return (
+      <Router base="/ui">
+        <AccountLinkPage kind={link} onSignedIn={() => void recheck()} />
+        <Toasts />
+      </Router>
+    );
+  }
   return (
     <Router base="/ui">
       {access.state === 'checking' && <p class="page">Loading…</p>}
@@ -69,6 +94,7 @@ export function App() {
       {access.state === 'signed-out' && (
         <SignIn
           error={access.error}
+          onSignedIn={recheck}
           onSignIn={(key) => {
             session.signIn(key);
             return checkAccess().then((next) => {
@@ -83,6 +109,7 @@ export function App() {
         <SignedIn
           projects={access.projects}
           open={access.open}
+          name={access.name}
           onSignOut={signOut}
           onSignedIn={recheck}
           onProjectsChanged={recheck}
@@ -107,12 +134,15 @@ const NAV = [
 function SignedIn({
   projects,
   open,
+  name,
   onSignOut,
   onSignedIn,
   onProjectsChanged,
 }: {
   projects: Project[];
   open: boolean;
+  /** The signed-in person's name; null for an API key. */
+  name: string | null;
   onSignOut: () => void;
   onSignedIn: () => void;
   onProjectsChanged: () => Promise<void>;
@@ -149,8 +179,9 @@ function SignedIn({
       </a>
       {open && (
         <p class="banner" role="status">
-          Open mode: no API key exists, so anyone who can reach this service can change flags. Create an admin key under
-          API keys to turn authentication on.
+          Open mode: no API key or owner account exists, so anyone who can reach this service can change flags. Create
+          an admin key under API keys, or the owner account with the setup link in the service's log, to turn
+          authentication on.
         </p>
       )}
       <header class="top">
@@ -200,6 +231,7 @@ function SignedIn({
           <Link href="/guide" class="button" aria-current={location.startsWith('/guide') ? 'page' : undefined}>
             Get started
           </Link>
+          {name !== null && <span class="who">{name}</span>}
           {!open && (
             <button type="button" onClick={onSignOut}>
               Sign out

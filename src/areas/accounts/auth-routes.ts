@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -47,6 +48,8 @@ const clientOf = (request: FastifyRequest) => ({ address: request.ip, userAgent:
 /** Signing in with a password and a session cookie; the first owner's setup; accepting one-time links. */
 export const authRoutes: FastifyPluginAsyncZod<AuthRouteOptions> = async (app, options) => {
   const { sessions, tokens, accounts, snapshot, sessionMaxAgeMs, failedAuthentications } = options;
+  // Only these routes set cookies: its onSend hook stays in this plugin's scope, off the evaluation path.
+  await app.register(fastifyCookie, { hook: false });
 
   /** Another site's page may not sign a browser in (login CSRF): the same Origin check as cookie writes. */
   const refuseOtherSites = (request: FastifyRequest) => {

@@ -1,4 +1,3 @@
-import fastifyCookie from '@fastify/cookie';
 import fp from 'fastify-plugin';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../support/clock.js';
@@ -13,13 +12,9 @@ declare module 'fastify' {
   }
 }
 
-/**
- * Session cookies and personal tokens, for the access control plugin to check: registered before it. Cookies are parsed
- * only where a route asks (no hook), so requests with an API key pay nothing for them.
- */
+/** Session cookies and personal tokens, for the access control plugin to check: registered before it. */
 export const sessionsPlugin = fp<{ config: Pick<Config, 'accounts'>; clock: Clock }>(
   async (app, { config, clock }) => {
-    await app.register(fastifyCookie, { hook: false });
     const timeouts = { idleMs: config.accounts.sessionIdleMs, absoluteMs: config.accounts.sessionAbsoluteMs };
     const store = new PrismaAccountStore(app.database.client);
     app.decorate('sessions', new SessionService(store, app.database.store, clock, timeouts));

@@ -23,7 +23,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ auditService: AuditService; ad
       response: { 200: auditPageSchema, ...problemResponses(400) },
     },
     handler: async (request) => {
-      const { flag_name, project, actor, since, until, limit, cursor } = request.query;
+      const { flag_name, project, actor, actor_account, since, until, limit, cursor } = request.query;
       const filter = flag_name === undefined ? {} : { targetType: 'flag' as const, target: flag_name };
       // A caller who may not read every project reads one project's history at a time: the one named,
       // else its key's.
@@ -36,6 +36,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ auditService: AuditService; ad
           ...filter,
           project: bound?.project.key ?? project,
           actor,
+          actorAccount: actor_account,
           since: since === undefined ? undefined : new Date(since),
           until: until === undefined ? undefined : new Date(until),
           limit,

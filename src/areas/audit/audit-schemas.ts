@@ -26,7 +26,10 @@ const pageQuery = {
 export const auditQuerySchema = z.strictObject({
   flag_name: flagNameSchema.optional().describe('Only entries about this flag'),
   project: keySchema.optional().describe('Only entries about this project'),
-  actor: storableText(z.string().min(1).max(200)).optional().describe('Only changes by the key of this name'),
+  actor: storableText(z.string().min(1).max(200))
+    .optional()
+    .describe('Only changes by the actor of this name (an account\'s, a key\'s, "ADMIN_API_KEY")'),
+  actor_account: z.uuid().optional().describe('Only changes by this account, however it signed in'),
   since: z.iso.datetime({ offset: true }).optional().describe('Only changes at or after this time (ISO 8601)'),
   until: z.iso.datetime({ offset: true }).optional().describe('Only changes before this time (ISO 8601)'),
   ...pageQuery,

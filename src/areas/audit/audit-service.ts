@@ -6,6 +6,7 @@ export interface AuditPageQuery {
   target?: string;
   project?: string;
   actor?: string;
+  actorAccount?: string;
   since?: Date;
   until?: Date;
   /** From the previous page's nextCursor. */
@@ -29,6 +30,7 @@ export class AuditService {
       target: query.target,
       project: query.project,
       actor: query.actor,
+      actorAccount: query.actorAccount,
       since: query.since,
       until: query.until,
       beforeId: query.cursor,

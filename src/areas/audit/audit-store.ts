@@ -14,6 +14,7 @@ export class PrismaAuditLog implements AuditLog {
           target: query.target,
           project: query.project,
           actorName: query.actor,
+          actorAccountId: query.actorAccount,
           ...(query.since || query.until ? { at: { gte: query.since, lt: query.until } } : {}),
           ...(query.beforeId === undefined ? {} : { id: { lt: query.beforeId } }),
         },
@@ -46,8 +47,10 @@ export interface AuditQuery {
   target?: string;
   /** Only entries about this project (its key). */
   project?: string;
-  /** Only changes made by the key of this name ("ADMIN_API_KEY", "anonymous"). */
+  /** Only changes made by the actor of this name ("ADMIN_API_KEY", "anonymous", an account's). */
   actor?: string;
+  /** Only changes made by this account. */
+  actorAccount?: string;
   /** Only changes at or after `since` and before `until`. */
   since?: Date;
   until?: Date;

@@ -8620,8 +8620,10 @@ export interface paths {
                     flag_name?: string;
                     /** @description Only entries about this project */
                     project?: string;
-                    /** @description Only changes by the key of this name */
+                    /** @description Only changes by the actor of this name (an account's, a key's, "ADMIN_API_KEY") */
                     actor?: string & (unknown & unknown);
+                    /** @description Only changes by this account, however it signed in */
+                    actor_account?: string;
                     /** @description Only changes at or after this time (ISO 8601) */
                     since?: string;
                     /** @description Only changes before this time (ISO 8601) */
