@@ -94,6 +94,16 @@ async function librariesHeadToHead(path: string) {
 }
 
 /**
+ * One server against another head to head, then the other way round: the geometric mean of the two
+ * medians cancels what favours whichever runs first.
+ */
+async function bothWays(reference: [string, Server], other: [string, Server], path: string): Promise<number> {
+  const forward = await headToHead(reference, other, path);
+  const backward = await headToHead(other, reference, path);
+  return Math.sqrt(forward.ratio.median / backward.ratio.median);
+}
+
+/**
  * What sampling recent users for the impact preview costs single-flag evaluation: the service as it
  * runs against the same service with IMPACT_SAMPLE_USERS=0, head to head, wrk sending a new user with
  * every request. Measured both ways round (geometric mean): a pair of identical services measured
@@ -105,13 +115,7 @@ async function impactSampleCost(dir: string, path: string): Promise<number> {
   try {
     await seed(without, 100);
     await seed(withSample, 100);
-    const [withoutNamed, withNamed]: [string, Server][] = [
-      ['without the sample', without],
-      ['with the sample', withSample],
-    ];
-    const forward = await headToHead(withoutNamed, withNamed, path);
-    const backward = await headToHead(withNamed, withoutNamed, path);
-    return Math.sqrt(forward.ratio.median / backward.ratio.median);
+    return await bothWays(['without the sample', without], ['with the sample', withSample], path);
   } finally {
     await stop(without);
     await stop(withSample);
@@ -150,13 +154,7 @@ async function peopleCost(dir: string, path: string): Promise<number> {
     db.close();
     await seed(without, 100);
     await seed(withPeople, 100);
-    const [withoutNamed, withNamed]: [string, Server][] = [
-      ['without people', without],
-      ['with 1,000 people', withPeople],
-    ];
-    const forward = await headToHead(withoutNamed, withNamed, path);
-    const backward = await headToHead(withNamed, withoutNamed, path);
-    return Math.sqrt(forward.ratio.median / backward.ratio.median);
+    return await bothWays(['without people', without], ['with 1,000 people', withPeople], path);
   } finally {
     await stop(without);
     await stop(withPeople);

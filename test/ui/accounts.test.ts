@@ -81,4 +81,58 @@ describe.skipIf(!hasChromium).each(backends)('people in the dashboard, on $name'
     await page.reload();
     await page.getByLabel('Email').waitFor();
   }, 60_000);
+
+  test('shows a viewer their sessions and lets them make and revoke a personal token', async () => {
+    const page = browser.page();
+    await page.getByLabel('Email').fill('ada@example.com');
+    await page.getByLabel('Password').fill('a brand new passphrase');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'People' }).click();
+    await page.getByText('Owners and project admins see accounts and invite people here.').waitFor();
+    await page.getByRole('table', { name: 'Your sessions' }).getByText('(this one)').waitFor();
+    // A viewer sees the members, and no control to change them.
+    await page.getByRole('table', { name: 'Members' }).getByText('Ada Lovelace').waitFor();
+    expect(await page.getByRole('button', { name: /^Remove / }).count()).toBe(0);
+    await page.getByLabel('Token name').fill('laptop');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = (await page.getByTestId('token-secret').textContent())!;
+    expect(secret).toMatch(/^ffp_/);
+    const bearer = { authorization: `Bearer ${secret}` };
+    expect((await server.app().inject({ method: 'GET', url: '/auth/me', headers: bearer })).statusCode).toBe(200);
+    await check('people-viewer');
+    await page.getByRole('button', { name: 'Revoke laptop' }).click();
+    await page
+      .getByRole('table', { name: 'Your personal tokens' })
+      .getByText(/^revoked /)
+      .waitFor();
+    expect((await server.app().inject({ method: 'GET', url: '/auth/me', headers: bearer })).statusCode).toBe(401);
+  }, 60_000);
+
+  test('lets an owner invite someone, hand over the link, and give them a role in some environments', async () => {
+    const owner = await browser.browser().newPage({ viewport: { width: 1280, height: 900 } });
+    await owner.goto(`${server.baseUrl()}/ui/`);
+    await owner.getByText('Sign in with an API key instead').click();
+    await owner.getByLabel('API key').fill(ADMIN);
+    await owner.getByRole('button', { name: 'Sign in with the key' }).click();
+    await owner.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'People' }).click();
+    await owner.getByRole('heading', { name: 'Accounts' }).waitFor();
+    await owner.getByLabel('Email').fill('grace@example.com');
+    await owner.getByLabel('Name', { exact: true }).fill('Grace Hopper');
+    await owner.getByRole('button', { name: 'Invite' }).click();
+    expect(await owner.getByTestId('link').textContent()).toMatch(/\/ui\/accept#token=/);
+    const form = owner.getByRole('form', { name: 'Give a role' });
+    await form.getByLabel('Person').selectOption({ label: 'Grace Hopper (grace@example.com)' });
+    await form.getByLabel('Role').selectOption('editor');
+    await form.getByLabel('Development').check();
+    await form.getByRole('button', { name: 'Give the role' }).click();
+    const row = owner.getByRole('table', { name: 'Members' }).getByRole('row').filter({ hasText: 'Grace Hopper' });
+    await expect.poll(() => row.textContent()).toMatch(/editor.*development/);
+    const members = await call('GET', '/projects/default/members');
+    expect(members.find((m: { account: { email: string } }) => m.account.email === 'grace@example.com')).toMatchObject({
+      role: 'editor',
+      environments: ['development'],
+    });
+    await checkPage(owner, backend.name, 'people-owner');
+    await owner.close();
+  }, 60_000);
 });

@@ -13,6 +13,7 @@ import { FlagPage } from './pages/flag.js';
 import { FlagsPage } from './pages/flags.js';
 import { GuidePage } from './pages/guide.js';
 import { KeysPage } from './pages/keys.js';
+import { PeoplePage } from './pages/people.js';
 import { ProjectsPage } from './pages/projects.js';
 import { WebhooksPage } from './pages/webhooks.js';
 import { ReadOnlyPage } from './pages/read-only.js';
@@ -126,6 +127,7 @@ const NAV = [
   ['/environments', 'Environments'],
   ['/segments', 'Segments'],
   ['/experiments', 'Experiments'],
+  ['/people', 'People'],
   ['/keys', 'API keys'],
   ['/webhooks', 'Webhooks'],
   ['/audit', 'Audit log'],
@@ -262,6 +264,7 @@ function SignedIn({
             {(params) => <ExperimentPage experimentKey={decodeURIComponent(params.key)} />}
           </Route>
           <Route path="/experiments" component={ExperimentsPage} />
+          <Route path="/people" component={PeoplePage} />
           <Route path="/keys">{() => <KeysPage onSignedIn={onSignedIn} />}</Route>
           <Route path="/audit" component={AuditPage} />
           <Route component={FlagsPage} />

@@ -296,17 +296,29 @@ export function TextField({
   onText,
   required = false,
   type = 'text',
+  autoComplete,
+  minLength,
 }: {
   label: string;
   value: string;
   onText: (text: string) => void;
   required?: boolean;
-  type?: 'text' | 'url' | 'search';
+  type?: 'text' | 'url' | 'search' | 'email' | 'password';
+  /** The browser's and password managers' hint ("username", "current-password", "new-password"). */
+  autoComplete?: string;
+  minLength?: number;
 }) {
   return (
     <label>
       {label}
-      <input type={type} required={required} value={value} onInput={(e) => onText(e.currentTarget.value)} />
+      <input
+        type={type}
+        required={required}
+        autoComplete={autoComplete}
+        minLength={minLength}
+        value={value}
+        onInput={(e) => onText(e.currentTarget.value)}
+      />
     </label>
   );
 }

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { ProblemMessage } from '../components.js';
+import { ProblemMessage, TextField } from '../components.js';
 
 /** The one-time token a link carries in its fragment, which the browser never sends to any server. */
 const tokenFromLink = (): string => new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
@@ -54,42 +54,20 @@ export function AccountLinkPage({ kind, onSignedIn }: { kind: 'setup' | 'accept'
             </p>
           )}
           {kind === 'setup' && (
-            <label>
-              Email
-              <input
-                type="email"
-                name="email"
-                autoComplete="username"
-                required
-                value={email}
-                onInput={(event) => setEmail(event.currentTarget.value)}
-              />
-            </label>
+            <TextField label="Email" type="email" autoComplete="username" required value={email} onText={setEmail} />
           )}
           {kind !== 'reset' && (
-            <label>
-              Name
-              <input
-                name="name"
-                autoComplete="name"
-                required={kind === 'setup'}
-                value={name}
-                onInput={(event) => setName(event.currentTarget.value)}
-              />
-            </label>
+            <TextField label="Name" autoComplete="name" required={kind === 'setup'} value={name} onText={setName} />
           )}
-          <label>
-            Password
-            <input
-              type="password"
-              name="password"
-              autoComplete="new-password"
-              required
-              minLength={15}
-              value={password}
-              onInput={(event) => setPassword(event.currentTarget.value)}
-            />
-          </label>
+          <TextField
+            label="Password"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={15}
+            value={password}
+            onText={setPassword}
+          />
           <p class="hint">{PASSWORD_HINT}</p>
           <ProblemMessage error={error} />
           <button type="submit" class="primary" disabled={busy}>

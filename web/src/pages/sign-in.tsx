@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { ProblemMessage } from '../components.js';
+import { ProblemMessage, TextField } from '../components.js';
 
 /**
  * Sign in with an email and a password (the session cookie is HttpOnly: this page never holds it),
@@ -39,28 +39,15 @@ export function SignIn({
           }
         }}
       >
-        <label>
-          Email
-          <input
-            type="email"
-            name="email"
-            autoComplete="username"
-            required
-            value={email}
-            onInput={(event) => setEmail(event.currentTarget.value)}
-          />
-        </label>
-        <label>
-          Password
-          <input
-            type="password"
-            name="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onInput={(event) => setPassword(event.currentTarget.value)}
-          />
-        </label>
+        <TextField label="Email" type="email" autoComplete="username" required value={email} onText={setEmail} />
+        <TextField
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onText={setPassword}
+        />
         <ProblemMessage error={refused} />
         <button type="submit" class="primary" disabled={busy}>
           Sign in
@@ -78,17 +65,7 @@ export function SignIn({
             setBusy(false);
           }}
         >
-          <label>
-            API key
-            <input
-              type="password"
-              name="api-key"
-              autoComplete="off"
-              required
-              value={key}
-              onInput={(event) => setKey(event.currentTarget.value)}
-            />
-          </label>
+          <TextField label="API key" type="password" autoComplete="off" required value={key} onText={setKey} />
           <p class="hint">
             An admin key changes flags; an evaluate key shows read-only answers. The key stays in this tab only.
           </p>
